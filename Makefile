@@ -1,0 +1,149 @@
+# kist: one top-level Makefile; each directory contributes a module.mk that
+# only appends to variables.  No recursive make.
+#
+#   make                 build every program into bin/
+#   make check           deps, unit tests (plain, ASan+UBSan, valgrind), bats
+#   make demo            deps, build, run an image end to end
+#   make bench           side-by-side benchmarks against the peer tools
+#   make install PREFIX=/usr/local DESTDIR=
+#   make B=/tmp/out      put objects and binaries under another directory
+
+B          ?= .
+OBJ        := $(B)/obj
+BIN        := $(B)/bin
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+LIBEXECDIR ?= $(PREFIX)/libexec
+DESTDIR    ?=
+PKG_CONFIG ?= pkg-config
+CC         ?= cc
+WERROR     ?= 1
+VERSION    := $(shell git describe --always --dirty 2>/dev/null || echo 0.1.0)
+
+CFLAGS  ?= -O2 -g
+override CFLAGS += -std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wformat=2 -Wvla -Wno-format-nonliteral \
+	-D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE \
+	-MMD -MP -I. -DVERSION='"$(VERSION)"'
+ifeq ($(WERROR),1)
+override CFLAGS += -Werror
+endif
+override LDFLAGS += -pie -Wl,-z,relro,-z,now
+
+# Every program links common/ and spec/, which need cJSON and libcrypto.
+BASE_PKGS := libcjson libcrypto
+ALL_PKGS  := $(BASE_PKGS) libcurl libarchive libseccomp libcap zlib
+override CFLAGS += $(shell $(PKG_CONFIG) --cflags $(ALL_PKGS) 2>/dev/null)
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+PROGRAMS    :=
+COMMON_SRCS :=
+SPEC_SRCS   :=
+UNIT_SRCS   :=
+TEST_TOOLS  :=
+
+include common/module.mk spec/module.mk
+include $(filter-out common/module.mk spec/module.mk,$(sort $(wildcard */module.mk)))
+
+COMMON_OBJS := $(patsubst %.c,$(OBJ)/%.o,$(COMMON_SRCS))
+SPEC_OBJS   := $(patsubst %.c,$(OBJ)/%.o,$(SPEC_SRCS))
+LIBS_A      := $(OBJ)/libspec.a $(OBJ)/libcommon.a
+
+all: $(addprefix $(BIN)/,$(PROGRAMS))
+
+$(OBJ)/%.o: %.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+$(OBJ)/libcommon.a: $(COMMON_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(OBJ)/libspec.a: $(SPEC_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+# program_template NAME: NAME_SRCS are its sources, NAME_PKGS its libraries.
+define program_template
+$(1)_OBJS := $$(patsubst %.c,$(OBJ)/%.o,$$($(1)_SRCS))
+$(BIN)/$(1): $$($(1)_OBJS) $(LIBS_A)
+	@mkdir -p $$(@D)
+	@$$(if $(Q),echo "  LINK    $$@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $$@ $$($(1)_OBJS) $(LIBS_A) \
+		$$(shell $(PKG_CONFIG) --libs $$($(1)_PKGS) $(BASE_PKGS)) $$($(1)_LDLIBS)
+install.$(1): $(BIN)/$(1)
+	install -D -m 0755 $(BIN)/$(1) $(DESTDIR)$(BINDIR)/$(1)
+.PHONY: install.$(1)
+endef
+$(foreach p,$(PROGRAMS),$(eval $(call program_template,$(p))))
+
+# ---- unit tests: one binary, built plain and with ASan+UBSan ----
+UNIT_OBJS := $(patsubst %.c,$(OBJ)/%.o,$(UNIT_SRCS))
+UNIT_PKGS := libcjson libcrypto libarchive zlib
+
+$(BIN)/unit-tests: $(UNIT_OBJS) $(LIBS_A)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(LIBS_A) $(shell $(PKG_CONFIG) --libs $(UNIT_PKGS))
+
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SAN       := $(OBJ)/san
+SAN_OBJS  := $(patsubst %.c,$(SAN)/%.o,$(COMMON_SRCS) $(SPEC_SRCS) $(UNIT_SRCS))
+
+$(SAN)/%.o: %.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC-SAN  $<")
+	$(Q)$(CC) $(CFLAGS) -O1 $(SAN_FLAGS) -U_FORTIFY_SOURCE -c -o $@ $<
+
+$(BIN)/unit-tests-san: $(SAN_OBJS)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(shell $(PKG_CONFIG) --libs $(UNIT_PKGS))
+
+# ---- test fixture programs (static, copied into container rootfs) ----
+$(BIN)/tools/%: tests/tools/%.c
+	@mkdir -p $(@D)
+	$(Q)$(CC) -O2 -static -Wall -Wextra -Werror -o $@ $<
+
+tools: $(addprefix $(BIN)/tools/,$(TEST_TOOLS))
+
+# ---- top-level targets ----
+deps:
+	$(Q)./tests/deps.sh
+
+unit: $(BIN)/unit-tests $(BIN)/unit-tests-san
+	$(Q)$(BIN)/unit-tests-san
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory all unit-build tools
+	$(Q)KIST_BIN=$(abspath $(BIN)) ./tests/run.sh
+
+unit-build: $(BIN)/unit-tests $(BIN)/unit-tests-san
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)KIST_BIN=$(abspath $(BIN)) ./tests/demo.sh
+
+bench: all
+	$(Q)for s in bench/*.sh; do KIST_BIN=$(abspath $(BIN)) bash $$s || exit 1; done
+
+install: $(addprefix install.,$(PROGRAMS))
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(PROGRAMS))
+
+fmt-check:
+	clang-format --dry-run --Werror $(wildcard */*.c */*.h)
+
+lint: fmt-check
+	shellcheck -x tests/*.sh tests/*.bash bench/*.sh
+
+clean:
+	rm -rf $(OBJ) $(BIN)
+
+.PHONY: all deps unit unit-build check demo bench install uninstall fmt-check lint clean tools
+.DELETE_ON_ERROR:
+
+-include $(shell find $(OBJ) -name '*.d' 2>/dev/null)

@@ -1,0 +1,59 @@
+/* fs.h: file system helpers.  Every fd is opened O_CLOEXEC; syscalls retry
+ * on EINTR; close keeps errno. */
+#ifndef KIST_FS_H
+#define KIST_FS_H
+
+#include <stdbool.h>   /* bool */
+#include <stddef.h>    /* size_t */
+#include <sys/types.h> /* mode_t, ssize_t */
+
+struct err;
+
+/* close(2) that keeps errno and ignores fd < 0. */
+void fs_close(int fd);
+/* Write all of len bytes (retrying short writes and EINTR). 0 or -1/errno. */
+int fs_write_all(int fd, const void *data, size_t len);
+/* Read up to len bytes, retrying until EOF or len; returns bytes read or -1/errno. */
+ssize_t fs_read_full(int fd, void *data, size_t len);
+
+int fs_mkdir_p(const char *path, mode_t mode, struct err **err);
+int fs_mkdir_pat(int dirfd, const char *path, mode_t mode, struct err **err);
+
+/* Atomic replace: temp file in the same dir, write, fsync, rename, fsync dir. */
+int fs_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
+			 struct err **err);
+int fs_write_file_atomicat(int dirfd, const char *path, const void *data, size_t len,
+			   mode_t mode, struct err **err);
+int fs_fsync_dir(const char *path, struct err **err);
+
+/* Read a whole file, failing if it exceeds max bytes.  *out is malloc'd and
+ * NUL-terminated; *len (if non-NULL) excludes the NUL. */
+int fs_read_all(const char *path, size_t max, char **out, size_t *len, struct err **err);
+int fs_read_allat(int dirfd, const char *path, size_t max, char **out, size_t *len,
+		  struct err **err);
+int fs_read_fd(int fd, size_t max, char **out, size_t *len, struct err **err);
+
+/* rm -rf; a missing path is not an error.  Does not cross mount points
+ * (fails with EBUSY rather than deleting inside another file system). */
+int fs_rm_rf(const char *path, struct err **err);
+int fs_rm_rfat(int dirfd, const char *path, struct err **err);
+
+bool fs_exists(const char *path);
+
+/* Open path inside the directory rootfd as if rootfd were "/": no "..",
+ * absolute symlink or symlink chain can leave it.  Uses openat2
+ * RESOLVE_IN_ROOT when the kernel has it, else a component-by-component walk
+ * with O_NOFOLLOW that re-roots symlink targets.  flags as for openat (add
+ * O_CREAT to create the last component; O_DIRECTORY works). */
+int fs_open_in_root(int rootfd, const char *path, int flags, mode_t mode, struct err **err);
+/* mkdir -p of path inside rootfd (same guarantees); returns an O_PATH|O_DIRECTORY fd. */
+int fs_mkdir_p_in_root(int rootfd, const char *path, mode_t mode, struct err **err);
+/* Resolve path inside root (a directory path) and return the resolved host
+ * path (malloc'd), e.g. for a mount target.  The last component need not exist
+ * if allow_missing_last. */
+int fs_resolve_in_root(const char *root, const char *path, bool allow_missing_last, char **out,
+		       struct err **err);
+/* "/proc/self/fd/N" for an O_PATH fd. */
+char *fs_fd_path(int fd);
+
+#endif

@@ -1,0 +1,2 @@
+COMMON_SRCS += $(wildcard common/*.c)
+UNIT_SRCS   += $(wildcard tests/unit/*.c)

@@ -1,0 +1,1 @@
+SPEC_SRCS += $(wildcard spec/*.c)
