@@ -26,7 +26,8 @@ int fs_write_file_atomicat(int dirfd, const char *path, const void *data, size_t
 			   mode_t mode, struct err **err);
 int fs_fsync_dir(const char *path, struct err **err);
 
-/* Read a whole file, failing if it exceeds max bytes.  *out is malloc'd and
+/* Read a whole file, failing if it exceeds max bytes (0: no cap); the error
+ * is "'path' is larger than N bytes" with code EFBIG.  *out is malloc'd and
  * NUL-terminated; *len (if non-NULL) excludes the NUL. */
 int fs_read_all(const char *path, size_t max, char **out, size_t *len, struct err **err);
 int fs_read_allat(int dirfd, const char *path, size_t max, char **out, size_t *len,
@@ -53,6 +54,8 @@ int fs_mkdir_p_in_root(int rootfd, const char *path, mode_t mode, struct err **e
  * if allow_missing_last. */
 int fs_resolve_in_root(const char *root, const char *path, bool allow_missing_last, char **out,
 		       struct err **err);
+/* Tests only: make fs_open_in_root skip openat2 and use the userspace walk. */
+void fs_set_force_fallback(bool on);
 /* "/proc/self/fd/N" for an O_PATH fd. */
 char *fs_fd_path(int fd);
 

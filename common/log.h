@@ -23,6 +23,8 @@ enum log_level log_get_level(void);
 void log_set_format(enum log_format format);
 /* Parse "text"/"json"; returns -1 and sets err on anything else. */
 int log_parse_format(const char *s, enum log_format *out, struct err **err);
+/* Parse "error"/"warn"/"warning"/"info"/"debug"; -1 and err otherwise. */
+int log_parse_level(const char *s, enum log_level *out, struct err **err);
 /* Append to path (created 0600 if missing) instead of stderr. */
 int log_set_file(const char *path, struct err **err);
 /* Close the log file, back to stderr. */
@@ -36,6 +38,8 @@ void log_vmsg(enum log_level level, const char *fmt, va_list ap) PRINTF(2, 0);
 #define log_debug(...) log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__)
 
 /* Argument checking in main, or in a forked child before exec (uses _exit). */
+/* Call in a forked child before exec: die() then uses _exit, not exit. */
+void log_set_forked_child(void);
 NORETURN void die(const char *fmt, ...) PRINTF(1, 2);
 NORETURN void die_errno(const char *fmt, ...) PRINTF(1, 2);
 

@@ -13,6 +13,7 @@
 #define NORETURN __attribute__((noreturn))
 
 /* Running out of memory is not an error path: these print and abort. */
+NORETURN void die_oom(void); /* prints "out of memory" and aborts */
 void *xmalloc(size_t n);
 void *xcalloc(size_t nmemb, size_t n);
 void *xrealloc(void *p, size_t n);
