@@ -195,7 +195,7 @@ static int run_one(const struct hook *h, const char *kind, const char *state_jso
 	if (n == (ssize_t)sizeof(exec_errno)) {
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
-		return err_set(err, exec_errno, "%s hook: exec '%s'", kind, h->path);
+		return err_set(err, exec_errno, "exec %s hook '%s'", kind, h->path);
 	}
 
 	/* The state goes in a single write (it is far below the pipe
@@ -273,7 +273,7 @@ static int run_one(const struct hook *h, const char *kind, const char *state_jso
 		output.data[OUTPUT_MAX] = '\0';
 	}
 	if (timed_out)
-		return err_set(err, ETIMEDOUT, "%s hook '%s' timed out after %lld seconds", kind,
+		return err_set(err, 0, "%s hook '%s' timed out after %lld seconds", kind,
 			       h->path, (long long)h->timeout);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
