@@ -112,6 +112,16 @@ int rt_caps_prepare(const cJSON *capabilities, struct rt_caps **out, struct err 
 			c->sets[set] |= UINT64_C(1) << v;
 		}
 	}
+	/* The kernel raises an ambient capability only if it is permitted and
+	 * inheritable.  runc ignores the others (its own default spec lists
+	 * ambient ones that are not inheritable), so kist drops them here. */
+	{
+		uint64_t ok = c->sets[SET_PERMITTED] & c->sets[SET_INHERITABLE];
+
+		if (c->sets[SET_AMBIENT] & ~ok)
+			log_debug("ambient capabilities that are not both permitted and inheritable are ignored");
+		c->sets[SET_AMBIENT] &= ok;
+	}
 	*out = c;
 	return 0;
 fail:
@@ -162,8 +172,8 @@ int rt_caps_after_setuid(const struct rt_caps *c, struct err **err)
 		return -1;
 	if (cap_set_proc(caps) < 0)
 		return err_set(err, errno, "set capabilities (effective must be within permitted)");
-	/* Ambient capabilities must be in both permitted and inheritable; the
-	 * kernel refuses the others, which is what the spec wants reported. */
+	/* Ambient capabilities are a subset of permitted and inheritable here
+	 * (rt_caps_prepare dropped the others). */
 	if (cap_reset_ambient() < 0 && errno != EINVAL)
 		return err_set(err, errno, "clear the ambient capability set");
 	for (cap_value_t v = 0; v <= c->last; v++) {

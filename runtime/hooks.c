@@ -130,6 +130,13 @@ static void NORETURN hook_child(const struct hook *h, int in, int out, int errfd
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	signal(SIGPIPE, SIG_DFL);
+	/* Move the pipes above 0-2 first (the runtime may run with closed
+	 * stdio) so that no dup2 clobbers another's source. */
+	in = fcntl(in, F_DUPFD_CLOEXEC, 3);
+	out = fcntl(out, F_DUPFD_CLOEXEC, 3);
+	errfd = fcntl(errfd, F_DUPFD_CLOEXEC, 3);
+	if (in < 0 || out < 0 || errfd < 0)
+		goto fail;
 	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
 		goto fail;
 	/* Only 0, 1, 2 and the exec error pipe (close-on-exec) survive. */
