@@ -1,0 +1,171 @@
+/* cmd_container.c: create-container, mount, umount, rm-container, ls-containers. */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "common/cleanup.h"
+#include "common/cli.h"
+#include "common/err.h"
+#include "common/json.h"
+#include "common/util.h"
+#include "store/store.h"
+
+#define HELP(text)                   \
+	do {                         \
+		fputs(text, stdout); \
+		return EXIT_OK;      \
+	} while (0)
+
+static const char create_usage[] =
+	"usage: kist-store create-container [--name NAME] IMAGE [OVERRIDES_JSON]\n"
+	"Make ROOT/containers/<id>/: the image's layers unpacked, an overlay rootfs\n"
+	"mounted on bundle/rootfs (--driver vfs: a copy) and bundle/config.json made\n"
+	"from the image config plus OVERRIDES_JSON (docker-style keys: Cmd, Entrypoint,\n"
+	"Env, User, WorkingDir, Hostname, Tty, ...).  Prints the container id.\n";
+
+int cmd_create_container(void *g, int argc, char **argv, struct err **err)
+{
+	static const struct option opts[] = { { "name", required_argument, NULL, 'n' },
+					      STORE_HELP_OPT,
+					      { NULL, 0, NULL, 0 } };
+	struct store *s = g;
+	const char *name = NULL;
+	char id[65];
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+n:h", opts, NULL)) != -1) {
+		if (c == 'n')
+			name = optarg;
+		else if (c == 'h')
+			HELP(create_usage);
+		else
+			cli_usage_error("create-container: unknown option");
+	}
+	if (argc - optind < 1 || argc - optind > 2)
+		cli_usage_error("create-container: want IMAGE and optional OVERRIDES_JSON");
+	if (store_open(s, err) < 0)
+		return -1;
+	if (container_create(s, name, argv[optind], argc - optind == 2 ? argv[optind + 1] : NULL, id,
+			     err) < 0)
+		return -1;
+	printf("%s\n", id);
+	return EXIT_OK;
+}
+
+static int one_container(void *g, int argc, char **argv, const char *verb, const char *usage,
+			 struct container *c, bool *force, struct err **err)
+{
+	static const struct option opts[] = { { "force", no_argument, NULL, 'f' },
+					      STORE_HELP_OPT,
+					      { NULL, 0, NULL, 0 } };
+	struct store *s = g;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "+fh", opts, NULL)) != -1) {
+		if (ch == 'f' && force)
+			*force = true;
+		else if (ch == 'h') {
+			fputs(usage, stdout);
+			return 1;
+		} else
+			cli_usage_error("%s: unknown option", verb);
+	}
+	if (argc - optind != 1)
+		cli_usage_error("%s: want one CONTAINER", verb);
+	if (store_open(s, err) < 0)
+		return -1;
+	if (container_find(s, argv[optind], c, err) < 0)
+		return -1;
+	return 0;
+}
+
+int cmd_mount(void *g, int argc, char **argv, struct err **err)
+{
+	struct container c;
+	int r = one_container(g, argc, argv, "mount",
+			      "usage: kist-store mount CONTAINER\n"
+			      "Mount the container's rootfs on bundle/rootfs; print its path.\n",
+			      &c, NULL, err);
+
+	if (r != 0)
+		return r < 0 ? -1 : EXIT_OK;
+	r = container_mount(g, &c, err);
+	if (r == 0) {
+		cleanup_free char *d = container_dir(g, c.id);
+		printf("%s/bundle/rootfs\n", d);
+	}
+	container_release(&c);
+	return r < 0 ? -1 : EXIT_OK;
+}
+
+int cmd_umount(void *g, int argc, char **argv, struct err **err)
+{
+	struct container c;
+	int r = one_container(g, argc, argv, "umount",
+			      "usage: kist-store umount CONTAINER\nUnmount the container's rootfs.\n",
+			      &c, NULL, err);
+
+	if (r != 0)
+		return r < 0 ? -1 : EXIT_OK;
+	r = container_umount(g, &c, err);
+	container_release(&c);
+	return r < 0 ? -1 : EXIT_OK;
+}
+
+int cmd_rm_container(void *g, int argc, char **argv, struct err **err)
+{
+	struct container c;
+	bool force = false;
+	int r = one_container(g, argc, argv, "rm-container",
+			      "usage: kist-store rm-container [-f] CONTAINER\n"
+			      "Unmount and remove a container's directory.\n"
+			      "  -f  even when the runtime still has a state for it\n",
+			      &c, &force, err);
+
+	if (r != 0)
+		return r < 0 ? -1 : EXIT_OK;
+	r = container_remove(g, &c, force, err);
+	if (r == 0)
+		printf("%s\n", c.id);
+	container_release(&c);
+	return r < 0 ? -1 : EXIT_OK;
+}
+
+int cmd_ls_containers(void *g, int argc, char **argv, struct err **err)
+{
+	static const struct option opts[] = { { "quiet", no_argument, NULL, 'q' },
+					      STORE_HELP_OPT,
+					      { NULL, 0, NULL, 0 } };
+	struct store *s = g;
+	struct container *cs = NULL;
+	size_t n = 0, i;
+	bool quiet = false;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "+qh", opts, NULL)) != -1) {
+		if (ch == 'q')
+			quiet = true;
+		else if (ch == 'h')
+			HELP("usage: kist-store ls-containers [-q]\n"
+			     "List containers: ID NAME IMAGE DRIVER MOUNTED\n");
+		else
+			cli_usage_error("ls-containers: unknown option");
+	}
+	if (store_open(s, err) < 0 || container_list(s, &cs, &n, err) < 0)
+		return -1;
+	if (!quiet)
+		printf("%-14s%-22s%-40s%-9s%s\n", "CONTAINER ID", "NAME", "IMAGE", "DRIVER", "MOUNTED");
+	for (i = 0; i < n; i++) {
+		if (quiet)
+			printf("%s\n", cs[i].id);
+		else
+			printf("%-14.12s%-22s%-40s%-9s%s\n", cs[i].id, cs[i].name, cs[i].image,
+			       store_driver_name(cs[i].driver),
+			       cs[i].driver == STORE_DRIVER_VFS ? "-"
+			       : container_is_mounted(s, &cs[i]) ? "yes"
+								 : "no");
+	}
+	container_free_list(cs, n);
+	return EXIT_OK;
+}

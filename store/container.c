@@ -1,0 +1,400 @@
+/* container.c: containers/<id>/: container.json (what was asked), upper/
+ * and work/ (its overlay), bundle/config.json + bundle/rootfs (the mount
+ * point any OCI runtime can run).  A container is made in
+ * containers/.tmp-<id> and renamed into place once complete; records change
+ * under containers/.lock. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "common/cleanup.h"
+#include "common/digest.h"
+#include "common/err.h"
+#include "common/fs.h"
+#include "common/json.h"
+#include "common/lock.h"
+#include "common/util.h"
+#include "store/store.h"
+
+void container_release(struct container *c)
+{
+	free(c->name);
+	free(c->image);
+	free(c->created);
+	strv_free(c->chain_ids);
+	cJSON_Delete(c->doc);
+	memset(c, 0, sizeof(*c));
+}
+
+void container_free_list(struct container *cs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		container_release(&cs[i]);
+	free(cs);
+}
+
+char *container_dir(struct store *s, const char *id)
+{
+	return xasprintf("%s/containers/%s", s->root, id);
+}
+
+static int container_parse(cJSON *doc, struct container *c, struct err **err)
+{
+	const char *v;
+	const cJSON *layers, *e;
+
+	memset(c, 0, sizeof(*c));
+	if (json_get_string(doc, "", "Id", true, &v, err) < 0)
+		return -1;
+	snprintf(c->id, sizeof(c->id), "%s", v);
+	if (json_get_string(doc, "", "Name", false, &v, err) < 0)
+		return -1;
+	c->name = xstrdup(v ? v : "");
+	if (json_get_string(doc, "", "Image", false, &v, err) < 0)
+		return -1;
+	c->image = xstrdup(v ? v : "");
+	if (json_get_string(doc, "", "ImageID", false, &v, err) < 0)
+		return -1;
+	snprintf(c->image_id, sizeof(c->image_id), "%s", v ? v : "");
+	if (json_get_string(doc, "", "ImageManifest", false, &v, err) < 0)
+		return -1;
+	snprintf(c->manifest_digest, sizeof(c->manifest_digest), "%s", v ? v : "");
+	if (json_get_string(doc, "", "Created", false, &v, err) < 0)
+		return -1;
+	c->created = xstrdup(v ? v : "");
+	if (json_get_string(doc, "", "Driver", false, &v, err) < 0)
+		return -1;
+	c->driver = v && streq(v, "vfs") ? STORE_DRIVER_VFS : STORE_DRIVER_OVERLAY;
+	layers = cJSON_GetObjectItemCaseSensitive(doc, "Layers");
+	cJSON_ArrayForEach(e, layers)
+	if (cJSON_IsString(e))
+		strv_push(&c->chain_ids, e->valuestring);
+	if (!c->chain_ids)
+		c->chain_ids = xcalloc(1, sizeof(char *));
+	c->doc = doc;
+	return 0;
+}
+
+static bool is_id(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return i == 64;
+}
+
+int container_list(struct store *s, struct container **out, size_t *n, struct err **err)
+{
+	cleanup_dir DIR *d = NULL;
+	struct container *cs = NULL;
+	size_t cnt = 0;
+	struct dirent *de;
+	int fd = openat(s->rootfd, "containers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	*out = NULL;
+	*n = 0;
+	if (fd < 0)
+		return errno == ENOENT ? 0 : err_set(err, errno, "open '%s/containers'", s->root);
+	d = fdopendir(fd);
+	if (!d) {
+		fs_close(fd);
+		return err_set(err, errno, "read '%s/containers'", s->root);
+	}
+	while ((de = readdir(d))) {
+		cleanup_free char *p = NULL;
+		cJSON *doc;
+
+		if (!is_id(de->d_name))
+			continue;
+		p = xasprintf("%s/container.json", de->d_name);
+		doc = json_load_fileat(fd, p, 0, NULL);
+		if (!doc)
+			continue;
+		cs = xrealloc(cs, (cnt + 1) * sizeof(*cs));
+		if (container_parse(doc, &cs[cnt], NULL) < 0) {
+			cJSON_Delete(doc);
+			continue;
+		}
+		cnt++;
+	}
+	*out = cs;
+	*n = cnt;
+	return 0;
+}
+
+int container_find(struct store *s, const char *what, struct container *out, struct err **err)
+{
+	struct container *cs = NULL;
+	size_t n = 0, i, hits = 0, hit = 0;
+
+	if (container_list(s, &cs, &n, err) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (streq(cs[i].name, what) || streq(cs[i].id, what)) {
+			hits = 1;
+			hit = i;
+			break;
+		}
+		if (strlen(what) >= 3 && str_has_prefix(cs[i].id, what)) {
+			hits++;
+			hit = i;
+		}
+	}
+	if (hits != 1) {
+		container_free_list(cs, n);
+		if (hits > 1)
+			return err_set(err, 0, "ambiguous container id '%s'", what);
+		return err_set(err, ENOENT, "no such container: '%s'", what);
+	}
+	*out = cs[hit];
+	memset(&cs[hit], 0, sizeof(cs[hit]));
+	container_free_list(cs, n);
+	return 0;
+}
+
+bool container_is_mounted(struct store *s, const struct container *c)
+{
+	cleanup_free char *p = xasprintf("%s/containers/%s/bundle/rootfs", s->root, c->id);
+
+	return path_is_mountpoint(p);
+}
+
+static int mount_at(struct store *s, const char *dir, char *const *chain_ids, struct err **err)
+{
+	size_t n = strv_len(chain_ids), i;
+	const char **lowers = xcalloc(n + 2, sizeof(char *));
+	char (*names)[SHORT_LINK_LEN + 3] = xcalloc(n + 2, sizeof(*names));
+	cleanup_free char *layers = xasprintf("%s/layers", s->root);
+	cleanup_free char *upper = xasprintf("%s/upper", dir);
+	cleanup_free char *work = xasprintf("%s/work", dir);
+	cleanup_free char *target = xasprintf("%s/bundle/rootfs", dir);
+	int r;
+
+	if (n == 0) {
+		/* overlayfs wants a lower layer: an empty one */
+		if (mkdirat(s->layersfd, "empty", 0755) < 0 && errno != EEXIST)
+			return err_set(err, errno, "create '%s/empty'", layers);
+		lowers[0] = "empty";
+		n = 1;
+	} else {
+		for (i = 0; i < n; i++) {
+			char shortname[SHORT_LINK_LEN + 1];
+
+			layer_short_link(s, chain_ids[n - 1 - i], shortname);
+			snprintf(names[i], sizeof(names[i]), "l/%s", shortname);
+			lowers[i] = names[i];
+		}
+	}
+	r = overlay_mount(lowers, n, layers, upper, work, target, err);
+	free(lowers);
+	free(names);
+	return r;
+}
+
+int container_mount(struct store *s, const struct container *c, struct err **err)
+{
+	cleanup_free char *dir = container_dir(s, c->id);
+
+	if (c->driver == STORE_DRIVER_VFS || container_is_mounted(s, c))
+		return 0;
+	for (size_t i = 0; c->chain_ids[i]; i++)
+		if (!layer_exists(s, c->chain_ids[i]))
+			return err_set(err, ENOENT, "container '%s': layer %s is missing", c->name,
+				       c->chain_ids[i]);
+	return mount_at(s, dir, c->chain_ids, err);
+}
+
+int container_umount(struct store *s, const struct container *c, struct err **err)
+{
+	cleanup_free char *p = xasprintf("%s/containers/%s/bundle/rootfs", s->root, c->id);
+
+	if (c->driver == STORE_DRIVER_VFS)
+		return 0;
+	return overlay_umount(p, err);
+}
+
+static int lock_containers(struct store *s, struct err **err)
+{
+	return lock_acquireat(s->rootfd, "containers/.lock", LOCK_MODE_EXCLUSIVE, true, err);
+}
+
+int container_remove(struct store *s, const struct container *c, bool force, struct err **err)
+{
+	cleanup_close int lock = -1;
+	cleanup_free char *from = xasprintf("containers/%s", c->id);
+	cleanup_free char *to = xasprintf("containers/.tmp-del-%s", c->id);
+	cleanup_free char *state = xasprintf("%s/runtime/%s/state.json", s->run, c->id);
+
+	if (!force && fs_exists(state))
+		return err_set(err, EBUSY, "container '%s' is known to the runtime ('%s' exists): delete it there first or use -f",
+			       c->name, state);
+	lock = lock_containers(s, err);
+	if (lock < 0)
+		return -1;
+	if (container_umount(s, c, err) < 0)
+		return -1;
+	if (renameat(s->rootfd, from, s->rootfd, to) < 0)
+		return err_set(err, errno, "remove container '%s'", c->id);
+	return fs_rm_rfat(s->rootfd, to, err);
+}
+
+static bool name_ok(const char *n)
+{
+	if (!*n || strlen(n) > 128)
+		return false;
+	if (!((*n >= 'a' && *n <= 'z') || (*n >= 'A' && *n <= 'Z') || (*n >= '0' && *n <= '9')))
+		return false;
+	for (; *n; n++)
+		if (!((*n >= 'a' && *n <= 'z') || (*n >= 'A' && *n <= 'Z') ||
+		      (*n >= '0' && *n <= '9') || *n == '_' || *n == '.' || *n == '-'))
+			return false;
+	return true;
+}
+
+int bundle_config(struct store *s, const struct image *img, const cJSON *overrides,
+		  const char *rootfs, cJSON **out, struct err **err);
+
+int container_create(struct store *s, const char *name, const char *image, const char *overrides,
+		     char id_out[65], struct err **err)
+{
+	struct image img;
+	cleanup_json cJSON *ov = NULL, *doc = NULL, *config = NULL;
+	cleanup_close int lock = -1, gclock = -1;
+	cleanup_free char *now = store_time_now();
+	cleanup_free char *tmpname = NULL, *tmpdir = NULL, *finalname = NULL;
+	cleanup_free char *rootfs = NULL;
+	struct container *cs = NULL;
+	size_t nc = 0, i;
+	enum store_driver driver = store_driver(s);
+	char id[65];
+	cJSON *layers;
+	int ret = -1;
+	bool mounted = false;
+
+	if (overrides) {
+		ov = json_parse(overrides, strlen(overrides), "overrides", err);
+		if (!ov)
+			return -1;
+		if (!cJSON_IsObject(ov))
+			return err_set(err, EINVAL, "overrides must be a JSON object");
+	}
+	store_random_hex(id);
+	if (!name)
+		name = id;
+	else if (!name_ok(name))
+		return err_set(err, EINVAL,
+			       "invalid container name '%s': only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
+			       name);
+	if (image_resolve(s, image, &img, err) < 0)
+		return -1;
+	gclock = store_gc_lock(s, false, err);
+	if (gclock < 0)
+		goto out;
+	if (layer_unpack_image(s, &img, err) < 0)
+		goto out;
+	lock = lock_containers(s, err);
+	if (lock < 0)
+		goto out;
+	if (container_list(s, &cs, &nc, err) < 0)
+		goto out;
+	for (i = 0; i < nc; i++)
+		if (streq(cs[i].name, name)) {
+			err_set(err, EEXIST,
+				"container name '%s' is already in use by container %.12s", name,
+				cs[i].id);
+			goto out;
+		}
+	tmpname = xasprintf("containers/.tmp-%s", id);
+	finalname = xasprintf("containers/%s", id);
+	tmpdir = xasprintf("%s/%s", s->root, tmpname);
+	if (mkdirat(s->rootfd, tmpname, 0711) < 0) {
+		err_set(err, errno, "create '%s'", tmpdir);
+		goto out;
+	}
+	{
+		static const char *const sub[] = { "upper", "work", "bundle", "bundle/rootfs" };
+		for (i = 0; i < ARRAY_SIZE(sub); i++) {
+			cleanup_free char *p = xasprintf("%s/%s", tmpname, sub[i]);
+			if (mkdirat(s->rootfd, p, 0755) < 0) {
+				err_set(err, errno, "create '%s/%s'", tmpdir, sub[i]);
+				goto out;
+			}
+		}
+	}
+	doc = cJSON_CreateObject();
+	cJSON_AddStringToObject(doc, "Id", id);
+	cJSON_AddStringToObject(doc, "Name", name);
+	cJSON_AddStringToObject(doc, "Image", image);
+	cJSON_AddStringToObject(doc, "ImageID", img.id);
+	cJSON_AddStringToObject(doc, "ImageManifest", img.manifest_digest);
+	cJSON_AddStringToObject(doc, "Created", now);
+	cJSON_AddStringToObject(doc, "Driver", store_driver_name(driver));
+	layers = cJSON_AddArrayToObject(doc, "Layers");
+	for (i = 0; i < img.n_layers; i++)
+		cJSON_AddItemToArray(layers, cJSON_CreateString(img.chain_ids[i]));
+	cJSON_AddItemToObject(doc, "Overrides", ov ? cJSON_Duplicate(ov, true) : cJSON_CreateObject());
+
+	rootfs = xasprintf("%s/bundle/rootfs", tmpdir);
+	if (driver == STORE_DRIVER_VFS) {
+		cleanup_close int dst = open(rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		mode_t old = umask(0);
+
+		for (i = 0; i < img.n_layers && dst >= 0; i++) {
+			cleanup_free char *p = layer_diff_path(s, img.chain_ids[i]);
+			cleanup_close int src = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+			if (src < 0 || copy_apply_diff(src, dst, err) < 0) {
+				umask(old);
+				if (src < 0)
+					err_set(err, errno, "open '%s'", p);
+				goto out;
+			}
+		}
+		umask(old);
+	} else {
+		char **chains = NULL;
+
+		for (i = 0; i < img.n_layers; i++)
+			strv_push(&chains, img.chain_ids[i]);
+		if (!chains)
+			chains = xcalloc(1, sizeof(char *));
+		ret = mount_at(s, tmpdir, chains, err);
+		strv_free(chains);
+		if (ret < 0)
+			goto out;
+		ret = -1;
+		mounted = true;
+	}
+	if (bundle_config(s, &img, ov, rootfs, &config, err) < 0)
+		goto out;
+	{
+		cleanup_free char *p = xasprintf("%s/bundle/config.json", tmpname);
+		cleanup_free char *cj = xasprintf("%s/container.json", tmpname);
+
+		if (json_write_fileat(s->rootfd, p, config, 0644, err) < 0 ||
+		    json_write_fileat(s->rootfd, cj, doc, 0644, err) < 0)
+			goto out;
+	}
+	if (renameat(s->rootfd, tmpname, s->rootfd, finalname) < 0) {
+		err_set(err, errno, "rename '%s' into place", tmpdir);
+		goto out;
+	}
+	memcpy(id_out, id, 65);
+	ret = 0;
+out:
+	if (ret < 0 && tmpname) {
+		if (mounted)
+			overlay_umount(rootfs, NULL);
+		fs_rm_rfat(s->rootfd, tmpname, NULL);
+	}
+	container_free_list(cs, nc);
+	image_release(&img);
+	return ret;
+}

@@ -1,0 +1,275 @@
+/* store.h: kist-store internals shared by the store/ files (not a public API;
+ * other programs meet the store only through its directories and CLI).
+ *
+ *   ROOT/oci/                 OCI image layout (spec/layout.h)
+ *   ROOT/layers/<chain-hex>/  diff/ (overlay form) + link (short name)
+ *   ROOT/layers/l/<short>     -> ../<chain-hex>/diff (keeps mount options short)
+ *   ROOT/layers/.lock-<hex>   per-layer unpack lock
+ *   ROOT/containers/<id>/     container.json, upper/, work/, bundle/
+ *   ROOT/volumes/
+ *   ROOT/tmp/                 scratch space for load/commit (cleaned by gc)
+ *
+ * Functions follow the project convention: <0 (or NULL) with *err set. */
+#ifndef KIST_STORE_H
+#define KIST_STORE_H
+
+#include <stdbool.h>       /* bool */
+#include <stddef.h>        /* size_t */
+#include <stdint.h>        /* int64_t */
+#include <stdio.h>         /* FILE */
+#include "common/digest.h" /* DIGEST_STR_MAX */
+#include "common/json.h"   /* cJSON */
+#include "spec/layout.h"   /* struct layout */
+
+struct err;
+struct archive;
+
+enum store_driver { STORE_DRIVER_DEFAULT = 0, STORE_DRIVER_OVERLAY, STORE_DRIVER_VFS };
+
+/* Global options (main.c) and the opened store. */
+struct store {
+	const char *root;
+	const char *run;
+	enum store_driver driver;
+	bool debug;
+	bool opened;
+	int rootfd;
+	int layersfd;
+	struct layout oci;
+};
+
+#define STORE_DEFAULT_ROOT "/var/lib/kist"
+#define STORE_DEFAULT_RUN "/run/kist"
+#define SHORT_LINK_LEN 12
+
+/* store.c */
+int store_open(struct store *s, struct err **err);
+void store_close(struct store *s);
+enum store_driver store_driver(struct store *s);
+const char *store_driver_name(enum store_driver d);
+/* A fresh directory ROOT/tmp/<prefix>XXXXXX (malloc'd path). */
+char *store_mkdtemp(struct store *s, const char *prefix, struct err **err);
+/* RFC 3339 with nanoseconds in UTC, as Go marshals time.Time. */
+char *store_time_now(void);
+/* Parse an RFC 3339 time; returns seconds since the epoch or -1. */
+int64_t store_time_parse(const char *s);
+/* 64 random hex characters. */
+void store_random_hex(char out[65]);
+
+/* image.c: an image is one manifest (an index entry resolves to linux/amd64). */
+struct image {
+	char manifest_digest[DIGEST_STR_MAX];
+	char *manifest_media_type;
+	int64_t manifest_size;
+	char id[DIGEST_STR_MAX]; /* config digest: docker's image id */
+	cJSON *manifest;
+	cJSON *config;
+	size_t n_layers;
+	char (*layers)[DIGEST_STR_MAX];   /* blob digests */
+	char (*diff_ids)[DIGEST_STR_MAX]; /* uncompressed digests */
+	char (*chain_ids)[DIGEST_STR_MAX];
+	int64_t *layer_sizes;
+	int64_t size; /* sum of layer blob sizes + config */
+	int64_t created; /* seconds, or 0 */
+	char **names;    /* full refs naming this manifest (may be empty) */
+	size_t n_names;
+	bool listed_unnamed; /* an unnamed index entry exists for it */
+};
+
+void image_release(struct image *img);
+void image_free_list(struct image *imgs, size_t n);
+/* Load the manifest (and config) a descriptor points at. */
+int image_load(struct store *s, const struct spec_descriptor *desc, struct image *out,
+	       struct err **err);
+/* Every image in the index, one per manifest, names attached. */
+int image_list(struct store *s, struct image **out, size_t *n, struct err **err);
+/* Find an image by name, name@digest, full or short id, or "sha256:" digest.
+ * Returns 1 found, 0 not found (no error), -1 error (e.g. ambiguous). */
+int image_find(struct store *s, const char *what, struct image *out, char **matched_name,
+	       struct err **err);
+/* image_find that turns "not found" into "no such image: 'x'". */
+int image_resolve(struct store *s, const char *what, struct image *out, struct err **err);
+/* Normalise a user reference to its full form (malloc'd). */
+char *image_normalise(const char *what, struct err **err);
+/* Familiar form of a full name ("busybox:latest"). */
+char *image_familiar(const char *full);
+/* Split a full name into familiar repository and tag/digest parts. */
+void image_repo_tag(const char *full, char **repo, char **tag, char **digest);
+/* Point name at desc; an image left without names stays listed as dangling. */
+int image_set_ref(struct store *s, const char *full, const struct spec_descriptor *desc,
+		  struct err **err);
+/* Write config + manifest blobs for layers and name them (names may be NULL). */
+int image_write(struct store *s, cJSON *config, cJSON *layers_desc, char *const *names,
+		struct spec_descriptor *manifest_out, struct err **err);
+/* Compute chain ids from diff ids. */
+void image_chain_ids(char (*diff_ids)[DIGEST_STR_MAX], size_t n, char (*out)[DIGEST_STR_MAX]);
+/* Apply docker --change instructions (CMD, ENTRYPOINT, ENV, LABEL, EXPOSE,
+ * USER, WORKDIR, VOLUME, STOPSIGNAL) to an image config's "config" object. */
+int image_apply_changes(cJSON *cfg, char *const *changes, struct err **err);
+/* docker rmi for one argument. */
+int image_remove(struct store *s, const char *what, bool force, struct err **err);
+/* Ids of images used by containers (malloc'd vector). */
+char **image_ids_in_use(struct store *s);
+
+/* stream.c: decompression tap and gzip compression into blobs. */
+typedef int (*stream_tap_fn)(void *arg, const void *data, size_t len, struct err **err);
+/* Open a reader over src (fd) that decompresses gzip/zstd/xz/plain and
+ * calls tap for every uncompressed byte; tar entries come out of the
+ * returned archive.  Finish with stream_finish() to drain trailing data. */
+struct stream;
+struct stream *stream_open_fd(int fd, stream_tap_fn tap, void *arg, struct err **err);
+/* Same over the current entry of an outer archive (nested tar). */
+struct stream *stream_open_entry(struct archive *outer, stream_tap_fn tap, void *arg,
+				 struct err **err);
+struct archive *stream_tar(struct stream *st);
+/* Drain what remains of the uncompressed stream through the tap, then free. */
+int stream_finish(struct stream *st, struct err **err);
+/* Report a tar read failure (the tap's error if it caused it). */
+int stream_error(struct stream *st, const char *what, struct err **err);
+void stream_free(struct stream *st);
+
+/* Compress tar bytes into a gzip blob while hashing both forms. */
+struct layer_writer;
+int layer_writer_new(struct store *s, struct layer_writer **out, struct err **err);
+int layer_writer_write(void *lw, const void *data, size_t len, struct err **err);
+/* Commit the blob; fills the descriptor (gzip media type) and diff id. */
+int layer_writer_commit(struct layer_writer *w, struct spec_descriptor *desc,
+			char diff_id[DIGEST_STR_MAX], int64_t *tar_size, struct err **err);
+void layer_writer_abort(struct layer_writer *w);
+/* A tar stream from any source: decompress + recompress into a layer blob;
+ * check_tar walks the entries so a non-tar input is refused. */
+int layer_from_fd(struct store *s, int fd, struct spec_descriptor *desc,
+		  char diff_id[DIGEST_STR_MAX], struct err **err);
+int layer_from_entry(struct store *s, struct archive *outer, struct spec_descriptor *desc,
+		     char diff_id[DIGEST_STR_MAX], struct err **err);
+
+/* layer.c: unpack into layers/. */
+/* Path of the unpacked layer's diff dir (malloc'd); does not check it exists. */
+char *layer_diff_path(struct store *s, const char *chain_id);
+bool layer_exists(struct store *s, const char *chain_id);
+int layer_short_link(struct store *s, const char *chain_id, char out[SHORT_LINK_LEN + 1]);
+/* Unpack every missing layer of img (in parallel). */
+int layer_unpack_image(struct store *s, const struct image *img, struct err **err);
+/* Unpack one tar stream into dirfd (exposed for vfs and tests). */
+int layer_apply_stream(int fd, int dirfd, const char *expected_diff_id, struct err **err);
+int layer_remove(struct store *s, const char *chain_hex, struct err **err);
+
+/* tarwrite.c: directory trees -> tar. */
+enum tarw_mode {
+	TARW_FLAT,    /* plain tree (export) */
+	TARW_OVERLAY, /* overlay upper dir: whiteouts/opaque -> .wh. entries */
+};
+typedef int (*tarw_sink_fn)(void *arg, const void *data, size_t len, struct err **err);
+int tarw_write_tree(int dirfd, enum tarw_mode mode, tarw_sink_fn sink, void *arg,
+		    struct err **err);
+
+/* container.c */
+struct container {
+	char id[65];
+	char *name;
+	char *image;    /* as the user gave it */
+	char image_id[DIGEST_STR_MAX];
+	char manifest_digest[DIGEST_STR_MAX];
+	char *created;
+	enum store_driver driver;
+	char **chain_ids; /* bottom first */
+	cJSON *doc;       /* the whole container.json */
+};
+void container_release(struct container *c);
+int container_list(struct store *s, struct container **out, size_t *n, struct err **err);
+void container_free_list(struct container *cs, size_t n);
+int container_find(struct store *s, const char *what, struct container *out, struct err **err);
+int container_create(struct store *s, const char *name, const char *image, const char *overrides,
+		     char id_out[65], struct err **err);
+int container_mount(struct store *s, const struct container *c, struct err **err);
+int container_umount(struct store *s, const struct container *c, struct err **err);
+int container_remove(struct store *s, const struct container *c, bool force, struct err **err);
+char *container_dir(struct store *s, const char *id);
+bool container_is_mounted(struct store *s, const struct container *c);
+
+/* overlay.c */
+int overlay_mount(const char *const *lowers, size_t n, const char *layers_dir, const char *upper,
+		  const char *work, const char *target, struct err **err);
+int overlay_umount(const char *target, struct err **err);
+bool path_is_mountpoint(const char *path);
+bool overlay_supported(void);
+
+/* copy.c: apply an overlay-form diff dir onto a tree (vfs driver). */
+int copy_apply_diff(int srcfd, int dstfd, struct err **err);
+
+/* gc.c */
+int store_gc(struct store *s, bool verbose, int64_t *freed, struct err **err);
+/* Remove blobs and layers of a deleted image that nothing else uses; print
+ * "Deleted: ..." lines when out != NULL. */
+int store_sweep_image(struct store *s, const struct image *img, FILE *out, struct err **err);
+/* ROOT/.gc.lock: shared while writing unnamed blobs, exclusive for gc. */
+int store_gc_lock(struct store *s, bool exclusive, struct err **err);
+int64_t store_tree_size(int dirfd, const char *name);
+
+/* format.c: docker's output shapes. */
+char *fmt_size(int64_t bytes);      /* "1.24MB" (decimal, 3 significant digits) */
+char *fmt_since(int64_t created);   /* "2 hours ago" */
+char *fmt_time_go(int64_t created); /* "2006-01-02 15:04:05 -0700 MST" */
+char *fmt_shorten(const char *s, size_t max);
+
+/* A row of named fields for --format rendering. */
+struct fmt_field {
+	const char *name;   /* Go field name: "ID" */
+	const char *header; /* table header: "IMAGE ID" */
+};
+struct fmt_table;
+struct fmt_table *fmt_table_new(const char *format, const char *default_table,
+				const struct fmt_field *fields, size_t n_fields, struct err **err);
+/* values parallel to fields */
+void fmt_table_row(struct fmt_table *t, char *const *values);
+void fmt_table_flush(struct fmt_table *t, FILE *out);
+void fmt_table_free(struct fmt_table *t);
+bool fmt_glob_match(const char *pattern, const char *s);
+
+/* archive.c */
+int archive_save(struct store *s, char *const *refs, size_t n, int outfd, bool oci,
+		 struct err **err);
+int archive_load(struct store *s, int infd, FILE *out, struct err **err);
+int layout_import(struct store *s, const char *dir, const char *select, const char *name,
+		  FILE *out, struct err **err);
+int layout_export(struct store *s, const char *what, const char *dir, const char *name,
+		  struct err **err);
+
+/* commit.c */
+int container_commit(struct store *s, const struct container *c, const char *ref,
+		     char *const *changes, const char *message, const char *author,
+		     char id_out[DIGEST_STR_MAX], struct err **err);
+int container_diff(struct store *s, const struct container *c, FILE *out, struct err **err);
+int container_export(struct store *s, const struct container *c, int outfd, struct err **err);
+
+/* commands (cmd_*.c): each `int cmd_x(void *g, int argc, char **argv, struct err **err)` */
+#define CMD(x) int cmd_##x(void *g, int argc, char **argv, struct err **err)
+CMD(import);
+CMD(ls);
+CMD(inspect);
+CMD(tag);
+CMD(rm);
+CMD(history);
+CMD(prune);
+CMD(unpack);
+CMD(create_container);
+CMD(mount);
+CMD(umount);
+CMD(rm_container);
+CMD(ls_containers);
+CMD(commit);
+CMD(diff);
+CMD(export);
+CMD(save);
+CMD(load);
+CMD(import_layout);
+CMD(export_layout);
+CMD(gc);
+CMD(du);
+CMD(info);
+#undef CMD
+
+/* Option parsing helper for verbs: getopt_long with "--help" printing usage. */
+#define STORE_HELP_OPT { "help", no_argument, NULL, 'h' }
+
+#endif
