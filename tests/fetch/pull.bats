@@ -1,0 +1,178 @@
+#!/usr/bin/env bats
+# kist-fetch pull, tags, catalog, inspect, copy against Debian's docker-registry.
+bats_require_minimum_version 1.5.0
+load ../helpers
+load fixtures
+
+setup_file() {
+	export REGDIR="$BATS_FILE_TMPDIR/reg"
+	start_registry "$REGDIR"
+	export REG="$REGISTRY"
+	local src="$BATS_FILE_TMPDIR/src" r="$BATS_FILE_TMPDIR/rootfs"
+	make_rootfs "$r"
+	rand_dir "$BATS_FILE_TMPDIR/l2" 1024
+	mkdir -p "$BATS_FILE_TMPDIR/l3/etc" && echo hello >"$BATS_FILE_TMPDIR/l3/etc/motd"
+	export IMG_DIGEST
+	IMG_DIGEST=$(make_image "$src" app "$r" "$BATS_FILE_TMPDIR/l2" "$BATS_FILE_TMPDIR/l3")
+	skopeo_push "$src" app "$REG/test/app:v1"
+	skopeo_push "$src" app "$REG/test/app:v2"
+	skopeo_push "$src" app "$REG/test/app:v3"
+	# a two-platform index
+	local amd arm
+	amd=$(ARCH=amd64 make_image "$src" amd "$BATS_FILE_TMPDIR/l3")
+	arm=$(ARCH=arm64 make_image "$src" arm "$BATS_FILE_TMPDIR/l2")
+	export AMD_DIGEST=$amd ARM_DIGEST=$arm IDX_DIGEST
+	IDX_DIGEST=$(make_index "$src" multi amd64="$amd" arm64="$arm")
+	skopeo copy -q --all --dest-tls-verify=false "oci:$src:multi" "docker://$REG/test/multi:latest"
+}
+
+teardown_file() { stop_helpers; }
+
+setup() { export KIST_ROOT="$BATS_TEST_TMPDIR/root"; }
+teardown() { kist_cleanup; }
+
+@test "fetch pull: an image into the store, docker-like output, ref recorded" {
+	fetch pull "$REG/test/app:v1"
+	assert_success
+	assert_line "v1: Pulling from test/app"
+	assert_line --regexp '^[0-9a-f]{12}: Pulling fs layer$'
+	assert_line --regexp '^[0-9a-f]{12}: Pull complete$'
+	assert_line "Digest: $IMG_DIGEST"
+	assert_line "Status: Downloaded newer image for $REG/test/app:v1"
+	assert_line --index $((${#lines[@]} - 1)) "$REG/test/app:v1"
+	[ "$(grep -c 'Pull complete' <<<"$output")" -eq 3 ]
+	run -0 jq -r --arg r "$REG/test/app:v1" '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == $r) | .digest' "$KIST_ROOT/oci/index.json"
+	assert_output "$IMG_DIGEST"
+	store_ok "$KIST_ROOT"
+	# every blob of the source is there, byte for byte
+	for b in "$BATS_FILE_TMPDIR"/src/blobs/sha256/*; do
+		if jq -e --arg d "sha256:$(basename "$b")" '[.layers[].digest, .config.digest] | index($d)' \
+			"$BATS_FILE_TMPDIR/src/blobs/sha256/${IMG_DIGEST#sha256:}" >/dev/null; then
+			cmp "$b" "$KIST_ROOT/oci/blobs/sha256/$(basename "$b")"
+		fi
+	done
+	[ -z "$(ls -A "$KIST_ROOT/oci/ingest" 2>/dev/null)" ]
+}
+
+@test "fetch pull: again is up to date, layers already exist" {
+	fetch pull "$REG/test/app:v1"
+	assert_success
+	fetch pull "$REG/test/app:v1"
+	assert_success
+	[ "$(grep -c 'Already exists' <<<"$output")" -eq 3 ]
+	assert_line "Status: Image is up to date for $REG/test/app:v1"
+	# a second tag of the same image downloads nothing either
+	fetch pull -q "$REG/test/app:v2"
+	assert_success
+	assert_output "$REG/test/app:v2"
+}
+
+@test "fetch pull: by digest, and into oci:DIR:REF read back by skopeo" {
+	fetch pull "$REG/test/app@$IMG_DIGEST"
+	assert_success
+	assert_line "$REG/test/app@$IMG_DIGEST"
+	fetch pull --dest "oci:$BATS_TEST_TMPDIR/lay:mine" "$REG/test/app:v1"
+	assert_success
+	run -0 skopeo inspect --raw "oci:$BATS_TEST_TMPDIR/lay:mine"
+	[ "$(printf '%s' "$output" | sha256sum | cut -d' ' -f1)" = "${IMG_DIGEST#sha256:}" ]
+	layout_ok "$BATS_TEST_TMPDIR/lay"
+}
+
+@test "fetch pull: an index picks this host's platform, --platform another, --all-platforms all" {
+	fetch pull "$REG/test/multi"
+	assert_success
+	assert_line "Using default tag: latest"
+	assert_line "Digest: $IDX_DIGEST"
+	run -0 jq -r '.manifests[0].digest' "$KIST_ROOT/oci/index.json"
+	[ "$(uname -m)" != x86_64 ] || assert_output "$AMD_DIGEST"
+	fetch pull --platform linux/arm64 --dest "oci:$BATS_TEST_TMPDIR/arm:a" "$REG/test/multi"
+	assert_success
+	run -0 jq -r '.manifests[0].digest' "$BATS_TEST_TMPDIR/arm/index.json"
+	assert_output "$ARM_DIGEST"
+	fetch pull --all-platforms --dest "oci:$BATS_TEST_TMPDIR/all:a" "$REG/test/multi"
+	assert_success
+	run -0 jq -r '.manifests[0].digest' "$BATS_TEST_TMPDIR/all/index.json"
+	assert_output "$IDX_DIGEST"
+	[ -f "$BATS_TEST_TMPDIR/all/blobs/sha256/${AMD_DIGEST#sha256:}" ]
+	[ -f "$BATS_TEST_TMPDIR/all/blobs/sha256/${ARM_DIGEST#sha256:}" ]
+	layout_ok "$BATS_TEST_TMPDIR/all"
+}
+
+@test "fetch pull: an index with no matching platform fails, nothing recorded" {
+	fetch pull --platform linux/s390x "$REG/test/multi"
+	assert_failure 1
+	assert_output --partial "no matching manifest for linux/s390x"
+	run -0 jq '.manifests | length' "$KIST_ROOT/oci/index.json"
+	assert_output 0
+	store_ok "$KIST_ROOT"
+}
+
+@test "fetch pull: unknown tag and unknown repository say manifest unknown" {
+	fetch pull "$REG/test/app:nope"
+	assert_failure 1
+	assert_output --partial "manifest for $REG/test/app:nope not found: manifest unknown"
+	fetch pull "$REG/no/such"
+	assert_failure 1
+	assert_output --partial "not found"
+	assert_output --partial "unknown"
+	[ "$(jq '.manifests | length' "$KIST_ROOT/oci/index.json")" -eq 0 ]
+}
+
+@test "fetch pull: bad arguments" {
+	fetch pull
+	assert_failure 2
+	fetch pull "Upper/Case"
+	assert_failure 1
+	assert_output --partial "Upper/Case"
+	fetch pull --platform linux/amd64 --all-platforms "$REG/test/app"
+	assert_failure 2
+	assert_output --partial "--all-platforms"
+	fetch pull --dest /tmp/x "$REG/test/app"
+	assert_failure 2
+	assert_output --partial "oci:DIR"
+	fetch frobnicate
+	assert_failure 2
+}
+
+@test "fetch tags: every page via Link headers; catalog" {
+	fetch tags -n 1 "$REG/test/app"
+	assert_success
+	assert_output "$(printf 'v1\nv2\nv3')"
+	fetch tags "$REG/test/app"
+	assert_output "$(printf 'v1\nv2\nv3')"
+	fetch catalog -n 1 "$REG"
+	assert_success
+	assert_output "$(printf 'test/app\ntest/multi')"
+	fetch tags "$REG/no/such"
+	assert_failure 1
+	assert_output --partial "name unknown"
+}
+
+@test "fetch inspect: skopeo-like JSON, --raw manifest bytes, --config" {
+	fetch inspect "docker://$REG/test/app:v1"
+	assert_success
+	run -0 jq -r '.Digest, .Architecture, .Os, (.Layers | length), .Labels["kist.test"], (.RepoTags | join(","))' <<<"$output"
+	assert_output "$(printf '%s\namd64\nlinux\n3\napp\nv1,v2,v3' "$IMG_DIGEST")"
+	"$FETCH" inspect --raw "$REG/test/app:v1" >"$BATS_TEST_TMPDIR/raw"
+	[ "sha256:$(sha256sum <"$BATS_TEST_TMPDIR/raw" | cut -d' ' -f1)" = "$IMG_DIGEST" ]
+	fetch inspect --config "$REG/test/multi"
+	assert_success
+	run -0 jq -r .architecture <<<"$output"
+	[ "$(uname -m)" != x86_64 ] || assert_output amd64
+}
+
+@test "fetch copy: docker -> oci -> oci -> docker round trip" {
+	fetch copy -q "docker://$REG/test/app:v1" "oci:$BATS_TEST_TMPDIR/a:one"
+	assert_success
+	fetch copy "oci:$BATS_TEST_TMPDIR/a:one" "oci:$BATS_TEST_TMPDIR/b:two"
+	assert_success
+	layout_ok "$BATS_TEST_TMPDIR/b"
+	fetch copy -q "oci:$BATS_TEST_TMPDIR/b:two" "docker://$REG/copied/app:c"
+	assert_success
+	run -0 skopeo inspect --tls-verify=false "docker://$REG/copied/app:c"
+	run -0 jq -r .Digest <<<"$output"
+	assert_output "$IMG_DIGEST"
+	fetch copy "docker://$REG/test/app:v1" "ftp://x"
+	assert_failure 1
+	assert_output --partial "unknown transport"
+}

@@ -1,0 +1,225 @@
+#!/usr/bin/env python3
+"""Test servers for the fetch suite (standard library only), all on 127.0.0.1.
+
+  server.py proxy PORT UPSTREAM_PORT LOG [--cut-after N] [--cuts K] [--exit-after-cut]
+      TCP proxy to a registry.  Appends what clients send to LOG (request
+      headers, to check Range requests).  With --cut-after, the first K
+      connections whose response passes N bytes are cut there; with
+      --exit-after-cut the proxy then exits (the "registry" dies mid-pull).
+
+  server.py token PORT KEY CERT ISSUER LOG [--user U --password P]
+      Docker token server: GET /token?service=..&scope=.. returns a JWT
+      signed RS256 (by openssl) with the certificate in the x5c header.
+      With --user, requests must carry those Basic credentials.
+
+  server.py static PORT DIR
+      A fake registry answering GET /v2/ with 200 and any other path with
+      DIR/<path with / replaced by _> and its content type from the same name
+      plus ".type"; 404 with a registry error when missing.
+"""
+import base64
+import http.server
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import uuid
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+# ---------------------------------------------------------------- proxy
+def proxy(argv):
+    port, up_port, log = int(argv[0]), int(argv[1]), argv[2]
+    cut_after, cuts, exit_after = None, 1, False
+    i = 3
+    while i < len(argv):
+        if argv[i] == "--cut-after":
+            cut_after = int(argv[i + 1]); i += 2
+        elif argv[i] == "--cuts":
+            cuts = int(argv[i + 1]); i += 2
+        elif argv[i] == "--exit-after-cut":
+            exit_after = True; i += 1
+        else:
+            sys.exit("proxy: unknown option " + argv[i])
+    state = {"cuts": cuts}
+    lock = threading.Lock()
+    logf = open(log, "ab", buffering=0)
+
+    def pump_up(c, u):
+        try:
+            while True:
+                d = c.recv(65536)
+                if not d:
+                    break
+                with lock:
+                    logf.write(d)
+                u.sendall(d)
+        except OSError:
+            pass
+        try:
+            u.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+
+    def pump_down(c, u):
+        n = 0
+        try:
+            while True:
+                d = u.recv(65536)
+                if not d:
+                    break
+                if cut_after is not None and n + len(d) > cut_after:
+                    with lock:
+                        cut = state["cuts"] > 0
+                        if cut:
+                            state["cuts"] -= 1
+                    if cut:
+                        c.sendall(d[: max(0, cut_after - n)])
+                        c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                        c.close()
+                        u.close()
+                        if exit_after:
+                            os._exit(0)
+                        return
+                n += len(d)
+                c.sendall(d)
+        except OSError:
+            pass
+        try:
+            c.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+
+    ls = socket.socket()
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("127.0.0.1", port))
+    ls.listen(64)
+    while True:
+        c, _ = ls.accept()
+        try:
+            u = socket.create_connection(("127.0.0.1", up_port))
+        except OSError:
+            c.close()
+            continue
+        threading.Thread(target=pump_up, args=(c, u), daemon=True).start()
+        threading.Thread(target=pump_down, args=(c, u), daemon=True).start()
+
+
+# ---------------------------------------------------------------- token
+def token(argv):
+    port, key, cert, issuer, log = int(argv[0]), argv[1], argv[2], argv[3], argv[4]
+    user = password = None
+    i = 5
+    while i < len(argv):
+        if argv[i] == "--user":
+            user = argv[i + 1]; i += 2
+        elif argv[i] == "--password":
+            password = argv[i + 1]; i += 2
+        else:
+            sys.exit("token: unknown option " + argv[i])
+    der = subprocess.run(["openssl", "x509", "-in", cert, "-outform", "DER"],
+                         check=True, capture_output=True).stdout
+    x5c = base64.b64encode(der).decode()
+
+    def sign(claims):
+        header = {"typ": "JWT", "alg": "RS256", "x5c": [x5c]}
+        signing = (b64url(json.dumps(header).encode()) + "." +
+                   b64url(json.dumps(claims).encode())).encode()
+        sig = subprocess.run(["openssl", "dgst", "-sha256", "-sign", key],
+                             input=signing, check=True, capture_output=True).stdout
+        return signing.decode() + "." + b64url(sig)
+
+    class H(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *a):
+            pass
+
+        def do_GET(self):
+            u = urllib.parse.urlparse(self.path)
+            q = urllib.parse.parse_qs(u.query)
+            authz = self.headers.get("Authorization", "")
+            who = "anonymous"
+            if authz.startswith("Basic "):
+                try:
+                    who, _, pw = base64.b64decode(authz[6:]).decode().partition(":")
+                except Exception:
+                    who, pw = "", ""
+                if user is not None and (who != user or pw != password):
+                    self.reply(401, {"errors": [{"code": "UNAUTHORIZED",
+                                                 "message": "incorrect username or password"}]})
+                    return
+            elif user is not None:
+                who = "anonymous"
+            with open(log, "a") as f:
+                f.write("%s %s\n" % (who, " ".join(q.get("scope", []))))
+            access = []
+            if who != "anonymous" or user is None:
+                for s in q.get("scope", []):
+                    parts = s.split(":")
+                    if len(parts) >= 3:
+                        access.append({"type": parts[0], "name": ":".join(parts[1:-1]),
+                                       "actions": parts[-1].split(",")})
+            now = int(time.time())
+            claims = {"iss": issuer, "sub": who, "aud": q.get("service", [""])[0],
+                      "exp": now + 300, "nbf": now - 10, "iat": now,
+                      "jti": uuid.uuid4().hex, "access": access}
+            tok = sign(claims)
+            self.reply(200, {"token": tok, "access_token": tok, "expires_in": 300})
+
+        def reply(self, code, obj):
+            body = json.dumps(obj).encode()
+            self.send_response(code)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    http.server.ThreadingHTTPServer(("127.0.0.1", port), H).serve_forever()
+
+
+# ---------------------------------------------------------------- static
+def static(argv):
+    port, root = int(argv[0]), argv[1]
+
+    class H(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *a):
+            pass
+
+        def do_GET(self):
+            if self.path == "/v2/":
+                self.reply(200, b"{}", "application/json")
+                return
+            name = os.path.join(root, self.path.lstrip("/").replace("/", "_"))
+            if not os.path.isfile(name):
+                self.reply(404, json.dumps({"errors": [{"code": "MANIFEST_UNKNOWN",
+                                                        "message": "manifest unknown"}]}).encode(),
+                           "application/json")
+                return
+            ctype = "application/octet-stream"
+            if os.path.isfile(name + ".type"):
+                with open(name + ".type") as f:
+                    ctype = f.read().strip()
+            with open(name, "rb") as f:
+                self.reply(200, f.read(), ctype)
+
+        def reply(self, code, body, ctype):
+            self.send_response(code)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    http.server.ThreadingHTTPServer(("127.0.0.1", port), H).serve_forever()
+
+
+if __name__ == "__main__":
+    modes = {"proxy": proxy, "token": token, "static": static}
+    if len(sys.argv) < 2 or sys.argv[1] not in modes:
+        sys.exit(__doc__)
+    modes[sys.argv[1]](sys.argv[2:])
