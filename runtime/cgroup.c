@@ -1,0 +1,800 @@
+/* cgroup.c: container cgroups on v1, v2 and hybrid hosts. */
+#include "runtime/cgroup.h"
+
+#include <errno.h>    /* errno */
+#include <fcntl.h>    /* open */
+#include <poll.h>     /* poll */
+#include <signal.h>   /* kill */
+#include <stdio.h>    /* FILE */
+#include <stdlib.h>   /* free */
+#include <string.h>   /* strchr */
+#include <sys/stat.h> /* mkdir */
+#include <time.h>     /* nanosleep */
+#include <unistd.h>   /* rmdir */
+#include "common/cleanup.h"
+#include "common/err.h"
+#include "common/fs.h"
+#include "common/util.h"
+#include "spec/runtime_config.h"
+
+static struct rt_cgroup_hier *hiers;
+static size_t n_hiers;
+static bool hiers_loaded;
+
+static void load_hierarchies(void)
+{
+	cleanup_file FILE *f = NULL;
+	char *line = NULL;
+	size_t cap = 0;
+
+	if (hiers_loaded)
+		return;
+	hiers_loaded = true;
+	f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return;
+	while (getline(&line, &cap, f) > 0) {
+		/* id parent maj:min root mountpoint opts [optional...] - fstype source superopts */
+		char *fields[6] = { 0 }, *sep, *save = NULL, *tok, *fstype, *super;
+		int i = 0;
+
+		sep = strstr(line, " - ");
+		if (!sep)
+			continue;
+		*sep = 0;
+		for (tok = strtok_r(line, " ", &save); tok && i < 6; tok = strtok_r(NULL, " ", &save))
+			fields[i++] = tok;
+		if (i < 5)
+			continue;
+		save = NULL;
+		fstype = strtok_r(sep + 3, " ", &save);
+		strtok_r(NULL, " ", &save); /* source */
+		super = strtok_r(NULL, " \n", &save);
+		if (!fstype || (!streq(fstype, "cgroup") && !streq(fstype, "cgroup2")))
+			continue;
+		if (!streq(fields[3], "/"))
+			continue; /* a bind of a sub-cgroup, not a hierarchy root */
+		hiers = xrealloc(hiers, (n_hiers + 1) * sizeof(*hiers));
+		hiers[n_hiers].mountpoint = xstrdup(fields[4]);
+		hiers[n_hiers].v2 = streq(fstype, "cgroup2");
+		hiers[n_hiers].options = NULL;
+		if (!hiers[n_hiers].v2 && super) {
+			/* keep the controller names (and name=), drop rw/relatime/... */
+			struct buf_s {
+				char *s;
+			} b = { xstrdup("") };
+			char *save2 = NULL;
+			for (tok = strtok_r(super, ",", &save2); tok; tok = strtok_r(NULL, ",", &save2)) {
+				if (streq(tok, "rw") || streq(tok, "ro") || str_has_prefix(tok, "release_agent") ||
+				    streq(tok, "clone_children") || streq(tok, "noprefix") ||
+				    streq(tok, "xattr") || streq(tok, "cpuset_v2_mode"))
+					continue;
+				char *n = xasprintf("%s%s%s", b.s, *b.s ? "," : "", tok);
+				free(b.s);
+				b.s = n;
+			}
+			hiers[n_hiers].options = b.s;
+		}
+		n_hiers++;
+	}
+	free(line);
+}
+
+const struct rt_cgroup_hier *rt_cgroup_hierarchies(size_t *n)
+{
+	load_hierarchies();
+	*n = n_hiers;
+	return hiers;
+}
+
+bool rt_cgroup_has_v1(void)
+{
+	load_hierarchies();
+	for (size_t i = 0; i < n_hiers; i++)
+		if (!hiers[i].v2)
+			return true;
+	return false;
+}
+
+bool rt_cgroup_has_v2(void)
+{
+	load_hierarchies();
+	for (size_t i = 0; i < n_hiers; i++)
+		if (hiers[i].v2)
+			return true;
+	return false;
+}
+
+static bool has_controller(const char *options, const char *ctrl)
+{
+	size_t n = strlen(ctrl);
+	const char *p = options;
+
+	while (p && *p) {
+		if (strncmp(p, ctrl, n) == 0 && (p[n] == ',' || p[n] == 0))
+			return true;
+		p = strchr(p, ',');
+		if (p)
+			p++;
+	}
+	return false;
+}
+
+/* The directory for a v1 controller, or NULL if none mounts it. */
+static const char *v1_dir(const struct rt_cgroup *cg, const char *ctrl)
+{
+	for (size_t i = 0, d = 0; i < n_hiers; i++) {
+		if (hiers[i].v2)
+			continue;
+		if (hiers[i].options && !str_has_prefix(hiers[i].options, "name=")) {
+			if (has_controller(hiers[i].options, ctrl))
+				return cg->dirs[d];
+			d++;
+		}
+	}
+	return NULL;
+}
+
+static const char *hiers_v2_mount(void)
+{
+	for (size_t i = 0; i < n_hiers; i++)
+		if (hiers[i].v2)
+			return hiers[i].mountpoint;
+	return NULL;
+}
+
+static bool v2_has_controller(const char *ctrl)
+{
+	static char *controllers;
+	static bool loaded;
+
+	if (!loaded) {
+		loaded = true;
+		for (size_t i = 0; i < n_hiers; i++) {
+			if (hiers[i].v2) {
+				cleanup_free char *p = xasprintf("%s/cgroup.controllers", hiers[i].mountpoint);
+				if (fs_read_all(p, 4096, &controllers, NULL, NULL) < 0)
+					controllers = NULL;
+				break;
+			}
+		}
+	}
+	if (!controllers)
+		return false;
+	for (char *p = controllers; (p = strstr(p, ctrl)); p++) {
+		size_t n = strlen(ctrl);
+		if ((p == controllers || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\n' || p[n] == 0))
+			return true;
+	}
+	return false;
+}
+
+static int write_file(const char *dir, const char *file, const char *value, struct err **err)
+{
+	cleanup_free char *p = xasprintf("%s/%s", dir, file);
+	cleanup_close int fd = open(p, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return err_set(err, errno, "open '%s'", p);
+	if (fs_write_all(fd, value, strlen(value)) < 0) {
+		if (errno == EPERM && str_has_prefix(file, "cpu.rt"))
+			return err_set(err, errno, "write '%s' to '%s'", value, p);
+		return err_set(err, errno, "write '%s' to '%s'", value, p);
+	}
+	return 0;
+}
+
+static int write_u64(const char *dir, const char *file, uint64_t v, struct err **err)
+{
+	char b[32];
+
+	snprintf(b, sizeof(b), "%llu", (unsigned long long)v);
+	return write_file(dir, file, b, err);
+}
+
+static int write_i64(const char *dir, const char *file, int64_t v, struct err **err)
+{
+	char b[32];
+
+	snprintf(b, sizeof(b), "%lld", (long long)v);
+	return write_file(dir, file, b, err);
+}
+
+int rt_cgroup_path(const char *cgroups_path, const char *id, bool systemd, char **out,
+		   struct err **err)
+{
+	if (systemd) {
+		cleanup_free char *slice = NULL, *prefix = NULL, *name = NULL;
+		struct buf_s {
+			char *s;
+		} path = { NULL };
+		const char *c1, *c2;
+
+		if (!fs_exists("/run/systemd/system"))
+			return err_set(err, 0,
+				       "--systemd-cgroup: systemd is not running on this host (no /run/systemd/system)");
+		if (!cgroups_path)
+			cgroups_path = "system.slice:kist:";
+		c1 = strchr(cgroups_path, ':');
+		c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		if (!c1 || !c2)
+			return err_set(err, 0,
+				       "'linux.cgroupsPath': expected \"slice:prefix:name\" with --systemd-cgroup, got '%s'",
+				       cgroups_path);
+		slice = xstrndup(cgroups_path, (size_t)(c1 - cgroups_path));
+		prefix = xstrndup(c1 + 1, (size_t)(c2 - c1 - 1));
+		name = xstrdup(*(c2 + 1) ? c2 + 1 : id);
+		if (!*slice || streq(slice, "-"))
+			path.s = xstrdup("");
+		else {
+			/* a-b-c.slice lives at /a.slice/a-b.slice/a-b-c.slice */
+			cleanup_free char *base = xstrdup(slice);
+			char *dot = strstr(base, ".slice");
+			path.s = xstrdup("");
+			if (dot)
+				*dot = 0;
+			for (char *d = base; d; d = strchr(d + 1, '-')) {
+				char *n = xasprintf("%s/%.*s.slice", path.s, (int)(d - base), base);
+				if (d == base) {
+					free(n);
+					continue;
+				}
+				free(path.s);
+				path.s = n;
+			}
+			char *n = xasprintf("%s/%s.slice", path.s, base);
+			free(path.s);
+			path.s = n;
+		}
+		*out = xasprintf("%s/%s%s%s.scope", path.s, prefix, *prefix ? "-" : "", name);
+		free(path.s);
+		return 0;
+	}
+	if (!cgroups_path) {
+		*out = xasprintf("/kist/%s", id);
+		return 0;
+	}
+	if (strstr(cgroups_path, "..") || strchr(cgroups_path, ':'))
+		return err_set(err, 0,
+			       "'linux.cgroupsPath': invalid path '%s' (no '..'; \"slice:prefix:name\" needs --systemd-cgroup)",
+			       cgroups_path);
+	*out = xasprintf("%s%s", cgroups_path[0] == '/' ? "" : "/", cgroups_path);
+	return 0;
+}
+
+int rt_cgroup_open(const char *path, struct rt_cgroup *cg, struct err **err)
+{
+	size_t d = 0;
+
+	load_hierarchies();
+	if (n_hiers == 0)
+		return err_set(err, 0, "no cgroup file system is mounted on this host");
+	cg->path = xstrdup(path);
+	cg->dirs = xcalloc(n_hiers + 1, sizeof(char *));
+	/* v1 controller hierarchies first (v1_dir counts on that order), then v2 */
+	for (size_t i = 0; i < n_hiers; i++)
+		if (!hiers[i].v2 && hiers[i].options && !str_has_prefix(hiers[i].options, "name="))
+			cg->dirs[d++] = xasprintf("%s%s", hiers[i].mountpoint, path);
+	for (size_t i = 0; i < n_hiers; i++)
+		if (hiers[i].v2 && !cg->v2_dir) {
+			cg->dirs[d] = xasprintf("%s%s", hiers[i].mountpoint, path);
+			cg->v2_dir = cg->dirs[d++];
+		}
+	return 0;
+}
+
+void rt_cgroup_release(struct rt_cgroup *cg)
+{
+	free(cg->path);
+	strv_free(cg->dirs);
+	*cg = (struct rt_cgroup)RT_CGROUP_INIT;
+}
+
+/* v1 cpuset: a new directory starts with empty cpus/mems; copy the parent's. */
+static int cpuset_init(const char *dir, struct err **err)
+{
+	const char *files[] = { "cpuset.cpus", "cpuset.mems" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		cleanup_free char *cur = NULL, *parent_val = NULL, *p = NULL, *pp = NULL;
+		cleanup_free char *parent = xstrdup(dir);
+		char *slash = strrchr(parent, '/');
+
+		*slash = 0;
+		p = xasprintf("%s/%s", dir, files[i]);
+		if (fs_read_all(p, 65536, &cur, NULL, NULL) < 0 || (*cur && *cur != '\n'))
+			continue;
+		pp = xasprintf("%s/%s", parent, files[i]);
+		if (fs_read_all(pp, 65536, &parent_val, NULL, err) < 0)
+			return -1;
+		if (!*parent_val || *parent_val == '\n') {
+			if (cpuset_init(parent, err) < 0)
+				return -1;
+			free(parent_val);
+			parent_val = NULL;
+			if (fs_read_all(pp, 65536, &parent_val, NULL, err) < 0)
+				return -1;
+		}
+		if (write_file(dir, files[i], parent_val, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* v2: enable the controllers we need in every ancestor's subtree_control. */
+static int v2_enable(const char *mount, const char *path, struct err **err)
+{
+	static const char *const want[] = { "cpu", "cpuset", "io", "memory", "pids", "hugetlb" };
+	cleanup_free char *rel = xstrdup(path);
+	cleanup_free char *dir = xstrdup(mount);
+	char *save = NULL, *comp, *next;
+
+	comp = strtok_r(rel, "/", &save);
+	while (comp) {
+		cleanup_free char *sc = NULL;
+		char *n;
+		next = strtok_r(NULL, "/", &save);
+		if (fs_read_all((n = xasprintf("%s/cgroup.subtree_control", dir)), 4096, &sc, NULL,
+				NULL) == 0) {
+			for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
+				char v[32];
+				if (!v2_has_controller(want[i]))
+					continue;
+				bool on = false;
+				for (char *q = sc; (q = strstr(q, want[i])); q++)
+					if ((q == sc || q[-1] == ' ') &&
+					    (q[strlen(want[i])] == ' ' || q[strlen(want[i])] == '\n' ||
+					     !q[strlen(want[i])]))
+						on = true;
+				if (on)
+					continue;
+				snprintf(v, sizeof(v), "+%s", want[i]);
+				write_file(dir, "cgroup.subtree_control", v, NULL); /* best effort */
+			}
+		}
+		free(n);
+		n = xasprintf("%s/%s", dir, comp);
+		free(dir);
+		dir = n;
+		comp = next;
+	}
+	(void)err;
+	return 0;
+}
+
+int rt_cgroup_create(struct rt_cgroup *cg, const struct spec_resources *res, struct err **err)
+{
+	for (size_t i = 0; cg->dirs[i]; i++) {
+		const char *dir = cg->dirs[i];
+		if (mkdir(dir, 0755) < 0) {
+			if (errno == ENOENT) {
+				if (fs_mkdir_p(dir, 0755, err) < 0)
+					goto fail;
+			} else if (errno != EEXIST) {
+				err_set(err, errno, "create cgroup '%s'", dir);
+				goto fail;
+			}
+		}
+		if (dir == cg->v2_dir) {
+			if (v2_enable(hiers_v2_mount(), cg->path, err) < 0)
+				goto fail;
+		}
+	}
+	{
+		const char *cs = v1_dir(cg, "cpuset");
+		if (cs && cpuset_init(cs, err) < 0)
+			goto fail;
+	}
+	if (res && rt_cgroup_apply(cg, res, err) < 0)
+		goto fail;
+	return 0;
+fail:
+	rt_cgroup_destroy(cg, NULL);
+	return -1;
+}
+
+/* cpu.shares (2..262144) -> cpu.weight (1..10000), as runc converts. */
+static uint64_t shares_to_weight(uint64_t shares)
+{
+	if (shares == 0)
+		return 0;
+	if (shares < 2)
+		shares = 2;
+	if (shares > 262144)
+		shares = 262144;
+	return 1 + ((shares - 2) * 9999) / 262142;
+}
+
+static int apply_memory(const struct rt_cgroup *cg, const struct spec_resources *r,
+			struct err **err)
+{
+	const char *d = v1_dir(cg, "memory");
+
+	if (d) {
+		/* memsw must stay >= limit: order the writes so each one is valid */
+		bool swap_first = false;
+		if (r->has_memory_swap && r->has_memory_limit && r->memory_swap != 0) {
+			cleanup_free char *cur = NULL, *p = xasprintf("%s/memory.memsw.limit_in_bytes", d);
+			if (fs_read_all(p, 64, &cur, NULL, NULL) == 0 && r->memory_limit >= 0 &&
+			    (unsigned long long)r->memory_limit > strtoull(cur, NULL, 10))
+				swap_first = true;
+		}
+		if (swap_first && write_i64(d, "memory.memsw.limit_in_bytes", r->memory_swap, err) < 0)
+			return -1;
+		if (r->has_memory_limit && r->memory_limit != 0 &&
+		    write_i64(d, "memory.limit_in_bytes", r->memory_limit, err) < 0)
+			return -1;
+		if (!swap_first && r->has_memory_swap && r->memory_swap != 0) {
+			cleanup_free char *p = xasprintf("%s/memory.memsw.limit_in_bytes", d);
+			if (!fs_exists(p))
+				return err_set(err, ENOTSUP,
+					       "'linux.resources.memory.swap': swap accounting is off on this host (no memory.memsw.limit_in_bytes)");
+			if (write_i64(d, "memory.memsw.limit_in_bytes", r->memory_swap, err) < 0)
+				return -1;
+		}
+		if (r->has_memory_reservation && r->memory_reservation != 0 &&
+		    write_i64(d, "memory.soft_limit_in_bytes", r->memory_reservation, err) < 0)
+			return -1;
+		if (r->has_swappiness && write_u64(d, "memory.swappiness", r->swappiness, err) < 0)
+			return -1;
+		if (r->has_disable_oom_killer && r->disable_oom_killer &&
+		    write_file(d, "memory.oom_control", "1", err) < 0)
+			return -1;
+		return 0;
+	}
+	if (cg->v2_dir && v2_has_controller("memory")) {
+		d = cg->v2_dir;
+		if (r->has_memory_limit && r->memory_limit != 0 &&
+		    (r->memory_limit < 0 ? write_file(d, "memory.max", "max", err)
+					 : write_i64(d, "memory.max", r->memory_limit, err)) < 0)
+			return -1;
+		if (r->has_memory_reservation && r->memory_reservation != 0 &&
+		    (r->memory_reservation < 0 ? write_file(d, "memory.low", "max", err)
+					       : write_i64(d, "memory.low", r->memory_reservation, err)) < 0)
+			return -1;
+		if (r->has_memory_swap && r->memory_swap != 0) {
+			if (r->memory_swap < 0) {
+				if (write_file(d, "memory.swap.max", "max", err) < 0)
+					return -1;
+			} else if (r->has_memory_limit && r->memory_limit > 0) {
+				if (write_i64(d, "memory.swap.max", r->memory_swap - r->memory_limit, err) < 0)
+					return -1;
+			}
+		}
+		return 0;
+	}
+	if (r->has_memory_limit || r->has_memory_reservation || r->has_memory_swap)
+		return err_set(err, 0, "'linux.resources.memory': no memory cgroup controller on this host");
+	return 0;
+}
+
+static int apply_cpu(const struct rt_cgroup *cg, const struct spec_resources *r, struct err **err)
+{
+	const char *d = v1_dir(cg, "cpu");
+
+	if (d) {
+		if (r->has_cpu_shares && r->cpu_shares &&
+		    write_u64(d, "cpu.shares", r->cpu_shares, err) < 0)
+			return -1;
+		if (r->has_cpu_period && r->cpu_period &&
+		    write_u64(d, "cpu.cfs_period_us", r->cpu_period, err) < 0)
+			return -1;
+		if (r->has_cpu_quota && r->cpu_quota &&
+		    write_i64(d, "cpu.cfs_quota_us", r->cpu_quota, err) < 0)
+			return -1;
+		if (r->has_cpu_idle && write_i64(d, "cpu.idle", r->cpu_idle, err) < 0)
+			return -1;
+	} else if (cg->v2_dir && v2_has_controller("cpu")) {
+		d = cg->v2_dir;
+		if (r->has_cpu_shares && r->cpu_shares &&
+		    write_u64(d, "cpu.weight", shares_to_weight(r->cpu_shares), err) < 0)
+			return -1;
+		if ((r->has_cpu_quota && r->cpu_quota) || (r->has_cpu_period && r->cpu_period)) {
+			char v[64];
+			uint64_t period = r->has_cpu_period && r->cpu_period ? r->cpu_period : 100000;
+			if (r->has_cpu_quota && r->cpu_quota > 0)
+				snprintf(v, sizeof(v), "%lld %llu", (long long)r->cpu_quota,
+					 (unsigned long long)period);
+			else
+				snprintf(v, sizeof(v), "max %llu", (unsigned long long)period);
+			if (write_file(d, "cpu.max", v, err) < 0)
+				return -1;
+		}
+		if (r->has_cpu_idle && write_i64(d, "cpu.idle", r->cpu_idle, err) < 0)
+			return -1;
+	} else if (r->has_cpu_shares || r->has_cpu_quota || r->has_cpu_period) {
+		return err_set(err, 0, "'linux.resources.cpu': no cpu cgroup controller on this host");
+	}
+	if (r->cpus || r->mems) {
+		d = v1_dir(cg, "cpuset");
+		if (!d && cg->v2_dir && v2_has_controller("cpuset"))
+			d = cg->v2_dir;
+		if (!d)
+			return err_set(err, 0, "'linux.resources.cpu.cpus': no cpuset cgroup controller on this host");
+		if (r->cpus && write_file(d, "cpuset.cpus", r->cpus, err) < 0)
+			return err_wrap(err, "'linux.resources.cpu.cpus'");
+		if (r->mems && write_file(d, "cpuset.mems", r->mems, err) < 0)
+			return err_wrap(err, "'linux.resources.cpu.mems'");
+	}
+	return 0;
+}
+
+static int apply_devices(const struct rt_cgroup *cg, const struct spec_resources *r,
+			 struct err **err)
+{
+	const char *d = v1_dir(cg, "devices");
+
+	if (!d || !r->n_devices)
+		return 0; /* v2 device control needs eBPF: not done, devices come from linux.devices */
+	for (size_t i = 0; i < r->n_devices; i++) {
+		const struct spec_device_rule *dr = &r->devices[i];
+		char rule[96], maj[24], min[24];
+
+		if (dr->major < 0)
+			strcpy(maj, "*");
+		else
+			snprintf(maj, sizeof(maj), "%lld", (long long)dr->major);
+		if (dr->minor < 0)
+			strcpy(min, "*");
+		else
+			snprintf(min, sizeof(min), "%lld", (long long)dr->minor);
+		if (dr->type == 'a')
+			snprintf(rule, sizeof(rule), "a");
+		else
+			snprintf(rule, sizeof(rule), "%c %s:%s %s", dr->type, maj, min, dr->access);
+		if (write_file(d, dr->allow ? "devices.allow" : "devices.deny", rule, err) < 0)
+			return err_wrap(err, "'linux.resources.devices[%zu]'", i);
+	}
+	/* the devices every container gets (runc's default allow list) */
+	static const char *const defaults[] = { "c 1:3 rwm",   "c 1:5 rwm", "c 1:7 rwm",
+						"c 1:8 rwm",   "c 1:9 rwm", "c 5:0 rwm",
+						"c 5:2 rwm",   "c 136:* rwm", "c 10:200 rwm" };
+	for (size_t i = 0; i < ARRAY_SIZE(defaults); i++)
+		if (write_file(d, "devices.allow", defaults[i], err) < 0)
+			return -1;
+	return 0;
+}
+
+int rt_cgroup_apply(const struct rt_cgroup *cg, const struct spec_resources *r, struct err **err)
+{
+	const char *d;
+
+	if (apply_memory(cg, r, err) < 0 || apply_cpu(cg, r, err) < 0 ||
+	    apply_devices(cg, r, err) < 0)
+		return -1;
+	if (r->has_pids_limit) {
+		d = v1_dir(cg, "pids");
+		if (!d && cg->v2_dir && v2_has_controller("pids"))
+			d = cg->v2_dir;
+		if (!d)
+			return err_set(err, 0, "'linux.resources.pids': no pids cgroup controller on this host");
+		if ((r->pids_limit > 0 ? write_i64(d, "pids.max", r->pids_limit, err)
+				       : write_file(d, "pids.max", "max", err)) < 0)
+			return -1;
+	}
+	if (r->has_blkio_weight) {
+		const char *v1 = v1_dir(cg, "blkio");
+		bool done = false;
+		if (v1) {
+			const char *files[] = { "blkio.weight", "blkio.bfq.weight" };
+			for (size_t i = 0; i < ARRAY_SIZE(files) && !done; i++) {
+				cleanup_free char *p = xasprintf("%s/%s", v1, files[i]);
+				if (fs_exists(p)) {
+					if (write_u64(v1, files[i], r->blkio_weight, err) < 0)
+						return -1;
+					done = true;
+				}
+			}
+		} else if (cg->v2_dir && v2_has_controller("io")) {
+			const char *files[] = { "io.weight", "io.bfq.weight" };
+			for (size_t i = 0; i < ARRAY_SIZE(files) && !done; i++) {
+				cleanup_free char *p = xasprintf("%s/%s", cg->v2_dir, files[i]);
+				if (fs_exists(p)) {
+					char v[32];
+					snprintf(v, sizeof(v), "default %u", r->blkio_weight);
+					if (write_file(cg->v2_dir, files[i], i ? v : v + 8, err) < 0)
+						return -1;
+					done = true;
+				}
+			}
+		}
+		if (!done)
+			return err_set(err, ENOTSUP,
+				       "'linux.resources.blockIO.weight': the host's io scheduler has no weights (no blkio.weight, blkio.bfq.weight or io.weight)");
+	}
+	for (size_t i = 0; i < r->n_hugepages; i++) {
+		const struct spec_hugepage_limit *h = &r->hugepages[i];
+		cleanup_free char *f = NULL;
+		d = v1_dir(cg, "hugetlb");
+		if (d)
+			f = xasprintf("hugetlb.%s.limit_in_bytes", h->page_size);
+		else if (cg->v2_dir && v2_has_controller("hugetlb")) {
+			d = cg->v2_dir;
+			f = xasprintf("hugetlb.%s.max", h->page_size);
+		} else
+			return err_set(err, 0, "'linux.resources.hugepageLimits': no hugetlb cgroup controller on this host");
+		if (write_u64(d, f, h->limit, err) < 0)
+			return err_wrap(err, "'linux.resources.hugepageLimits[%zu]'", i);
+	}
+	for (size_t i = 0; r->unified && r->unified[i]; i++) {
+		cleanup_free char *k = xstrdup(r->unified[i]);
+		char *eq = strchr(k, '=');
+		*eq = 0;
+		if (!cg->v2_dir)
+			return err_set(err, 0, "'linux.resources.unified': no cgroup2 hierarchy on this host");
+		if (strchr(k, '/') || streq(k, "..") || streq(k, "."))
+			return err_set(err, 0, "'linux.resources.unified': invalid file name '%s'", k);
+		if (write_file(cg->v2_dir, k, eq + 1, err) < 0)
+			return err_wrap(err, "'linux.resources.unified.%s'", k);
+	}
+	return 0;
+}
+
+int rt_cgroup_enter(const struct rt_cgroup *cg, pid_t pid, struct err **err)
+{
+	char v[24];
+
+	snprintf(v, sizeof(v), "%d", (int)pid);
+	for (size_t i = 0; cg->dirs[i]; i++)
+		if (write_file(cg->dirs[i], "cgroup.procs", v, err) < 0)
+			return err_wrap(err, "join cgroup");
+	return 0;
+}
+
+/* The directory whose cgroup.procs we read: pids or memory, else v2, else the first. */
+static const char *procs_dir(const struct rt_cgroup *cg)
+{
+	const char *d = v1_dir(cg, "pids");
+
+	if (!d)
+		d = v1_dir(cg, "memory");
+	if (!d)
+		d = cg->v2_dir;
+	if (!d)
+		d = cg->dirs[0];
+	return d;
+}
+
+int rt_cgroup_pids(const struct rt_cgroup *cg, pid_t **out, size_t *n, struct err **err)
+{
+	const char *d = procs_dir(cg);
+	cleanup_free char *p = NULL, *text = NULL;
+	pid_t *v = NULL;
+	size_t k = 0, cap = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!d)
+		return 0;
+	p = xasprintf("%s/cgroup.procs", d);
+	if (fs_read_all(p, 16 << 20, &text, NULL, err) < 0)
+		return -1;
+	for (char *s = text; *s;) {
+		char *end;
+		long pid = strtol(s, &end, 10);
+		if (end == s)
+			break;
+		if (k == cap) {
+			cap = cap ? cap * 2 : 16;
+			v = xrealloc(v, cap * sizeof(*v));
+		}
+		v[k++] = (pid_t)pid;
+		s = end;
+		while (*s == '\n')
+			s++;
+	}
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+int rt_cgroup_signal_all(const struct rt_cgroup *cg, int sig, struct err **err)
+{
+	cleanup_free pid_t *pids = NULL;
+	size_t n = 0;
+
+	if (rt_cgroup_pids(cg, &pids, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (kill(pids[i], sig) < 0 && errno != ESRCH)
+			return err_set(err, errno, "kill %d", (int)pids[i]);
+	return 0;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+bool rt_cgroup_is_frozen(const struct rt_cgroup *cg)
+{
+	const char *d = v1_dir(cg, "freezer");
+	cleanup_free char *v = NULL, *p = NULL;
+
+	if (d) {
+		p = xasprintf("%s/freezer.state", d);
+		if (fs_read_all(p, 64, &v, NULL, NULL) < 0)
+			return false;
+		return str_has_prefix(v, "FROZEN") || str_has_prefix(v, "FREEZING");
+	}
+	if (cg->v2_dir) {
+		p = xasprintf("%s/cgroup.freeze", cg->v2_dir);
+		if (fs_read_all(p, 64, &v, NULL, NULL) < 0)
+			return false;
+		return v[0] == '1';
+	}
+	return false;
+}
+
+int rt_cgroup_freeze(const struct rt_cgroup *cg, bool freeze, struct err **err)
+{
+	const char *d = v1_dir(cg, "freezer");
+
+	if (d) {
+		const char *want = freeze ? "FROZEN" : "THAWED";
+		for (int i = 0; i < 2000; i++) {
+			cleanup_free char *v = NULL, *p = xasprintf("%s/freezer.state", d);
+			if (write_file(d, "freezer.state", want, err) < 0)
+				return -1;
+			if (fs_read_all(p, 64, &v, NULL, err) < 0)
+				return -1;
+			if (str_has_prefix(v, want))
+				return 0;
+			sleep_ms(1);
+		}
+		return err_set(err, 0, "freezer of '%s' did not reach %s", d, want);
+	}
+	if (cg->v2_dir) {
+		if (write_file(cg->v2_dir, "cgroup.freeze", freeze ? "1" : "0", err) < 0)
+			return -1;
+		for (int i = 0; i < 2000; i++) {
+			cleanup_free char *v = NULL, *p = xasprintf("%s/cgroup.events", cg->v2_dir);
+			if (fs_read_all(p, 4096, &v, NULL, err) < 0)
+				return -1;
+			char *f = strstr(v, "frozen ");
+			if (f && f[7] == (freeze ? '1' : '0'))
+				return 0;
+			sleep_ms(1);
+		}
+		return err_set(err, 0, "cgroup '%s' did not %s", cg->v2_dir, freeze ? "freeze" : "thaw");
+	}
+	return err_set(err, 0, "no freezer cgroup controller on this host");
+}
+
+int rt_cgroup_destroy(const struct rt_cgroup *cg, struct err **err)
+{
+	int ret = 0;
+
+	if (!cg->dirs)
+		return 0;
+	/* anything left gets SIGKILL; a frozen cgroup must be thawed to die */
+	for (int round = 0; round < 1000; round++) {
+		cleanup_free pid_t *pids = NULL;
+		size_t n = 0;
+		if (rt_cgroup_pids(cg, &pids, &n, NULL) < 0 || n == 0)
+			break;
+		if (round == 0 && rt_cgroup_is_frozen(cg)) {
+			for (size_t i = 0; i < n; i++)
+				kill(pids[i], SIGKILL);
+			rt_cgroup_freeze(cg, false, NULL);
+		}
+		for (size_t i = 0; i < n; i++)
+			kill(pids[i], SIGKILL);
+		sleep_ms(round < 10 ? 1 : 5);
+	}
+	for (size_t i = 0; cg->dirs[i]; i++) {
+		int tries = 0;
+		while (rmdir(cg->dirs[i]) < 0) {
+			if (errno == ENOENT)
+				break;
+			if (errno == EBUSY && tries++ < 500) {
+				sleep_ms(2);
+				continue;
+			}
+			ret = err_set(err, errno, "remove cgroup '%s'", cg->dirs[i]);
+			break;
+		}
+	}
+	return ret;
+}

@@ -1,0 +1,69 @@
+/* cmd_kill.c: `kill [--all] ID [SIGNAL]`: signal by name or number,
+ * SIGTERM by default. */
+#include <errno.h>  /* errno */
+#include <getopt.h> /* getopt_long */
+#include <signal.h> /* kill */
+#include <stdio.h>  /* fputs */
+#include <stdlib.h> /* exit */
+#include "common/cli.h"
+#include "common/err.h"
+#include "common/util.h"
+#include "runtime/cgroup.h"
+#include "runtime/container.h"
+#include "runtime/runtime.h"
+
+int cmd_kill(void *gp, int argc, char **argv, struct err **err)
+{
+	static const struct option opts[] = {
+		{ "all", no_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct rt_global *g = gp;
+	struct rt_state st = RT_STATE_INIT;
+	struct rt_cgroup cg = RT_CGROUP_INIT;
+	bool all = false;
+	int c, sig = SIGTERM, ret = -1;
+	enum rt_status status;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "ah", opts, NULL)) != -1) {
+		if (c == 'a')
+			all = true;
+		else if (c == 'h') {
+			fputs("usage: kist-runtime kill [--all] ID [SIGNAL]\n", stdout);
+			exit(EXIT_OK);
+		} else
+			cli_usage_error("kill: unknown option '%s'", argv[optind - 1]);
+	}
+	if (argc - optind < 1 || argc - optind > 2)
+		cli_usage_error("kill: expected a container id and an optional signal");
+	if (argc - optind == 2) {
+		sig = rt_signal_parse(argv[optind + 1]);
+		if (sig < 0)
+			return err_set(err, 0, "unknown signal \"%s\"", argv[optind + 1]);
+	}
+	if (rt_state_load(g->root, argv[optind], &st, err) < 0)
+		return -1;
+	status = rt_state_status(&st);
+	if (status == RT_STATUS_STOPPED && !all) {
+		err_set(err, 0, "container not running");
+		goto out;
+	}
+	if (all && st.cgroup_path && *st.cgroup_path) {
+		if (rt_cgroup_open(st.cgroup_path, &cg, err) < 0 ||
+		    rt_cgroup_signal_all(&cg, sig, err) < 0)
+			goto out;
+		if (status == RT_STATUS_PAUSED && sig == SIGKILL)
+			rt_cgroup_freeze(&cg, false, NULL);
+	} else if (kill(st.pid, sig) < 0) {
+		err_set(err, errno, "kill container '%s'", st.id);
+		goto out;
+	}
+	ret = EXIT_OK;
+out:
+	rt_cgroup_release(&cg);
+	rt_state_release(&st);
+	return ret;
+}

@@ -1,0 +1,434 @@
+/* container.c: create, start and delete (the runtime side of container.h). */
+#define _GNU_SOURCE
+#include "runtime/container.h"
+
+#include <errno.h>        /* errno */
+#include <fcntl.h>        /* open */
+#include <limits.h>       /* PATH_MAX */
+#include <poll.h>         /* poll */
+#include <sched.h>        /* CLONE_* */
+#include <signal.h>       /* kill */
+#include <stdio.h>        /* snprintf */
+#include <stdlib.h>       /* realpath */
+#include <string.h>       /* strcmp */
+#include <sys/socket.h>   /* socketpair */
+#include <sys/stat.h>     /* mkdir */
+#include <sys/syscall.h>  /* SYS_clone, SYS_pidfd_open */
+#include <sys/wait.h>     /* waitpid */
+#include <unistd.h>       /* pipe2 */
+#include "common/cleanup.h"
+#include "common/err.h"
+#include "common/fs.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "runtime/ns.h"
+#include "runtime/security.h"
+#include "runtime/tty.h"
+
+static const struct {
+	const char *name;
+	int sig;
+} signals[] = {
+	{ "HUP", SIGHUP },       { "INT", SIGINT },     { "QUIT", SIGQUIT },   { "ILL", SIGILL },
+	{ "TRAP", SIGTRAP },     { "ABRT", SIGABRT },   { "IOT", SIGIOT },     { "BUS", SIGBUS },
+	{ "FPE", SIGFPE },       { "KILL", SIGKILL },   { "USR1", SIGUSR1 },   { "SEGV", SIGSEGV },
+	{ "USR2", SIGUSR2 },     { "PIPE", SIGPIPE },   { "ALRM", SIGALRM },   { "TERM", SIGTERM },
+	{ "STKFLT", SIGSTKFLT }, { "CHLD", SIGCHLD },   { "CONT", SIGCONT },   { "STOP", SIGSTOP },
+	{ "TSTP", SIGTSTP },     { "TTIN", SIGTTIN },   { "TTOU", SIGTTOU },   { "URG", SIGURG },
+	{ "XCPU", SIGXCPU },     { "XFSZ", SIGXFSZ },   { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF },
+	{ "WINCH", SIGWINCH },   { "IO", SIGIO },       { "POLL", SIGPOLL },   { "PWR", SIGPWR },
+	{ "SYS", SIGSYS },
+};
+
+int rt_signal_parse(const char *s)
+{
+	char *end;
+	long n;
+
+	if (!*s)
+		return -1;
+	n = strtol(s, &end, 10);
+	if (!*end)
+		return n > 0 && n < NSIG ? (int)n : -1;
+	if (strncasecmp(s, "SIG", 3) == 0)
+		s += 3;
+	for (size_t i = 0; i < ARRAY_SIZE(signals); i++)
+		if (strcasecmp(signals[i].name, s) == 0)
+			return signals[i].sig;
+	if (strncasecmp(s, "RTMIN", 5) == 0 || strncasecmp(s, "RTMAX", 5) == 0) {
+		bool min = strncasecmp(s, "RTMIN", 5) == 0;
+		long off = 0;
+		if (s[5]) {
+			off = strtol(s + 5, &end, 10);
+			if (*end)
+				return -1;
+		}
+		n = min ? SIGRTMIN + off : SIGRTMAX + off;
+		return n >= SIGRTMIN && n <= SIGRTMAX ? (int)n : -1;
+	}
+	return -1;
+}
+
+int rt_container_hooks(const cJSON *hooks, const char *kind, const struct rt_state *st,
+		       enum rt_status status, struct err **err)
+{
+	cleanup_json cJSON *j = NULL;
+	cleanup_free char *s = NULL;
+
+	if (!hooks || !cJSON_GetObjectItemCaseSensitive(hooks, kind))
+		return 0;
+	j = rt_state_to_json(st, status);
+	s = json_print(j, false);
+	return rt_hooks_run(hooks, kind, s, err);
+}
+
+void rt_container_free(struct rt_container *c)
+{
+	if (!c)
+		return;
+	spec_config_release(&c->cfg);
+	cJSON_Delete(c->json);
+	rt_state_release(&c->st);
+	rt_cgroup_release(&c->cg);
+	rt_caps_free(c->caps);
+	rt_seccomp_free(c->seccomp);
+	rt_ns_close_paths(c->ns_fds);
+	fs_close(c->sync_fd);
+	fs_close(c->start_r);
+	fs_close(c->start_w);
+	fs_close(c->console_fd);
+	free(c->exec_path);
+	free(c);
+}
+
+/* Checks that need only the config, before anything exists on the host. */
+static int validate(struct rt_container *c, struct err **err)
+{
+	const struct spec_config *cfg = &c->cfg;
+	static const char *const ns_prefixes[][2] = {
+		{ "kernel.msg", "ipc" }, { "kernel.sem", "ipc" }, { "kernel.shm", "ipc" },
+		{ "fs.mqueue.", "ipc" }, { "net.", "network" },
+	};
+
+	if (!cfg->has_process)
+		return err_set(err, 0, "'process' is required to create a container");
+	if (cfg->process.terminal && !c->opts->console_socket)
+		return err_set(err, 0,
+			       "'process.terminal' is true but no --console-socket was given to receive the pty");
+	if (!cfg->process.terminal && c->opts->console_socket)
+		return err_set(err, 0, "--console-socket given but 'process.terminal' is false");
+	for (size_t i = 0; cfg->sysctl && cfg->sysctl[i]; i++) {
+		bool ok = false;
+		for (size_t j = 0; j < ARRAY_SIZE(ns_prefixes) && !ok; j++) {
+			if (!str_has_prefix(cfg->sysctl[i], ns_prefixes[j][0]))
+				continue;
+			const struct spec_namespace *n =
+				spec_config_ns(cfg, (enum spec_ns_type)spec_ns_from_name(ns_prefixes[j][1]));
+			if (!n)
+				return err_set(err, 0,
+					       "'linux.sysctl': '%s' needs a %s namespace in 'linux.namespaces'",
+					       cfg->sysctl[i], ns_prefixes[j][1]);
+			ok = true;
+		}
+		if (str_has_prefix(cfg->sysctl[i], "kernel.hostname=") ||
+		    str_has_prefix(cfg->sysctl[i], "kernel.domainname=")) {
+			if (!spec_config_ns(cfg, SPEC_NS_UTS))
+				return err_set(err, 0, "'linux.sysctl': '%s' needs a uts namespace",
+					       cfg->sysctl[i]);
+			ok = true;
+		}
+		if (!ok) {
+			cleanup_free char *k = xstrdup(cfg->sysctl[i]);
+			*strchr(k, '=') = 0;
+			return err_set(err, 0,
+				       "'linux.sysctl': '%s' is not namespaced: setting it would change the host",
+				       k);
+		}
+	}
+	if (spec_config_ns(cfg, SPEC_NS_USER) && !spec_config_ns(cfg, SPEC_NS_USER)->path)
+		c->userns = true;
+	return 0;
+}
+
+static int load_bundle(struct rt_container *c, struct err **err)
+{
+	char buf[PATH_MAX];
+	cleanup_free char *cfgpath = NULL;
+	struct stat st;
+	const char *bundle = c->opts->bundle ? c->opts->bundle : ".";
+
+	if (!realpath(bundle, buf))
+		return err_set(err, errno, "bundle '%s'", bundle);
+	c->st.bundle = xstrdup(buf);
+	cfgpath = xasprintf("%s/config.json", c->st.bundle);
+	c->json = json_load_file(cfgpath, 0, err);
+	if (!c->json)
+		return -1;
+	if (spec_config_parse(c->json, &c->cfg, err) < 0)
+		return err_wrap(err, "config.json");
+	if (c->cfg.root_path[0] == '/')
+		snprintf(buf, sizeof(buf), "%s", c->cfg.root_path);
+	else
+		snprintf(buf, sizeof(buf), "%s/%s", c->st.bundle, c->cfg.root_path);
+	if (stat(buf, &st) < 0)
+		return err_set(err, errno, "'root.path': rootfs '%s'", buf);
+	if (!S_ISDIR(st.st_mode))
+		return err_set(err, 0, "'root.path': rootfs '%s' is not a directory", buf);
+	{
+		char real[PATH_MAX];
+		if (!realpath(buf, real))
+			return err_set(err, errno, "'root.path': rootfs '%s'", buf);
+		c->st.rootfs = xstrdup(real);
+	}
+	return 0;
+}
+
+static int wait_ready(struct rt_container *c, pid_t pid, struct err **err)
+{
+	char buf[4096];
+	ssize_t n;
+
+	for (;;) {
+		do
+			n = recv(c->sync_fd, buf, sizeof(buf) - 1, 0);
+		while (n < 0 && errno == EINTR);
+		if (n <= 0) {
+			int status = 0;
+			if (waitpid(pid, &status, 0) == pid && WIFSIGNALED(status))
+				return err_set(err, 0, "container init was killed by signal %d before it was ready",
+					       WTERMSIG(status));
+			return err_set(err, 0, "container init exited before it was ready");
+		}
+		buf[n] = 0;
+		switch (buf[0]) {
+		case 'R':
+			return 0;
+		case 'E':
+			return err_set(err, 0, "%s", buf + 1);
+		case 'H':
+			if (rt_container_hooks(c->cfg.hooks, "prestart", &c->st, RT_STATUS_CREATING, err) < 0 ||
+			    rt_container_hooks(c->cfg.hooks, "createRuntime", &c->st, RT_STATUS_CREATING,
+					       err) < 0)
+				return -1;
+			if (send(c->sync_fd, "G", 1, MSG_NOSIGNAL) < 0)
+				return err_set(err, errno, "resume container init");
+			break;
+		default:
+			return err_set(err, 0, "unexpected message from container init");
+		}
+	}
+}
+
+static int write_pid_file(const char *path, pid_t pid, struct err **err)
+{
+	char b[24];
+	int n = snprintf(b, sizeof(b), "%d", (int)pid);
+
+	if (fs_write_file_atomic(path, b, (size_t)n, 0644, err) < 0)
+		return err_wrap(err, "--pid-file");
+	return 0;
+}
+
+int rt_container_create(const struct rt_create_opts *o, struct rt_container **out,
+			struct err **err)
+{
+	struct rt_container *c = xcalloc(1, sizeof(*c));
+	int sp[2] = { -1, -1 }, pp[2] = { -1, -1 };
+	pid_t pid = -1;
+	int flags;
+	struct stat pst;
+
+	c->opts = o;
+	c->sync_fd = c->start_r = c->start_w = c->console_fd = -1;
+	c->st = (struct rt_state)RT_STATE_INIT;
+	for (int i = 0; i < SPEC_NS_COUNT; i++)
+		c->ns_fds[i] = -1;
+	if (rt_id_validate(o->id, err) < 0)
+		goto fail;
+	if (load_bundle(c, err) < 0 || validate(c, err) < 0)
+		goto fail;
+	if (rt_hooks_validate(c->cfg.hooks, err) < 0)
+		goto fail;
+	if (rt_caps_prepare(c->cfg.process.capabilities, &c->caps, err) < 0 ||
+	    rt_seccomp_prepare(c->cfg.seccomp, &c->seccomp, err) < 0)
+		goto fail;
+	if (rt_ns_open_paths(&c->cfg, c->ns_fds, err) < 0)
+		goto fail;
+	if (rt_cgroup_path(c->cfg.cgroups_path, o->id, o->systemd_cgroup, &c->st.cgroup_path, err) < 0)
+		goto fail;
+	if (o->console_socket && (c->console_fd = rt_tty_connect(o->console_socket, err)) < 0)
+		goto fail;
+
+	/* the state dir is the lock on the id: mkdir fails if it exists */
+	if (fs_mkdir_p(o->root, 0700, err) < 0)
+		goto fail;
+	c->st.dir = xasprintf("%s/%s", o->root, o->id);
+	if (mkdir(c->st.dir, 0700) < 0) {
+		if (errno == EEXIST)
+			err_set(err, 0, "container '%s' already exists", o->id);
+		else
+			err_set(err, errno, "create state dir '%s'", c->st.dir);
+		goto fail;
+	}
+	c->state_dir_made = true;
+	c->st.id = xstrdup(o->id);
+	c->st.owner = xstrdup("");
+	c->st.created = rt_time_now_rfc3339();
+	if (c->cfg.annotations)
+		c->st.annotations = cJSON_Duplicate(c->cfg.annotations, true);
+
+	if (rt_cgroup_open(c->st.cgroup_path, &c->cg, err) < 0 ||
+	    rt_cgroup_create(&c->cg, c->cfg.has_resources ? &c->cfg.resources : NULL, err) < 0) {
+		rt_cgroup_release(&c->cg);
+		goto fail;
+	}
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0 ||
+	    pipe2(pp, O_CLOEXEC) < 0) {
+		err_set(err, errno, "create sync socket");
+		goto fail;
+	}
+	c->start_r = pp[0];
+	c->start_w = pp[1];
+	if (rt_ns_join_pid(c->ns_fds, err) < 0)
+		goto fail;
+	flags = rt_ns_clone_flags(&c->cfg);
+	pid = (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD, NULL, NULL, NULL, NULL);
+	if (pid < 0) {
+		err_set(err, errno, "clone container init");
+		goto fail;
+	}
+	if (pid == 0) {
+		fs_close(sp[0]);
+		c->sync_fd = sp[1];
+		rt_init_main(c);
+	}
+	fs_close(sp[1]);
+	c->sync_fd = sp[0];
+	c->st.pid = pid;
+	if (c->userns && rt_ns_write_mappings(&c->cfg, pid, err) < 0)
+		goto fail;
+	if (rt_cgroup_enter(&c->cg, pid, err) < 0)
+		goto fail;
+	if (send(c->sync_fd, "G", 1, MSG_NOSIGNAL) < 0) {
+		err_set(err, errno, "start container init");
+		goto fail;
+	}
+	if (wait_ready(c, pid, err) < 0)
+		goto fail;
+	fs_close(c->sync_fd);
+	c->sync_fd = -1;
+	fs_close(c->console_fd);
+	c->console_fd = -1;
+	fs_close(c->start_r);
+	c->start_r = -1;
+
+	c->st.start_time = rt_proc_start_time(pid);
+	if (fstat(c->start_w, &pst) == 0)
+		c->st.start_pipe_ino = (unsigned long long)pst.st_ino;
+	c->st.start_pipe_fd = pp[1]; /* same number in the init: it is a clone of us */
+	if (rt_state_save(&c->st, err) < 0)
+		goto fail;
+	if (o->pid_file && write_pid_file(o->pid_file, pid, err) < 0)
+		goto fail;
+	*out = c;
+	return 0;
+fail:
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	if (c->cg.dirs)
+		rt_cgroup_destroy(&c->cg, NULL);
+	if (c->state_dir_made)
+		fs_rm_rf(c->st.dir, NULL);
+	fs_close(sp[0]);
+	fs_close(sp[1]);
+	if (c->sync_fd == sp[0] || c->sync_fd == sp[1])
+		c->sync_fd = -1;
+	rt_container_free(c);
+	return -1;
+}
+
+int rt_container_start(const struct rt_state *st, struct err **err)
+{
+	char path[64];
+	cleanup_close int fd = -1;
+	struct stat sb;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)st->pid, st->start_pipe_fd);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &sb) < 0 || (unsigned long long)sb.st_ino != st->start_pipe_ino)
+		return err_set(err, 0, "cannot start container '%s': it is no longer waiting to start",
+			       st->id);
+	if (fs_write_all(fd, "s", 1) < 0)
+		return err_set(err, errno, "start container '%s'", st->id);
+	return 0;
+}
+
+/* Wait until pid exits (it is not our child: poll a pidfd). */
+static void wait_gone(const struct rt_state *st)
+{
+	int pfd = (int)syscall(SYS_pidfd_open, st->pid, 0);
+
+	if (pfd >= 0) {
+		if (rt_state_alive(st)) {
+			struct pollfd p = { .fd = pfd, .events = POLLIN };
+			while (poll(&p, 1, 10000) < 0 && errno == EINTR)
+				;
+		}
+		fs_close(pfd);
+		return;
+	}
+	for (int i = 0; i < 10000 && rt_state_alive(st); i++)
+		usleep(1000);
+}
+
+int rt_container_delete(const char *root, const char *id, bool force, struct err **err)
+{
+	struct rt_state st = RT_STATE_INIT;
+	struct rt_cgroup cg = RT_CGROUP_INIT;
+	enum rt_status status;
+	cleanup_json cJSON *cfg = NULL;
+	int ret = -1;
+
+	if (rt_state_load(root, id, &st, err) < 0)
+		return -1;
+	status = rt_state_status(&st);
+	if ((status == RT_STATUS_RUNNING || status == RT_STATUS_PAUSED) && !force) {
+		err_set(err, 0, "cannot delete container %s that is not stopped: %s", id,
+			rt_status_name(status));
+		goto out;
+	}
+	if (st.cgroup_path && *st.cgroup_path && rt_cgroup_open(st.cgroup_path, &cg, err) < 0)
+		goto out;
+	if (status != RT_STATUS_STOPPED) {
+		if (status == RT_STATUS_PAUSED && cg.dirs)
+			rt_cgroup_signal_all(&cg, SIGKILL, NULL);
+		kill(st.pid, SIGKILL);
+		if (status == RT_STATUS_PAUSED && cg.dirs)
+			rt_cgroup_freeze(&cg, false, NULL);
+		wait_gone(&st);
+	}
+	if (cg.dirs && rt_cgroup_destroy(&cg, err) < 0)
+		goto out;
+	{
+		cleanup_free char *p = xasprintf("%s/config.json", st.bundle);
+		cfg = json_load_file(p, 0, NULL);
+		if (cfg) {
+			const cJSON *hooks = cJSON_GetObjectItemCaseSensitive(cfg, "hooks");
+			cleanup_err struct err *he = NULL;
+			/* poststop failures are warnings only (the hooks code logs them) */
+			if (cJSON_IsObject(hooks))
+				rt_container_hooks(hooks, "poststop", &st, RT_STATUS_STOPPED, &he);
+		}
+	}
+	if (fs_rm_rf(st.dir, err) < 0)
+		goto out;
+	ret = 0;
+out:
+	rt_cgroup_release(&cg);
+	rt_state_release(&st);
+	return ret;
+}

@@ -1,0 +1,365 @@
+/* init.c: the container init, from clone to execve (see container.h). */
+#define _GNU_SOURCE
+#include <errno.h>        /* errno */
+#include <fcntl.h>        /* open */
+#include <grp.h>          /* setgroups */
+#include <limits.h>       /* PATH_MAX */
+#include <sched.h>        /* CLONE_* */
+#include <stdio.h>        /* snprintf */
+#include <stdlib.h>       /* _exit */
+#include <string.h>       /* strerror */
+#include <sys/prctl.h>    /* prctl */
+#include <sys/resource.h> /* setrlimit */
+#include <sys/socket.h>   /* send */
+#include <sys/stat.h>     /* umask, stat */
+#include <sys/syscall.h>  /* SYS_close_range */
+#include <unistd.h>       /* execve */
+#include "common/buf.h"
+#include "common/cleanup.h"
+#include "common/err.h"
+#include "common/fs.h"
+#include "common/util.h"
+#include "runtime/container.h"
+#include "runtime/mount.h"
+#include "runtime/ns.h"
+#include "runtime/security.h"
+#include "runtime/tty.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+static void sync_send(int fd, char type, const char *text)
+{
+	char buf[4096];
+	size_t n = 0;
+
+	buf[n++] = type;
+	if (text) {
+		size_t l = strlen(text);
+		if (l > sizeof(buf) - 2)
+			l = sizeof(buf) - 2;
+		memcpy(buf + n, text, l);
+		n += l;
+	}
+	while (send(fd, buf, n, MSG_NOSIGNAL) < 0 && errno == EINTR)
+		;
+}
+
+static char sync_recv(int fd)
+{
+	char c = 0;
+	ssize_t n;
+
+	do
+		n = recv(fd, &c, 1, 0);
+	while (n < 0 && errno == EINTR);
+	return n == 1 ? c : 0;
+}
+
+/* Before 'R': report to the parent, which prints it once. */
+__attribute__((noreturn)) static void fail(struct rt_container *c, struct err *e)
+{
+	sync_send(c->sync_fd, 'E', e && e->msg ? e->msg : "container init failed");
+	_exit(1);
+}
+
+/* After 'R' nobody waits for a message: stderr is all there is. */
+__attribute__((noreturn)) static void fail_late(struct err *e)
+{
+	cleanup_free char *line = xasprintf("kist-runtime: %s\n", e && e->msg ? e->msg : "container init failed");
+	fs_write_all(2, line, strlen(line));
+	_exit(1);
+}
+
+static const char *env_get(char *const *env, const char *key)
+{
+	size_t n = strlen(key);
+
+	for (size_t i = 0; env && env[i]; i++)
+		if (strncmp(env[i], key, n) == 0 && env[i][n] == '=')
+			return env[i] + n + 1;
+	return NULL;
+}
+
+/* Go's exec.LookPath wording, which podman maps to 127 and 126. */
+static int find_program(const char *name, char *const *env, char **out, struct err **err)
+{
+	struct stat st;
+
+	if (strchr(name, '/')) {
+		if (stat(name, &st) < 0)
+			return err_set(err, 0, "exec: \"%s\": stat %s: %s", name, name, strerror(errno));
+		if (S_ISDIR(st.st_mode) || !(st.st_mode & 0111))
+			return err_set(err, 0, "exec: \"%s\": permission denied", name);
+		*out = xstrdup(name);
+		return 0;
+	}
+	const char *path = env_get(env, "PATH");
+	bool denied = false;
+	if (!path)
+		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	cleanup_free char *copy = xstrdup(path);
+	char *save = NULL;
+	for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+		cleanup_free char *p = xasprintf("%s/%s", *dir ? dir : ".", name);
+		if (stat(p, &st) < 0 || S_ISDIR(st.st_mode))
+			continue;
+		if (!(st.st_mode & 0111)) {
+			denied = true;
+			continue;
+		}
+		*out = steal_pointer(&p);
+		return 0;
+	}
+	if (denied)
+		return err_set(err, 0, "exec: \"%s\": permission denied", name);
+	return err_set(err, 0, "exec: \"%s\": executable file not found in $PATH", name);
+}
+
+/* HOME from the container's /etc/passwd when the config does not set it. */
+static char **env_with_home(char *const *env, uint32_t uid)
+{
+	char **v = strv_dup(env ? env : (char *const[]){ NULL });
+	cleanup_file FILE *f = NULL;
+	char *line = NULL;
+	size_t cap = 0;
+	const char *home = "/";
+
+	if (env_get(v, "HOME"))
+		return v;
+	f = fopen("/etc/passwd", "re");
+	while (f && getline(&line, &cap, f) > 0) {
+		char *fields[7] = { 0 }, *s = line;
+		int i = 0;
+		for (; i < 7 && s; i++) {
+			fields[i] = s;
+			s = strchr(s, ':');
+			if (s)
+				*s++ = 0;
+		}
+		if (i >= 6 && fields[2] && strtoul(fields[2], NULL, 10) == uid && fields[5] && *fields[5]) {
+			home = fields[5];
+			break;
+		}
+	}
+	cleanup_free char *kv = xasprintf("HOME=%s", home);
+	strv_push(&v, kv);
+	free(line);
+	return v;
+}
+
+static int write_sysctls(const struct spec_config *cfg, struct err **err)
+{
+	for (size_t i = 0; cfg->sysctl && cfg->sysctl[i]; i++) {
+		cleanup_free char *kv = xstrdup(cfg->sysctl[i]);
+		char *eq = strchr(kv, '=');
+		cleanup_free char *path = NULL;
+		cleanup_close int fd = -1;
+
+		*eq = 0;
+		for (char *p = kv; *p; p++)
+			if (*p == '.')
+				*p = '/';
+		path = xasprintf("/proc/sys/%s", kv);
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || fs_write_all(fd, eq + 1, strlen(eq + 1)) < 0) {
+			for (char *p = kv; *p; p++)
+				if (*p == '/')
+					*p = '.';
+			return err_set(err, errno, "'linux.sysctl': write '%s' = '%s'", kv, eq + 1);
+		}
+	}
+	return 0;
+}
+
+static int set_rlimits(const struct spec_process *p, struct err **err)
+{
+	for (size_t i = 0; i < p->n_rlimits; i++) {
+		const struct spec_rlimit *r = &p->rlimits[i];
+		struct rlimit rl = { .rlim_cur = r->soft == UINT64_MAX ? RLIM_INFINITY : r->soft,
+				     .rlim_max = r->hard == UINT64_MAX ? RLIM_INFINITY : r->hard };
+		if (setrlimit(r->resource, &rl) < 0) {
+			if (errno == EPERM)
+				return err_set(err, EPERM,
+					       "'process.rlimits[%zu]': set %s to soft %llu hard %llu: raising a hard limit needs CAP_SYS_RESOURCE, which the runtime lacks here",
+					       i, r->name, (unsigned long long)r->soft,
+					       (unsigned long long)r->hard);
+			return err_set(err, errno, "'process.rlimits[%zu]': set %s", i, r->name);
+		}
+	}
+	return 0;
+}
+
+static int write_oom_score_adj(int v, struct err **err)
+{
+	char b[16];
+	int n = snprintf(b, sizeof(b), "%d", v);
+	cleanup_close int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0 || fs_write_all(fd, b, (size_t)n) < 0)
+		return err_set(err, errno, "'process.oomScoreAdj': write %d", v);
+	return 0;
+}
+
+static int switch_user(struct rt_container *c, struct err **err)
+{
+	const struct spec_process *p = &c->cfg.process;
+	gid_t *groups = NULL;
+
+	if (rt_caps_before_setuid(c->caps, err) < 0)
+		return -1;
+	/* setgroups is denied in a user namespace whose gid_map was written
+	 * with setgroups disabled; we write maps as root, so it is allowed */
+	groups = xcalloc(p->n_additional_gids + 1, sizeof(gid_t));
+	for (size_t i = 0; i < p->n_additional_gids; i++)
+		groups[i] = p->additional_gids[i];
+	if (setgroups(p->n_additional_gids, groups) < 0) {
+		free(groups);
+		return err_set(err, errno, "'process.user.additionalGids': setgroups");
+	}
+	free(groups);
+	if (setresgid(p->gid, p->gid, p->gid) < 0)
+		return err_set(err, errno, "'process.user.gid': setgid %u", p->gid);
+	if (setresuid(p->uid, p->uid, p->uid) < 0)
+		return err_set(err, errno, "'process.user.uid': setuid %u", p->uid);
+	return 0;
+}
+
+static void setup(struct rt_container *c)
+{
+	cleanup_err struct err *e = NULL;
+	const struct spec_config *cfg = &c->cfg;
+	const struct spec_namespace *mnt = spec_config_ns(cfg, SPEC_NS_MOUNT);
+	const char *rootfs = c->st.rootfs;
+
+	if (sync_recv(c->sync_fd) != 'G')
+		_exit(1);
+	if (rt_ns_join(c->ns_fds, &e) < 0)
+		fail(c, e);
+	rt_ns_close_paths(c->ns_fds);
+	if (c->userns) {
+		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) {
+			err_set(&e, errno, "become root in the user namespace (is 0 mapped?)");
+			fail(c, e);
+		}
+	}
+	if (rt_ns_unshare_late(cfg, &e) < 0)
+		fail(c, e);
+	if (setsid() < 0) {
+		err_set(&e, errno, "setsid");
+		fail(c, e);
+	}
+	/* relative bind sources are relative to the bundle */
+	if (chdir(c->st.bundle) < 0) {
+		err_set(&e, errno, "chdir to bundle '%s'", c->st.bundle);
+		fail(c, e);
+	}
+	if (mnt) {
+		if (rt_mount_prepare_root(cfg, rootfs, &e) < 0 ||
+		    rt_mount_all(cfg, rootfs, c->userns, &e) < 0)
+			fail(c, e);
+	}
+	if (cfg->hooks) {
+		sync_send(c->sync_fd, 'H', NULL);
+		if (sync_recv(c->sync_fd) != 'G')
+			_exit(1);
+		cleanup_json cJSON *sj = rt_state_to_json(&c->st, RT_STATUS_CREATING);
+		cleanup_free char *s = json_print(sj, false);
+		if (rt_hooks_run(cfg->hooks, "createContainer", s, &e) < 0)
+			fail(c, e);
+	}
+	if (mnt) {
+		if (rt_mount_pivot(rootfs, c->opts->no_pivot, &e) < 0)
+			fail(c, e);
+	} else if (chroot(rootfs) < 0 || chdir("/") < 0) {
+		err_set(&e, errno, "chroot into '%s'", rootfs);
+		fail(c, e);
+	}
+	if (write_sysctls(cfg, &e) < 0)
+		fail(c, e);
+	if (cfg->hostname && sethostname(cfg->hostname, strlen(cfg->hostname)) < 0) {
+		err_set(&e, errno, "'hostname': set '%s'", cfg->hostname);
+		fail(c, e);
+	}
+	if (cfg->domainname && setdomainname(cfg->domainname, strlen(cfg->domainname)) < 0) {
+		err_set(&e, errno, "'domainname': set '%s'", cfg->domainname);
+		fail(c, e);
+	}
+	if (cfg->process.terminal && rt_tty_setup(c->console_fd, &e) < 0)
+		fail(c, e);
+	fs_close(c->console_fd);
+	c->console_fd = -1;
+	if (mnt && (rt_mount_protect(cfg, &e) < 0 || rt_mount_finish_root(cfg, &e) < 0))
+		fail(c, e);
+	if (set_rlimits(&cfg->process, &e) < 0)
+		fail(c, e);
+	if (cfg->process.has_oom_score_adj && write_oom_score_adj(cfg->process.oom_score_adj, &e) < 0)
+		fail(c, e);
+	if (chdir(cfg->process.cwd) < 0) {
+		err_set(&e, errno, "'process.cwd': chdir '%s'", cfg->process.cwd);
+		fail(c, e);
+	}
+	if (find_program(cfg->process.args[0], cfg->process.env, &c->exec_path, &e) < 0) {
+		err_wrap(&e, "unable to start container process");
+		fail(c, e);
+	}
+}
+
+void rt_init_main(struct rt_container *c)
+{
+	cleanup_err struct err *e = NULL;
+	const struct spec_process *p = &c->cfg.process;
+	char **env;
+	char b;
+	ssize_t n;
+
+	setup(c);
+	env = env_with_home(p->env, p->uid);
+	sync_send(c->sync_fd, 'R', NULL);
+	fs_close(c->sync_fd);
+
+	/* created: wait for `start` */
+	do
+		n = read(c->start_r, &b, 1);
+	while (n < 0 && errno == EINTR);
+	if (n != 1)
+		_exit(1); /* never started: the runtime went away */
+	fs_close(c->start_r);
+	fs_close(c->start_w);
+
+	if (c->cfg.hooks) {
+		cleanup_json cJSON *sj = rt_state_to_json(&c->st, RT_STATUS_RUNNING);
+		cleanup_free char *s = json_print(sj, false);
+		if (rt_hooks_run(c->cfg.hooks, "startContainer", s, &e) < 0)
+			fail_late(e);
+	}
+	if (switch_user(c, &e) < 0)
+		fail_late(e);
+	if (!p->no_new_privileges && rt_seccomp_load(c->seccomp, &e) < 0)
+		fail_late(e);
+	if (rt_caps_after_setuid(c->caps, &e) < 0)
+		fail_late(e);
+	if (p->no_new_privileges) {
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+			err_set(&e, errno, "set no_new_privs");
+			fail_late(e);
+		}
+		if (rt_seccomp_load(c->seccomp, &e) < 0)
+			fail_late(e);
+	}
+	umask(p->has_umask ? p->umask : 022);
+	/* only stdio and --preserve-fds reach the program */
+	syscall(SYS_close_range, 3 + c->opts->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+	for (int fd = 3; fd < 3 + c->opts->preserve_fds; fd++) {
+		int fl = fcntl(fd, F_GETFD);
+		if (fl >= 0)
+			fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
+	}
+	execve(c->exec_path, p->args, env);
+	{
+		int errnum = errno;
+		err_set(&e, errnum, "unable to start container process: exec: \"%s\"", p->args[0]);
+		fail_late(e);
+	}
+}

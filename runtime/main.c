@@ -1,0 +1,130 @@
+/* main.c: kist-runtime, an OCI runtime with runc's command line.
+ * Exit codes: 0 success, 1 failure, 2 usage error; `run` passes the
+ * container's exit status through. */
+#include <stdio.h>  /* printf */
+#include <stdlib.h> /* exit */
+#include <string.h> /* strcmp */
+#include "common/cli.h"
+#include "common/err.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "runtime/runtime.h"
+#include "runtime/security.h"
+#include "runtime/state.h"
+
+#define OCI_SPEC_VERSION "1.0.2-dev"
+
+static const struct cli_cmd commands[] = {
+	{ "spec", cmd_spec, "write a default config.json" },
+	{ "create", cmd_create, "create a container from a bundle" },
+	{ "start", cmd_start, "run the program of a created container" },
+	{ "run", cmd_run, "create and start a container" },
+	{ "state", cmd_state, "print a container's state as JSON" },
+	{ "kill", cmd_kill, "send a signal to a container's init" },
+	{ "delete", cmd_delete, "delete a container" },
+	{ "list", cmd_list, "list containers" },
+	{ "ps", cmd_ps, "list processes in a container" },
+	{ "pause", cmd_pause, "freeze every process of a container" },
+	{ "resume", cmd_resume, "thaw a paused container" },
+	{ "update", cmd_update, "change a running container's resource limits" },
+#ifndef RT_NO_EXEC
+	{ "exec", cmd_exec, "run a new process in a container" },
+#endif
+	{ "features", cmd_features, "print what this runtime supports as JSON" },
+	{ NULL, NULL, NULL },
+};
+
+static void usage(void)
+{
+	cli_print_commands(commands);
+	printf("\nglobal options:\n"
+	       "  --root DIR          state directory (default %s)\n"
+	       "  --log FILE          write log lines to FILE instead of stderr\n"
+	       "  --log-format FMT    text or json\n"
+	       "  --debug             log debug messages\n"
+	       "  --systemd-cgroup    cgroupsPath is slice:prefix:name\n"
+	       "  -h, --help          this help\n"
+	       "  -v, --version       print the version\n",
+	       rt_state_default_root());
+}
+
+/* "--opt value" or "--opt=value"; advances *i. */
+static const char *opt_value(int argc, char **argv, int *i, const char *name)
+{
+	size_t n = strlen(name);
+	const char *a = argv[*i];
+
+	if (a[n] == '=')
+		return a + n + 1;
+	if (*i + 1 >= argc)
+		cli_usage_error("option '%s' needs a value", name);
+	return argv[++*i];
+}
+
+static bool is_opt(const char *a, const char *name)
+{
+	size_t n = strlen(name);
+	return strncmp(a, name, n) == 0 && (a[n] == 0 || a[n] == '=');
+}
+
+int main(int argc, char **argv, char **envp)
+{
+	struct rt_global g = { .root = NULL };
+	const char *log_file = NULL, *log_format = NULL;
+	const struct cli_cmd *cmd;
+	struct err *err = NULL;
+	int i;
+
+	rt_cloned_binary_ensure(argc, argv, envp);
+	log_init(argv[0]);
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+		if (is_opt(a, "--root"))
+			g.root = opt_value(argc, argv, &i, "--root");
+		else if (is_opt(a, "--log"))
+			log_file = opt_value(argc, argv, &i, "--log");
+		else if (is_opt(a, "--log-format"))
+			log_format = opt_value(argc, argv, &i, "--log-format");
+		else if (streq(a, "--debug"))
+			g.debug = true;
+		else if (streq(a, "--systemd-cgroup"))
+			g.systemd_cgroup = true;
+		else if (is_opt(a, "--rootless") || is_opt(a, "--criu"))
+			(void)opt_value(argc, argv, &i, is_opt(a, "--criu") ? "--criu" : "--rootless");
+		else if (streq(a, "-h") || streq(a, "--help")) {
+			usage();
+			return EXIT_OK;
+		} else if (streq(a, "-v") || streq(a, "--version")) {
+			cli_print_version();
+			printf("spec: %s\n", OCI_SPEC_VERSION);
+			return EXIT_OK;
+		} else
+			cli_usage_error("unknown global option '%s'", a);
+	}
+	if (log_format) {
+		enum log_format f;
+		if (log_parse_format(log_format, &f, &err) < 0) {
+			err_print(err);
+			err_free(err);
+			return EXIT_USAGE;
+		}
+		log_set_format(f);
+	}
+	if (log_file && log_set_file(log_file, &err) < 0) {
+		err_print(err);
+		err_free(err);
+		return EXIT_FAIL;
+	}
+	if (g.debug)
+		log_set_level(LOG_LEVEL_DEBUG);
+	if (!g.root)
+		g.root = rt_state_default_root();
+	if (i >= argc) {
+		usage();
+		return EXIT_USAGE;
+	}
+	cmd = cli_find(commands, argv[i]);
+	if (!cmd)
+		cli_usage_error("unknown command '%s'", argv[i]);
+	return cli_run(cmd, &g, argc - i, argv + i);
+}

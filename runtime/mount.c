@@ -1,0 +1,549 @@
+/* mount.c: the container's file system. */
+#define _GNU_SOURCE
+#include "runtime/mount.h"
+
+#include <errno.h>         /* errno */
+#include <fcntl.h>         /* open */
+#include <stdio.h>         /* FILE, getline */
+#include <stdlib.h>        /* free */
+#include <string.h>        /* strcmp */
+#include <sys/mount.h>     /* mount */
+#include <sys/stat.h>      /* mknod */
+#include <sys/statvfs.h>   /* statvfs */
+#include <sys/syscall.h>   /* SYS_pivot_root */
+#include <sys/sysmacros.h> /* makedev */
+#include <unistd.h>        /* chdir, symlinkat */
+#include "common/buf.h"
+#include "common/cleanup.h"
+#include "common/err.h"
+#include "common/fs.h"
+#include "common/util.h"
+#include "runtime/cgroup.h"
+
+static const struct {
+	const char *name;
+	bool clear;
+	unsigned long flag;
+} mount_flags[] = {
+	{ "async", true, MS_SYNCHRONOUS },  { "atime", true, MS_NOATIME },
+	{ "defaults", false, 0 },           { "dev", true, MS_NODEV },
+	{ "diratime", true, MS_NODIRATIME }, { "dirsync", false, MS_DIRSYNC },
+	{ "exec", true, MS_NOEXEC },        { "iversion", false, MS_I_VERSION },
+	{ "lazytime", false, MS_LAZYTIME }, { "loud", true, MS_SILENT },
+	{ "mand", false, MS_MANDLOCK },     { "noatime", false, MS_NOATIME },
+	{ "nodev", false, MS_NODEV },       { "nodiratime", false, MS_NODIRATIME },
+	{ "noexec", false, MS_NOEXEC },     { "noiversion", true, MS_I_VERSION },
+	{ "nolazytime", true, MS_LAZYTIME }, { "nomand", true, MS_MANDLOCK },
+	{ "norelatime", true, MS_RELATIME }, { "nostrictatime", true, MS_STRICTATIME },
+	{ "nosuid", false, MS_NOSUID },     { "nosymfollow", false, MS_NOSYMFOLLOW },
+	{ "relatime", false, MS_RELATIME }, { "remount", false, MS_REMOUNT },
+	{ "ro", false, MS_RDONLY },         { "rw", true, MS_RDONLY },
+	{ "silent", false, MS_SILENT },     { "strictatime", false, MS_STRICTATIME },
+	{ "suid", true, MS_NOSUID },        { "symfollow", true, MS_NOSYMFOLLOW },
+	{ "sync", false, MS_SYNCHRONOUS },
+};
+
+static const struct {
+	const char *name;
+	unsigned long flag;
+} propagations[] = {
+	{ "private", MS_PRIVATE },        { "rprivate", MS_PRIVATE | MS_REC },
+	{ "shared", MS_SHARED },          { "rshared", MS_SHARED | MS_REC },
+	{ "slave", MS_SLAVE },            { "rslave", MS_SLAVE | MS_REC },
+	{ "unbindable", MS_UNBINDABLE },  { "runbindable", MS_UNBINDABLE | MS_REC },
+};
+
+void rt_mount_parse_options(char *const *options, struct rt_mount_opts *o)
+{
+	struct buf data = BUF_INIT;
+
+	memset(o, 0, sizeof(*o));
+	for (size_t i = 0; options && options[i]; i++) {
+		const char *opt = options[i];
+		bool known = false;
+
+		if (streq(opt, "bind")) {
+			o->bind = true;
+			continue;
+		}
+		if (streq(opt, "rbind")) {
+			o->bind = o->rbind = true;
+			continue;
+		}
+		if (streq(opt, "tmpcopyup") || streq(opt, "idmap") || streq(opt, "ridmap"))
+			continue;
+		for (size_t j = 0; j < ARRAY_SIZE(mount_flags) && !known; j++) {
+			if (!streq(mount_flags[j].name, opt))
+				continue;
+			known = true;
+			if (mount_flags[j].clear) {
+				o->flags &= ~mount_flags[j].flag;
+				o->clear |= mount_flags[j].flag;
+			} else {
+				o->flags |= mount_flags[j].flag;
+				o->clear &= ~mount_flags[j].flag;
+			}
+		}
+		/* recursive variants (rro, rnosuid...): applied like their plain form */
+		if (!known && opt[0] == 'r' && opt[1]) {
+			for (size_t j = 0; j < ARRAY_SIZE(mount_flags) && !known; j++) {
+				if (!streq(mount_flags[j].name, opt + 1))
+					continue;
+				known = true;
+				if (mount_flags[j].clear)
+					o->flags &= ~mount_flags[j].flag;
+				else
+					o->flags |= mount_flags[j].flag;
+			}
+		}
+		for (size_t j = 0; j < ARRAY_SIZE(propagations) && !known; j++) {
+			if (streq(propagations[j].name, opt)) {
+				known = true;
+				o->propagation = propagations[j].flag;
+			}
+		}
+		if (!known) {
+			if (data.len)
+				buf_addch(&data, ',');
+			buf_adds(&data, opt);
+		}
+	}
+	o->data = data.len ? buf_detach(&data, NULL) : NULL;
+	buf_release(&data);
+}
+
+/* ---- target resolution inside the rootfs ---- */
+
+/* An O_PATH fd for dest inside rootfd, created as a directory (dir=true) or
+ * an empty file when missing. */
+static int make_target(int rootfd, const char *dest, bool dir, struct err **err)
+{
+	int fd;
+
+	if (dir)
+		return fs_mkdir_p_in_root(rootfd, dest, 0755, err);
+	fd = fs_open_in_root(rootfd, dest, O_PATH | O_CLOEXEC, 0, NULL);
+	if (fd >= 0)
+		return fd;
+	{
+		cleanup_free char *parent = xstrdup(dest);
+		char *slash = strrchr(parent, '/');
+		cleanup_close int pfd = -1, f = -1;
+		if (slash && slash != parent) {
+			*slash = 0;
+			pfd = fs_mkdir_p_in_root(rootfd, parent, 0755, err);
+			if (pfd < 0)
+				return -1;
+		}
+		f = fs_open_in_root(rootfd, dest, O_CREAT | O_RDONLY | O_CLOEXEC | O_NOCTTY, 0644, err);
+		if (f < 0)
+			return -1;
+	}
+	return fs_open_in_root(rootfd, dest, O_PATH | O_CLOEXEC, 0, err);
+}
+
+/* The flags of the mount at path that a remount must keep (locked in a userns). */
+static unsigned long locked_flags(const char *path)
+{
+	struct statvfs sv;
+	unsigned long f = 0;
+
+	if (statvfs(path, &sv) < 0)
+		return 0;
+	if (sv.f_flag & ST_NOSUID)
+		f |= MS_NOSUID;
+	if (sv.f_flag & ST_NODEV)
+		f |= MS_NODEV;
+	if (sv.f_flag & ST_NOEXEC)
+		f |= MS_NOEXEC;
+	if (sv.f_flag & ST_RDONLY)
+		f |= MS_RDONLY;
+	if (sv.f_flag & ST_NOATIME)
+		f |= MS_NOATIME;
+	if (sv.f_flag & ST_RELATIME)
+		f |= MS_RELATIME;
+	return f;
+}
+
+static int do_mount(const char *src, const char *target, const char *type, unsigned long flags,
+		    const char *data, const char *what, struct err **err)
+{
+	if (mount(src, target, type, flags, data) < 0)
+		return err_set(err, errno, "%s", what);
+	return 0;
+}
+
+/* cgroup mounts: cgroup2 on a unified host; on v1 and hybrid hosts a tmpfs
+ * with one cgroup mount per hierarchy, as the host has them. */
+static int mount_cgroup(int rootfd, const struct spec_mount *m, const char *target,
+			const struct rt_mount_opts *o, const char *what, struct err **err)
+{
+	size_t n = 0;
+	const struct rt_cgroup_hier *h = rt_cgroup_hierarchies(&n);
+	unsigned long fl = (o->flags & ~MS_RDONLY) | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+
+	if (!rt_cgroup_has_v1())
+		return do_mount("cgroup2", target, "cgroup2", o->flags, NULL, what, err);
+	if (do_mount("tmpfs", target, "tmpfs", fl, "mode=755", what, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		const char *base = strrchr(h[i].mountpoint, '/') + 1;
+		cleanup_free char *sub = xasprintf("%s/%s", m->destination, base);
+		cleanup_close int fd = fs_mkdir_p_in_root(rootfd, sub, 0755, err);
+		cleanup_free char *t = NULL;
+		if (fd < 0)
+			return -1;
+		t = fs_fd_path(fd);
+		if (h[i].v2) {
+			if (do_mount("cgroup2", t, "cgroup2", o->flags, NULL, what, err) < 0)
+				return -1;
+		} else if (do_mount("cgroup", t, "cgroup", o->flags, h[i].options, what, err) < 0) {
+			return -1;
+		}
+		/* cpu,cpuacct mounted together: links named after each controller */
+		if (h[i].options && strchr(h[i].options, ',')) {
+			cleanup_free char *opts = xstrdup(h[i].options);
+			char *save = NULL;
+			cleanup_close int dfd = fs_open_in_root(rootfd, m->destination,
+								O_PATH | O_DIRECTORY | O_CLOEXEC, 0, err);
+			if (dfd < 0)
+				return -1;
+			for (char *c = strtok_r(opts, ",", &save); c; c = strtok_r(NULL, ",", &save))
+				if (!streq(c, base) && !str_has_prefix(c, "name="))
+					if (symlinkat(base, dfd, c) < 0 && errno != EEXIST) {
+					}
+		}
+	}
+	if (o->flags & MS_RDONLY) {
+		/* target still names the directory under the tmpfs: reopen */
+		cleanup_close int fd = fs_open_in_root(rootfd, m->destination, O_PATH | O_CLOEXEC, 0, err);
+		cleanup_free char *t = NULL;
+		if (fd < 0)
+			return -1;
+		t = fs_fd_path(fd);
+		return do_mount(NULL, t, NULL, MS_REMOUNT | MS_RDONLY | fl, "mode=755", what, err);
+	}
+	return 0;
+}
+
+static int mount_one(int rootfd, const struct spec_mount *m, size_t idx, bool userns,
+		     struct err **err)
+{
+	struct rt_mount_opts o;
+	cleanup_free char *what = NULL, *target = NULL;
+	cleanup_close int fd = -1;
+	bool dir = true;
+	int ret = -1;
+
+	rt_mount_parse_options(m->options, &o);
+	if (m->type && streq(m->type, "bind"))
+		o.bind = true;
+	what = xasprintf("'mounts[%zu]': mount %s on '%s'", idx,
+			 o.bind ? "bind" : (m->type ? m->type : "none"), m->destination);
+	if (o.bind) {
+		struct stat st;
+		if (stat(m->source, &st) < 0) {
+			err_set(err, errno, "%s: source '%s'", what, m->source);
+			goto out;
+		}
+		dir = S_ISDIR(st.st_mode);
+	}
+	fd = make_target(rootfd, m->destination, dir, err);
+	if (fd < 0) {
+		err_wrap(err, "%s", what);
+		goto out;
+	}
+	target = fs_fd_path(fd);
+	if (o.bind) {
+		unsigned long fl = MS_BIND | (o.rbind ? MS_REC : 0);
+		if (do_mount(m->source, target, NULL, fl, NULL, what, err) < 0)
+			goto out;
+		/* the bind itself ignores flags: remount to apply them */
+		if (o.flags & ~(MS_REMOUNT)) {
+			cleanup_close int nfd = fs_open_in_root(rootfd, m->destination,
+							       O_PATH | O_CLOEXEC, 0, err);
+			cleanup_free char *t2 = NULL;
+			if (nfd < 0)
+				goto out;
+			t2 = fs_fd_path(nfd);
+			fl = MS_REMOUNT | MS_BIND | o.flags | (userns ? locked_flags(t2) : 0);
+			fl &= ~o.clear | (userns ? locked_flags(t2) : 0);
+			if (do_mount(NULL, t2, NULL, fl, NULL, what, err) < 0)
+				goto out;
+		}
+	} else if (m->type && streq(m->type, "cgroup")) {
+		if (mount_cgroup(rootfd, m, target, &o, what, err) < 0)
+			goto out;
+	} else {
+		const char *type = m->type ? m->type : "none";
+		if (mount(m->source ? m->source : type, target, type, o.flags, o.data) < 0) {
+			int e = errno;
+			/* sysfs needs a network namespace owned by our userns, mqueue
+			 * an ipc one: fall back to binding the host's, as runc does */
+			if (e == EPERM && (streq(type, "sysfs") || streq(type, "mqueue"))) {
+				const char *src = streq(type, "sysfs") ? "/sys" : "/dev/mqueue";
+				if (do_mount(src, target, NULL, MS_BIND | MS_REC, NULL, what, err) < 0)
+					goto out;
+			} else {
+				err_set(err, e, "%s", what);
+				goto out;
+			}
+		}
+	}
+	if (o.propagation) {
+		cleanup_close int pfd = fs_open_in_root(rootfd, m->destination, O_PATH | O_CLOEXEC, 0, err);
+		cleanup_free char *t3 = NULL;
+		if (pfd < 0)
+			goto out;
+		t3 = fs_fd_path(pfd);
+		if (do_mount(NULL, t3, NULL, o.propagation, NULL, what, err) < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	free(o.data);
+	return ret;
+}
+
+/* ---- /dev ---- */
+
+static const struct {
+	const char *name;
+	unsigned maj, min;
+} default_devices[] = {
+	{ "null", 1, 3 }, { "zero", 1, 5 }, { "full", 1, 7 },
+	{ "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
+};
+
+static int make_device(int rootfd, const char *path, char type, unsigned maj, unsigned min,
+		       mode_t mode, uid_t uid, gid_t gid, bool userns, struct err **err)
+{
+	cleanup_free char *parent = xstrdup(path), *host = NULL;
+	char *slash = strrchr(parent, '/');
+	const char *name = slash + 1;
+	cleanup_close int dfd = -1;
+	mode_t t = type == 'b' ? S_IFBLK : type == 'p' ? S_IFIFO : S_IFCHR;
+
+	*slash = 0;
+	dfd = fs_mkdir_p_in_root(rootfd, *parent ? parent : "/", 0755, err);
+	if (dfd < 0)
+		return -1;
+	{
+		/* O_PATH dirs cannot be used with mknodat: reopen */
+		cleanup_free char *p = fs_fd_path(dfd);
+		int d2 = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (d2 < 0)
+			return err_set(err, errno, "open '%s'", parent);
+		fs_close(dfd);
+		dfd = d2;
+	}
+	if (userns) {
+		cleanup_close int f = openat(dfd, name, O_CREAT | O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+		cleanup_free char *t2 = NULL;
+		if (f < 0 && errno != EEXIST)
+			return err_set(err, errno, "create '%s'", path);
+		fs_close(f);
+		f = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (f < 0)
+			return err_set(err, errno, "open '%s'", path);
+		t2 = fs_fd_path(f);
+		if (mount(path, t2, NULL, MS_BIND, NULL) < 0)
+			return err_set(err, errno, "bind device '%s'", path);
+		return 0;
+	}
+	unlinkat(dfd, name, 0);
+	if (mknodat(dfd, name, t | (mode & 07777), makedev(maj, min)) < 0)
+		return err_set(err, errno, "mknod '%s'", path);
+	if (fchmodat(dfd, name, mode & 07777, 0) < 0 || fchownat(dfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+		return err_set(err, errno, "set owner and mode of '%s'", path);
+	(void)host;
+	return 0;
+}
+
+static bool dev_is_bind(const struct spec_config *c)
+{
+	for (size_t i = 0; i < c->n_mounts; i++) {
+		const struct spec_mount *m = &c->mounts[i];
+		if (!streq(m->destination, "/dev"))
+			continue;
+		if (m->type && streq(m->type, "bind"))
+			return true;
+		for (size_t j = 0; m->options && m->options[j]; j++)
+			if (streq(m->options[j], "bind") || streq(m->options[j], "rbind"))
+				return true;
+	}
+	return false;
+}
+
+static int setup_dev(const struct spec_config *c, int rootfd, bool userns, struct err **err)
+{
+	static const struct {
+		const char *target, *link;
+	} links[] = {
+		{ "/proc/self/fd", "fd" },      { "/proc/self/fd/0", "stdin" },
+		{ "/proc/self/fd/1", "stdout" }, { "/proc/self/fd/2", "stderr" },
+		{ "pts/ptmx", "ptmx" },
+	};
+	cleanup_close int dev = -1;
+
+	if (!dev_is_bind(c)) {
+		for (size_t i = 0; i < ARRAY_SIZE(default_devices); i++) {
+			cleanup_free char *p = xasprintf("/dev/%s", default_devices[i].name);
+			if (make_device(rootfd, p, 'c', default_devices[i].maj, default_devices[i].min,
+					0666, 0, 0, userns, err) < 0)
+				return err_wrap(err, "create default devices");
+		}
+		dev = fs_mkdir_p_in_root(rootfd, "/dev", 0755, err);
+		if (dev < 0)
+			return -1;
+		{
+			cleanup_free char *p = fs_fd_path(dev);
+			int d2 = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (d2 < 0)
+				return err_set(err, errno, "open /dev");
+			fs_close(dev);
+			dev = d2;
+		}
+		for (size_t i = 0; i < ARRAY_SIZE(links); i++) {
+			if (streq(links[i].link, "ptmx"))
+				unlinkat(dev, "ptmx", 0);
+			if (symlinkat(links[i].target, dev, links[i].link) < 0 && errno != EEXIST)
+				return err_set(err, errno, "create link /dev/%s", links[i].link);
+		}
+		if (fs_exists("/proc/kcore"))
+			if (symlinkat("/proc/kcore", dev, "core") < 0 && errno != EEXIST) {
+			}
+		mkdirat(dev, "shm", 01777);
+		mkdirat(dev, "pts", 0755);
+	}
+	for (size_t i = 0; i < c->n_devices; i++) {
+		const struct spec_device *d = &c->devices[i];
+		if (make_device(rootfd, d->path, d->type == 'u' ? 'c' : d->type, (unsigned)d->major,
+				(unsigned)d->minor, d->has_mode ? d->file_mode : 0666,
+				d->has_uid ? d->uid : 0, d->has_gid ? d->gid : 0, userns, err) < 0)
+			return err_wrap(err, "'linux.devices[%zu]'", i);
+	}
+	return 0;
+}
+
+int rt_mount_prepare_root(const struct spec_config *c, const char *rootfs, struct err **err)
+{
+	unsigned long prop = MS_SLAVE | MS_REC;
+
+	if (c->rootfs_propagation)
+		for (size_t i = 0; i < ARRAY_SIZE(propagations); i++)
+			if (streq(propagations[i].name, c->rootfs_propagation))
+				prop = propagations[i].flag;
+	if (mount(NULL, "/", NULL, prop, NULL) < 0)
+		return err_set(err, errno, "set propagation of '/'");
+	if (mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return err_set(err, errno, "bind rootfs '%s'", rootfs);
+	/* pivot_root refuses a shared parent: keep the new root's own mount private
+	 * unless the config asked for shared propagation */
+	if (!(prop & MS_SHARED) && mount(NULL, rootfs, NULL, MS_PRIVATE, NULL) < 0)
+		return err_set(err, errno, "make rootfs '%s' private", rootfs);
+	return 0;
+}
+
+int rt_mount_all(const struct spec_config *c, const char *rootfs, bool userns, struct err **err)
+{
+	cleanup_close int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	if (rootfd < 0)
+		return err_set(err, errno, "open rootfs '%s'", rootfs);
+	for (size_t i = 0; i < c->n_mounts; i++)
+		if (mount_one(rootfd, &c->mounts[i], i, userns, err) < 0)
+			return -1;
+	return setup_dev(c, rootfd, userns, err);
+}
+
+int rt_mount_pivot(const char *rootfs, bool no_pivot, struct err **err)
+{
+	cleanup_close int oldroot = -1, newroot = -1;
+
+	if (no_pivot) {
+		if (chdir(rootfs) < 0)
+			return err_set(err, errno, "chdir '%s'", rootfs);
+		if (mount(rootfs, "/", NULL, MS_MOVE, NULL) < 0)
+			return err_set(err, errno, "move rootfs to '/'");
+		if (chroot(".") < 0)
+			return err_set(err, errno, "chroot");
+		if (chdir("/") < 0)
+			return err_set(err, errno, "chdir '/'");
+		return 0;
+	}
+	oldroot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	newroot = open(rootfs, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	if (oldroot < 0 || newroot < 0)
+		return err_set(err, errno, "open old or new root");
+	if (fchdir(newroot) < 0)
+		return err_set(err, errno, "chdir '%s'", rootfs);
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		return err_set(err, errno, "pivot_root into '%s'", rootfs);
+	if (fchdir(oldroot) < 0)
+		return err_set(err, errno, "chdir to the old root");
+	/* keep the unmount from reaching the host */
+	if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+		return err_set(err, errno, "make the old root a slave");
+	if (umount2(".", MNT_DETACH) < 0)
+		return err_set(err, errno, "detach the old root");
+	if (chdir("/") < 0)
+		return err_set(err, errno, "chdir '/'");
+	return 0;
+}
+
+int rt_mount_protect(const struct spec_config *c, struct err **err)
+{
+	for (size_t i = 0; c->masked_paths && c->masked_paths[i]; i++) {
+		const char *p = c->masked_paths[i];
+		struct stat st;
+		if (lstat(p, &st) < 0) {
+			if (errno == ENOENT)
+				continue;
+			return err_set(err, errno, "'linux.maskedPaths[%zu]': stat '%s'", i, p);
+		}
+		if (S_ISLNK(st.st_mode))
+			continue; /* resolves inside the container anyway; nothing to hide */
+		if (S_ISDIR(st.st_mode)) {
+			if (mount("tmpfs", p, "tmpfs", MS_RDONLY, NULL) < 0)
+				return err_set(err, errno, "'linux.maskedPaths[%zu]': mask '%s'", i, p);
+		} else if (mount("/dev/null", p, NULL, MS_BIND, NULL) < 0) {
+			return err_set(err, errno, "'linux.maskedPaths[%zu]': mask '%s'", i, p);
+		}
+	}
+	for (size_t i = 0; c->readonly_paths && c->readonly_paths[i]; i++) {
+		const char *p = c->readonly_paths[i];
+		struct stat st;
+		if (lstat(p, &st) < 0) {
+			if (errno == ENOENT)
+				continue;
+			return err_set(err, errno, "'linux.readonlyPaths[%zu]': stat '%s'", i, p);
+		}
+		if (S_ISLNK(st.st_mode))
+			continue;
+		if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0 ||
+		    mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | locked_flags(p), NULL) < 0)
+			return err_set(err, errno, "'linux.readonlyPaths[%zu]': make '%s' read-only", i, p);
+	}
+	return 0;
+}
+
+int rt_mount_finish_root(const struct spec_config *c, struct err **err)
+{
+	if (!c->root_readonly)
+		return 0;
+	if (mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | locked_flags("/"), NULL) < 0)
+		return err_set(err, errno, "make the root file system read-only");
+	return 0;
+}
+
+int rt_mount_console(const char *slave_path, struct err **err)
+{
+	cleanup_close int fd = open("/dev/console", O_CREAT | O_RDONLY | O_NOCTTY | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return err_set(err, errno, "create /dev/console");
+	if (mount(slave_path, "/dev/console", NULL, MS_BIND, NULL) < 0)
+		return err_set(err, errno, "bind '%s' on /dev/console", slave_path);
+	return 0;
+}

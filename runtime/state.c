@@ -1,0 +1,277 @@
+/* state.c: ROOT/<id>/state.json and the status read back from the kernel. */
+#include "runtime/state.h"
+
+#include <errno.h>    /* errno */
+#include <fcntl.h>    /* open */
+#include <stdio.h>    /* snprintf */
+#include <stdlib.h>   /* free, getenv */
+#include <string.h>   /* strrchr */
+#include <sys/stat.h> /* stat */
+#include <time.h>     /* clock_gettime */
+#include <unistd.h>   /* readlink, geteuid */
+#include "common/cleanup.h"
+#include "common/err.h"
+#include "common/fs.h"
+#include "common/util.h"
+#include "runtime/cgroup.h"
+
+#define OCI_VERSION "1.0.2-dev"
+
+const char *rt_state_default_root(void)
+{
+	static char *root;
+	const char *xdg;
+
+	if (root)
+		return root;
+	if (geteuid() != 0 && (xdg = getenv("XDG_RUNTIME_DIR")) && *xdg)
+		root = xasprintf("%s/kist-runtime", xdg);
+	else
+		root = xstrdup("/run/kist/runtime");
+	return root;
+}
+
+int rt_id_validate(const char *id, struct err **err)
+{
+	size_t n = strlen(id);
+
+	if (n == 0)
+		return err_set(err, 0, "invalid container id: empty");
+	if (n > 1024)
+		return err_set(err, 0, "invalid container id '%.32s...': longer than 1024", id);
+	if (streq(id, ".") || streq(id, "..") || strchr(id, '/'))
+		return err_set(err, 0, "invalid container id '%s': must not contain '/' or be '.' or '..'", id);
+	for (const char *p = id; *p; p++) {
+		char c = *p;
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			  (p != id && (c == '_' || c == '-' || c == '.' || c == '+'));
+		if (!ok)
+			return err_set(err, EINVAL,
+				       "invalid container id '%s': use letters, digits and _.+- (not first)",
+				       id);
+	}
+	return 0;
+}
+
+static int get_str(const cJSON *j, const char *key, char **out, bool required, struct err **err)
+{
+	const char *s = NULL;
+	int r = json_get_string(j, "state.json", key, required, &s, err);
+
+	if (r < 0)
+		return -1;
+	*out = xstrdup(r ? s : "");
+	return 0;
+}
+
+int rt_state_load(const char *root, const char *id, struct rt_state *out, struct err **err)
+{
+	cleanup_free char *dir = NULL, *path = NULL;
+	cleanup_json cJSON *j = NULL;
+	const cJSON *it;
+	struct rt_state s = RT_STATE_INIT;
+	int64_t v = 0;
+
+	if (rt_id_validate(id, err) < 0)
+		return -1;
+	dir = xasprintf("%s/%s", root, id);
+	path = xasprintf("%s/state.json", dir);
+	j = json_load_file(path, 0, err);
+	if (!j) {
+		if (err && *err && (*err)->code == ENOENT)
+		{
+			err_set(err, 0, "container '%s' does not exist", id);
+			(*err)->code = ENOENT; /* delete --force looks at it */
+			return -1;
+		}
+		return err_wrap(err, "load state of container '%s'", id);
+	}
+	s.dir = steal_pointer(&dir);
+	if (get_str(j, "id", &s.id, true, err) < 0 || get_str(j, "bundle", &s.bundle, true, err) < 0 ||
+	    get_str(j, "rootfs", &s.rootfs, false, err) < 0 ||
+	    get_str(j, "created", &s.created, false, err) < 0 ||
+	    get_str(j, "owner", &s.owner, false, err) < 0 ||
+	    get_str(j, "cgroupPath", &s.cgroup_path, false, err) < 0 ||
+	    json_get_int64(j, "state.json", "pid", true, &v, err) < 0)
+		goto fail;
+	s.pid = (pid_t)v;
+	v = 0;
+	if (json_get_int64(j, "state.json", "initStartTime", false, &v, err) < 0)
+		goto fail;
+	s.start_time = (unsigned long long)v;
+	v = 0;
+	if (json_get_int64(j, "state.json", "startPipeIno", false, &v, err) < 0)
+		goto fail;
+	s.start_pipe_ino = (unsigned long long)v;
+	v = -1;
+	if (json_get_int64(j, "state.json", "startPipeFd", false, &v, err) < 0)
+		goto fail;
+	s.start_pipe_fd = (int)v;
+	it = cJSON_GetObjectItemCaseSensitive(j, "annotations");
+	if (cJSON_IsObject(it))
+		s.annotations = cJSON_Duplicate(it, true);
+	*out = s;
+	return 0;
+fail:
+	rt_state_release(&s);
+	return err_wrap(err, "load state of container '%s'", id);
+}
+
+int rt_state_save(const struct rt_state *s, struct err **err)
+{
+	cleanup_json cJSON *j = cJSON_CreateObject();
+	cleanup_free char *path = xasprintf("%s/state.json", s->dir);
+
+	cJSON_AddStringToObject(j, "ociVersion", OCI_VERSION);
+	cJSON_AddStringToObject(j, "id", s->id);
+	cJSON_AddNumberToObject(j, "pid", s->pid);
+	cJSON_AddStringToObject(j, "bundle", s->bundle);
+	cJSON_AddStringToObject(j, "rootfs", s->rootfs ? s->rootfs : "");
+	cJSON_AddStringToObject(j, "created", s->created ? s->created : "");
+	cJSON_AddStringToObject(j, "owner", s->owner ? s->owner : "");
+	cJSON_AddStringToObject(j, "cgroupPath", s->cgroup_path ? s->cgroup_path : "");
+	cJSON_AddNumberToObject(j, "initStartTime", (double)s->start_time);
+	cJSON_AddNumberToObject(j, "startPipeIno", (double)s->start_pipe_ino);
+	cJSON_AddNumberToObject(j, "startPipeFd", s->start_pipe_fd);
+	if (s->annotations)
+		cJSON_AddItemToObject(j, "annotations", cJSON_Duplicate(s->annotations, true));
+	if (json_write_file(path, j, 0600, err) < 0)
+		return err_wrap(err, "write state of container '%s'", s->id);
+	return 0;
+}
+
+void rt_state_release(struct rt_state *s)
+{
+	free(s->dir);
+	free(s->id);
+	free(s->bundle);
+	free(s->rootfs);
+	free(s->created);
+	free(s->owner);
+	free(s->cgroup_path);
+	cJSON_Delete(s->annotations);
+	*s = (struct rt_state)RT_STATE_INIT;
+}
+
+/* Field 3 (state) and 22 (starttime) of /proc/<pid>/stat. */
+static int proc_stat(pid_t pid, char *state, unsigned long long *start)
+{
+	char path[64], buf[1024];
+	cleanup_close int fd = -1;
+	ssize_t n;
+	char *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = fs_read_full(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	if (!p)
+		return -1;
+	if (sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+		   state, start) != 2)
+		return -1;
+	return 0;
+}
+
+unsigned long long rt_proc_start_time(pid_t pid)
+{
+	char st;
+	unsigned long long start = 0;
+
+	if (proc_stat(pid, &st, &start) < 0)
+		return 0;
+	return start;
+}
+
+bool rt_state_alive(const struct rt_state *s)
+{
+	char st = 0;
+	unsigned long long start = 0;
+
+	if (s->pid <= 0 || proc_stat(s->pid, &st, &start) < 0)
+		return false;
+	if (s->start_time && start != s->start_time)
+		return false;
+	return st != 'Z' && st != 'X';
+}
+
+enum rt_status rt_state_status(const struct rt_state *s)
+{
+	char path[80], link[64];
+	ssize_t n;
+
+	if (!rt_state_alive(s))
+		return RT_STATUS_STOPPED;
+	if (s->start_pipe_fd >= 0) {
+		snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)s->pid, s->start_pipe_fd);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n > 0) {
+			char want[64];
+			link[n] = 0;
+			snprintf(want, sizeof(want), "pipe:[%llu]", s->start_pipe_ino);
+			if (streq(link, want))
+				return RT_STATUS_CREATED;
+		}
+	}
+	if (s->cgroup_path && *s->cgroup_path) {
+		struct rt_cgroup cg = RT_CGROUP_INIT;
+		bool frozen = false;
+		if (rt_cgroup_open(s->cgroup_path, &cg, NULL) == 0)
+			frozen = rt_cgroup_is_frozen(&cg);
+		rt_cgroup_release(&cg);
+		if (frozen)
+			return RT_STATUS_PAUSED;
+	}
+	return RT_STATUS_RUNNING;
+}
+
+const char *rt_status_name(enum rt_status st)
+{
+	switch (st) {
+	case RT_STATUS_CREATING:
+		return "creating";
+	case RT_STATUS_CREATED:
+		return "created";
+	case RT_STATUS_RUNNING:
+		return "running";
+	case RT_STATUS_PAUSED:
+		return "paused";
+	case RT_STATUS_STOPPED:
+		return "stopped";
+	}
+	return "unknown";
+}
+
+cJSON *rt_state_to_json(const struct rt_state *s, enum rt_status st)
+{
+	cJSON *j = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(j, "ociVersion", OCI_VERSION);
+	cJSON_AddStringToObject(j, "id", s->id);
+	cJSON_AddNumberToObject(j, "pid", st == RT_STATUS_STOPPED ? 0 : s->pid);
+	cJSON_AddStringToObject(j, "status", rt_status_name(st));
+	cJSON_AddStringToObject(j, "bundle", s->bundle);
+	cJSON_AddStringToObject(j, "rootfs", s->rootfs ? s->rootfs : "");
+	cJSON_AddStringToObject(j, "created", s->created ? s->created : "");
+	cJSON_AddStringToObject(j, "owner", s->owner ? s->owner : "");
+	if (s->annotations && cJSON_GetArraySize(s->annotations) > 0)
+		cJSON_AddItemToObject(j, "annotations", cJSON_Duplicate(s->annotations, true));
+	return j;
+}
+
+char *rt_time_now_rfc3339(void)
+{
+	struct timespec ts;
+	struct tm tm;
+	char buf[64];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	return xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
+}

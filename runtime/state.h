@@ -1,0 +1,83 @@
+/* state.h: a container's record under the state root (--root), and how its
+ * status is read back from the kernel.
+ *
+ *   ROOT/<id>/state.json   written atomically by create; runc's state fields
+ *                          plus what the runtime needs later (cgroup path,
+ *                          init start time, the start pipe's inode)
+ *
+ * Status is never stored: it is read from /proc and the cgroup each time
+ * (created while the init still holds its start pipe, running after that,
+ * paused when the freezer says so, stopped once the init is gone or a
+ * zombie).
+ *
+ * cmd_exec.c uses rt_state_load, rt_state_status, rt_state_release and the
+ * cgroup of the container (rt_cgroup_open(st.cgroup_path, ...) then
+ * rt_cgroup_enter(), see cgroup.h) to join a running container; the
+ * namespaces to join are /proc/<st.pid>/ns/<type>.
+ *
+ * Return convention: <0 with *err set on failure. */
+#ifndef KIST_RUNTIME_STATE_H
+#define KIST_RUNTIME_STATE_H
+
+#include <stdbool.h>     /* bool */
+#include <sys/types.h>   /* pid_t, ino_t */
+#include "common/json.h" /* cJSON */
+
+struct err;
+
+enum rt_status {
+	RT_STATUS_CREATING = 0,
+	RT_STATUS_CREATED,
+	RT_STATUS_RUNNING,
+	RT_STATUS_PAUSED,
+	RT_STATUS_STOPPED,
+};
+
+struct rt_state {
+	char *dir;     /* ROOT/<id> */
+	char *id;
+	pid_t pid;     /* container init, in the runtime's pid namespace */
+	unsigned long long start_time; /* /proc/<pid>/stat starttime: guards against pid reuse */
+	char *bundle;  /* absolute */
+	char *rootfs;  /* absolute */
+	char *created; /* RFC 3339 with nanoseconds, UTC */
+	char *owner;   /* "" as runc */
+	char *cgroup_path; /* the container's cgroup, relative to each hierarchy's root */
+	unsigned long long start_pipe_ino; /* inode of the pipe the init waits on */
+	int start_pipe_fd; /* that pipe's write end, as numbered in the init */
+	cJSON *annotations; /* owned, may be NULL */
+};
+#define RT_STATE_INIT { .pid = -1, .start_pipe_fd = -1 }
+
+/* The state root: --root, else $XDG_RUNTIME_DIR/kist-runtime for non-root,
+ * else /run/kist/runtime. */
+const char *rt_state_default_root(void);
+
+/* Container ids: [A-Za-z0-9][A-Za-z0-9_.+-]{0,1023}; "." "..", '/' rejected
+ * with an error naming the id. */
+int rt_id_validate(const char *id, struct err **err);
+
+/* Load ROOT/<id>/state.json.  A missing container fails with
+ * "container 'ID' does not exist" and code ENOENT. */
+int rt_state_load(const char *root, const char *id, struct rt_state *out, struct err **err);
+/* Write s->dir/state.json atomically. */
+int rt_state_save(const struct rt_state *s, struct err **err);
+void rt_state_release(struct rt_state *s);
+
+/* Status read from the kernel now. */
+enum rt_status rt_state_status(const struct rt_state *s);
+const char *rt_status_name(enum rt_status st);
+/* True while the init process exists and is not a zombie. */
+bool rt_state_alive(const struct rt_state *s);
+
+/* runc's `state` object: ociVersion, id, pid (0 when stopped), status,
+ * bundle, rootfs, created, owner, annotations (when any). */
+cJSON *rt_state_to_json(const struct rt_state *s, enum rt_status st);
+
+/* /proc/<pid>/stat starttime, or 0 if the process is gone. */
+unsigned long long rt_proc_start_time(pid_t pid);
+
+/* "2024-01-02T03:04:05.123456789Z" for now, malloc'd. */
+char *rt_time_now_rfc3339(void);
+
+#endif

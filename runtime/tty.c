@@ -1,0 +1,108 @@
+/* tty.c: pty for process.terminal and the console socket. */
+#define _GNU_SOURCE
+#include "runtime/tty.h"
+
+#include <errno.h>      /* errno */
+#include <fcntl.h>      /* open */
+#include <stdio.h>      /* snprintf */
+#include <stdlib.h>     /* ptsname_r */
+#include <string.h>     /* memcpy */
+#include <sys/ioctl.h>  /* ioctl, TIOCSCTTY */
+#include <sys/socket.h> /* sendmsg */
+#include <sys/un.h>     /* sockaddr_un */
+#include <termios.h>    /* TIOCGPTPEER */
+#include <unistd.h>     /* dup2 */
+#include "common/cleanup.h"
+#include "common/err.h"
+#include "common/fs.h"
+#include "common/util.h"
+#include "runtime/mount.h"
+
+#ifndef TIOCGPTPEER
+#define TIOCGPTPEER _IO('T', 0x41)
+#endif
+
+int rt_tty_connect(const char *path, struct err **err)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	cleanup_close int fd = -1;
+
+	if (strlen(path) >= sizeof(addr.sun_path))
+		return err_set(err, 0, "--console-socket '%s'", path);
+	strcpy(addr.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return err_set(err, errno, "socket");
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+		return err_set(err, errno, "--console-socket: connect to '%s'", path);
+	return steal_fd(&fd);
+}
+
+int rt_tty_send_fd(int sock, int fd, const char *name, struct err **err)
+{
+	char ctl[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = (void *)name, .iov_len = strlen(name) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+			      .msg_controllen = sizeof(ctl) };
+	struct cmsghdr *cm;
+
+	memset(ctl, 0, sizeof(ctl));
+	cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	while (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0)
+		if (errno != EINTR)
+			return err_set(err, errno, "send the pty master over the console socket");
+	return 0;
+}
+
+int rt_tty_recv_fd(int sock, struct err **err)
+{
+	char ctl[CMSG_SPACE(sizeof(int))], name[256];
+	struct iovec iov = { .iov_base = name, .iov_len = sizeof(name) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+			      .msg_controllen = sizeof(ctl) };
+	struct cmsghdr *cm;
+	int fd;
+
+	while (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) < 0)
+		if (errno != EINTR)
+			return err_set(err, errno, "receive the pty master");
+	cm = CMSG_FIRSTHDR(&msg);
+	if (!cm || cm->cmsg_type != SCM_RIGHTS)
+		return err_set(err, 0, "receive the pty master: no fd in the message");
+	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	return fd;
+}
+
+int rt_tty_setup(int sock, struct err **err)
+{
+	cleanup_close int master = -1, slave = -1;
+	int unlock = 0;
+	char name[128];
+
+	master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0)
+		return err_set(err, errno, "open /dev/ptmx in the container (is devpts mounted on /dev/pts?)");
+	if (ioctl(master, TIOCSPTLCK, &unlock) < 0)
+		return err_set(err, errno, "unlock pty");
+	if (ptsname_r(master, name, sizeof(name)) != 0)
+		return err_set(err, errno, "ptsname");
+	slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (slave < 0)
+		slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (slave < 0)
+		return err_set(err, errno, "open pty slave '%s'", name);
+	if (rt_mount_console(name, err) < 0)
+		return -1;
+	if (rt_tty_send_fd(sock, master, name, err) < 0)
+		return -1;
+	if (ioctl(slave, TIOCSCTTY, 0) < 0)
+		return err_set(err, errno, "make '%s' the controlling terminal", name);
+	for (int i = 0; i < 3; i++)
+		if (dup2(slave, i) < 0)
+			return err_set(err, errno, "dup pty to fd %d", i);
+	return 0;
+}

@@ -1,0 +1,21 @@
+/* tty.h: process.terminal: a pty made inside the container, its master
+ * handed to the caller over --console-socket with SCM_RIGHTS (runc's
+ * protocol: one message, the pty's path as data, the fd as ancillary data).
+ * <0 with *err set on failure. */
+#ifndef KIST_RUNTIME_TTY_H
+#define KIST_RUNTIME_TTY_H
+
+struct err;
+
+/* Parent: connect to the unix socket at path; returns the fd. */
+int rt_tty_connect(const char *path, struct err **err);
+/* Send fd over the connected socket sock, with name as the payload. */
+int rt_tty_send_fd(int sock, int fd, const char *name, struct err **err);
+/* Receive one fd (for `run` with a terminal and no console socket). */
+int rt_tty_recv_fd(int sock, struct err **err);
+/* Container init: open a pty from the container's /dev/ptmx, send its master
+ * over sock, bind the slave on /dev/console, make it the controlling
+ * terminal and stdin/out/err. */
+int rt_tty_setup(int sock, struct err **err);
+
+#endif
