@@ -1,0 +1,85 @@
+/* init.c: a static multi-call fixture program copied into test containers
+ * (as /tools/init).  The first argument picks what it does:
+ *
+ *   init true                  exit 0
+ *   init exit N                exit N
+ *   init pause                 sleep until killed (SIGTERM ends it with 0)
+ *   init memhog MIB            allocate and touch MIB mebibytes, then print "done"
+ *   init forkbomb N            fork up to N sleeping children; print how many
+ *                              forks succeeded and the errno of the first failure
+ *   init fds                   print the open fd numbers, one per line
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <unistd.h>
+
+static void on_term(int sig)
+{
+	(void)sig;
+	_exit(0);
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : "true";
+
+	if (!strcmp(cmd, "true"))
+		return 0;
+	if (!strcmp(cmd, "exit"))
+		return argc > 2 ? atoi(argv[2]) : 0;
+	if (!strcmp(cmd, "pause")) {
+		signal(SIGTERM, on_term);
+		for (;;)
+			pause();
+	}
+	if (!strcmp(cmd, "memhog")) {
+		long mib = argc > 2 ? atol(argv[2]) : 64;
+		for (long i = 0; i < mib; i++) {
+			char *p = malloc(1 << 20);
+			if (!p) {
+				printf("malloc failed after %ld MiB\n", i);
+				return 1;
+			}
+			memset(p, 1, 1 << 20);
+		}
+		printf("done\n");
+		return 0;
+	}
+	if (!strcmp(cmd, "forkbomb")) {
+		long n = argc > 2 ? atol(argv[2]) : 100, ok = 0;
+		int first_errno = 0;
+		for (long i = 0; i < n; i++) {
+			pid_t pid = fork();
+			if (pid == 0) {
+				pause();
+				_exit(0);
+			}
+			if (pid < 0) {
+				first_errno = errno;
+				break;
+			}
+			ok++;
+		}
+		printf("forked %ld %s\n", ok, first_errno ? strerror(first_errno) : "ok");
+		fflush(stdout);
+		kill(0, SIGKILL);
+		return 0;
+	}
+	if (!strcmp(cmd, "fds")) {
+		DIR *d = opendir("/proc/self/fd");
+		struct dirent *de;
+		if (!d)
+			return 1;
+		while ((de = readdir(d)))
+			if (de->d_name[0] != '.' && atoi(de->d_name) != dirfd(d))
+				printf("%s\n", de->d_name);
+		closedir(d);
+		return 0;
+	}
+	fprintf(stderr, "init: unknown command '%s'\n", cmd);
+	return 2;
+}
