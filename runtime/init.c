@@ -1,5 +1,6 @@
 /* init.c: the container init, from clone to execve (see container.h). */
 #define _GNU_SOURCE
+#include <ctype.h>        /* tolower */
 #include <errno.h>        /* errno */
 #include <fcntl.h>        /* open */
 #include <grp.h>          /* setgroups */
@@ -88,8 +89,13 @@ static int find_program(const char *name, char *const *env, char **out, struct e
 	struct stat st;
 
 	if (strchr(name, '/')) {
-		if (stat(name, &st) < 0)
-			return err_set(err, 0, "exec: \"%s\": stat %s: %s", name, name, strerror(errno));
+		if (stat(name, &st) < 0) {
+			/* Go's wording, lowercase: callers match on it */
+			char msg[128];
+			snprintf(msg, sizeof(msg), "%s", strerror(errno));
+			msg[0] = (char)tolower((unsigned char)msg[0]);
+			return err_set(err, 0, "exec: \"%s\": stat %s: %s", name, name, msg);
+		}
 		if (S_ISDIR(st.st_mode) || !(st.st_mode & 0111))
 			return err_set(err, 0, "exec: \"%s\": permission denied", name);
 		*out = xstrdup(name);
@@ -257,7 +263,7 @@ static void setup(struct rt_container *c)
 	}
 	if (mnt) {
 		if (rt_mount_prepare_root(cfg, rootfs, &e) < 0 ||
-		    rt_mount_all(cfg, rootfs, c->userns, &e) < 0)
+		    rt_mount_all(cfg, rootfs, c->userns, c->st.cgroup_path, &e) < 0)
 			fail(c, e);
 	}
 	if (cfg->hooks) {

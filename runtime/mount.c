@@ -176,7 +176,8 @@ static int do_mount(const char *src, const char *target, const char *type, unsig
 /* cgroup mounts: cgroup2 on a unified host; on v1 and hybrid hosts a tmpfs
  * with one cgroup mount per hierarchy, as the host has them. */
 static int mount_cgroup(int rootfd, const struct spec_mount *m, const char *target,
-			const struct rt_mount_opts *o, const char *what, struct err **err)
+			const struct rt_mount_opts *o, const char *cgpath, const char *what,
+			struct err **err)
 {
 	size_t n = 0;
 	const struct rt_cgroup_hier *h = rt_cgroup_hierarchies(&n);
@@ -194,11 +195,17 @@ static int mount_cgroup(int rootfd, const struct spec_mount *m, const char *targ
 		if (fd < 0)
 			return -1;
 		t = fs_fd_path(fd);
-		if (h[i].v2) {
-			if (do_mount("cgroup2", t, "cgroup2", o->flags, NULL, what, err) < 0)
+		if (mount(h[i].v2 ? "cgroup2" : "cgroup", t, h[i].v2 ? "cgroup2" : "cgroup",
+			  o->flags, h[i].v2 ? NULL : h[i].options) < 0) {
+			/* without a cgroup namespace of our own (a user namespace
+			 * may not mount the hierarchy): bind the container's cgroup */
+			cleanup_free char *src = xasprintf("%s%s", h[i].mountpoint, cgpath ? cgpath : "");
+			if (errno != EPERM)
+				return err_set(err, errno, "%s", what);
+			if (!fs_exists(src))
+				continue; /* a named hierarchy (name=systemd): we made no cgroup there */
+			if (do_mount(src, t, NULL, MS_BIND | MS_REC, NULL, what, err) < 0)
 				return -1;
-		} else if (do_mount("cgroup", t, "cgroup", o->flags, h[i].options, what, err) < 0) {
-			return -1;
 		}
 		/* cpu,cpuacct mounted together: links named after each controller */
 		if (h[i].options && strchr(h[i].options, ',')) {
@@ -227,7 +234,7 @@ static int mount_cgroup(int rootfd, const struct spec_mount *m, const char *targ
 }
 
 static int mount_one(int rootfd, const struct spec_mount *m, size_t idx, bool userns,
-		     struct err **err)
+		     const char *cgpath, struct err **err)
 {
 	struct rt_mount_opts o;
 	cleanup_free char *what = NULL, *target = NULL;
@@ -272,7 +279,7 @@ static int mount_one(int rootfd, const struct spec_mount *m, size_t idx, bool us
 				goto out;
 		}
 	} else if (m->type && streq(m->type, "cgroup")) {
-		if (mount_cgroup(rootfd, m, target, &o, what, err) < 0)
+		if (mount_cgroup(rootfd, m, target, &o, cgpath, what, err) < 0)
 			goto out;
 	} else {
 		const char *type = m->type ? m->type : "none";
@@ -445,14 +452,15 @@ int rt_mount_prepare_root(const struct spec_config *c, const char *rootfs, struc
 	return 0;
 }
 
-int rt_mount_all(const struct spec_config *c, const char *rootfs, bool userns, struct err **err)
+int rt_mount_all(const struct spec_config *c, const char *rootfs, bool userns,
+		 const char *cgroup_path, struct err **err)
 {
 	cleanup_close int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 
 	if (rootfd < 0)
 		return err_set(err, errno, "open rootfs '%s'", rootfs);
 	for (size_t i = 0; i < c->n_mounts; i++)
-		if (mount_one(rootfd, &c->mounts[i], i, userns, err) < 0)
+		if (mount_one(rootfd, &c->mounts[i], i, userns, cgroup_path, err) < 0)
 			return -1;
 	return setup_dev(c, rootfd, userns, err);
 }

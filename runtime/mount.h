@@ -15,8 +15,10 @@ struct err;
  * rootfs onto itself so it is a mount point. */
 int rt_mount_prepare_root(const struct spec_config *c, const char *rootfs, struct err **err);
 /* Every config mount, then /dev's default nodes, links and linux.devices.
- * userns: bind host device nodes instead of mknod. */
-int rt_mount_all(const struct spec_config *c, const char *rootfs, bool userns, struct err **err);
+ * userns: bind host device nodes instead of mknod.  cgroup_path: the
+ * container's cgroup, bound when a cgroup hierarchy cannot be mounted. */
+int rt_mount_all(const struct spec_config *c, const char *rootfs, bool userns,
+		 const char *cgroup_path, struct err **err);
 /* pivot_root into rootfs and detach the old root (no_pivot: MS_MOVE + chroot). */
 int rt_mount_pivot(const char *rootfs, bool no_pivot, struct err **err);
 /* After pivot and sysctl: maskedPaths, readonlyPaths. */
