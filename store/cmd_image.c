@@ -125,13 +125,13 @@ int cmd_import(void *g, int argc, char **argv, struct err **err)
 	cJSON_AddItemToArray(layers, spec_descriptor_to_json(&layer));
 	spec_descriptor_release(&layer);
 	names[0] = full;
-	if (image_write(s, config, layers, names, &man, err) < 0)
-		return -1;
-	spec_descriptor_release(&man);
 	{
 		cleanup_free char *ctext = json_print(config, false);
 		char id[DIGEST_STR_MAX];
 
+		if (image_write(s, ctext, strlen(ctext), layers, names, &man, err) < 0)
+			return -1;
+		spec_descriptor_release(&man);
 		digest_buf(ctext, strlen(ctext), id);
 		printf("%s\n", id);
 	}
@@ -577,8 +577,14 @@ int image_remove(struct store *s, const char *what, bool force, struct err **err
 		for (i = 0; i < img.n_names; i++)
 			if ((r = untag(s, img.names[i], err)) < 0)
 				goto done;
-		if (user)
-			goto done; /* forced: names go, the image stays for its container */
+		if (user) {
+			/* forced: names go, the image stays (dangling) for its container */
+			struct spec_descriptor d;
+
+			manifest_desc(&img, &d);
+			r = image_set_ref(s, NULL, &d, err);
+			goto done;
+		}
 		{
 			struct drop_arg a = { img.manifest_digest };
 			if ((r = layout_index_update(&s->oci, drop_unnamed_fn, &a, err)) < 0)

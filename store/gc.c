@@ -111,9 +111,12 @@ static int mark(struct store *s, struct set *blobs, struct set *chains, struct e
 	image_free_list(imgs, nimg);
 	if (container_list(s, &cs, &nc, err) < 0)
 		return -1;
-	for (i = 0; i < nc; i++)
+	for (i = 0; i < nc; i++) {
+		if (digest_is_valid(cs[i].manifest_digest))
+			mark_blob(s, cs[i].manifest_digest, 0, blobs);
 		for (k = 0; cs[i].chain_ids && cs[i].chain_ids[k]; k++)
 			set_add(chains, digest_hex(cs[i].chain_ids[k]));
+	}
 	container_free_list(cs, nc);
 	return 0;
 }
@@ -244,6 +247,26 @@ int store_gc(struct store *s, bool verbose, int64_t *freed, struct err **err)
 		}
 		if (ld)
 			closedir(ld);
+	}
+	/* Temporary blobs of writers that died (not fetch's resumable partials). */
+	{
+		int ifd = openat(s->oci.dirfd, "ingest", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		DIR *id = ifd >= 0 ? fdopendir(ifd) : NULL;
+
+		if (!id)
+			fs_close(ifd);
+		while (id && (de = readdir(id))) {
+			if (!str_has_prefix(de->d_name, "tmp-"))
+				continue;
+			cleanup_close int l = lock_acquireat(dirfd(id), de->d_name,
+							     LOCK_MODE_EXCLUSIVE, false, NULL);
+			if (l >= 0) {
+				total += tree_size(dirfd(id), de->d_name);
+				unlinkat(dirfd(id), de->d_name, 0);
+			}
+		}
+		if (id)
+			closedir(id);
 	}
 	/* Half-made containers and scratch space. */
 	{

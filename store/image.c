@@ -442,24 +442,23 @@ int image_set_ref(struct store *s, const char *full, const struct spec_descripto
 	return r;
 }
 
-int image_write(struct store *s, cJSON *config, cJSON *layers_desc, char *const *names,
-		struct spec_descriptor *manifest_out, struct err **err)
+int image_write(struct store *s, const char *ctext, size_t clen, cJSON *layers_desc,
+		char *const *names, struct spec_descriptor *manifest_out, struct err **err)
 {
-	cleanup_free char *ctext = json_print(config, false);
 	cleanup_free char *mtext = NULL;
 	cleanup_json cJSON *m = cJSON_CreateObject();
 	char cdigest[DIGEST_STR_MAX], mdigest[DIGEST_STR_MAX];
 	cJSON *c;
 	size_t i;
 
-	if (layout_blob_put(&s->oci, ctext, strlen(ctext), cdigest, err) < 0)
+	if (layout_blob_put(&s->oci, ctext, clen, cdigest, err) < 0)
 		return -1;
 	cJSON_AddNumberToObject(m, "schemaVersion", 2);
 	cJSON_AddStringToObject(m, "mediaType", MT_OCI_MANIFEST);
 	c = cJSON_AddObjectToObject(m, "config");
 	cJSON_AddStringToObject(c, "mediaType", MT_OCI_CONFIG);
 	cJSON_AddStringToObject(c, "digest", cdigest);
-	cJSON_AddNumberToObject(c, "size", (double)strlen(ctext));
+	cJSON_AddNumberToObject(c, "size", (double)clen);
 	cJSON_AddItemToObject(m, "layers", cJSON_Duplicate(layers_desc, true));
 	mtext = json_print(m, false);
 	if (layout_blob_put(&s->oci, mtext, strlen(mtext), mdigest, err) < 0)

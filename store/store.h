@@ -99,8 +99,8 @@ void image_repo_tag(const char *full, char **repo, char **tag, char **digest);
 int image_set_ref(struct store *s, const char *full, const struct spec_descriptor *desc,
 		  struct err **err);
 /* Write config + manifest blobs for layers and name them (names may be NULL). */
-int image_write(struct store *s, cJSON *config, cJSON *layers_desc, char *const *names,
-		struct spec_descriptor *manifest_out, struct err **err);
+int image_write(struct store *s, const char *config, size_t config_len, cJSON *layers_desc,
+		char *const *names, struct spec_descriptor *manifest_out, struct err **err);
 /* Compute chain ids from diff ids. */
 void image_chain_ids(char (*diff_ids)[DIGEST_STR_MAX], size_t n, char (*out)[DIGEST_STR_MAX]);
 /* Apply docker --change instructions (CMD, ENTRYPOINT, ENV, LABEL, EXPOSE,

@@ -1,0 +1,310 @@
+/* cmd_archive.c: save, load, import-layout, export-layout, gc, du, info. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "common/cleanup.h"
+#include "common/cli.h"
+#include "common/digest.h"
+#include "common/err.h"
+#include "common/fs.h"
+#include "common/json.h"
+#include "common/util.h"
+#include "store/store.h"
+
+#define HELP(text)                   \
+	do {                         \
+		fputs(text, stdout); \
+		return EXIT_OK;      \
+	} while (0)
+
+int cmd_save(void *g, int argc, char **argv, struct err **err)
+{
+	static const struct option opts[] = { { "output", required_argument, NULL, 'o' },
+					      { "format", required_argument, NULL, 'F' },
+					      STORE_HELP_OPT,
+					      { NULL, 0, NULL, 0 } };
+	struct store *s = g;
+	const char *output = NULL;
+	bool oci = false;
+	cleanup_free char *tmp = NULL;
+	cleanup_close int fd = -1;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "+o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			output = optarg;
+			break;
+		case 'F':
+			if (streq(optarg, "oci-archive"))
+				oci = true;
+			else if (!streq(optarg, "docker-archive"))
+				cli_usage_error("save: unknown format '%s' (want docker-archive or oci-archive)",
+						optarg);
+			break;
+		case 'h':
+			HELP("usage: kist-store save [-o FILE] [--format docker-archive|oci-archive] IMAGE...\n"
+			     "Write images to a tar archive (stdout by default).\n");
+		default:
+			cli_usage_error("save: unknown option");
+		}
+	}
+	if (optind >= argc)
+		cli_usage_error("save: want at least one IMAGE");
+	if (!output && isatty(1))
+		return err_set(err, 0, "refusing to write an archive to a terminal: use -o FILE or redirect");
+	if (store_open(s, err) < 0)
+		return -1;
+	if (output) {
+		tmp = xasprintf("%s.tmp-XXXXXX", output);
+		fd = mkostemp(tmp, O_CLOEXEC);
+		if (fd < 0)
+			return err_set(err, errno, "create '%s'", tmp);
+		fchmod(fd, 0644);
+	} else {
+		fd = dup(1);
+	}
+	r = archive_save(s, argv + optind, (size_t)(argc - optind), fd, oci, err);
+	if (output) {
+		if (r == 0 && rename(tmp, output) < 0)
+			r = err_set(err, errno, "rename '%s'", output);
+		if (r < 0)
+			unlink(tmp);
+	}
+	return r < 0 ? -1 : EXIT_OK;
+}
+
+int cmd_load(void *g, int argc, char **argv, struct err **err)
+{
+	static const struct option opts[] = { { "input", required_argument, NULL, 'i' },
+					      { "quiet", no_argument, NULL, 'q' },
+					      STORE_HELP_OPT,
+					      { NULL, 0, NULL, 0 } };
+	struct store *s = g;
+	const char *input = NULL;
+	cleanup_close int fd = -1;
+	bool quiet = false;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+i:qh", opts, NULL)) != -1) {
+		if (c == 'i')
+			input = optarg;
+		else if (c == 'q')
+			quiet = true;
+		else if (c == 'h')
+			HELP("usage: kist-store load [-i FILE] [-q]\n"
+			     "Load images from a docker-archive or oci-archive (stdin by default;\n"
+			     "plain, gzip, zstd or xz).\n");
+		else
+			cli_usage_error("load: unknown option");
+	}
+	if (optind != argc)
+		cli_usage_error("load: no arguments expected (use -i FILE)");
+	fd = input ? open(input, O_RDONLY | O_CLOEXEC) : dup(0);
+	if (fd < 0)
+		return err_set(err, errno, "open '%s'", input ? input : "stdin");
+	if (store_open(s, err) < 0)
+		return -1;
+	if (archive_load(s, fd, quiet ? NULL : stdout, err) < 0)
+		return err_wrap(err, "load '%s'", input ? input : "stdin");
+	return EXIT_OK;
+}
+
+int cmd_import_layout(void *g, int argc, char **argv, struct err **err)
+{
+	static const struct option opts[] = { STORE_HELP_OPT, { NULL, 0, NULL, 0 } };
+	struct store *s = g;
+	cleanup_free char *dir = NULL;
+	char *colon;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		if (c == 'h')
+			HELP("usage: kist-store import-layout DIR[:REF] [NAME]\n"
+			     "Copy images from an OCI layout into the store.  REF selects the entry\n"
+			     "whose org.opencontainers.image.ref.name is REF; NAME (default: REF, or\n"
+			     "the entry's own full name) is the name it gets here.\n");
+		cli_usage_error("import-layout: unknown option");
+	}
+	if (argc - optind < 1 || argc - optind > 2)
+		cli_usage_error("import-layout: want DIR[:REF] and optional NAME");
+	dir = xstrdup(argv[optind]);
+	colon = strchr(dir, ':');
+	if (colon)
+		*colon++ = '\0';
+	if (store_open(s, err) < 0)
+		return -1;
+	if (layout_import(s, dir, colon && *colon ? colon : NULL,
+			  argc - optind == 2 ? argv[optind + 1] : NULL, stdout, err) < 0)
+		return -1;
+	return EXIT_OK;
+}
+
+int cmd_export_layout(void *g, int argc, char **argv, struct err **err)
+{
+	static const struct option opts[] = { STORE_HELP_OPT, { NULL, 0, NULL, 0 } };
+	struct store *s = g;
+	cleanup_free char *dir = NULL;
+	char *colon;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		if (c == 'h')
+			HELP("usage: kist-store export-layout IMAGE DIR[:NAME]\n"
+			     "Copy an image into an OCI layout (created if missing), named NAME\n"
+			     "(default: its full reference) in index.json.\n");
+		cli_usage_error("export-layout: unknown option");
+	}
+	if (argc - optind != 2)
+		cli_usage_error("export-layout: want IMAGE and DIR[:NAME]");
+	dir = xstrdup(argv[optind + 1]);
+	colon = strchr(dir, ':');
+	if (colon)
+		*colon++ = '\0';
+	if (store_open(s, err) < 0)
+		return -1;
+	return layout_export(s, argv[optind], dir, colon && *colon ? colon : NULL, err) < 0 ? -1
+											  : EXIT_OK;
+}
+
+int cmd_gc(void *g, int argc, char **argv, struct err **err)
+{
+	static const struct option opts[] = { { "verbose", no_argument, NULL, 'v' },
+					      STORE_HELP_OPT,
+					      { NULL, 0, NULL, 0 } };
+	struct store *s = g;
+	bool verbose = false;
+	int64_t freed = 0;
+	cleanup_free char *sz = NULL;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
+		if (c == 'v')
+			verbose = true;
+		else if (c == 'h')
+			HELP("usage: kist-store gc [-v]\n"
+			     "Remove blobs and unpacked layers no image or container references, and\n"
+			     "leftovers of interrupted operations.\n");
+		else
+			cli_usage_error("gc: unknown option");
+	}
+	if (optind != argc)
+		cli_usage_error("gc: no arguments expected");
+	if (store_open(s, err) < 0 || store_gc(s, verbose, &freed, err) < 0)
+		return -1;
+	sz = fmt_size(freed);
+	printf("Total reclaimed space: %s\n", sz);
+	return EXIT_OK;
+}
+
+static int64_t dir_size(struct store *s, const char *sub)
+{
+	return store_tree_size(s->rootfd, sub);
+}
+
+static size_t count_entries(struct store *s, const char *sub, bool hex_only)
+{
+	int fd = openat(s->rootfd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+	size_t n = 0;
+
+	if (!d) {
+		fs_close(fd);
+		return 0;
+	}
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.' && (!hex_only || strlen(de->d_name) == 64))
+			n++;
+	closedir(d);
+	return n;
+}
+
+int cmd_du(void *g, int argc, char **argv, struct err **err)
+{
+	static const struct option opts[] = { STORE_HELP_OPT, { NULL, 0, NULL, 0 } };
+	struct store *s = g;
+	struct image *imgs = NULL;
+	struct container *cs = NULL;
+	size_t ni = 0, nc = 0;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		if (c == 'h')
+			HELP("usage: kist-store du\nDisk usage: TYPE TOTAL SIZE (as docker system df).\n");
+		cli_usage_error("du: unknown option");
+	}
+	if (store_open(s, err) < 0 || image_list(s, &imgs, &ni, err) < 0)
+		return -1;
+	if (container_list(s, &cs, &nc, err) < 0) {
+		image_free_list(imgs, ni);
+		return -1;
+	}
+	{
+		cleanup_free char *b = fmt_size(dir_size(s, "oci"));
+		cleanup_free char *l = fmt_size(dir_size(s, "layers"));
+		int64_t csize = 0;
+		cleanup_free char *cz = NULL;
+
+		for (size_t i = 0; i < nc; i++) {
+			cleanup_free char *u = xasprintf("containers/%s/upper", cs[i].id);
+			csize += store_tree_size(s->rootfd, u);
+		}
+		cz = fmt_size(csize);
+		printf("%-20s%-10s%s\n", "TYPE", "TOTAL", "SIZE");
+		printf("%-20s%-10zu%s\n", "Images", ni, b);
+		printf("%-20s%-10zu%s\n", "Layers", count_entries(s, "layers", true), l);
+		printf("%-20s%-10zu%s\n", "Containers", nc, cz);
+	}
+	image_free_list(imgs, ni);
+	container_free_list(cs, nc);
+	return EXIT_OK;
+}
+
+int cmd_info(void *g, int argc, char **argv, struct err **err)
+{
+	static const struct option opts[] = { STORE_HELP_OPT, { NULL, 0, NULL, 0 } };
+	struct store *s = g;
+	struct image *imgs = NULL;
+	struct container *cs = NULL;
+	size_t ni = 0, nc = 0;
+	cleanup_json cJSON *o = cJSON_CreateObject();
+	cleanup_free char *text = NULL;
+	cleanup_strv char **blobs = NULL;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		if (c == 'h')
+			HELP("usage: kist-store info\nStore location, driver and counts as JSON.\n");
+		cli_usage_error("info: unknown option");
+	}
+	if (store_open(s, err) < 0 || image_list(s, &imgs, &ni, err) < 0)
+		return -1;
+	if (container_list(s, &cs, &nc, err) < 0 || layout_blob_list(&s->oci, &blobs, err) < 0) {
+		image_free_list(imgs, ni);
+		container_free_list(cs, nc);
+		return -1;
+	}
+	cJSON_AddStringToObject(o, "Root", s->root);
+	cJSON_AddStringToObject(o, "RunRoot", s->run);
+	cJSON_AddStringToObject(o, "Driver", store_driver_name(store_driver(s)));
+	cJSON_AddBoolToObject(o, "OverlaySupported", overlay_supported());
+	cJSON_AddNumberToObject(o, "Images", (double)ni);
+	cJSON_AddNumberToObject(o, "Containers", (double)nc);
+	cJSON_AddNumberToObject(o, "Layers", (double)count_entries(s, "layers", true));
+	cJSON_AddNumberToObject(o, "Blobs", (double)strv_len(blobs));
+	cJSON_AddNumberToObject(o, "BlobsSize", (double)store_tree_size(s->rootfd, "oci"));
+	cJSON_AddNumberToObject(o, "LayersSize", (double)store_tree_size(s->rootfd, "layers"));
+	text = json_print(o, true);
+	printf("%s\n", text);
+	image_free_list(imgs, ni);
+	container_free_list(cs, nc);
+	return EXIT_OK;
+}

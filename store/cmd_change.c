@@ -1,0 +1,144 @@
+/* cmd_change.c: commit, diff, export of a container's changes. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "common/cleanup.h"
+#include "common/cli.h"
+#include "common/err.h"
+#include "common/fs.h"
+#include "common/util.h"
+#include "store/store.h"
+
+static const char commit_usage[] =
+	"usage: kist-store commit [-c CHANGE]... [-m MESSAGE] [-a AUTHOR] CONTAINER [REF]\n"
+	"Make an image of the container's image plus its changes (one new layer).\n"
+	"  -c, --change   Dockerfile instruction to apply (CMD, ENTRYPOINT, ENV, LABEL, ...)\n"
+	"  -m, --message  history comment\n"
+	"  -a, --author   author\n";
+
+int cmd_commit(void *g, int argc, char **argv, struct err **err)
+{
+	static const struct option opts[] = { { "change", required_argument, NULL, 'c' },
+					      { "message", required_argument, NULL, 'm' },
+					      { "author", required_argument, NULL, 'a' },
+					      STORE_HELP_OPT,
+					      { NULL, 0, NULL, 0 } };
+	struct store *s = g;
+	cleanup_strv char **changes = NULL;
+	const char *message = NULL, *author = NULL;
+	struct container c;
+	char id[DIGEST_STR_MAX];
+	int ch, r;
+
+	while ((ch = getopt_long(argc, argv, "+c:m:a:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			strv_push(&changes, optarg);
+			break;
+		case 'm':
+			message = optarg;
+			break;
+		case 'a':
+			author = optarg;
+			break;
+		case 'h':
+			fputs(commit_usage, stdout);
+			return EXIT_OK;
+		default:
+			cli_usage_error("commit: unknown option");
+		}
+	}
+	if (argc - optind < 1 || argc - optind > 2)
+		cli_usage_error("commit: want CONTAINER and optional REF");
+	if (store_open(s, err) < 0 || container_find(s, argv[optind], &c, err) < 0)
+		return -1;
+	r = container_commit(s, &c, argc - optind == 2 ? argv[optind + 1] : NULL, changes, message,
+			     author, id, err);
+	container_release(&c);
+	if (r < 0)
+		return -1;
+	printf("%s\n", id);
+	return EXIT_OK;
+}
+
+int cmd_diff(void *g, int argc, char **argv, struct err **err)
+{
+	static const struct option opts[] = { STORE_HELP_OPT, { NULL, 0, NULL, 0 } };
+	struct store *s = g;
+	struct container c;
+	int ch, r;
+
+	while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		if (ch == 'h') {
+			fputs("usage: kist-store diff CONTAINER\n"
+			      "List changed files: A added, C changed, D deleted.\n",
+			      stdout);
+			return EXIT_OK;
+		}
+		cli_usage_error("diff: unknown option");
+	}
+	if (argc - optind != 1)
+		cli_usage_error("diff: want one CONTAINER");
+	if (store_open(s, err) < 0 || container_find(s, argv[optind], &c, err) < 0)
+		return -1;
+	r = container_diff(s, &c, stdout, err);
+	container_release(&c);
+	return r < 0 ? -1 : EXIT_OK;
+}
+
+int cmd_export(void *g, int argc, char **argv, struct err **err)
+{
+	static const struct option opts[] = { { "output", required_argument, NULL, 'o' },
+					      STORE_HELP_OPT,
+					      { NULL, 0, NULL, 0 } };
+	struct store *s = g;
+	const char *output = NULL;
+	cleanup_free char *tmp = NULL;
+	cleanup_close int fd = -1;
+	struct container c;
+	int ch, r;
+
+	while ((ch = getopt_long(argc, argv, "+o:h", opts, NULL)) != -1) {
+		if (ch == 'o')
+			output = optarg;
+		else if (ch == 'h') {
+			fputs("usage: kist-store export [-o FILE] CONTAINER\n"
+			      "Write the container's merged rootfs as a tar (stdout by default).\n",
+			      stdout);
+			return EXIT_OK;
+		} else
+			cli_usage_error("export: unknown option");
+	}
+	if (argc - optind != 1)
+		cli_usage_error("export: want one CONTAINER");
+	if (!output && isatty(1))
+		return err_set(err, 0, "refusing to write a tar to a terminal: use -o FILE or redirect");
+	if (store_open(s, err) < 0 || container_find(s, argv[optind], &c, err) < 0)
+		return -1;
+	if (output) {
+		tmp = xasprintf("%s.tmp-XXXXXX", output);
+		fd = mkostemp(tmp, O_CLOEXEC);
+		if (fd < 0) {
+			container_release(&c);
+			return err_set(err, errno, "create '%s'", tmp);
+		}
+		fchmod(fd, 0644);
+	} else {
+		fd = dup(1);
+	}
+	r = container_export(s, &c, fd, err);
+	container_release(&c);
+	if (output) {
+		if (r == 0 && rename(tmp, output) < 0)
+			r = err_set(err, errno, "rename '%s'", output);
+		if (r < 0)
+			unlink(tmp);
+	}
+	return r < 0 ? -1 : EXIT_OK;
+}

@@ -1,0 +1,278 @@
+/* commit.c: a container's changes: commit (upper dir -> new layer and
+ * image), diff (A/C/D) and export (flat tar of the merged rootfs). */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+#include "common/cleanup.h"
+#include "common/digest.h"
+#include "common/err.h"
+#include "common/fs.h"
+#include "common/json.h"
+#include "common/util.h"
+#include "spec/image.h"
+#include "store/store.h"
+
+static int container_image(struct store *s, const struct container *c, struct image *img,
+			   struct err **err)
+{
+	struct spec_descriptor d = SPEC_DESCRIPTOR_INIT;
+	int r;
+
+	memcpy(d.digest, c->manifest_digest, DIGEST_STR_MAX);
+	d.media_type = NULL;
+	r = image_load(s, &d, img, err);
+	if (r < 0)
+		return err_wrap(err, "image of container '%s'", c->name);
+	return 0;
+}
+
+static int open_upper(struct store *s, const struct container *c, struct err **err)
+{
+	cleanup_free char *p = xasprintf("%s/containers/%s/upper", s->root, c->id);
+	int fd;
+
+	if (c->driver == STORE_DRIVER_VFS)
+		return err_set(err, ENOTSUP,
+			       "container '%s' uses the vfs driver: its changes are not tracked (use overlay)",
+			       c->name);
+	fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return err_set(err, errno, "open '%s'", p);
+	return fd;
+}
+
+int container_commit(struct store *s, const struct container *c, const char *ref,
+		     char *const *changes, const char *message, const char *author,
+		     char id_out[DIGEST_STR_MAX], struct err **err)
+{
+	struct image img;
+	struct layer_writer *w = NULL;
+	struct spec_descriptor layer = SPEC_DESCRIPTOR_INIT, man = SPEC_DESCRIPTOR_INIT;
+	cleanup_close int upper = -1, gclock = -1;
+	cleanup_free char *full = NULL, *now = NULL, *ctext = NULL;
+	cleanup_json cJSON *config = NULL, *layers = NULL;
+	char diff_id[DIGEST_STR_MAX];
+	char *names[2] = { NULL, NULL };
+	cJSON *cfg, *rootfs, *diffs, *hist, *h;
+	const cJSON *l;
+	int ret = -1;
+
+	if (ref) {
+		full = image_normalise(ref, err);
+		if (!full)
+			return -1;
+		names[0] = full;
+	}
+	upper = open_upper(s, c, err);
+	if (upper < 0)
+		return -1;
+	if (container_image(s, c, &img, err) < 0)
+		return -1;
+	gclock = store_gc_lock(s, false, err);
+	if (gclock < 0)
+		goto out;
+	config = cJSON_Duplicate(img.config, true);
+	cfg = cJSON_GetObjectItemCaseSensitive(config, "config");
+	if (!cJSON_IsObject(cfg)) {
+		cJSON_DeleteItemFromObjectCaseSensitive(config, "config");
+		cfg = cJSON_AddObjectToObject(config, "config");
+	}
+	if (changes && image_apply_changes(cfg, changes, err) < 0)
+		goto out;
+	if (layer_writer_new(s, &w, err) < 0)
+		goto out;
+	if (tarw_write_tree(upper, TARW_OVERLAY, layer_writer_write, w, err) < 0) {
+		layer_writer_abort(w);
+		goto out;
+	}
+	if (layer_writer_commit(w, &layer, diff_id, NULL, err) < 0)
+		goto out;
+	now = store_time_now();
+	cJSON_DeleteItemFromObjectCaseSensitive(config, "created");
+	cJSON_AddStringToObject(config, "created", now);
+	if (author) {
+		cJSON_DeleteItemFromObjectCaseSensitive(config, "author");
+		cJSON_AddStringToObject(config, "author", author);
+	}
+	rootfs = cJSON_GetObjectItemCaseSensitive(config, "rootfs");
+	diffs = cJSON_GetObjectItemCaseSensitive(rootfs, "diff_ids");
+	cJSON_AddItemToArray(diffs, cJSON_CreateString(diff_id));
+	hist = cJSON_GetObjectItemCaseSensitive(config, "history");
+	if (!cJSON_IsArray(hist)) {
+		cJSON_DeleteItemFromObjectCaseSensitive(config, "history");
+		hist = cJSON_AddArrayToObject(config, "history");
+	}
+	h = cJSON_CreateObject();
+	cJSON_AddStringToObject(h, "created", now);
+	if (author)
+		cJSON_AddStringToObject(h, "author", author);
+	{
+		cleanup_free char *by = xasprintf("kist-store commit %s", c->name);
+		cJSON_AddStringToObject(h, "created_by", by);
+	}
+	if (message)
+		cJSON_AddStringToObject(h, "comment", message);
+	cJSON_AddItemToArray(hist, h);
+	layers = cJSON_CreateArray();
+	cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(img.manifest, "layers"))
+	cJSON_AddItemToArray(layers, cJSON_Duplicate(l, true));
+	cJSON_AddItemToArray(layers, spec_descriptor_to_json(&layer));
+	ctext = json_print(config, false);
+	if (image_write(s, ctext, strlen(ctext), layers, names, &man, err) < 0)
+		goto out;
+	digest_buf(ctext, strlen(ctext), id_out);
+	ret = 0;
+out:
+	spec_descriptor_release(&layer);
+	spec_descriptor_release(&man);
+	image_release(&img);
+	return ret;
+}
+
+/* ---- diff ---- */
+
+static int openat2_beneath(int dirfd, const char *path, int flags)
+{
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_CLOEXEC),
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+
+	return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+}
+
+struct differ {
+	int *lowers; /* top first */
+	size_t n;
+	FILE *out;
+};
+
+static bool in_lower(struct differ *d, const char *parent, const char *name)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		struct stat st;
+		int pfd = *parent ? openat2_beneath(d->lowers[i], parent, O_PATH | O_DIRECTORY)
+				  : dup(d->lowers[i]);
+		int r;
+
+		if (pfd < 0)
+			continue;
+		r = fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW);
+		fs_close(pfd);
+		if (r == 0)
+			return !(S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0));
+	}
+	return false;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int diff_walk(struct differ *d, int dirfd, const char *prefix, struct err **err)
+{
+	int fd = dup(dirfd);
+	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0, i;
+	int ret = 0;
+
+	if (!dir) {
+		fs_close(fd);
+		return err_set(err, errno, "read '%s'", prefix);
+	}
+	rewinddir(dir);
+	while ((de = readdir(dir)))
+		if (!streq(de->d_name, ".") && !streq(de->d_name, "..")) {
+			names = xrealloc(names, (n + 1) * sizeof(char *));
+			names[n++] = xstrdup(de->d_name);
+		}
+	closedir(dir);
+	if (n)
+		qsort(names, n, sizeof(char *), cmp_str);
+	for (i = 0; i < n; i++) {
+		cleanup_free char *path = xasprintf("%s/%s", prefix, names[i]);
+		struct stat st;
+
+		if (ret < 0 || fstatat(dirfd, names[i], &st, AT_SYMLINK_NOFOLLOW) < 0)
+			goto next;
+		if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) {
+			fprintf(d->out, "D %s\n", path);
+			goto next;
+		}
+		fprintf(d->out, "%c %s\n", in_lower(d, prefix[0] ? prefix + 1 : "", names[i]) ? 'C' : 'A',
+			path);
+		if (S_ISDIR(st.st_mode)) {
+			int sub = openat(dirfd, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+			if (sub < 0) {
+				ret = err_set(err, errno, "open '%s'", path);
+				goto next;
+			}
+			ret = diff_walk(d, sub, path, err);
+			fs_close(sub);
+		}
+next:
+		free(names[i]);
+	}
+	free(names);
+	return ret;
+}
+
+int container_diff(struct store *s, const struct container *c, FILE *out, struct err **err)
+{
+	struct differ d = { .out = out };
+	cleanup_close int upper = open_upper(s, c, err);
+	size_t n = strv_len(c->chain_ids), i;
+	int ret;
+
+	if (upper < 0)
+		return -1;
+	d.lowers = xcalloc(n + 1, sizeof(int));
+	for (i = 0; i < n; i++) {
+		cleanup_free char *p = layer_diff_path(s, c->chain_ids[n - 1 - i]);
+		d.lowers[d.n] = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (d.lowers[d.n] >= 0)
+			d.n++;
+	}
+	ret = diff_walk(&d, upper, "", err);
+	for (i = 0; i < d.n; i++)
+		fs_close(d.lowers[i]);
+	free(d.lowers);
+	return ret;
+}
+
+/* ---- export ---- */
+
+static int sink_fd(void *arg, const void *data, size_t len, struct err **err)
+{
+	if (fs_write_all(*(int *)arg, data, len) < 0)
+		return err_set(err, errno, "write tar");
+	return 0;
+}
+
+int container_export(struct store *s, const struct container *c, int outfd, struct err **err)
+{
+	cleanup_free char *p = xasprintf("%s/containers/%s/bundle/rootfs", s->root, c->id);
+	cleanup_close int fd = -1;
+
+	if (container_mount(s, c, err) < 0)
+		return -1;
+	fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return err_set(err, errno, "open '%s'", p);
+	return tarw_write_tree(fd, TARW_FLAT, sink_fd, &outfd, err);
+}
