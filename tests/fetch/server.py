@@ -82,9 +82,12 @@ def proxy(argv):
                             state["cuts"] -= 1
                     if cut:
                         c.sendall(d[: max(0, cut_after - n)])
-                        c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
-                        c.close()
-                        u.close()
+                        for s in (c, u):
+                            try:
+                                s.shutdown(socket.SHUT_RDWR)
+                            except OSError:
+                                pass
+                            s.close()
                         if exit_after:
                             os._exit(0)
                         return

@@ -1,0 +1,134 @@
+#!/usr/bin/env bats
+# kist-fetch pull under faults: corrupt blobs, tampered manifests, cut and
+# dead connections, bad manifests.  After each, the layout holds no partial
+# blob in blobs/ and no ref to a missing blob.
+bats_require_minimum_version 1.5.0
+load ../helpers
+load fixtures
+
+setup_file() {
+	export REGDIR="$BATS_FILE_TMPDIR/reg"
+	start_registry "$REGDIR"
+	export REG="$REGISTRY"
+	local src="$BATS_FILE_TMPDIR/src"
+	rand_dir "$BATS_FILE_TMPDIR/big" 2048
+	mkdir -p "$BATS_FILE_TMPDIR/small/etc" && echo small >"$BATS_FILE_TMPDIR/small/etc/small"
+	export IMG BIG_LAYER
+	IMG=$(make_image "$src" app "$BATS_FILE_TMPDIR/big" "$BATS_FILE_TMPDIR/small")
+	BIG_LAYER=$(jq -r '.layers[0].digest' "$src/blobs/sha256/${IMG#sha256:}")
+	export SRC="$src"
+}
+
+teardown_file() { stop_helpers; }
+
+setup() { export KIST_ROOT="$BATS_TEST_TMPDIR/root"; }
+teardown() { kist_cleanup; }
+
+no_refs() { [ "$(jq '.manifests | length' "$KIST_ROOT/oci/index.json")" -eq 0 ]; }
+
+@test "fetch pull: a blob whose bytes do not match its digest is refused" {
+	# an image of its own: registry storage is shared by content
+	local data img layer
+	rand_dir "$BATS_TEST_TMPDIR/l" 512
+	img=$(make_image "$BATS_TEST_TMPDIR/src" own "$BATS_TEST_TMPDIR/l")
+	layer=$(jq -r '.layers[0].digest' "$BATS_TEST_TMPDIR/src/blobs/sha256/${img#sha256:}")
+	skopeo_push "$BATS_TEST_TMPDIR/src" own "$REG/f/corrupt:v1"
+	data=$(registry_blob_path "$REGDIR" "$layer")
+	# same size, different bytes
+	head -c "$(stat -c %s "$data")" /dev/urandom >"$data"
+	fetch pull "$REG/f/corrupt:v1"
+	assert_failure 1
+	assert_output --partial "digest mismatch"
+	assert_output --partial "$layer"
+	[ ! -e "$KIST_ROOT/oci/blobs/sha256/${layer#sha256:}" ]
+	[ ! -e "$KIST_ROOT/oci/ingest/${layer#sha256:}.partial" ]
+	no_refs
+	store_ok "$KIST_ROOT"
+}
+
+@test "fetch pull: a manifest that does not match the digest asked for is refused" {
+	local data img
+	rand_dir "$BATS_TEST_TMPDIR/l" 16
+	img=$(make_image "$BATS_TEST_TMPDIR/src" own "$BATS_TEST_TMPDIR/l")
+	skopeo_push "$BATS_TEST_TMPDIR/src" own "$REG/f/tamper:v1"
+	data=$(registry_blob_path "$REGDIR" "$img")
+	# still valid JSON for the registry, different bytes
+	jq . "$data" >"$data.new" && mv "$data.new" "$data"
+	fetch pull "$REG/f/tamper@$img"
+	assert_failure 1
+	assert_output --partial "manifest digest mismatch: expected $img"
+	[ ! -e "$KIST_ROOT/oci/blobs/sha256/${img#sha256:}" ]
+	no_refs
+	store_ok "$KIST_ROOT"
+}
+
+@test "fetch pull: a transfer cut mid-blob resumes with a Range request" {
+	skopeo_push "$SRC" app "$REG/f/cut:v1"
+	local port
+	port=$(free_port)
+	start_helper proxy-cut "$port" proxy "$port" "${REG#*:}" "$BATS_TEST_TMPDIR/requests" --cut-after 700000
+	fetch pull "127.0.0.1:$port/f/cut:v1"
+	stop_helper proxy-cut
+	assert_success
+	assert_line "Digest: $IMG"
+	grep -aEq 'Range: bytes=[1-9][0-9]*-' "$BATS_TEST_TMPDIR/requests"
+	cmp "$SRC/blobs/sha256/${BIG_LAYER#sha256:}" "$KIST_ROOT/oci/blobs/sha256/${BIG_LAYER#sha256:}"
+	store_ok "$KIST_ROOT"
+}
+
+@test "fetch pull: registry gone mid-pull, the next pull resumes and finishes" {
+	skopeo_push "$SRC" app "$REG/f/dead:v1"
+	local port
+	port=$(free_port)
+	start_helper proxy-dead "$port" proxy "$port" "${REG#*:}" "$BATS_TEST_TMPDIR/req1" --cut-after 700000 --exit-after-cut
+	fetch pull "127.0.0.1:$port/f/dead:v1"
+	assert_failure 1
+	stop_helper proxy-dead
+	# nothing half-written is visible: the partial waits in ingest/
+	no_refs
+	store_ok "$KIST_ROOT"
+	[ ! -e "$KIST_ROOT/oci/blobs/sha256/${BIG_LAYER#sha256:}" ]
+	local partial="$KIST_ROOT/oci/ingest/${BIG_LAYER#sha256:}.partial"
+	[ -s "$partial" ]
+	local have
+	have=$(stat -c %s "$partial")
+	start_helper proxy-back "$port" proxy "$port" "${REG#*:}" "$BATS_TEST_TMPDIR/req2"
+	fetch pull "127.0.0.1:$port/f/dead:v1"
+	stop_helper proxy-back
+	assert_success
+	grep -aq "Range: bytes=$have-" "$BATS_TEST_TMPDIR/req2"
+	cmp "$SRC/blobs/sha256/${BIG_LAYER#sha256:}" "$KIST_ROOT/oci/blobs/sha256/${BIG_LAYER#sha256:}"
+	[ ! -e "$partial" ]
+	store_ok "$KIST_ROOT"
+}
+
+@test "fetch pull: malformed, oversized and schema1 manifests are refused" {
+	local dir="$BATS_TEST_TMPDIR/static" port
+	mkdir -p "$dir"
+	printf '{"schemaVersion":2,"config":' >"$dir/v2_bad_json_manifests_v1"
+	echo application/vnd.oci.image.manifest.v1+json >"$dir/v2_bad_json_manifests_v1.type"
+	{ printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","annotations":{"x":"'
+	  head -c $((5 * 1024 * 1024)) /dev/zero | tr '\0' a
+	  printf '"}}'; } >"$dir/v2_bad_big_manifests_v1"
+	echo application/vnd.oci.image.manifest.v1+json >"$dir/v2_bad_big_manifests_v1.type"
+	printf '{"schemaVersion":1,"name":"bad/old","tag":"v1","fsLayers":[],"history":[]}' >"$dir/v2_bad_old_manifests_v1"
+	echo application/vnd.docker.distribution.manifest.v1+prettyjws >"$dir/v2_bad_old_manifests_v1.type"
+	port=$(free_port)
+	start_helper static "$port" static "$port" "$dir"
+	fetch pull "127.0.0.1:$port/bad/json:v1"
+	assert_failure 1
+	assert_output --partial "bad/json:v1"
+	assert_output --regexp "(JSON|json)"
+	fetch pull "127.0.0.1:$port/bad/big:v1"
+	assert_failure 1
+	assert_output --partial "larger than the 4 MiB limit"
+	fetch pull "127.0.0.1:$port/bad/old:v1"
+	assert_failure 1
+	assert_output --partial "schema1"
+	fetch pull "127.0.0.1:$port/bad/missing:v1"
+	assert_failure 1
+	assert_output --partial "manifest unknown"
+	stop_helper static
+	no_refs
+	[ -z "$(ls -A "$KIST_ROOT/oci/blobs/sha256")" ]
+}
