@@ -1,0 +1,127 @@
+#!/usr/bin/env bats
+# kist-fetch login/logout and authenticated pulls and pushes: htpasswd
+# (Basic), token auth (Bearer, JWTs from tests/fetch/server.py), and docker
+# credential helpers.
+bats_require_minimum_version 1.5.0
+load ../helpers
+load fixtures
+
+setup_file() {
+	local d=$BATS_FILE_TMPDIR
+	export SRC="$d/src"
+	mkdir -p "$d/l/etc" && echo auth >"$d/l/etc/auth"
+	export IMG
+	IMG=$(make_image "$SRC" app "$d/l")
+	# htpasswd registry
+	htpasswd -Bbc "$d/htpasswd" kist s3cret >/dev/null 2>&1
+	start_registry "$d/basic" --htpasswd "$d/htpasswd"
+	export BASIC="$REGISTRY"
+	# token registry: a key pair for the token server, its cert as the bundle
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/token.key" -out "$d/token.crt" \
+		-days 2 -subj /CN=kist-token >/dev/null 2>&1
+	export TOKEN_PORT
+	TOKEN_PORT=$(free_port)
+	start_helper token "$TOKEN_PORT" token "$TOKEN_PORT" "$d/token.key" "$d/token.crt" kist-issuer \
+		"$d/token-requests" --user kist --password t0ken
+	start_registry "$d/tokenreg" --token "http://127.0.0.1:$TOKEN_PORT/token" kist-registry kist-issuer "$d/token.crt"
+	export TOKENREG="$REGISTRY"
+}
+
+teardown_file() { stop_helpers; }
+
+setup() {
+	export KIST_ROOT="$BATS_TEST_TMPDIR/root"
+	export HOME="$BATS_TEST_TMPDIR/home"
+	unset DOCKER_CONFIG
+	mkdir -p "$HOME"
+}
+teardown() { kist_cleanup; }
+
+@test "fetch login: wrong password is refused with 401, nothing saved" {
+	fetch login -u kist -p wrong "$BASIC"
+	assert_failure 1
+	assert_output --partial "login attempt to http://$BASIC/v2/ failed with status: 401 Unauthorized"
+	[ ! -e "$HOME/.docker/config.json" ]
+}
+
+@test "fetch pull: htpasswd registry without credentials says unauthorized" {
+	fetch push "oci:$SRC:app" "$BASIC/a/app:v1"
+	assert_failure 1
+	assert_output --partial "unauthorized"
+	fetch pull "$BASIC/a/app:v1"
+	assert_failure 1
+	assert_output --partial "unauthorized: authentication required"
+}
+
+@test "fetch login: htpasswd, saved 0600 in ~/.docker/config.json, push and pull, logout" {
+	echo s3cret | "$FETCH" login -u kist --password-stdin "$BASIC"
+	run -0 stat -c %a "$HOME/.docker/config.json"
+	assert_output 600
+	run -0 jq -r --arg h "$BASIC" '.auths[$h].auth' "$HOME/.docker/config.json"
+	assert_output "$(printf 'kist:s3cret' | base64)"
+	fetch push "oci:$SRC:app" "$BASIC/a/app:v1"
+	assert_success
+	fetch pull "$BASIC/a/app:v1"
+	assert_success
+	assert_line "Digest: $IMG"
+	fetch logout "$BASIC"
+	assert_success
+	assert_output "Removing login credentials for $BASIC"
+	run -0 jq -r --arg h "$BASIC" '.auths[$h]' "$HOME/.docker/config.json"
+	assert_output null
+	fetch pull "$BASIC/a/app:v1"
+	assert_failure 1
+}
+
+@test "fetch login: bad arguments" {
+	fetch login "$BASIC"
+	assert_failure 2
+	assert_output --partial "--username"
+	fetch login -u kist -p x --password-stdin "$BASIC"
+	assert_failure 2
+	fetch logout "$BASIC"
+	assert_success
+	assert_output "Not logged in to $BASIC"
+}
+
+@test "fetch pull: credentials from a docker credential helper" {
+	mkdir -p "$BATS_TEST_TMPDIR/bin"
+	cat >"$BATS_TEST_TMPDIR/bin/docker-credential-kisttest" <<-'SH'
+	#!/bin/sh
+	read -r server
+	[ "$1" = get ] || exit 1
+	echo "$server" >>"$HOME/helper.log"
+	printf '{"ServerURL":"%s","Username":"kist","Secret":"s3cret"}\n' "$server"
+	SH
+	chmod +x "$BATS_TEST_TMPDIR/bin/docker-credential-kisttest"
+	mkdir -p "$HOME/.docker"
+	jq -n --arg h "$BASIC" '{credHelpers: {($h): "kisttest"}}' >"$HOME/.docker/config.json"
+	PATH="$BATS_TEST_TMPDIR/bin:$PATH" run "$FETCH" --root "$KIST_ROOT" push "oci:$SRC:app" "$BASIC/a/helper:v1"
+	echo "$output" >&2
+	assert_success
+	grep -qx "$BASIC" "$HOME/helper.log"
+}
+
+@test "fetch: token auth, login checks the password, pull and push with Bearer tokens" {
+	fetch pull "$TOKENREG/t/app:v1"
+	assert_failure 1
+	assert_output --partial "unauthorized"
+	fetch login -u kist -p wrong "$TOKENREG"
+	assert_failure 1
+	assert_output --partial "unauthorized"
+	fetch login -u kist -p t0ken "$TOKENREG"
+	assert_success
+	assert_line "Login Succeeded"
+	fetch push "oci:$SRC:app" "$TOKENREG/t/app:v1"
+	assert_success
+	assert_line --partial "v1: digest: $IMG"
+	fetch pull "$TOKENREG/t/app:v1"
+	assert_success
+	assert_line "Digest: $IMG"
+	fetch tags "$TOKENREG/t/app"
+	assert_success
+	assert_output v1
+	# the token server saw scoped requests from the logged-in user
+	grep -q '^kist repository:t/app:pull,push$' "$BATS_FILE_TMPDIR/token-requests"
+	grep -q '^kist repository:t/app:pull$' "$BATS_FILE_TMPDIR/token-requests"
+}
