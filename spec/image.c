@@ -1,0 +1,1292 @@
+/* image.c: OCI image-spec / Docker schema2 documents: parse, validate, emit. */
+#define _GNU_SOURCE
+#include <ctype.h>       /* tolower */
+#include <errno.h>       /* EINVAL, EFBIG */
+#include <stdio.h>       /* snprintf */
+#include <stdlib.h>      /* free */
+#include <string.h>      /* strcmp, strchr */
+#include <sys/utsname.h> /* uname */
+
+#include "common/cleanup.h"
+#include "common/err.h"
+#include "common/json.h"
+#include "common/util.h"
+#include "spec/image.h"
+
+/* ---- small JSON access helpers: null counts as absent, paths in errors ---- */
+
+static char *field_path(const char *path, const char *key)
+{
+	return path && path[0] ? xasprintf("%s.%s", path, key) : xstrdup(key);
+}
+
+static const cJSON *field(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	return v && !cJSON_IsNull(v) ? v : NULL;
+}
+
+static int missing(const char *path, const char *key, struct err **err)
+{
+	cleanup_free char *p = field_path(path, key);
+
+	return err_set(err, EINVAL, "'%s' is required", p);
+}
+
+static int wrong_type(const char *path, const char *key, const char *what, struct err **err)
+{
+	cleanup_free char *p = field_path(path, key);
+
+	return err_set(err, EINVAL, "'%s' must be %s", p, what);
+}
+
+/* 1 found, 0 absent, -1 error. */
+static int get_str(const cJSON *obj, const char *path, const char *key, bool required,
+		   const char **out, struct err **err)
+{
+	const cJSON *v = field(obj, key);
+
+	if (!v)
+		return required ? missing(path, key, err) : 0;
+	if (!cJSON_IsString(v))
+		return wrong_type(path, key, "a string", err);
+	*out = v->valuestring;
+	return 1;
+}
+
+static int dup_str(const cJSON *obj, const char *path, const char *key, bool required, char **out,
+		   struct err **err)
+{
+	const char *s = NULL;
+	int r = get_str(obj, path, key, required, &s, err);
+
+	if (r > 0)
+		*out = xstrdup(s);
+	return r;
+}
+
+static int get_int(const cJSON *obj, const char *path, const char *key, bool required, int64_t *out,
+		   struct err **err)
+{
+	const cJSON *v = field(obj, key);
+	double d;
+
+	if (!v)
+		return required ? missing(path, key, err) : 0;
+	if (!cJSON_IsNumber(v))
+		return wrong_type(path, key, "an integer", err);
+	d = v->valuedouble;
+	if (d != (double)(int64_t)d || d < -9007199254740992.0 || d > 9007199254740992.0)
+		return wrong_type(path, key, "an integer", err);
+	*out = (int64_t)d;
+	return 1;
+}
+
+static int get_bool(const cJSON *obj, const char *path, const char *key, bool *out,
+		    struct err **err)
+{
+	const cJSON *v = field(obj, key);
+
+	if (!v)
+		return 0;
+	if (!cJSON_IsBool(v))
+		return wrong_type(path, key, "a boolean", err);
+	*out = cJSON_IsTrue(v);
+	return 1;
+}
+
+static int get_obj(const cJSON *obj, const char *path, const char *key, bool required,
+		   const cJSON **out, struct err **err)
+{
+	const cJSON *v = field(obj, key);
+
+	if (!v)
+		return required ? missing(path, key, err) : 0;
+	if (!cJSON_IsObject(v))
+		return wrong_type(path, key, "an object", err);
+	*out = v;
+	return 1;
+}
+
+static int get_arr(const cJSON *obj, const char *path, const char *key, bool required,
+		   const cJSON **out, struct err **err)
+{
+	const cJSON *v = field(obj, key);
+
+	if (!v)
+		return required ? missing(path, key, err) : 0;
+	if (!cJSON_IsArray(v))
+		return wrong_type(path, key, "an array", err);
+	*out = v;
+	return 1;
+}
+
+/* Array of strings (or, as docker's strslice allows, one string). */
+static int get_strv(const cJSON *obj, const char *path, const char *key, char ***out,
+		    struct err **err)
+{
+	const cJSON *v = field(obj, key), *e;
+	char **r;
+	size_t n = 0;
+
+	if (!v)
+		return 0;
+	if (cJSON_IsString(v)) {
+		r = xcalloc(2, sizeof(*r));
+		r[0] = xstrdup(v->valuestring);
+		*out = r;
+		return 1;
+	}
+	if (!cJSON_IsArray(v))
+		return wrong_type(path, key, "an array of strings", err);
+	r = xcalloc((size_t)cJSON_GetArraySize(v) + 1, sizeof(*r));
+	cJSON_ArrayForEach(e, v)
+	{
+		if (!cJSON_IsString(e)) {
+			cleanup_free char *p = field_path(path, key);
+
+			strv_free(r);
+			return err_set(err, EINVAL, "'%s[%zu]' must be a string", p, n);
+		}
+		r[n++] = xstrdup(e->valuestring);
+	}
+	*out = r;
+	return 1;
+}
+
+/* Keys of an object whose values must be objects ({"80/tcp":{}}). */
+static int get_keys(const cJSON *obj, const char *path, const char *key, char ***out,
+		    struct err **err)
+{
+	const cJSON *v = field(obj, key), *e;
+	char **r;
+	size_t n = 0;
+
+	if (!v)
+		return 0;
+	if (!cJSON_IsObject(v))
+		return wrong_type(path, key, "an object", err);
+	r = xcalloc((size_t)cJSON_GetArraySize(v) + 1, sizeof(*r));
+	cJSON_ArrayForEach(e, v)
+	{
+		if (!cJSON_IsObject(e) && !cJSON_IsNull(e)) {
+			cleanup_free char *p = field_path(path, key);
+
+			strv_free(r);
+			return err_set(err, EINVAL, "'%s.%s' must be an object", p, e->string);
+		}
+		r[n++] = xstrdup(e->string);
+	}
+	*out = r;
+	return 1;
+}
+
+/* Object of string values -> "k=v" vector. */
+static int get_map(const cJSON *obj, const char *path, const char *key, char ***out,
+		   struct err **err)
+{
+	const cJSON *v = field(obj, key), *e;
+	char **r;
+	size_t n = 0;
+
+	if (!v)
+		return 0;
+	if (!cJSON_IsObject(v))
+		return wrong_type(path, key, "an object of strings", err);
+	r = xcalloc((size_t)cJSON_GetArraySize(v) + 1, sizeof(*r));
+	cJSON_ArrayForEach(e, v)
+	{
+		if (!cJSON_IsString(e)) {
+			cleanup_free char *p = field_path(path, key);
+
+			strv_free(r);
+			return err_set(err, EINVAL, "'%s.%s' must be a string", p, e->string);
+		}
+		r[n++] = xasprintf("%s=%s", e->string, e->valuestring);
+	}
+	*out = r;
+	return 1;
+}
+
+/* An annotations object: copied, all values strings. */
+static int get_annotations(const cJSON *obj, const char *path, cJSON **out, struct err **err)
+{
+	const cJSON *v = NULL, *e;
+	int r = get_obj(obj, path, "annotations", false, &v, err);
+
+	if (r <= 0)
+		return r;
+	cJSON_ArrayForEach(e, v)
+	{
+		if (!cJSON_IsString(e)) {
+			cleanup_free char *p = field_path(path, "annotations");
+
+			return err_set(err, EINVAL, "'%s.%s' must be a string", p, e->string);
+		}
+	}
+	*out = cJSON_Duplicate(v, true);
+	if (!*out)
+		abort();
+	return 1;
+}
+
+static cJSON *dup_json(const cJSON *j)
+{
+	cJSON *r;
+
+	if (!j)
+		return NULL;
+	r = cJSON_Duplicate(j, true);
+	if (!r)
+		abort();
+	return r;
+}
+
+static cJSON *new_object(void)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (!o)
+		abort();
+	return o;
+}
+
+static void add_item(cJSON *obj, const char *key, cJSON *item)
+{
+	if (!item || !cJSON_AddItemToObject(obj, key, item))
+		abort();
+}
+
+static void add_str(cJSON *obj, const char *key, const char *s)
+{
+	if (s)
+		add_item(obj, key, cJSON_CreateString(s));
+}
+
+static void add_num(cJSON *obj, const char *key, double v)
+{
+	add_item(obj, key, cJSON_CreateNumber(v));
+}
+
+static void add_strv(cJSON *obj, const char *key, char *const *v)
+{
+	if (v)
+		add_item(obj, key, json_strv_to_array(v));
+}
+
+static void add_keys(cJSON *obj, const char *key, char *const *v)
+{
+	cJSON *o;
+
+	if (!v)
+		return;
+	o = new_object();
+	for (; *v; v++)
+		add_item(o, *v, new_object());
+	add_item(obj, key, o);
+}
+
+static void add_map(cJSON *obj, const char *key, char *const *v)
+{
+	cJSON *o;
+
+	if (!v)
+		return;
+	o = new_object();
+	for (; *v; v++) {
+		const char *eq = strchr(*v, '=');
+		cleanup_free char *k = eq ? xstrndup(*v, (size_t)(eq - *v)) : xstrdup(*v);
+
+		add_item(o, k, cJSON_CreateString(eq ? eq + 1 : ""));
+	}
+	add_item(obj, key, o);
+}
+
+static char *print_compact(cJSON *j, size_t *len)
+{
+	char *s = json_print(j, false);
+
+	cJSON_Delete(j);
+	if (len)
+		*len = strlen(s);
+	return s;
+}
+
+static cJSON *parse_doc(const char *data, size_t len, const char *what, struct err **err)
+{
+	cJSON *j;
+
+	if (len > SPEC_MAX_DOC_SIZE)
+		return err_set(err, EFBIG, "%s is too large (%zu bytes, limit %u)", what, len,
+			       SPEC_MAX_DOC_SIZE),
+		       NULL;
+	j = json_parse(data, len, what, err);
+	if (!j)
+		return NULL;
+	if (!cJSON_IsObject(j)) {
+		cJSON_Delete(j);
+		return err_set(err, EINVAL, "%s must be a JSON object", what), NULL;
+	}
+	return j;
+}
+
+/* ---- media types ---- */
+
+bool spec_media_type_is_manifest(const char *mt)
+{
+	return mt && (streq(mt, MT_OCI_MANIFEST) || streq(mt, MT_DOCKER_MANIFEST));
+}
+
+bool spec_media_type_is_index(const char *mt)
+{
+	return mt && (streq(mt, MT_OCI_INDEX) || streq(mt, MT_DOCKER_MANIFEST_LIST));
+}
+
+bool spec_media_type_is_config(const char *mt)
+{
+	return mt && (streq(mt, MT_OCI_CONFIG) || streq(mt, MT_DOCKER_CONFIG));
+}
+
+bool spec_media_type_is_schema1(const char *mt)
+{
+	return mt && (streq(mt, MT_DOCKER_SCHEMA1) || streq(mt, MT_DOCKER_SCHEMA1_SIGNED));
+}
+
+static const struct {
+	const char *mt;
+	enum spec_compression c;
+} layer_types[] = {
+    {MT_OCI_LAYER, SPEC_COMPRESSION_NONE},
+    {MT_OCI_LAYER_GZIP, SPEC_COMPRESSION_GZIP},
+    {MT_OCI_LAYER_ZSTD, SPEC_COMPRESSION_ZSTD},
+    {"application/vnd.oci.image.layer.nondistributable.v1.tar", SPEC_COMPRESSION_NONE},
+    {MT_OCI_LAYER_NONDIST_GZIP, SPEC_COMPRESSION_GZIP},
+    {"application/vnd.oci.image.layer.nondistributable.v1.tar+zstd", SPEC_COMPRESSION_ZSTD},
+    {MT_DOCKER_LAYER_GZIP, SPEC_COMPRESSION_GZIP},
+    {MT_DOCKER_FOREIGN_LAYER, SPEC_COMPRESSION_GZIP},
+    {"application/vnd.docker.image.rootfs.diff.tar", SPEC_COMPRESSION_NONE},
+    {"application/vnd.docker.image.rootfs.diff.tar.zstd", SPEC_COMPRESSION_ZSTD},
+};
+
+bool spec_media_type_is_layer(const char *mt)
+{
+	size_t i;
+
+	for (i = 0; mt && i < ARRAY_SIZE(layer_types); i++)
+		if (streq(mt, layer_types[i].mt))
+			return true;
+	return false;
+}
+
+int spec_layer_compression(const char *mt, enum spec_compression *out, struct err **err)
+{
+	size_t i;
+
+	for (i = 0; mt && i < ARRAY_SIZE(layer_types); i++) {
+		if (streq(mt, layer_types[i].mt)) {
+			*out = layer_types[i].c;
+			return 0;
+		}
+	}
+	return err_set(err, EINVAL, "unsupported layer media type '%s'", mt ? mt : "");
+}
+
+const char *spec_compression_name(enum spec_compression c)
+{
+	switch (c) {
+	case SPEC_COMPRESSION_GZIP:
+		return "gzip";
+	case SPEC_COMPRESSION_ZSTD:
+		return "zstd";
+	case SPEC_COMPRESSION_NONE:
+		break;
+	}
+	return "none";
+}
+
+static const char *const known_types[] = {
+    MT_OCI_INDEX,  MT_OCI_MANIFEST,  MT_DOCKER_MANIFEST, MT_DOCKER_MANIFEST_LIST,
+    MT_OCI_CONFIG, MT_DOCKER_CONFIG, MT_DOCKER_SCHEMA1,  MT_DOCKER_SCHEMA1_SIGNED,
+};
+
+const char *spec_detect_media_type(const char *data, size_t len)
+{
+	cleanup_json cJSON *j = NULL;
+	const cJSON *mt, *sv;
+	size_t i;
+
+	if (len > SPEC_MAX_DOC_SIZE)
+		return NULL;
+	j = cJSON_ParseWithLength(data, len);
+	if (!cJSON_IsObject(j))
+		return NULL;
+	mt = cJSON_GetObjectItemCaseSensitive(j, "mediaType");
+	if (cJSON_IsString(mt)) {
+		for (i = 0; i < ARRAY_SIZE(known_types); i++)
+			if (streq(mt->valuestring, known_types[i]))
+				return known_types[i];
+		return NULL;
+	}
+	sv = cJSON_GetObjectItemCaseSensitive(j, "schemaVersion");
+	if (cJSON_IsNumber(sv) && sv->valuedouble == 1)
+		return MT_DOCKER_SCHEMA1;
+	if (cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(j, "manifests")))
+		return MT_OCI_INDEX;
+	if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(j, "config")) &&
+	    cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(j, "layers")))
+		return MT_OCI_MANIFEST;
+	if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(j, "rootfs")))
+		return MT_OCI_CONFIG;
+	return NULL;
+}
+
+/* ---- platforms ---- */
+
+static void set_str(char **dst, const char *s)
+{
+	free(*dst);
+	*dst = s ? xstrdup(s) : NULL;
+}
+
+static void lower(char *s)
+{
+	for (; s && *s; s++)
+		*s = (char)tolower((unsigned char)*s);
+}
+
+void spec_platform_normalize(struct spec_platform *p)
+{
+	char *a, *v;
+
+	lower(p->os);
+	lower(p->architecture);
+	lower(p->variant);
+	if (p->variant && !p->variant[0])
+		set_str(&p->variant, NULL);
+	a = p->architecture;
+	if (!a)
+		return;
+	if (streq(a, "x86_64") || streq(a, "x86-64") || streq(a, "amd64")) {
+		set_str(&p->architecture, "amd64");
+		if (p->variant && streq(p->variant, "v1"))
+			set_str(&p->variant, NULL);
+	} else if (streq(a, "aarch64") || streq(a, "arm64")) {
+		set_str(&p->architecture, "arm64");
+		if (p->variant && (streq(p->variant, "8") || streq(p->variant, "v8")))
+			set_str(&p->variant, NULL);
+	} else if (streq(a, "armhf")) {
+		set_str(&p->architecture, "arm");
+		set_str(&p->variant, "v7");
+	} else if (streq(a, "armel")) {
+		set_str(&p->architecture, "arm");
+		set_str(&p->variant, "v6");
+	} else if (streq(a, "arm") || str_has_prefix(a, "armv")) {
+		/* armv7l -> arm/v7 */
+		if (str_has_prefix(a, "armv") && isdigit((unsigned char)a[4])) {
+			cleanup_free char *var = xasprintf("v%c", a[4]);
+
+			set_str(&p->variant, var);
+		}
+		set_str(&p->architecture, "arm");
+		v = p->variant;
+		if (!v)
+			set_str(&p->variant, "v7");
+		else if (isdigit((unsigned char)v[0]) && !v[1]) {
+			cleanup_free char *var = xasprintf("v%s", v);
+
+			set_str(&p->variant, var);
+		}
+	} else if (streq(a, "i386") || streq(a, "i486") || streq(a, "i586") || streq(a, "i686") ||
+		   streq(a, "x86")) {
+		set_str(&p->architecture, "386");
+	}
+}
+
+static bool valid_component(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-' && *s != '.')
+			return false;
+	return true;
+}
+
+static bool is_known_os(const char *s)
+{
+	static const char *const oses[] = {"linux",   "windows", "darwin",  "freebsd", "netbsd",
+					   "openbsd", "solaris", "illumos", "aix",     "android"};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(oses); i++)
+		if (strcasecmp(s, oses[i]) == 0)
+			return true;
+	return false;
+}
+
+int spec_platform_parse(const char *s, struct spec_platform *out, struct err **err)
+{
+	struct spec_platform p = SPEC_PLATFORM_INIT;
+	char *parts[4] = {0};
+	cleanup_free char *copy = xstrdup(s);
+	char *save = NULL, *tok;
+	size_t n = 0;
+
+	for (tok = strtok_r(copy, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
+		if (n == 3 || !valid_component(tok))
+			return err_set(err, EINVAL,
+				       "invalid platform '%s' (expected os/arch[/variant])", s);
+		parts[n++] = tok;
+	}
+	if (n == 0 || strstr(s, "//") || s[0] == '/' || s[strlen(s) - 1] == '/')
+		return err_set(err, EINVAL, "invalid platform '%s' (expected os/arch[/variant])",
+			       s);
+	if (n == 1) {
+		struct spec_platform host = SPEC_PLATFORM_INIT;
+
+		if (is_known_os(parts[0])) {
+			spec_platform_host(&host);
+			p.os = xstrdup(parts[0]);
+			p.architecture = steal_pointer(&host.architecture);
+			p.variant = steal_pointer(&host.variant);
+		} else {
+			p.os = xstrdup("linux");
+			p.architecture = xstrdup(parts[0]);
+		}
+		spec_platform_release(&host);
+	} else {
+		p.os = xstrdup(parts[0]);
+		p.architecture = xstrdup(parts[1]);
+		if (n == 3)
+			p.variant = xstrdup(parts[2]);
+	}
+	spec_platform_normalize(&p);
+	*out = p;
+	return 0;
+}
+
+int spec_platform_from_json(const cJSON *j, const char *path, struct spec_platform *out,
+			    struct err **err)
+{
+	struct spec_platform p = SPEC_PLATFORM_INIT;
+
+	if (!cJSON_IsObject(j))
+		return err_set(err, EINVAL, "'%s' must be an object", path);
+	if (dup_str(j, path, "architecture", true, &p.architecture, err) < 0 ||
+	    dup_str(j, path, "os", true, &p.os, err) < 0 ||
+	    dup_str(j, path, "variant", false, &p.variant, err) < 0) {
+		spec_platform_release(&p);
+		return -1;
+	}
+	*out = p;
+	return 0;
+}
+
+cJSON *spec_platform_to_json(const struct spec_platform *p)
+{
+	cJSON *o = new_object();
+
+	add_str(o, "architecture", p->architecture ? p->architecture : "");
+	add_str(o, "os", p->os ? p->os : "");
+	if (p->variant && p->variant[0])
+		add_str(o, "variant", p->variant);
+	return o;
+}
+
+void spec_platform_host(struct spec_platform *out)
+{
+	struct utsname u;
+
+	memset(out, 0, sizeof(*out));
+	out->os = xstrdup("linux");
+	out->architecture = xstrdup(uname(&u) == 0 ? u.machine : "amd64");
+	spec_platform_normalize(out);
+}
+
+static bool str_eq_null(const char *a, const char *b)
+{
+	return streq(a ? a : "", b ? b : "");
+}
+
+/* 0 no match, higher is better: 3 exact, 2 older arm variant, ... */
+static int platform_rank(const struct spec_platform *want, const struct spec_platform *have)
+{
+	struct spec_platform w = SPEC_PLATFORM_INIT, h = SPEC_PLATFORM_INIT;
+	int rank = 0;
+
+	spec_platform_copy(&w, want);
+	spec_platform_copy(&h, have);
+	spec_platform_normalize(&w);
+	spec_platform_normalize(&h);
+	if (!str_eq_null(w.os, h.os) || !str_eq_null(w.architecture, h.architecture))
+		goto out;
+	if (str_eq_null(w.variant, h.variant)) {
+		rank = 10;
+	} else if (w.architecture && streq(w.architecture, "arm") && w.variant && h.variant &&
+		   w.variant[0] == 'v' && h.variant[0] == 'v') {
+		/* an arm/v7 host runs v6 and v5 images */
+		int wv = atoi(w.variant + 1), hv = atoi(h.variant + 1);
+
+		if (hv > 0 && hv < wv)
+			rank = 10 - (wv - hv);
+		if (rank < 1)
+			rank = 0;
+	}
+out:
+	spec_platform_release(&w);
+	spec_platform_release(&h);
+	return rank;
+}
+
+bool spec_platform_match(const struct spec_platform *want, const struct spec_platform *have)
+{
+	return platform_rank(want, have) > 0;
+}
+
+char *spec_platform_string(const struct spec_platform *p)
+{
+	const char *os = p->os ? p->os : "", *arch = p->architecture ? p->architecture : "";
+
+	if (p->variant && p->variant[0])
+		return xasprintf("%s/%s/%s", os, arch, p->variant);
+	return xasprintf("%s/%s", os, arch);
+}
+
+void spec_platform_copy(struct spec_platform *dst, const struct spec_platform *src)
+{
+	dst->os = src->os ? xstrdup(src->os) : NULL;
+	dst->architecture = src->architecture ? xstrdup(src->architecture) : NULL;
+	dst->variant = src->variant ? xstrdup(src->variant) : NULL;
+}
+
+void spec_platform_release(struct spec_platform *p)
+{
+	free(p->os);
+	free(p->architecture);
+	free(p->variant);
+	memset(p, 0, sizeof(*p));
+}
+
+/* ---- descriptors ---- */
+
+int spec_descriptor_parse(const cJSON *j, const char *path, struct spec_descriptor *out,
+			  struct err **err)
+{
+	struct spec_descriptor d = SPEC_DESCRIPTOR_INIT;
+	const cJSON *pj = NULL;
+	const char *digest = NULL;
+	int64_t size = 0;
+
+	if (!cJSON_IsObject(j))
+		return err_set(err, EINVAL, "'%s' must be an object", path);
+	if (get_str(j, path, "digest", true, &digest, err) < 0)
+		return -1;
+	if (!digest_is_valid(digest)) {
+		cleanup_free char *p = field_path(path, "digest");
+
+		return err_set(err, EINVAL, "'%s': invalid digest '%s'", p, digest);
+	}
+	if (get_int(j, path, "size", true, &size, err) < 0)
+		return -1;
+	if (size < 0) {
+		cleanup_free char *p = field_path(path, "size");
+
+		return err_set(err, EINVAL, "'%s': invalid size %lld", p, (long long)size);
+	}
+	snprintf(d.digest, sizeof(d.digest), "%s", digest);
+	d.size = size;
+	if (dup_str(j, path, "mediaType", true, &d.media_type, err) < 0)
+		goto fail;
+	if (get_annotations(j, path, &d.annotations, err) < 0)
+		goto fail;
+	if (get_obj(j, path, "platform", false, &pj, err) < 0)
+		goto fail;
+	if (pj) {
+		cleanup_free char *p = field_path(path, "platform");
+
+		d.platform = xcalloc(1, sizeof(*d.platform));
+		if (spec_platform_from_json(pj, p, d.platform, err) < 0)
+			goto fail;
+	}
+	*out = d;
+	return 0;
+fail:
+	spec_descriptor_release(&d);
+	return -1;
+}
+
+cJSON *spec_descriptor_to_json(const struct spec_descriptor *d)
+{
+	cJSON *o = new_object();
+
+	add_str(o, "mediaType", d->media_type ? d->media_type : "");
+	add_str(o, "digest", d->digest);
+	add_num(o, "size", (double)d->size);
+	if (d->annotations)
+		add_item(o, "annotations", dup_json(d->annotations));
+	if (d->platform)
+		add_item(o, "platform", spec_platform_to_json(d->platform));
+	return o;
+}
+
+void spec_descriptor_copy(struct spec_descriptor *dst, const struct spec_descriptor *src)
+{
+	memset(dst, 0, sizeof(*dst));
+	dst->media_type = src->media_type ? xstrdup(src->media_type) : NULL;
+	memcpy(dst->digest, src->digest, sizeof(dst->digest));
+	dst->size = src->size;
+	dst->annotations = dup_json(src->annotations);
+	if (src->platform) {
+		dst->platform = xcalloc(1, sizeof(*dst->platform));
+		spec_platform_copy(dst->platform, src->platform);
+	}
+}
+
+void spec_descriptor_release(struct spec_descriptor *d)
+{
+	free(d->media_type);
+	cJSON_Delete(d->annotations);
+	if (d->platform) {
+		spec_platform_release(d->platform);
+		free(d->platform);
+	}
+	memset(d, 0, sizeof(*d));
+}
+
+const char *spec_descriptor_annotation(const struct spec_descriptor *d, const char *key)
+{
+	const cJSON *v;
+
+	if (!d->annotations)
+		return NULL;
+	v = cJSON_GetObjectItemCaseSensitive(d->annotations, key);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+void spec_descriptor_set_annotation(struct spec_descriptor *d, const char *key, const char *value)
+{
+	if (!d->annotations)
+		d->annotations = new_object();
+	cJSON_DeleteItemFromObjectCaseSensitive(d->annotations, key);
+	add_str(d->annotations, key, value);
+}
+
+static int parse_descriptors(const cJSON *arr, const char *name, struct spec_descriptor **out,
+			     size_t *n_out, struct err **err)
+{
+	size_t n = (size_t)cJSON_GetArraySize(arr), i = 0;
+	struct spec_descriptor *v = xcalloc(n ? n : 1, sizeof(*v));
+	const cJSON *e;
+
+	cJSON_ArrayForEach(e, arr)
+	{
+		char path[64];
+
+		snprintf(path, sizeof(path), "%s[%zu]", name, i);
+		if (spec_descriptor_parse(e, path, &v[i], err) < 0) {
+			while (i > 0)
+				spec_descriptor_release(&v[--i]);
+			free(v);
+			return -1;
+		}
+		i++;
+	}
+	*out = v;
+	*n_out = n;
+	return 0;
+}
+
+static void free_descriptors(struct spec_descriptor *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		spec_descriptor_release(&v[i]);
+	free(v);
+}
+
+static cJSON *descriptors_to_json(const struct spec_descriptor *v, size_t n)
+{
+	cJSON *a = cJSON_CreateArray();
+	size_t i;
+
+	if (!a)
+		abort();
+	for (i = 0; i < n; i++)
+		if (!cJSON_AddItemToArray(a, spec_descriptor_to_json(&v[i])))
+			abort();
+	return a;
+}
+
+/* schemaVersion and mediaType checks common to manifests and indexes. */
+static int check_header(const cJSON *j, bool want_index, int *schema_version, char **media_type,
+			struct err **err)
+{
+	const char *mt = NULL;
+	int64_t sv = 0;
+
+	if (get_str(j, "", "mediaType", false, &mt, err) < 0)
+		return -1;
+	if (spec_media_type_is_schema1(mt) || (cJSON_IsNumber(field(j, "schemaVersion")) &&
+					       field(j, "schemaVersion")->valuedouble == 1))
+		return err_set(err, EINVAL,
+			       "schema1 manifests are not supported (media type %s); the image "
+			       "must be pushed again with a current client",
+			       mt ? mt : MT_DOCKER_SCHEMA1);
+	if (get_int(j, "", "schemaVersion", true, &sv, err) < 0)
+		return -1;
+	if (sv != 2)
+		return err_set(err, EINVAL, "'schemaVersion': unsupported value %lld (expected 2)",
+			       (long long)sv);
+	if (mt) {
+		if (want_index && spec_media_type_is_manifest(mt))
+			return err_set(err, EINVAL,
+				       "'mediaType': '%s' is an image manifest, not an index", mt);
+		if (!want_index && spec_media_type_is_index(mt))
+			return err_set(err, EINVAL,
+				       "'mediaType': '%s' is an index, not an image manifest", mt);
+		if (want_index ? !spec_media_type_is_index(mt) : !spec_media_type_is_manifest(mt))
+			return err_set(err, EINVAL, "'mediaType': unsupported %s media type '%s'",
+				       want_index ? "index" : "manifest", mt);
+	} else if (!want_index && field(j, "manifests") && !field(j, "layers")) {
+		return err_set(err, EINVAL, "document is an index, not an image manifest");
+	} else if (want_index && field(j, "layers") && !field(j, "manifests")) {
+		return err_set(err, EINVAL, "document is an image manifest, not an index");
+	}
+	*schema_version = (int)sv;
+	*media_type = mt ? xstrdup(mt) : NULL;
+	return 0;
+}
+
+/* ---- manifests ---- */
+
+int spec_manifest_from_json(const cJSON *j, struct spec_manifest *out, struct err **err)
+{
+	struct spec_manifest m = SPEC_MANIFEST_INIT;
+	const cJSON *v = NULL;
+
+	if (!cJSON_IsObject(j))
+		return err_set(err, EINVAL, "manifest must be a JSON object");
+	if (check_header(j, false, &m.schema_version, &m.media_type, err) < 0)
+		return -1;
+	if (get_obj(j, "", "config", true, &v, err) < 0 ||
+	    spec_descriptor_parse(v, "config", &m.config, err) < 0)
+		goto fail;
+	if (get_arr(j, "", "layers", true, &v, err) < 0 ||
+	    parse_descriptors(v, "layers", &m.layers, &m.n_layers, err) < 0)
+		goto fail;
+	if (dup_str(j, "", "artifactType", false, &m.artifact_type, err) < 0)
+		goto fail;
+	v = NULL;
+	if (get_obj(j, "", "subject", false, &v, err) < 0)
+		goto fail;
+	if (v) {
+		m.subject = xcalloc(1, sizeof(*m.subject));
+		if (spec_descriptor_parse(v, "subject", m.subject, err) < 0)
+			goto fail;
+	}
+	if (get_annotations(j, "", &m.annotations, err) < 0)
+		goto fail;
+	*out = m;
+	return 0;
+fail:
+	spec_manifest_release(&m);
+	return -1;
+}
+
+int spec_manifest_parse(const char *data, size_t len, struct spec_manifest *out, struct err **err)
+{
+	cleanup_json cJSON *j = parse_doc(data, len, "manifest", err);
+
+	if (!j)
+		return -1;
+	return spec_manifest_from_json(j, out, err);
+}
+
+cJSON *spec_manifest_to_json(const struct spec_manifest *m)
+{
+	cJSON *o = new_object();
+
+	add_num(o, "schemaVersion", 2);
+	add_str(o, "mediaType", m->media_type);
+	add_str(o, "artifactType", m->artifact_type);
+	add_item(o, "config", spec_descriptor_to_json(&m->config));
+	add_item(o, "layers", descriptors_to_json(m->layers, m->n_layers));
+	if (m->subject)
+		add_item(o, "subject", spec_descriptor_to_json(m->subject));
+	if (m->annotations)
+		add_item(o, "annotations", dup_json(m->annotations));
+	return o;
+}
+
+char *spec_manifest_print(const struct spec_manifest *m, size_t *len)
+{
+	return print_compact(spec_manifest_to_json(m), len);
+}
+
+void spec_manifest_release(struct spec_manifest *m)
+{
+	free(m->media_type);
+	free(m->artifact_type);
+	spec_descriptor_release(&m->config);
+	free_descriptors(m->layers, m->n_layers);
+	if (m->subject) {
+		spec_descriptor_release(m->subject);
+		free(m->subject);
+	}
+	cJSON_Delete(m->annotations);
+	memset(m, 0, sizeof(*m));
+}
+
+/* ---- indexes ---- */
+
+int spec_index_from_json(const cJSON *j, struct spec_index *out, struct err **err)
+{
+	struct spec_index idx = SPEC_INDEX_INIT;
+	const cJSON *v = NULL;
+
+	if (!cJSON_IsObject(j))
+		return err_set(err, EINVAL, "index must be a JSON object");
+	if (check_header(j, true, &idx.schema_version, &idx.media_type, err) < 0)
+		return -1;
+	if (get_arr(j, "", "manifests", true, &v, err) < 0 ||
+	    parse_descriptors(v, "manifests", &idx.manifests, &idx.n_manifests, err) < 0)
+		goto fail;
+	if (get_annotations(j, "", &idx.annotations, err) < 0)
+		goto fail;
+	*out = idx;
+	return 0;
+fail:
+	spec_index_release(&idx);
+	return -1;
+}
+
+int spec_index_parse(const char *data, size_t len, struct spec_index *out, struct err **err)
+{
+	cleanup_json cJSON *j = parse_doc(data, len, "index", err);
+
+	if (!j)
+		return -1;
+	return spec_index_from_json(j, out, err);
+}
+
+cJSON *spec_index_to_json(const struct spec_index *idx)
+{
+	cJSON *o = new_object();
+
+	add_num(o, "schemaVersion", 2);
+	add_str(o, "mediaType", idx->media_type);
+	add_item(o, "manifests", descriptors_to_json(idx->manifests, idx->n_manifests));
+	if (idx->annotations)
+		add_item(o, "annotations", dup_json(idx->annotations));
+	return o;
+}
+
+char *spec_index_print(const struct spec_index *idx, size_t *len)
+{
+	return print_compact(spec_index_to_json(idx), len);
+}
+
+void spec_index_release(struct spec_index *idx)
+{
+	free(idx->media_type);
+	free_descriptors(idx->manifests, idx->n_manifests);
+	cJSON_Delete(idx->annotations);
+	memset(idx, 0, sizeof(*idx));
+}
+
+void spec_index_add(struct spec_index *idx, const struct spec_descriptor *d)
+{
+	idx->manifests = xrealloc(idx->manifests, (idx->n_manifests + 1) * sizeof(*idx->manifests));
+	spec_descriptor_copy(&idx->manifests[idx->n_manifests++], d);
+}
+
+int spec_index_select(const struct spec_index *idx, const struct spec_platform *want,
+		      const struct spec_descriptor **out, struct err **err)
+{
+	struct spec_platform host = SPEC_PLATFORM_INIT;
+	const struct spec_descriptor *best = NULL, *fallback = NULL;
+	int best_rank = 0;
+	size_t i;
+
+	if (!want) {
+		spec_platform_host(&host);
+		want = &host;
+	}
+	for (i = 0; i < idx->n_manifests; i++) {
+		const struct spec_descriptor *d = &idx->manifests[i];
+		int rank;
+
+		if (!spec_media_type_is_manifest(d->media_type))
+			continue;
+		if (!d->platform) {
+			if (!fallback)
+				fallback = d;
+			continue;
+		}
+		rank = platform_rank(want, d->platform);
+		if (rank > best_rank) {
+			best = d;
+			best_rank = rank;
+		}
+	}
+	if (!best)
+		best = fallback;
+	if (!best) {
+		cleanup_free char *s = spec_platform_string(want);
+
+		spec_platform_release(&host);
+		return err_set(err, ENOENT,
+			       "no matching manifest for %s in the manifest list entries", s);
+	}
+	spec_platform_release(&host);
+	*out = best;
+	return 0;
+}
+
+/* ---- image configs ---- */
+
+static int parse_container_config(const cJSON *j, struct spec_container_config *c, struct err **err)
+{
+	const char *p = "config";
+	const cJSON *hc = NULL;
+
+	if (dup_str(j, p, "User", false, &c->user, err) < 0 ||
+	    get_keys(j, p, "ExposedPorts", &c->exposed_ports, err) < 0 ||
+	    get_strv(j, p, "Env", &c->env, err) < 0 ||
+	    get_strv(j, p, "Entrypoint", &c->entrypoint, err) < 0 ||
+	    get_strv(j, p, "Cmd", &c->cmd, err) < 0 ||
+	    get_keys(j, p, "Volumes", &c->volumes, err) < 0 ||
+	    dup_str(j, p, "WorkingDir", false, &c->working_dir, err) < 0 ||
+	    get_map(j, p, "Labels", &c->labels, err) < 0 ||
+	    dup_str(j, p, "StopSignal", false, &c->stop_signal, err) < 0 ||
+	    get_strv(j, p, "Shell", &c->shell, err) < 0 ||
+	    get_strv(j, p, "OnBuild", &c->on_build, err) < 0 ||
+	    get_bool(j, p, "ArgsEscaped", &c->args_escaped, err) < 0 ||
+	    get_obj(j, p, "Healthcheck", false, &hc, err) < 0)
+		return -1;
+	c->healthcheck = dup_json(hc);
+	return 0;
+}
+
+static int parse_history(const cJSON *arr, struct spec_image_config *c, struct err **err)
+{
+	size_t n = (size_t)cJSON_GetArraySize(arr), i = 0;
+	const cJSON *e;
+
+	c->history = xcalloc(n ? n : 1, sizeof(*c->history));
+	cJSON_ArrayForEach(e, arr)
+	{
+		struct spec_history *h = &c->history[i];
+		char path[64];
+
+		snprintf(path, sizeof(path), "history[%zu]", i);
+		c->n_history = ++i;
+		if (!cJSON_IsObject(e))
+			return err_set(err, EINVAL, "'%s' must be an object", path);
+		if (dup_str(e, path, "created", false, &h->created, err) < 0 ||
+		    dup_str(e, path, "created_by", false, &h->created_by, err) < 0 ||
+		    dup_str(e, path, "author", false, &h->author, err) < 0 ||
+		    dup_str(e, path, "comment", false, &h->comment, err) < 0 ||
+		    get_bool(e, path, "empty_layer", &h->empty_layer, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int spec_image_config_from_json(const cJSON *j, struct spec_image_config *out, struct err **err)
+{
+	struct spec_image_config c = SPEC_IMAGE_CONFIG_INIT;
+	const cJSON *v = NULL;
+	size_t i;
+
+	if (!cJSON_IsObject(j))
+		return err_set(err, EINVAL, "image config must be a JSON object");
+	if (dup_str(j, "", "architecture", true, &c.architecture, err) < 0 ||
+	    dup_str(j, "", "os", true, &c.os, err) < 0 ||
+	    dup_str(j, "", "variant", false, &c.variant, err) < 0 ||
+	    dup_str(j, "", "os.version", false, &c.os_version, err) < 0 ||
+	    dup_str(j, "", "created", false, &c.created, err) < 0 ||
+	    dup_str(j, "", "author", false, &c.author, err) < 0)
+		goto fail;
+	if (get_obj(j, "", "config", false, &v, err) < 0)
+		goto fail;
+	if (v && parse_container_config(v, &c.config, err) < 0)
+		goto fail;
+	if (get_obj(j, "", "rootfs", true, &v, err) < 0 ||
+	    dup_str(v, "rootfs", "type", true, &c.rootfs_type, err) < 0)
+		goto fail;
+	if (!streq(c.rootfs_type, "layers")) {
+		err_set(err, EINVAL, "'rootfs.type': unsupported value '%s' (expected 'layers')",
+			c.rootfs_type);
+		goto fail;
+	}
+	if (!field(v, "diff_ids")) {
+		missing("rootfs", "diff_ids", err);
+		goto fail;
+	}
+	if (get_strv(v, "rootfs", "diff_ids", &c.diff_ids, err) < 0)
+		goto fail;
+	for (i = 0; c.diff_ids[i]; i++) {
+		if (!digest_is_valid(c.diff_ids[i])) {
+			err_set(err, EINVAL, "'rootfs.diff_ids[%zu]': invalid digest '%s'", i,
+				c.diff_ids[i]);
+			goto fail;
+		}
+	}
+	v = NULL;
+	if (get_arr(j, "", "history", false, &v, err) < 0)
+		goto fail;
+	if (v && parse_history(v, &c, err) < 0)
+		goto fail;
+	*out = c;
+	return 0;
+fail:
+	spec_image_config_release(&c);
+	return -1;
+}
+
+int spec_image_config_parse(const char *data, size_t len, struct spec_image_config *out,
+			    struct err **err)
+{
+	cleanup_json cJSON *j = parse_doc(data, len, "image config", err);
+
+	if (!j)
+		return -1;
+	return spec_image_config_from_json(j, out, err);
+}
+
+static cJSON *container_config_to_json(const struct spec_container_config *c)
+{
+	cJSON *o = new_object();
+
+	add_str(o, "User", c->user);
+	add_keys(o, "ExposedPorts", c->exposed_ports);
+	add_strv(o, "Env", c->env);
+	add_strv(o, "Entrypoint", c->entrypoint);
+	add_strv(o, "Cmd", c->cmd);
+	add_keys(o, "Volumes", c->volumes);
+	add_str(o, "WorkingDir", c->working_dir);
+	add_map(o, "Labels", c->labels);
+	add_str(o, "StopSignal", c->stop_signal);
+	add_strv(o, "Shell", c->shell);
+	add_strv(o, "OnBuild", c->on_build);
+	if (c->args_escaped)
+		add_item(o, "ArgsEscaped", cJSON_CreateTrue());
+	if (c->healthcheck)
+		add_item(o, "Healthcheck", dup_json(c->healthcheck));
+	return o;
+}
+
+cJSON *spec_image_config_to_json(const struct spec_image_config *c)
+{
+	cJSON *o = new_object(), *rootfs, *hist;
+	size_t i;
+
+	add_str(o, "created", c->created);
+	add_str(o, "author", c->author);
+	add_str(o, "architecture", c->architecture ? c->architecture : "");
+	add_str(o, "variant", c->variant);
+	add_str(o, "os", c->os ? c->os : "");
+	add_str(o, "os.version", c->os_version);
+	add_item(o, "config", container_config_to_json(&c->config));
+	rootfs = new_object();
+	add_str(rootfs, "type", c->rootfs_type ? c->rootfs_type : "layers");
+	if (c->diff_ids)
+		add_strv(rootfs, "diff_ids", c->diff_ids);
+	else
+		add_item(rootfs, "diff_ids", cJSON_CreateArray());
+	add_item(o, "rootfs", rootfs);
+	if (c->n_history) {
+		hist = cJSON_CreateArray();
+		if (!hist)
+			abort();
+		for (i = 0; i < c->n_history; i++) {
+			const struct spec_history *h = &c->history[i];
+			cJSON *e = new_object();
+
+			add_str(e, "created", h->created);
+			add_str(e, "created_by", h->created_by);
+			add_str(e, "author", h->author);
+			add_str(e, "comment", h->comment);
+			if (h->empty_layer)
+				add_item(e, "empty_layer", cJSON_CreateTrue());
+			if (!cJSON_AddItemToArray(hist, e))
+				abort();
+		}
+		add_item(o, "history", hist);
+	}
+	return o;
+}
+
+char *spec_image_config_print(const struct spec_image_config *c, size_t *len)
+{
+	return print_compact(spec_image_config_to_json(c), len);
+}
+
+static void container_config_release(struct spec_container_config *c)
+{
+	free(c->user);
+	strv_free(c->exposed_ports);
+	strv_free(c->env);
+	strv_free(c->entrypoint);
+	strv_free(c->cmd);
+	strv_free(c->volumes);
+	free(c->working_dir);
+	strv_free(c->labels);
+	free(c->stop_signal);
+	strv_free(c->shell);
+	strv_free(c->on_build);
+	cJSON_Delete(c->healthcheck);
+	memset(c, 0, sizeof(*c));
+}
+
+void spec_image_config_release(struct spec_image_config *c)
+{
+	size_t i;
+
+	free(c->architecture);
+	free(c->os);
+	free(c->variant);
+	free(c->os_version);
+	free(c->created);
+	free(c->author);
+	container_config_release(&c->config);
+	free(c->rootfs_type);
+	strv_free(c->diff_ids);
+	for (i = 0; i < c->n_history; i++) {
+		free(c->history[i].created);
+		free(c->history[i].created_by);
+		free(c->history[i].author);
+		free(c->history[i].comment);
+	}
+	free(c->history);
+	memset(c, 0, sizeof(*c));
+}
+
+const char *spec_strv_lookup(char *const *v, const char *key)
+{
+	size_t kl = strlen(key);
+
+	for (; v && *v; v++)
+		if (strncmp(*v, key, kl) == 0 && (*v)[kl] == '=')
+			return *v + kl + 1;
+	return NULL;
+}
+
+void spec_strv_set(char ***v, const char *key, const char *value)
+{
+	size_t kl = strlen(key), i;
+	char *entry = xasprintf("%s=%s", key, value);
+
+	for (i = 0; *v && (*v)[i]; i++) {
+		if (strncmp((*v)[i], key, kl) == 0 && (*v)[i][kl] == '=') {
+			free((*v)[i]);
+			(*v)[i] = entry;
+			return;
+		}
+	}
+	strv_push(v, entry);
+	free(entry);
+}
