@@ -29,7 +29,7 @@ step() { printf '\n$ %s\n' "$*"; "$@"; }
 # 1. a busybox rootfs tarball, built offline
 mkdir -p "$work/rootfs/bin" "$work/rootfs/etc" "$work/rootfs/tmp" "$work/rootfs/proc" "$work/rootfs/dev" "$work/rootfs/sys"
 cp /bin/busybox "$work/rootfs/bin/"
-for a in $("$work/rootfs/bin/busybox" --list); do ln -sf busybox "$work/rootfs/bin/$a"; done
+for a in $("$work/rootfs/bin/busybox" --list); do [ -e "$work/rootfs/bin/$a" ] || ln -s busybox "$work/rootfs/bin/$a"; done
 printf 'root:x:0:0:root:/root:/bin/sh\n' >"$work/rootfs/etc/passwd"
 printf 'root:x:0:\n' >"$work/rootfs/etc/group"
 tar -C "$work/rootfs" -cf "$work/busybox.tar" .
