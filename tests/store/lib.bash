@@ -19,41 +19,54 @@ import_busybox() {
 # are the given tars (gzip-compressed), tagged TAG in index.json.
 # LAYOUT_CONFIG (a jq filter) may edit the image config.
 make_layout() {
-	local dir=$1 tag=$2 t diff dg sz cfg man
+	local dir=$1 tag=$2
 	shift 2
-	mkdir -p "$dir/blobs/sha256"
-	echo '{"imageLayoutVersion":"1.0.0"}' >"$dir/oci-layout"
-	local layers='[]' diffs='[]'
-	for t in "$@"; do
-		diff=$(sha256sum <"$t" | cut -d' ' -f1)
-		gzip -n -c "$t" >"$dir/blob.tmp"
-		dg=$(sha256sum <"$dir/blob.tmp" | cut -d' ' -f1)
-		sz=$(stat -c %s "$dir/blob.tmp")
-		mv "$dir/blob.tmp" "$dir/blobs/sha256/$dg"
-		layers=$(jq -c --arg d "sha256:$dg" --argjson s "$sz" \
-			'. + [{mediaType:"application/vnd.oci.image.layer.v1.tar+gzip",digest:$d,size:$s}]' <<<"$layers")
-		diffs=$(jq -c --arg d "sha256:$diff" '. + [$d]' <<<"$diffs")
-	done
-	cfg=$(jq -cn --argjson d "$diffs" \
-		'{architecture:"amd64",os:"linux",created:"2024-01-01T00:00:00Z",
-		  config:{Env:["PATH=/bin:/usr/bin"],Cmd:["sh"]},
-		  rootfs:{type:"layers",diff_ids:$d},
-		  history:[$d[] | {created:"2024-01-01T00:00:00Z",created_by:"layer"}]}' |
-		jq -c "${LAYOUT_CONFIG:-.}")
-	printf '%s' "$cfg" >"$dir/blob.tmp"
-	dg=$(sha256sum <"$dir/blob.tmp" | cut -d' ' -f1)
-	sz=$(stat -c %s "$dir/blob.tmp")
-	mv "$dir/blob.tmp" "$dir/blobs/sha256/$dg"
-	man=$(jq -cn --arg d "sha256:$dg" --argjson s "$sz" --argjson l "$layers" \
-		'{schemaVersion:2,mediaType:"application/vnd.oci.image.manifest.v1+json",
-		  config:{mediaType:"application/vnd.oci.image.config.v1+json",digest:$d,size:$s},layers:$l}')
-	printf '%s' "$man" >"$dir/blob.tmp"
-	dg=$(sha256sum <"$dir/blob.tmp" | cut -d' ' -f1)
-	sz=$(stat -c %s "$dir/blob.tmp")
-	mv "$dir/blob.tmp" "$dir/blobs/sha256/$dg"
-	jq -n --arg d "sha256:$dg" --argjson s "$sz" --arg t "$tag" \
-		'{schemaVersion:2,manifests:[{mediaType:"application/vnd.oci.image.manifest.v1+json",
-		  digest:$d,size:$s,annotations:{"org.opencontainers.image.ref.name":$t}}]}' >"$dir/index.json"
+	python3 - "$dir" "$tag" "$@" <<'PY'
+import gzip, hashlib, json, os, sys
+d, tag, tars = sys.argv[1], sys.argv[2], sys.argv[3:]
+os.makedirs(d + "/blobs/sha256", exist_ok=True)
+open(d + "/oci-layout", "w").write('{"imageLayoutVersion":"1.0.0"}')
+def blob(data):
+    h = hashlib.sha256(data).hexdigest()
+    open("%s/blobs/sha256/%s" % (d, h), "wb").write(data)
+    return {"digest": "sha256:" + h, "size": len(data)}
+layers, diffs = [], []
+for t in tars:
+    raw = open(t, "rb").read()
+    diffs.append("sha256:" + hashlib.sha256(raw).hexdigest())
+    l = blob(gzip.compress(raw, 1, mtime=0))
+    l["mediaType"] = "application/vnd.oci.image.layer.v1.tar+gzip"
+    layers.append(l)
+cfg = {"architecture": "amd64", "os": "linux", "created": "2024-01-01T00:00:00Z",
+       "config": {"Env": ["PATH=/bin:/usr/bin"], "Cmd": ["sh"]},
+       "rootfs": {"type": "layers", "diff_ids": diffs},
+       "history": [{"created": "2024-01-01T00:00:00Z", "created_by": "layer"} for _ in diffs]}
+open(d + "/config.tmp", "w").write(json.dumps(cfg))
+PY
+	if [ -n "${LAYOUT_CONFIG:-}" ]; then
+		jq -c "$LAYOUT_CONFIG" "$dir/config.tmp" >"$dir/config.tmp2" && mv "$dir/config.tmp2" "$dir/config.tmp"
+	fi
+	python3 - "$dir" "$tag" "$@" <<'PY'
+import gzip, hashlib, json, os, sys
+d, tag, tars = sys.argv[1], sys.argv[2], sys.argv[3:]
+def blob(data):
+    h = hashlib.sha256(data).hexdigest()
+    open("%s/blobs/sha256/%s" % (d, h), "wb").write(data)
+    return {"digest": "sha256:" + h, "size": len(data)}
+layers = []
+for t in tars:
+    l = blob(gzip.compress(open(t, "rb").read(), 1, mtime=0))
+    l["mediaType"] = "application/vnd.oci.image.layer.v1.tar+gzip"
+    layers.append(l)
+c = blob(open(d + "/config.tmp", "rb").read().strip())
+os.unlink(d + "/config.tmp")
+c["mediaType"] = "application/vnd.oci.image.config.v1+json"
+m = blob(json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                     "config": c, "layers": layers}).encode())
+m["mediaType"] = "application/vnd.oci.image.manifest.v1+json"
+m["annotations"] = {"org.opencontainers.image.ref.name": tag}
+json.dump({"schemaVersion": 2, "manifests": [m]}, open(d + "/index.json", "w"))
+PY
 }
 
 # Number of layer directories in the store.

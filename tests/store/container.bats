@@ -1,0 +1,169 @@
+#!/usr/bin/env bats
+# kist-store create-container, mount, umount, rm-container; the overlay rootfs.
+bats_require_minimum_version 1.5.0
+load ../helpers
+load lib
+
+setup() {
+	store_setup
+	requires root overlay
+}
+teardown() {
+	runc delete -f "kist-st-$$-$BATS_TEST_NUMBER" >/dev/null 2>&1 || true
+	store_teardown
+}
+
+@test "store create-container: overlay rootfs mounted, bundle runs with runc" {
+	requires cmd:runc
+	import_busybox
+	store create-container --name web busybox:test '{"Cmd":["sh","-c","echo from-container; cat /etc/passwd | head -1"]}'
+	assert_success
+	id=$output
+	[[ "$id" =~ ^[0-9a-f]{64}$ ]]
+	c="$KIST_ROOT/containers/$id"
+	[ -f "$c/container.json" ] && [ -d "$c/upper" ] && [ -d "$c/work" ]
+	jq -e --arg n web '.Name == $n and (.Layers | length == 1)' "$c/container.json"
+	jq -e '.root.path == "rootfs"' "$c/bundle/config.json"
+	mountpoint -q "$c/bundle/rootfs"
+	grep -q " $c/bundle/rootfs .* overlay " /proc/self/mountinfo
+	[ -x "$c/bundle/rootfs/bin/busybox" ]
+	run runc run --bundle "$c/bundle" "kist-st-$$-$BATS_TEST_NUMBER"
+	assert_success
+	assert_line --index 0 from-container
+	assert_line --index 1 "root:x:0:0:root:/root:/bin/sh"
+}
+
+@test "store create-container: name conflicts, bad names, bad overrides, missing image" {
+	import_busybox
+	store create-container --name dup busybox:test
+	assert_success
+	store create-container --name dup busybox:test
+	assert_failure 1
+	assert_output --partial "container name 'dup' is already in use"
+	store create-container --name 'bad/name' busybox:test
+	assert_failure 1
+	assert_output --partial "invalid container name 'bad/name'"
+	store create-container --name x busybox:test '{"Cmd":'
+	assert_failure 1
+	store create-container --name x busybox:test '[1]'
+	assert_failure 1
+	assert_output --partial "overrides must be a JSON object"
+	store create-container --name y nosuch:image
+	assert_failure 1
+	assert_output --partial "no such image: 'nosuch:image'"
+	[ "$(ls "$KIST_ROOT/containers" | grep -cv '^\.')" -eq 1 ]
+	[ -z "$(ls -A "$KIST_ROOT/containers" | grep '^\.tmp-')" ]
+}
+
+@test "store mount/umount/rm-container: the rootfs comes and goes" {
+	import_busybox
+	store create-container --name m busybox:test
+	assert_success
+	id=$output
+	r="$KIST_ROOT/containers/$id/bundle/rootfs"
+	echo changed >"$r/newfile"
+	store umount m
+	assert_success
+	! mountpoint -q "$r"
+	[ ! -e "$r/newfile" ]
+	store mount m
+	assert_success
+	assert_output "$r"
+	[ "$(cat "$r/newfile")" = changed ]
+	store mount m # already mounted: no second mount
+	assert_success
+	[ "$(grep -c " $r " /proc/self/mountinfo)" -eq 1 ]
+	store rm-container "${id:0:12}"
+	assert_success
+	[ ! -e "$KIST_ROOT/containers/$id" ]
+	! grep -q " $r " /proc/self/mountinfo
+	store rm-container m
+	assert_failure 1
+	assert_output --partial "no such container: 'm'"
+}
+
+@test "store create-container: whiteouts and opaque dirs hide lower files through a real overlay" {
+	mkdir -p "$BATS_TEST_TMPDIR"/{l1,l2}
+	cd "$BATS_TEST_TMPDIR/l1"
+	mkdir -p a keep && echo 1 >a/f1 && echo 2 >a/f2 && echo b >b && echo k >keep/k
+	tar -cf ../l1.tar .
+	cd ../l2
+	mkdir -p a keep && touch a/.wh..wh..opq keep/.wh.k .wh.b && echo 3 >a/f3
+	tar -cf ../l2.tar .
+	cd "$BATS_TEST_TMPDIR"
+	make_layout lay wh:1 "$(busybox_tar)" l1.tar l2.tar
+	store import-layout lay:wh:1 wh:1
+	assert_success
+	store create-container --name w wh:1
+	assert_success
+	r="$KIST_ROOT/containers/$output/bundle/rootfs"
+	[ "$(ls "$r/a")" = f3 ]
+	[ ! -e "$r/b" ]
+	[ -d "$r/keep" ] && [ -z "$(ls -A "$r/keep")" ]
+	[ -x "$r/bin/busybox" ]
+}
+
+@test "store create-container --driver vfs: layers copied in order, whiteouts applied" {
+	mkdir -p "$BATS_TEST_TMPDIR"/{l1,l2}
+	cd "$BATS_TEST_TMPDIR/l1"
+	mkdir -p a && echo 1 >a/f1 && echo b >b && ln -s b blink
+	tar -cf ../l1.tar .
+	cd ../l2
+	mkdir -p a && touch a/.wh..wh..opq .wh.b && echo 3 >a/f3
+	tar -cf ../l2.tar .
+	cd "$BATS_TEST_TMPDIR"
+	make_layout lay v:1 "$(busybox_tar)" l1.tar l2.tar
+	store import-layout lay:v:1 v:1
+	assert_success
+	store --driver vfs create-container --name v v:1
+	assert_success
+	id=$output
+	r="$KIST_ROOT/containers/$id/bundle/rootfs"
+	! mountpoint -q "$r"
+	[ "$(ls "$r/a")" = f3 ]
+	[ ! -e "$r/b" ]
+	[ -L "$r/blink" ]
+	[ -x "$r/bin/busybox" ]
+	jq -e '.Driver == "vfs"' "$KIST_ROOT/containers/$id/container.json"
+	store rm-container v
+	assert_success
+	[ ! -e "$KIST_ROOT/containers/$id" ]
+}
+
+@test "store create-container: a 127-layer image mounts and runs" {
+	requires cmd:runc
+	local tars=("$(busybox_tar)") i
+	for ((i = 1; i < 127; i++)); do
+		mkdir -p "$BATS_TEST_TMPDIR/L/$i"
+		echo "$i" >"$BATS_TEST_TMPDIR/L/$i/layer-$i"
+		tar -C "$BATS_TEST_TMPDIR/L/$i" -cf "$BATS_TEST_TMPDIR/L/$i.tar" .
+		tars+=("$BATS_TEST_TMPDIR/L/$i.tar")
+	done
+	make_layout "$BATS_TEST_TMPDIR/lay" many:1 "${tars[@]}"
+	store import-layout "$BATS_TEST_TMPDIR/lay:many:1" many:1
+	assert_success
+	store create-container --name many many:1 '{"Cmd":["sh","-c","ls / | grep -c ^layer-"]}'
+	assert_success
+	id=$output
+	[ "$(count_layers)" -eq 127 ]
+	run runc run --bundle "$KIST_ROOT/containers/$id/bundle" "kist-st-$$-$BATS_TEST_NUMBER"
+	assert_success
+	assert_output 126
+}
+
+@test "store create-container: a 400-layer image mounts (beyond the old option page limit)" {
+	local tars=() i
+	for ((i = 0; i < 400; i++)); do
+		mkdir -p "$BATS_TEST_TMPDIR/L/$i"
+		echo "$i" >"$BATS_TEST_TMPDIR/L/$i/f$i"
+		tar -C "$BATS_TEST_TMPDIR/L/$i" -cf "$BATS_TEST_TMPDIR/L/$i.tar" .
+		tars+=("$BATS_TEST_TMPDIR/L/$i.tar")
+	done
+	make_layout "$BATS_TEST_TMPDIR/lay" many:2 "${tars[@]}"
+	store import-layout "$BATS_TEST_TMPDIR/lay:many:2" many:2
+	assert_success
+	store create-container --name many2 many:2
+	assert_success
+	r="$KIST_ROOT/containers/$output/bundle/rootfs"
+	[ "$(ls "$r" | grep -c '^f')" -eq 400 ]
+}
