@@ -201,6 +201,13 @@ int fetch_parse_oci(const char *s, char **dir, char **ref);
 int fetch_open_store(const struct fetch_global *g, bool create, struct layout *l,
 		     struct err **err);
 
+/* ---- blobinfo.c: repositories known to hold a blob (mount hints) ---- */
+/* "host/repo" strings for digest, newest first, or NULL (strv_free). */
+char **blobinfo_repos(const struct fetch_global *g, const char *digest);
+/* Record that repo ("host/repo") holds each of digests. */
+int blobinfo_add(const struct fetch_global *g, const char *repo, char *const *digests,
+		 struct err **err);
+
 /* ---- pull.c ---- */
 struct pull_opts {
 	const char *platform; /* "os/arch[/variant]" or NULL for the host */

@@ -557,6 +557,15 @@ int pull_image(const struct fetch_global *g, const struct ref *ref, const char *
 		if (layout_ref_set(dst, name, &rec, err) < 0)
 			goto out;
 	}
+	{
+		cleanup_strv char **ds = NULL;
+		cleanup_free char *repo = ref_name(ref);
+		cleanup_err struct err *e2 = NULL;
+		for (size_t i = 0; i < p.n; i++)
+			strv_push(&ds, p.dls[i].digest);
+		if (blobinfo_add(g, repo, ds, &e2) < 0)
+			log_debug("record mount hints: %s", e2->msg);
+	}
 	progress_print(p.pg, "Digest: %s\n", top.digest);
 	if (have_old == 1 && streq(old.digest, rec.digest) && p.downloaded == 0)
 		progress_print(p.pg, "Status: Image is up to date for %s\n", familiar);

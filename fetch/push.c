@@ -41,6 +41,7 @@ struct up {
 };
 
 struct pusher {
+	const struct fetch_global *g;
 	struct registry *reg;
 	struct layout *src;
 	struct progress *pg;
@@ -100,6 +101,35 @@ static bool ref_has_blob(struct layout *l, const struct layout_ref *ref, const c
 	return found;
 }
 
+/* Repositories of the destination registry that may hold digest: the mount
+ * hints of earlier pulls and pushes, then refs of the source layout. */
+static char **candidates(struct pusher *p, const char *digest)
+{
+	cleanup_strv char **hints = blobinfo_repos(p->g, digest);
+	cleanup_free char *prefix = xasprintf("%s/", p->domain);
+	char **out = NULL;
+
+	for (char **h = hints; h && *h; h++) {
+		const char *repo = *h + strlen(prefix);
+		if (str_has_prefix(*h, prefix) && !streq(repo, p->repo))
+			strv_push(&out, repo);
+	}
+	for (size_t i = 0; i < p->n_refs; i++) {
+		struct ref r = REF_INIT;
+		bool dup = false;
+
+		if (!p->refs[i].name || ref_parse(p->refs[i].name, &r, NULL) < 0)
+			continue;
+		for (char **o = out; o && *o; o++)
+			dup = dup || streq(*o, r.path);
+		if (!dup && streq(r.domain, p->domain) && !streq(r.path, p->repo) &&
+		    ref_has_blob(p->src, &p->refs[i], digest))
+			strv_push(&out, r.path);
+		ref_release(&r);
+	}
+	return out;
+}
+
 /* Phase one for a blob, serially: HEAD, mount, or open an upload session. */
 static int prepare(struct pusher *p, struct up *u, struct err **err)
 {
@@ -123,43 +153,34 @@ static int prepare(struct pusher *p, struct up *u, struct err **err)
 		ret = 0;
 		goto out;
 	}
-	/* cross-repository mount from a repo of this registry the layout knows */
-	for (size_t i = 0; i < p->n_refs && tried < MAX_CANDIDATES; i++) {
-		struct ref r = REF_INIT;
-		cleanup_free char *url = NULL, *scope = NULL;
+	/* cross-repository mount from a repo of this registry known to hold it */
+	{
+		cleanup_strv char **cands = candidates(p, u->digest);
+		for (char **c = cands; c && *c && tried < MAX_CANDIDATES; c++) {
+			cleanup_free char *url = NULL, *scope = NULL;
 
-		if (!p->refs[i].name || ref_parse(p->refs[i].name, &r, NULL) < 0)
-			continue;
-		if (!streq(r.domain, p->domain) || streq(r.path, p->repo) ||
-		    !ref_has_blob(p->src, &p->refs[i], u->digest)) {
-			ref_release(&r);
-			continue;
-		}
-		tried++;
-		url = xasprintf("/v2/%s/blobs/uploads/?mount=%s&from=%s", p->repo, u->digest, r.path);
-		scope = xasprintf("%s repository:%s:pull", p->scope, r.path);
-		q = (struct reg_req)REG_REQ_INIT;
-		q.method = "POST";
-		q.url = url;
-		q.scope = scope;
-		if (registry_do(p->reg, &q, &resp, err) < 0) {
-			ref_release(&r);
-			goto out;
-		}
-		if (resp.status == 201) {
-			cleanup_free char *msg = xasprintf("Mounted from %s", r.path);
-			u->state = UP_SKIP;
-			if (u->is_layer)
-				progress_line(p->pg, u->digest, msg);
-			ref_release(&r);
-			ret = 0;
-			goto out;
-		}
-		ref_release(&r);
-		if (resp.status == 202 && resp.location) {
-			/* not mountable: the registry opened an upload session instead */
-			u->location = abs_location(p->reg, resp.location);
-			break;
+			tried++;
+			url = xasprintf("/v2/%s/blobs/uploads/?mount=%s&from=%s", p->repo, u->digest, *c);
+			scope = xasprintf("%s repository:%s:pull", p->scope, *c);
+			q = (struct reg_req)REG_REQ_INIT;
+			q.method = "POST";
+			q.url = url;
+			q.scope = scope;
+			if (registry_do(p->reg, &q, &resp, err) < 0)
+				goto out;
+			if (resp.status == 201) {
+				cleanup_free char *msg = xasprintf("Mounted from %s", *c);
+				u->state = UP_SKIP;
+				if (u->is_layer)
+					progress_line(p->pg, u->digest, msg);
+				ret = 0;
+				goto out;
+			}
+			if (resp.status == 202 && resp.location) {
+				/* not mountable: the registry opened an upload session instead */
+				u->location = abs_location(p->reg, resp.location);
+				break;
+			}
 		}
 	}
 	if (!u->location) {
@@ -448,6 +469,7 @@ int push_image(const struct fetch_global *g, struct layout *src, const char *src
 		goto out;
 	if (fetch_registry_for(g, dst->domain, &reg, err) < 0)
 		goto out;
+	p.g = g;
 	p.reg = &reg;
 	p.src = src;
 	p.domain = dst->domain;
@@ -491,6 +513,14 @@ int push_image(const struct fetch_global *g, struct layout *src, const char *src
 	if (put_manifest(&p, reference, top.media_type, data, len, err) < 0)
 		goto out;
 	progress_print(p.pg, "%s: digest: %s size: %zu\n", reference, top.digest, len);
+	{
+		cleanup_strv char **ds = NULL;
+		cleanup_err struct err *e2 = NULL;
+		for (size_t i = 0; i < p.n; i++)
+			strv_push(&ds, p.ups[i].digest);
+		if (blobinfo_add(g, name, ds, &e2) < 0)
+			log_debug("record mount hints: %s", e2->msg);
+	}
 	if (digest_out)
 		memcpy(digest_out, top.digest, DIGEST_STR_MAX);
 	ret = 0;

@@ -190,14 +190,27 @@ int registry_ping(struct registry *r, struct err **err)
 	http_resp_init(&resp);
 	if (r->base) {
 		ret = ping_once(r, r->base, &resp);
+	} else if (r->loopback && !r->insecure && !r->ca && !r->cert) {
+		/* loopback: plain http as docker allows; https (verified) only if
+		 * the server answers that it speaks TLS */
+		cleanup_free char *http = xasprintf("http://%s", r->host);
+		ret = ping_once(r, http, &resp);
+		if ((ret < 0 && not_tls(resp.curl_code)) || (ret == 0 && resp.status == 400)) {
+			https = xasprintf("https://%s", r->host);
+			http_resp_reset(&resp);
+			ret = ping_once(r, https, &resp);
+			r->base = steal_pointer(&https);
+		} else {
+			r->base = steal_pointer(&http);
+		}
 	} else {
 		https = xasprintf("https://%s", r->host);
 		ret = ping_once(r, https, &resp);
 		if (ret == 0) {
 			r->base = steal_pointer(&https);
-		} else if ((r->insecure || r->loopback) && not_tls(resp.curl_code)) {
+		} else if (r->insecure && not_tls(resp.curl_code)) {
 			/* the server does not speak TLS: plain http, as docker allows
-			 * for insecure and loopback registries */
+			 * for insecure registries */
 			cleanup_free char *http = xasprintf("http://%s", r->host);
 			http_resp_reset(&resp);
 			ret = ping_once(r, http, &resp);

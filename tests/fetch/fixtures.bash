@@ -99,7 +99,7 @@ make_index() {
 	echo "$dg"
 }
 
-SERVER_PY="$TESTS_DIR/fetch/server.py"
+SERVER_PY="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/server.py"
 
 # start_helper NAME PORT ARGS...: run server.py ARGS in the background, wait
 # until PORT listens; the pid goes to $BATS_FILE_TMPDIR/NAME.pid and is

@@ -61,6 +61,13 @@ remote_digest() { skopeo inspect --raw --tls-verify=false "docker://$1" | sha256
 	assert_success
 	[ "$(grep -c 'Mounted from p/three' <<<"$output")" -eq 2 ]
 	[ "sha256:$(remote_digest "$REG/p/four:v1")" = "$IMG_DIGEST" ]
+	# a layout that knows nothing of the registry: the store's hints from
+	# the earlier pull and push still find a repository to mount from
+	fetch push "oci:$SRC:app" "$REG/p/five:v1"
+	assert_success
+	[ "$(grep -c 'Mounted from p/' <<<"$output")" -eq 2 ]
+	run -0 jq -r --arg d "$IMG_DIGEST" 'keys | length' "$KIST_ROOT/fetch/blob-repos.json"
+	[ "$output" -ge 3 ]
 }
 
 @test "fetch push: large blobs go up in Content-Range chunks" {
