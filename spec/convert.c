@@ -1,5 +1,6 @@
 /* convert.c: image config + overrides -> OCI runtime config.json, docker's way. */
 #define _GNU_SOURCE
+#include <stdarg.h>       /* va_list */
 #include <ctype.h>        /* toupper */
 #include <errno.h>        /* EINVAL, ENOENT */
 #include <fcntl.h>        /* open */
@@ -18,6 +19,22 @@
 #include "spec/defaults.h"
 #include "spec/image.h"
 #include "spec/seccomp_default.h"
+
+/* Set a validation error: message without strerror, code kept for callers. */
+static int PRINTF(3, 4) errc(struct err **err, int code, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	err_set(err, 0, "%s", msg);
+	free(msg);
+	if (err && *err)
+		(*err)->code = code;
+	return -1;
+}
 
 /* ---- cJSON building (aborts on OOM) ---- */
 
@@ -112,7 +129,7 @@ static int ov_str(const struct ov *o, const char *key, const char **out, struct 
 	if (!v)
 		return 0;
 	if (!cJSON_IsString(v))
-		return err_set(err, EINVAL, "override '%s' must be a string", key);
+		return errc(err, EINVAL, "override '%s' must be a string", key);
 	*out = v->valuestring;
 	return 1;
 }
@@ -124,7 +141,7 @@ static int ov_bool(const struct ov *o, const char *key, bool *out, struct err **
 	if (!v)
 		return 0;
 	if (!cJSON_IsBool(v))
-		return err_set(err, EINVAL, "override '%s' must be a boolean", key);
+		return errc(err, EINVAL, "override '%s' must be a boolean", key);
 	*out = cJSON_IsTrue(v);
 	return 1;
 }
@@ -139,7 +156,7 @@ static int ov_int(const struct ov *o, const char *key, int64_t *out, struct err 
 	d = v->valuedouble;
 	if (!cJSON_IsNumber(v) || d != (double)(int64_t)d || d > 9007199254740992.0 ||
 	    d < -9007199254740992.0)
-		return err_set(err, EINVAL, "override '%s' must be an integer", key);
+		return errc(err, EINVAL, "override '%s' must be an integer", key);
 	*out = (int64_t)d;
 	return 1;
 }
@@ -161,13 +178,13 @@ static int ov_strv(const struct ov *o, const char *key, bool allow_string, char 
 		return 1;
 	}
 	if (!cJSON_IsArray(v))
-		return err_set(err, EINVAL, "override '%s' must be an array of strings", key);
+		return errc(err, EINVAL, "override '%s' must be an array of strings", key);
 	r = xcalloc((size_t)cJSON_GetArraySize(v) + 1, sizeof(*r));
 	cJSON_ArrayForEach(e, v)
 	{
 		if (!cJSON_IsString(e)) {
 			strv_free(r);
-			return err_set(err, EINVAL, "override '%s[%zu]' must be a string", key, i);
+			return errc(err, EINVAL, "override '%s[%zu]' must be a string", key, i);
 		}
 		r[i++] = xstrdup(e->valuestring);
 	}
@@ -184,7 +201,7 @@ static int ov_obj(const struct ov *o, const char *key, bool strings, const cJSON
 	if (!v)
 		return 0;
 	if (!cJSON_IsObject(v))
-		return err_set(err, EINVAL, "override '%s' must be an object", key);
+		return errc(err, EINVAL, "override '%s' must be an object", key);
 	if (strings)
 		cJSON_ArrayForEach(e, v) if (!cJSON_IsString(e)) return err_set(
 		    err, EINVAL, "override '%s.%s' must be a string", key, e->string);
@@ -245,14 +262,14 @@ static int check_keys(const cJSON *j, struct err **err)
 	if (!j)
 		return 0;
 	if (!cJSON_IsObject(j))
-		return err_set(err, EINVAL, "overrides must be a JSON object");
+		return errc(err, EINVAL, "overrides must be a JSON object");
 	cJSON_ArrayForEach(e, j)
 	{
 		for (i = 0; i < ARRAY_SIZE(known_keys); i++)
 			if (streq(e->string, known_keys[i]))
 				break;
 		if (i == ARRAY_SIZE(known_keys))
-			return err_set(err, EINVAL, "unknown override key '%s'", e->string);
+			return errc(err, EINVAL, "unknown override key '%s'", e->string);
 	}
 	return 0;
 }
@@ -341,7 +358,7 @@ static int cap_mask(char *const *v, const char *what, uint64_t *mask, bool *all,
 		int i = cap_index(*v);
 
 		if (i == -1)
-			return err_set(err, EINVAL, "unknown capability '%s' in %s", *v, what);
+			return errc(err, EINVAL, "unknown capability '%s' in %s", *v, what);
 		if (i == -2)
 			*all = true;
 		else
@@ -577,7 +594,7 @@ int spec_resolve_user(const char *rootfs, const char *user, char *const *extra_g
 		*colon = '\0';
 		gstr = colon + 1;
 		if (!*ustr || !*gstr)
-			return err_set(err, EINVAL, "invalid user '%s'", user);
+			return errc(err, EINVAL, "invalid user '%s'", user);
 	}
 	if (read_in_root(rootfs, "/etc/passwd", &passwd, err) < 0 ||
 	    read_in_root(rootfs, "/etc/group", &group, err) < 0)
@@ -586,13 +603,13 @@ int spec_resolve_user(const char *rootfs, const char *user, char *const *extra_g
 		found = passwd && passwd_find(passwd, NULL, true, u, &pw) > 0;
 	} else {
 		if (!rootfs)
-			return err_set(err, EINVAL,
-				       "unable to find user %s: no rootfs to look the name up in",
-				       ustr);
+			return errc(err, EINVAL,
+				    "unable to find user %s: no rootfs to look the name up in",
+				    ustr);
 		if (!passwd || passwd_find(passwd, ustr, false, 0, &pw) == 0)
-			return err_set(err, ENOENT,
-				       "unable to find user %s: no matching entries in passwd file",
-				       ustr);
+			return errc(err, ENOENT,
+				    "unable to find user %s: no matching entries in passwd file",
+				    ustr);
 		found = true;
 		u = pw.uid;
 	}
@@ -618,9 +635,9 @@ int spec_resolve_user(const char *rootfs, const char *user, char *const *extra_g
 		    (!group || group_find(group, *extra_groups, false, 0, &eg) == 0)) {
 			free(pw.name);
 			free(v);
-			return err_set(err, ENOENT,
-				       "unable to find group %s: no matching entries in group file",
-				       *extra_groups);
+			return errc(err, ENOENT,
+				    "unable to find group %s: no matching entries in group file",
+				    *extra_groups);
 		}
 		add_gid(&v, &n, eg);
 	}
@@ -709,21 +726,20 @@ static int add_bind(cJSON *mounts, const char *spec, struct err **err)
 
 	dst = strchr(src, ':');
 	if (!dst)
-		return err_set(err, EINVAL, "invalid bind '%s': want src:dst[:opts]", spec);
+		return errc(err, EINVAL, "invalid bind '%s': want src:dst[:opts]", spec);
 	*dst++ = '\0';
 	mode = strchr(dst, ':');
 	if (mode)
 		*mode++ = '\0';
 	if (!*src || !clean_abs(src))
-		return err_set(err, EINVAL,
-			       "invalid bind '%s': source '%s' must be an absolute path", spec,
-			       src);
+		return errc(err, EINVAL, "invalid bind '%s': source '%s' must be an absolute path",
+			    spec, src);
 	if (!*dst || !clean_abs(dst))
-		return err_set(err, EINVAL,
-			       "invalid bind '%s': destination '%s' must be an absolute path", spec,
-			       dst);
+		return errc(err, EINVAL,
+			    "invalid bind '%s': destination '%s' must be an absolute path", spec,
+			    dst);
 	if (streq(dst, "/"))
-		return err_set(err, EINVAL, "invalid bind '%s': destination can't be '/'", spec);
+		return errc(err, EINVAL, "invalid bind '%s': destination can't be '/'", spec);
 	for (tok = mode ? strtok_r(mode, ",", &save) : NULL; tok;
 	     tok = strtok_r(NULL, ",", &save)) {
 		if (streq(tok, "ro") || streq(tok, "rw"))
@@ -734,7 +750,7 @@ static int add_bind(cJSON *mounts, const char *spec, struct err **err)
 			 streq(tok, "rshared") || streq(tok, "slave") || streq(tok, "rslave"))
 			prop = tok;
 		else
-			return err_set(err, EINVAL, "invalid mode '%s' in bind '%s'", tok, spec);
+			return errc(err, EINVAL, "invalid mode '%s' in bind '%s'", tok, spec);
 	}
 	mount_add(mounts, dst, "bind", src, NULL);
 	m = cJSON_GetArrayItem(mounts, cJSON_GetArraySize(mounts) - 1);
@@ -753,7 +769,7 @@ static int add_tmpfs(cJSON *mounts, const char *dst, const char *user_opts, stru
 	cJSON *m, *opts;
 
 	if (!clean_abs(dst) || streq(dst, "/"))
-		return err_set(err, EINVAL, "invalid tmpfs destination '%s'", dst);
+		return errc(err, EINVAL, "invalid tmpfs destination '%s'", dst);
 	mount_add(mounts, dst, "tmpfs", "tmpfs", NULL);
 	m = cJSON_GetArrayItem(mounts, cJSON_GetArraySize(mounts) - 1);
 	opts = put(m, "options", arr_new());
@@ -869,7 +885,7 @@ static int ns_mode(const struct ov *o, const char *key, bool *host, struct err *
 	for (i = 0; i < ARRAY_SIZE(private_modes); i++)
 		if (streq(s, private_modes[i]))
 			return 0;
-	return err_set(err, EINVAL, "override '%s': unsupported mode '%s'", key, s);
+	return errc(err, EINVAL, "override '%s': unsupported mode '%s'", key, s);
 }
 
 static void add_ns(cJSON *nss, const char *type, const char *path)
@@ -929,7 +945,7 @@ static int apply_ulimits(const struct ov *o, cJSON *rlimits, struct err **err)
 	if (!v)
 		return 0;
 	if (!cJSON_IsArray(v))
-		return err_set(err, EINVAL, "override 'Ulimits' must be an array");
+		return errc(err, EINVAL, "override 'Ulimits' must be an array");
 	cJSON_ArrayForEach(e, v)
 	{
 		const cJSON *name = cJSON_GetObjectItemCaseSensitive(e, "Name");
@@ -939,16 +955,16 @@ static int apply_ulimits(const struct ov *o, cJSON *rlimits, struct err **err)
 
 		if (!cJSON_IsObject(e) || !cJSON_IsString(name) || !cJSON_IsNumber(soft) ||
 		    !cJSON_IsNumber(hard))
-			return err_set(err, EINVAL,
-				       "override 'Ulimits[%zu]' must be {\"Name\":string, "
-				       "\"Soft\":integer, \"Hard\":integer}",
-				       idx);
+			return errc(err, EINVAL,
+				    "override 'Ulimits[%zu]' must be {\"Name\":string, "
+				    "\"Soft\":integer, \"Hard\":integer}",
+				    idx);
 		for (i = 0; i < ARRAY_SIZE(rlimit_names); i++)
 			if (streq(name->valuestring, rlimit_names[i]))
 				break;
 		if (i == ARRAY_SIZE(rlimit_names))
-			return err_set(err, EINVAL, "override 'Ulimits[%zu]': unknown ulimit '%s'",
-				       idx, name->valuestring);
+			return errc(err, EINVAL, "override 'Ulimits[%zu]': unknown ulimit '%s'",
+				    idx, name->valuestring);
 		if (soft->valuedouble < 0 || hard->valuedouble < 0 ||
 		    soft->valuedouble > hard->valuedouble)
 			return err_set(
@@ -996,33 +1012,32 @@ static int read_resources(const struct ov *o, struct resources *r, struct err **
 	    ov_str(o, "CpusetMems", &r->mems, err) < 0)
 		return -1;
 	if (r->has_memory && r->memory != 0 && r->memory < (6 << 20))
-		return err_set(err, EINVAL, "minimum memory limit allowed is 6MB");
+		return errc(err, EINVAL, "minimum memory limit allowed is 6MB");
 	if (r->has_memory && r->memory < 0)
-		return err_set(err, EINVAL, "override 'Memory' must not be negative");
+		return errc(err, EINVAL, "override 'Memory' must not be negative");
 	if (r->has_swap && r->swap < -1)
-		return err_set(err, EINVAL, "override 'MemorySwap' must be -1 or a byte count");
+		return errc(err, EINVAL, "override 'MemorySwap' must be -1 or a byte count");
 	if (r->has_swap && r->swap > 0 && r->has_memory && r->memory > 0 && r->swap < r->memory)
-		return err_set(err, EINVAL,
-			       "minimum memoryswap limit should be larger than memory limit");
+		return errc(err, EINVAL,
+			    "minimum memoryswap limit should be larger than memory limit");
 	if (r->has_swap && r->swap > 0 && !(r->has_memory && r->memory > 0))
 		return err_set(
 		    err, EINVAL,
 		    "you should always set the memory limit when using memoryswap limit");
 	if (r->has_reservation && r->reservation < 0)
-		return err_set(err, EINVAL, "override 'MemoryReservation' must not be negative");
+		return errc(err, EINVAL, "override 'MemoryReservation' must not be negative");
 	if (r->has_nano && (r->has_quota || r->has_period) && r->nano_cpus)
 		return err_set(
 		    err, EINVAL,
 		    "conflicting options: NanoCpus and CpuQuota/CpuPeriod cannot both be set");
 	if (r->has_nano && (r->nano_cpus < 0 || (r->nano_cpus > 0 && r->nano_cpus < 10000000)))
-		return err_set(err, EINVAL, "override 'NanoCpus': range of CPUs is from 0.01");
+		return errc(err, EINVAL, "override 'NanoCpus': range of CPUs is from 0.01");
 	if (r->has_shares && r->shares < 0)
-		return err_set(err, EINVAL, "override 'CpuShares' must not be negative");
+		return errc(err, EINVAL, "override 'CpuShares' must not be negative");
 	if (r->has_period && r->period != 0 && (r->period < 1000 || r->period > 1000000))
-		return err_set(err, EINVAL,
-			       "override 'CpuPeriod' must be between 1000 and 1000000");
+		return errc(err, EINVAL, "override 'CpuPeriod' must be between 1000 and 1000000");
 	if (r->has_quota && r->quota != 0 && r->quota < 1000 && r->quota != -1)
-		return err_set(err, EINVAL, "override 'CpuQuota' must be at least 1000");
+		return errc(err, EINVAL, "override 'CpuQuota' must be at least 1000");
 	return 0;
 }
 
@@ -1079,14 +1094,13 @@ static int read_security(const struct ov *o, struct security *s, struct err **er
 	if (!v)
 		return 0;
 	if (!cJSON_IsArray(v))
-		return err_set(err, EINVAL, "override 'SecurityOpt' must be an array of strings");
+		return errc(err, EINVAL, "override 'SecurityOpt' must be an array of strings");
 	cJSON_ArrayForEach(j, v)
 	{
 		const char *e = cJSON_IsString(j) ? j->valuestring : NULL;
 
 		if (!e)
-			return err_set(err, EINVAL, "override 'SecurityOpt[%zu]' must be a string",
-				       i);
+			return errc(err, EINVAL, "override 'SecurityOpt[%zu]' must be a string", i);
 		i++;
 		if (streq(e, "seccomp=unconfined") || streq(e, "seccomp:unconfined"))
 			s->unconfined = true;
@@ -1098,7 +1112,7 @@ static int read_security(const struct ov *o, struct security *s, struct err **er
 		else if (streq(e, "no-new-privileges:false") || streq(e, "no-new-privileges=false"))
 			s->no_new_privs = false;
 		else
-			return err_set(err, EINVAL, "unsupported security option '%s'", e);
+			return errc(err, EINVAL, "unsupported security option '%s'", e);
 	}
 	return 0;
 }
@@ -1113,15 +1127,14 @@ static int load_profile(const char *path, cJSON **out, struct err **err)
 	da = cJSON_GetObjectItemCaseSensitive(p, "defaultAction");
 	if (!cJSON_IsObject(p) || !cJSON_IsString(da)) {
 		cJSON_Delete(p);
-		return err_set(err, EINVAL, "seccomp profile '%s': 'defaultAction' is required",
-			       path);
+		return errc(err, EINVAL, "seccomp profile '%s': 'defaultAction' is required", path);
 	}
 	if (cJSON_GetObjectItemCaseSensitive(p, "archMap")) {
 		cJSON_Delete(p);
-		return err_set(err, EINVAL,
-			       "seccomp profile '%s': docker's 'archMap' format is not supported; "
-			       "give an OCI linux.seccomp object with 'architectures'",
-			       path);
+		return errc(err, EINVAL,
+			    "seccomp profile '%s': docker's 'archMap' format is not supported; "
+			    "give an OCI linux.seccomp object with 'architectures'",
+			    path);
 	}
 	*out = p;
 	return 0;
@@ -1161,7 +1174,7 @@ static int build_args(const struct spec_image_config *img, const struct ov *o, c
 	if (r > 0)
 		c = cmd;
 	if (strv_len(entry) + strv_len(c) == 0)
-		return err_set(err, EINVAL, "no command specified");
+		return errc(err, EINVAL, "no command specified");
 	args = put(proc, "args", arr_new());
 	for (; entry && *entry; entry++)
 		push_str(args, *entry);
@@ -1346,16 +1359,16 @@ int spec_convert(const struct spec_image_config *img, const cJSON *overrides,
 	if (read_resources(&o, &res, err) < 0 || read_security(&o, &sec, err) < 0)
 		return -1;
 	if (host_net && netns)
-		return err_set(err, EINVAL,
-			       "conflicting options: NetworkMode 'host' and NetworkNamespacePath");
+		return errc(err, EINVAL,
+			    "conflicting options: NetworkMode 'host' and NetworkNamespacePath");
 	if (netns && !clean_abs(netns))
-		return err_set(err, EINVAL, "override 'NetworkNamespacePath': '%s' is not absolute",
-			       netns);
+		return errc(err, EINVAL, "override 'NetworkNamespacePath': '%s' is not absolute",
+			    netns);
 	if (shm <= 0)
-		return err_set(err, EINVAL, "override 'ShmSize' must be positive");
+		return errc(err, EINVAL, "override 'ShmSize' must be positive");
 	if (oom < -1000 || oom > 1000)
-		return err_set(err, EINVAL, "override 'OomScoreAdj': %lld is outside -1000..1000",
-			       (long long)oom);
+		return errc(err, EINVAL, "override 'OomScoreAdj': %lld is outside -1000..1000",
+			    (long long)oom);
 	if (!hostname || !hostname[0])
 		hostname = opts->hostname;
 	if (!cwd || !cwd[0])
@@ -1431,12 +1444,12 @@ int spec_convert(const struct spec_image_config *img, const cJSON *overrides,
 		cJSON_ArrayForEach(e, sysctls)
 		{
 			if (!sysctl_allowed(e->string, host_net))
-				return err_set(err, EINVAL,
-					       "sysctl '%s' is not allowed in a container%s",
-					       e->string,
-					       host_net && str_has_prefix(e->string, "net.")
-						   ? " sharing the host's network namespace"
-						   : "");
+				return errc(err, EINVAL,
+					    "sysctl '%s' is not allowed in a container%s",
+					    e->string,
+					    host_net && str_has_prefix(e->string, "net.")
+						? " sharing the host's network namespace"
+						: "");
 			put_str(r, e->string, e->valuestring);
 		}
 	}

@@ -1,5 +1,6 @@
 /* image.c: OCI image-spec / Docker schema2 documents: parse, validate, emit. */
 #define _GNU_SOURCE
+#include <stdarg.h>      /* va_list */
 #include <ctype.h>       /* tolower */
 #include <errno.h>       /* EINVAL, EFBIG */
 #include <stdio.h>       /* snprintf */
@@ -12,6 +13,22 @@
 #include "common/json.h"
 #include "common/util.h"
 #include "spec/image.h"
+
+/* Set a validation error: message without strerror, code kept for callers. */
+static int PRINTF(3, 4) errc(struct err **err, int code, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	err_set(err, 0, "%s", msg);
+	free(msg);
+	if (err && *err)
+		(*err)->code = code;
+	return -1;
+}
 
 /* ---- small JSON access helpers: null counts as absent, paths in errors ---- */
 
@@ -31,14 +48,14 @@ static int missing(const char *path, const char *key, struct err **err)
 {
 	cleanup_free char *p = field_path(path, key);
 
-	return err_set(err, EINVAL, "'%s' is required", p);
+	return errc(err, EINVAL, "'%s' is required", p);
 }
 
 static int wrong_type(const char *path, const char *key, const char *what, struct err **err)
 {
 	cleanup_free char *p = field_path(path, key);
 
-	return err_set(err, EINVAL, "'%s' must be %s", p, what);
+	return errc(err, EINVAL, "'%s' must be %s", p, what);
 }
 
 /* 1 found, 0 absent, -1 error. */
@@ -147,7 +164,7 @@ static int get_strv(const cJSON *obj, const char *path, const char *key, char **
 			cleanup_free char *p = field_path(path, key);
 
 			strv_free(r);
-			return err_set(err, EINVAL, "'%s[%zu]' must be a string", p, n);
+			return errc(err, EINVAL, "'%s[%zu]' must be a string", p, n);
 		}
 		r[n++] = xstrdup(e->valuestring);
 	}
@@ -174,7 +191,7 @@ static int get_keys(const cJSON *obj, const char *path, const char *key, char **
 			cleanup_free char *p = field_path(path, key);
 
 			strv_free(r);
-			return err_set(err, EINVAL, "'%s.%s' must be an object", p, e->string);
+			return errc(err, EINVAL, "'%s.%s' must be an object", p, e->string);
 		}
 		r[n++] = xstrdup(e->string);
 	}
@@ -201,7 +218,7 @@ static int get_map(const cJSON *obj, const char *path, const char *key, char ***
 			cleanup_free char *p = field_path(path, key);
 
 			strv_free(r);
-			return err_set(err, EINVAL, "'%s.%s' must be a string", p, e->string);
+			return errc(err, EINVAL, "'%s.%s' must be a string", p, e->string);
 		}
 		r[n++] = xasprintf("%s=%s", e->string, e->valuestring);
 	}
@@ -222,7 +239,7 @@ static int get_annotations(const cJSON *obj, const char *path, cJSON **out, stru
 		if (!cJSON_IsString(e)) {
 			cleanup_free char *p = field_path(path, "annotations");
 
-			return err_set(err, EINVAL, "'%s.%s' must be a string", p, e->string);
+			return errc(err, EINVAL, "'%s.%s' must be a string", p, e->string);
 		}
 	}
 	*out = cJSON_Duplicate(v, true);
@@ -318,15 +335,15 @@ static cJSON *parse_doc(const char *data, size_t len, const char *what, struct e
 	cJSON *j;
 
 	if (len > SPEC_MAX_DOC_SIZE)
-		return err_set(err, EFBIG, "%s is too large (%zu bytes, limit %u)", what, len,
-			       SPEC_MAX_DOC_SIZE),
+		return errc(err, EFBIG, "%s is too large (%zu bytes, limit %u)", what, len,
+			    SPEC_MAX_DOC_SIZE),
 		       NULL;
 	j = json_parse(data, len, what, err);
 	if (!j)
 		return NULL;
 	if (!cJSON_IsObject(j)) {
 		cJSON_Delete(j);
-		return err_set(err, EINVAL, "%s must be a JSON object", what), NULL;
+		return errc(err, EINVAL, "%s must be a JSON object", what), NULL;
 	}
 	return j;
 }
@@ -389,7 +406,7 @@ int spec_layer_compression(const char *mt, enum spec_compression *out, struct er
 			return 0;
 		}
 	}
-	return err_set(err, EINVAL, "unsupported layer media type '%s'", mt ? mt : "");
+	return errc(err, EINVAL, "unsupported layer media type '%s'", mt ? mt : "");
 }
 
 const char *spec_compression_name(enum spec_compression c)
@@ -535,13 +552,12 @@ int spec_platform_parse(const char *s, struct spec_platform *out, struct err **e
 
 	for (tok = strtok_r(copy, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
 		if (n == 3 || !valid_component(tok))
-			return err_set(err, EINVAL,
-				       "invalid platform '%s' (expected os/arch[/variant])", s);
+			return errc(err, EINVAL,
+				    "invalid platform '%s' (expected os/arch[/variant])", s);
 		parts[n++] = tok;
 	}
 	if (n == 0 || strstr(s, "//") || s[0] == '/' || s[strlen(s) - 1] == '/')
-		return err_set(err, EINVAL, "invalid platform '%s' (expected os/arch[/variant])",
-			       s);
+		return errc(err, EINVAL, "invalid platform '%s' (expected os/arch[/variant])", s);
 	if (n == 1) {
 		struct spec_platform host = SPEC_PLATFORM_INIT;
 
@@ -572,7 +588,7 @@ int spec_platform_from_json(const cJSON *j, const char *path, struct spec_platfo
 	struct spec_platform p = SPEC_PLATFORM_INIT;
 
 	if (!cJSON_IsObject(j))
-		return err_set(err, EINVAL, "'%s' must be an object", path);
+		return errc(err, EINVAL, "'%s' must be an object", path);
 	if (dup_str(j, path, "architecture", true, &p.architecture, err) < 0 ||
 	    dup_str(j, path, "os", true, &p.os, err) < 0 ||
 	    dup_str(j, path, "variant", false, &p.variant, err) < 0) {
@@ -679,20 +695,20 @@ int spec_descriptor_parse(const cJSON *j, const char *path, struct spec_descript
 	int64_t size = 0;
 
 	if (!cJSON_IsObject(j))
-		return err_set(err, EINVAL, "'%s' must be an object", path);
+		return errc(err, EINVAL, "'%s' must be an object", path);
 	if (get_str(j, path, "digest", true, &digest, err) < 0)
 		return -1;
 	if (!digest_is_valid(digest)) {
 		cleanup_free char *p = field_path(path, "digest");
 
-		return err_set(err, EINVAL, "'%s': invalid digest '%s'", p, digest);
+		return errc(err, EINVAL, "'%s': invalid digest '%s'", p, digest);
 	}
 	if (get_int(j, path, "size", true, &size, err) < 0)
 		return -1;
 	if (size < 0) {
 		cleanup_free char *p = field_path(path, "size");
 
-		return err_set(err, EINVAL, "'%s': invalid size %lld", p, (long long)size);
+		return errc(err, EINVAL, "'%s': invalid size %lld", p, (long long)size);
 	}
 	snprintf(d.digest, sizeof(d.digest), "%s", digest);
 	d.size = size;
@@ -830,29 +846,29 @@ static int check_header(const cJSON *j, bool want_index, int *schema_version, ch
 		return -1;
 	if (spec_media_type_is_schema1(mt) || (cJSON_IsNumber(field(j, "schemaVersion")) &&
 					       field(j, "schemaVersion")->valuedouble == 1))
-		return err_set(err, EINVAL,
-			       "schema1 manifests are not supported (media type %s); the image "
-			       "must be pushed again with a current client",
-			       mt ? mt : MT_DOCKER_SCHEMA1);
+		return errc(err, EINVAL,
+			    "schema1 manifests are not supported (media type %s); the image "
+			    "must be pushed again with a current client",
+			    mt ? mt : MT_DOCKER_SCHEMA1);
 	if (get_int(j, "", "schemaVersion", true, &sv, err) < 0)
 		return -1;
 	if (sv != 2)
-		return err_set(err, EINVAL, "'schemaVersion': unsupported value %lld (expected 2)",
-			       (long long)sv);
+		return errc(err, EINVAL, "'schemaVersion': unsupported value %lld (expected 2)",
+			    (long long)sv);
 	if (mt) {
 		if (want_index && spec_media_type_is_manifest(mt))
-			return err_set(err, EINVAL,
-				       "'mediaType': '%s' is an image manifest, not an index", mt);
+			return errc(err, EINVAL,
+				    "'mediaType': '%s' is an image manifest, not an index", mt);
 		if (!want_index && spec_media_type_is_index(mt))
-			return err_set(err, EINVAL,
-				       "'mediaType': '%s' is an index, not an image manifest", mt);
+			return errc(err, EINVAL,
+				    "'mediaType': '%s' is an index, not an image manifest", mt);
 		if (want_index ? !spec_media_type_is_index(mt) : !spec_media_type_is_manifest(mt))
-			return err_set(err, EINVAL, "'mediaType': unsupported %s media type '%s'",
-				       want_index ? "index" : "manifest", mt);
+			return errc(err, EINVAL, "'mediaType': unsupported %s media type '%s'",
+				    want_index ? "index" : "manifest", mt);
 	} else if (!want_index && field(j, "manifests") && !field(j, "layers")) {
-		return err_set(err, EINVAL, "document is an index, not an image manifest");
+		return errc(err, EINVAL, "document is an index, not an image manifest");
 	} else if (want_index && field(j, "layers") && !field(j, "manifests")) {
-		return err_set(err, EINVAL, "document is an image manifest, not an index");
+		return errc(err, EINVAL, "document is an image manifest, not an index");
 	}
 	*schema_version = (int)sv;
 	*media_type = mt ? xstrdup(mt) : NULL;
@@ -867,7 +883,7 @@ int spec_manifest_from_json(const cJSON *j, struct spec_manifest *out, struct er
 	const cJSON *v = NULL;
 
 	if (!cJSON_IsObject(j))
-		return err_set(err, EINVAL, "manifest must be a JSON object");
+		return errc(err, EINVAL, "manifest must be a JSON object");
 	if (check_header(j, false, &m.schema_version, &m.media_type, err) < 0)
 		return -1;
 	if (get_obj(j, "", "config", true, &v, err) < 0 ||
@@ -947,7 +963,7 @@ int spec_index_from_json(const cJSON *j, struct spec_index *out, struct err **er
 	const cJSON *v = NULL;
 
 	if (!cJSON_IsObject(j))
-		return err_set(err, EINVAL, "index must be a JSON object");
+		return errc(err, EINVAL, "index must be a JSON object");
 	if (check_header(j, true, &idx.schema_version, &idx.media_type, err) < 0)
 		return -1;
 	if (get_arr(j, "", "manifests", true, &v, err) < 0 ||
@@ -1037,8 +1053,8 @@ int spec_index_select(const struct spec_index *idx, const struct spec_platform *
 		cleanup_free char *s = spec_platform_string(want);
 
 		spec_platform_release(&host);
-		return err_set(err, ENOENT,
-			       "no matching manifest for %s in the manifest list entries", s);
+		return errc(err, ENOENT, "no matching manifest for %s in the manifest list entries",
+			    s);
 	}
 	spec_platform_release(&host);
 	*out = best;
@@ -1084,7 +1100,7 @@ static int parse_history(const cJSON *arr, struct spec_image_config *c, struct e
 		snprintf(path, sizeof(path), "history[%zu]", i);
 		c->n_history = ++i;
 		if (!cJSON_IsObject(e))
-			return err_set(err, EINVAL, "'%s' must be an object", path);
+			return errc(err, EINVAL, "'%s' must be an object", path);
 		if (dup_str(e, path, "created", false, &h->created, err) < 0 ||
 		    dup_str(e, path, "created_by", false, &h->created_by, err) < 0 ||
 		    dup_str(e, path, "author", false, &h->author, err) < 0 ||
@@ -1102,7 +1118,7 @@ int spec_image_config_from_json(const cJSON *j, struct spec_image_config *out, s
 	size_t i;
 
 	if (!cJSON_IsObject(j))
-		return err_set(err, EINVAL, "image config must be a JSON object");
+		return errc(err, EINVAL, "image config must be a JSON object");
 	if (dup_str(j, "", "architecture", true, &c.architecture, err) < 0 ||
 	    dup_str(j, "", "os", true, &c.os, err) < 0 ||
 	    dup_str(j, "", "variant", false, &c.variant, err) < 0 ||
@@ -1118,8 +1134,8 @@ int spec_image_config_from_json(const cJSON *j, struct spec_image_config *out, s
 	    dup_str(v, "rootfs", "type", true, &c.rootfs_type, err) < 0)
 		goto fail;
 	if (!streq(c.rootfs_type, "layers")) {
-		err_set(err, EINVAL, "'rootfs.type': unsupported value '%s' (expected 'layers')",
-			c.rootfs_type);
+		errc(err, EINVAL, "'rootfs.type': unsupported value '%s' (expected 'layers')",
+		     c.rootfs_type);
 		goto fail;
 	}
 	if (!field(v, "diff_ids")) {
@@ -1130,8 +1146,8 @@ int spec_image_config_from_json(const cJSON *j, struct spec_image_config *out, s
 		goto fail;
 	for (i = 0; c.diff_ids[i]; i++) {
 		if (!digest_is_valid(c.diff_ids[i])) {
-			err_set(err, EINVAL, "'rootfs.diff_ids[%zu]': invalid digest '%s'", i,
-				c.diff_ids[i]);
+			errc(err, EINVAL, "'rootfs.diff_ids[%zu]': invalid digest '%s'", i,
+			     c.diff_ids[i]);
 			goto fail;
 		}
 	}
