@@ -505,7 +505,7 @@ static int walk_path(struct walk *w, const char *path, enum walk_mode mode, int 
 {
 	cleanup_free char *rest = xstrdup(path);
 	size_t pos = 0, end, next;
-	int links = 0;
+	int links = 0, saved;
 	struct stat st;
 
 	for (;;) {
@@ -546,12 +546,13 @@ static int walk_path(struct walk *w, const char *path, enum walk_mode mode, int 
 				*outfd = fd;
 				return 0;
 			}
-			if (errno != ELOOP || (flags & O_NOFOLLOW))
+			/* A symlink gives ELOOP, or ENOTDIR with O_DIRECTORY. */
+			if ((errno != ELOOP && errno != ENOTDIR) || (flags & O_NOFOLLOW))
 				return -1;
-			if (fstatat(walk_top(w), comp, &st, AT_SYMLINK_NOFOLLOW) < 0)
-				return -1;
-			if (!S_ISLNK(st.st_mode)) {
-				errno = ELOOP;
+			saved = errno;
+			if (fstatat(walk_top(w), comp, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+			    !S_ISLNK(st.st_mode)) {
+				errno = saved;
 				return -1;
 			}
 			/* A symlink: follow it below through the O_PATH route. */

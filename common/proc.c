@@ -4,6 +4,7 @@
 #include <errno.h>    /* errno */
 #include <fcntl.h>    /* open, fcntl */
 #include <signal.h>   /* sigprocmask */
+#include <stdio.h>    /* fflush */
 #include <stdlib.h>   /* free */
 #include <string.h>   /* strerror */
 #include <sys/wait.h> /* waitpid */
@@ -134,6 +135,8 @@ int proc_start(struct proc *p, struct err **err)
 		saved = errno;
 		goto fail_setup;
 	}
+	/* No buffered output may be written twice by the child. */
+	fflush(NULL);
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
 	pid = fork();
