@@ -716,6 +716,10 @@ int spec_descriptor_parse(const cJSON *j, const char *path, struct spec_descript
 		goto fail;
 	if (get_annotations(j, path, &d.annotations, err) < 0)
 		goto fail;
+	if (get_strv(j, path, "urls", &d.urls, err) < 0 ||
+	    dup_str(j, path, "artifactType", false, &d.artifact_type, err) < 0 ||
+	    dup_str(j, path, "data", false, &d.data, err) < 0)
+		goto fail;
 	if (get_obj(j, path, "platform", false, &pj, err) < 0)
 		goto fail;
 	if (pj) {
@@ -739,10 +743,13 @@ cJSON *spec_descriptor_to_json(const struct spec_descriptor *d)
 	add_str(o, "mediaType", d->media_type ? d->media_type : "");
 	add_str(o, "digest", d->digest);
 	add_num(o, "size", (double)d->size);
+	add_strv(o, "urls", d->urls);
 	if (d->annotations)
 		add_item(o, "annotations", dup_json(d->annotations));
+	add_str(o, "data", d->data);
 	if (d->platform)
 		add_item(o, "platform", spec_platform_to_json(d->platform));
+	add_str(o, "artifactType", d->artifact_type);
 	return o;
 }
 
@@ -753,6 +760,9 @@ void spec_descriptor_copy(struct spec_descriptor *dst, const struct spec_descrip
 	memcpy(dst->digest, src->digest, sizeof(dst->digest));
 	dst->size = src->size;
 	dst->annotations = dup_json(src->annotations);
+	dst->urls = src->urls ? strv_dup(src->urls) : NULL;
+	dst->artifact_type = src->artifact_type ? xstrdup(src->artifact_type) : NULL;
+	dst->data = src->data ? xstrdup(src->data) : NULL;
 	if (src->platform) {
 		dst->platform = xcalloc(1, sizeof(*dst->platform));
 		spec_platform_copy(dst->platform, src->platform);
@@ -763,6 +773,9 @@ void spec_descriptor_release(struct spec_descriptor *d)
 {
 	free(d->media_type);
 	cJSON_Delete(d->annotations);
+	strv_free(d->urls);
+	free(d->artifact_type);
+	free(d->data);
 	if (d->platform) {
 		spec_platform_release(d->platform);
 		free(d->platform);

@@ -102,6 +102,9 @@ struct spec_descriptor {
 	int64_t size;
 	cJSON *annotations;             /* owned object or NULL */
 	struct spec_platform *platform; /* owned or NULL */
+	char **urls;                    /* NULL-terminated, or NULL (foreign layers) */
+	char *artifact_type;            /* OCI 1.1, or NULL */
+	char *data;                     /* OCI 1.1 embedded base64 content, or NULL */
 };
 #define SPEC_DESCRIPTOR_INIT                                                                       \
 	{                                                                                          \
@@ -119,7 +122,11 @@ const char *spec_descriptor_annotation(const struct spec_descriptor *d, const ch
 /* Set (copying) an annotation, creating the object as needed. */
 void spec_descriptor_set_annotation(struct spec_descriptor *d, const char *key, const char *value);
 
-/* ---- manifests (OCI image manifest, Docker schema2) ---- */
+/* ---- manifests (OCI image manifest, Docker schema2) ----
+ * Emitted text keeps every field these types know (descriptor urls, data,
+ * artifactType included) but is not byte-identical to what was parsed:
+ * store the bytes you fetched or read, never a re-emitted copy, when the
+ * digest must stay the same. */
 
 struct spec_manifest {
 	int schema_version;  /* always 2 */

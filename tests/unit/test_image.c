@@ -719,7 +719,8 @@ TEST(image_descriptor_copy_json)
 	j2 = spec_descriptor_to_json(&c);
 	a = json_print(j2, false);
 	CHECK_STR(a,
-		  "{\"mediaType\":\"" MT_OCI_MANIFEST "\",\"digest\":\"" D1 "\",\"size\":5,"
+		  "{\"mediaType\":\"" MT_OCI_MANIFEST "\",\"digest\":\"" D1
+		  "\",\"size\":5,\"urls\":[\"http://x\"],"
 		  "\"annotations\":{\"org.opencontainers.image.ref.name\":\"y\"},"
 		  "\"platform\":{\"architecture\":\"arm\",\"os\":\"linux\",\"variant\":\"v7\"}}");
 	spec_descriptor_release(&c);
@@ -730,4 +731,61 @@ TEST(image_descriptor_copy_json)
 	CHECK_INT(spec_descriptor_parse(j, "d", &d, &err), -1);
 	CHECK_ERR(err, "'d.size' must be an integer");
 	(void)b;
+}
+
+TEST(image_descriptor_foreign_layer_roundtrip)
+{
+	static const char s[] =
+	    "{\"schemaVersion\":2,\"mediaType\":\"" MT_DOCKER_MANIFEST "\","
+	    "\"config\":{\"mediaType\":\"" MT_DOCKER_CONFIG "\",\"digest\":\"" D1 "\",\"size\":7},"
+	    "\"layers\":[{\"mediaType\":\"" MT_DOCKER_FOREIGN_LAYER "\",\"digest\":\"" D2 "\","
+	    "\"size\":9,\"urls\":[\"https://example.com/layer\"]},"
+	    "{\"mediaType\":\"" MT_OCI_LAYER "\",\"digest\":\"" D3 "\",\"size\":2,"
+	    "\"data\":\"aGk=\",\"artifactType\":\"application/x-test\"}]}";
+	cleanup_err struct err *err = NULL;
+	struct spec_manifest m = SPEC_MANIFEST_INIT;
+	struct spec_descriptor c = SPEC_DESCRIPTOR_INIT;
+	cleanup_free char *text = NULL;
+
+	CHECK_INT(spec_manifest_parse(s, strlen(s), &m, &err), 0);
+	CHECK_STR(m.layers[0].urls[0], "https://example.com/layer");
+	CHECK_STR(m.layers[1].data, "aGk=");
+	CHECK_STR(m.layers[1].artifact_type, "application/x-test");
+	text = spec_manifest_print(&m, NULL);
+	CHECK_STR(text, s);
+	spec_descriptor_copy(&c, &m.layers[1]);
+	CHECK_STR(c.data, "aGk=");
+	spec_descriptor_release(&c);
+	spec_manifest_release(&m);
+	CHECK(manifest_fails("{\"schemaVersion\":2,\"config\":{\"mediaType\":\"x\",\"digest\":\"" D1
+			     "\",\"size\":1,\"urls\":[3]},\"layers\":[]}",
+			     "'config.urls[0]' must be a string"));
+}
+
+TEST(image_from_json_direct)
+{
+	cleanup_err struct err *err = NULL;
+	cleanup_json cJSON *j = cJSON_Parse(oci_manifest), *arr = cJSON_CreateArray();
+	cleanup_json cJSON *mj = NULL, *pj = NULL;
+	struct spec_manifest m = SPEC_MANIFEST_INIT;
+	struct spec_index idx = SPEC_INDEX_INIT;
+	struct spec_image_config c = SPEC_IMAGE_CONFIG_INIT;
+	struct spec_platform p = SPEC_PLATFORM_INIT;
+
+	CHECK_INT(spec_manifest_from_json(j, &m, &err), 0);
+	mj = spec_manifest_to_json(&m);
+	CHECK_INT(cJSON_GetArraySize(cJSON_GetObjectItem(mj, "layers")), 2);
+	spec_manifest_release(&m);
+	CHECK_INT(spec_manifest_from_json(arr, &m, &err), -1);
+	CHECK_ERR(err, "manifest must be a JSON object");
+	CHECK_INT(spec_index_from_json(arr, &idx, &err), -1);
+	CHECK_ERR(err, "index must be a JSON object");
+	CHECK_INT(spec_image_config_from_json(arr, &c, &err), -1);
+	CHECK_ERR(err, "image config must be a JSON object");
+	CHECK_INT(spec_platform_from_json(arr, "p", &p, &err), -1);
+	CHECK_ERR(err, "'p' must be an object");
+	pj = cJSON_Parse("{\"os\":\"linux\",\"architecture\":\"arm\",\"variant\":\"v7\"}");
+	CHECK_INT(spec_platform_from_json(pj, "p", &p, &err), 0);
+	CHECK_STR(p.variant, "v7");
+	spec_platform_release(&p);
 }

@@ -661,3 +661,22 @@ TEST(layout_concurrent_ref_updates)
 	}
 	layout_close(&l);
 }
+
+TEST(layout_blob_symlink_not_followed)
+{
+	cleanup_err struct err *err = NULL;
+	cleanup_free char *dir = tmp_path("oci"), *outside = tmp_path("secret");
+	cleanup_free char *link = NULL;
+	struct layout l = LAYOUT_INIT;
+	char d[DIGEST_STR_MAX];
+
+	CHECK_INT(fs_write_file_atomic(outside, "secret", 6, 0600, &err), 0);
+	digest_buf("secret", 6, d);
+	CHECK_INT(layout_open(dir, true, &l, &err), 0);
+	link = xasprintf("%s/blobs/sha256/%s", dir, digest_hex(d));
+	CHECK_INT(symlink(outside, link), 0);
+	/* a symlink planted in blobs/ is not a blob */
+	CHECK(!layout_blob_exists(&l, d));
+	CHECK_INT(layout_blob_open(&l, d, &err), -1);
+	layout_close(&l);
+}
