@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include <stdarg.h>   /* va_list */
 #include <dirent.h>   /* fdopendir, readdir */
+#include <pthread.h>  /* pthread_mutex_t */
 #include <errno.h>    /* errno, ENOENT */
 #include <fcntl.h>    /* openat, O_* */
 #include <stdio.h>    /* snprintf, renameat */
@@ -279,10 +280,63 @@ struct blob_writer {
 	char expected[DIGEST_STR_MAX]; /* "" when unknown */
 	int64_t expected_size;         /* -1 when unknown */
 	struct digester *hash;
+	bool registered; /* in the active list below */
+	dev_t dir_dev;   /* identity of the layout directory */
+	ino_t dir_ino;
+	struct blob_writer *next; /* active list */
 };
+
+/* Named partials this process is writing.  A second writer for the same
+ * blob in the same process would wait on its own flock forever; it fails
+ * with EBUSY instead.  (Other processes wait for the lock.) */
+static pthread_mutex_t active_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct blob_writer *active;
+
+static int register_writer(struct blob_writer *w, struct err **err)
+{
+	struct blob_writer *a;
+	struct stat st;
+
+	if (fstat(w->l->dirfd, &st) < 0)
+		return err_set(err, errno, "stat '%s'", w->l->path);
+	w->dir_dev = st.st_dev;
+	w->dir_ino = st.st_ino;
+	pthread_mutex_lock(&active_mu);
+	for (a = active; a; a = a->next) {
+		if (a->dir_dev == w->dir_dev && a->dir_ino == w->dir_ino &&
+		    streq(a->expected, w->expected)) {
+			pthread_mutex_unlock(&active_mu);
+			return errc(err, EBUSY, "blob %s is already being written by this process",
+				    w->expected);
+		}
+	}
+	w->next = active;
+	active = w;
+	w->registered = true;
+	pthread_mutex_unlock(&active_mu);
+	return 0;
+}
+
+static void unregister_writer(struct blob_writer *w)
+{
+	struct blob_writer **p;
+
+	if (!w->registered)
+		return;
+	pthread_mutex_lock(&active_mu);
+	for (p = &active; *p; p = &(*p)->next) {
+		if (*p == w) {
+			*p = w->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&active_mu);
+	w->registered = false;
+}
 
 static void writer_free(struct blob_writer *w)
 {
+	unregister_writer(w);
 	fs_close(w->fd);
 	if (w->hash)
 		digester_free(w->hash);
@@ -380,6 +434,8 @@ static int writer_begin(struct layout *l, const char *expected_digest, int64_t e
 	if (expected_digest && !anonymous) {
 		snprintf(w->name, sizeof(w->name), INGEST_DIR "/%s.partial",
 			 digest_hex(expected_digest));
+		if (register_writer(w, err) < 0)
+			goto fail;
 		w->fd = open_partial(l, w->name, err);
 	} else {
 		w->fd = open_anonymous(l, w->name, err);

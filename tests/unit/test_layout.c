@@ -680,3 +680,34 @@ TEST(layout_blob_symlink_not_followed)
 	CHECK_INT(layout_blob_open(&l, d, &err), -1);
 	layout_close(&l);
 }
+
+TEST(layout_writer_same_digest_same_process)
+{
+	cleanup_err struct err *err = NULL;
+	cleanup_free char *dir = tmp_path("oci");
+	struct layout l = LAYOUT_INIT, l2 = LAYOUT_INIT;
+	struct blob_writer *w = NULL, *w2 = NULL, *w3 = NULL;
+	char expect[DIGEST_STR_MAX], other[DIGEST_STR_MAX];
+
+	digest_buf("one", 3, expect);
+	digest_buf("two", 3, other);
+	CHECK_INT(layout_open(dir, true, &l, &err), 0);
+	CHECK_INT(layout_open(dir, false, &l2, &err), 0);
+	CHECK_INT(layout_blob_begin(&l, expect, 3, true, &w, &err), 0);
+	/* the same blob again, even through another handle: refused, not a self-deadlock */
+	CHECK_INT(layout_blob_begin(&l2, expect, 3, true, &w2, &err), -1);
+	CHECK_ERR(err, "is already being written by this process");
+	CHECK_INT(err->code, EBUSY);
+	/* another blob is fine, so is an anonymous writer */
+	CHECK_INT(layout_blob_begin(&l2, other, 3, false, &w2, &err), 0);
+	CHECK_INT(layout_blob_begin(&l2, NULL, -1, false, &w3, &err), 0);
+	CHECK_INT(layout_blob_put(&l2, "one", 3, NULL, &err), 0);
+	blob_writer_abort(w3, false);
+	blob_writer_abort(w2, false);
+	blob_writer_abort(w, true);
+	/* once the first writer is gone the blob can be written again */
+	CHECK_INT(layout_blob_begin(&l2, expect, 3, true, &w2, &err), 0);
+	blob_writer_abort(w2, false);
+	layout_close(&l);
+	layout_close(&l2);
+}
