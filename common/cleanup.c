@@ -1,8 +1,11 @@
 /* cleanup.c: the functions behind the cleanup_* attributes. */
 #define _GNU_SOURCE
-#include <dirent.h> /* closedir */
-#include <stdio.h>  /* fclose */
-#include <stdlib.h> /* free */
+#include <dirent.h>   /* closedir */
+#include <errno.h>    /* errno */
+#include <signal.h>   /* kill */
+#include <stdio.h>    /* fclose */
+#include <stdlib.h>   /* free */
+#include <sys/wait.h> /* waitpid */
 
 #include "common/cleanup.h"
 #include "common/fs.h"   /* fs_close */
@@ -40,4 +43,17 @@ void cleanup_strvp(char ***v)
 {
 	strv_free(*v);
 	*v = NULL;
+}
+
+void cleanup_pidp(pid_t *pid)
+{
+	int saved = errno;
+
+	if (*pid > 0) {
+		(void)kill(*pid, SIGKILL);
+		while (waitpid(*pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	*pid = -1;
+	errno = saved;
 }

@@ -301,21 +301,13 @@ static bool is_mount_root(const struct statx *stx)
 
 static int rm_dir(int parent, const char *name, const char *shown, dev_t dev, struct err **err);
 
-static int rm_contents(int dfd, const char *shown, dev_t dev, struct err **err)
+/* Remove everything in the directory d (one fd per level of depth). */
+static int rm_contents(DIR *d, const char *shown, dev_t dev, struct err **err)
 {
-	cleanup_dir DIR *d = NULL;
+	int dfd = dirfd(d);
 	struct dirent *de;
 	struct statx stx;
-	int fd;
 
-	fd = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
-	if (fd < 0)
-		return err_set(err, errno, "remove '%s'", shown);
-	d = fdopendir(fd);
-	if (!d) {
-		fs_close(fd);
-		return err_set(err, errno, "remove '%s'", shown);
-	}
 	for (;;) {
 		errno = 0;
 		de = readdir(d);
@@ -351,14 +343,20 @@ static int rm_dir(int parent, const char *name, const char *shown, dev_t dev, st
 	int tries;
 
 	for (tries = 0;; tries++) {
-		cleanup_close int fd = open_at(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
+		cleanup_dir DIR *d = NULL;
+		int fd = open_at(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
 
 		if (fd < 0) {
 			if (errno == ENOENT)
 				return 0;
 			return err_set(err, errno, "remove '%s'", shown);
 		}
-		if (rm_contents(fd, shown, dev, err) < 0)
+		d = fdopendir(fd);
+		if (!d) {
+			fs_close(fd);
+			return err_set(err, errno, "remove '%s'", shown);
+		}
+		if (rm_contents(d, shown, dev, err) < 0)
 			return -1;
 		if (unlinkat(parent, name, AT_REMOVEDIR) == 0 || errno == ENOENT)
 			return 0;

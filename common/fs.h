@@ -19,7 +19,9 @@ ssize_t fs_read_full(int fd, void *data, size_t len);
 int fs_mkdir_p(const char *path, mode_t mode, struct err **err);
 int fs_mkdir_pat(int dirfd, const char *path, mode_t mode, struct err **err);
 
-/* Atomic replace: temp file in the same dir, write, fsync, rename, fsync dir. */
+/* Atomic replace: temp file in the same dir, write, fsync, rename, fsync dir.
+ * mode is filtered by the umask as with open(2).  On failure the temp file
+ * is removed and an existing file is left as it was. */
 int fs_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
 			 struct err **err);
 int fs_write_file_atomicat(int dirfd, const char *path, const void *data, size_t len,

@@ -198,20 +198,20 @@ void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 	if (level > cur_level)
 		return;
 	msg = xvasprintf(fmt, ap);
-	if (log_fd < 0) {
+	if (cur_format == LOG_FORMAT_JSON) {
+		/* JSON lines go to stderr too when there is no file (runc does). */
+		format_time(when, sizeof(when));
+		add_json_line(&b, level, msg, when);
+		buf_addch(&b, '\n');
+	} else if (log_fd < 0) {
 		buf_addf(&b, "%s: %s\n", progname, msg);
-		(void)fs_write_all(STDERR_FILENO, b.data, b.len);
 	} else {
 		format_time(when, sizeof(when));
-		if (cur_format == LOG_FORMAT_JSON) {
-			add_json_line(&b, level, msg, when);
-		} else {
-			buf_addf(&b, "time=\"%s\" level=%s msg=", when, level_name(level));
-			add_quoted(&b, msg);
-		}
+		buf_addf(&b, "time=\"%s\" level=%s msg=", when, level_name(level));
+		add_quoted(&b, msg);
 		buf_addch(&b, '\n');
-		(void)fs_write_all(log_fd, b.data, b.len);
 	}
+	(void)fs_write_all(log_fd < 0 ? STDERR_FILENO : log_fd, b.data, b.len);
 	free(msg);
 	buf_release(&b);
 	errno = saved;

@@ -2,7 +2,9 @@
  *
  * JSON lines have runc's shape: {"level":"error","msg":"...","time":"RFC3339"}.
  * Text to stderr is "prog: msg"; text to a file is logrus style
- * time="..." level=error msg="...".
+ * time="..." level=error msg="...".  JSON goes to the file, or to stderr
+ * when there is none.  Each message is one line written with one write(2)
+ * (the file is opened O_APPEND|O_CLOEXEC), so nothing is buffered.
  */
 #ifndef KIST_LOG_H
 #define KIST_LOG_H

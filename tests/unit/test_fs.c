@@ -340,6 +340,23 @@ TEST(fs_rm_rf_tree)
 	CHECK_INT(fs_rm_rf(top, &e), 0); /* missing: fine */
 }
 
+TEST(fs_rm_rf_deep)
+{
+	cleanup_free char *top = tpath("deep");
+	cleanup_err struct err *e = NULL;
+	char rel[2048];
+	size_t n = 0;
+	int i;
+
+	n += (size_t)snprintf(rel + n, sizeof(rel) - n, "deep");
+	for (i = 0; i < 600; i++)
+		n += (size_t)snprintf(rel + n, sizeof(rel) - n, "/d");
+	CHECK(n < sizeof(rel) - 1);
+	CHECK_INT(mk(rel), 0);
+	CHECK_INT(fs_rm_rf(top, &e), 0);
+	CHECK(!fs_exists(top));
+}
+
 TEST(fs_rm_rf_file_and_symlink)
 {
 	cleanup_free char *f = tpath("plain");

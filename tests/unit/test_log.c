@@ -426,3 +426,20 @@ TEST(log_long_message)
 	text = slurp(path);
 	CHECK_INT(check_json_line(text, strlen(text) - 1, "error", big), 0);
 }
+
+TEST(log_json_to_stderr)
+{
+	struct saved_log s = save_log();
+	cleanup_free char *errpath = xasprintf("%s/stderr.json", unit_tmpdir());
+	cleanup_free char *text = NULL;
+	int saved;
+
+	log_set_format(LOG_FORMAT_JSON);
+	saved = stderr_to(errpath);
+	log_warn("no file: %s", "json on stderr");
+	stderr_back(saved);
+	restore_log(&s);
+	text = slurp(errpath);
+	CHECK(strlen(text) > 1);
+	CHECK_INT(check_json_line(text, strlen(text) - 1, "warning", "no file: json on stderr"), 0);
+}

@@ -1,5 +1,6 @@
 /* test_util.c: allocators, string helpers, string vectors. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -166,5 +167,34 @@ TEST(util_cleanup_attrs)
 		cleanup_file FILE *inner_f = fopen("/dev/null", "re");
 
 		CHECK(inner >= 0 && inner_f);
+	}
+}
+
+TEST(util_cleanup_pid)
+{
+	pid_t seen;
+	int status = 0;
+
+	{
+		cleanup_pid pid_t pid = -1;
+
+		fflush(stdout);
+		pid = fork();
+		CHECK(pid >= 0);
+		if (pid == 0) {
+			pause();
+			_exit(0);
+		}
+		seen = pid;
+	}
+	/* Killed and reaped at scope exit: nothing left to wait for. */
+	CHECK_INT(waitpid(seen, &status, WNOHANG), -1);
+	CHECK_INT(errno, ECHILD);
+	{
+		cleanup_pid pid_t none = -1;
+		cleanup_pid pid_t zero = 0;
+
+		(void)none;
+		(void)zero;
 	}
 }
