@@ -1,9 +1,10 @@
-/* convert.c: image config + overrides -> OCI runtime config.json, docker's way. */
+/* convert.c: image config + overrides -> OCI runtime config.json, docker's way.
+ */
 #define _GNU_SOURCE
-#include <stdarg.h>       /* va_list */
 #include <ctype.h>        /* toupper */
 #include <errno.h>        /* EINVAL, ENOENT */
 #include <fcntl.h>        /* open */
+#include <stdarg.h>       /* va_list */
 #include <stdint.h>       /* int64_t, uint64_t */
 #include <stdio.h>        /* snprintf */
 #include <stdlib.h>       /* free, strtoull */
@@ -202,57 +203,31 @@ static int ov_obj(const struct ov *o, const char *key, bool strings, const cJSON
 		return 0;
 	if (!cJSON_IsObject(v))
 		return errc(err, EINVAL, "override '%s' must be an object", key);
-	if (strings)
-		cJSON_ArrayForEach(e, v) if (!cJSON_IsString(e)) return err_set(
-		    err, EINVAL, "override '%s.%s' must be a string", key, e->string);
+	cJSON_ArrayForEach(e, v)
+	{
+		if (strings && !cJSON_IsString(e))
+			return errc(err, EINVAL, "override '%s.%s' must be a string", key,
+				    e->string);
+	}
 	*out = v;
 	return 1;
 }
 
+/* clang-format off */
 static const char *const known_keys[] = {
-    "Cmd",
-    "Entrypoint",
-    "Env",
-    "WorkingDir",
-    "User",
-    "Tty",
-    "OpenStdin",
-    "Hostname",
-    "Domainname",
-    "Labels",
-    "StopSignal",
-    "Volumes",
-    "ExposedPorts",
-    "Memory",
-    "MemorySwap",
-    "MemoryReservation",
-    "NanoCpus",
-    "CpuShares",
-    "CpuQuota",
-    "CpuPeriod",
-    "CpusetCpus",
-    "CpusetMems",
-    "PidsLimit",
-    "CapAdd",
-    "CapDrop",
-    "Privileged",
-    "ReadonlyRootfs",
-    "Binds",
-    "Tmpfs",
-    "ShmSize",
-    "NetworkNamespacePath",
-    "NetworkMode",
-    "PidMode",
-    "IpcMode",
-    "UTSMode",
-    "CgroupnsMode",
-    "Sysctls",
-    "Ulimits",
-    "SecurityOpt",
-    "GroupAdd",
-    "OomScoreAdj",
-    "Annotations",
+	"Cmd", "Entrypoint", "Env", "WorkingDir",
+	"User", "Tty", "OpenStdin", "Hostname",
+	"Domainname", "Labels", "StopSignal", "Volumes",
+	"ExposedPorts", "Memory", "MemorySwap", "MemoryReservation",
+	"NanoCpus", "CpuShares", "CpuQuota", "CpuPeriod",
+	"CpusetCpus", "CpusetMems", "PidsLimit", "CapAdd",
+	"CapDrop", "Privileged", "ReadonlyRootfs", "Binds",
+	"Tmpfs", "ShmSize", "NetworkNamespacePath", "NetworkMode",
+	"PidMode", "IpcMode", "UTSMode", "CgroupnsMode",
+	"Sysctls", "Ulimits", "SecurityOpt", "GroupAdd",
+	"OomScoreAdj", "Annotations",
 };
+/* clang-format on */
 
 static int check_keys(const cJSON *j, struct err **err)
 {
@@ -271,383 +246,6 @@ static int check_keys(const cJSON *j, struct err **err)
 		if (i == ARRAY_SIZE(known_keys))
 			return errc(err, EINVAL, "unknown override key '%s'", e->string);
 	}
-	return 0;
-}
-
-/* ---- capabilities ---- */
-
-static const char *const cap_names[] = {
-    "CAP_CHOWN",
-    "CAP_DAC_OVERRIDE",
-    "CAP_DAC_READ_SEARCH",
-    "CAP_FOWNER",
-    "CAP_FSETID",
-    "CAP_KILL",
-    "CAP_SETGID",
-    "CAP_SETUID",
-    "CAP_SETPCAP",
-    "CAP_LINUX_IMMUTABLE",
-    "CAP_NET_BIND_SERVICE",
-    "CAP_NET_BROADCAST",
-    "CAP_NET_ADMIN",
-    "CAP_NET_RAW",
-    "CAP_IPC_LOCK",
-    "CAP_IPC_OWNER",
-    "CAP_SYS_MODULE",
-    "CAP_SYS_RAWIO",
-    "CAP_SYS_CHROOT",
-    "CAP_SYS_PTRACE",
-    "CAP_SYS_PACCT",
-    "CAP_SYS_ADMIN",
-    "CAP_SYS_BOOT",
-    "CAP_SYS_NICE",
-    "CAP_SYS_RESOURCE",
-    "CAP_SYS_TIME",
-    "CAP_SYS_TTY_CONFIG",
-    "CAP_MKNOD",
-    "CAP_LEASE",
-    "CAP_AUDIT_WRITE",
-    "CAP_AUDIT_CONTROL",
-    "CAP_SETFCAP",
-    "CAP_MAC_OVERRIDE",
-    "CAP_MAC_ADMIN",
-    "CAP_SYSLOG",
-    "CAP_WAKE_ALARM",
-    "CAP_BLOCK_SUSPEND",
-    "CAP_AUDIT_READ",
-    "CAP_PERFMON",
-    "CAP_BPF",
-    "CAP_CHECKPOINT_RESTORE",
-};
-
-static int last_cap(void)
-{
-	cleanup_free char *text = NULL;
-	long v;
-
-	if (fs_read_all("/proc/sys/kernel/cap_last_cap", 64, &text, NULL, NULL) < 0)
-		return (int)ARRAY_SIZE(cap_names) - 1;
-	v = strtol(text, NULL, 10);
-	if (v <= 0 || v >= (long)ARRAY_SIZE(cap_names))
-		return (int)ARRAY_SIZE(cap_names) - 1;
-	return (int)v;
-}
-
-/* Index of a capability name ("net_admin", "CAP_NET_ADMIN"), -2 for ALL, -1 unknown. */
-static int cap_index(const char *name)
-{
-	char buf[64];
-	size_t i, n = 0;
-
-	if (strcasecmp(name, "ALL") == 0)
-		return -2;
-	if (strncasecmp(name, "CAP_", 4) != 0)
-		n = (size_t)snprintf(buf, sizeof(buf), "CAP_");
-	for (i = 0; name[i] && n < sizeof(buf) - 1; i++)
-		buf[n++] = (char)toupper((unsigned char)name[i]);
-	buf[n] = '\0';
-	for (i = 0; i < ARRAY_SIZE(cap_names); i++)
-		if (streq(buf, cap_names[i]))
-			return (int)i;
-	return -1;
-}
-
-static int cap_mask(char *const *v, const char *what, uint64_t *mask, bool *all, struct err **err)
-{
-	for (; v && *v; v++) {
-		int i = cap_index(*v);
-
-		if (i == -1)
-			return errc(err, EINVAL, "unknown capability '%s' in %s", *v, what);
-		if (i == -2)
-			*all = true;
-		else
-			*mask |= 1ULL << i;
-	}
-	return 0;
-}
-
-int spec_caps_apply(char *const *add, char *const *drop, bool privileged, char ***out,
-		    struct err **err)
-{
-	uint64_t add_m = 0, drop_m = 0, caps = 0, all = 0;
-	bool add_all = false, drop_all = false;
-	int last = last_cap(), i;
-	char **r = xcalloc(ARRAY_SIZE(cap_names) + 1, sizeof(*r));
-	size_t n = 0;
-	const char *const *d;
-
-	for (i = 0; i <= last; i++)
-		all |= 1ULL << i;
-	if (cap_mask(add, "CapAdd", &add_m, &add_all, err) < 0 ||
-	    cap_mask(drop, "CapDrop", &drop_m, &drop_all, err) < 0) {
-		free(r);
-		return -1;
-	}
-	if (privileged || add_all) {
-		caps = all;
-	} else if (!drop_all) {
-		for (d = spec_default_caps; *d; d++)
-			caps |= 1ULL << cap_index(*d);
-	}
-	if (!privileged)
-		caps = (caps & ~drop_m) | add_m;
-	caps &= all;
-	/* docker's order: its defaults first, then the rest by number */
-	if (!privileged && !add_all)
-		for (d = spec_default_caps; *d; d++) {
-			i = cap_index(*d);
-			if (caps & (1ULL << i)) {
-				r[n++] = xstrdup(*d);
-				caps &= ~(1ULL << i);
-			}
-		}
-	for (i = 0; i <= last; i++)
-		if (caps & (1ULL << i))
-			r[n++] = xstrdup(cap_names[i]);
-	*out = r;
-	return 0;
-}
-
-/* ---- users and groups ---- */
-
-/* Read a file of the rootfs (may be missing: *out = NULL). */
-static int read_in_root(const char *rootfs, const char *path, char **out, struct err **err)
-{
-	cleanup_close int rootfd = -1, fd = -1;
-	struct err *e = NULL;
-
-	*out = NULL;
-	if (!rootfs)
-		return 0;
-	rootfd = open(rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd < 0)
-		return err_set(err, errno, "open rootfs '%s'", rootfs);
-	fd = fs_open_in_root(rootfd, path, O_RDONLY, 0, &e);
-	if (fd < 0) {
-		int code = e ? e->code : 0;
-
-		if (code == ENOENT || code == ENOTDIR) {
-			err_free(e);
-			return 0;
-		}
-		if (err) {
-			err_free(*err);
-			*err = e;
-		} else {
-			err_free(e);
-		}
-		return -1;
-	}
-	if (fs_read_fd(fd, 16u << 20, out, NULL, err) < 0)
-		return err_wrap(err, "read '%s' in '%s'", path, rootfs);
-	return 0;
-}
-
-/* Split a colon-separated line into at most max fields (in place). */
-static size_t split_fields(char *line, char **f, size_t max)
-{
-	size_t n = 0;
-
-	f[n++] = line;
-	for (; *line && n < max; line++) {
-		if (*line == ':') {
-			*line = '\0';
-			f[n++] = line + 1;
-		}
-	}
-	return n;
-}
-
-static bool parse_id(const char *s, unsigned *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (!*s || !isdigit((unsigned char)*s))
-		return false;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v > 0xfffffffeULL)
-		return false;
-	*out = (unsigned)v;
-	return true;
-}
-
-struct pw_entry {
-	char *name;
-	unsigned uid, gid;
-};
-
-/* Find a passwd entry by name (or, when by_uid, by uid). 1 found, 0 not. */
-static int passwd_find(const char *text, const char *name, bool by_uid, unsigned uid,
-		       struct pw_entry *out)
-{
-	cleanup_free char *copy = xstrdup(text);
-	char *save = NULL, *line;
-
-	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *f[7];
-		unsigned u, g;
-
-		if (line[0] == '#' || split_fields(line, f, 7) < 4)
-			continue;
-		if (!parse_id(f[2], &u) || !parse_id(f[3], &g))
-			continue;
-		if (by_uid ? u != uid : !streq(f[0], name))
-			continue;
-		out->name = xstrdup(f[0]);
-		out->uid = u;
-		out->gid = g;
-		return 1;
-	}
-	return 0;
-}
-
-/* The home field of the entry (re-parsed, simpler than threading it above). */
-static char *passwd_home(const char *text, const char *name)
-{
-	cleanup_free char *copy = xstrdup(text);
-	char *save = NULL, *line;
-
-	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *f[7];
-
-		if (split_fields(line, f, 7) >= 6 && streq(f[0], name))
-			return xstrdup(f[5]);
-	}
-	return NULL;
-}
-
-/* Find a group by name (or gid). 1 found, 0 not. */
-static int group_find(const char *text, const char *name, bool by_gid, unsigned gid, unsigned *out)
-{
-	cleanup_free char *copy = NULL;
-	char *save = NULL, *line;
-
-	if (!text)
-		return 0;
-	copy = xstrdup(text);
-	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *f[4];
-		unsigned g;
-
-		if (line[0] == '#' || split_fields(line, f, 4) < 3 || !parse_id(f[2], &g))
-			continue;
-		if (by_gid ? g == gid : streq(f[0], name)) {
-			*out = g;
-			return 1;
-		}
-	}
-	return 0;
-}
-
-static void add_gid(unsigned **gids, size_t *n, unsigned g)
-{
-	size_t i;
-
-	for (i = 0; i < *n; i++)
-		if ((*gids)[i] == g)
-			return;
-	*gids = xrealloc(*gids, (*n + 1) * sizeof(**gids));
-	(*gids)[(*n)++] = g;
-}
-
-/* Groups that list user as a member. */
-static void member_groups(const char *text, const char *user, unsigned primary, unsigned **gids,
-			  size_t *n)
-{
-	cleanup_free char *copy = NULL;
-	char *save = NULL, *line;
-
-	if (!text || !user)
-		return;
-	copy = xstrdup(text);
-	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *f[4], *msave = NULL, *m;
-		unsigned g;
-
-		if (line[0] == '#' || split_fields(line, f, 4) < 4 || !parse_id(f[2], &g))
-			continue;
-		for (m = strtok_r(f[3], ",", &msave); m; m = strtok_r(NULL, ",", &msave))
-			if (streq(m, user) && g != primary)
-				add_gid(gids, n, g);
-	}
-}
-
-int spec_resolve_user(const char *rootfs, const char *user, char *const *extra_groups,
-		      unsigned *uid, unsigned *gid, unsigned **gids, size_t *n_gids, char **home,
-		      struct err **err)
-{
-	cleanup_free char *passwd = NULL, *group = NULL, *ustr = NULL;
-	struct pw_entry pw = {0};
-	unsigned u = 0, g = 0;
-	const char *gstr = NULL;
-	bool found = false;
-	unsigned *v = NULL;
-	size_t n = 0;
-
-	ustr = xstrdup(user && user[0] ? user : "0");
-	if (strchr(ustr, ':')) {
-		char *colon = strchr(ustr, ':');
-
-		*colon = '\0';
-		gstr = colon + 1;
-		if (!*ustr || !*gstr)
-			return errc(err, EINVAL, "invalid user '%s'", user);
-	}
-	if (read_in_root(rootfs, "/etc/passwd", &passwd, err) < 0 ||
-	    read_in_root(rootfs, "/etc/group", &group, err) < 0)
-		return -1;
-	if (parse_id(ustr, &u)) {
-		found = passwd && passwd_find(passwd, NULL, true, u, &pw) > 0;
-	} else {
-		if (!rootfs)
-			return errc(err, EINVAL,
-				    "unable to find user %s: no rootfs to look the name up in",
-				    ustr);
-		if (!passwd || passwd_find(passwd, ustr, false, 0, &pw) == 0)
-			return errc(err, ENOENT,
-				    "unable to find user %s: no matching entries in passwd file",
-				    ustr);
-		found = true;
-		u = pw.uid;
-	}
-	if (found)
-		g = pw.gid;
-	if (gstr) {
-		if (!parse_id(gstr, &g)) {
-			if (!group || group_find(group, gstr, false, 0, &g) == 0) {
-				free(pw.name);
-				return err_set(
-				    err, ENOENT,
-				    "unable to find group %s: no matching entries in group file",
-				    gstr);
-			}
-		}
-	}
-	if (found)
-		member_groups(group, pw.name, g, &v, &n);
-	for (; extra_groups && *extra_groups; extra_groups++) {
-		unsigned eg;
-
-		if (!parse_id(*extra_groups, &eg) &&
-		    (!group || group_find(group, *extra_groups, false, 0, &eg) == 0)) {
-			free(pw.name);
-			free(v);
-			return errc(err, ENOENT,
-				    "unable to find group %s: no matching entries in group file",
-				    *extra_groups);
-		}
-		add_gid(&v, &n, eg);
-	}
-	*uid = u;
-	*gid = g;
-	*gids = v;
-	*n_gids = n;
-	if (home)
-		*home = found ? passwd_home(passwd, pw.name) : NULL;
-	free(pw.name);
 	return 0;
 }
 
@@ -811,23 +409,20 @@ static void default_mounts(cJSON *mounts, bool privileged, int64_t shm_size)
 
 /* ---- linux section ---- */
 
-static const char *const masked_paths[] = {
-    "/proc/asound",
-    "/proc/acpi",
-    "/proc/kcore",
-    "/proc/keys",
-    "/proc/latency_stats",
-    "/proc/timer_list",
-    "/proc/timer_stats",
-    "/proc/sched_debug",
-    "/proc/scsi",
-    "/sys/firmware",
-    "/sys/devices/virtual/powercap",
-};
+static const char *const masked_paths[] = {"/proc/asound",
+					   "/proc/acpi",
+					   "/proc/kcore",
+					   "/proc/keys",
+					   "/proc/latency_stats",
+					   "/proc/timer_list",
+					   "/proc/timer_stats",
+					   "/proc/sched_debug",
+					   "/proc/scsi",
+					   "/sys/firmware",
+					   "/sys/devices/virtual/powercap"};
 
-static const char *const readonly_paths[] = {
-    "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
-};
+static const char *const readonly_paths[] = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
+					     "/proc/sysrq-trigger"};
 
 static void device_rule(cJSON *devs, bool allow, const char *type, int64_t major, int64_t minor,
 			const char *access)
@@ -873,11 +468,12 @@ static int ns_mode(const struct ov *o, const char *key, bool *host, struct err *
 	static const char *const private_modes[] = {"",       "private", "none",
 						    "bridge", "default", "shareable"};
 	size_t i;
+	int r;
 
 	*host = false;
-	i = (size_t)ov_str(o, key, &s, err);
-	if ((int)i <= 0)
-		return (int)i;
+	r = ov_str(o, key, &s, err);
+	if (r <= 0)
+		return r;
 	if (streq(s, "host")) {
 		*host = true;
 		return 0;
@@ -967,7 +563,7 @@ static int apply_ulimits(const struct ov *o, cJSON *rlimits, struct err **err)
 				    idx, name->valuestring);
 		if (soft->valuedouble < 0 || hard->valuedouble < 0 ||
 		    soft->valuedouble > hard->valuedouble)
-			return err_set(
+			return errc(
 			    err, EINVAL,
 			    "override 'Ulimits[%zu]': invalid %s limits soft %.0f hard %.0f", idx,
 			    name->valuestring, soft->valuedouble, hard->valuedouble);
@@ -1021,15 +617,14 @@ static int read_resources(const struct ov *o, struct resources *r, struct err **
 		return errc(err, EINVAL,
 			    "minimum memoryswap limit should be larger than memory limit");
 	if (r->has_swap && r->swap > 0 && !(r->has_memory && r->memory > 0))
-		return err_set(
-		    err, EINVAL,
-		    "you should always set the memory limit when using memoryswap limit");
+		return errc(err, EINVAL,
+			    "you should always set the memory limit when using memoryswap limit");
 	if (r->has_reservation && r->reservation < 0)
 		return errc(err, EINVAL, "override 'MemoryReservation' must not be negative");
 	if (r->has_nano && (r->has_quota || r->has_period) && r->nano_cpus)
-		return err_set(
-		    err, EINVAL,
-		    "conflicting options: NanoCpus and CpuQuota/CpuPeriod cannot both be set");
+		return errc(err, EINVAL,
+			    "conflicting options: NanoCpus and CpuQuota/CpuPeriod cannot "
+			    "both be set");
 	if (r->has_nano && (r->nano_cpus < 0 || (r->nano_cpus > 0 && r->nano_cpus < 10000000)))
 		return errc(err, EINVAL, "override 'NanoCpus': range of CPUs is from 0.01");
 	if (r->has_shares && r->shares < 0)
@@ -1376,9 +971,10 @@ int spec_convert(const struct spec_image_config *img, const cJSON *overrides,
 			  ? img->config.working_dir
 			  : "/";
 	if (cwd[0] != '/')
-		return err_set(
-		    err, EINVAL,
-		    "the working directory '%s' is invalid, it needs to be an absolute path", cwd);
+		return errc(err, EINVAL,
+			    "the working directory '%s' is invalid, it needs to be an "
+			    "absolute path",
+			    cwd);
 
 	root = obj_new();
 	put_str(root, "ociVersion", spec_runtime_version());
