@@ -12,6 +12,8 @@
 #include "runtime/runtime.h"
 #include "runtime/state.h"
 
+#define NCOLS 6
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -29,7 +31,7 @@ int cmd_list(void *gp, int argc, char **argv, struct err **err)
 	const char *format = "table";
 	bool quiet = false;
 	cleanup_dir DIR *d = NULL;
-	cleanup_strv char **ids = NULL;
+	cleanup_strv char **ids = NULL, **rows = NULL;
 	cleanup_json cJSON *arr = NULL;
 	struct dirent *de;
 	int c;
@@ -62,24 +64,44 @@ int cmd_list(void *gp, int argc, char **argv, struct err **err)
 	if (ids)
 		qsort(ids, strv_len(ids), sizeof(char *), cmp_str);
 	arr = cJSON_CreateArray();
-	if (!quiet && streq(format, "table"))
-		printf("%-12s%-12s%-12s%-40s%-32s%s\n", "ID", "PID", "STATUS", "BUNDLE", "CREATED",
-		       "OWNER");
 	for (size_t i = 0; ids && ids[i]; i++) {
 		struct rt_state st = RT_STATE_INIT;
 		enum rt_status status;
 		if (rt_state_load(g->root, ids[i], &st, NULL) < 0)
 			continue; /* being created or deleted right now */
 		status = rt_state_status(&st);
-		if (quiet)
+		if (quiet) {
 			printf("%s\n", st.id);
-		else if (streq(format, "table"))
-			printf("%-12s%-12d%-12s%-40s%-32s%s\n", st.id,
-			       status == RT_STATUS_STOPPED ? 0 : (int)st.pid, rt_status_name(status),
-			       st.bundle, st.created, *st.owner ? st.owner : "root");
-		else
+		} else if (streq(format, "table")) {
+			char pid[24];
+			snprintf(pid, sizeof(pid), "%d", status == RT_STATUS_STOPPED ? 0 : (int)st.pid);
+			strv_push(&rows, st.id);
+			strv_push(&rows, pid);
+			strv_push(&rows, rt_status_name(status));
+			strv_push(&rows, st.bundle);
+			strv_push(&rows, st.created);
+			strv_push(&rows, *st.owner ? st.owner : "root");
+		} else {
 			cJSON_AddItemToArray(arr, rt_state_to_json(&st, status));
+		}
 		rt_state_release(&st);
+	}
+	if (!quiet && streq(format, "table")) {
+		/* runc's tabwriter: columns at least 12 wide, 3 spaces of padding */
+		static const char *const hdr[NCOLS] = { "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER" };
+		size_t w[NCOLS], n = strv_len(rows);
+		for (size_t k = 0; k < NCOLS; k++) {
+			w[k] = strlen(hdr[k]);
+			for (size_t r = k; r < n; r += NCOLS)
+				if (strlen(rows[r]) > w[k])
+					w[k] = strlen(rows[r]);
+			w[k] = w[k] + 3 < 12 ? 12 : w[k] + 3;
+		}
+		for (size_t k = 0; k < NCOLS; k++)
+			printf("%-*s%s", k + 1 < NCOLS ? (int)w[k] : 0, hdr[k], k + 1 < NCOLS ? "" : "\n");
+		for (size_t r = 0; r < n; r++)
+			printf("%-*s%s", (r % NCOLS) + 1 < NCOLS ? (int)w[r % NCOLS] : 0, rows[r],
+			       (r % NCOLS) + 1 < NCOLS ? "" : "\n");
 	}
 	if (!quiet && streq(format, "json")) {
 		if (cJSON_GetArraySize(arr) == 0) {

@@ -8,4 +8,4 @@ $(BIN)/kist-runtime: override LDFLAGS += -Wl,--as-needed
 $(OBJ)/runtime/main.o: override CFLAGS += $(if $(wildcard runtime/cmd_exec.c),,-DRT_NO_EXEC)
 
 # static fixture programs copied into test rootfs
-TEST_TOOLS += init
+TEST_TOOLS += init recvtty

@@ -8,6 +8,9 @@
  *   init forkbomb N            fork up to N sleeping children; print how many
  *                              forks succeeded and the errno of the first failure
  *   init fds                   print the open fd numbers, one per line
+ *   init subreaper FILE CMD... become a child subreaper, run CMD, then reap
+ *                              every orphan that lands on us, appending
+ *                              "reaped PID exit N" (or "signal N") to FILE
  */
 #include <errno.h>
 #include <signal.h>
@@ -16,6 +19,8 @@
 #include <string.h>
 #include <dirent.h>
 #include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 
 static void on_term(int sig)
 {
@@ -78,6 +83,30 @@ int main(int argc, char **argv)
 			if (de->d_name[0] != '.' && atoi(de->d_name) != dirfd(d))
 				printf("%s\n", de->d_name);
 		closedir(d);
+		return 0;
+	}
+	if (!strcmp(cmd, "subreaper") && argc > 3) {
+		pid_t child, r;
+		int st;
+		prctl(PR_SET_CHILD_SUBREAPER, 1);
+		child = fork();
+		if (child == 0) {
+			execvp(argv[3], argv + 3);
+			_exit(127);
+		}
+		while ((r = wait(&st)) > 0 || errno == EINTR) {
+			FILE *f;
+			if (r <= 0 || r == child)
+				continue;
+			f = fopen(argv[2], "a");
+			if (!f)
+				return 1;
+			if (WIFEXITED(st))
+				fprintf(f, "reaped %d exit %d\n", (int)r, WEXITSTATUS(st));
+			else
+				fprintf(f, "reaped %d signal %d\n", (int)r, WTERMSIG(st));
+			fclose(f);
+		}
 		return 0;
 	}
 	fprintf(stderr, "init: unknown command '%s'\n", cmd);
