@@ -258,8 +258,6 @@ static bool name_ok(const char *n)
 	return true;
 }
 
-int bundle_config(struct store *s, const struct image *img, const cJSON *overrides,
-		  const char *rootfs, cJSON **out, struct err **err);
 
 int container_create(struct store *s, const char *name, const char *image, const char *overrides,
 		     char id_out[65], struct err **err)
@@ -372,8 +370,13 @@ int container_create(struct store *s, const char *name, const char *image, const
 		ret = -1;
 		mounted = true;
 	}
-	if (bundle_config(s, &img, ov, rootfs, &config, err) < 0)
-		goto out;
+	{
+		char host[13];
+
+		snprintf(host, sizeof(host), "%.12s", id);
+		if (bundle_config(s, &img, ov, rootfs, host, &config, err) < 0)
+			goto out;
+	}
 	{
 		cleanup_free char *p = xasprintf("%s/bundle/config.json", tmpname);
 		cleanup_free char *cj = xasprintf("%s/container.json", tmpname);

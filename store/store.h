@@ -187,6 +187,10 @@ int container_remove(struct store *s, const struct container *c, bool force, str
 char *container_dir(struct store *s, const char *id);
 bool container_is_mounted(struct store *s, const struct container *c);
 
+/* bundle.c: config.json from the image config + overrides (spec/convert). */
+int bundle_config(struct store *s, const struct image *img, const cJSON *overrides,
+		  const char *rootfs, const char *hostname, cJSON **out, struct err **err);
+
 /* overlay.c */
 int overlay_mount(const char *const *lowers, size_t n, const char *layers_dir, const char *upper,
 		  const char *work, const char *target, struct err **err);

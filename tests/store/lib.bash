@@ -11,7 +11,7 @@ store_teardown() {
 # The busybox rootfs imported as IMAGE (default busybox:test).
 import_busybox() {
 	local ref=${1:-busybox:test}
-	store import "$(busybox_tar)" "$ref"
+	store import -c 'CMD ["sh"]' "$(busybox_tar)" "$ref"
 	[ "$status" -eq 0 ] || fail "import busybox failed: $output"
 }
 
