@@ -89,6 +89,9 @@ void spec_platform_host(struct spec_platform *out);
  * same os and architecture, and the variant equal (missing variants match
  * the architecture's default, e.g. arm64 and arm64/v8). */
 bool spec_platform_match(const struct spec_platform *want, const struct spec_platform *have);
+/* How well `have` suits `want`: 0 no match, 10 exact, less for older arm
+ * variants an arm host still runs (v7 host: v6 is 9, v5 is 8). */
+int spec_platform_rank(const struct spec_platform *want, const struct spec_platform *have);
 /* "os/arch[/variant]", malloc'd. */
 char *spec_platform_string(const struct spec_platform *p);
 void spec_platform_copy(struct spec_platform *dst, const struct spec_platform *src);

@@ -789,3 +789,25 @@ TEST(image_from_json_direct)
 	CHECK_STR(p.variant, "v7");
 	spec_platform_release(&p);
 }
+
+TEST(image_platform_rank)
+{
+	cleanup_err struct err *err = NULL;
+	struct spec_platform v7 = SPEC_PLATFORM_INIT, v6 = SPEC_PLATFORM_INIT,
+			     v5 = SPEC_PLATFORM_INIT, amd = SPEC_PLATFORM_INIT;
+
+	CHECK_INT(spec_platform_parse("linux/arm/v7", &v7, &err), 0);
+	CHECK_INT(spec_platform_parse("linux/arm/v6", &v6, &err), 0);
+	CHECK_INT(spec_platform_parse("linux/arm/v5", &v5, &err), 0);
+	CHECK_INT(spec_platform_parse("linux/amd64", &amd, &err), 0);
+	CHECK_INT(spec_platform_rank(&v7, &v7), 10);
+	CHECK_INT(spec_platform_rank(&v7, &v6), 9);
+	CHECK_INT(spec_platform_rank(&v7, &v5), 8);
+	CHECK_INT(spec_platform_rank(&v6, &v7), 0);
+	CHECK_INT(spec_platform_rank(&v7, &amd), 0);
+	CHECK(!spec_platform_match(&amd, &v7));
+	spec_platform_release(&v7);
+	spec_platform_release(&v6);
+	spec_platform_release(&v5);
+	spec_platform_release(&amd);
+}
