@@ -202,11 +202,13 @@ int json_get_int64(const cJSON *obj, const char *path, const char *key, bool req
 		   int64_t *out, struct err **err)
 {
 	double v = 0;
+	/* A double cannot hold INT64_MAX: 9223372036854775807 arrives as 2^63,
+	 * which is accepted and read back as INT64_MAX. */
 	int r = get_integer(obj, path, key, required, -9223372036854775808.0,
-			    9223372036854775808.0, "an integer", &v, err);
+			    9223372036854775808.0 * (1 + 0x1p-52), "an integer", &v, err);
 
 	if (r == 1)
-		*out = (int64_t)v;
+		*out = v >= 9223372036854775808.0 ? INT64_MAX : (int64_t)v;
 	return r;
 }
 

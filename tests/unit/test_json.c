@@ -198,7 +198,8 @@ TEST(json_get_bool)
 TEST(json_get_int64)
 {
 	cleanup_json cJSON *j = parse("{\"a\":42,\"neg\":-7,\"f\":1.5,\"s\":\"1\",\"big\":1e300,"
-				      "\"max\":9007199254740992,\"edge\":9223372036854775808,"
+				      "\"max\":9007199254740992,\"edge\":9223372036854775807,"
+				      "\"over\":18446744073709551616,\"under\":-9223372036854777856,"
 				      "\"min\":-9223372036854775808,\"z\":-0}");
 	cleanup_err struct err *e = NULL;
 	int64_t v = 0;
@@ -220,7 +221,13 @@ TEST(json_get_int64)
 	CHECK_STR(e->msg, "'s' must be an integer");
 	CHECK_INT(json_get_int64(j, "", "big", false, &v, &e), -1);
 	CHECK_STR(e->msg, "'big' must be an integer");
-	CHECK_INT(json_get_int64(j, "", "edge", false, &v, &e), -1);
+	/* INT64_MAX (as written by Go for "unlimited") survives the double. */
+	CHECK_INT(json_get_int64(j, "", "edge", false, &v, &e), 1);
+	CHECK(v == INT64_MAX);
+	CHECK_INT(json_get_int64(j, "", "over", false, &v, &e), -1);
+	CHECK_STR(e->msg, "'over' must be an integer");
+	CHECK_INT(json_get_int64(j, "", "under", false, &v, &e), -1);
+	CHECK_STR(e->msg, "'under' must be an integer");
 }
 
 TEST(json_get_uint32)

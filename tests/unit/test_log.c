@@ -1,6 +1,7 @@
 /* test_log.c: log sinks (stderr text, file text, file JSON lines), levels, die. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -442,4 +443,32 @@ TEST(log_json_to_stderr)
 	text = slurp(errpath);
 	CHECK(strlen(text) > 1);
 	CHECK_INT(check_json_line(text, strlen(text) - 1, "warning", "no file: json on stderr"), 0);
+}
+
+static void vlog(enum log_level level, const char *fmt, ...) PRINTF(2, 3);
+static void vlog(enum log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vmsg(level, fmt, ap);
+	va_end(ap);
+}
+
+TEST(log_vmsg)
+{
+	struct saved_log s = save_log();
+	cleanup_free char *errpath = xasprintf("%s/stderr.v", unit_tmpdir());
+	cleanup_free char *text = NULL;
+	int saved;
+
+	log_init("v");
+	saved = stderr_to(errpath);
+	vlog(LOG_LEVEL_ERROR, "%s=%d", "x", 1);
+	vlog(LOG_LEVEL_INFO, "%s", "filtered");
+	log_msg(LOG_LEVEL_WARN, "%s", "warned");
+	stderr_back(saved);
+	restore_log(&s);
+	text = slurp(errpath);
+	CHECK_STR(text, "v: x=1\nv: warned\n");
 }

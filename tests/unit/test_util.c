@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,27 @@ TEST(util_xstr)
 	free(fill);
 	CHECK_INT(strlen(big), 100002);
 	CHECK(big[0] == '<' && big[100001] == '>');
+}
+
+static char *vfmt(const char *fmt, ...) PRINTF(1, 2);
+static char *vfmt(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+TEST(util_xvasprintf)
+{
+	cleanup_free char *a = vfmt("%s:%d:%c", "v", -3, 'z');
+	cleanup_free char *b = vfmt("%s", "");
+
+	CHECK_STR(a, "v:-3:z");
+	CHECK_STR(b, "");
 }
 
 TEST(util_die_oom_aborts)
