@@ -359,6 +359,12 @@ static int add_bind(cJSON *mounts, const char *spec, struct err **err)
 	return 0;
 }
 
+static void etc_mount(cJSON *mounts, const char *dst, const char *src)
+{
+	if (src)
+		mount_add(mounts, dst, "bind", src, "rbind,rprivate");
+}
+
 static int add_tmpfs(cJSON *mounts, const char *dst, const char *user_opts, struct err **err)
 {
 	cleanup_free char *copy = xstrdup(user_opts);
@@ -1011,8 +1017,14 @@ int spec_convert(const struct spec_image_config *img, const cJSON *overrides,
 
 	mounts = put(root, "mounts", arr_new());
 	default_mounts(mounts, privileged, shm);
-	cJSON_ArrayForEach(e, tmpfs) if (add_tmpfs(mounts, e->string, e->valuestring, err) <
-					 0) return -1;
+	etc_mount(mounts, "/etc/resolv.conf", opts->resolv_conf);
+	etc_mount(mounts, "/etc/hostname", opts->hostname_file);
+	etc_mount(mounts, "/etc/hosts", opts->hosts);
+	cJSON_ArrayForEach(e, tmpfs)
+	{
+		if (add_tmpfs(mounts, e->string, e->valuestring, err) < 0)
+			return -1;
+	}
 	for (i = 0; binds && binds[i]; i++)
 		if (add_bind(mounts, binds[i], err) < 0)
 			return -1;

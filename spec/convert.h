@@ -80,6 +80,12 @@ struct spec_convert_opts {
 	const char *rootfs;    /* host path of the rootfs, for user/group names; or NULL */
 	const char *root_path; /* root.path in config.json; NULL: "rootfs" */
 	const char *hostname;  /* hostname when the overrides give none; NULL: none set */
+	/* Host files bind-mounted (rbind, rprivate) over /etc/resolv.conf,
+	 * /etc/hosts and /etc/hostname as docker does; NULL: not mounted.  A
+	 * user bind on the same destination wins. */
+	const char *resolv_conf;
+	const char *hosts;
+	const char *hostname_file;
 };
 #define SPEC_CONVERT_OPTS_INIT                                                                     \
 	{                                                                                          \

@@ -918,3 +918,39 @@ TEST(convert_full_parses_in_runtime)
 	CHECK_INT(num_at(j, "process.user.uid"), 1000);
 	spec_image_config_release(&img);
 }
+
+TEST(convert_etc_files)
+{
+	struct spec_image_config img = SPEC_IMAGE_CONFIG_INIT;
+	struct spec_convert_opts opts = SPEC_CONVERT_OPTS_INIT;
+	cleanup_err struct err *err = NULL;
+	cleanup_json cJSON *j = NULL, *k = NULL;
+	cleanup_free char *o = NULL;
+	const cJSON *m;
+
+	load_image(IMG("{\"Cmd\":[\"sh\"]}"), &img);
+	opts.resolv_conf = "/c/resolv.conf";
+	opts.hosts = "/c/hosts";
+	opts.hostname_file = "/c/hostname";
+	j = convert(&img, NULL, &opts, &err);
+	CHECK(j != NULL);
+	m = find_mount(j, "/etc/resolv.conf");
+	CHECK(m != NULL);
+	CHECK_STR(str_at(m, "source"), "/c/resolv.conf");
+	CHECK_STR(str_at(m, "type"), "bind");
+	o = print_at(m, "options");
+	CHECK_STR(o, "[\"rbind\",\"rprivate\"]");
+	CHECK_STR(str_at(find_mount(j, "/etc/hosts"), "source"), "/c/hosts");
+	CHECK_STR(str_at(find_mount(j, "/etc/hostname"), "source"), "/c/hostname");
+	/* a user bind on the same destination wins */
+	k = convert(&img, "{\"Binds\":[\"/mine:/etc/hosts:ro\"]}", &opts, &err);
+	CHECK(k != NULL);
+	CHECK_INT(count_mounts(k, "/etc/hosts"), 1);
+	CHECK_STR(str_at(find_mount(k, "/etc/hosts"), "source"), "/mine");
+	/* none given: none mounted */
+	cJSON_Delete(j);
+	j = convert(&img, NULL, NULL, &err);
+	CHECK(j != NULL);
+	CHECK(!find_mount(j, "/etc/resolv.conf") && !find_mount(j, "/etc/hosts"));
+	spec_image_config_release(&img);
+}
