@@ -364,8 +364,10 @@ void rt_init_main(struct rt_container *c)
 	}
 	execve(c->exec_path, p->args, env);
 	{
-		int errnum = errno;
-		err_set(&e, errnum, "unable to start container process: exec: \"%s\"", p->args[0]);
+		char msg[128];
+		snprintf(msg, sizeof(msg), "%s", strerror(errno));
+		msg[0] = (char)tolower((unsigned char)msg[0]); /* Go's wording */
+		err_set(&e, 0, "unable to start container process: exec: \"%s\": %s", p->args[0], msg);
 		fail_late(e);
 	}
 }

@@ -11,6 +11,7 @@ setup_bundle() {
 	CG=/kist-test-$$-$BATS_TEST_NUMBER
 	mkdir -p "$BUNDLE/rootfs"
 	tar -C "$BUNDLE/rootfs" -xf "$(busybox_tar)"
+	chmod 755 "$BUNDLE/rootfs" # the fixture's dir comes from mktemp -d (0700)
 	(cd "$BUNDLE" && "$RT" spec)
 	update_config "$BUNDLE/config.json" ".process.terminal = false | .root.readonly = false
 		| .linux.cgroupsPath = \"$CG\""

@@ -1,0 +1,129 @@
+#!/usr/bin/env bats
+# kist-runtime process setup: hostname, env, cwd, user and groups, rlimits,
+# umask, oomScoreAdj, sysctl, noNewPrivileges, stdio, --preserve-fds, tty.
+bats_require_minimum_version 1.5.0
+load ../helpers
+load runtime
+
+setup() { setup_bundle; }
+teardown() { teardown_bundle; }
+
+@test "runtime run: hostname and domainname" {
+	update_config "$BUNDLE/config.json" '.hostname = "kistbox" | .domainname = "example.org"'
+	set_args '["sh", "-c", "hostname; cat /proc/sys/kernel/domainname"]'
+	rt run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = kistbox ]
+	[ "${lines[1]}" = example.org ]
+	[ "$(hostname)" != kistbox ]
+}
+
+@test "runtime run: env, cwd and HOME from the container's passwd" {
+	mkdir -p "$BUNDLE/rootfs/work/dir"
+	update_config "$BUNDLE/config.json" '.process.env = ["PATH=/bin", "FOO=bar baz"] | .process.cwd = "/work/dir"
+		| .process.user = {uid: 1000, gid: 1000}'
+	set_args '["sh", "-c", "echo \"$FOO\"; pwd; echo $HOME; env | sort"]'
+	rt run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "bar baz" ]
+	[ "${lines[1]}" = /work/dir ]
+	[ "${lines[2]}" = /home/kist ]
+	# nothing of the runtime's environment leaks in
+	! grep -q BATS <<<"$output"
+}
+
+@test "runtime run: user, group and additional groups (id inside)" {
+	update_config "$BUNDLE/config.json" '.process.user = {uid: 1000, gid: 100, additionalGids: [1, 65534]}'
+	set_args '["id"]'
+	rt run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$output" = "uid=1000(kist) gid=100(users) groups=1(daemon),65534(nogroup)" ]
+}
+
+@test "runtime run: rlimits (ulimit inside) and umask" {
+	update_config "$BUNDLE/config.json" '.process.rlimits = [
+		{type: "RLIMIT_NOFILE", soft: 512, hard: 1000},
+		{type: "RLIMIT_NPROC", soft: 77, hard: 77},
+		{type: "RLIMIT_CORE", soft: 0, hard: 0}] | .process.user.umask = 63'
+	set_args '["sh", "-c", "ulimit -n; ulimit -Hn; ulimit -u; ulimit -c; umask"]'
+	rt run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "${lines[*]}" = "512 1000 77 0 0077" ]
+}
+
+@test "runtime create: an rlimit above the runtime's hard limit fails naming CAP_SYS_RESOURCE" {
+	hard=$(ulimit -Hn)
+	if [ "$hard" = unlimited ] || grep -q "^CapEff:.*[f]" /proc/self/status && capsh --has-p=cap_sys_resource 2>/dev/null; then
+		skip_or_fail "this root has CAP_SYS_RESOURCE: raising a hard limit works"
+	fi
+	update_config "$BUNDLE/config.json" ".process.rlimits = [{type: \"RLIMIT_NOFILE\", soft: $((hard * 2)), hard: $((hard * 2))}]"
+	set_args '["true"]'
+	rt create --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"'process.rlimits[0]': set RLIMIT_NOFILE"*"CAP_SYS_RESOURCE"*"Operation not permitted"* ]]
+	assert_no_leftovers
+}
+
+@test "runtime run: oomScoreAdj, read from the host" {
+	update_config "$BUNDLE/config.json" '.process.oomScoreAdj = 123'
+	set_args '["/tools/init", "pause"]'
+	rt_bg run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$(cat "/proc/$(ctr_pid)/oom_score_adj")" = 123 ]
+}
+
+@test "runtime run: namespaced sysctl set inside, host untouched" {
+	host=$(cat /proc/sys/net/ipv4/ip_default_ttl)
+	update_config "$BUNDLE/config.json" '.linux.sysctl = {"net.ipv4.ip_default_ttl": "33", "kernel.shmmni": "1234"}'
+	set_args '["sh", "-c", "cat /proc/sys/net/ipv4/ip_default_ttl /proc/sys/kernel/shmmni"]'
+	rt run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "${lines[*]}" = "33 1234" ]
+	[ "$(cat /proc/sys/net/ipv4/ip_default_ttl)" = "$host" ]
+}
+
+@test "runtime run: noNewPrivileges sets no_new_privs" {
+	update_config "$BUNDLE/config.json" '.process.noNewPrivileges = true'
+	set_args '["grep", "NoNewPrivs", "/proc/self/status"]'
+	rt run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"NoNewPrivs:"*1 ]]
+	update_config "$BUNDLE/config.json" '.process.noNewPrivileges = false'
+	rt run --bundle "$BUNDLE" "$CID"
+	[[ "$output" == *"NoNewPrivs:"*0 ]]
+}
+
+@test "runtime create: stdio is the caller's; --preserve-fds passes extra fds" {
+	set_args '["sh", "-c", "read line; echo \"got $line\"; echo to-stderr >&2; echo to-fd3 >&3; /tools/init fds"]'
+	echo hello >"$BATS_TEST_TMPDIR/in"
+	"$RT" --root "$RT_ROOT" run --preserve-fds 1 --bundle "$BUNDLE" "$CID" \
+		<"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" 3>"$BATS_TEST_TMPDIR/fd3"
+	[ "$(head -1 "$BATS_TEST_TMPDIR/out")" = "got hello" ]
+	[ "$(cat "$BATS_TEST_TMPDIR/err")" = to-stderr ]
+	[ "$(cat "$BATS_TEST_TMPDIR/fd3")" = to-fd3 ]
+	# only 0, 1, 2 and the preserved 3 reach the program: no runtime fd leaks
+	[ "$(tail -n +2 "$BATS_TEST_TMPDIR/out" | sort | tr '\n' ' ')" = "0 1 2 3 " ]
+}
+
+@test "runtime run: terminal through --console-socket (SCM_RIGHTS, as runc)" {
+	update_config "$BUNDLE/config.json" '.process.terminal = true'
+	set_args '["sh", "-c", "tty; [ -t 0 ] && [ -t 1 ] && echo is-a-tty; ls -l /dev/console"]'
+	"$TOOLS_BIN/recvtty" "$BATS_TEST_TMPDIR/tty.sock" "$BATS_TEST_TMPDIR/tty.out" &
+	track_pid $!
+	wait_for test -S "$BATS_TEST_TMPDIR/tty.sock"
+	rt run --console-socket "$BATS_TEST_TMPDIR/tty.sock" --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	wait_for grep -q console "$BATS_TEST_TMPDIR/tty.out"
+	grep -q '^/dev/pts/0' "$BATS_TEST_TMPDIR/tty.out"
+	grep -q is-a-tty "$BATS_TEST_TMPDIR/tty.out"
+	grep -q '136, *0 .*/dev/console' "$BATS_TEST_TMPDIR/tty.out"
+	[ "$(cat "$BATS_TEST_TMPDIR/tty.out.name")" = /dev/pts/0 ]
+}
+
+@test "runtime create: terminal without --console-socket is refused" {
+	update_config "$BUNDLE/config.json" '.process.terminal = true'
+	rt create --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"'process.terminal' is true but no --console-socket"* ]]
+	assert_no_leftovers
+}
