@@ -17,7 +17,7 @@
 #include "fetch/fetch.h"
 
 #define MAX_PARALLEL 4
-#define DEFAULT_CHUNK_SIZE (32ll << 20)
+#define DEFAULT_CHUNK_SIZE (64ll << 20)
 static int64_t CHUNK_SIZE = DEFAULT_CHUNK_SIZE;
 #define MAX_CANDIDATES 3
 
