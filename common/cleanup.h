@@ -2,7 +2,7 @@
 #ifndef KIST_CLEANUP_H
 #define KIST_CLEANUP_H
 
-#include <dirent.h> /* DIR */
+#include <dirent.h>    /* DIR */
 #include <stdio.h>     /* FILE */
 #include <sys/types.h> /* pid_t */
 

@@ -86,7 +86,7 @@ long long cli_parse_uint(const char *opt, const char *value)
 	if (errno == ERANGE)
 		cli_usage_error("invalid value '%s' for %s: too large", value, opt);
 	if (errno || *end)
-		cli_usage_error("invalid value '%s' for %s: must be a non-negative integer",
-				value, opt);
+		cli_usage_error("invalid value '%s' for %s: must be a non-negative integer", value,
+				opt);
 	return v;
 }

@@ -160,8 +160,8 @@ int fs_fsync_dir(const char *path, struct err **err)
 	return 0;
 }
 
-int fs_write_file_atomicat(int dirfd, const char *path, const void *data, size_t len,
-			   mode_t mode, struct err **err)
+int fs_write_file_atomicat(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
+			   struct err **err)
 {
 	cleanup_free char *dir = NULL;
 	cleanup_free char *tmp = NULL;
@@ -227,8 +227,7 @@ int fs_write_file_atomic(const char *path, const void *data, size_t len, mode_t 
 
 /* ---- capped reads ---- */
 
-static int read_fd(int fd, const char *name, size_t max, char **out, size_t *len,
-		   struct err **err)
+static int read_fd(int fd, const char *name, size_t max, char **out, size_t *len, struct err **err)
 {
 	size_t limit = max ? max : SIZE_MAX - 2;
 	size_t cap = 8192, total = 0;
@@ -326,7 +325,8 @@ static int rm_contents(DIR *d, const char *shown, dev_t dev, struct err **err)
 		if (S_ISDIR(stx.stx_mode)) {
 			cleanup_free char *child = xasprintf("%s/%s", shown, de->d_name);
 
-			if (makedev(stx.stx_dev_major, stx.stx_dev_minor) != dev || is_mount_root(&stx))
+			if (makedev(stx.stx_dev_major, stx.stx_dev_minor) != dev ||
+			    is_mount_root(&stx))
 				return err_set(err, EBUSY, "remove '%s': a mount point", child);
 			if (rm_dir(dfd, de->d_name, child, dev, err) < 0)
 				return -1;
@@ -388,9 +388,8 @@ int fs_rm_rfat(int dirfd, const char *path, struct err **err)
 	fd = open_at(dirfd, path, O_PATH | O_DIRECTORY | O_NOFOLLOW, 0);
 	if (fd < 0)
 		return err_set(err, errno, "remove '%s'", path);
-	if (is_mount_root(&stx) ||
-	    (statx(fd, "..", AT_SYMLINK_NOFOLLOW, STATX_TYPE, &up) == 0 &&
-	     makedev(up.stx_dev_major, up.stx_dev_minor) != dev))
+	if (is_mount_root(&stx) || (statx(fd, "..", AT_SYMLINK_NOFOLLOW, STATX_TYPE, &up) == 0 &&
+				    makedev(up.stx_dev_major, up.stx_dev_minor) != dev))
 		return err_set(err, EBUSY, "remove '%s': a mount point", path);
 	return rm_dir(dirfd, path, path, dev, err);
 }
@@ -498,8 +497,8 @@ static int splice_link(int fd, char **rest, size_t pos, struct walk *w)
 
 /* Walk path below w->fds[0].  For WALK_OPEN the opened fd goes to *outfd;
  * otherwise the result is the walk's top.  -1 with errno on failure. */
-static int walk_path(struct walk *w, const char *path, enum walk_mode mode, int flags,
-		     mode_t fmode, bool allow_missing, int *outfd)
+static int walk_path(struct walk *w, const char *path, enum walk_mode mode, int flags, mode_t fmode,
+		     bool allow_missing, int *outfd)
 {
 	cleanup_free char *rest = xstrdup(path);
 	size_t pos = 0, end, next;
@@ -631,7 +630,7 @@ static int walk_start(struct walk *w, int rootfd)
 
 static int open_fallback(int rootfd, const char *path, int flags, mode_t mode)
 {
-	struct walk w = { 0 };
+	struct walk w = {0};
 	int fd = -1, r, saved;
 
 	if (walk_start(&w, rootfd) < 0)
@@ -649,7 +648,7 @@ int fs_open_in_root(int rootfd, const char *path, int flags, mode_t mode, struct
 	int fd, tries;
 
 	if (!force_fallback && !no_openat2) {
-		struct open_how how = { 0 };
+		struct open_how how = {0};
 
 		how.flags = (uint64_t)(unsigned int)(flags | O_CLOEXEC);
 		how.mode = (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE ? mode : 0;
@@ -673,7 +672,7 @@ int fs_open_in_root(int rootfd, const char *path, int flags, mode_t mode, struct
 
 int fs_mkdir_p_in_root(int rootfd, const char *path, mode_t mode, struct err **err)
 {
-	struct walk w = { 0 };
+	struct walk w = {0};
 	int fd = -1;
 
 	if (walk_start(&w, rootfd) < 0)
@@ -692,7 +691,7 @@ int fs_mkdir_p_in_root(int rootfd, const char *path, mode_t mode, struct err **e
 int fs_resolve_in_root(const char *root, const char *path, bool allow_missing_last, char **out,
 		       struct err **err)
 {
-	struct walk w = { 0 };
+	struct walk w = {0};
 	struct buf b = BUF_INIT;
 	size_t i, rl;
 	int fd;

@@ -198,8 +198,8 @@ static int get_integer(const cJSON *obj, const char *path, const char *key, bool
 	return 1;
 }
 
-int json_get_int64(const cJSON *obj, const char *path, const char *key, bool required,
-		   int64_t *out, struct err **err)
+int json_get_int64(const cJSON *obj, const char *path, const char *key, bool required, int64_t *out,
+		   struct err **err)
 {
 	double v = 0;
 	/* A double cannot hold INT64_MAX: 9223372036854775807 arrives as 2^63,
@@ -252,8 +252,8 @@ int json_get_array(const cJSON *obj, const char *path, const char *key, bool req
 	return 1;
 }
 
-int json_get_strv(const cJSON *obj, const char *path, const char *key, bool required,
-		  char ***out, struct err **err)
+int json_get_strv(const cJSON *obj, const char *path, const char *key, bool required, char ***out,
+		  struct err **err)
 {
 	const cJSON *it = NULL, *el;
 	cleanup_strv char **v = NULL;

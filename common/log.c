@@ -2,13 +2,13 @@
  * runc-style JSON lines).  Each message is written with one write(2) on an
  * O_APPEND fd, so concurrent writers never interleave within a line. */
 #define _GNU_SOURCE
-#include <errno.h>    /* errno */
-#include <fcntl.h>    /* open */
-#include <stdio.h>    /* snprintf */
-#include <stdlib.h>   /* exit */
-#include <string.h>   /* strrchr */
-#include <time.h>     /* clock_gettime, gmtime_r */
-#include <unistd.h>   /* _exit, write */
+#include <errno.h>  /* errno */
+#include <fcntl.h>  /* open */
+#include <stdio.h>  /* snprintf */
+#include <stdlib.h> /* exit */
+#include <string.h> /* strrchr */
+#include <time.h>   /* clock_gettime, gmtime_r */
+#include <unistd.h> /* _exit, write */
 
 #include "common/buf.h"
 #include "common/err.h"
@@ -72,7 +72,7 @@ int log_parse_format(const char *s, enum log_format *out, struct err **err)
 
 int log_parse_level(const char *s, enum log_level *out, struct err **err)
 {
-	static const char *const names[] = { "error", "warn", "info", "debug" };
+	static const char *const names[] = {"error", "warn", "info", "debug"};
 	size_t i;
 
 	for (i = 0; s && i < ARRAY_SIZE(names); i++) {
@@ -172,8 +172,7 @@ static void add_quoted(struct buf *b, const char *s)
 	buf_addch(b, '"');
 }
 
-static void add_json_line(struct buf *b, enum log_level level, const char *msg,
-			  const char *when)
+static void add_json_line(struct buf *b, enum log_level level, const char *msg, const char *when)
 {
 	cJSON *o = cJSON_CreateObject();
 	char *text;

@@ -28,7 +28,7 @@ struct child_report {
 
 static void child_fail(int fd, int stage)
 {
-	struct child_report r = { stage, errno };
+	struct child_report r = {stage, errno};
 
 	(void)fs_write_all(fd, &r, sizeof(r));
 	_exit(127);
@@ -37,7 +37,7 @@ static void child_fail(int fd, int stage)
 /* In the child, before exec: only async-signal-safe calls. */
 static NORETURN void child(const struct proc *p, const int src[3], int report)
 {
-	int tmp[3] = { -1, -1, -1 };
+	int tmp[3] = {-1, -1, -1};
 	struct sigaction sa;
 	sigset_t all;
 	int i, sig;
@@ -94,7 +94,8 @@ static int plan_fd(int want, int n, int *child_fd, int *parent_fd)
 	case PROC_FD_INHERIT:
 		return 0;
 	case PROC_FD_NULL:
-		*child_fd = open("/dev/null", (n == 0 ? O_RDONLY : O_WRONLY) | O_CLOEXEC | O_NOCTTY);
+		*child_fd =
+		    open("/dev/null", (n == 0 ? O_RDONLY : O_WRONLY) | O_CLOEXEC | O_NOCTTY);
 		return *child_fd < 0 ? -1 : 0;
 	case PROC_FD_PIPE:
 		if (pipe2(pfd, O_CLOEXEC) < 0)
@@ -114,9 +115,9 @@ static int plan_fd(int want, int n, int *child_fd, int *parent_fd)
 
 int proc_start(struct proc *p, struct err **err)
 {
-	int cfd[3] = { -1, -1, -1 }, pfd[3] = { -1, -1, -1 };
-	int *want[3] = { &p->in, &p->out, &p->err };
-	int report[2] = { -1, -1 };
+	int cfd[3] = {-1, -1, -1}, pfd[3] = {-1, -1, -1};
+	int *want[3] = {&p->in, &p->out, &p->err};
+	int report[2] = {-1, -1};
 	struct child_report r;
 	sigset_t all, old;
 	ssize_t n;

@@ -178,7 +178,8 @@ static const char *check_digest(const char *d)
 		bool sep = *p == '-' || *p == '_' || *p == '+' || *p == '.';
 
 		if (sep) {
-			if (p == d || p + 1 >= colon || !((p[1] | 0x20) >= 'a' && (p[1] | 0x20) <= 'z'))
+			if (p == d || p + 1 >= colon ||
+			    !((p[1] | 0x20) >= 'a' && (p[1] | 0x20) <= 'z'))
 				return "invalid reference format";
 		} else if (!is_alnum(*p)) {
 			return "invalid reference format";
@@ -216,8 +217,9 @@ int ref_parse(const char *s, struct ref *out, struct err **err)
 	size_t i;
 
 	if (!s || !*s)
-		return fail(err, s ? s : "",
-			    "invalid reference format: repository name must have at least one component");
+		return fail(
+		    err, s ? s : "",
+		    "invalid reference format: repository name must have at least one component");
 	if (is_hex64(s))
 		return fail(err, s,
 			    "invalid repository name, cannot specify 64-byte hexadecimal strings");
@@ -283,7 +285,8 @@ int ref_parse(const char *s, struct ref *out, struct err **err)
 	i = strlen(domain) + 1 + strlen(path);
 	if (i > REF_MAX_LEN)
 		return fail(err, s,
-			    "invalid reference format: repository name must not be more than 255 characters");
+			    "invalid reference format: repository name must not be more than 255 "
+			    "characters");
 
 	out->domain = steal_pointer(&domain);
 	out->path = steal_pointer(&path);

@@ -43,10 +43,10 @@ static int cmd_fail_silent(void *g, int argc, char **argv, struct err **err)
 }
 
 static const struct cli_cmd table[] = {
-	{ "run", cmd_ok, "run a thing" },
-	{ "fail", cmd_fail, "always fails" },
-	{ "quiet", cmd_fail_silent, NULL },
-	{ NULL, NULL, NULL },
+    {"run", cmd_ok, "run a thing"},
+    {"fail", cmd_fail, "always fails"},
+    {"quiet", cmd_fail_silent, NULL},
+    {NULL, NULL, NULL},
 };
 
 /* Run fn in a child with stdout and stderr sent to files; returns wait status. */
@@ -158,10 +158,10 @@ TEST(cli_run)
 {
 	struct saved {
 		char *prog;
-	} s = { xstrdup(log_progname()) };
+	} s = {xstrdup(log_progname())};
 	cleanup_free char *logp = xasprintf("%s/log", unit_tmpdir());
 	cleanup_free char *text = NULL;
-	char *argv[] = { "missing-file", NULL };
+	char *argv[] = {"missing-file", NULL};
 	int g = 7, r1, r2, r3, r4;
 
 	calls = 0;
@@ -199,19 +199,20 @@ TEST(cli_parse_uint)
 		const char *out; /* stdout when ok */
 		const char *err; /* stderr substring when a usage error */
 	} cases[] = {
-		{ "0", "0\n", NULL },
-		{ "42", "42\n", NULL },
-		{ "9223372036854775807", "9223372036854775807\n", NULL },
-		{ "007", "7\n", NULL },
-		{ "", NULL, "invalid value '' for --timeout: must be a non-negative integer" },
-		{ "-1", NULL, "invalid value '-1' for --timeout" },
-		{ "+1", NULL, "invalid value '+1' for --timeout" },
-		{ " 1", NULL, "invalid value ' 1' for --timeout" },
-		{ "1 ", NULL, "invalid value '1 ' for --timeout" },
-		{ "12x", NULL, "invalid value '12x' for --timeout" },
-		{ "0x10", NULL, "invalid value '0x10' for --timeout" },
-		{ "9223372036854775808", NULL, "invalid value '9223372036854775808' for --timeout: too large" },
-		{ "99999999999999999999999", NULL, "too large" },
+	    {"0", "0\n", NULL},
+	    {"42", "42\n", NULL},
+	    {"9223372036854775807", "9223372036854775807\n", NULL},
+	    {"007", "7\n", NULL},
+	    {"", NULL, "invalid value '' for --timeout: must be a non-negative integer"},
+	    {"-1", NULL, "invalid value '-1' for --timeout"},
+	    {"+1", NULL, "invalid value '+1' for --timeout"},
+	    {" 1", NULL, "invalid value ' 1' for --timeout"},
+	    {"1 ", NULL, "invalid value '1 ' for --timeout"},
+	    {"12x", NULL, "invalid value '12x' for --timeout"},
+	    {"0x10", NULL, "invalid value '0x10' for --timeout"},
+	    {"9223372036854775808", NULL,
+	     "invalid value '9223372036854775808' for --timeout: too large"},
+	    {"99999999999999999999999", NULL, "too large"},
 	};
 	cleanup_free char *out = xasprintf("%s/out", unit_tmpdir());
 	cleanup_free char *err = xasprintf("%s/err", unit_tmpdir());
@@ -230,7 +231,8 @@ TEST(cli_parse_uint)
 			}
 		} else if (!WIFEXITED(st) || WEXITSTATUS(st) != 2 || !strstr(e, cases[i].err) ||
 			   !strstr(e, "Try 'kist-cli --help'")) {
-			unit_fail(__FILE__, __LINE__, "'%s': status %d err '%s'", cases[i].in, st, e);
+			unit_fail(__FILE__, __LINE__, "'%s': status %d err '%s'", cases[i].in, st,
+				  e);
 			return;
 		}
 	}

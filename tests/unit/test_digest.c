@@ -30,22 +30,22 @@ TEST(digest_validate_accepts)
 TEST(digest_validate_rejects)
 {
 	static const char *const bad[] = {
-		"",
-		"sha256:",
-		"sha256",
-		HEX64,
-		"sha512:" HEX64,
-		"SHA256:" HEX64,
-		"sha256:" HEX64 "0",                                                 /* 65 */
-		"sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde", /* 63 */
-		"sha256:0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef",
-		"sha256:g123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
-		"sha256: 123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
-		"sha256:" HEX64 "\n",
-		" sha256:" HEX64,
-		"sha256::" HEX64,
-		"sha256:../../../../etc/passwd",
-		"md5:d41d8cd98f00b204e9800998ecf8427e",
+	    "",
+	    "sha256:",
+	    "sha256",
+	    HEX64,
+	    "sha512:" HEX64,
+	    "SHA256:" HEX64,
+	    "sha256:" HEX64 "0",                                                      /* 65 */
+	    "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde", /* 63 */
+	    "sha256:0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef",
+	    "sha256:g123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+	    "sha256: 123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+	    "sha256:" HEX64 "\n",
+	    " sha256:" HEX64,
+	    "sha256::" HEX64,
+	    "sha256:../../../../etc/passwd",
+	    "md5:d41d8cd98f00b204e9800998ecf8427e",
 	};
 	size_t i;
 
@@ -210,6 +210,9 @@ TEST(digest_verify_fd)
 	CHECK_INT(lseek(fd, 0, SEEK_SET), 0);
 	CHECK_INT(digest_verify_fd(fd, "sha256:abc", &e), -1);
 	CHECK_STR(e->msg, "invalid digest 'sha256:abc'");
-	CHECK_INT(digest_verify_fd(fd, "sha256:0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef", &e), -1);
+	CHECK_INT(
+	    digest_verify_fd(
+		fd, "sha256:0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef", &e),
+	    -1);
 	CHECK_ERR(e, "invalid digest");
 }

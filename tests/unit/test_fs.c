@@ -453,8 +453,8 @@ TEST(fs_exists_and_fd_path)
  * and next to it tmp/etc/passwd "outside" (what an escape would reach). */
 static int make_root(int *rootfd)
 {
-	if (mk("root/etc") || mk("root/a/b") || mk("root/dir") || mk("root/newdir") ||
-	    mk("etc") || put("root/etc/passwd", "inside") || put("etc/passwd", "outside") ||
+	if (mk("root/etc") || mk("root/a/b") || mk("root/dir") || mk("root/newdir") || mk("etc") ||
+	    put("root/etc/passwd", "inside") || put("etc/passwd", "outside") ||
 	    put("root/file", "file") || ln("/etc", "root/abs") ||
 	    ln("../../../../../etc", "root/rel") || ln("../../rel", "root/a/b/chain") ||
 	    ln("loop2", "root/loop1") || ln("loop1", "root/loop2") || ln("self", "root/self") ||
@@ -472,17 +472,17 @@ static int make_root(int *rootfd)
 static void open_in_root_cases(bool fallback)
 {
 	static const char *const inside[] = {
-		"etc/passwd",
-		"/etc/passwd",
-		"../../etc/passwd",
-		"../../../../../../../../etc/passwd",
-		"abs/passwd",
-		"/abs/../abs/passwd",
-		"rel/passwd",
-		"a/b/chain/passwd",
-		"a/../a/b/../../etc/./passwd",
-		"toroot/toroot/etc/passwd",
-		"dir/../../etc//passwd",
+	    "etc/passwd",
+	    "/etc/passwd",
+	    "../../etc/passwd",
+	    "../../../../../../../../etc/passwd",
+	    "abs/passwd",
+	    "/abs/../abs/passwd",
+	    "rel/passwd",
+	    "a/b/chain/passwd",
+	    "a/../a/b/../../etc/./passwd",
+	    "toroot/toroot/etc/passwd",
+	    "dir/../../etc//passwd",
 	};
 	cleanup_close int rootfd = -1;
 	cleanup_err struct err *e = NULL;
@@ -546,7 +546,7 @@ static void open_in_root_cases(bool fallback)
 	}
 	close(fd);
 	for (i = 0; i < 4; i++) {
-		static const char *const roots[] = { "", "/", "..", "a/b/../../.." };
+		static const char *const roots[] = {"", "/", "..", "a/b/../../.."};
 		struct stat a, b;
 
 		fd = fs_open_in_root(rootfd, roots[i], O_RDONLY | O_DIRECTORY, 0, &e);
@@ -598,7 +598,7 @@ static void open_in_root_cases(bool fallback)
 /* valgrind, old kernels and some seccomp profiles have no openat2. */
 static bool have_openat2(void)
 {
-	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC };
+	struct open_how how = {.flags = O_RDONLY | O_CLOEXEC};
 	long fd = syscall(SYS_openat2, AT_FDCWD, ".", &how, sizeof(how));
 
 	if (fd >= 0)
@@ -779,34 +779,35 @@ TEST(fs_resolve_in_root)
 		bool missing;
 		const char *want; /* relative to root, NULL: error */
 	} cases[] = {
-		{ "etc/passwd", false, "/etc/passwd" },
-		{ "../../../etc", false, "/etc" },
-		{ "abs", false, "/etc" },
-		{ "abs/passwd", false, "/etc/passwd" },
-		{ "a/b/chain", false, "/etc" },
-		{ "dangling", true, "/newdir/new" },
-		{ "dangling", false, NULL },
-		{ "etc/new-target", true, "/etc/new-target" },
-		{ "etc/new-target/x", true, NULL },
-		{ "", false, "" },
-		{ "/", false, "" },
-		{ "..", false, "" },
-		{ "dir/", false, "/dir" },
-		{ "loop1", true, NULL },
-		{ "file/x", true, NULL },
-		{ "file", false, "/file" },
+	    {"etc/passwd", false, "/etc/passwd"},
+	    {"../../../etc", false, "/etc"},
+	    {"abs", false, "/etc"},
+	    {"abs/passwd", false, "/etc/passwd"},
+	    {"a/b/chain", false, "/etc"},
+	    {"dangling", true, "/newdir/new"},
+	    {"dangling", false, NULL},
+	    {"etc/new-target", true, "/etc/new-target"},
+	    {"etc/new-target/x", true, NULL},
+	    {"", false, ""},
+	    {"/", false, ""},
+	    {"..", false, ""},
+	    {"dir/", false, "/dir"},
+	    {"loop1", true, NULL},
+	    {"file/x", true, NULL},
+	    {"file", false, "/file"},
 	};
 	size_t i;
 
 	CHECK_INT(make_root(&rootfd), 0);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		cleanup_free char *want = NULL;
-		int r = fs_resolve_in_root(i % 2 ? rootslash : root, cases[i].in,
-					   cases[i].missing, &out, &e);
+		int r = fs_resolve_in_root(i % 2 ? rootslash : root, cases[i].in, cases[i].missing,
+					   &out, &e);
 
 		if (!cases[i].want) {
 			if (r != -1) {
-				unit_fail(__FILE__, __LINE__, "'%s' resolved to %s", cases[i].in, out);
+				unit_fail(__FILE__, __LINE__, "'%s' resolved to %s", cases[i].in,
+					  out);
 				free(out);
 				return;
 			}
@@ -819,7 +820,8 @@ TEST(fs_resolve_in_root)
 		}
 		want = xasprintf("%s%s", root, cases[i].want);
 		if (!streq(out, want)) {
-			unit_fail(__FILE__, __LINE__, "'%s' -> %s, expected %s", cases[i].in, out, want);
+			unit_fail(__FILE__, __LINE__, "'%s' -> %s, expected %s", cases[i].in, out,
+				  want);
 			free(out);
 			return;
 		}

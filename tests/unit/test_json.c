@@ -197,10 +197,11 @@ TEST(json_get_bool)
 
 TEST(json_get_int64)
 {
-	cleanup_json cJSON *j = parse("{\"a\":42,\"neg\":-7,\"f\":1.5,\"s\":\"1\",\"big\":1e300,"
-				      "\"max\":9007199254740992,\"edge\":9223372036854775807,"
-				      "\"over\":18446744073709551616,\"under\":-9223372036854777856,"
-				      "\"min\":-9223372036854775808,\"z\":-0}");
+	cleanup_json cJSON *j =
+	    parse("{\"a\":42,\"neg\":-7,\"f\":1.5,\"s\":\"1\",\"big\":1e300,"
+		  "\"max\":9007199254740992,\"edge\":9223372036854775807,"
+		  "\"over\":18446744073709551616,\"under\":-9223372036854777856,"
+		  "\"min\":-9223372036854775808,\"z\":-0}");
 	cleanup_err struct err *e = NULL;
 	int64_t v = 0;
 
@@ -321,7 +322,7 @@ TEST(json_get_string_map)
 
 TEST(json_strv_to_array)
 {
-	char *v[] = { "a", "\"q\"", "", NULL };
+	char *v[] = {"a", "\"q\"", "", NULL};
 	cJSON *a = json_strv_to_array(v);
 	cJSON *empty = json_strv_to_array(NULL);
 	cleanup_free char *text = json_print(a, false);

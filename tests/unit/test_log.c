@@ -25,7 +25,7 @@ struct saved_log {
 
 static struct saved_log save_log(void)
 {
-	struct saved_log s = { xstrdup(log_progname()), log_get_level() };
+	struct saved_log s = {xstrdup(log_progname()), log_get_level()};
 
 	return s;
 }
@@ -175,7 +175,8 @@ TEST(log_file_text_logrus)
 	CHECK(strncmp(text, "time=\"", 6) == 0);
 	/* time="YYYY-MM-DDTHH:MM:SSZ" */
 	CHECK(text[10] == '-' && text[16] == 'T' && text[25] == 'Z' && text[26] == '"');
-	CHECK(strstr(text, "\" level=error msg=\"a \\\"quoted\\\" \\\\ thing\\nsecond\\tline\\x01\"\n"));
+	CHECK(strstr(text,
+		     "\" level=error msg=\"a \\\"quoted\\\" \\\\ thing\\nsecond\\tline\\x01\"\n"));
 	CHECK(strstr(text, " level=info msg=\"info line\"\n"));
 	CHECK(!strstr(text, "not at warn"));
 	CHECK_INT(text[strlen(text) - 1], '\n');
@@ -190,8 +191,7 @@ static int check_json_line(const char *line, size_t len, const char *level, cons
 
 	if (!j || !cJSON_IsObject(j))
 		return -1;
-	cJSON_ArrayForEach(it, j)
-		n++;
+	cJSON_ArrayForEach(it, j) n++;
 	if (n != 3)
 		return -2;
 	it = cJSON_GetObjectItemCaseSensitive(j, "level");

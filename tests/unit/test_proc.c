@@ -18,16 +18,16 @@
 /* Run `sh -c script` capturing stdout (cap 64 KiB); returns the exit code. */
 static int sh(const char *script, char **out, struct err **err)
 {
-	const char *argv[] = { "sh", "-c", script, NULL };
+	const char *argv[] = {"sh", "-c", script, NULL};
 
 	return proc_capture(argv, 65536, out, err);
 }
 
 TEST(proc_run_exit_codes)
 {
-	const char *t[] = { "true", NULL }, *f[] = { "false", NULL };
-	const char *x[] = { "sh", "-c", "exit 42", NULL };
-	const char *k[] = { "sh", "-c", "kill -9 $$", NULL };
+	const char *t[] = {"true", NULL}, *f[] = {"false", NULL};
+	const char *x[] = {"sh", "-c", "exit 42", NULL};
+	const char *k[] = {"sh", "-c", "kill -9 $$", NULL};
 	cleanup_err struct err *e = NULL;
 	struct proc p = PROC_INIT;
 
@@ -45,10 +45,10 @@ TEST(proc_run_exit_codes)
 
 TEST(proc_exec_failures)
 {
-	const char *missing[] = { "kist-no-such-command", "arg", NULL };
-	const char *abs[] = { "/nonexistent/bin/x", NULL };
-	const char *dir[] = { "/", NULL };
-	const char *empty[] = { NULL };
+	const char *missing[] = {"kist-no-such-command", "arg", NULL};
+	const char *abs[] = {"/nonexistent/bin/x", NULL};
+	const char *dir[] = {"/", NULL};
+	const char *empty[] = {NULL};
 	cleanup_err struct err *e = NULL;
 	struct proc p = PROC_INIT;
 
@@ -75,8 +75,8 @@ TEST(proc_exec_failures)
 
 TEST(proc_chdir)
 {
-	const char *pwd[] = { "pwd", NULL };
-	const char *t[] = { "true", NULL };
+	const char *pwd[] = {"pwd", NULL};
+	const char *t[] = {"true", NULL};
 	cleanup_err struct err *e = NULL;
 	cleanup_free char *text = NULL;
 	struct proc p = PROC_INIT;
@@ -100,8 +100,8 @@ TEST(proc_chdir)
 
 TEST(proc_pipes)
 {
-	const char *cat[] = { "cat", NULL };
-	const char *both[] = { "sh", "-c", "echo out; echo err >&2", NULL };
+	const char *cat[] = {"cat", NULL};
+	const char *both[] = {"sh", "-c", "echo out; echo err >&2", NULL};
 	cleanup_err struct err *e = NULL;
 	cleanup_free char *out = NULL;
 	cleanup_free char *err = NULL;
@@ -138,8 +138,8 @@ TEST(proc_pipes)
 
 TEST(proc_null_and_real_fds)
 {
-	const char *cat[] = { "cat", NULL };
-	const char *echo[] = { "sh", "-c", "echo to-file; echo e >&2", NULL };
+	const char *cat[] = {"cat", NULL};
+	const char *echo[] = {"sh", "-c", "echo to-file; echo e >&2", NULL};
 	cleanup_free char *path = xasprintf("%s/out", unit_tmpdir());
 	cleanup_free char *text = NULL;
 	cleanup_err struct err *e = NULL;
@@ -173,7 +173,8 @@ TEST(proc_null_and_real_fds)
 TEST(proc_swapped_std_fds)
 {
 	/* in=1 and out=0: each must get the other's original, not a clobbered copy. */
-	const char *argv[] = { "sh", "-c", "x=$(readlink /proc/$$/fd/0 /proc/$$/fd/1); echo \"$x\" >&2", NULL };
+	const char *argv[] = {"sh", "-c",
+			      "x=$(readlink /proc/$$/fd/0 /proc/$$/fd/1); echo \"$x\" >&2", NULL};
 	cleanup_free char *path = xasprintf("%s/swap", unit_tmpdir());
 	cleanup_free char *text = NULL;
 	cleanup_free char *want = NULL;
@@ -204,7 +205,7 @@ TEST(proc_keep_fds_and_cloexec)
 	cleanup_free char *text = NULL;
 	int kept[2], other[2], keep[2];
 	struct proc p = PROC_INIT;
-	const char *argv[4] = { "sh", "-c", NULL, NULL };
+	const char *argv[4] = {"sh", "-c", NULL, NULL};
 
 	CHECK(pipe2(kept, O_CLOEXEC) == 0);
 	CHECK(pipe2(other, O_CLOEXEC) == 0);
@@ -235,17 +236,16 @@ TEST(proc_keep_fds_and_cloexec)
 
 TEST(proc_env_session_signals)
 {
-	const char *env[] = { "KIST_A=1", "PATH=/usr/bin:/bin", NULL };
+	const char *env[] = {"KIST_A=1", "PATH=/usr/bin:/bin", NULL};
 	cleanup_err struct err *e = NULL;
 	cleanup_free char *text = NULL;
 	struct proc p = PROC_INIT;
 	const char *argv[] = {
-		"sh", "-c",
-		"echo \"a=$KIST_A home=${HOME:-unset}\"; "
-		"set -- $(cat /proc/self/stat | sed 's/.*) //'); echo \"sid=$4 pid=$$\"; "
-		"grep -E '^(SigBlk|SigIgn):' /proc/self/status",
-		NULL
-	};
+	    "sh", "-c",
+	    "echo \"a=$KIST_A home=${HOME:-unset}\"; "
+	    "set -- $(cat /proc/self/stat | sed 's/.*) //'); echo \"sid=$4 pid=$$\"; "
+	    "grep -E '^(SigBlk|SigIgn):' /proc/self/status",
+	    NULL};
 	sigset_t block, old;
 	char want[128];
 
@@ -275,9 +275,9 @@ TEST(proc_capture)
 	cleanup_err struct err *e = NULL;
 	cleanup_free char *out = NULL;
 	char *none = NULL;
-	const char *big[] = { "sh", "-c", "yes | head -c 100000", NULL };
-	const char *endless[] = { "yes", NULL };
-	const char *missing[] = { "kist-no-such-command", NULL };
+	const char *big[] = {"sh", "-c", "yes | head -c 100000", NULL};
+	const char *endless[] = {"yes", NULL};
+	const char *missing[] = {"kist-no-such-command", NULL};
 
 	CHECK_INT(sh("printf 'a\\nb'; exit 3", &out, &e), 3);
 	CHECK_STR(out, "a\nb");

@@ -135,7 +135,7 @@ TEST(util_strv)
 	cleanup_strv char **v = NULL;
 	cleanup_strv char **d = NULL;
 	cleanup_strv char **e = NULL;
-	char *lit[] = { "a", "bb", NULL };
+	char *lit[] = {"a", "bb", NULL};
 
 	CHECK_INT(strv_len(NULL), 0);
 	strv_push(&v, "one");
