@@ -22,7 +22,8 @@ cJSON *json_parse(const char *text, size_t len, const char *what, struct err **e
 /* Read (capped at max bytes; 0 means JSON_MAX_SIZE) and parse a file. */
 cJSON *json_load_file(const char *path, size_t max, struct err **err);
 cJSON *json_load_fileat(int dirfd, const char *path, size_t max, struct err **err);
-/* Serialise and write atomically (temp + fsync + rename + fsync dir). */
+/* Serialise (pretty, tab-indented, final newline) and write atomically
+ * (temp + fsync + rename + fsync dir). */
 int json_write_file(const char *path, const cJSON *doc, mode_t mode, struct err **err);
 int json_write_fileat(int dirfd, const char *path, const cJSON *doc, mode_t mode, struct err **err);
 /* malloc'd text (aborts on OOM); pretty = indented with tabs as cJSON does. */
@@ -32,6 +33,7 @@ char *json_print(const cJSON *doc, bool pretty);
  * "process"); the field's path in errors is path + "." + key.
  * Return 1 when found and well typed, 0 when absent (and not required),
  * -1 with err set when absent and required or of the wrong type.
+ * A JSON null counts as absent.  *out is only written on success (1).
  * Returned strings and objects are borrowed from the tree. */
 int json_get_string(const cJSON *obj, const char *path, const char *key, bool required,
 		    const char **out, struct err **err);

@@ -24,14 +24,17 @@ struct proc {
 #define PROC_INIT { .in = PROC_FD_INHERIT, .out = PROC_FD_INHERIT, .err = PROC_FD_INHERIT, .pid = -1 }
 
 /* Fork and exec.  An exec failure is reported here, not as an exit status:
- * "exec 'x': No such file or directory". */
+ * "exec 'x': No such file or directory".  stdio buffers are flushed before
+ * the fork; the child gets default signal dispositions and an empty mask. */
 int proc_start(struct proc *p, struct err **err);
 /* Wait; returns the exit code, or 128+signal if it was killed; -1 on error. */
 int proc_wait(struct proc *p, struct err **err);
 /* start + wait */
 int proc_run(struct proc *p, struct err **err);
 /* Run argv, capture stdout (capped at max bytes) into *out (malloc'd, NUL-terminated).
- * Returns the exit status like proc_wait. */
+ * stdin is /dev/null, stderr is inherited.  Returns the exit status like
+ * proc_wait; past max the child is killed and -1 returned
+ * ("output of 'x' is larger than N bytes"). */
 int proc_capture(const char *const *argv, size_t max, char **out, struct err **err);
 /* Convert a waitpid status to exit code / 128+signal. */
 int proc_status_code(int status);

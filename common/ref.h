@@ -6,7 +6,9 @@
  *   name@sha256:<hex>       -> docker.io/library/name@sha256:<hex>  (no default tag)
  *   name:tag@sha256:<hex>   -> both kept
  * Upper-case repository names, empty components, bad tags and bad digests
- * are rejected with a message naming the input. */
+ * are rejected with a message naming the input, in docker's words:
+ *   "parse reference 'Busybox': invalid reference format: repository name must be lowercase"
+ * Only sha256 digests are accepted ("unsupported digest algorithm"). */
 #ifndef KIST_REF_H
 #define KIST_REF_H
 
