@@ -711,3 +711,26 @@ TEST(layout_writer_same_digest_same_process)
 	layout_close(&l);
 	layout_close(&l2);
 }
+
+TEST(layout_writer_resume_complete_partial)
+{
+	cleanup_err struct err *err = NULL;
+	cleanup_free char *dir = tmp_path("oci");
+	struct layout l = LAYOUT_INIT;
+	struct blob_writer *w = NULL;
+	char expect[DIGEST_STR_MAX], got[DIGEST_STR_MAX];
+
+	digest_buf("complete", 8, expect);
+	CHECK_INT(layout_open(dir, true, &l, &err), 0);
+	CHECK_INT(layout_blob_begin(&l, expect, 8, true, &w, &err), 0);
+	CHECK_INT(blob_writer_write(w, "complete", 8, &err), 0);
+	blob_writer_abort(w, true); /* e.g. killed before commit */
+	CHECK(!layout_blob_exists(&l, expect));
+	/* a later run finds all bytes there and only verifies them */
+	CHECK_INT(layout_blob_begin(&l, expect, 8, true, &w, &err), 0);
+	CHECK_INT(blob_writer_offset(w), 8);
+	CHECK_INT(blob_writer_commit(w, got, &err), 0);
+	CHECK_STR(got, expect);
+	CHECK(layout_blob_exists(&l, expect));
+	layout_close(&l);
+}
