@@ -1,0 +1,89 @@
+#!/usr/bin/env bats
+# kist-runtime namespaces: each one really separate (compare /proc/PID/ns
+# links from the host), joining by path, user namespace mappings.
+bats_require_minimum_version 1.5.0
+load ../helpers
+load runtime
+
+setup() { setup_bundle; }
+teardown() { teardown_bundle; }
+
+ns_of() { readlink "/proc/$1/ns/$2"; }
+
+@test "runtime run: every configured namespace is new, the others are the host's" {
+	update_config "$BUNDLE/config.json" '.linux.namespaces = [{type: "pid"}, {type: "network"},
+		{type: "ipc"}, {type: "uts"}, {type: "mount"}, {type: "cgroup"}]'
+	set_args '["/tools/init", "pause"]'
+	rt_bg run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	pid=$(ctr_pid)
+	for ns in pid net ipc uts mnt cgroup; do
+		[ "$(ns_of "$pid" $ns)" != "$(ns_of $$ $ns)" ] || fail "$ns namespace is the host's"
+	done
+	[ "$(ns_of "$pid" user)" = "$(ns_of $$ user)" ]
+	# pid 1 inside
+	[ "$(awk '/^NSpid:/ {print $3}' "/proc/$pid/status")" = 1 ]
+	"$RT" --root "$RT_ROOT" delete --force "$CID"
+
+	update_config "$BUNDLE/config.json" '.linux.namespaces = [{type: "mount"}] | del(.hostname)'
+	rt_bg run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	pid=$(ctr_pid)
+	for ns in pid net ipc uts cgroup; do
+		[ "$(ns_of "$pid" $ns)" = "$(ns_of $$ $ns)" ] || fail "$ns namespace is not the host's"
+	done
+	[ "$(ns_of "$pid" mnt)" != "$(ns_of $$ mnt)" ]
+}
+
+@test "runtime run: joining another container's namespaces by path" {
+	set_args '["/tools/init", "pause"]'
+	rt_bg run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	first=$(ctr_pid)
+	update_config "$BUNDLE/config.json" ".linux.namespaces = [{type: \"pid\", path: \"/proc/$first/ns/pid\"},
+		{type: \"network\", path: \"/proc/$first/ns/net\"}, {type: \"uts\", path: \"/proc/$first/ns/uts\"},
+		{type: \"ipc\"}, {type: \"mount\"}] | .linux.cgroupsPath = \"$CG-b\" | del(.hostname)"
+	rt_bg run --detach --bundle "$BUNDLE" "$CID-b"
+	[ "$status" -eq 0 ]
+	second=$(ctr_pid "$CID-b")
+	for ns in pid net uts; do
+		[ "$(ns_of "$second" $ns)" = "$(ns_of "$first" $ns)" ] || fail "$ns not joined"
+	done
+	[ "$(ns_of "$second" ipc)" != "$(ns_of "$first" ipc)" ]
+	"$RT" --root "$RT_ROOT" delete --force "$CID-b"
+	for d in $(cg_dirs_of "$CG-b"); do fail "cgroup $d left"; done
+}
+
+@test "runtime create: a namespace path of the wrong type is refused" {
+	update_config "$BUNDLE/config.json" '.linux.namespaces |= map(if .type == "network" then .path = "/proc/self/ns/uts" else . end)'
+	rt create --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"'linux.namespaces[1].path': '/proc/self/ns/uts' is not a network namespace"* ]]
+	assert_no_leftovers
+}
+
+@test "runtime run: user namespace with uid/gid mappings written by the runtime" {
+	requires userns
+	update_config "$BUNDLE/config.json" '.linux.namespaces += [{type: "user"}]
+		| .linux.uidMappings = [{containerID: 0, hostID: 200000, size: 65536}]
+		| .linux.gidMappings = [{containerID: 0, hostID: 200000, size: 65536}]
+		| .process.user = {uid: 1000, gid: 1000}'
+	chown -R 200000:200000 "$BUNDLE/rootfs"
+	# the container's root (host uid 200000) must reach the bundle, as with runc
+	d=$BUNDLE
+	while [ "$d" != / ]; do
+		chmod o+x "$d"
+		d=$(dirname "$d")
+	done
+	set_args '["sh", "-c", "id -u; cat /proc/self/uid_map; /tools/init pause"]'
+	rt_bg run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	pid=$(ctr_pid)
+	wait_for grep -q pause "/proc/$pid/cmdline"
+	# an unprivileged user on the host
+	[ "$(awk '/^Uid:/ {print $2}' "/proc/$pid/status")" = 201000 ]
+	[ "$(awk '/^Gid:/ {print $2}' "/proc/$pid/status")" = 201000 ]
+	[ "$(awk '{print $1, $2, $3}' "/proc/$pid/uid_map")" = "0 200000 65536" ]
+	[ "$(ns_of "$pid" user)" != "$(ns_of $$ user)" ]
+	grep -q "^1000$" "$BATS_TEST_TMPDIR/ctr.log"
+}
