@@ -22,7 +22,10 @@
 
 enum dl_state { DL_PENDING, DL_ACTIVE, DL_WAIT, DL_DONE };
 
+struct puller;
+
 struct dl {
+	struct puller *p;
 	char digest[DIGEST_STR_MAX];
 	int64_t size;
 	bool is_layer;
@@ -74,15 +77,9 @@ static int flush_wbuf(struct dl *d)
 	return d->werr ? -1 : 0;
 }
 
-struct dl_ctx {
-	struct puller *p;
-	struct dl *d;
-};
-
 static size_t dl_write(char *data, size_t size, size_t n, void *arg)
 {
-	struct dl_ctx *c = arg;
-	struct dl *d = c->d;
+	struct dl *d = arg;
 	size_t len = size * n;
 
 	if (!d->status_known) {
@@ -92,7 +89,7 @@ static size_t dl_write(char *data, size_t size, size_t n, void *arg)
 			/* the server ignored our Range: start the blob over */
 			blob_writer_abort(d->w, false);
 			d->w = NULL;
-			if (layout_blob_begin(c->p->l, d->digest, d->size, false, &d->w, &d->werr) < 0)
+			if (layout_blob_begin(d->p->l, d->digest, d->size, false, &d->w, &d->werr) < 0)
 				return 0;
 			d->got = 0;
 		}
@@ -119,11 +116,9 @@ static size_t dl_write(char *data, size_t size, size_t n, void *arg)
 			return 0;
 	}
 	if (d->is_layer)
-		progress_bytes(c->p->pg, d->digest, "Downloading", d->got, d->size);
+		progress_bytes(d->p->pg, d->digest, "Downloading", d->got, d->size);
 	return size * n;
 }
-
-static struct dl_ctx *ctxs;
 
 static int dl_start(struct puller *p, struct dl *d, struct err **err)
 {
@@ -153,7 +148,7 @@ static int dl_start(struct puller *p, struct dl *d, struct err **err)
 	}
 	curl_easy_setopt(d->easy, CURLOPT_HTTPHEADER, d->hdrs);
 	curl_easy_setopt(d->easy, CURLOPT_WRITEFUNCTION, dl_write);
-	curl_easy_setopt(d->easy, CURLOPT_WRITEDATA, &ctxs[d - p->dls]);
+	curl_easy_setopt(d->easy, CURLOPT_WRITEDATA, d);
 	curl_easy_setopt(d->easy, CURLOPT_HEADERFUNCTION, http_header_cb);
 	curl_easy_setopt(d->easy, CURLOPT_HEADERDATA, &d->resp);
 	curl_easy_setopt(d->easy, CURLOPT_BUFFERSIZE, 512L * 1024);
@@ -388,8 +383,6 @@ static void puller_release(struct puller *p)
 	}
 	free(p->dls);
 	free(p->scope);
-	free(ctxs);
-	ctxs = NULL;
 }
 
 static int add_manifest_blobs(struct puller *p, const struct fetched_manifest *m,
@@ -415,6 +408,84 @@ static int put_manifest(struct layout *l, const struct fetched_manifest *m, stru
 	if (!streq(d, m->digest))
 		return err_set(err, 0, "manifest digest mismatch: expected %s, got %s", m->digest, d);
 	return 0;
+}
+
+/* Fetch a small blob (a config) into the layout now, verified. */
+static int fetch_small_blob(struct puller *p, const char *digest, struct err **err)
+{
+	struct reg_req q = REG_REQ_INIT;
+	struct http_resp resp;
+	cleanup_free char *url = xasprintf("/v2/%s/blobs/%s", p->repo, digest);
+	int ret = -1;
+
+	if (layout_blob_exists(p->l, digest))
+		return 0;
+	http_resp_init(&resp);
+	resp.body_max = SPEC_MAX_DOC_SIZE;
+	q.url = url;
+	q.scope = p->scope;
+	if (registry_do(p->reg, &q, &resp, err) < 0)
+		goto out;
+	if (resp.body_too_big) {
+		err_set(err, 0, "config %s is larger than %u MiB", digest, SPEC_MAX_DOC_SIZE >> 20);
+		goto out;
+	}
+	if (resp.status != 200) {
+		registry_status_error(&resp, err);
+		err_wrap(err, "download %s", digest);
+		goto out;
+	}
+	{
+		struct blob_writer *w = NULL;
+		if (layout_blob_begin(p->l, digest, -1, false, &w, err) < 0)
+			goto out;
+		if (blob_writer_write(w, resp.body.data, resp.body.len, err) < 0) {
+			blob_writer_abort(w, false);
+			goto out;
+		}
+		if (blob_writer_commit(w, NULL, err) < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	http_resp_release(&resp);
+	return ret;
+}
+
+/* A single-platform image asked for with --platform must be that platform:
+ * its config is fetched first and checked before any layer. */
+static int check_platform(struct puller *p, const struct fetched_manifest *m,
+			  const struct spec_platform *want, struct err **err)
+{
+	struct layout *l = p->l;
+	struct spec_manifest man = SPEC_MANIFEST_INIT;
+	struct spec_image_config cfg = SPEC_IMAGE_CONFIG_INIT;
+	struct spec_platform have = SPEC_PLATFORM_INIT;
+	cleanup_free char *data = NULL, *ws = NULL, *hs = NULL;
+	size_t len;
+	int ret = -1;
+
+	if (spec_manifest_parse(m->data, m->len, &man, err) < 0 ||
+	    fetch_small_blob(p, man.config.digest, err) < 0 ||
+	    layout_blob_read(l, man.config.digest, SPEC_MAX_DOC_SIZE, &data, &len, err) < 0 ||
+	    spec_image_config_parse(data, len, &cfg, err) < 0)
+		goto out;
+	have.os = cfg.os ? xstrdup(cfg.os) : NULL;
+	have.architecture = cfg.architecture ? xstrdup(cfg.architecture) : NULL;
+	have.variant = cfg.variant ? xstrdup(cfg.variant) : NULL;
+	if (have.os && have.architecture && spec_platform_match(want, &have)) {
+		ret = 0;
+		goto out;
+	}
+	ws = spec_platform_string(want);
+	hs = have.os && have.architecture ? spec_platform_string(&have) : xstrdup("unknown");
+	err_set(err, 0, "image with reference %s was found but its platform (%s) does not match the specified platform (%s)",
+		m->digest, hs, ws);
+out:
+	spec_platform_release(&have);
+	spec_image_config_release(&cfg);
+	spec_manifest_release(&man);
+	return ret;
 }
 
 /* Fetch the manifest from the first endpoint that has it: docker.io goes
@@ -526,10 +597,15 @@ int pull_image(const struct fetch_global *g, const struct ref *ref, const char *
 	} else if (add_manifest_blobs(&p, &top, err) < 0) {
 		goto out;
 	}
-	ctxs = xcalloc(p.n ? p.n : 1, sizeof(*ctxs));
+	if (o->platform && !is_index) {
+		if (check_platform(&p, &top, &want, err) < 0)
+			goto out;
+		for (size_t i = 0; i < p.n; i++)
+			if (p.dls[i].state == DL_PENDING && layout_blob_exists(dst, p.dls[i].digest))
+				p.dls[i].state = DL_DONE;
+	}
 	for (size_t i = 0; i < p.n; i++) {
-		ctxs[i].p = &p;
-		ctxs[i].d = &p.dls[i];
+		p.dls[i].p = &p;
 		if (p.dls[i].state == DL_PENDING)
 			p.dls[i].wbuf = xmalloc(WBUF_SIZE);
 	}

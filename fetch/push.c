@@ -23,7 +23,10 @@ static int64_t CHUNK_SIZE = DEFAULT_CHUNK_SIZE;
 
 enum up_state { UP_SKIP, UP_QUEUED, UP_ACTIVE, UP_DONE };
 
+struct pusher;
+
 struct up {
+	struct pusher *p;
 	char digest[DIGEST_STR_MAX];
 	int64_t size;
 	bool is_layer;
@@ -209,16 +212,9 @@ out:
 	return ret;
 }
 
-struct up_ctx {
-	struct pusher *p;
-	struct up *u;
-};
-static struct up_ctx *uctx;
-
 static size_t up_read(char *out, size_t size, size_t n, void *arg)
 {
-	struct up_ctx *c = arg;
-	struct up *u = c->u;
+	struct up *u = arg;
 	size_t want = size * n;
 	int64_t left = u->req_len - u->sent;
 	ssize_t got;
@@ -234,7 +230,7 @@ static size_t up_read(char *out, size_t size, size_t n, void *arg)
 		return CURL_READFUNC_ABORT;
 	u->sent += got;
 	if (u->is_layer)
-		progress_bytes(c->p->pg, u->digest, "Pushing", u->off + u->sent, u->size);
+		progress_bytes(u->p->pg, u->digest, "Pushing", u->off + u->sent, u->size);
 	return got;
 }
 
@@ -272,7 +268,7 @@ static int up_next(struct pusher *p, struct up *u, struct err **err)
 	curl_easy_setopt(u->easy, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(u->easy, CURLOPT_INFILESIZE_LARGE, (curl_off_t)u->req_len);
 	curl_easy_setopt(u->easy, CURLOPT_READFUNCTION, up_read);
-	curl_easy_setopt(u->easy, CURLOPT_READDATA, &uctx[u - p->ups]);
+	curl_easy_setopt(u->easy, CURLOPT_READDATA, u);
 	curl_easy_setopt(u->easy, CURLOPT_UPLOAD_BUFFERSIZE, 2L * 1024 * 1024);
 	curl_easy_setopt(u->easy, CURLOPT_HEADERFUNCTION, http_header_cb);
 	curl_easy_setopt(u->easy, CURLOPT_HEADERDATA, &u->resp);
@@ -343,9 +339,8 @@ static int run_uploads(struct pusher *p, struct err **err)
 			todo++;
 	if (!todo)
 		return 0;
-	uctx = xcalloc(p->n, sizeof(*uctx));
 	for (size_t i = 0; i < p->n; i++)
-		uctx[i] = (struct up_ctx){ p, &p->ups[i] };
+		p->ups[i].p = p;
 	p->multi = curl_multi_init();
 	if (!p->multi)
 		die_oom();
@@ -392,8 +387,6 @@ out:
 		up_stop(p, &p->ups[i]);
 	curl_multi_cleanup(p->multi);
 	p->multi = NULL;
-	free(uctx);
-	uctx = NULL;
 	return ret;
 }
 

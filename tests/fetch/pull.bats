@@ -104,6 +104,13 @@ teardown() { kist_cleanup; }
 	assert_output --partial "no matching manifest for linux/s390x"
 	run -0 jq '.manifests | length' "$KIST_ROOT/oci/index.json"
 	assert_output 0
+	# a single-platform image of another platform: refused after its config
+	fetch pull --platform linux/s390x "$REG/test/app:v1"
+	assert_failure 1
+	assert_output --partial "does not match the specified platform (linux/s390x)"
+	[ "$(ls "$KIST_ROOT/oci/blobs/sha256" | wc -l)" -eq 1 ]
+	run -0 jq '.manifests | length' "$KIST_ROOT/oci/index.json"
+	assert_output 0
 	store_ok "$KIST_ROOT"
 }
 
