@@ -1,0 +1,131 @@
+#!/usr/bin/env bats
+# kist-runtime file system: default mounts, bind/tmpfs options seen in the
+# container's /proc/self/mountinfo, destinations kept inside the rootfs,
+# read-only root, devices, masked and read-only paths, --no-pivot.
+bats_require_minimum_version 1.5.0
+load ../helpers
+load runtime
+
+setup() { setup_bundle; }
+teardown() { teardown_bundle; }
+
+# mountinfo line of mount point $1 in $output: "options superoptions"
+mnt_opts() { awk -v m="$1" '$5 == m { for (i = 7; $i != "-"; i++); print $6, $(i + 3) }' <<<"$output" | tail -1; }
+mnt_type() { awk -v m="$1" '$5 == m { for (i = 7; $i != "-"; i++); print $(i + 1) }' <<<"$output" | tail -1; }
+
+@test "runtime run: the default mounts of kist-runtime spec, with their options" {
+	set_args '["cat", "/proc/self/mountinfo"]'
+	rt run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$(mnt_type /proc)" = proc ]
+	[ "$(mnt_type /dev)" = tmpfs ]
+	[ "$(mnt_type /dev/pts)" = devpts ]
+	[ "$(mnt_type /dev/shm)" = tmpfs ]
+	[ "$(mnt_type /dev/mqueue)" = mqueue ]
+	[ "$(mnt_type /sys)" = sysfs ]
+	[[ "$(mnt_opts /sys)" == ro,nosuid,nodev,noexec* ]]
+	[[ "$(mnt_opts /dev/shm)" == rw,nosuid,nodev,noexec*size=65536k* ]]
+	[[ "$(mnt_opts /dev/pts)" == *newinstance*ptmxmode=666* || "$(mnt_opts /dev/pts)" == *ptmxmode=666* ]]
+	# the cgroup mount is read-only, one hierarchy per host hierarchy
+	[[ "$(mnt_opts /sys/fs/cgroup)" == ro,* ]]
+	if [ -d /sys/fs/cgroup/memory ]; then
+		[ "$(mnt_type /sys/fs/cgroup/memory)" = cgroup ]
+		[[ "$(mnt_opts /sys/fs/cgroup/memory)" == ro,* ]]
+	fi
+	# only the container's root: nothing of the host's mount table
+	! grep -q " /work\| /home " <<<"$output"
+	[ "$(awk '$5 == "/" {print $5}' <<<"$output")" = / ]
+}
+
+@test "runtime run: bind and tmpfs mounts with ro, nosuid, nodev, noexec, relatime" {
+	mkdir -p "$BATS_TEST_TMPDIR/host-data"
+	echo from-host >"$BATS_TEST_TMPDIR/host-data/file"
+	echo single >"$BATS_TEST_TMPDIR/one-file"
+	update_config "$BUNDLE/config.json" ".mounts += [
+		{destination: \"/data\", type: \"bind\", source: \"$BATS_TEST_TMPDIR/host-data\", options: [\"rbind\", \"ro\", \"nosuid\", \"nodev\", \"noexec\"]},
+		{destination: \"/rw/data\", source: \"$BATS_TEST_TMPDIR/host-data\", options: [\"bind\", \"rw\"]},
+		{destination: \"/etc/one-file\", type: \"bind\", source: \"$BATS_TEST_TMPDIR/one-file\", options: [\"bind\", \"ro\"]},
+		{destination: \"/scratch\", type: \"tmpfs\", source: \"tmpfs\", options: [\"nosuid\", \"noexec\", \"size=1m\", \"mode=700\", \"relatime\"]}]"
+	set_args '["sh", "-c", "cat /data/file /etc/one-file; touch /data/x 2>/dev/null && echo wrote-ro; touch /rw/data/y && echo wrote-rw; stat -c %a /scratch; cat /proc/self/mountinfo"]'
+	rt run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = from-host ]
+	[ "${lines[1]}" = single ]
+	[ "${lines[2]}" = wrote-rw ]
+	[ "${lines[3]}" = 700 ]
+	[ -e "$BATS_TEST_TMPDIR/host-data/y" ]
+	[ ! -e "$BATS_TEST_TMPDIR/host-data/x" ]
+	[[ "$(mnt_opts /data)" == ro,nosuid,nodev,noexec* ]]
+	[[ "$(mnt_opts /rw/data)" == rw* ]]
+	[[ "$(mnt_opts /etc/one-file)" == ro* ]]
+	[[ "$(mnt_opts /scratch)" == rw,nosuid,noexec,relatime*size=1024k,mode=700* ]]
+	assert_no_leftovers
+}
+
+@test "runtime run: a mount destination that is a symlink out of the rootfs stays inside" {
+	mkdir -p "$BATS_TEST_TMPDIR/outside"
+	ln -s "$BATS_TEST_TMPDIR/outside" "$BUNDLE/rootfs/escape"
+	ln -s ../../../../../../../../.. "$BUNDLE/rootfs/up"
+	update_config "$BUNDLE/config.json" '.mounts += [
+		{destination: "/escape", type: "tmpfs", source: "tmpfs"},
+		{destination: "/up/etc/evil", type: "tmpfs", source: "tmpfs"}]'
+	set_args '["sh", "-c", "echo inside >/escape/marker && cat /proc/self/mountinfo"]'
+	rt run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	# the host directory the link names got nothing
+	[ -z "$(ls -A "$BATS_TEST_TMPDIR/outside")" ]
+	[ ! -e /etc/evil ]
+	# both mounts landed under the container's root
+	[ "$(mnt_type "$BATS_TEST_TMPDIR/outside")" = tmpfs ]
+	[ "$(mnt_type /etc/evil)" = tmpfs ]
+	[ -d "$BUNDLE/rootfs/etc/evil" ]
+}
+
+@test "runtime run: root.readonly makes / read-only, mounts on it stay writable" {
+	update_config "$BUNDLE/config.json" '.root.readonly = true'
+	set_args '["sh", "-c", "touch /file 2>/dev/null && echo root-rw; touch /dev/shm/f && echo shm-rw; cat /proc/self/mountinfo"]'
+	rt run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = shm-rw ]
+	[[ "$(mnt_opts /)" == ro,* ]]
+	[ ! -e "$BUNDLE/rootfs/file" ]
+}
+
+@test "runtime run: default devices, /dev links and linux.devices" {
+	update_config "$BUNDLE/config.json" '.linux.devices = [{path: "/dev/kist-null", type: "c", major: 1, minor: 3, fileMode: 438, uid: 1000, gid: 100}]
+		| .linux.resources.devices = [{allow: false, access: "rwm"}, {allow: true, type: "c", major: 1, minor: 3, access: "rwm"}]'
+	set_args '["sh", "-c", "for d in null zero full random urandom tty kist-null; do stat -c \"%n %F %t:%T %a %u:%g\" /dev/$d; done; for l in fd stdin stdout stderr ptmx; do readlink /dev/$l; done; head -c 4 /dev/zero | wc -c; echo x >/dev/kist-null && echo null-ok"]'
+	rt run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "/dev/null character special file 1:3 666 0:0" ]
+	[ "${lines[1]}" = "/dev/zero character special file 1:5 666 0:0" ]
+	[ "${lines[2]}" = "/dev/full character special file 1:7 666 0:0" ]
+	[ "${lines[5]}" = "/dev/tty character special file 5:0 666 0:0" ]
+	[ "${lines[6]}" = "/dev/kist-null character special file 1:3 666 1000:100" ]
+	[ "${lines[7]}" = /proc/self/fd ]
+	[ "${lines[8]}" = /proc/self/fd/0 ]
+	[ "${lines[11]}" = pts/ptmx ]
+	[ "${lines[12]}" = 4 ]
+	[ "${lines[13]}" = null-ok ]
+}
+
+@test "runtime run: maskedPaths hidden, readonlyPaths read-only" {
+	mkdir -p "$BUNDLE/rootfs/secret-dir"
+	echo s >"$BUNDLE/rootfs/secret-dir/s"
+	update_config "$BUNDLE/config.json" '.linux.maskedPaths = ["/proc/cmdline", "/secret-dir", "/does/not/exist"]
+		| .linux.readonlyPaths = ["/proc/sys", "/tmp"]'
+	set_args '["sh", "-c", "wc -c </proc/cmdline; ls /secret-dir | wc -l; echo 1 2>/dev/null >/proc/sys/kernel/shmmni && echo sys-rw; touch /tmp/x 2>/dev/null && echo tmp-rw; echo done"]'
+	rt run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 0 ]
+	[ "${lines[1]}" = 0 ]
+	[ "${lines[2]}" = done ]
+}
+
+@test "runtime run --no-pivot: MS_MOVE and chroot instead of pivot_root" {
+	set_args '["sh", "-c", "ls /tools/init && cat /proc/self/mountinfo | wc -l"]'
+	rt run --no-pivot --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = /tools/init ]
+	assert_no_leftovers
+}
