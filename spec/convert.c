@@ -718,29 +718,6 @@ static int read_security(const struct ov *o, struct security *s, struct err **er
 	return 0;
 }
 
-static int load_profile(const char *path, cJSON **out, struct err **err)
-{
-	cJSON *p = json_load_file(path, 0, err);
-	const cJSON *da;
-
-	if (!p)
-		return err_wrap(err, "seccomp profile");
-	da = cJSON_GetObjectItemCaseSensitive(p, "defaultAction");
-	if (!cJSON_IsObject(p) || !cJSON_IsString(da)) {
-		cJSON_Delete(p);
-		return errc(err, EINVAL, "seccomp profile '%s': 'defaultAction' is required", path);
-	}
-	if (cJSON_GetObjectItemCaseSensitive(p, "archMap")) {
-		cJSON_Delete(p);
-		return errc(err, EINVAL,
-			    "seccomp profile '%s': docker's 'archMap' format is not supported; "
-			    "give an OCI linux.seccomp object with 'architectures'",
-			    path);
-	}
-	*out = p;
-	return 0;
-}
-
 /* ---- process ---- */
 
 static const char *stop_signal_of(const struct spec_image_config *img)
@@ -1071,7 +1048,7 @@ int spec_convert(const struct spec_image_config *img, const cJSON *overrides,
 	}
 	if (!privileged && !sec.unconfined) {
 		if (sec.profile) {
-			if (load_profile(sec.profile, &profile, err) < 0)
+			if (spec_seccomp_load(sec.profile, caps, &profile, err) < 0)
 				return -1;
 		} else {
 			profile = spec_seccomp_default_for_caps((const char *const *)caps);

@@ -51,7 +51,9 @@
  *                                          kernel.msg*, kernel.sem, fs.mqueue.*)
  *     Ulimits        [{"Name":"nofile","Soft":n,"Hard":n}]
  *     SecurityOpt    ["seccomp=unconfined" | "seccomp=FILE" | "no-new-privileges[:true|:false]"]
- *                    FILE holds an OCI linux.seccomp object
+ *                    FILE is a docker seccomp profile (or an OCI linux.seccomp
+ *                    object); without one, docker's default profile for the
+ *                    resulting capabilities
  *     GroupAdd       ["name" or "gid"]    extra groups
  *     OomScoreAdj    int                  -1000..1000
  *     Annotations    {"k":"v"}            extra OCI annotations
@@ -101,6 +103,12 @@ int spec_convert(const struct spec_image_config *img, const cJSON *overrides,
  * may be NULL), as a NULL-terminated malloc'd vector of "CAP_*" names. */
 int spec_caps_apply(char *const *add, char *const *drop, bool privileged, char ***out,
 		    struct err **err);
+
+/* Load a seccomp profile file: docker's format (archMap, includes/excludes
+ * by caps, arches and minKernel, resolved for this machine and caps, a
+ * NULL-terminated "CAP_*" vector) or an OCI linux.seccomp object.  *out is
+ * a new linux.seccomp object. */
+int spec_seccomp_load(const char *path, char *const *caps, cJSON **out, struct err **err);
 
 /* Resolve "user[:group]" against rootfs (may be NULL: numeric only) the way
  * docker does; extra_groups (names or gids, may be NULL) are added to the

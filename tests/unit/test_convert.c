@@ -121,6 +121,9 @@ static void load_image(const char *text, struct spec_image_config *img)
 	}
 }
 
+/* the test profile names x86_64 as the native architecture */
+#define NATIVE_SCMP "SCMP_ARCH_X86_64"
+
 #define IMG(config)                                                                                \
 	"{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":" config                          \
 	",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}"
@@ -861,8 +864,36 @@ TEST(convert_security_opts)
 	cleanup_free char *ov = NULL, *ov2 = NULL, *ov3 = NULL;
 	static const char oci[] = "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":"
 				  "[\"chmod\"],\"action\":\"SCMP_ACT_ERRNO\"}]}";
-	static const char dock[] = "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"archMap\":[]}";
+	static const char dock[] =
+	    "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":1,\"archMap\":["
+	    "{\"architecture\":\"SCMP_ARCH_OTHER\",\"subArchitectures\":[]},"
+	    "{\"architecture\":\"" NATIVE_SCMP "\",\"subArchitectures\":[\"SCMP_ARCH_SUB\"]}],"
+	    "\"syscalls\":["
+	    "{\"names\":[\"read\",\"write\"],\"action\":\"SCMP_ACT_ALLOW\",\"comment\":\"x\"},"
+	    "{\"names\":[\"mount\"],\"action\":\"SCMP_ACT_ALLOW\",\"includes\":{\"caps\":"
+	    "[\"CAP_SYS_ADMIN\"]}},"
+	    "{\"names\":[\"ptrace\"],\"action\":\"SCMP_ACT_ALLOW\",\"includes\":{\"caps\":"
+	    "[\"CAP_SYS_PTRACE\"]}},"
+	    "{\"names\":[\"chmod\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":38,"
+	    "\"excludes\":{\"caps\":[\"CAP_NET_ADMIN\"]}},"
+	    "{\"names\":[\"chown\"],\"action\":\"SCMP_ACT_ALLOW\",\"excludes\":{\"caps\":"
+	    "[\"CAP_SYS_ADMIN\"]}},"
+	    "{\"names\":[\"ioperm\"],\"action\":\"SCMP_ACT_ALLOW\",\"includes\":{\"arches\":"
+	    "[\"no-such-arch\"]}},"
+	    "{\"names\":[\"future\"],\"action\":\"SCMP_ACT_ALLOW\",\"includes\":{\"minKernel\":"
+	    "\"99.0\"}},"
+	    "{\"name\":\"personality\",\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":0,"
+	    "\"value\":8,\"op\":\"SCMP_CMP_EQ\"}]}]}";
+	static const char bad_rule[] = "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":"
+				       "[{\"names\":[\"x\"]}]}";
+	struct spec_platform host = SPEC_PLATFORM_INIT;
+	cleanup_free char *rules = NULL;
+	const char *native = NULL;
 
+	spec_platform_host(&host);
+	if (streq(host.architecture, "amd64"))
+		native = NATIVE_SCMP;
+	spec_platform_release(&host);
 	load_image(IMG("{\"Cmd\":[\"sh\"]}"), &img);
 	j = convert(&img, "{\"SecurityOpt\":[\"seccomp=unconfined\",\"no-new-privileges\"]}", NULL,
 		    &err);
@@ -879,8 +910,30 @@ TEST(convert_security_opts)
 	CHECK(!at(k, "process.noNewPrivileges"));
 
 	CHECK_INT(fs_write_file_atomic(docker, dock, sizeof(dock) - 1, 0644, &err), 0);
-	ov2 = xasprintf("{\"SecurityOpt\":[\"seccomp=%s\"]}", docker);
-	CHECK(convert_fails(&img, ov2, "docker's 'archMap' format is not supported"));
+	ov2 = xasprintf("{\"SecurityOpt\":[\"seccomp=%s\"],\"CapAdd\":[\"SYS_ADMIN\"]}", docker);
+	cJSON_Delete(k);
+	k = convert(&img, ov2, NULL, &err);
+	CHECK(k != NULL);
+	CHECK_STR(str_at(k, "linux.seccomp.defaultAction"), "SCMP_ACT_ERRNO");
+	CHECK(num_at(k, "linux.seccomp.defaultErrnoRet") == 1);
+	if (native) {
+		CHECK_STR(str_at(k, "linux.seccomp.architectures.0"), native);
+		CHECK_STR(str_at(k, "linux.seccomp.architectures.1"), "SCMP_ARCH_SUB");
+	}
+	rules = print_at(k, "linux.seccomp.syscalls");
+	/* kept: unconditional, needs SYS_ADMIN (added), excludes NET_ADMIN (absent);
+	 * dropped: needs SYS_PTRACE, excludes SYS_ADMIN, another arch, a future kernel */
+	CHECK_STR(rules, "[{\"names\":[\"read\",\"write\"],\"action\":\"SCMP_ACT_ALLOW\"},"
+			 "{\"names\":[\"mount\"],\"action\":\"SCMP_ACT_ALLOW\"},"
+			 "{\"names\":[\"chmod\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":38},"
+			 "{\"names\":[\"personality\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":"
+			 "[{\"index\":0,\"value\":8,\"op\":\"SCMP_CMP_EQ\"}]}]");
+	CHECK_INT(fs_write_file_atomic(docker, "{\"syscalls\":[]}", 15, 0644, &err), 0);
+	CHECK(convert_fails(&img, ov2, "'defaultAction' is required"));
+	CHECK_INT(fs_write_file_atomic(docker, bad_rule, sizeof(bad_rule) - 1, 0644, &err), 0);
+	CHECK(convert_fails(&img, ov2, "'syscalls[0].action' must be a string"));
+	CHECK_INT(fs_write_file_atomic(docker, "{\"defaultAction\":", 17, 0644, &err), 0);
+	CHECK(convert_fails(&img, ov2, "invalid JSON"));
 	ov3 = xasprintf("{\"SecurityOpt\":[\"seccomp=%s/missing.json\"]}", unit_tmpdir());
 	CHECK(convert_fails(&img, ov3, "missing.json"));
 	CHECK(convert_fails(&img, "{\"SecurityOpt\":[\"apparmor=foo\"]}",
