@@ -136,7 +136,7 @@ int layout_open(const char *path, bool create, struct layout *out, struct err **
 	}
 	/* ingest/ may be missing in layouts other tools made */
 	if (!create && mkdirat(l.dirfd, INGEST_DIR, 0755) < 0 && errno != EEXIST &&
-	    errno != EROFS && errno != EACCES) {
+	    errno != EROFS && errno != EACCES && errno != EPERM) {
 		err_set(err, errno, "mkdir '%s/" INGEST_DIR "'", path);
 		layout_close(&l);
 		return -1;
