@@ -1,0 +1,196 @@
+#!/usr/bin/env bats
+# kist-runtime cgroups: limits read from the host's cgroup files (v1, v2 or
+# hybrid, whatever the host has), OOM kill, pids limit vs a fork bomb,
+# pause/resume, update, a 256 KiB memory limit, removal on delete.
+bats_require_minimum_version 1.5.0
+load ../helpers
+load runtime
+
+setup() { setup_bundle; }
+teardown() { teardown_bundle; }
+
+v1() { [ -d "/sys/fs/cgroup/$1" ]; }
+
+@test "runtime run: memory, cpu, cpuset and pids limits land in the host's cgroup files" {
+	update_config "$BUNDLE/config.json" '.linux.resources.memory = {limit: 67108864, reservation: 33554432}
+		| .linux.resources.cpu = {shares: 512, quota: 20000, period: 100000, cpus: "0", mems: "0"}
+		| .linux.resources.pids = {limit: 50}'
+	set_args '["/tools/init", "pause"]'
+	rt_bg run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	pid=$(ctr_pid)
+	grep -qx "$pid" "$(cg_dir pids)/cgroup.procs"
+	grep -qx "$pid" "$(cg_dir memory)/cgroup.procs"
+	if v1 memory; then
+		[ "$(cat "$(cg_dir memory)/memory.limit_in_bytes")" = 67108864 ]
+		[ "$(cat "$(cg_dir memory)/memory.soft_limit_in_bytes")" = 33554432 ]
+	else
+		[ "$(cat "$(cg_dir memory)/memory.max")" = 67108864 ]
+		[ "$(cat "$(cg_dir memory)/memory.low")" = 33554432 ]
+	fi
+	if v1 cpu; then
+		[ "$(cat "$(cg_dir cpu)/cpu.shares")" = 512 ]
+		[ "$(cat "$(cg_dir cpu)/cpu.cfs_quota_us")" = 20000 ]
+		[ "$(cat "$(cg_dir cpu)/cpu.cfs_period_us")" = 100000 ]
+	else
+		[ "$(cat "$(cg_dir cpu)/cpu.max")" = "20000 100000" ]
+		[ "$(cat "$(cg_dir cpu)/cpu.weight")" = 20 ]
+	fi
+	[ "$(cat "$(cg_dir cpuset)/cpuset.cpus")" = 0 ]
+	[ "$(cat "$(cg_dir cpuset)/cpuset.mems")" = 0 ]
+	[ "$(cat "$(cg_dir pids)/pids.max")" = 50 ]
+	"$RT" --root "$RT_ROOT" delete --force "$CID"
+	assert_no_leftovers
+}
+
+@test "runtime run: memory swap limit (memory+swap) where the host accounts swap" {
+	if v1 memory && [ ! -f /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes ]; then
+		skip_or_fail "swap accounting is off on this host"
+	fi
+	update_config "$BUNDLE/config.json" '.linux.resources.memory = {limit: 33554432, swap: 67108864}'
+	set_args '["/tools/init", "pause"]'
+	rt_bg run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	if v1 memory; then
+		[ "$(cat "$(cg_dir memory)/memory.memsw.limit_in_bytes")" = 67108864 ]
+	else
+		[ "$(cat "$(cg_dir memory)/memory.swap.max")" = 33554432 ]
+	fi
+}
+
+@test "runtime run: hugetlb limit in whichever hierarchy has the controller" {
+	size=$(ls /sys/kernel/mm/hugepages 2>/dev/null | head -1)
+	[ -n "$size" ] || skip_or_fail "no huge page sizes on this host"
+	kb=${size#hugepages-}
+	kb=${kb%kB}
+	name="$((kb / 1024))MB"
+	if v1 hugetlb; then
+		file="$(cg_dir hugetlb)/hugetlb.$name.limit_in_bytes"
+	elif grep -qw hugetlb /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null; then
+		file="/sys/fs/cgroup/unified$CG/hugetlb.$name.max"
+	elif grep -qw hugetlb /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
+		file="/sys/fs/cgroup$CG/hugetlb.$name.max"
+	else
+		skip_or_fail "no hugetlb cgroup controller on this host"
+	fi
+	update_config "$BUNDLE/config.json" ".linux.resources.hugepageLimits = [{pageSize: \"$name\", limit: $((kb * 1024 * 4))}]"
+	set_args '["/tools/init", "pause"]'
+	rt_bg run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$(cat "$file")" = $((kb * 1024 * 4)) ]
+}
+
+@test "runtime run: the memory limit OOM-kills a memory hog" {
+	update_config "$BUNDLE/config.json" '.linux.resources.memory = {limit: 33554432, swap: 33554432}'
+	if v1 memory && [ ! -f /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes ]; then
+		update_config "$BUNDLE/config.json" 'del(.linux.resources.memory.swap)'
+	fi
+	set_args '["/tools/init", "memhog", "256"]'
+	rt_bg run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	wait_for is_stopped
+	if v1 memory; then
+		[ "$(awk '/^oom_kill / {print $2}' "$(cg_dir memory)/memory.oom_control")" -ge 1 ]
+		[ "$(cat "$(cg_dir memory)/memory.max_usage_in_bytes")" -le 33554432 ]
+	else
+		[ "$(awk '/^oom_kill / {print $2}' "$(cg_dir memory)/memory.events")" -ge 1 ]
+	fi
+	! grep -q done "$BATS_TEST_TMPDIR/ctr.log"
+	# in the foreground: killed by SIGKILL, run exits 137
+	"$RT" --root "$RT_ROOT" delete "$CID"
+	rt run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 137 ]
+	assert_no_leftovers
+}
+
+@test "runtime run: the pids limit stops a fork bomb" {
+	update_config "$BUNDLE/config.json" '.linux.resources.pids = {limit: 20}'
+	set_args '["/tools/init", "forkbomb", "200"]'
+	rt run --bundle "$BUNDLE" "$CID"
+	# the bomb kills its own process group at the end
+	[[ "$output" =~ forked\ ([0-9]+)\ Resource\ temporarily\ unavailable ]]
+	n=${BASH_REMATCH[1]}
+	[ "$n" -lt 20 ]
+	[ "$n" -ge 15 ]
+	assert_no_leftovers
+}
+
+@test "runtime pause/resume: the freezer, and the state says paused" {
+	set_args '["sh", "-c", "sleep 1000 & /tools/init pause"]'
+	rt_bg run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	rt resume "$CID"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"container not paused"* ]]
+	rt pause "$CID"
+	[ "$status" -eq 0 ]
+	[ "$(ctr_status)" = paused ]
+	if v1 freezer; then
+		[ "$(cat "$(cg_dir freezer)/freezer.state")" = FROZEN ]
+	else
+		[ "$(cat "$(cg_dir freezer)/cgroup.freeze")" = 1 ]
+	fi
+	rt delete "$CID"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"not stopped: paused"* ]]
+	rt resume "$CID"
+	[ "$status" -eq 0 ]
+	[ "$(ctr_status)" = running ]
+	if v1 freezer; then
+		[ "$(cat "$(cg_dir freezer)/freezer.state")" = THAWED ]
+	fi
+	# a paused container can still be deleted with --force
+	rt pause "$CID"
+	rt delete --force "$CID"
+	[ "$status" -eq 0 ]
+	assert_no_leftovers
+}
+
+@test "runtime update: flags, -r FILE and -r - change a running container's limits" {
+	update_config "$BUNDLE/config.json" '.linux.resources.memory = {limit: 67108864} | .linux.resources.pids = {limit: 50}'
+	set_args '["/tools/init", "pause"]'
+	rt_bg run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	rt update --memory 100m --pids-limit 30 --cpu-share 256 "$CID"
+	[ "$status" -eq 0 ]
+	[ "$(cat "$(cg_dir pids)/pids.max")" = 30 ]
+	if v1 memory; then
+		[ "$(cat "$(cg_dir memory)/memory.limit_in_bytes")" = 104857600 ]
+		[ "$(cat "$(cg_dir cpu)/cpu.shares")" = 256 ]
+	else
+		[ "$(cat "$(cg_dir memory)/memory.max")" = 104857600 ]
+	fi
+	echo '{"pids": {"limit": 40}, "memory": {"limit": 50331648}}' >"$BATS_TEST_TMPDIR/res.json"
+	rt update -r "$BATS_TEST_TMPDIR/res.json" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$(cat "$(cg_dir pids)/pids.max")" = 40 ]
+	run "$RT" --root "$RT_ROOT" update --resources - "$CID" <<<'{"pids": {"limit": 45}}'
+	[ "$status" -eq 0 ]
+	[ "$(cat "$(cg_dir pids)/pids.max")" = 45 ]
+	rt update --resources=- "$CID" <<<'{"pids": {"limit": "many"}}'
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"'resources.pids.limit' must be an integer"* ]]
+	[ "$(cat "$(cg_dir pids)/pids.max")" = 45 ]
+	rt update --memory lots "$CID"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"--memory: invalid size 'lots'"* ]]
+}
+
+@test "runtime run: a container with a 256 KiB memory limit still starts" {
+	update_config "$BUNDLE/config.json" '.linux.resources.memory = {limit: 262144}'
+	set_args '["/tools/init", "exit", "5"]'
+	rt run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 5 ]
+	assert_no_leftovers
+}
+
+@test "runtime delete: the cgroup goes with the container, in every hierarchy" {
+	set_args '["/tools/init", "pause"]'
+	rt_bg create --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ -n "$(cg_dirs_of "$CG")" ]
+	for d in $(cg_dirs_of "$CG"); do grep -qx "$(ctr_pid)" "$d/cgroup.procs"; done
+	rt delete "$CID"
+	[ "$status" -eq 0 ]
+	assert_no_leftovers
+}
