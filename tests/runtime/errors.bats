@@ -1,0 +1,110 @@
+#!/usr/bin/env bats
+# kist-runtime bad input: each gets one clear line naming the field at
+# fault, exit 1, and leaves no state dir, cgroup or mount behind.
+bats_require_minimum_version 1.5.0
+load ../helpers
+load runtime
+
+setup() { setup_bundle; }
+teardown() { teardown_bundle; }
+
+# create_fails PATTERN: create must fail with one line matching PATTERN
+create_fails() {
+	run --separate-stderr "$RT" --root "$RT_ROOT" create --bundle "$BUNDLE" "${2:-$CID}"
+	echo "create: $status $output $stderr" >&2
+	[ "$status" -eq 1 ] || fail "exit status $status, want 1"
+	[ -z "$output" ] || fail "unexpected stdout: $output"
+	[ "$(wc -l <<<"$stderr")" -eq 1 ] || fail "want one line of error, got: $stderr"
+	[[ "$stderr" == *"$1"* ]] || fail "error '$stderr' lacks '$1'"
+	if [ -n "${2:-}" ]; then
+		# a bad id: nothing at all in the state root
+		[ -z "$(ls -A "$RT_ROOT" 2>/dev/null)" ] || fail "state root not empty: $(ls -A "$RT_ROOT")"
+		[ -z "$(cg_dirs_of "$CG")" ] || fail "cgroups left behind"
+	else
+		assert_no_leftovers
+	fi
+}
+
+@test "runtime create [bad input]: wrong types name the field" {
+	update_config "$BUNDLE/config.json" '.process.args = "sh"'
+	create_fails "'process.args' must be an array of strings"
+	update_config "$BUNDLE/config.json" '.process.args = ["true"] | .process.user.uid = "root"'
+	create_fails "'process.user.uid' must be an integer"
+	update_config "$BUNDLE/config.json" '.process.user.uid = 0 | .linux.resources.memory = {limit: "1G"}'
+	create_fails "'linux.resources.memory.limit' must be an integer"
+	update_config "$BUNDLE/config.json" '.linux.resources = {} | .mounts = {}'
+	create_fails "'mounts' must be an array"
+}
+
+@test "runtime create [bad input]: unknown namespace" {
+	update_config "$BUNDLE/config.json" '.linux.namespaces[2].type = "foo"'
+	create_fails "'linux.namespaces[2].type': unknown namespace 'foo'"
+}
+
+@test "runtime create [bad input]: mount without destination" {
+	update_config "$BUNDLE/config.json" '.mounts += [{type: "tmpfs", source: "tmpfs"}]'
+	create_fails "'mounts[7].destination' is required"
+}
+
+@test "runtime create [bad input]: mount that cannot be made leaves nothing mounted" {
+	update_config "$BUNDLE/config.json" '.mounts += [{destination: "/data", type: "bind", source: "/does/not/exist", options: ["bind"]}]'
+	create_fails "'mounts[7]': mount bind on '/data': source '/does/not/exist': No such file or directory"
+}
+
+@test "runtime create [bad input]: a rootfs that does not exist" {
+	update_config "$BUNDLE/config.json" '.root.path = "no-such-rootfs"'
+	create_fails "'root.path': rootfs '$BUNDLE/no-such-rootfs': No such file or directory"
+	rm -f "$BUNDLE/config.json"
+	create_fails "config.json"
+}
+
+@test "runtime create [bad input]: duplicate id, bad ids" {
+	set_args '["/tools/init", "pause"]'
+	rt_bg create --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	pid=$(ctr_pid)
+	run --separate-stderr "$RT" --root "$RT_ROOT" create --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"container '$CID' already exists"* ]]
+	# the first one is untouched
+	[ "$(ctr_status)" = created ]
+	[ "$(ctr_pid)" = "$pid" ]
+	"$RT" --root "$RT_ROOT" delete "$CID"
+
+	create_fails "invalid container id 'a/b': must not contain '/'" "a/b"
+	create_fails "invalid container id '..'" ".."
+	create_fails "invalid container id '_x'" "_x"
+}
+
+@test "runtime kill [bad input]: bad signal, unknown container" {
+	set_args '["/tools/init", "pause"]'
+	rt_bg run --detach --bundle "$BUNDLE" "$CID"
+	for sig in FOO 0 99 -1 SIGNOPE; do
+		run --separate-stderr "$RT" --root "$RT_ROOT" kill "$CID" -- "$sig"
+		[ "$status" -ne 0 ]
+		[[ "$stderr" == *"unknown signal \"$sig\""* ]] || fail "signal $sig: $stderr"
+	done
+	[ "$(ctr_status)" = running ]
+	rt kill nosuchcontainer KILL
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"container 'nosuchcontainer' does not exist"* ]]
+}
+
+@test "runtime create [bad input]: non-namespaced sysctl, unknown rlimit, bad cgroupsPath" {
+	update_config "$BUNDLE/config.json" '.linux.sysctl = {"vm.swappiness": "10"}'
+	create_fails "'linux.sysctl': 'vm.swappiness' is not namespaced"
+	update_config "$BUNDLE/config.json" 'del(.linux.sysctl) | .process.rlimits = [{type: "RLIMIT_FOO", soft: 1, hard: 1}]'
+	create_fails "'process.rlimits[0].type': unknown rlimit 'RLIMIT_FOO'"
+	update_config "$BUNDLE/config.json" 'del(.process.rlimits) | .linux.cgroupsPath = "/a/../../b"'
+	create_fails "'linux.cgroupsPath': invalid path"
+}
+
+@test "runtime create [bad input]: a cgroup limit the kernel refuses leaves no cgroup" {
+	update_config "$BUNDLE/config.json" '.linux.resources.cpu = {cpus: "9999"}'
+	create_fails "'linux.resources.cpu.cpus'"
+}
+
+@test "runtime create [bad input]: malformed JSON" {
+	echo '{"ociVersion": "1.0.2", "root": ' >"$BUNDLE/config.json"
+	create_fails "invalid JSON"
+}
