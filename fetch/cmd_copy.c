@@ -1,5 +1,6 @@
 /* cmd_copy.c: kist-fetch copy [-q] [--platform P | --all-platforms] SRC DST
- * between docker://NAME[:TAG] and oci:DIR[:REF] (skopeo's transport names).
+ * between docker://NAME[:TAG] and oci:DIR[:REF] (skopeo's transport names),
+ * and from docker-archive:FILE[:NAME:TAG].
  * docker -> oci is a pull, oci -> docker a push, docker -> docker a pull
  * into a temporary layout then a push, oci -> oci copies blobs. */
 #define _GNU_SOURCE
@@ -15,13 +16,13 @@
 #include "common/util.h"
 #include "fetch/fetch.h"
 
-enum transport { T_DOCKER, T_OCI };
+enum transport { T_DOCKER, T_OCI, T_ARCHIVE };
 
 struct endpoint {
 	enum transport t;
 	struct ref ref; /* T_DOCKER */
-	char *dir;      /* T_OCI */
-	char *name;     /* T_OCI: ref name in the layout, or NULL */
+	char *dir;      /* T_OCI: the layout; T_ARCHIVE: the file */
+	char *name;     /* ref name in the layout / tag in the archive, or NULL */
 };
 
 static int parse_endpoint(const char *s, struct endpoint *e, struct err **err)
@@ -37,8 +38,15 @@ static int parse_endpoint(const char *s, struct endpoint *e, struct err **err)
 			return err_set(err, 0, "'%s': the oci: transport needs a directory", s);
 		return 0;
 	}
-	if (str_has_prefix(s, "docker-archive:"))
-		return err_set(err, 0, "'%s': the docker-archive: transport is not supported yet", s);
+	if (str_has_prefix(s, "docker-archive:")) {
+		const char *rest = s + 15, *colon = strchr(rest, ':');
+		e->t = T_ARCHIVE;
+		e->dir = colon ? xstrndup(rest, colon - rest) : xstrdup(rest);
+		e->name = colon && colon[1] ? xstrdup(colon + 1) : NULL;
+		if (!*e->dir)
+			return err_set(err, 0, "'%s': the docker-archive: transport needs a file", s);
+		return 0;
+	}
 	return err_set(err, 0, "'%s': unknown transport (use docker://NAME or oci:DIR[:REF])", s);
 }
 
@@ -172,7 +180,8 @@ int cmd_copy(void *gv, int argc, char **argv, struct err **err)
 			break;
 		case 'h':
 			printf("usage: kist-fetch copy [-q] [--platform P | --all-platforms] SRC DST\n"
-			       "  SRC, DST: docker://NAME[:TAG|@DIGEST] or oci:DIR[:REF]\n");
+			       "  SRC, DST: docker://NAME[:TAG|@DIGEST] or oci:DIR[:REF]\n"
+			       "  SRC may also be docker-archive:FILE[:NAME:TAG] (docker save)\n");
 			return EXIT_OK;
 		default:
 			cli_usage_error("copy: unknown option");
@@ -185,7 +194,26 @@ int cmd_copy(void *gv, int argc, char **argv, struct err **err)
 	if (parse_endpoint(argv[optind], &s, err) < 0 ||
 	    parse_endpoint(argv[optind + 1], &d, err) < 0)
 		goto out;
-	if (s.t == T_OCI && d.t == T_OCI) {
+	if (d.t == T_ARCHIVE) {
+		ret = err_set(err, 0, "'%s': docker-archive: is supported as a source only",
+			      argv[optind + 1]);
+	} else if (s.t == T_ARCHIVE && d.t == T_OCI) {
+		const char *name = d.name ? d.name : s.name ? s.name : "latest";
+		ret = layout_open(d.dir, true, &l, err);
+		if (ret == 0)
+			ret = archive_import(s.dir, s.name, &l, name, err);
+	} else if (s.t == T_ARCHIVE) {
+		if (!mkdtemp(tmpl)) {
+			ret = err_set(err, errno, "mkdtemp '%s'", tmpl);
+			goto out;
+		}
+		tmp = true;
+		ret = layout_open(tmpl, true, &l, err);
+		if (ret == 0)
+			ret = archive_import(s.dir, s.name, &l, "image", err);
+		if (ret == 0)
+			ret = push_image(g, &l, "image", &d.ref, &pu, NULL, err);
+	} else if (s.t == T_OCI && d.t == T_OCI) {
 		ret = oci_to_oci(&s, &d, err);
 	} else if (s.t == T_DOCKER && d.t == T_OCI) {
 		cleanup_free char *full = ref_string(&s.ref);

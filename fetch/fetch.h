@@ -208,6 +208,12 @@ char **blobinfo_repos(const struct fetch_global *g, const char *digest);
 int blobinfo_add(const struct fetch_global *g, const char *repo, char *const *digests,
 		 struct err **err);
 
+/* ---- archive.c ---- */
+/* Read the image tagged want (NULL: the first) from the docker-archive file
+ * into l, recorded as name. */
+int archive_import(const char *file, const char *want, struct layout *l, const char *name,
+		   struct err **err);
+
 /* ---- pull.c ---- */
 struct pull_opts {
 	const char *platform; /* "os/arch[/variant]" or NULL for the host */

@@ -1,3 +1,3 @@
 PROGRAMS += kist-fetch
 kist-fetch_SRCS := $(wildcard fetch/*.c)
-kist-fetch_PKGS := libcurl libcrypto libcjson
+kist-fetch_PKGS := libcurl libcrypto libcjson libarchive

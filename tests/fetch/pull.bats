@@ -183,3 +183,32 @@ teardown() { kist_cleanup; }
 	assert_failure 1
 	assert_output --partial "unknown transport"
 }
+
+@test "fetch copy: docker-archive (skopeo's docker save format) to oci: and docker://" {
+	skopeo copy -q "oci:$BATS_FILE_TMPDIR/src:app" "docker-archive:$BATS_TEST_TMPDIR/a.tar:kist/arch:v1"
+	fetch copy "docker-archive:$BATS_TEST_TMPDIR/a.tar" "oci:$BATS_TEST_TMPDIR/o:x"
+	assert_success
+	layout_ok "$BATS_TEST_TMPDIR/o"
+	# the layers are the archive's tar files, byte for byte
+	run -0 skopeo inspect "oci:$BATS_TEST_TMPDIR/o:x"
+	run -0 jq -r '.Layers[]' <<<"$output"
+	local want
+	want=$(tar -xOf "$BATS_TEST_TMPDIR/a.tar" manifest.json | jq -r '.[0].Layers[] | "sha256:" + sub("\\.tar$"; "")')
+	assert_output "$want"
+	fetch copy -q "docker-archive:$BATS_TEST_TMPDIR/a.tar:kist/arch:v1" "docker://$REG/arch/app:v1"
+	assert_success
+	run -0 skopeo inspect --tls-verify=false "docker://$REG/arch/app:v1"
+	run -0 jq -r '.Labels["kist.test"]' <<<"$output"
+	assert_output app
+	fetch copy "docker-archive:$BATS_TEST_TMPDIR/a.tar:kist/arch:v2" "oci:$BATS_TEST_TMPDIR/o:y"
+	assert_failure 1
+	assert_output --partial "no image tagged 'kist/arch:v2'"
+	fetch copy "docker-archive:/etc/hostname" "oci:$BATS_TEST_TMPDIR/o:y"
+	assert_failure 1
+	assert_output --partial "/etc/hostname"
+	fetch copy "oci:$BATS_TEST_TMPDIR/o:x" "docker-archive:$BATS_TEST_TMPDIR/b.tar"
+	assert_failure 1
+	assert_output --partial "source only"
+	run -0 jq -r '.manifests[].annotations["org.opencontainers.image.ref.name"]' "$BATS_TEST_TMPDIR/o/index.json"
+	assert_output x
+}
