@@ -1,0 +1,39 @@
+#!/usr/bin/env bats
+# kist-runtime spec and features: the files callers read.
+bats_require_minimum_version 1.5.0
+load ../helpers
+
+setup() { requires root; }
+teardown() { kist_cleanup; }
+
+@test "runtime spec: writes runc's default config.json, refuses to overwrite" {
+	cd "$BATS_TEST_TMPDIR"
+	rt spec
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .ociVersion config.json)" != null ]
+	[ "$(jq -r .root.path config.json)" = rootfs ]
+	[ "$(jq -r '.process.args[0]' config.json)" = sh ]
+	[ "$(jq -r '[.linux.namespaces[].type] | sort | join(",")' config.json)" = "ipc,mount,network,pid,uts" ]
+	[ "$(jq -r '[.mounts[].destination] | join(",")' config.json)" = "/proc,/dev,/dev/pts,/dev/shm,/dev/mqueue,/sys,/sys/fs/cgroup" ]
+	rt spec
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"config.json' exists"* ]]
+	mkdir b
+	rt spec --rootless --bundle b
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '[.linux.namespaces[].type] | index("user") != null' b/config.json)" = true ]
+	[ "$(jq -r '.linux.uidMappings[0].hostID' b/config.json)" = "$(id -u)" ]
+}
+
+@test "runtime features: the runtime-spec Features JSON (runc's shape)" {
+	rt features
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .ociVersionMin <<<"$output")" = 1.0.0 ]
+	[[ "$(jq -r .ociVersionMax <<<"$output")" == 1.* ]]
+	[ "$(jq -r '.hooks | index("createContainer") != null' <<<"$output")" = true ]
+	[ "$(jq -r '.mountOptions | index("rbind") != null' <<<"$output")" = true ]
+	[ "$(jq -r '.linux.namespaces | sort | join(",")' <<<"$output")" = "cgroup,ipc,mount,network,pid,time,user,uts" ]
+	[ "$(jq -r '.linux.cgroup.v1' <<<"$output")" = true ]
+	[ "$(jq -r '.linux.seccomp.enabled' <<<"$output")" = true ]
+	[ "$(jq -r '.linux.capabilities | index("CAP_SYS_ADMIN") != null' <<<"$output")" = true ]
+}
