@@ -76,8 +76,9 @@ static char *resolve(const struct links *ln, const char *path)
 				*slash = '\0';
 				if (str_has_prefix(t, "../")) {
 					char *up = strrchr(cur, '/');
-					next = up ? xasprintf("%.*s/%s", (int)(up - cur), cur, t + 3)
-						  : xstrdup(t + 3);
+					next =
+					    up ? xasprintf("%.*s/%s", (int)(up - cur), cur, t + 3)
+					       : xstrdup(t + 3);
 				} else {
 					next = xasprintf("%s/%s", cur, clean(t));
 				}
@@ -170,7 +171,7 @@ int archive_import(const char *file, const char *want, struct layout *l, const c
 {
 	cleanup_archive struct archive *a = NULL;
 	cleanup_json cJSON *man = NULL;
-	struct links ln = { 0 };
+	struct links ln = {0};
 	struct archive_entry *ent;
 	cleanup_free char *mtext = NULL;
 	const cJSON *entry = NULL, *cfg, *layers, *it;
@@ -200,7 +201,8 @@ int archive_import(const char *file, const char *want, struct layout *l, const c
 			}
 			mtext = xmalloc(sz + 1);
 			if (archive_read_data(a, mtext, sz) != sz) {
-				err_set(err, 0, "'%s': read manifest.json: %s", file, archive_error_string(a));
+				err_set(err, 0, "'%s': read manifest.json: %s", file,
+					archive_error_string(a));
 				goto out;
 			}
 			mtext[sz] = '\0';
@@ -270,7 +272,8 @@ int archive_import(const char *file, const char *want, struct layout *l, const c
 	}
 	for (size_t i = 0; i < nw; i++)
 		if (!ws[i].done) {
-			err_set(err, 0, "'%s': '%s' named in manifest.json is missing", file, ws[i].path);
+			err_set(err, 0, "'%s': '%s' named in manifest.json is missing", file,
+				ws[i].path);
 			goto out;
 		}
 	/* an OCI manifest over them */

@@ -56,7 +56,7 @@ static int run_helper(const char *name, const char *verb, const char *input, cha
 		      struct err **err)
 {
 	cleanup_free char *prog = xasprintf("docker-credential-%s", name);
-	const char *argv[] = { prog, verb, NULL };
+	const char *argv[] = {prog, verb, NULL};
 	struct proc p = PROC_INIT;
 	struct buf o = BUF_INIT;
 	char chunk[4096];
@@ -225,7 +225,8 @@ int auth_store(const char *domain, const struct creds *c, struct err **err)
 		if (st < 0)
 			return -1;
 		if (st != 0)
-			return err_set(err, 0, "credential helper 'docker-credential-%s' store failed: %s",
+			return err_set(err, 0,
+				       "credential helper 'docker-credential-%s' store failed: %s",
 				       helper, out);
 		/* docker keeps an empty auths entry so the registry is listed */
 		auths = cJSON_GetObjectItemCaseSensitive(cfg, "auths");
@@ -280,7 +281,7 @@ int auth_erase(const char *domain, struct err **err)
 	auths = cJSON_GetObjectItemCaseSensitive(cfg, "auths");
 	if (cJSON_IsObject(auths)) {
 		cleanup_free char *https = xasprintf("https://%s", domain);
-		const char *keys[] = { key, domain, https };
+		const char *keys[] = {key, domain, https};
 		for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
 			if (cJSON_GetObjectItemCaseSensitive(auths, keys[i])) {
 				cJSON_DeleteItemFromObjectCaseSensitive(auths, keys[i]);

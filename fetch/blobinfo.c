@@ -67,7 +67,8 @@ int blobinfo_add(const struct fetch_global *g, const char *repo, char *const *di
 		if (!cJSON_IsArray(arr)) {
 			cJSON_DeleteItemFromObjectCaseSensitive(j, *d);
 			if (cJSON_GetArraySize(j) >= MAX_BLOBS)
-				cJSON_Delete(cJSON_DetachItemViaPointer(j, j->child)); /* drop the oldest */
+				cJSON_Delete(
+				    cJSON_DetachItemViaPointer(j, j->child)); /* drop the oldest */
 			arr = cJSON_AddArrayToObject(j, *d);
 		}
 		/* newest first, no duplicates, at most REPOS_PER_BLOB */

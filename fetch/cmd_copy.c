@@ -44,7 +44,8 @@ static int parse_endpoint(const char *s, struct endpoint *e, struct err **err)
 		e->dir = colon ? xstrndup(rest, colon - rest) : xstrdup(rest);
 		e->name = colon && colon[1] ? xstrdup(colon + 1) : NULL;
 		if (!*e->dir)
-			return err_set(err, 0, "'%s': the docker-archive: transport needs a file", s);
+			return err_set(err, 0, "'%s': the docker-archive: transport needs a file",
+				       s);
 		return 0;
 	}
 	return err_set(err, 0, "'%s': unknown transport (use docker://NAME or oci:DIR[:REF])", s);
@@ -151,17 +152,14 @@ out:
 int cmd_copy(void *gv, int argc, char **argv, struct err **err)
 {
 	static const struct option opts[] = {
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "platform", required_argument, NULL, 'p' },
-		{ "all-platforms", no_argument, NULL, 'a' },
-		{ "all", no_argument, NULL, 'a' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"quiet", no_argument, NULL, 'q'},         {"platform", required_argument, NULL, 'p'},
+	    {"all-platforms", no_argument, NULL, 'a'}, {"all", no_argument, NULL, 'a'},
+	    {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
 	};
 	const struct fetch_global *g = gv;
 	struct endpoint s, d;
-	struct pull_opts po = { .record = true };
-	struct push_opts pu = { 0 };
+	struct pull_opts po = {.record = true};
+	struct push_opts pu = {0};
 	struct layout l = LAYOUT_INIT;
 	char tmpl[] = "/var/tmp/kist-copy.XXXXXX";
 	bool tmp = false;
@@ -179,9 +177,10 @@ int cmd_copy(void *gv, int argc, char **argv, struct err **err)
 			po.all_platforms = true;
 			break;
 		case 'h':
-			printf("usage: kist-fetch copy [-q] [--platform P | --all-platforms] SRC DST\n"
-			       "  SRC, DST: docker://NAME[:TAG|@DIGEST] or oci:DIR[:REF]\n"
-			       "  SRC may also be docker-archive:FILE[:NAME:TAG] (docker save)\n");
+			printf(
+			    "usage: kist-fetch copy [-q] [--platform P | --all-platforms] SRC DST\n"
+			    "  SRC, DST: docker://NAME[:TAG|@DIGEST] or oci:DIR[:REF]\n"
+			    "  SRC may also be docker-archive:FILE[:NAME:TAG] (docker save)\n");
 			return EXIT_OK;
 		default:
 			cli_usage_error("copy: unknown option");
@@ -223,7 +222,8 @@ int cmd_copy(void *gv, int argc, char **argv, struct err **err)
 			ret = pull_image(g, &s.ref, argv[optind] + 9, &l, &po, NULL, err);
 	} else if (s.t == T_OCI && d.t == T_DOCKER) {
 		if (!s.name) {
-			ret = err_set(err, 0, "oci:%s: name the image to copy (oci:DIR:REF)", s.dir);
+			ret =
+			    err_set(err, 0, "oci:%s: name the image to copy (oci:DIR:REF)", s.dir);
 			goto out;
 		}
 		ret = layout_open(s.dir, false, &l, err);

@@ -67,9 +67,8 @@ static cJSON *tags_of(struct registry *r, const char *repo)
 	if (registry_do(r, &q, &resp, NULL) == 0 && resp.status == 200) {
 		cleanup_json cJSON *j = cJSON_ParseWithLength(resp.body.data, resp.body.len);
 		const cJSON *t = j ? cJSON_GetObjectItemCaseSensitive(j, "tags") : NULL, *it;
-		cJSON_ArrayForEach(it, t)
-			if (cJSON_IsString(it))
-				cJSON_AddItemToArray(out, cJSON_CreateString(it->valuestring));
+		cJSON_ArrayForEach(it, t) if (cJSON_IsString(it))
+		    cJSON_AddItemToArray(out, cJSON_CreateString(it->valuestring));
 	}
 	http_resp_release(&resp);
 	return out;
@@ -92,18 +91,18 @@ static cJSON *string_or_empty(const cJSON *obj, const char *key)
 int cmd_inspect(void *gv, int argc, char **argv, struct err **err)
 {
 	static const struct option opts[] = {
-		{ "raw", no_argument, NULL, 'r' },
-		{ "config", no_argument, NULL, 'c' },
-		{ "platform", required_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"raw", no_argument, NULL, 'r'},
+	    {"config", no_argument, NULL, 'c'},
+	    {"platform", required_argument, NULL, 'p'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const struct fetch_global *g = gv;
 	bool raw = false, config = false;
 	const char *platform = NULL, *name;
 	struct ref ref = REF_INIT;
 	struct registry r;
-	struct fetched_manifest top = { 0 }, child = { 0 };
+	struct fetched_manifest top = {0}, child = {0};
 	const struct fetched_manifest *m = &top;
 	struct spec_manifest man = SPEC_MANIFEST_INIT;
 	struct spec_platform want = SPEC_PLATFORM_INIT;
@@ -124,7 +123,8 @@ int cmd_inspect(void *gv, int argc, char **argv, struct err **err)
 			platform = optarg;
 			break;
 		case 'h':
-			printf("usage: kist-fetch inspect [--raw | --config] [--platform P] [docker://]NAME[:TAG|@DIGEST]\n");
+			printf("usage: kist-fetch inspect [--raw | --config] [--platform P] "
+			       "[docker://]NAME[:TAG|@DIGEST]\n");
 			return EXIT_OK;
 		default:
 			cli_usage_error("inspect: unknown option");
@@ -195,8 +195,10 @@ int cmd_inspect(void *gv, int argc, char **argv, struct err **err)
 			cJSON_AddStringToObject(e, "MIMEType", man.layers[i].media_type);
 			cJSON_AddStringToObject(e, "Digest", man.layers[i].digest);
 			cJSON_AddNumberToObject(e, "Size", (double)man.layers[i].size);
-			cJSON_AddItemToObject(e, "Annotations", man.layers[i].annotations ?
-				cJSON_Duplicate(man.layers[i].annotations, true) : cJSON_CreateNull());
+			cJSON_AddItemToObject(e, "Annotations",
+					      man.layers[i].annotations
+						  ? cJSON_Duplicate(man.layers[i].annotations, true)
+						  : cJSON_CreateNull());
 			cJSON_AddItemToArray(ld, e);
 		}
 		cJSON_AddItemToObject(out, "Layers", layers);

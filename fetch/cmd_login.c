@@ -16,12 +16,12 @@
 #include "fetch/fetch.h"
 
 static const char login_usage[] =
-	"usage: kist-fetch login [OPTIONS] [SERVER]\n\n"
-	"Log in to a registry (default docker.io); the credentials are checked\n"
-	"first, then stored in ~/.docker/config.json or its credential helper.\n\n"
-	"  -u, --username USER\n"
-	"  -p, --password PASS\n"
-	"      --password-stdin   read the password from stdin\n";
+    "usage: kist-fetch login [OPTIONS] [SERVER]\n\n"
+    "Log in to a registry (default docker.io); the credentials are checked\n"
+    "first, then stored in ~/.docker/config.json or its credential helper.\n\n"
+    "  -u, --username USER\n"
+    "  -p, --password PASS\n"
+    "      --password-stdin   read the password from stdin\n";
 
 /* "https://index.docker.io/v1/" -> "docker.io"; "http://h:5000/" -> "h:5000" */
 static char *server_domain(const char *s)
@@ -91,17 +91,17 @@ static char *read_stdin_password(void)
 int cmd_login(void *gv, int argc, char **argv, struct err **err)
 {
 	static const struct option opts[] = {
-		{ "username", required_argument, NULL, 'u' },
-		{ "password", required_argument, NULL, 'p' },
-		{ "password-stdin", no_argument, NULL, 'S' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"username", required_argument, NULL, 'u'},
+	    {"password", required_argument, NULL, 'p'},
+	    {"password-stdin", no_argument, NULL, 'S'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const struct fetch_global *g = gv;
 	const char *user = NULL, *pass = NULL;
 	bool from_stdin = false;
 	cleanup_free char *domain = NULL;
-	struct creds c = { 0 };
+	struct creds c = {0};
 	int ch, ret;
 
 	while ((ch = getopt_long(argc, argv, "u:p:h", opts, NULL)) != -1) {
@@ -132,7 +132,9 @@ int cmd_login(void *gv, int argc, char **argv, struct err **err)
 		cli_usage_error("login: --username is required");
 	domain = server_domain(argc - optind == 1 ? argv[optind] : REF_DEFAULT_DOMAIN);
 	if (pass)
-		fprintf(stderr, "WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n");
+		fprintf(
+		    stderr,
+		    "WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n");
 	c.user = xstrdup(user);
 	if (from_stdin)
 		c.pass = read_stdin_password();

@@ -11,25 +11,22 @@
 #include "fetch/fetch.h"
 
 static const char pull_usage[] =
-	"usage: kist-fetch pull [OPTIONS] NAME[:TAG|@DIGEST]\n\n"
-	"Download an image into the store (or an OCI layout).\n\n"
-	"  --platform OS/ARCH[/VARIANT]  pick this platform from a multi-platform image\n"
-	"  -a, --all-platforms           pull every platform of an index\n"
-	"  --dest oci:DIR[:REF]          write into this OCI layout instead of the store\n"
-	"  -q, --quiet                   print only the image name\n";
+    "usage: kist-fetch pull [OPTIONS] NAME[:TAG|@DIGEST]\n\n"
+    "Download an image into the store (or an OCI layout).\n\n"
+    "  --platform OS/ARCH[/VARIANT]  pick this platform from a multi-platform image\n"
+    "  -a, --all-platforms           pull every platform of an index\n"
+    "  --dest oci:DIR[:REF]          write into this OCI layout instead of the store\n"
+    "  -q, --quiet                   print only the image name\n";
 
 int cmd_pull(void *gv, int argc, char **argv, struct err **err)
 {
 	static const struct option opts[] = {
-		{ "platform", required_argument, NULL, 'p' },
-		{ "all-platforms", no_argument, NULL, 'a' },
-		{ "dest", required_argument, NULL, 'D' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"platform", required_argument, NULL, 'p'}, {"all-platforms", no_argument, NULL, 'a'},
+	    {"dest", required_argument, NULL, 'D'},     {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
 	};
 	const struct fetch_global *g = gv;
-	struct pull_opts o = { .record = true };
+	struct pull_opts o = {.record = true};
 	struct layout l = LAYOUT_INIT;
 	struct ref ref = REF_INIT;
 	cleanup_free char *dir = NULL, *oref = NULL, *full = NULL;
@@ -58,7 +55,8 @@ int cmd_pull(void *gv, int argc, char **argv, struct err **err)
 		}
 	}
 	if (argc - optind != 1)
-		cli_usage_error("pull: expected exactly one image reference, got %d", argc - optind);
+		cli_usage_error("pull: expected exactly one image reference, got %d",
+				argc - optind);
 	if (o.platform && o.all_platforms)
 		cli_usage_error("pull: --platform and --all-platforms cannot be used together");
 	if (dest && !fetch_parse_oci(dest, &dir, &oref))

@@ -11,20 +11,20 @@
 #include "fetch/fetch.h"
 
 static const char push_usage[] =
-	"usage: kist-fetch push [OPTIONS] SRC [NAME[:TAG]]\n\n"
-	"Upload an image from the store (SRC a name) or an OCI layout\n"
-	"(SRC oci:DIR:REF) to a registry.  NAME defaults to SRC's name.\n\n"
-	"  -q, --quiet   print only the pushed manifest digest\n";
+    "usage: kist-fetch push [OPTIONS] SRC [NAME[:TAG]]\n\n"
+    "Upload an image from the store (SRC a name) or an OCI layout\n"
+    "(SRC oci:DIR:REF) to a registry.  NAME defaults to SRC's name.\n\n"
+    "  -q, --quiet   print only the pushed manifest digest\n";
 
 int cmd_push(void *gv, int argc, char **argv, struct err **err)
 {
 	static const struct option opts[] = {
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const struct fetch_global *g = gv;
-	struct push_opts o = { 0 };
+	struct push_opts o = {0};
 	struct layout l = LAYOUT_INIT;
 	struct ref src = REF_INIT, dst = REF_INIT;
 	cleanup_free char *dir = NULL, *oref = NULL, *src_name = NULL;
@@ -50,7 +50,8 @@ int cmd_push(void *gv, int argc, char **argv, struct err **err)
 		if (!oref)
 			cli_usage_error("push: '%s' names no image: use oci:DIR:REF", argv[optind]);
 		if (argc - optind != 2)
-			cli_usage_error("push: a destination NAME[:TAG] is needed with an oci: source");
+			cli_usage_error(
+			    "push: a destination NAME[:TAG] is needed with an oci: source");
 		src_name = xstrdup(oref);
 		if (layout_open(dir, false, &l, err) < 0)
 			goto out;

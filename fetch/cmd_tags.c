@@ -44,9 +44,7 @@ static int list_pages(struct registry *r, const char *first, const char *scope, 
 			http_resp_release(&resp);
 			return -1;
 		}
-		cJSON_ArrayForEach(it, arr)
-			if (cJSON_IsString(it))
-				printf("%s\n", it->valuestring);
+		cJSON_ArrayForEach(it, arr) if (cJSON_IsString(it)) printf("%s\n", it->valuestring);
 		free(url);
 		url = resp.link ? http_link_next(resp.link) : NULL;
 		http_resp_release(&resp);
@@ -59,9 +57,9 @@ static int list_pages(struct registry *r, const char *first, const char *scope, 
 static int parse_n(int argc, char **argv, const char *verb, long long *n)
 {
 	static const struct option opts[] = {
-		{ "n", required_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"n", required_argument, NULL, 'n'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -81,7 +79,8 @@ static int parse_n(int argc, char **argv, const char *verb, long long *n)
 	}
 	if (argc - optind != 1)
 		cli_usage_error("%s: expected one %s, got %d", verb,
-				streq(verb, "tags") ? "repository" : "registry host", argc - optind);
+				streq(verb, "tags") ? "repository" : "registry host",
+				argc - optind);
 	return 0;
 }
 

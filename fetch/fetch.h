@@ -9,17 +9,17 @@
 #ifndef KIST_FETCH_H
 #define KIST_FETCH_H
 
-#include <curl/curl.h>     /* CURL, CURLM, CURLSH */
-#include <stdbool.h>       /* bool */
-#include <stddef.h>        /* size_t */
-#include <stdint.h>        /* int64_t */
-#include <stdio.h>         /* FILE */
-#include "common/buf.h"    /* struct buf */
+#include <curl/curl.h>      /* CURL, CURLM, CURLSH */
+#include <stdbool.h>        /* bool */
+#include <stddef.h>         /* size_t */
+#include <stdint.h>         /* int64_t */
+#include <stdio.h>          /* FILE */
+#include "common/buf.h"     /* struct buf */
 #include "common/cleanup.h" /* cleanup_free */
-#include "common/digest.h" /* DIGEST_STR_MAX */
-#include "common/ref.h"    /* struct ref */
-#include "spec/image.h"    /* struct spec_descriptor */
-#include "spec/layout.h"   /* struct layout */
+#include "common/digest.h"  /* DIGEST_STR_MAX */
+#include "common/ref.h"     /* struct ref */
+#include "spec/image.h"     /* struct spec_descriptor */
+#include "spec/layout.h"    /* struct layout */
 
 struct err;
 
@@ -40,7 +40,10 @@ struct fetch_config {
 	char **mirrors;  /* "https://host[:port]" URLs, for docker.io */
 	char *certs_d;
 };
-#define FETCH_CONFIG_INIT { 0 }
+#define FETCH_CONFIG_INIT                                                                          \
+	{                                                                                          \
+		0                                                                                  \
+	}
 int fetch_config_load(struct fetch_config *c, struct err **err);
 void fetch_config_release(struct fetch_config *c);
 bool fetch_config_insecure(const struct fetch_config *c, const char *host);
@@ -104,13 +107,13 @@ struct token {
 };
 
 struct registry {
-	char *domain;   /* the ref's domain ("docker.io") */
-	char *host;     /* API host[:port] ("registry-1.docker.io") */
-	char *base;     /* "https://host" once probed */
+	char *domain;        /* the ref's domain ("docker.io") */
+	char *host;          /* API host[:port] ("registry-1.docker.io") */
+	char *base;          /* "https://host" once probed */
 	char *mirror_prefix; /* path prefix of a mirror URL, "" usually */
 	bool is_mirror;
-	bool insecure;  /* listed in insecure-registries: no TLS verify, http fallback */
-	bool loopback;  /* loopback: http fallback only when the server does not speak TLS */
+	bool insecure; /* listed in insecure-registries: no TLS verify, http fallback */
+	bool loopback; /* loopback: http fallback only when the server does not speak TLS */
 	bool probed;
 	char *ca, *cert, *key;
 	struct creds creds;
@@ -119,8 +122,8 @@ struct registry {
 	char *realm, *service;
 	struct token *tokens;
 	size_t n_tokens;
-	CURL *easy;     /* serial requests */
-	CURLSH *share;  /* connections, DNS and TLS sessions for all handles */
+	CURL *easy;    /* serial requests */
+	CURLSH *share; /* connections, DNS and TLS sessions for all handles */
 	bool debug;
 };
 
@@ -147,7 +150,10 @@ struct reg_req {
 	const char *content_range;
 	bool no_body; /* HEAD */
 };
-#define REG_REQ_INIT { .upload_fd = -1, .upload_len = -1 }
+#define REG_REQ_INIT                                                                               \
+	{                                                                                          \
+		.upload_fd = -1, .upload_len = -1                                                  \
+	}
 
 /* Perform an authenticated request (token fetched or refreshed on 401 once).
  * Transport failures are errors; any HTTP status is returned in resp. */
@@ -198,8 +204,7 @@ void progress_print(struct progress *p, const char *fmt, ...) PRINTF(2, 3);
  * an oci: string, 0 if not. */
 int fetch_parse_oci(const char *s, char **dir, char **ref);
 /* Open the store layout (root/oci), creating it. */
-int fetch_open_store(const struct fetch_global *g, bool create, struct layout *l,
-		     struct err **err);
+int fetch_open_store(const struct fetch_global *g, bool create, struct layout *l, struct err **err);
 
 /* ---- blobinfo.c: repositories known to hold a blob (mount hints) ---- */
 /* "host/repo" strings for digest, newest first, or NULL (strv_free). */

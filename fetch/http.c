@@ -1,11 +1,11 @@
 /* http.c: libcurl plumbing shared by every request: response headers and
  * bodies, WWW-Authenticate challenges, Link pagination, base64. */
 #define _GNU_SOURCE
-#include <ctype.h>            /* isspace */
-#include <openssl/evp.h>      /* EVP_EncodeBlock */
-#include <stdlib.h>           /* free */
-#include <string.h>           /* strncasecmp */
-#include <strings.h>          /* strncasecmp */
+#include <ctype.h>       /* isspace */
+#include <openssl/evp.h> /* EVP_EncodeBlock */
+#include <stdlib.h>      /* free */
+#include <string.h>      /* strncasecmp */
+#include <strings.h>     /* strncasecmp */
 
 #include "common/err.h"
 #include "common/util.h"
@@ -55,8 +55,7 @@ static char *trimmed(const char *s, size_t n)
 	return xstrndup(s, n);
 }
 
-static bool header_is(const char *line, size_t n, const char *name, const char **val,
-		      size_t *vlen)
+static bool header_is(const char *line, size_t n, const char *name, const char **val, size_t *vlen)
 {
 	size_t l = strlen(name);
 
@@ -188,8 +187,8 @@ char *http_link_next(const char *link)
 			return NULL;
 		next = strchr(gt, ',');
 		{
-			cleanup_free char *params = next ? xstrndup(gt + 1, next - gt - 1)
-							 : xstrdup(gt + 1);
+			cleanup_free char *params =
+			    next ? xstrndup(gt + 1, next - gt - 1) : xstrdup(gt + 1);
 			if (strstr(params, "rel=\"next\"") || strstr(params, "rel=next"))
 				return xstrndup(lt + 1, gt - lt - 1);
 		}

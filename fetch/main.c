@@ -16,15 +16,15 @@
 #include "fetch/fetch.h"
 
 static const struct cli_cmd commands[] = {
-	{ "pull", cmd_pull, "Download an image from a registry" },
-	{ "push", cmd_push, "Upload an image to a registry" },
-	{ "login", cmd_login, "Log in to a registry" },
-	{ "logout", cmd_logout, "Log out from a registry" },
-	{ "tags", cmd_tags, "List the tags of a repository" },
-	{ "catalog", cmd_catalog, "List the repositories of a registry" },
-	{ "inspect", cmd_inspect, "Show an image's manifest and config from a registry" },
-	{ "copy", cmd_copy, "Copy an image between docker://, oci: and docker-archive:" },
-	{ NULL, NULL, NULL },
+    {"pull", cmd_pull, "Download an image from a registry"},
+    {"push", cmd_push, "Upload an image to a registry"},
+    {"login", cmd_login, "Log in to a registry"},
+    {"logout", cmd_logout, "Log out from a registry"},
+    {"tags", cmd_tags, "List the tags of a repository"},
+    {"catalog", cmd_catalog, "List the repositories of a registry"},
+    {"inspect", cmd_inspect, "Show an image's manifest and config from a registry"},
+    {"copy", cmd_copy, "Copy an image between docker://, oci: and docker-archive:"},
+    {NULL, NULL, NULL},
 };
 
 int fetch_parse_oci(const char *s, char **dir, char **ref)
@@ -45,8 +45,7 @@ int fetch_parse_oci(const char *s, char **dir, char **ref)
 	return 1;
 }
 
-int fetch_open_store(const struct fetch_global *g, bool create, struct layout *l,
-		     struct err **err)
+int fetch_open_store(const struct fetch_global *g, bool create, struct layout *l, struct err **err)
 {
 	cleanup_free char *path = xasprintf("%s/oci", g->root);
 
@@ -85,13 +84,13 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "root", required_argument, NULL, 'r' },
-		{ "debug", no_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'v' },
-		{ NULL, 0, NULL, 0 },
+	    {"root", required_argument, NULL, 'r'},
+	    {"debug", no_argument, NULL, 'd'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'v'},
+	    {NULL, 0, NULL, 0},
 	};
-	struct fetch_global g = { 0 };
+	struct fetch_global g = {0};
 	const struct cli_cmd *cmd;
 	const char *env = getenv("KIST_ROOT");
 	int c, ret;

@@ -9,8 +9,8 @@
 #include "common/util.h"
 #include "fetch/fetch.h"
 
-#define ACCEPT_MANIFESTS                                                                   \
-	MT_OCI_INDEX ", " MT_OCI_MANIFEST ", " MT_DOCKER_MANIFEST_LIST ", " MT_DOCKER_MANIFEST \
+#define ACCEPT_MANIFESTS                                                                           \
+	MT_OCI_INDEX ", " MT_OCI_MANIFEST ", " MT_DOCKER_MANIFEST_LIST ", " MT_DOCKER_MANIFEST     \
 		     ", " MT_DOCKER_SCHEMA1_SIGNED ";q=0.5, " MT_DOCKER_SCHEMA1 ";q=0.5"
 
 void fetched_manifest_release(struct fetched_manifest *m)
@@ -85,7 +85,8 @@ int manifest_fetch(struct registry *r, const char *repo, const char *reference,
 	detected = spec_detect_media_type(resp.body.data, resp.body.len);
 	if (manifest_media_is_schema1(mt) || spec_media_type_is_schema1(detected)) {
 		err_set(err, 0,
-			"unsupported manifest format: schema1 (%s); schema1 images are deprecated, rebuild or re-push the image with a schema2 or OCI manifest",
+			"unsupported manifest format: schema1 (%s); schema1 images are deprecated, "
+			"rebuild or re-push the image with a schema2 or OCI manifest",
 			mt ? mt : MT_DOCKER_SCHEMA1);
 		goto out;
 	}

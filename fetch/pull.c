@@ -89,7 +89,8 @@ static size_t dl_write(char *data, size_t size, size_t n, void *arg)
 			/* the server ignored our Range: start the blob over */
 			blob_writer_abort(d->w, false);
 			d->w = NULL;
-			if (layout_blob_begin(d->p->l, d->digest, d->size, false, &d->w, &d->werr) < 0)
+			if (layout_blob_begin(d->p->l, d->digest, d->size, false, &d->w, &d->werr) <
+			    0)
 				return 0;
 			d->got = 0;
 		}
@@ -174,8 +175,8 @@ static void dl_stop(struct puller *p, struct dl *d)
 static bool transient(CURLcode c)
 {
 	return c == CURLE_COULDNT_CONNECT || c == CURLE_RECV_ERROR || c == CURLE_SEND_ERROR ||
-	       c == CURLE_GOT_NOTHING || c == CURLE_PARTIAL_FILE ||
-	       c == CURLE_OPERATION_TIMEDOUT || c == CURLE_HTTP2 || c == CURLE_HTTP2_STREAM;
+	       c == CURLE_GOT_NOTHING || c == CURLE_PARTIAL_FILE || c == CURLE_OPERATION_TIMEDOUT ||
+	       c == CURLE_HTTP2 || c == CURLE_HTTP2_STREAM;
 }
 
 static int dl_commit(struct puller *p, struct dl *d, struct err **err)
@@ -232,11 +233,12 @@ static int dl_finish(struct puller *p, struct dl *d, CURLcode code, struct err *
 		d->w = NULL;
 		code = CURLE_PARTIAL_FILE;
 	}
-	if ((code != CURLE_OK && transient(code)) || (code == CURLE_OK && (st >= 500 || st == 429 ||
-									  st == 416))) {
+	if ((code != CURLE_OK && transient(code)) ||
+	    (code == CURLE_OK && (st >= 500 || st == 429 || st == 416))) {
 		if (++d->attempts >= MAX_ATTEMPTS) {
 			if (code != CURLE_OK)
-				return err_set(err, 0, "download %s: %s (gave up after %d attempts)",
+				return err_set(err, 0,
+					       "download %s: %s (gave up after %d attempts)",
 					       d->digest, curl_easy_strerror(code), d->attempts);
 			registry_status_error(&d->resp, err);
 			return err_wrap(err, "download %s (gave up after %d attempts)", d->digest,
@@ -385,8 +387,7 @@ static void puller_release(struct puller *p)
 	free(p->scope);
 }
 
-static int add_manifest_blobs(struct puller *p, const struct fetched_manifest *m,
-			      struct err **err)
+static int add_manifest_blobs(struct puller *p, const struct fetched_manifest *m, struct err **err)
 {
 	struct spec_manifest man = SPEC_MANIFEST_INIT;
 
@@ -406,7 +407,8 @@ static int put_manifest(struct layout *l, const struct fetched_manifest *m, stru
 	if (layout_blob_put(l, m->data, m->len, d, err) < 0)
 		return -1;
 	if (!streq(d, m->digest))
-		return err_set(err, 0, "manifest digest mismatch: expected %s, got %s", m->digest, d);
+		return err_set(err, 0, "manifest digest mismatch: expected %s, got %s", m->digest,
+			       d);
 	return 0;
 }
 
@@ -479,7 +481,9 @@ static int check_platform(struct puller *p, const struct fetched_manifest *m,
 	}
 	ws = spec_platform_string(want);
 	hs = have.os && have.architecture ? spec_platform_string(&have) : xstrdup("unknown");
-	err_set(err, 0, "image with reference %s was found but its platform (%s) does not match the specified platform (%s)",
+	err_set(err, 0,
+		"image with reference %s was found but its platform (%s) does not match the "
+		"specified platform (%s)",
 		m->digest, hs, ws);
 out:
 	spec_platform_release(&have);
@@ -518,12 +522,12 @@ int pull_image(const struct fetch_global *g, const struct ref *ref, const char *
 {
 	struct fetch_config cfg = FETCH_CONFIG_INIT;
 	struct registry reg;
-	struct fetched_manifest top = { 0 };
+	struct fetched_manifest top = {0};
 	struct fetched_manifest *children = NULL;
 	size_t n_children = 0;
 	struct spec_index idx = SPEC_INDEX_INIT;
 	struct spec_platform want = SPEC_PLATFORM_INIT;
-	struct puller p = { 0 };
+	struct puller p = {0};
 	struct spec_descriptor rec = SPEC_DESCRIPTOR_INIT, old = SPEC_DESCRIPTOR_INIT;
 	cleanup_free char *name = o->ref_name ? xstrdup(o->ref_name) : ref_string(ref);
 	cleanup_free char *familiar = ref_familiar(ref);
@@ -537,7 +541,8 @@ int pull_image(const struct fetch_global *g, const struct ref *ref, const char *
 		goto out;
 	if (o->platform && spec_platform_parse(o->platform, &want, err) < 0)
 		goto out;
-	if (input && !ref->digest && !strchr(strrchr(input, '/') ? strrchr(input, '/') : input, ':'))
+	if (input && !ref->digest &&
+	    !strchr(strrchr(input, '/') ? strrchr(input, '/') : input, ':'))
 		progress_print(p.pg, "Using default tag: %s\n", ref->tag);
 	if (resolve(g, &cfg, ref, &reg, &top, err) < 0) {
 		if (*err && (strstr((*err)->msg, "manifest unknown") ||
@@ -601,7 +606,8 @@ int pull_image(const struct fetch_global *g, const struct ref *ref, const char *
 		if (check_platform(&p, &top, &want, err) < 0)
 			goto out;
 		for (size_t i = 0; i < p.n; i++)
-			if (p.dls[i].state == DL_PENDING && layout_blob_exists(dst, p.dls[i].digest))
+			if (p.dls[i].state == DL_PENDING &&
+			    layout_blob_exists(dst, p.dls[i].digest))
 				p.dls[i].state = DL_DONE;
 	}
 	for (size_t i = 0; i < p.n; i++) {

@@ -163,7 +163,8 @@ static int prepare(struct pusher *p, struct up *u, struct err **err)
 			cleanup_free char *url = NULL, *scope = NULL;
 
 			tried++;
-			url = xasprintf("/v2/%s/blobs/uploads/?mount=%s&from=%s", p->repo, u->digest, *c);
+			url = xasprintf("/v2/%s/blobs/uploads/?mount=%s&from=%s", p->repo,
+					u->digest, *c);
 			scope = xasprintf("%s repository:%s:pull", p->scope, *c);
 			q = (struct reg_req)REG_REQ_INIT;
 			q.method = "POST";
@@ -437,7 +438,7 @@ int push_image(const struct fetch_global *g, struct layout *src, const char *src
 	struct spec_descriptor top = SPEC_DESCRIPTOR_INIT;
 	struct spec_index idx = SPEC_INDEX_INIT;
 	struct registry reg;
-	struct pusher p = { 0 };
+	struct pusher p = {0};
 	cleanup_free char *data = NULL;
 	cleanup_free char *name = ref_name(dst);
 	char **child_data = NULL;
@@ -499,9 +500,9 @@ int push_image(const struct fetch_global *g, struct layout *src, const char *src
 	if (run_uploads(&p, err) < 0)
 		goto out;
 	for (size_t i = 0; child_data && i < idx.n_manifests; i++)
-		if (child_data[i] && put_manifest(&p, idx.manifests[i].digest,
-						  idx.manifests[i].media_type, child_data[i],
-						  child_len[i], err) < 0)
+		if (child_data[i] &&
+		    put_manifest(&p, idx.manifests[i].digest, idx.manifests[i].media_type,
+				 child_data[i], child_len[i], err) < 0)
 			goto out;
 	if (put_manifest(&p, reference, top.media_type, data, len, err) < 0)
 		goto out;

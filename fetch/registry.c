@@ -5,11 +5,11 @@
  * once on 401 with a fresh token, and words registry errors as docker does. */
 #define _GNU_SOURCE
 #include <ctype.h>   /* tolower */
-#include <errno.h>  /* errno */
+#include <errno.h>   /* errno */
 #include <strings.h> /* strcasecmp */
-#include <stdlib.h> /* free */
-#include <string.h> /* strlen */
-#include <unistd.h> /* pread */
+#include <stdlib.h>  /* free */
+#include <string.h>  /* strlen */
+#include <unistd.h>  /* pread */
 
 #include "common/err.h"
 #include "common/json.h"
@@ -39,19 +39,23 @@ int registry_open(struct registry *r, const struct fetch_config *cfg, const char
 		const char *slash;
 		size_t n = strlen(base_url);
 
-		if (!h || (!str_has_prefix(base_url, "http://") && !str_has_prefix(base_url, "https://")))
-			return err_set(err, 0, "invalid mirror URL '%s': must start with http:// or https://",
-				       base_url);
+		if (!h ||
+		    (!str_has_prefix(base_url, "http://") && !str_has_prefix(base_url, "https://")))
+			return err_set(
+			    err, 0, "invalid mirror URL '%s': must start with http:// or https://",
+			    base_url);
 		while (n && base_url[n - 1] == '/')
 			n--;
 		h += 3;
 		slash = strchr(h, '/');
-		r->host = slash && slash < base_url + n ? xstrndup(h, slash - h) : xstrndup(h, base_url + n - h);
+		r->host = slash && slash < base_url + n ? xstrndup(h, slash - h)
+							: xstrndup(h, base_url + n - h);
 		r->base = xstrndup(base_url, n);
 		r->is_mirror = true;
 		r->probed = false;
 	} else {
-		r->host = xstrdup(streq(domain, REF_DEFAULT_DOMAIN) ? FETCH_DOCKER_HUB_API : domain);
+		r->host =
+		    xstrdup(streq(domain, REF_DEFAULT_DOMAIN) ? FETCH_DOCKER_HUB_API : domain);
 	}
 	r->insecure = fetch_config_insecure(cfg, r->host);
 	r->loopback = fetch_host_is_loopback(r->host);
@@ -224,9 +228,11 @@ int registry_ping(struct registry *r, struct err **err)
 		int code = resp.curl_code;
 		http_resp_release(&resp);
 		if (code == CURLE_PEER_FAILED_VERIFICATION)
-			return err_set(err, 0,
-				       "registry '%s': tls: certificate verify failed (hint: put its CA in certs.d/%s/ca.crt or list it in insecure-registries)",
-				       r->host, r->host);
+			return err_set(
+			    err, 0,
+			    "registry '%s': tls: certificate verify failed (hint: put its CA in "
+			    "certs.d/%s/ca.crt or list it in insecure-registries)",
+			    r->host, r->host);
 		return err_set(err, 0, "registry '%s': %s", r->host,
 			       curl_easy_strerror((CURLcode)code));
 	}
@@ -235,8 +241,9 @@ int registry_ping(struct registry *r, struct err **err)
 	else if (resp.status != 200 && !r->is_mirror) {
 		long st = resp.status;
 		http_resp_release(&resp);
-		return err_set(err, 0, "registry '%s' does not speak the registry API v2 (GET /v2/: HTTP %ld)",
-			       r->host, st);
+		return err_set(
+		    err, 0, "registry '%s' does not speak the registry API v2 (GET /v2/: HTTP %ld)",
+		    r->host, st);
 	}
 	http_resp_release(&resp);
 	r->probed = true;
@@ -319,8 +326,9 @@ static int token_fetch(struct registry *r, const char *scope, struct err **err)
 		if (resp.body.len && registry_status_error(&resp, err) < 0 &&
 		    strstr((*err)->msg, "unauthorized"))
 			goto out;
-		err_set(err, 0, "unauthorized: %s", r->have_creds ? "incorrect username or password" :
-								    "authentication required");
+		err_set(err, 0, "unauthorized: %s",
+			r->have_creds ? "incorrect username or password"
+				      : "authentication required");
 		goto out;
 	}
 	if (resp.status != 200) {
@@ -464,7 +472,7 @@ int registry_do(struct registry *r, const struct reg_req *q, struct http_resp *r
 		cleanup_slist struct curl_slist *h = NULL;
 		cleanup_free char *auth = NULL;
 		cleanup_free char *accept = NULL, *ctype = NULL, *crange = NULL;
-		struct upload_src src = { .req = q, .pos = 0 };
+		struct upload_src src = {.req = q, .pos = 0};
 		CURL *e = r->easy;
 		CURLcode c;
 		char errbuf[CURL_ERROR_SIZE] = "";
@@ -505,13 +513,15 @@ int registry_do(struct registry *r, const struct reg_req *q, struct http_resp *r
 			curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
 			curl_easy_setopt(e, CURLOPT_READFUNCTION, read_cb);
 			curl_easy_setopt(e, CURLOPT_READDATA, &src);
-			curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)(len < 0 ? 0 : len));
+			curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE,
+					 (curl_off_t)(len < 0 ? 0 : len));
 			curl_easy_setopt(e, CURLOPT_UPLOAD_BUFFERSIZE, 512L * 1024);
 			if (streq(method, "PATCH"))
 				curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, "PATCH");
 		} else if (streq(method, "POST")) {
 			curl_easy_setopt(e, CURLOPT_POST, 1L);
-			curl_easy_setopt(e, CURLOPT_POSTFIELDS, q->body ? (const char *)q->body : "");
+			curl_easy_setopt(e, CURLOPT_POSTFIELDS,
+					 q->body ? (const char *)q->body : "");
 			curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)q->body_len);
 		} else if (!streq(method, "GET")) {
 			curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
@@ -521,7 +531,8 @@ int registry_do(struct registry *r, const struct reg_req *q, struct http_resp *r
 		resp->curl_code = c;
 		curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &resp->status);
 		if (r->debug)
-			log_debug("%s %s: %s %ld", method, url, curl_easy_strerror(c), resp->status);
+			log_debug("%s %s: %s %ld", method, url, curl_easy_strerror(c),
+				  resp->status);
 		if (c == CURLE_WRITE_ERROR && resp->body_too_big)
 			return 0; /* the caller words the size error */
 		if (c != CURLE_OK) {
@@ -529,8 +540,8 @@ int registry_do(struct registry *r, const struct reg_req *q, struct http_resp *r
 				usleep(100000u << net_retry++);
 				continue;
 			}
-			return err_set(err, 0, "%s %s: %s", method, url, *errbuf ? errbuf :
-						       curl_easy_strerror(c));
+			return err_set(err, 0, "%s %s: %s", method, url,
+				       *errbuf ? errbuf : curl_easy_strerror(c));
 		}
 		if (resp->status == 401 && auth_retry == 0 && resp->www_auth) {
 			auth_retry++;

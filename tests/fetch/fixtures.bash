@@ -14,7 +14,7 @@ oci_blob() {
 # holding a linux/amd64 image whose layers are the gzipped tars of each DIR,
 # recorded under REF.  Prints the manifest digest.
 make_image() {
-	local layout=$1 ref=$2 d i=0 tmp diff dgst size layers="[]" diffs="[]" cfg cfgd cfgs man mand mans
+	local layout=$1 ref=$2 d i=0 tmp diff dgst size layers="[]" diffs="[]" cfgd cfgs mand mans
 	shift 2
 	mkdir -p "$layout/blobs/sha256"
 	[ -f "$layout/oci-layout" ] || echo '{"imageLayoutVersion":"1.0.0"}' >"$layout/oci-layout"
