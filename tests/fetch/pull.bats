@@ -212,3 +212,19 @@ teardown() { kist_cleanup; }
 	run -0 jq -r '.manifests[].annotations["org.opencontainers.image.ref.name"]' "$BATS_TEST_TMPDIR/o/index.json"
 	assert_output x
 }
+
+@test "fetch pull: two pulls of one image into one store at once both succeed" {
+	"$FETCH" --root "$KIST_ROOT" pull -q "$REG/test/app:v1" >"$BATS_TEST_TMPDIR/o1" 2>&1 &
+	local p1=$!
+	"$FETCH" --root "$KIST_ROOT" pull -q "$REG/test/app:v2" >"$BATS_TEST_TMPDIR/o2" 2>&1 &
+	local p2=$!
+	wait "$p1"
+	wait "$p2"
+	grep -qx "$REG/test/app:v1" "$BATS_TEST_TMPDIR/o1"
+	grep -qx "$REG/test/app:v2" "$BATS_TEST_TMPDIR/o2"
+	run -0 jq -r '[.manifests[].digest] | unique | .[]' "$KIST_ROOT/oci/index.json"
+	assert_output "$IMG_DIGEST"
+	[ "$(jq '.manifests | length' "$KIST_ROOT/oci/index.json")" -eq 2 ]
+	store_ok "$KIST_ROOT"
+	[ -z "$(ls -A "$KIST_ROOT/oci/ingest")" ]
+}

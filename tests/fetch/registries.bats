@@ -20,6 +20,35 @@ setup_file() {
 	start_registry "$d/mirror"
 	export MIRROR="$REGISTRY"
 	skopeo_push "$SRC" busybox "$MIRROR/library/busybox:latest"
+	start_mtls_registry
+}
+
+# A registry that wants a client certificate signed by a CA of its own.
+start_mtls_registry() {
+	local d=$BATS_FILE_TMPDIR/mtls port
+	mkdir -p "$d/data"
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/cca.key" -out "$d/cca.crt" -days 2 \
+		-subj /CN=kist-client-ca >/dev/null 2>&1
+	openssl req -newkey rsa:2048 -nodes -keyout "$d/client.key" -out "$d/client.csr" \
+		-subj /CN=kist-client >/dev/null 2>&1
+	openssl x509 -req -in "$d/client.csr" -CA "$d/cca.crt" -CAkey "$d/cca.key" -CAcreateserial \
+		-out "$d/client.cert" -days 2 >/dev/null 2>&1
+	port=$(free_port)
+	cat >"$d/config.yml" <<-YML
+	version: 0.1
+	log: {level: error, accesslog: {disabled: true}}
+	storage: {filesystem: {rootdirectory: $d/data}}
+	http:
+	  addr: 127.0.0.1:$port
+	  tls:
+	    certificate: $BATS_FILE_TMPDIR/tls.crt
+	    key: $BATS_FILE_TMPDIR/tls.key
+	    clientcas: [$d/cca.crt]
+	YML
+	docker-registry serve "$d/config.yml" >"$d/registry.log" 2>&1 &
+	echo $! >"$d/registry.pid"
+	export MTLS="127.0.0.1:$port"
+	retry 100 0.05 port_listens "$port"
 }
 
 teardown_file() { stop_helpers; }
@@ -81,4 +110,18 @@ teardown() { kist_cleanup; }
 	fetch pull docker.io/library/busybox:latest
 	assert_success
 	assert_line "Status: Image is up to date for busybox:latest"
+}
+
+@test "fetch pull: client certificate from certs.d for a registry that requires one" {
+	local d=$BATS_FILE_TMPDIR/mtls
+	mkdir -p "$KIST_CERTS_D/$MTLS"
+	cp "$BATS_FILE_TMPDIR/tls.crt" "$KIST_CERTS_D/$MTLS/ca.crt"
+	fetch push "oci:$SRC:busybox" "$MTLS/m/app:v1"
+	assert_failure 1
+	cp "$d/client.cert" "$d/client.key" "$KIST_CERTS_D/$MTLS/"
+	fetch push "oci:$SRC:busybox" "$MTLS/m/app:v1"
+	assert_success
+	fetch pull "$MTLS/m/app:v1"
+	assert_success
+	assert_line "Digest: $IMG"
 }
