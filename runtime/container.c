@@ -224,7 +224,7 @@ static int write_pid_file(const char *path, pid_t pid, struct err **err)
 	char b[24];
 	int n = snprintf(b, sizeof(b), "%d", (int)pid);
 
-	if (fs_write_file_atomic(path, b, (size_t)n, 0644, err) < 0)
+	if (rt_write_file_replace(path, b, (size_t)n, 0644, err) < 0)
 		return err_wrap(err, "--pid-file");
 	return 0;
 }

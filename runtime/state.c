@@ -117,10 +117,32 @@ fail:
 	return err_wrap(err, "load state of container '%s'", id);
 }
 
+int rt_write_file_replace(const char *path, const void *data, size_t len, mode_t mode,
+			  struct err **err)
+{
+	cleanup_free char *tmp = xasprintf("%s.tmp-%d", path, (int)getpid());
+	cleanup_close int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+
+	if (fd < 0)
+		return err_set(err, errno, "create '%s'", tmp);
+	if (fs_write_all(fd, data, len) < 0) {
+		err_set(err, errno, "write '%s'", tmp);
+		unlink(tmp);
+		return -1;
+	}
+	if (rename(tmp, path) < 0) {
+		err_set(err, errno, "rename '%s' to '%s'", tmp, path);
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
 int rt_state_save(const struct rt_state *s, struct err **err)
 {
 	cleanup_json cJSON *j = cJSON_CreateObject();
 	cleanup_free char *path = xasprintf("%s/state.json", s->dir);
+	cleanup_free char *text = NULL;
 
 	cJSON_AddStringToObject(j, "ociVersion", OCI_VERSION);
 	cJSON_AddStringToObject(j, "id", s->id);
@@ -135,7 +157,8 @@ int rt_state_save(const struct rt_state *s, struct err **err)
 	cJSON_AddNumberToObject(j, "startPipeFd", s->start_pipe_fd);
 	if (s->annotations)
 		cJSON_AddItemToObject(j, "annotations", cJSON_Duplicate(s->annotations, true));
-	if (json_write_file(path, j, 0600, err) < 0)
+	text = json_print(j, false);
+	if (rt_write_file_replace(path, text, strlen(text), 0600, err) < 0)
 		return err_wrap(err, "write state of container '%s'", s->id);
 	return 0;
 }

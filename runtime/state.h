@@ -20,7 +20,8 @@
 #define KIST_RUNTIME_STATE_H
 
 #include <stdbool.h>     /* bool */
-#include <sys/types.h>   /* pid_t, ino_t */
+#include <stddef.h>      /* size_t */
+#include <sys/types.h>   /* pid_t, mode_t */
 #include "common/json.h" /* cJSON */
 
 struct err;
@@ -76,6 +77,12 @@ cJSON *rt_state_to_json(const struct rt_state *s, enum rt_status st);
 
 /* /proc/<pid>/stat starttime, or 0 if the process is gone. */
 unsigned long long rt_proc_start_time(pid_t pid);
+
+/* Replace path atomically (temp file + rename) for readers, without fsync:
+ * run-time state is as volatile as the processes it describes, and an
+ * fsync costs more than a whole container start on a disk-backed /run. */
+int rt_write_file_replace(const char *path, const void *data, size_t len, mode_t mode,
+			  struct err **err);
 
 /* "2024-01-02T03:04:05.123456789Z" for now, malloc'd. */
 char *rt_time_now_rfc3339(void);

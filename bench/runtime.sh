@@ -1,0 +1,121 @@
+#!/bin/bash
+# bench/runtime.sh: kist-runtime against crun and runc on the same work in one run.
+#
+#   run of a /bin/true container (create + start + wait + delete) from one
+#   busybox bundle made by `kist-runtime spec`, the three runtimes interleaved
+#   (kist, crun, runc, kist, ...) for RUNS rounds: median per container;
+#   then 100 containers in a row for each: mean per container;
+#   peak RSS of the runtime process (GNU time), and whether a container with
+#   a 256 KiB memory limit starts.
+#
+# crun 1.8.1 refuses the hybrid cgroup layout (v1 controllers plus a cgroup2
+# mount at /sys/fs/cgroup/unified), so on such a host the comparison runs
+# inside a private mount namespace with the unified mount unmounted, for all
+# three runtimes alike; kist-runtime is also timed on the host's own layout.
+# Prints milliseconds and kist/crun, kist/runc ratios.  Leaves nothing behind.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+: "${KIST_BIN:=$PWD/bin}"
+RUNS=${RUNS:-50}
+ROW=${ROW:-100}
+KIST="$KIST_BIN/kist-runtime"
+
+if [ "${KIST_BENCH_INNER:-}" != 1 ]; then
+	for t in crun runc jq busybox unshare /usr/bin/time; do
+		command -v "$t" >/dev/null || { echo "bench/runtime.sh: needs $t" >&2; exit 1; }
+	done
+	[ -x "$KIST" ] || { echo "bench/runtime.sh: no $KIST (make first)" >&2; exit 1; }
+	[ "$(id -u)" -eq 0 ] || { echo "bench/runtime.sh: needs root" >&2; exit 1; }
+	work=$(mktemp -d /tmp/kist-bench-runtime.XXXXXX)
+	trap 'rm -rf "$work"; for d in /sys/fs/cgroup/*/kist-bench-* /sys/fs/cgroup/kist-bench-*; do [ -d "$d" ] && rmdir "$d"; done 2>/dev/null; true' EXIT
+	export KIST_BENCH_WORK=$work KIST_BIN
+	if [ -d /sys/fs/cgroup/unified ] && [ -d /sys/fs/cgroup/memory ]; then
+		echo "== kist-runtime on the host's hybrid cgroup layout"
+		KIST_BENCH_INNER=1 KIST_BENCH_MODE=host-only bash "$0"
+		echo
+		echo "== all three in a private mount namespace without /sys/fs/cgroup/unified (crun needs it)"
+		unshare -m --propagation private bash -c \
+			'umount /sys/fs/cgroup/unified && KIST_BENCH_INNER=1 exec bash "$0"' "$0"
+	else
+		KIST_BENCH_INNER=1 bash "$0"
+	fi
+	exit 0
+fi
+
+work=$KIST_BENCH_WORK
+bundle=$work/bundle
+if [ ! -d "$bundle" ]; then
+	mkdir -p "$bundle/rootfs"/{bin,proc,sys,dev,tmp,etc}
+	cp "$(command -v busybox)" "$bundle/rootfs/bin/busybox"
+	ln -s busybox "$bundle/rootfs/bin/true"
+	ln -s busybox "$bundle/rootfs/bin/sh"
+	(cd "$bundle" && "$KIST" spec)
+	jq --arg cg "/kist-bench-$$" '.process.terminal = false | .process.args = ["/bin/true"]
+		| .linux.cgroupsPath = $cg' "$bundle/config.json" >"$bundle/c.json"
+	mv "$bundle/c.json" "$bundle/config.json"
+fi
+
+declare -A cmd
+cmd[kist]="$KIST --root $work/state-kist"
+cmd[crun]="crun --root $work/state-crun"
+cmd[runc]="runc --root $work/state-runc"
+names=(kist crun runc)
+[ "${KIST_BENCH_MODE:-}" = host-only ] && names=(kist)
+
+n=0
+one() { # one NAME: run a container, print its wall time in microseconds
+	local t0 t1
+	n=$((n + 1))
+	t0=${EPOCHREALTIME/./}
+	${cmd[$1]} run --bundle "$bundle" "b$$-$n" </dev/null >/dev/null 2>"$work/err" ||
+		{ echo "bench: $1 run failed: $(cat "$work/err")" >&2; exit 1; }
+	t1=${EPOCHREALTIME/./}
+	echo $((t1 - t0))
+}
+
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+ms() { awk -v us="$1" 'BEGIN { printf "%.2f", us / 1000 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }
+
+# warm up caches (binary, rootfs pages)
+for r in "${names[@]}"; do one "$r" >/dev/null; one "$r" >/dev/null; done
+
+declare -A med row rss
+for r in "${names[@]}"; do : >"$work/t-$r"; done
+for ((i = 0; i < RUNS; i++)); do
+	for r in "${names[@]}"; do one "$r" >>"$work/t-$r"; done
+done
+for r in "${names[@]}"; do med[$r]=$(median <"$work/t-$r"); done
+
+for r in "${names[@]}"; do
+	t0=${EPOCHREALTIME/./}
+	for ((i = 0; i < ROW; i++)); do one "$r" >/dev/null; done
+	t1=${EPOCHREALTIME/./}
+	row[$r]=$(((t1 - t0) / ROW))
+done
+
+for r in "${names[@]}"; do
+	rss[$r]=$(/usr/bin/time -f %M ${cmd[$r]} run --bundle "$bundle" "rss$$-$r" </dev/null 2>&1 >/dev/null | tail -1)
+done
+
+printf "%-6s %18s %22s %14s\n" runtime "median run (ms)" "100 in a row (ms each)" "peak RSS (KiB)"
+for r in "${names[@]}"; do
+	printf "%-6s %18s %22s %14s\n" "$r" "$(ms "${med[$r]}")" "$(ms "${row[$r]}")" "${rss[$r]}"
+done
+if [ "${#names[@]}" -gt 1 ]; then
+	echo "kist/crun: median $(ratio "${med[kist]}" "${med[crun]}"), in a row $(ratio "${row[kist]}" "${row[crun]}"), RSS $(ratio "${rss[kist]}" "${rss[crun]}")"
+	echo "kist/runc: median $(ratio "${med[kist]}" "${med[runc]}"), in a row $(ratio "${row[kist]}" "${row[runc]}"), RSS $(ratio "${rss[kist]}" "${rss[runc]}")"
+fi
+
+# a 256 KiB memory limit
+mkdir -p "$work/small"
+jq --arg r "$bundle/rootfs" '.linux.resources.memory = {limit: 262144} | .root.path = $r' \
+	"$bundle/config.json" >"$work/small/config.json"
+for r in "${names[@]}"; do
+	if ${cmd[$r]} run --bundle "$work/small" "small$$-$r" </dev/null >/dev/null 2>"$work/err"; then
+		echo "$r: a container with a 256 KiB memory limit starts"
+	else
+		echo "$r: a container with a 256 KiB memory limit fails: $(tail -1 "$work/err" | cut -c1-120)"
+		${cmd[$r]} delete --force "small$$-$r" >/dev/null 2>&1 || true
+	fi
+done
