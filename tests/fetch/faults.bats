@@ -132,3 +132,22 @@ no_refs() { [ "$(jq '.manifests | length' "$KIST_ROOT/oci/index.json")" -eq 0 ];
 	no_refs
 	[ -z "$(ls -A "$KIST_ROOT/oci/blobs/sha256")" ]
 }
+
+@test "fetch pull: 503 answers are retried with backoff" {
+	local dir="$BATS_TEST_TMPDIR/static" port b
+	mkdir -p "$dir"
+	cp "$SRC/blobs/sha256/${IMG#sha256:}" "$dir/v2_flaky_app_manifests_v1"
+	echo application/vnd.oci.image.manifest.v1+json >"$dir/v2_flaky_app_manifests_v1.type"
+	for b in $(jq -r '.config.digest, .layers[].digest' "$SRC/blobs/sha256/${IMG#sha256:}"); do
+		cp "$SRC/blobs/sha256/${b#sha256:}" "$dir/v2_flaky_app_blobs_$b"
+	done
+	port=$(free_port)
+	start_helper flaky "$port" static "$port" "$dir" --fail-first 2 "$BATS_TEST_TMPDIR/failures"
+	fetch pull "127.0.0.1:$port/flaky/app:v1"
+	stop_helper flaky
+	assert_success
+	assert_line "Digest: $IMG"
+	# the manifest and each of the three blobs failed twice first
+	[ "$(grep -c '^503 ' "$BATS_TEST_TMPDIR/failures")" -eq 8 ]
+	store_ok "$KIST_ROOT"
+}

@@ -12,10 +12,12 @@
       signed RS256 (by openssl) with the certificate in the x5c header.
       With --user, requests must carry those Basic credentials.
 
-  server.py static PORT DIR
+  server.py static PORT DIR [--fail-first N] [LOG]
       A fake registry answering GET /v2/ with 200 and any other path with
       DIR/<path with / replaced by _> and its content type from the same name
-      plus ".type"; 404 with a registry error when missing.
+      plus ".type"; 404 with a registry error when missing.  With
+      --fail-first, the first N requests for each file get a 503 (logged to
+      LOG as "503 PATH").
 """
 import base64
 import http.server
@@ -189,6 +191,11 @@ def token(argv):
 # ---------------------------------------------------------------- static
 def static(argv):
     port, root = int(argv[0]), argv[1]
+    fail_first, log = 0, None
+    if len(argv) > 2 and argv[2] == "--fail-first":
+        fail_first, log = int(argv[3]), argv[4]
+    failed = {}
+    lock = threading.Lock()
 
     class H(http.server.BaseHTTPRequestHandler):
         def log_message(self, *a):
@@ -202,6 +209,15 @@ def static(argv):
             if not os.path.isfile(name):
                 self.reply(404, json.dumps({"errors": [{"code": "MANIFEST_UNKNOWN",
                                                         "message": "manifest unknown"}]}).encode(),
+                           "application/json")
+                return
+            with lock:
+                n = failed.get(name, 0)
+                failed[name] = n + 1
+            if n < fail_first:
+                with open(log, "a") as f:
+                    f.write("503 %s\n" % self.path)
+                self.reply(503, b'{"errors":[{"code":"UNAVAILABLE","message":"try later"}]}',
                            "application/json")
                 return
             ctype = "application/octet-stream"
