@@ -1,0 +1,60 @@
+#!/usr/bin/env bats
+# kist-store gc, du, info.
+bats_require_minimum_version 1.5.0
+load ../helpers
+load lib
+
+setup() { store_setup; }
+teardown() { store_teardown; }
+
+@test "store gc: removes unreferenced blobs and layers, keeps what images and containers use" {
+	requires root overlay
+	import_busybox keep:1
+	store unpack keep:1
+	assert_success
+	keep_layer=$(dirname "$output")
+	mkdir -p "$BATS_TEST_TMPDIR/l" && echo x >"$BATS_TEST_TMPDIR/l/x"
+	tar -C "$BATS_TEST_TMPDIR/l" -cf "$BATS_TEST_TMPDIR/l.tar" .
+	store import "$BATS_TEST_TMPDIR/l.tar" drop:1
+	assert_success
+	store unpack drop:1
+	drop_layer=$(dirname "$output")
+	store create-container --name c keep:1
+	assert_success
+	# drop:1 leaves the index by hand (as another tool could): its blobs and layer are garbage
+	jq '.manifests |= map(select(.annotations["org.opencontainers.image.ref.name"] != "docker.io/library/drop:1"))' \
+		"$KIST_ROOT/oci/index.json" >"$BATS_TEST_TMPDIR/i" && cp "$BATS_TEST_TMPDIR/i" "$KIST_ROOT/oci/index.json"
+	# and the kept image loses its name: the container still holds it
+	store rm -f keep:1
+	assert_success
+	n_before=$(ls "$KIST_ROOT/oci/blobs/sha256" | wc -l)
+	store gc -v
+	assert_success
+	assert_output --partial "deleted layer sha256:$(basename "$drop_layer")"
+	assert_line --regexp '^Total reclaimed space: [0-9.]+[kMG]?B$'
+	[ ! -e "$drop_layer" ]
+	[ -d "$keep_layer/diff" ]
+	[ "$(ls "$KIST_ROOT/oci/blobs/sha256" | wc -l)" -eq $((n_before - 3)) ]
+	[ -z "$(find -L "$KIST_ROOT/layers/l" -type l)" ] # no dangling short links
+	store gc
+	assert_success
+	assert_output "Total reclaimed space: 0B"
+	store mount c
+	assert_success
+}
+
+@test "store du and info: counts and driver" {
+	import_busybox a:1
+	store unpack a:1
+	store du
+	assert_success
+	assert_line --index 0 --regexp '^TYPE +TOTAL +SIZE$'
+	assert_line --regexp '^Images +1 +[0-9.]+[kMG]?B$'
+	assert_line --regexp '^Layers +1 +[0-9.]+[kMG]?B$'
+	assert_line --regexp '^Containers +0 +0B$'
+	store info
+	assert_success
+	jq -e --arg r "$KIST_ROOT" '.Root == $r and .Images == 1 and .Layers == 1 and .Blobs == 3 and (.Driver == "overlay" or .Driver == "vfs")' <<<"$output"
+	store --driver vfs info
+	jq -e '.Driver == "vfs"' <<<"$output"
+}
