@@ -205,8 +205,6 @@ static int prepare(struct pusher *p, struct up *u, struct err **err)
 	if (u->fd < 0)
 		goto out;
 	u->state = UP_QUEUED;
-	if (u->is_layer)
-		progress_line(p->pg, u->digest, "Waiting");
 	ret = 0;
 out:
 	http_resp_release(&resp);
@@ -330,28 +328,40 @@ static int up_finish(struct pusher *p, struct up *u, CURLcode code, struct err *
 	return up_next(p, u, err);
 }
 
+static int by_size_desc(const void *a, const void *b)
+{
+	const struct up *x = *(struct up *const *)a, *y = *(struct up *const *)b;
+
+	return x->size < y->size ? 1 : x->size > y->size ? -1 : 0;
+}
+
+/* Prepare each blob (HEAD, mount or open a session) as a slot frees up,
+ * biggest first, so uploads start while the rest are still being checked. */
 static int run_uploads(struct pusher *p, struct err **err)
 {
-	size_t active = 0, done = 0, todo = 0, next = 0;
+	size_t active = 0, next = 0;
+	cleanup_free struct up **order = xcalloc(p->n + 1, sizeof(*order));
 	int ret = 0;
 
-	for (size_t i = 0; i < p->n; i++)
-		if (p->ups[i].state == UP_QUEUED)
-			todo++;
-	if (!todo)
-		return 0;
-	for (size_t i = 0; i < p->n; i++)
+	for (size_t i = 0; i < p->n; i++) {
 		p->ups[i].p = p;
+		order[i] = &p->ups[i];
+	}
+	qsort(order, p->n, sizeof(*order), by_size_desc);
 	p->multi = curl_multi_init();
 	if (!p->multi)
 		die_oom();
 	curl_multi_setopt(p->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)MAX_PARALLEL);
-	while (done < todo) {
+	while (active || next < p->n) {
 		int running, msgs;
 		CURLMsg *m;
 
 		while (active < MAX_PARALLEL && next < p->n) {
-			struct up *u = &p->ups[next++];
+			struct up *u = order[next++];
+			if (prepare(p, u, err) < 0) {
+				ret = -1;
+				goto out;
+			}
 			if (u->state != UP_QUEUED)
 				continue;
 			if (u->is_layer)
@@ -361,6 +371,7 @@ static int run_uploads(struct pusher *p, struct err **err)
 				goto out;
 			}
 			active++;
+			curl_multi_perform(p->multi, &running);
 		}
 		curl_multi_perform(p->multi, &running);
 		while ((m = curl_multi_info_read(p->multi, &msgs))) {
@@ -375,12 +386,10 @@ static int run_uploads(struct pusher *p, struct err **err)
 				ret = -1;
 				goto out;
 			}
-			if (r == 1) {
+			if (r == 1)
 				active--;
-				done++;
-			}
 		}
-		if (done < todo)
+		if (active)
 			curl_multi_poll(p->multi, NULL, 0, 1000, NULL);
 	}
 out:
@@ -494,9 +503,6 @@ int push_image(const struct fetch_global *g, struct layout *src, const char *src
 	} else if (collect(&p, data, len, err) < 0) {
 		goto out;
 	}
-	for (size_t i = 0; i < p.n; i++)
-		if (prepare(&p, &p.ups[i], err) < 0)
-			goto out;
 	if (run_uploads(&p, err) < 0)
 		goto out;
 	for (size_t i = 0; child_data && i < idx.n_manifests; i++)
