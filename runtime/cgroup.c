@@ -35,14 +35,15 @@ static void load_hierarchies(void)
 		return;
 	while (getline(&line, &cap, f) > 0) {
 		/* id parent maj:min root mountpoint opts [optional...] - fstype source superopts */
-		char *fields[6] = { 0 }, *sep, *save = NULL, *tok, *fstype, *super;
+		char *fields[6] = {0}, *sep, *save = NULL, *tok, *fstype, *super;
 		int i = 0;
 
 		sep = strstr(line, " - ");
 		if (!sep)
 			continue;
 		*sep = 0;
-		for (tok = strtok_r(line, " ", &save); tok && i < 6; tok = strtok_r(NULL, " ", &save))
+		for (tok = strtok_r(line, " ", &save); tok && i < 6;
+		     tok = strtok_r(NULL, " ", &save))
 			fields[i++] = tok;
 		if (i < 5)
 			continue;
@@ -62,10 +63,12 @@ static void load_hierarchies(void)
 			/* keep the controller names (and name=), drop rw/relatime/... */
 			struct buf_s {
 				char *s;
-			} b = { xstrdup("") };
+			} b = {xstrdup("")};
 			char *save2 = NULL;
-			for (tok = strtok_r(super, ",", &save2); tok; tok = strtok_r(NULL, ",", &save2)) {
-				if (streq(tok, "rw") || streq(tok, "ro") || str_has_prefix(tok, "release_agent") ||
+			for (tok = strtok_r(super, ",", &save2); tok;
+			     tok = strtok_r(NULL, ",", &save2)) {
+				if (streq(tok, "rw") || streq(tok, "ro") ||
+				    str_has_prefix(tok, "release_agent") ||
 				    streq(tok, "clone_children") || streq(tok, "noprefix") ||
 				    streq(tok, "xattr") || streq(tok, "cpuset_v2_mode"))
 					continue;
@@ -152,7 +155,8 @@ static bool v2_has_controller(const char *ctrl)
 		loaded = true;
 		for (size_t i = 0; i < n_hiers; i++) {
 			if (hiers[i].v2) {
-				cleanup_free char *p = xasprintf("%s/cgroup.controllers", hiers[i].mountpoint);
+				cleanup_free char *p =
+				    xasprintf("%s/cgroup.controllers", hiers[i].mountpoint);
 				if (fs_read_all(p, 4096, &controllers, NULL, NULL) < 0)
 					controllers = NULL;
 				break;
@@ -163,7 +167,8 @@ static bool v2_has_controller(const char *ctrl)
 		return false;
 	for (char *p = controllers; (p = strstr(p, ctrl)); p++) {
 		size_t n = strlen(ctrl);
-		if ((p == controllers || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\n' || p[n] == 0))
+		if ((p == controllers || p[-1] == ' ') &&
+		    (p[n] == ' ' || p[n] == '\n' || p[n] == 0))
 			return true;
 	}
 	return false;
@@ -207,19 +212,21 @@ int rt_cgroup_path(const char *cgroups_path, const char *id, bool systemd, char 
 		cleanup_free char *slice = NULL, *prefix = NULL, *name = NULL;
 		struct buf_s {
 			char *s;
-		} path = { NULL };
+		} path = {NULL};
 		const char *c1, *c2;
 
 		if (!fs_exists("/run/systemd/system"))
 			return err_set(err, 0,
-				       "--systemd-cgroup: systemd is not running on this host (no /run/systemd/system)");
+				       "--systemd-cgroup: systemd is not running on this host (no "
+				       "/run/systemd/system)");
 		if (!cgroups_path)
 			cgroups_path = "system.slice:kist:";
 		c1 = strchr(cgroups_path, ':');
 		c2 = c1 ? strchr(c1 + 1, ':') : NULL;
 		if (!c1 || !c2)
 			return err_set(err, 0,
-				       "'linux.cgroupsPath': expected \"slice:prefix:name\" with --systemd-cgroup, got '%s'",
+				       "'linux.cgroupsPath': expected \"slice:prefix:name\" with "
+				       "--systemd-cgroup, got '%s'",
 				       cgroups_path);
 		slice = xstrndup(cgroups_path, (size_t)(c1 - cgroups_path));
 		prefix = xstrndup(c1 + 1, (size_t)(c2 - c1 - 1));
@@ -256,7 +263,8 @@ int rt_cgroup_path(const char *cgroups_path, const char *id, bool systemd, char 
 	}
 	if (strstr(cgroups_path, "..") || strchr(cgroups_path, ':'))
 		return err_set(err, 0,
-			       "'linux.cgroupsPath': invalid path '%s' (no '..'; \"slice:prefix:name\" needs --systemd-cgroup)",
+			       "'linux.cgroupsPath': invalid path '%s' (no '..'; "
+			       "\"slice:prefix:name\" needs --systemd-cgroup)",
 			       cgroups_path);
 	*out = xasprintf("%s%s", cgroups_path[0] == '/' ? "" : "/", cgroups_path);
 	return 0;
@@ -293,7 +301,7 @@ void rt_cgroup_release(struct rt_cgroup *cg)
 /* v1 cpuset: a new directory starts with empty cpus/mems; copy the parent's. */
 static int cpuset_init(const char *dir, struct err **err)
 {
-	const char *files[] = { "cpuset.cpus", "cpuset.mems" };
+	const char *files[] = {"cpuset.cpus", "cpuset.mems"};
 
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 		cleanup_free char *cur = NULL, *parent_val = NULL, *p = NULL, *pp = NULL;
@@ -324,7 +332,7 @@ static int cpuset_init(const char *dir, struct err **err)
 /* v2: enable the controllers we need in every ancestor's subtree_control. */
 static int v2_enable(const char *mount, const char *path, struct err **err)
 {
-	static const char *const want[] = { "cpu", "cpuset", "io", "memory", "pids", "hugetlb" };
+	static const char *const want[] = {"cpu", "cpuset", "io", "memory", "pids", "hugetlb"};
 	cleanup_free char *rel = xstrdup(path);
 	cleanup_free char *dir = xstrdup(mount);
 	char *save = NULL, *comp, *next;
@@ -343,13 +351,14 @@ static int v2_enable(const char *mount, const char *path, struct err **err)
 				bool on = false;
 				for (char *q = sc; (q = strstr(q, want[i])); q++)
 					if ((q == sc || q[-1] == ' ') &&
-					    (q[strlen(want[i])] == ' ' || q[strlen(want[i])] == '\n' ||
-					     !q[strlen(want[i])]))
+					    (q[strlen(want[i])] == ' ' ||
+					     q[strlen(want[i])] == '\n' || !q[strlen(want[i])]))
 						on = true;
 				if (on)
 					continue;
 				snprintf(v, sizeof(v), "+%s", want[i]);
-				write_file(dir, "cgroup.subtree_control", v, NULL); /* best effort */
+				write_file(dir, "cgroup.subtree_control", v,
+					   NULL); /* best effort */
 			}
 		}
 		free(n);
@@ -414,12 +423,14 @@ static int apply_memory(const struct rt_cgroup *cg, const struct spec_resources 
 		/* memsw must stay >= limit: order the writes so each one is valid */
 		bool swap_first = false;
 		if (r->has_memory_swap && r->has_memory_limit && r->memory_swap != 0) {
-			cleanup_free char *cur = NULL, *p = xasprintf("%s/memory.memsw.limit_in_bytes", d);
+			cleanup_free char *cur = NULL,
+					  *p = xasprintf("%s/memory.memsw.limit_in_bytes", d);
 			if (fs_read_all(p, 64, &cur, NULL, NULL) == 0 && r->memory_limit >= 0 &&
 			    (unsigned long long)r->memory_limit > strtoull(cur, NULL, 10))
 				swap_first = true;
 		}
-		if (swap_first && write_i64(d, "memory.memsw.limit_in_bytes", r->memory_swap, err) < 0)
+		if (swap_first &&
+		    write_i64(d, "memory.memsw.limit_in_bytes", r->memory_swap, err) < 0)
 			return -1;
 		if (r->has_memory_limit && r->memory_limit != 0 &&
 		    write_i64(d, "memory.limit_in_bytes", r->memory_limit, err) < 0)
@@ -428,7 +439,8 @@ static int apply_memory(const struct rt_cgroup *cg, const struct spec_resources 
 			cleanup_free char *p = xasprintf("%s/memory.memsw.limit_in_bytes", d);
 			if (!fs_exists(p))
 				return err_set(err, ENOTSUP,
-					       "'linux.resources.memory.swap': swap accounting is off on this host (no memory.memsw.limit_in_bytes)");
+					       "'linux.resources.memory.swap': swap accounting is "
+					       "off on this host (no memory.memsw.limit_in_bytes)");
 			if (write_i64(d, "memory.memsw.limit_in_bytes", r->memory_swap, err) < 0)
 				return -1;
 		}
@@ -449,22 +461,25 @@ static int apply_memory(const struct rt_cgroup *cg, const struct spec_resources 
 					 : write_i64(d, "memory.max", r->memory_limit, err)) < 0)
 			return -1;
 		if (r->has_memory_reservation && r->memory_reservation != 0 &&
-		    (r->memory_reservation < 0 ? write_file(d, "memory.low", "max", err)
-					       : write_i64(d, "memory.low", r->memory_reservation, err)) < 0)
+		    (r->memory_reservation < 0
+			 ? write_file(d, "memory.low", "max", err)
+			 : write_i64(d, "memory.low", r->memory_reservation, err)) < 0)
 			return -1;
 		if (r->has_memory_swap && r->memory_swap != 0) {
 			if (r->memory_swap < 0) {
 				if (write_file(d, "memory.swap.max", "max", err) < 0)
 					return -1;
 			} else if (r->has_memory_limit && r->memory_limit > 0) {
-				if (write_i64(d, "memory.swap.max", r->memory_swap - r->memory_limit, err) < 0)
+				if (write_i64(d, "memory.swap.max",
+					      r->memory_swap - r->memory_limit, err) < 0)
 					return -1;
 			}
 		}
 		return 0;
 	}
 	if (r->has_memory_limit || r->has_memory_reservation || r->has_memory_swap)
-		return err_set(err, 0, "'linux.resources.memory': no memory cgroup controller on this host");
+		return err_set(
+		    err, 0, "'linux.resources.memory': no memory cgroup controller on this host");
 	return 0;
 }
 
@@ -491,7 +506,8 @@ static int apply_cpu(const struct rt_cgroup *cg, const struct spec_resources *r,
 			return -1;
 		if ((r->has_cpu_quota && r->cpu_quota) || (r->has_cpu_period && r->cpu_period)) {
 			char v[64];
-			uint64_t period = r->has_cpu_period && r->cpu_period ? r->cpu_period : 100000;
+			uint64_t period =
+			    r->has_cpu_period && r->cpu_period ? r->cpu_period : 100000;
 			if (r->has_cpu_quota && r->cpu_quota > 0)
 				snprintf(v, sizeof(v), "%lld %llu", (long long)r->cpu_quota,
 					 (unsigned long long)period);
@@ -503,14 +519,17 @@ static int apply_cpu(const struct rt_cgroup *cg, const struct spec_resources *r,
 		if (r->has_cpu_idle && write_i64(d, "cpu.idle", r->cpu_idle, err) < 0)
 			return -1;
 	} else if (r->has_cpu_shares || r->has_cpu_quota || r->has_cpu_period) {
-		return err_set(err, 0, "'linux.resources.cpu': no cpu cgroup controller on this host");
+		return err_set(err, 0,
+			       "'linux.resources.cpu': no cpu cgroup controller on this host");
 	}
 	if (r->cpus || r->mems) {
 		d = v1_dir(cg, "cpuset");
 		if (!d && cg->v2_dir && v2_has_controller("cpuset"))
 			d = cg->v2_dir;
 		if (!d)
-			return err_set(err, 0, "'linux.resources.cpu.cpus': no cpuset cgroup controller on this host");
+			return err_set(
+			    err, 0,
+			    "'linux.resources.cpu.cpus': no cpuset cgroup controller on this host");
 		if (r->cpus && write_file(d, "cpuset.cpus", r->cpus, err) < 0)
 			return err_wrap(err, "'linux.resources.cpu.cpus'");
 		if (r->mems && write_file(d, "cpuset.mems", r->mems, err) < 0)
@@ -525,7 +544,8 @@ static int apply_devices(const struct rt_cgroup *cg, const struct spec_resources
 	const char *d = v1_dir(cg, "devices");
 
 	if (!d || !r->n_devices)
-		return 0; /* v2 device control needs eBPF: not done, devices come from linux.devices */
+		return 0; /* v2 device control needs eBPF: not done, devices come from linux.devices
+			   */
 	for (size_t i = 0; i < r->n_devices; i++) {
 		const struct spec_device_rule *dr = &r->devices[i];
 		char rule[96], maj[24], min[24];
@@ -546,9 +566,9 @@ static int apply_devices(const struct rt_cgroup *cg, const struct spec_resources
 			return err_wrap(err, "'linux.resources.devices[%zu]'", i);
 	}
 	/* the devices every container gets (runc's default allow list) */
-	static const char *const defaults[] = { "c 1:3 rwm",   "c 1:5 rwm", "c 1:7 rwm",
-						"c 1:8 rwm",   "c 1:9 rwm", "c 5:0 rwm",
-						"c 5:2 rwm",   "c 136:* rwm", "c 10:200 rwm" };
+	static const char *const defaults[] = {"c 1:3 rwm", "c 1:5 rwm",   "c 1:7 rwm",
+					       "c 1:8 rwm", "c 1:9 rwm",   "c 5:0 rwm",
+					       "c 5:2 rwm", "c 136:* rwm", "c 10:200 rwm"};
 	for (size_t i = 0; i < ARRAY_SIZE(defaults); i++)
 		if (write_file(d, "devices.allow", defaults[i], err) < 0)
 			return -1;
@@ -567,7 +587,9 @@ int rt_cgroup_apply(const struct rt_cgroup *cg, const struct spec_resources *r, 
 		if (!d && cg->v2_dir && v2_has_controller("pids"))
 			d = cg->v2_dir;
 		if (!d)
-			return err_set(err, 0, "'linux.resources.pids': no pids cgroup controller on this host");
+			return err_set(
+			    err, 0,
+			    "'linux.resources.pids': no pids cgroup controller on this host");
 		if ((r->pids_limit > 0 ? write_i64(d, "pids.max", r->pids_limit, err)
 				       : write_file(d, "pids.max", "max", err)) < 0)
 			return -1;
@@ -576,7 +598,7 @@ int rt_cgroup_apply(const struct rt_cgroup *cg, const struct spec_resources *r, 
 		const char *v1 = v1_dir(cg, "blkio");
 		bool done = false;
 		if (v1) {
-			const char *files[] = { "blkio.weight", "blkio.bfq.weight" };
+			const char *files[] = {"blkio.weight", "blkio.bfq.weight"};
 			for (size_t i = 0; i < ARRAY_SIZE(files) && !done; i++) {
 				cleanup_free char *p = xasprintf("%s/%s", v1, files[i]);
 				if (fs_exists(p)) {
@@ -586,21 +608,24 @@ int rt_cgroup_apply(const struct rt_cgroup *cg, const struct spec_resources *r, 
 				}
 			}
 		} else if (cg->v2_dir && v2_has_controller("io")) {
-			const char *files[] = { "io.weight", "io.bfq.weight" };
+			const char *files[] = {"io.weight", "io.bfq.weight"};
 			for (size_t i = 0; i < ARRAY_SIZE(files) && !done; i++) {
 				cleanup_free char *p = xasprintf("%s/%s", cg->v2_dir, files[i]);
 				if (fs_exists(p)) {
 					char v[32];
 					snprintf(v, sizeof(v), "default %u", r->blkio_weight);
-					if (write_file(cg->v2_dir, files[i], i ? v : v + 8, err) < 0)
+					if (write_file(cg->v2_dir, files[i], i ? v : v + 8, err) <
+					    0)
 						return -1;
 					done = true;
 				}
 			}
 		}
 		if (!done)
-			return err_set(err, ENOTSUP,
-				       "'linux.resources.blockIO.weight': the host's io scheduler has no weights (no blkio.weight, blkio.bfq.weight or io.weight)");
+			return err_set(
+			    err, ENOTSUP,
+			    "'linux.resources.blockIO.weight': the host's io scheduler has no "
+			    "weights (no blkio.weight, blkio.bfq.weight or io.weight)");
 	}
 	for (size_t i = 0; i < r->n_hugepages; i++) {
 		const struct spec_hugepage_limit *h = &r->hugepages[i];
@@ -612,7 +637,9 @@ int rt_cgroup_apply(const struct rt_cgroup *cg, const struct spec_resources *r, 
 			d = cg->v2_dir;
 			f = xasprintf("hugetlb.%s.max", h->page_size);
 		} else
-			return err_set(err, 0, "'linux.resources.hugepageLimits': no hugetlb cgroup controller on this host");
+			return err_set(err, 0,
+				       "'linux.resources.hugepageLimits': no hugetlb cgroup "
+				       "controller on this host");
 		if (write_u64(d, f, h->limit, err) < 0)
 			return err_wrap(err, "'linux.resources.hugepageLimits[%zu]'", i);
 	}
@@ -621,9 +648,11 @@ int rt_cgroup_apply(const struct rt_cgroup *cg, const struct spec_resources *r, 
 		char *eq = strchr(k, '=');
 		*eq = 0;
 		if (!cg->v2_dir)
-			return err_set(err, 0, "'linux.resources.unified': no cgroup2 hierarchy on this host");
+			return err_set(
+			    err, 0, "'linux.resources.unified': no cgroup2 hierarchy on this host");
 		if (strchr(k, '/') || streq(k, "..") || streq(k, "."))
-			return err_set(err, 0, "'linux.resources.unified': invalid file name '%s'", k);
+			return err_set(err, 0, "'linux.resources.unified': invalid file name '%s'",
+				       k);
 		if (write_file(cg->v2_dir, k, eq + 1, err) < 0)
 			return err_wrap(err, "'linux.resources.unified.%s'", k);
 	}
@@ -703,7 +732,7 @@ int rt_cgroup_signal_all(const struct rt_cgroup *cg, int sig, struct err **err)
 
 static void sleep_ms(long ms)
 {
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 	nanosleep(&ts, NULL);
 }
 
@@ -757,7 +786,8 @@ int rt_cgroup_freeze(const struct rt_cgroup *cg, bool freeze, struct err **err)
 				return 0;
 			sleep_ms(1);
 		}
-		return err_set(err, 0, "cgroup '%s' did not %s", cg->v2_dir, freeze ? "freeze" : "thaw");
+		return err_set(err, 0, "cgroup '%s' did not %s", cg->v2_dir,
+			       freeze ? "freeze" : "thaw");
 	}
 	return err_set(err, 0, "no freezer cgroup controller on this host");
 }

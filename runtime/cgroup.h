@@ -26,7 +26,10 @@ struct rt_cgroup {
 	char **dirs;  /* absolute directories, NULL-terminated */
 	char *v2_dir; /* the directory in the cgroup2 hierarchy, or NULL */
 };
-#define RT_CGROUP_INIT { 0 }
+#define RT_CGROUP_INIT                                                                             \
+	{                                                                                          \
+		0                                                                                  \
+	}
 
 /* The path for config's linux.cgroupsPath (NULL: "/kist/<id>").  With
  * systemd=true a "slice:prefix:name" path becomes /slice.../prefix-name.scope;
@@ -39,8 +42,7 @@ int rt_cgroup_open(const char *path, struct rt_cgroup *cg, struct err **err);
  * processes), then apply res (may be NULL).  On failure removes what it made. */
 int rt_cgroup_create(struct rt_cgroup *cg, const struct spec_resources *res, struct err **err);
 /* Write limits (create and update). */
-int rt_cgroup_apply(const struct rt_cgroup *cg, const struct spec_resources *res,
-		    struct err **err);
+int rt_cgroup_apply(const struct rt_cgroup *cg, const struct spec_resources *res, struct err **err);
 /* Move pid into every directory of cg. */
 int rt_cgroup_enter(const struct rt_cgroup *cg, pid_t pid, struct err **err);
 /* Processes in the container's cgroup (malloc'd array). */
@@ -61,7 +63,8 @@ bool rt_cgroup_has_v2(void);
 /* One mounted hierarchy on the host. */
 struct rt_cgroup_hier {
 	char *mountpoint; /* /sys/fs/cgroup/cpu,cpuacct */
-	char *options;    /* v1 super options naming controllers: "cpu,cpuacct", "name=systemd"; NULL for v2 */
+	char *options; /* v1 super options naming controllers: "cpu,cpuacct", "name=systemd"; NULL
+			  for v2 */
 	bool v2;
 };
 /* The host's hierarchies (static storage, read once). */

@@ -10,13 +10,13 @@
 #include "runtime/runtime.h"
 
 static const char usage_text[] =
-	"usage: kist-runtime create [options] ID\n"
-	"  -b, --bundle DIR         bundle directory (default: current directory)\n"
-	"      --pid-file FILE      write the init's pid to FILE\n"
-	"      --console-socket S   send the pty master to this unix socket\n"
-	"      --preserve-fds N     pass N extra fds (from 3) to the container\n"
-	"      --no-pivot           use MS_MOVE + chroot instead of pivot_root\n"
-	"      --no-new-keyring     accepted for runc compatibility\n";
+    "usage: kist-runtime create [options] ID\n"
+    "  -b, --bundle DIR         bundle directory (default: current directory)\n"
+    "      --pid-file FILE      write the init's pid to FILE\n"
+    "      --console-socket S   send the pty master to this unix socket\n"
+    "      --preserve-fds N     pass N extra fds (from 3) to the container\n"
+    "      --no-pivot           use MS_MOVE + chroot instead of pivot_root\n"
+    "      --no-new-keyring     accepted for runc compatibility\n";
 
 /* Options shared with `run` (which adds --detach). */
 int rt_parse_create_opts(int argc, char **argv, struct rt_create_opts *o, bool *detach,
@@ -26,17 +26,17 @@ int rt_parse_create_opts(int argc, char **argv, struct rt_create_opts *o, bool *
 			 const char *usage)
 {
 	static const struct option opts[] = {
-		{ "bundle", required_argument, NULL, 'b' },
-		{ "pid-file", required_argument, NULL, 'p' },
-		{ "console-socket", required_argument, NULL, 'c' },
-		{ "preserve-fds", required_argument, NULL, 'f' },
-		{ "no-pivot", no_argument, NULL, 'P' },
-		{ "no-new-keyring", no_argument, NULL, 'k' },
-		{ "detach", no_argument, NULL, 'd' },
-		{ "keep", no_argument, NULL, 'K' },
-		{ "pidfd-socket", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"bundle", required_argument, NULL, 'b'},
+	    {"pid-file", required_argument, NULL, 'p'},
+	    {"console-socket", required_argument, NULL, 'c'},
+	    {"preserve-fds", required_argument, NULL, 'f'},
+	    {"no-pivot", no_argument, NULL, 'P'},
+	    {"no-new-keyring", no_argument, NULL, 'k'},
+	    {"detach", no_argument, NULL, 'd'},
+	    {"keep", no_argument, NULL, 'K'},
+	    {"pidfd-socket", required_argument, NULL, 's'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -86,7 +86,7 @@ int rt_parse_create_opts(int argc, char **argv, struct rt_create_opts *o, bool *
 int cmd_create(void *gp, int argc, char **argv, struct err **err)
 {
 	struct rt_global *g = gp;
-	struct rt_create_opts o = { .root = g->root, .systemd_cgroup = g->systemd_cgroup };
+	struct rt_create_opts o = {.root = g->root, .systemd_cgroup = g->systemd_cgroup};
 	struct rt_container *c = NULL;
 
 	rt_parse_create_opts(argc, argv, &o, NULL, usage_text);

@@ -15,9 +15,9 @@
 int cmd_kill(void *gp, int argc, char **argv, struct err **err)
 {
 	static const struct option opts[] = {
-		{ "all", no_argument, NULL, 'a' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"all", no_argument, NULL, 'a'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct rt_global *g = gp;
 	struct rt_state st = RT_STATE_INIT;

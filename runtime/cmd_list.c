@@ -22,10 +22,10 @@ static int cmp_str(const void *a, const void *b)
 int cmd_list(void *gp, int argc, char **argv, struct err **err)
 {
 	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"format", required_argument, NULL, 'f'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct rt_global *g = gp;
 	const char *format = "table";
@@ -74,7 +74,8 @@ int cmd_list(void *gp, int argc, char **argv, struct err **err)
 			printf("%s\n", st.id);
 		} else if (streq(format, "table")) {
 			char pid[24];
-			snprintf(pid, sizeof(pid), "%d", status == RT_STATUS_STOPPED ? 0 : (int)st.pid);
+			snprintf(pid, sizeof(pid), "%d",
+				 status == RT_STATUS_STOPPED ? 0 : (int)st.pid);
 			strv_push(&rows, st.id);
 			strv_push(&rows, pid);
 			strv_push(&rows, rt_status_name(status));
@@ -88,7 +89,8 @@ int cmd_list(void *gp, int argc, char **argv, struct err **err)
 	}
 	if (!quiet && streq(format, "table")) {
 		/* runc's tabwriter: columns at least 12 wide, 3 spaces of padding */
-		static const char *const hdr[NCOLS] = { "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER" };
+		static const char *const hdr[NCOLS] = {"ID",     "PID",     "STATUS",
+						       "BUNDLE", "CREATED", "OWNER"};
 		size_t w[NCOLS], n = strv_len(rows);
 		for (size_t k = 0; k < NCOLS; k++) {
 			w[k] = strlen(hdr[k]);
@@ -98,7 +100,8 @@ int cmd_list(void *gp, int argc, char **argv, struct err **err)
 			w[k] = w[k] + 3 < 12 ? 12 : w[k] + 3;
 		}
 		for (size_t k = 0; k < NCOLS; k++)
-			printf("%-*s%s", k + 1 < NCOLS ? (int)w[k] : 0, hdr[k], k + 1 < NCOLS ? "" : "\n");
+			printf("%-*s%s", k + 1 < NCOLS ? (int)w[k] : 0, hdr[k],
+			       k + 1 < NCOLS ? "" : "\n");
 		for (size_t r = 0; r < n; r++)
 			printf("%-*s%s", (r % NCOLS) + 1 < NCOLS ? (int)w[r % NCOLS] : 0, rows[r],
 			       (r % NCOLS) + 1 < NCOLS ? "" : "\n");

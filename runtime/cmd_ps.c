@@ -16,9 +16,9 @@
 int cmd_ps(void *gp, int argc, char **argv, struct err **err)
 {
 	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"format", required_argument, NULL, 'f'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct rt_global *g = gp;
 	const char *format = "table";
@@ -34,7 +34,8 @@ int cmd_ps(void *gp, int argc, char **argv, struct err **err)
 		if (c == 'f')
 			format = optarg;
 		else if (c == 'h') {
-			fputs("usage: kist-runtime ps [--format table|json] ID [ps options]\n", stdout);
+			fputs("usage: kist-runtime ps [--format table|json] ID [ps options]\n",
+			      stdout);
 			exit(EXIT_OK);
 		} else
 			cli_usage_error("ps: unknown option '%s'", argv[optind - 1]);
@@ -78,7 +79,8 @@ int cmd_ps(void *gp, int argc, char **argv, struct err **err)
 				cleanup_free char *hdr = xstrdup(line);
 				char *s2 = NULL, *tok;
 				col = 0;
-				for (tok = strtok_r(hdr, " \t", &s2); tok; tok = strtok_r(NULL, " \t", &s2), col++)
+				for (tok = strtok_r(hdr, " \t", &s2); tok;
+				     tok = strtok_r(NULL, " \t", &s2), col++)
 					if (streq(tok, "PID"))
 						pid_col = col;
 				if (pid_col < 0) {

@@ -14,19 +14,15 @@
 #include "common/json.h"
 #include "common/util.h"
 #include "runtime/runtime.h"
-#if __has_include("spec/defaults.h")
 #include "spec/defaults.h"
-#else
-#define RT_NO_SPEC_DEFAULTS 1
-#endif
 
 int cmd_spec(void *g, int argc, char **argv, struct err **err)
 {
 	static const struct option opts[] = {
-		{ "rootless", no_argument, NULL, 'r' },
-		{ "bundle", required_argument, NULL, 'b' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"rootless", no_argument, NULL, 'r'},
+	    {"bundle", required_argument, NULL, 'b'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *bundle = ".";
 	bool rootless = false;
@@ -51,13 +47,7 @@ int cmd_spec(void *g, int argc, char **argv, struct err **err)
 	}
 	if (optind != argc)
 		cli_usage_error("spec: unexpected argument '%s'", argv[optind]);
-#ifdef RT_NO_SPEC_DEFAULTS
-	(void)rootless;
-	j = NULL;
-	return err_set(err, 0, "spec: default config not available in this build");
-#else
 	j = spec_runtime_default(rootless);
-#endif
 	text = json_print(j, true);
 	path = xasprintf("%s/config.json", bundle);
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);

@@ -1,5 +1,5 @@
 /* cmd_start.c: `start ID`: let a created container run its program. */
-#include <stdio.h> /* fputs */
+#include <stdio.h>  /* fputs */
 #include <stdlib.h> /* exit */
 #include "common/cli.h"
 #include "common/cleanup.h"

@@ -1,5 +1,5 @@
 /* cmd_state.c: `state ID`: runc's state JSON on stdout. */
-#include <stdio.h> /* fputs */
+#include <stdio.h>  /* fputs */
 #include <stdlib.h> /* free */
 #include "common/cli.h"
 #include "common/cleanup.h"

@@ -20,18 +20,18 @@
 #include "spec/runtime_config.h"
 
 static const char usage_text[] =
-	"usage: kist-runtime update [options] ID\n"
-	"  -r, --resources FILE       LinuxResources JSON (\"-\" for stdin)\n"
-	"      --memory N             memory limit (bytes, or 100k/100m/1g; -1 unlimited)\n"
-	"      --memory-reservation N soft limit\n"
-	"      --memory-swap N        memory plus swap limit\n"
-	"      --cpu-share N          relative cpu weight (cpu.shares)\n"
-	"      --cpu-quota N          cfs quota in microseconds per period\n"
-	"      --cpu-period N         cfs period in microseconds\n"
-	"      --cpuset-cpus LIST     cpus the container may use\n"
-	"      --cpuset-mems LIST     memory nodes the container may use\n"
-	"      --pids-limit N         maximum number of processes\n"
-	"      --blkio-weight N       block io weight (10..1000)\n";
+    "usage: kist-runtime update [options] ID\n"
+    "  -r, --resources FILE       LinuxResources JSON (\"-\" for stdin)\n"
+    "      --memory N             memory limit (bytes, or 100k/100m/1g; -1 unlimited)\n"
+    "      --memory-reservation N soft limit\n"
+    "      --memory-swap N        memory plus swap limit\n"
+    "      --cpu-share N          relative cpu weight (cpu.shares)\n"
+    "      --cpu-quota N          cfs quota in microseconds per period\n"
+    "      --cpu-period N         cfs period in microseconds\n"
+    "      --cpuset-cpus LIST     cpus the container may use\n"
+    "      --cpuset-mems LIST     memory nodes the container may use\n"
+    "      --pids-limit N         maximum number of processes\n"
+    "      --blkio-weight N       block io weight (10..1000)\n";
 
 /* "512", "100k", "64m", "1g", "-1" */
 static int parse_size(const char *opt, const char *s, int64_t *out, struct err **err)
@@ -86,25 +86,36 @@ static int parse_int(const char *opt, const char *s, int64_t *out, struct err **
 
 int cmd_update(void *gp, int argc, char **argv, struct err **err)
 {
-	enum { O_MEM = 256, O_MEMRES, O_SWAP, O_SHARES, O_QUOTA, O_PERIOD, O_CPUS, O_MEMS, O_PIDS, O_BLKIO };
+	enum {
+		O_MEM = 256,
+		O_MEMRES,
+		O_SWAP,
+		O_SHARES,
+		O_QUOTA,
+		O_PERIOD,
+		O_CPUS,
+		O_MEMS,
+		O_PIDS,
+		O_BLKIO
+	};
 	static const struct option opts[] = {
-		{ "resources", required_argument, NULL, 'r' },
-		{ "memory", required_argument, NULL, O_MEM },
-		{ "memory-reservation", required_argument, NULL, O_MEMRES },
-		{ "memory-swap", required_argument, NULL, O_SWAP },
-		{ "cpu-share", required_argument, NULL, O_SHARES },
-		{ "cpu-shares", required_argument, NULL, O_SHARES },
-		{ "cpu-quota", required_argument, NULL, O_QUOTA },
-		{ "cpu-period", required_argument, NULL, O_PERIOD },
-		{ "cpuset-cpus", required_argument, NULL, O_CPUS },
-		{ "cpuset-mems", required_argument, NULL, O_MEMS },
-		{ "pids-limit", required_argument, NULL, O_PIDS },
-		{ "blkio-weight", required_argument, NULL, O_BLKIO },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"resources", required_argument, NULL, 'r'},
+	    {"memory", required_argument, NULL, O_MEM},
+	    {"memory-reservation", required_argument, NULL, O_MEMRES},
+	    {"memory-swap", required_argument, NULL, O_SWAP},
+	    {"cpu-share", required_argument, NULL, O_SHARES},
+	    {"cpu-shares", required_argument, NULL, O_SHARES},
+	    {"cpu-quota", required_argument, NULL, O_QUOTA},
+	    {"cpu-period", required_argument, NULL, O_PERIOD},
+	    {"cpuset-cpus", required_argument, NULL, O_CPUS},
+	    {"cpuset-mems", required_argument, NULL, O_MEMS},
+	    {"pids-limit", required_argument, NULL, O_PIDS},
+	    {"blkio-weight", required_argument, NULL, O_BLKIO},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct rt_global *g = gp;
-	struct spec_resources r = { 0 };
+	struct spec_resources r = {0};
 	struct rt_state st = RT_STATE_INIT;
 	struct rt_cgroup cg = RT_CGROUP_INIT;
 	const char *file = NULL;
@@ -129,9 +140,10 @@ int cmd_update(void *gp, int argc, char **argv, struct err **err)
 			continue;
 		}
 		if (c == '?' || c == ':')
-			cli_usage_error("update: unknown option or missing value '%s'", argv[optind - 1]);
+			cli_usage_error("update: unknown option or missing value '%s'",
+					argv[optind - 1]);
 		if (n_given < ARRAY_SIZE(given))
-			given[n_given++] = (typeof(given[0])){ c, optarg };
+			given[n_given++] = (typeof(given[0])){c, optarg};
 	}
 	if (argc - optind != 1)
 		cli_usage_error("update: expected exactly one container id");

@@ -2,20 +2,20 @@
 #define _GNU_SOURCE
 #include "runtime/container.h"
 
-#include <errno.h>        /* errno */
-#include <fcntl.h>        /* open */
-#include <limits.h>       /* PATH_MAX */
-#include <poll.h>         /* poll */
-#include <sched.h>        /* CLONE_* */
-#include <signal.h>       /* kill */
-#include <stdio.h>        /* snprintf */
-#include <stdlib.h>       /* realpath */
-#include <string.h>       /* strcmp */
-#include <sys/socket.h>   /* socketpair */
-#include <sys/stat.h>     /* mkdir */
-#include <sys/syscall.h>  /* SYS_clone, SYS_pidfd_open */
-#include <sys/wait.h>     /* waitpid */
-#include <unistd.h>       /* pipe2 */
+#include <errno.h>       /* errno */
+#include <fcntl.h>       /* open */
+#include <limits.h>      /* PATH_MAX */
+#include <poll.h>        /* poll */
+#include <sched.h>       /* CLONE_* */
+#include <signal.h>      /* kill */
+#include <stdio.h>       /* snprintf */
+#include <stdlib.h>      /* realpath */
+#include <string.h>      /* strcmp */
+#include <sys/socket.h>  /* socketpair */
+#include <sys/stat.h>    /* mkdir */
+#include <sys/syscall.h> /* SYS_clone, SYS_pidfd_open */
+#include <sys/wait.h>    /* waitpid */
+#include <unistd.h>      /* pipe2 */
 #include "common/cleanup.h"
 #include "common/err.h"
 #include "common/fs.h"
@@ -29,15 +29,15 @@ static const struct {
 	const char *name;
 	int sig;
 } signals[] = {
-	{ "HUP", SIGHUP },       { "INT", SIGINT },     { "QUIT", SIGQUIT },   { "ILL", SIGILL },
-	{ "TRAP", SIGTRAP },     { "ABRT", SIGABRT },   { "IOT", SIGIOT },     { "BUS", SIGBUS },
-	{ "FPE", SIGFPE },       { "KILL", SIGKILL },   { "USR1", SIGUSR1 },   { "SEGV", SIGSEGV },
-	{ "USR2", SIGUSR2 },     { "PIPE", SIGPIPE },   { "ALRM", SIGALRM },   { "TERM", SIGTERM },
-	{ "STKFLT", SIGSTKFLT }, { "CHLD", SIGCHLD },   { "CONT", SIGCONT },   { "STOP", SIGSTOP },
-	{ "TSTP", SIGTSTP },     { "TTIN", SIGTTIN },   { "TTOU", SIGTTOU },   { "URG", SIGURG },
-	{ "XCPU", SIGXCPU },     { "XFSZ", SIGXFSZ },   { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF },
-	{ "WINCH", SIGWINCH },   { "IO", SIGIO },       { "POLL", SIGPOLL },   { "PWR", SIGPWR },
-	{ "SYS", SIGSYS },
+    {"HUP", SIGHUP},       {"INT", SIGINT},   {"QUIT", SIGQUIT},     {"ILL", SIGILL},
+    {"TRAP", SIGTRAP},     {"ABRT", SIGABRT}, {"IOT", SIGIOT},       {"BUS", SIGBUS},
+    {"FPE", SIGFPE},       {"KILL", SIGKILL}, {"USR1", SIGUSR1},     {"SEGV", SIGSEGV},
+    {"USR2", SIGUSR2},     {"PIPE", SIGPIPE}, {"ALRM", SIGALRM},     {"TERM", SIGTERM},
+    {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD}, {"CONT", SIGCONT},     {"STOP", SIGSTOP},
+    {"TSTP", SIGTSTP},     {"TTIN", SIGTTIN}, {"TTOU", SIGTTOU},     {"URG", SIGURG},
+    {"XCPU", SIGXCPU},     {"XFSZ", SIGXFSZ}, {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF},
+    {"WINCH", SIGWINCH},   {"IO", SIGIO},     {"POLL", SIGPOLL},     {"PWR", SIGPWR},
+    {"SYS", SIGSYS},
 };
 
 int rt_signal_parse(const char *s)
@@ -97,6 +97,7 @@ void rt_container_free(struct rt_container *c)
 	fs_close(c->start_r);
 	fs_close(c->start_w);
 	fs_close(c->console_fd);
+	fs_close(c->console_peer);
 	free(c->exec_path);
 	free(c);
 }
@@ -106,15 +107,16 @@ static int validate(struct rt_container *c, struct err **err)
 {
 	const struct spec_config *cfg = &c->cfg;
 	static const char *const ns_prefixes[][2] = {
-		{ "kernel.msg", "ipc" }, { "kernel.sem", "ipc" }, { "kernel.shm", "ipc" },
-		{ "fs.mqueue.", "ipc" }, { "net.", "network" },
+	    {"kernel.msg", "ipc"}, {"kernel.sem", "ipc"}, {"kernel.shm", "ipc"},
+	    {"fs.mqueue.", "ipc"}, {"net.", "network"},
 	};
 
 	if (!cfg->has_process)
 		return err_set(err, 0, "'process' is required to create a container");
-	if (cfg->process.terminal && !c->opts->console_socket)
+	if (cfg->process.terminal && !c->opts->console_socket && !c->opts->own_console)
 		return err_set(err, 0,
-			       "'process.terminal' is true but no --console-socket was given to receive the pty");
+			       "'process.terminal' is true but no --console-socket was given to "
+			       "receive the pty");
 	if (!cfg->process.terminal && c->opts->console_socket)
 		return err_set(err, 0, "--console-socket given but 'process.terminal' is false");
 	for (size_t i = 0; cfg->sysctl && cfg->sysctl[i]; i++) {
@@ -122,11 +124,12 @@ static int validate(struct rt_container *c, struct err **err)
 		for (size_t j = 0; j < ARRAY_SIZE(ns_prefixes) && !ok; j++) {
 			if (!str_has_prefix(cfg->sysctl[i], ns_prefixes[j][0]))
 				continue;
-			const struct spec_namespace *n =
-				spec_config_ns(cfg, (enum spec_ns_type)spec_ns_from_name(ns_prefixes[j][1]));
+			const struct spec_namespace *n = spec_config_ns(
+			    cfg, (enum spec_ns_type)spec_ns_from_name(ns_prefixes[j][1]));
 			if (!n)
 				return err_set(err, 0,
-					       "'linux.sysctl': '%s' needs a %s namespace in 'linux.namespaces'",
+					       "'linux.sysctl': '%s' needs a %s namespace in "
+					       "'linux.namespaces'",
 					       cfg->sysctl[i], ns_prefixes[j][1]);
 			ok = true;
 		}
@@ -141,7 +144,8 @@ static int validate(struct rt_container *c, struct err **err)
 			cleanup_free char *k = xstrdup(cfg->sysctl[i]);
 			*strchr(k, '=') = 0;
 			return err_set(err, 0,
-				       "'linux.sysctl': '%s' is not namespaced: setting it would change the host",
+				       "'linux.sysctl': '%s' is not namespaced: setting it would "
+				       "change the host",
 				       k);
 		}
 	}
@@ -195,8 +199,10 @@ static int wait_ready(struct rt_container *c, pid_t pid, struct err **err)
 		if (n <= 0) {
 			int status = 0;
 			if (waitpid(pid, &status, 0) == pid && WIFSIGNALED(status))
-				return err_set(err, 0, "container init was killed by signal %d before it was ready",
-					       WTERMSIG(status));
+				return err_set(
+				    err, 0,
+				    "container init was killed by signal %d before it was ready",
+				    WTERMSIG(status));
 			return err_set(err, 0, "container init exited before it was ready");
 		}
 		buf[n] = 0;
@@ -206,9 +212,10 @@ static int wait_ready(struct rt_container *c, pid_t pid, struct err **err)
 		case 'E':
 			return err_set(err, 0, "%s", buf + 1);
 		case 'H':
-			if (rt_container_hooks(c->cfg.hooks, "prestart", &c->st, RT_STATUS_CREATING, err) < 0 ||
-			    rt_container_hooks(c->cfg.hooks, "createRuntime", &c->st, RT_STATUS_CREATING,
-					       err) < 0)
+			if (rt_container_hooks(c->cfg.hooks, "prestart", &c->st, RT_STATUS_CREATING,
+					       err) < 0 ||
+			    rt_container_hooks(c->cfg.hooks, "createRuntime", &c->st,
+					       RT_STATUS_CREATING, err) < 0)
 				return -1;
 			if (send(c->sync_fd, "G", 1, MSG_NOSIGNAL) < 0)
 				return err_set(err, errno, "resume container init");
@@ -229,17 +236,16 @@ static int write_pid_file(const char *path, pid_t pid, struct err **err)
 	return 0;
 }
 
-int rt_container_create(const struct rt_create_opts *o, struct rt_container **out,
-			struct err **err)
+int rt_container_create(const struct rt_create_opts *o, struct rt_container **out, struct err **err)
 {
 	struct rt_container *c = xcalloc(1, sizeof(*c));
-	int sp[2] = { -1, -1 }, pp[2] = { -1, -1 };
+	int sp[2] = {-1, -1}, pp[2] = {-1, -1};
 	pid_t pid = -1;
 	int flags;
 	struct stat pst;
 
 	c->opts = o;
-	c->sync_fd = c->start_r = c->start_w = c->console_fd = -1;
+	c->sync_fd = c->start_r = c->start_w = c->console_fd = c->console_peer = -1;
 	c->st = (struct rt_state)RT_STATE_INIT;
 	for (int i = 0; i < SPEC_NS_COUNT; i++)
 		c->ns_fds[i] = -1;
@@ -254,10 +260,20 @@ int rt_container_create(const struct rt_create_opts *o, struct rt_container **ou
 		goto fail;
 	if (rt_ns_open_paths(&c->cfg, c->ns_fds, err) < 0)
 		goto fail;
-	if (rt_cgroup_path(c->cfg.cgroups_path, o->id, o->systemd_cgroup, &c->st.cgroup_path, err) < 0)
+	if (rt_cgroup_path(c->cfg.cgroups_path, o->id, o->systemd_cgroup, &c->st.cgroup_path, err) <
+	    0)
 		goto fail;
 	if (o->console_socket && (c->console_fd = rt_tty_connect(o->console_socket, err)) < 0)
 		goto fail;
+	if (o->own_console && !o->console_socket && c->cfg.process.terminal) {
+		int cp[2];
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, cp) < 0) {
+			err_set(err, errno, "create console socket pair");
+			goto fail;
+		}
+		c->console_fd = cp[0];
+		c->console_peer = cp[1];
+	}
 
 	/* the state dir is the lock on the id: mkdir fails if it exists */
 	if (fs_mkdir_p(o->root, 0700, err) < 0)
@@ -300,6 +316,8 @@ int rt_container_create(const struct rt_create_opts *o, struct rt_container **ou
 	}
 	if (pid == 0) {
 		fs_close(sp[0]);
+		fs_close(c->console_peer);
+		c->console_peer = -1;
 		c->sync_fd = sp[1];
 		rt_init_main(c);
 	}
@@ -360,7 +378,8 @@ int rt_container_start(const struct rt_state *st, struct err **err)
 	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)st->pid, st->start_pipe_fd);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &sb) < 0 || (unsigned long long)sb.st_ino != st->start_pipe_ino)
-		return err_set(err, 0, "cannot start container '%s': it is no longer waiting to start",
+		return err_set(err, 0,
+			       "cannot start container '%s': it is no longer waiting to start",
 			       st->id);
 	if (fs_write_all(fd, "s", 1) < 0)
 		return err_set(err, errno, "start container '%s'", st->id);
@@ -374,7 +393,7 @@ static void wait_gone(const struct rt_state *st)
 
 	if (pfd >= 0) {
 		if (rt_state_alive(st)) {
-			struct pollfd p = { .fd = pfd, .events = POLLIN };
+			struct pollfd p = {.fd = pfd, .events = POLLIN};
 			while (poll(&p, 1, 10000) < 0 && errno == EINTR)
 				;
 		}

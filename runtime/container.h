@@ -36,6 +36,8 @@ struct rt_create_opts {
 	const char *bundle; /* NULL: the current directory */
 	const char *pid_file;
 	const char *console_socket;
+	bool own_console; /* terminal without --console-socket: the pty master
+			     comes back to the runtime (foreground `run`) */
 	int preserve_fds;
 	bool no_pivot;
 	bool systemd_cgroup;
@@ -51,9 +53,10 @@ struct rt_container {
 	struct rt_caps *caps;
 	struct rt_seccomp *seccomp;
 	int ns_fds[SPEC_NS_COUNT];
-	int sync_fd;   /* the init's end of the sync socket */
+	int sync_fd;          /* the init's end of the sync socket */
 	int start_r, start_w; /* the start pipe */
 	int console_fd;       /* connected console socket, or -1 */
+	int console_peer;     /* own_console: our end, the master arrives on it */
 	bool userns;
 	char *exec_path; /* resolved in the container */
 	bool state_dir_made;

@@ -68,7 +68,8 @@ __attribute__((noreturn)) static void fail(struct rt_container *c, struct err *e
 /* After 'R' nobody waits for a message: stderr is all there is. */
 __attribute__((noreturn)) static void fail_late(struct err *e)
 {
-	cleanup_free char *line = xasprintf("kist-runtime: %s\n", e && e->msg ? e->msg : "container init failed");
+	cleanup_free char *line =
+	    xasprintf("kist-runtime: %s\n", e && e->msg ? e->msg : "container init failed");
 	fs_write_all(2, line, strlen(line));
 	_exit(1);
 }
@@ -126,7 +127,7 @@ static int find_program(const char *name, char *const *env, char **out, struct e
 /* HOME from the container's /etc/passwd when the config does not set it. */
 static char **env_with_home(char *const *env, uint32_t uid)
 {
-	char **v = strv_dup(env ? env : (char *const[]){ NULL });
+	char **v = strv_dup(env ? env : (char *const[]){NULL});
 	cleanup_file FILE *f = NULL;
 	char *line = NULL;
 	size_t cap = 0;
@@ -136,7 +137,7 @@ static char **env_with_home(char *const *env, uint32_t uid)
 		return v;
 	f = fopen("/etc/passwd", "re");
 	while (f && getline(&line, &cap, f) > 0) {
-		char *fields[7] = { 0 }, *s = line;
+		char *fields[7] = {0}, *s = line;
 		int i = 0;
 		for (; i < 7 && s; i++) {
 			fields[i] = s;
@@ -144,7 +145,8 @@ static char **env_with_home(char *const *env, uint32_t uid)
 			if (s)
 				*s++ = 0;
 		}
-		if (i >= 6 && fields[2] && strtoul(fields[2], NULL, 10) == uid && fields[5] && *fields[5]) {
+		if (i >= 6 && fields[2] && strtoul(fields[2], NULL, 10) == uid && fields[5] &&
+		    *fields[5]) {
 			home = fields[5];
 			break;
 		}
@@ -183,12 +185,14 @@ static int set_rlimits(const struct spec_process *p, struct err **err)
 {
 	for (size_t i = 0; i < p->n_rlimits; i++) {
 		const struct spec_rlimit *r = &p->rlimits[i];
-		struct rlimit rl = { .rlim_cur = r->soft == UINT64_MAX ? RLIM_INFINITY : r->soft,
-				     .rlim_max = r->hard == UINT64_MAX ? RLIM_INFINITY : r->hard };
+		struct rlimit rl = {.rlim_cur = r->soft == UINT64_MAX ? RLIM_INFINITY : r->soft,
+				    .rlim_max = r->hard == UINT64_MAX ? RLIM_INFINITY : r->hard};
 		if (setrlimit(r->resource, &rl) < 0) {
 			if (errno == EPERM)
 				return err_set(err, EPERM,
-					       "'process.rlimits[%zu]': set %s to soft %llu hard %llu: raising a hard limit needs CAP_SYS_RESOURCE, which the runtime lacks here",
+					       "'process.rlimits[%zu]': set %s to soft %llu hard "
+					       "%llu: raising a hard limit needs CAP_SYS_RESOURCE, "
+					       "which the runtime lacks here",
 					       i, r->name, (unsigned long long)r->soft,
 					       (unsigned long long)r->hard);
 			return err_set(err, errno, "'process.rlimits[%zu]': set %s", i, r->name);
@@ -300,7 +304,8 @@ static void setup(struct rt_container *c)
 		fail(c, e);
 	if (set_rlimits(&cfg->process, &e) < 0)
 		fail(c, e);
-	if (cfg->process.has_oom_score_adj && write_oom_score_adj(cfg->process.oom_score_adj, &e) < 0)
+	if (cfg->process.has_oom_score_adj &&
+	    write_oom_score_adj(cfg->process.oom_score_adj, &e) < 0)
 		fail(c, e);
 	if (chdir(cfg->process.cwd) < 0) {
 		err_set(&e, errno, "'process.cwd': chdir '%s'", cfg->process.cwd);
@@ -367,7 +372,8 @@ void rt_init_main(struct rt_container *c)
 		char msg[128];
 		snprintf(msg, sizeof(msg), "%s", strerror(errno));
 		msg[0] = (char)tolower((unsigned char)msg[0]); /* Go's wording */
-		err_set(&e, 0, "unable to start container process: exec: \"%s\": %s", p->args[0], msg);
+		err_set(&e, 0, "unable to start container process: exec: \"%s\": %s", p->args[0],
+			msg);
 		fail_late(e);
 	}
 }

@@ -15,23 +15,23 @@
 #define OCI_SPEC_VERSION "1.0.2-dev"
 
 static const struct cli_cmd commands[] = {
-	{ "spec", cmd_spec, "write a default config.json" },
-	{ "create", cmd_create, "create a container from a bundle" },
-	{ "start", cmd_start, "run the program of a created container" },
-	{ "run", cmd_run, "create and start a container" },
-	{ "state", cmd_state, "print a container's state as JSON" },
-	{ "kill", cmd_kill, "send a signal to a container's init" },
-	{ "delete", cmd_delete, "delete a container" },
-	{ "list", cmd_list, "list containers" },
-	{ "ps", cmd_ps, "list processes in a container" },
-	{ "pause", cmd_pause, "freeze every process of a container" },
-	{ "resume", cmd_resume, "thaw a paused container" },
-	{ "update", cmd_update, "change a running container's resource limits" },
+    {"spec", cmd_spec, "write a default config.json"},
+    {"create", cmd_create, "create a container from a bundle"},
+    {"start", cmd_start, "run the program of a created container"},
+    {"run", cmd_run, "create and start a container"},
+    {"state", cmd_state, "print a container's state as JSON"},
+    {"kill", cmd_kill, "send a signal to a container's init"},
+    {"delete", cmd_delete, "delete a container"},
+    {"list", cmd_list, "list containers"},
+    {"ps", cmd_ps, "list processes in a container"},
+    {"pause", cmd_pause, "freeze every process of a container"},
+    {"resume", cmd_resume, "thaw a paused container"},
+    {"update", cmd_update, "change a running container's resource limits"},
 #ifndef RT_NO_EXEC
-	{ "exec", cmd_exec, "run a new process in a container" },
+    {"exec", cmd_exec, "run a new process in a container"},
 #endif
-	{ "features", cmd_features, "print what this runtime supports as JSON" },
-	{ NULL, NULL, NULL },
+    {"features", cmd_features, "print what this runtime supports as JSON"},
+    {NULL, NULL, NULL},
 };
 
 static void usage(void)
@@ -69,7 +69,7 @@ static bool is_opt(const char *a, const char *name)
 
 int main(int argc, char **argv, char **envp)
 {
-	struct rt_global g = { .root = NULL };
+	struct rt_global g = {.root = NULL};
 	const char *log_file = NULL, *log_format = NULL;
 	const struct cli_cmd *cmd;
 	struct err *err = NULL;
@@ -90,7 +90,8 @@ int main(int argc, char **argv, char **envp)
 		else if (streq(a, "--systemd-cgroup"))
 			g.systemd_cgroup = true;
 		else if (is_opt(a, "--rootless") || is_opt(a, "--criu"))
-			(void)opt_value(argc, argv, &i, is_opt(a, "--criu") ? "--criu" : "--rootless");
+			(void)opt_value(argc, argv, &i,
+					is_opt(a, "--criu") ? "--criu" : "--rootless");
 		else if (streq(a, "-h") || streq(a, "--help")) {
 			usage();
 			return EXIT_OK;

@@ -25,32 +25,47 @@ static const struct {
 	bool clear;
 	unsigned long flag;
 } mount_flags[] = {
-	{ "async", true, MS_SYNCHRONOUS },  { "atime", true, MS_NOATIME },
-	{ "defaults", false, 0 },           { "dev", true, MS_NODEV },
-	{ "diratime", true, MS_NODIRATIME }, { "dirsync", false, MS_DIRSYNC },
-	{ "exec", true, MS_NOEXEC },        { "iversion", false, MS_I_VERSION },
-	{ "lazytime", false, MS_LAZYTIME }, { "loud", true, MS_SILENT },
-	{ "mand", false, MS_MANDLOCK },     { "noatime", false, MS_NOATIME },
-	{ "nodev", false, MS_NODEV },       { "nodiratime", false, MS_NODIRATIME },
-	{ "noexec", false, MS_NOEXEC },     { "noiversion", true, MS_I_VERSION },
-	{ "nolazytime", true, MS_LAZYTIME }, { "nomand", true, MS_MANDLOCK },
-	{ "norelatime", true, MS_RELATIME }, { "nostrictatime", true, MS_STRICTATIME },
-	{ "nosuid", false, MS_NOSUID },     { "nosymfollow", false, MS_NOSYMFOLLOW },
-	{ "relatime", false, MS_RELATIME }, { "remount", false, MS_REMOUNT },
-	{ "ro", false, MS_RDONLY },         { "rw", true, MS_RDONLY },
-	{ "silent", false, MS_SILENT },     { "strictatime", false, MS_STRICTATIME },
-	{ "suid", true, MS_NOSUID },        { "symfollow", true, MS_NOSYMFOLLOW },
-	{ "sync", false, MS_SYNCHRONOUS },
+    {"async", true, MS_SYNCHRONOUS},
+    {"atime", true, MS_NOATIME},
+    {"defaults", false, 0},
+    {"dev", true, MS_NODEV},
+    {"diratime", true, MS_NODIRATIME},
+    {"dirsync", false, MS_DIRSYNC},
+    {"exec", true, MS_NOEXEC},
+    {"iversion", false, MS_I_VERSION},
+    {"lazytime", false, MS_LAZYTIME},
+    {"loud", true, MS_SILENT},
+    {"mand", false, MS_MANDLOCK},
+    {"noatime", false, MS_NOATIME},
+    {"nodev", false, MS_NODEV},
+    {"nodiratime", false, MS_NODIRATIME},
+    {"noexec", false, MS_NOEXEC},
+    {"noiversion", true, MS_I_VERSION},
+    {"nolazytime", true, MS_LAZYTIME},
+    {"nomand", true, MS_MANDLOCK},
+    {"norelatime", true, MS_RELATIME},
+    {"nostrictatime", true, MS_STRICTATIME},
+    {"nosuid", false, MS_NOSUID},
+    {"nosymfollow", false, MS_NOSYMFOLLOW},
+    {"relatime", false, MS_RELATIME},
+    {"remount", false, MS_REMOUNT},
+    {"ro", false, MS_RDONLY},
+    {"rw", true, MS_RDONLY},
+    {"silent", false, MS_SILENT},
+    {"strictatime", false, MS_STRICTATIME},
+    {"suid", true, MS_NOSUID},
+    {"symfollow", true, MS_NOSYMFOLLOW},
+    {"sync", false, MS_SYNCHRONOUS},
 };
 
 static const struct {
 	const char *name;
 	unsigned long flag;
 } propagations[] = {
-	{ "private", MS_PRIVATE },        { "rprivate", MS_PRIVATE | MS_REC },
-	{ "shared", MS_SHARED },          { "rshared", MS_SHARED | MS_REC },
-	{ "slave", MS_SLAVE },            { "rslave", MS_SLAVE | MS_REC },
-	{ "unbindable", MS_UNBINDABLE },  { "runbindable", MS_UNBINDABLE | MS_REC },
+    {"private", MS_PRIVATE},       {"rprivate", MS_PRIVATE | MS_REC},
+    {"shared", MS_SHARED},         {"rshared", MS_SHARED | MS_REC},
+    {"slave", MS_SLAVE},           {"rslave", MS_SLAVE | MS_REC},
+    {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC},
 };
 
 void rt_mount_parse_options(char *const *options, struct rt_mount_opts *o)
@@ -135,7 +150,8 @@ static int make_target(int rootfd, const char *dest, bool dir, struct err **err)
 			if (pfd < 0)
 				return -1;
 		}
-		f = fs_open_in_root(rootfd, dest, O_CREAT | O_RDONLY | O_CLOEXEC | O_NOCTTY, 0644, err);
+		f = fs_open_in_root(rootfd, dest, O_CREAT | O_RDONLY | O_CLOEXEC | O_NOCTTY, 0644,
+				    err);
 		if (f < 0)
 			return -1;
 	}
@@ -199,11 +215,13 @@ static int mount_cgroup(int rootfd, const struct spec_mount *m, const char *targ
 			  o->flags, h[i].v2 ? NULL : h[i].options) < 0) {
 			/* without a cgroup namespace of our own (a user namespace
 			 * may not mount the hierarchy): bind the container's cgroup */
-			cleanup_free char *src = xasprintf("%s%s", h[i].mountpoint, cgpath ? cgpath : "");
+			cleanup_free char *src =
+			    xasprintf("%s%s", h[i].mountpoint, cgpath ? cgpath : "");
 			if (errno != EPERM)
 				return err_set(err, errno, "%s", what);
 			if (!fs_exists(src))
-				continue; /* a named hierarchy (name=systemd): we made no cgroup there */
+				continue; /* a named hierarchy (name=systemd): we made no cgroup
+					     there */
 			if (do_mount(src, t, NULL, MS_BIND | MS_REC, NULL, what, err) < 0)
 				return -1;
 		}
@@ -211,11 +229,12 @@ static int mount_cgroup(int rootfd, const struct spec_mount *m, const char *targ
 		if (h[i].options && strchr(h[i].options, ',')) {
 			cleanup_free char *opts = xstrdup(h[i].options);
 			char *save = NULL;
-			cleanup_close int dfd = fs_open_in_root(rootfd, m->destination,
-								O_PATH | O_DIRECTORY | O_CLOEXEC, 0, err);
+			cleanup_close int dfd = fs_open_in_root(
+			    rootfd, m->destination, O_PATH | O_DIRECTORY | O_CLOEXEC, 0, err);
 			if (dfd < 0)
 				return -1;
-			for (char *c = strtok_r(opts, ",", &save); c; c = strtok_r(NULL, ",", &save))
+			for (char *c = strtok_r(opts, ",", &save); c;
+			     c = strtok_r(NULL, ",", &save))
 				if (!streq(c, base) && !str_has_prefix(c, "name="))
 					if (symlinkat(base, dfd, c) < 0 && errno != EEXIST) {
 					}
@@ -223,7 +242,8 @@ static int mount_cgroup(int rootfd, const struct spec_mount *m, const char *targ
 	}
 	if (o->flags & MS_RDONLY) {
 		/* target still names the directory under the tmpfs: reopen */
-		cleanup_close int fd = fs_open_in_root(rootfd, m->destination, O_PATH | O_CLOEXEC, 0, err);
+		cleanup_close int fd =
+		    fs_open_in_root(rootfd, m->destination, O_PATH | O_CLOEXEC, 0, err);
 		cleanup_free char *t = NULL;
 		if (fd < 0)
 			return -1;
@@ -267,8 +287,8 @@ static int mount_one(int rootfd, const struct spec_mount *m, size_t idx, bool us
 			goto out;
 		/* the bind itself ignores flags: remount to apply them */
 		if (o.flags & ~(MS_REMOUNT)) {
-			cleanup_close int nfd = fs_open_in_root(rootfd, m->destination,
-							       O_PATH | O_CLOEXEC, 0, err);
+			cleanup_close int nfd =
+			    fs_open_in_root(rootfd, m->destination, O_PATH | O_CLOEXEC, 0, err);
 			cleanup_free char *t2 = NULL;
 			if (nfd < 0)
 				goto out;
@@ -289,7 +309,8 @@ static int mount_one(int rootfd, const struct spec_mount *m, size_t idx, bool us
 			 * an ipc one: fall back to binding the host's, as runc does */
 			if (e == EPERM && (streq(type, "sysfs") || streq(type, "mqueue"))) {
 				const char *src = streq(type, "sysfs") ? "/sys" : "/dev/mqueue";
-				if (do_mount(src, target, NULL, MS_BIND | MS_REC, NULL, what, err) < 0)
+				if (do_mount(src, target, NULL, MS_BIND | MS_REC, NULL, what, err) <
+				    0)
 					goto out;
 			} else {
 				err_set(err, e, "%s", what);
@@ -298,7 +319,8 @@ static int mount_one(int rootfd, const struct spec_mount *m, size_t idx, bool us
 		}
 	}
 	if (o.propagation) {
-		cleanup_close int pfd = fs_open_in_root(rootfd, m->destination, O_PATH | O_CLOEXEC, 0, err);
+		cleanup_close int pfd =
+		    fs_open_in_root(rootfd, m->destination, O_PATH | O_CLOEXEC, 0, err);
 		cleanup_free char *t3 = NULL;
 		if (pfd < 0)
 			goto out;
@@ -318,8 +340,8 @@ static const struct {
 	const char *name;
 	unsigned maj, min;
 } default_devices[] = {
-	{ "null", 1, 3 }, { "zero", 1, 5 }, { "full", 1, 7 },
-	{ "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
+    {"null", 1, 3},   {"zero", 1, 5},    {"full", 1, 7},
+    {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
 };
 
 static int make_device(int rootfd, const char *path, char type, unsigned maj, unsigned min,
@@ -345,7 +367,8 @@ static int make_device(int rootfd, const char *path, char type, unsigned maj, un
 		dfd = d2;
 	}
 	if (userns) {
-		cleanup_close int f = openat(dfd, name, O_CREAT | O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+		cleanup_close int f =
+		    openat(dfd, name, O_CREAT | O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
 		cleanup_free char *t2 = NULL;
 		if (f < 0 && errno != EEXIST)
 			return err_set(err, errno, "create '%s'", path);
@@ -361,7 +384,8 @@ static int make_device(int rootfd, const char *path, char type, unsigned maj, un
 	unlinkat(dfd, name, 0);
 	if (mknodat(dfd, name, t | (mode & 07777), makedev(maj, min)) < 0)
 		return err_set(err, errno, "mknod '%s'", path);
-	if (fchmodat(dfd, name, mode & 07777, 0) < 0 || fchownat(dfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+	if (fchmodat(dfd, name, mode & 07777, 0) < 0 ||
+	    fchownat(dfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
 		return err_set(err, errno, "set owner and mode of '%s'", path);
 	(void)host;
 	return 0;
@@ -387,17 +411,17 @@ static int setup_dev(const struct spec_config *c, int rootfd, bool userns, struc
 	static const struct {
 		const char *target, *link;
 	} links[] = {
-		{ "/proc/self/fd", "fd" },      { "/proc/self/fd/0", "stdin" },
-		{ "/proc/self/fd/1", "stdout" }, { "/proc/self/fd/2", "stderr" },
-		{ "pts/ptmx", "ptmx" },
+	    {"/proc/self/fd", "fd"},       {"/proc/self/fd/0", "stdin"},
+	    {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"},
+	    {"pts/ptmx", "ptmx"},
 	};
 	cleanup_close int dev = -1;
 
 	if (!dev_is_bind(c)) {
 		for (size_t i = 0; i < ARRAY_SIZE(default_devices); i++) {
 			cleanup_free char *p = xasprintf("/dev/%s", default_devices[i].name);
-			if (make_device(rootfd, p, 'c', default_devices[i].maj, default_devices[i].min,
-					0666, 0, 0, userns, err) < 0)
+			if (make_device(rootfd, p, 'c', default_devices[i].maj,
+					default_devices[i].min, 0666, 0, 0, userns, err) < 0)
 				return err_wrap(err, "create default devices");
 		}
 		dev = fs_mkdir_p_in_root(rootfd, "/dev", 0755, err);
@@ -514,7 +538,8 @@ int rt_mount_protect(const struct spec_config *c, struct err **err)
 			continue; /* resolves inside the container anyway; nothing to hide */
 		if (S_ISDIR(st.st_mode)) {
 			if (mount("tmpfs", p, "tmpfs", MS_RDONLY, NULL) < 0)
-				return err_set(err, errno, "'linux.maskedPaths[%zu]': mask '%s'", i, p);
+				return err_set(err, errno, "'linux.maskedPaths[%zu]': mask '%s'", i,
+					       p);
 		} else if (mount("/dev/null", p, NULL, MS_BIND, NULL) < 0) {
 			return err_set(err, errno, "'linux.maskedPaths[%zu]': mask '%s'", i, p);
 		}
@@ -530,8 +555,10 @@ int rt_mount_protect(const struct spec_config *c, struct err **err)
 		if (S_ISLNK(st.st_mode))
 			continue;
 		if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0 ||
-		    mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | locked_flags(p), NULL) < 0)
-			return err_set(err, errno, "'linux.readonlyPaths[%zu]': make '%s' read-only", i, p);
+		    mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | locked_flags(p), NULL) <
+			0)
+			return err_set(err, errno,
+				       "'linux.readonlyPaths[%zu]': make '%s' read-only", i, p);
 	}
 	return 0;
 }
@@ -547,7 +574,8 @@ int rt_mount_finish_root(const struct spec_config *c, struct err **err)
 
 int rt_mount_console(const char *slave_path, struct err **err)
 {
-	cleanup_close int fd = open("/dev/console", O_CREAT | O_RDONLY | O_NOCTTY | O_CLOEXEC, 0600);
+	cleanup_close int fd =
+	    open("/dev/console", O_CREAT | O_RDONLY | O_NOCTTY | O_CLOEXEC, 0600);
 
 	if (fd < 0)
 		return err_set(err, errno, "create /dev/console");

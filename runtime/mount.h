@@ -31,8 +31,8 @@ int rt_mount_console(const char *slave_path, struct err **err);
 /* Parse mount options into flags, propagation flags and data (for tests and
  * validation in the parent).  Returns -1 on an unknown "r"-recursive option. */
 struct rt_mount_opts {
-	unsigned long flags;     /* MS_* set */
-	unsigned long clear;     /* MS_* explicitly cleared (rw, suid...) */
+	unsigned long flags;       /* MS_* set */
+	unsigned long clear;       /* MS_* explicitly cleared (rw, suid...) */
 	unsigned long propagation; /* MS_PRIVATE|MS_REC ... or 0 */
 	bool bind, rbind;
 	char *data; /* comma-joined fs-specific options, malloc'd, may be NULL */

@@ -2,13 +2,13 @@
 #define _GNU_SOURCE
 #include "runtime/ns.h"
 
-#include <errno.h>     /* errno */
-#include <fcntl.h>     /* open */
+#include <errno.h>      /* errno */
+#include <fcntl.h>      /* open */
 #include <linux/nsfs.h> /* NS_GET_NSTYPE */
-#include <sched.h>     /* CLONE_NEW*, setns, unshare */
-#include <stdio.h>     /* snprintf */
-#include <sys/ioctl.h> /* ioctl */
-#include <unistd.h>    /* close */
+#include <sched.h>      /* CLONE_NEW*, setns, unshare */
+#include <stdio.h>      /* snprintf */
+#include <sys/ioctl.h>  /* ioctl */
+#include <unistd.h>     /* close */
 #include "common/buf.h"
 #include "common/cleanup.h"
 #include "common/err.h"
@@ -20,10 +20,10 @@
 #endif
 
 static const int ns_flag[SPEC_NS_COUNT] = {
-	[SPEC_NS_PID] = CLONE_NEWPID,   [SPEC_NS_NETWORK] = CLONE_NEWNET,
-	[SPEC_NS_MOUNT] = CLONE_NEWNS,  [SPEC_NS_IPC] = CLONE_NEWIPC,
-	[SPEC_NS_UTS] = CLONE_NEWUTS,   [SPEC_NS_USER] = CLONE_NEWUSER,
-	[SPEC_NS_CGROUP] = CLONE_NEWCGROUP, [SPEC_NS_TIME] = CLONE_NEWTIME,
+    [SPEC_NS_PID] = CLONE_NEWPID,       [SPEC_NS_NETWORK] = CLONE_NEWNET,
+    [SPEC_NS_MOUNT] = CLONE_NEWNS,      [SPEC_NS_IPC] = CLONE_NEWIPC,
+    [SPEC_NS_UTS] = CLONE_NEWUTS,       [SPEC_NS_USER] = CLONE_NEWUSER,
+    [SPEC_NS_CGROUP] = CLONE_NEWCGROUP, [SPEC_NS_TIME] = CLONE_NEWTIME,
 };
 
 int rt_ns_clone_flags(const struct spec_config *c)
@@ -57,8 +57,8 @@ int rt_ns_open_paths(const struct spec_config *c, int fds[SPEC_NS_COUNT], struct
 		fds[n->type] = fd;
 		t = ioctl(fd, NS_GET_NSTYPE);
 		if (t < 0 || t != ns_flag[n->type]) {
-			err_set(err, 0, "'linux.namespaces[%zu].path': '%s' is not a %s namespace", i,
-				n->path, spec_ns_name(n->type));
+			err_set(err, 0, "'linux.namespaces[%zu].path': '%s' is not a %s namespace",
+				i, n->path, spec_ns_name(n->type));
 			goto fail;
 		}
 	}
@@ -85,9 +85,9 @@ int rt_ns_join_pid(int fds[SPEC_NS_COUNT], struct err **err)
 
 int rt_ns_join(int fds[SPEC_NS_COUNT], struct err **err)
 {
-	static const enum spec_ns_type order[] = { SPEC_NS_USER, SPEC_NS_IPC,    SPEC_NS_UTS,
-						   SPEC_NS_NETWORK, SPEC_NS_CGROUP, SPEC_NS_TIME,
-						   SPEC_NS_MOUNT };
+	static const enum spec_ns_type order[] = {SPEC_NS_USER,    SPEC_NS_IPC,    SPEC_NS_UTS,
+						  SPEC_NS_NETWORK, SPEC_NS_CGROUP, SPEC_NS_TIME,
+						  SPEC_NS_MOUNT};
 
 	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
 		int fd = fds[order[i]];
@@ -112,12 +112,15 @@ int rt_ns_unshare_late(const struct spec_config *c, struct err **err)
 			return err_set(err, errno, "create time namespace");
 		if (c->has_time_offsets) {
 			char buf[128];
-			int len = snprintf(buf, sizeof(buf), "monotonic %lld %u\nboottime %lld %u\n",
-					   (long long)c->monotonic_secs, c->monotonic_nsecs,
-					   (long long)c->boottime_secs, c->boottime_nsecs);
-			cleanup_close int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+			int len =
+			    snprintf(buf, sizeof(buf), "monotonic %lld %u\nboottime %lld %u\n",
+				     (long long)c->monotonic_secs, c->monotonic_nsecs,
+				     (long long)c->boottime_secs, c->boottime_nsecs);
+			cleanup_close int fd =
+			    open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
 			if (fd < 0 || fs_write_all(fd, buf, (size_t)len) < 0)
-				return err_set(err, errno, "'linux.timeOffsets': write timens_offsets");
+				return err_set(err, errno,
+					       "'linux.timeOffsets': write timens_offsets");
 		}
 	}
 	return 0;

@@ -28,5 +28,4 @@ int cmd_update(void *g, int argc, char **argv, struct err **err);
 int cmd_features(void *g, int argc, char **argv, struct err **err);
 int cmd_exec(void *g, int argc, char **argv, struct err **err);
 
-
 #endif

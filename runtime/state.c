@@ -40,15 +40,19 @@ int rt_id_validate(const char *id, struct err **err)
 	if (n > 1024)
 		return err_set(err, 0, "invalid container id '%.32s...': longer than 1024", id);
 	if (streq(id, ".") || streq(id, "..") || strchr(id, '/'))
-		return err_set(err, 0, "invalid container id '%s': must not contain '/' or be '.' or '..'", id);
+		return err_set(err, 0,
+			       "invalid container id '%s': must not contain '/' or be '.' or '..'",
+			       id);
 	for (const char *p = id; *p; p++) {
 		char c = *p;
-		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			  (c >= '0' && c <= '9') ||
 			  (p != id && (c == '_' || c == '-' || c == '.' || c == '+'));
 		if (!ok)
-			return err_set(err, EINVAL,
-				       "invalid container id '%s': use letters, digits and _.+- (not first)",
-				       id);
+			return err_set(
+			    err, EINVAL,
+			    "invalid container id '%s': use letters, digits and _.+- (not first)",
+			    id);
 	}
 	return 0;
 }
@@ -78,8 +82,7 @@ int rt_state_load(const char *root, const char *id, struct rt_state *out, struct
 	path = xasprintf("%s/state.json", dir);
 	j = json_load_file(path, 0, err);
 	if (!j) {
-		if (err && *err && (*err)->code == ENOENT)
-		{
+		if (err && *err && (*err)->code == ENOENT) {
 			err_set(err, 0, "container '%s' does not exist", id);
 			(*err)->code = ENOENT; /* delete --force looks at it */
 			return -1;
@@ -87,7 +90,8 @@ int rt_state_load(const char *root, const char *id, struct rt_state *out, struct
 		return err_wrap(err, "load state of container '%s'", id);
 	}
 	s.dir = steal_pointer(&dir);
-	if (get_str(j, "id", &s.id, true, err) < 0 || get_str(j, "bundle", &s.bundle, true, err) < 0 ||
+	if (get_str(j, "id", &s.id, true, err) < 0 ||
+	    get_str(j, "bundle", &s.bundle, true, err) < 0 ||
 	    get_str(j, "rootfs", &s.rootfs, false, err) < 0 ||
 	    get_str(j, "created", &s.created, false, err) < 0 ||
 	    get_str(j, "owner", &s.owner, false, err) < 0 ||
@@ -121,7 +125,8 @@ int rt_write_file_replace(const char *path, const void *data, size_t len, mode_t
 			  struct err **err)
 {
 	cleanup_free char *tmp = xasprintf("%s.tmp-%d", path, (int)getpid());
-	cleanup_close int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	cleanup_close int fd =
+	    open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
 
 	if (fd < 0)
 		return err_set(err, errno, "create '%s'", tmp);
@@ -195,8 +200,10 @@ static int proc_stat(pid_t pid, char *state, unsigned long long *start)
 	p = strrchr(buf, ')');
 	if (!p)
 		return -1;
-	if (sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
-		   state, start) != 2)
+	if (sscanf(
+		p + 2,
+		"%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+		state, start) != 2)
 		return -1;
 	return 0;
 }

@@ -35,20 +35,23 @@ enum rt_status {
 };
 
 struct rt_state {
-	char *dir;     /* ROOT/<id> */
+	char *dir; /* ROOT/<id> */
 	char *id;
-	pid_t pid;     /* container init, in the runtime's pid namespace */
+	pid_t pid;                     /* container init, in the runtime's pid namespace */
 	unsigned long long start_time; /* /proc/<pid>/stat starttime: guards against pid reuse */
-	char *bundle;  /* absolute */
-	char *rootfs;  /* absolute */
-	char *created; /* RFC 3339 with nanoseconds, UTC */
-	char *owner;   /* "" as runc */
+	char *bundle;                  /* absolute */
+	char *rootfs;                  /* absolute */
+	char *created;                 /* RFC 3339 with nanoseconds, UTC */
+	char *owner;                   /* "" as runc */
 	char *cgroup_path; /* the container's cgroup, relative to each hierarchy's root */
 	unsigned long long start_pipe_ino; /* inode of the pipe the init waits on */
-	int start_pipe_fd; /* that pipe's write end, as numbered in the init */
-	cJSON *annotations; /* owned, may be NULL */
+	int start_pipe_fd;                 /* that pipe's write end, as numbered in the init */
+	cJSON *annotations;                /* owned, may be NULL */
 };
-#define RT_STATE_INIT { .pid = -1, .start_pipe_fd = -1 }
+#define RT_STATE_INIT                                                                              \
+	{                                                                                          \
+		.pid = -1, .start_pipe_fd = -1                                                     \
+	}
 
 /* The state root: --root, else $XDG_RUNTIME_DIR/kist-runtime for non-root,
  * else /run/kist/runtime. */

@@ -24,7 +24,7 @@
 
 int rt_tty_connect(const char *path, struct err **err)
 {
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	cleanup_close int fd = -1;
 
 	if (strlen(path) >= sizeof(addr.sun_path))
@@ -41,9 +41,9 @@ int rt_tty_connect(const char *path, struct err **err)
 int rt_tty_send_fd(int sock, int fd, const char *name, struct err **err)
 {
 	char ctl[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { .iov_base = (void *)name, .iov_len = strlen(name) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
-			      .msg_controllen = sizeof(ctl) };
+	struct iovec iov = {.iov_base = (void *)name, .iov_len = strlen(name)};
+	struct msghdr msg = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl)};
 	struct cmsghdr *cm;
 
 	memset(ctl, 0, sizeof(ctl));
@@ -61,9 +61,9 @@ int rt_tty_send_fd(int sock, int fd, const char *name, struct err **err)
 int rt_tty_recv_fd(int sock, struct err **err)
 {
 	char ctl[CMSG_SPACE(sizeof(int))], name[256];
-	struct iovec iov = { .iov_base = name, .iov_len = sizeof(name) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
-			      .msg_controllen = sizeof(ctl) };
+	struct iovec iov = {.iov_base = name, .iov_len = sizeof(name)};
+	struct msghdr msg = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl)};
 	struct cmsghdr *cm;
 	int fd;
 
@@ -85,7 +85,8 @@ int rt_tty_setup(int sock, struct err **err)
 
 	master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (master < 0)
-		return err_set(err, errno, "open /dev/ptmx in the container (is devpts mounted on /dev/pts?)");
+		return err_set(err, errno,
+			       "open /dev/ptmx in the container (is devpts mounted on /dev/pts?)");
 	if (ioctl(master, TIOCSPTLCK, &unlock) < 0)
 		return err_set(err, errno, "unlock pty");
 	if (ptsname_r(master, name, sizeof(name)) != 0)

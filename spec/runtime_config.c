@@ -11,9 +11,9 @@
 #include "common/util.h"
 
 static const char *const ns_names[SPEC_NS_COUNT] = {
-	[SPEC_NS_PID] = "pid",   [SPEC_NS_NETWORK] = "network", [SPEC_NS_MOUNT] = "mount",
-	[SPEC_NS_IPC] = "ipc",   [SPEC_NS_UTS] = "uts",         [SPEC_NS_USER] = "user",
-	[SPEC_NS_CGROUP] = "cgroup", [SPEC_NS_TIME] = "time",
+    [SPEC_NS_PID] = "pid",       [SPEC_NS_NETWORK] = "network", [SPEC_NS_MOUNT] = "mount",
+    [SPEC_NS_IPC] = "ipc",       [SPEC_NS_UTS] = "uts",         [SPEC_NS_USER] = "user",
+    [SPEC_NS_CGROUP] = "cgroup", [SPEC_NS_TIME] = "time",
 };
 
 const char *spec_ns_name(enum spec_ns_type t)
@@ -33,22 +33,22 @@ static const struct {
 	const char *name;
 	int res;
 } rlimits[] = {
-	{ "RLIMIT_AS", RLIMIT_AS },
-	{ "RLIMIT_CORE", RLIMIT_CORE },
-	{ "RLIMIT_CPU", RLIMIT_CPU },
-	{ "RLIMIT_DATA", RLIMIT_DATA },
-	{ "RLIMIT_FSIZE", RLIMIT_FSIZE },
-	{ "RLIMIT_LOCKS", RLIMIT_LOCKS },
-	{ "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK },
-	{ "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE },
-	{ "RLIMIT_NICE", RLIMIT_NICE },
-	{ "RLIMIT_NOFILE", RLIMIT_NOFILE },
-	{ "RLIMIT_NPROC", RLIMIT_NPROC },
-	{ "RLIMIT_RSS", RLIMIT_RSS },
-	{ "RLIMIT_RTPRIO", RLIMIT_RTPRIO },
-	{ "RLIMIT_RTTIME", RLIMIT_RTTIME },
-	{ "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING },
-	{ "RLIMIT_STACK", RLIMIT_STACK },
+    {"RLIMIT_AS", RLIMIT_AS},
+    {"RLIMIT_CORE", RLIMIT_CORE},
+    {"RLIMIT_CPU", RLIMIT_CPU},
+    {"RLIMIT_DATA", RLIMIT_DATA},
+    {"RLIMIT_FSIZE", RLIMIT_FSIZE},
+    {"RLIMIT_LOCKS", RLIMIT_LOCKS},
+    {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},
+    {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
+    {"RLIMIT_NICE", RLIMIT_NICE},
+    {"RLIMIT_NOFILE", RLIMIT_NOFILE},
+    {"RLIMIT_NPROC", RLIMIT_NPROC},
+    {"RLIMIT_RSS", RLIMIT_RSS},
+    {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},
+    {"RLIMIT_RTTIME", RLIMIT_RTTIME},
+    {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
+    {"RLIMIT_STACK", RLIMIT_STACK},
 };
 
 int spec_rlimit_from_name(const char *name)
@@ -128,8 +128,7 @@ static int parse_memory(const cJSON *res, const char *path, struct spec_resource
 	return 0;
 }
 
-static int parse_cpu(const cJSON *res, const char *path, struct spec_resources *r,
-		     struct err **err)
+static int parse_cpu(const cJSON *res, const char *path, struct spec_resources *r, struct err **err)
 {
 	const cJSON *c = NULL;
 	const char *s = NULL;
@@ -185,7 +184,8 @@ static int parse_device_rules(const cJSON *res, const char *path, struct spec_re
 			return -1;
 		if (ret) {
 			if (strlen(type) != 1 || !strchr("acb", type[0]))
-				return err_set(err, 0, "'%s.type': unknown device type '%s'", p, type);
+				return err_set(err, 0, "'%s.type': unknown device type '%s'", p,
+					       type);
 			d->type = type[0];
 		}
 		if (json_get_int64(el, p, "major", false, &d->major, err) < 0 ||
@@ -196,7 +196,8 @@ static int parse_device_rules(const cJSON *res, const char *path, struct spec_re
 		if (!ret || !*access)
 			access = "rwm";
 		if (strlen(access) > 3 || strspn(access, "rwm") != strlen(access))
-			return err_set(err, 0, "'%s.access': invalid access '%s' (want letters of \"rwm\")",
+			return err_set(err, 0,
+				       "'%s.access': invalid access '%s' (want letters of \"rwm\")",
 				       p, access);
 		strcpy(d->access, access);
 		i++;
@@ -300,7 +301,8 @@ static int parse_rlimits(const cJSON *proc, struct spec_process *p, struct err *
 			return err_set(err, 0, "'%s.type': unknown rlimit '%s'", path, type);
 		for (size_t j = 0; j < i; j++)
 			if (p->rlimits[j].resource == rl->resource)
-				return err_set(err, 0, "'%s.type': duplicate rlimit '%s'", path, type);
+				return err_set(err, 0, "'%s.type': duplicate rlimit '%s'", path,
+					       type);
 		rl->name = xstrdup(type);
 		p->n_rlimits = ++i;
 		if (get_uint64(el, path, "soft", true, &rl->soft, err) < 0 ||
@@ -334,7 +336,8 @@ static int parse_process(const cJSON *proc, struct spec_process *p, struct err *
 			return -1;
 		if (ret) {
 			if (umask > 0777)
-				return err_set(err, 0, "'process.user.umask' must be at most 0777 (511)");
+				return err_set(err, 0,
+					       "'process.user.umask' must be at most 0777 (511)");
 			p->has_umask = true;
 			p->umask = (mode_t)umask;
 		}
@@ -343,15 +346,17 @@ static int parse_process(const cJSON *proc, struct spec_process *p, struct err *
 			return -1;
 		if (ret) {
 			p->additional_gids =
-				xcalloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof(uint32_t));
+			    xcalloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof(uint32_t));
 			cJSON_ArrayForEach(el, arr)
 			{
 				if (!cJSON_IsNumber(el) || el->valuedouble < 0 ||
 				    el->valuedouble > 4294967295.0 ||
 				    el->valuedouble != (double)(uint32_t)el->valuedouble)
 					return err_set(err, 0,
-						       "'process.user.additionalGids' must be an array of gids");
-				p->additional_gids[p->n_additional_gids++] = (uint32_t)el->valuedouble;
+						       "'process.user.additionalGids' must be an "
+						       "array of gids");
+				p->additional_gids[p->n_additional_gids++] =
+				    (uint32_t)el->valuedouble;
 			}
 		}
 	}
@@ -368,13 +373,15 @@ static int parse_process(const cJSON *proc, struct spec_process *p, struct err *
 	p->cwd = xstrdup(cwd);
 	if (parse_rlimits(proc, p, err) < 0)
 		return -1;
-	if (json_get_bool(proc, "process", "noNewPrivileges", false, &p->no_new_privileges, err) < 0)
+	if (json_get_bool(proc, "process", "noNewPrivileges", false, &p->no_new_privileges, err) <
+	    0)
 		return -1;
 	if ((ret = json_get_int64(proc, "process", "oomScoreAdj", false, &v, err)) < 0)
 		return -1;
 	if (ret) {
 		if (v < -1000 || v > 1000)
-			return err_set(err, 0, "'process.oomScoreAdj' must be between -1000 and 1000");
+			return err_set(err, 0,
+				       "'process.oomScoreAdj' must be between -1000 and 1000");
 		p->has_oom_score_adj = true;
 		p->oom_score_adj = (int)v;
 	}
@@ -420,8 +427,8 @@ static int parse_mounts(const cJSON *root, struct spec_config *c, struct err **e
 		if (!*s)
 			return err_set(err, 0, "'%s.destination' must not be empty", p);
 		if (s[0] != '/')
-			return err_set(err, 0, "'%s.destination' must be an absolute path, not '%s'",
-				       p, s);
+			return err_set(err, 0,
+				       "'%s.destination' must be an absolute path, not '%s'", p, s);
 		m->destination = xstrdup(s);
 		if ((ret = json_get_string(el, p, "type", false, &s, err)) < 0)
 			return -1;
@@ -518,7 +525,8 @@ static int parse_devices(const cJSON *linux_, struct spec_config *c, struct err 
 		if (json_get_string(el, p, "path", true, &s, err) < 0)
 			return -1;
 		if (s[0] != '/')
-			return err_set(err, 0, "'%s.path' must be an absolute path, not '%s'", p, s);
+			return err_set(err, 0, "'%s.path' must be an absolute path, not '%s'", p,
+				       s);
 		d->path = xstrdup(s);
 		c->n_devices++;
 		if (json_get_string(el, p, "type", true, &s, err) < 0)
@@ -598,15 +606,15 @@ static int parse_linux(const cJSON *root, struct spec_config *c, struct err **er
 	if ((ret = json_get_string(linux_, "linux", "rootfsPropagation", false, &s, err)) < 0)
 		return -1;
 	if (ret && *s) {
-		static const char *const props[] = { "private", "rprivate", "slave", "rslave",
-						     "shared", "rshared", "unbindable",
-						     "runbindable" };
+		static const char *const props[] = {"private",    "rprivate",   "slave",
+						    "rslave",     "shared",     "rshared",
+						    "unbindable", "runbindable"};
 		bool ok = false;
 		for (size_t i = 0; i < ARRAY_SIZE(props); i++)
 			ok = ok || streq(props[i], s);
 		if (!ok)
-			return err_set(err, 0, "'linux.rootfsPropagation': unknown propagation '%s'",
-				       s);
+			return err_set(err, 0,
+				       "'linux.rootfsPropagation': unknown propagation '%s'", s);
 		c->rootfs_propagation = xstrdup(s);
 	}
 	if (json_get_strv(linux_, "linux", "maskedPaths", false, &c->masked_paths, err) < 0 ||
@@ -624,10 +632,12 @@ static int validate(struct spec_config *c, struct err **err)
 
 	if ((c->n_uid_mappings || c->n_gid_mappings) && !new_user)
 		return err_set(err, 0,
-			       "'linux.uidMappings': mappings need a new user namespace in 'linux.namespaces'");
+			       "'linux.uidMappings': mappings need a new user namespace in "
+			       "'linux.namespaces'");
 	if (new_user && (!c->n_uid_mappings || !c->n_gid_mappings))
-		return err_set(err, 0,
-			       "'linux.uidMappings': a new user namespace needs uidMappings and gidMappings");
+		return err_set(
+		    err, 0,
+		    "'linux.uidMappings': a new user namespace needs uidMappings and gidMappings");
 	if (c->hostname && !spec_config_ns(c, SPEC_NS_UTS))
 		return err_set(err, 0, "'hostname': setting it needs a uts namespace");
 	if (c->has_time_offsets) {

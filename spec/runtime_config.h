@@ -40,8 +40,8 @@ struct spec_id_mapping {
 
 struct spec_mount {
 	char *destination;
-	char *type;   /* may be NULL (bind mounts) */
-	char *source; /* may be NULL */
+	char *type;     /* may be NULL (bind mounts) */
+	char *source;   /* may be NULL */
 	char **options; /* NULL-terminated, may be NULL */
 };
 
@@ -62,7 +62,7 @@ struct spec_device {
 
 struct spec_device_rule {
 	bool allow;
-	char type; /* 'a', 'c', 'b' */
+	char type;            /* 'a', 'c', 'b' */
 	int64_t major, minor; /* -1: any */
 	char access[4];       /* subset of "rwm" */
 };
@@ -142,8 +142,8 @@ struct spec_config {
 	char **sysctl; /* "key=value", may be NULL */
 	bool has_resources;
 	struct spec_resources resources;
-	char *cgroups_path; /* NULL when absent */
-	char *rootfs_propagation; /* NULL when absent */
+	char *cgroups_path;                    /* NULL when absent */
+	char *rootfs_propagation;              /* NULL when absent */
 	char **masked_paths, **readonly_paths; /* may be NULL */
 	struct spec_device *devices;
 	size_t n_devices;

@@ -127,3 +127,15 @@ teardown() { teardown_bundle; }
 	[[ "$output" == *"'process.terminal' is true but no --console-socket"* ]]
 	assert_no_leftovers
 }
+
+@test "runtime run: terminal in the foreground without --console-socket (the runtime holds the pty)" {
+	requires cmd:script
+	update_config "$BUNDLE/config.json" '.process.terminal = true'
+	set_args '["sh", "-c", "tty; read x; echo \"got $x\"; exit 4"]'
+	run script -qec "$RT --root $RT_ROOT run --bundle $BUNDLE $CID" /dev/null <<<"typed"
+	echo "$output" >&2
+	[ "$status" -eq 4 ]
+	[[ "$output" == *"/dev/pts/0"* ]]
+	[[ "$output" == *"got typed"* ]]
+	assert_no_leftovers
+}

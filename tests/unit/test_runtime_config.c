@@ -13,25 +13,30 @@
 #include "tests/unit/unit.h"
 
 static const char good[] =
-	"{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"rootfs\",\"readonly\":true},"
-	"\"process\":{\"terminal\":false,\"user\":{\"uid\":1000,\"gid\":100,\"umask\":18,"
-	"\"additionalGids\":[5,6]},\"args\":[\"sh\",\"-c\",\"true\"],\"env\":[\"A=1\"],"
-	"\"cwd\":\"/tmp\",\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"soft\":1024,\"hard\":18446744073709551615}],"
-	"\"noNewPrivileges\":true,\"oomScoreAdj\":-500,\"capabilities\":{\"bounding\":[\"CAP_KILL\"]}},"
-	"\"hostname\":\"box\",\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"
-	"{\"destination\":\"/data\",\"type\":\"bind\",\"source\":\"/tmp\",\"options\":[\"rbind\",\"ro\"]}],"
-	"\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"mount\"},{\"type\":\"uts\"},"
-	"{\"type\":\"network\",\"path\":\"/proc/1/ns/net\"},{\"type\":\"user\"}],"
-	"\"uidMappings\":[{\"containerID\":0,\"hostID\":100000,\"size\":65536}],"
-	"\"gidMappings\":[{\"containerID\":0,\"hostID\":100000,\"size\":65536}],"
-	"\"sysctl\":{\"net.ipv4.ip_forward\":\"1\"},\"cgroupsPath\":\"/x/y\","
-	"\"resources\":{\"memory\":{\"limit\":268435456,\"swap\":-1},\"cpu\":{\"shares\":512,"
-	"\"quota\":50000,\"period\":100000,\"cpus\":\"0\"},\"pids\":{\"limit\":64},"
-	"\"devices\":[{\"allow\":false,\"access\":\"rwm\"},{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3}],"
-	"\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":0}]},"
-	"\"maskedPaths\":[\"/proc/kcore\"],\"readonlyPaths\":[\"/proc/sys\"],"
-	"\"devices\":[{\"path\":\"/dev/fuse\",\"type\":\"c\",\"major\":10,\"minor\":229,\"fileMode\":438}],"
-	"\"rootfsPropagation\":\"rslave\"},\"annotations\":{\"a\":\"b\"}}";
+    "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"rootfs\",\"readonly\":true},"
+    "\"process\":{\"terminal\":false,\"user\":{\"uid\":1000,\"gid\":100,\"umask\":18,"
+    "\"additionalGids\":[5,6]},\"args\":[\"sh\",\"-c\",\"true\"],\"env\":[\"A=1\"],"
+    "\"cwd\":\"/"
+    "tmp\",\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"soft\":1024,\"hard\":18446744073709551615}],"
+    "\"noNewPrivileges\":true,\"oomScoreAdj\":-500,\"capabilities\":{\"bounding\":[\"CAP_KILL\"]}},"
+    "\"hostname\":\"box\",\"mounts\":[{\"destination\":\"/"
+    "proc\",\"type\":\"proc\",\"source\":\"proc\"},"
+    "{\"destination\":\"/data\",\"type\":\"bind\",\"source\":\"/"
+    "tmp\",\"options\":[\"rbind\",\"ro\"]}],"
+    "\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"mount\"},{\"type\":\"uts\"},"
+    "{\"type\":\"network\",\"path\":\"/proc/1/ns/net\"},{\"type\":\"user\"}],"
+    "\"uidMappings\":[{\"containerID\":0,\"hostID\":100000,\"size\":65536}],"
+    "\"gidMappings\":[{\"containerID\":0,\"hostID\":100000,\"size\":65536}],"
+    "\"sysctl\":{\"net.ipv4.ip_forward\":\"1\"},\"cgroupsPath\":\"/x/y\","
+    "\"resources\":{\"memory\":{\"limit\":268435456,\"swap\":-1},\"cpu\":{\"shares\":512,"
+    "\"quota\":50000,\"period\":100000,\"cpus\":\"0\"},\"pids\":{\"limit\":64},"
+    "\"devices\":[{\"allow\":false,\"access\":\"rwm\"},{\"allow\":true,\"type\":\"c\",\"major\":1,"
+    "\"minor\":3}],"
+    "\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":0}]},"
+    "\"maskedPaths\":[\"/proc/kcore\"],\"readonlyPaths\":[\"/proc/sys\"],"
+    "\"devices\":[{\"path\":\"/dev/"
+    "fuse\",\"type\":\"c\",\"major\":10,\"minor\":229,\"fileMode\":438}],"
+    "\"rootfsPropagation\":\"rslave\"},\"annotations\":{\"a\":\"b\"}}";
 
 TEST(runtime_config_parse_full)
 {
@@ -119,16 +124,16 @@ static int bad(const char *from, const char *to, const char *want, char **got)
 	return strstr(*got, want) ? 0 : -1;
 }
 
-#define CHECK_BAD(from, to, want)                                                         \
-	do {                                                                              \
-		char *got_ = NULL;                                                        \
-		int r_ = bad(from, to, want, &got_);                                      \
-		if (r_ != 0)                                                              \
-			unit_fail(__FILE__, __LINE__, "bad(%s -> %s): %d, error \"%s\"", from, \
-				  to, r_, got_ ? got_ : "(none)");                        \
-		free(got_);                                                               \
-		if (r_ != 0)                                                              \
-			return;                                                           \
+#define CHECK_BAD(from, to, want)                                                                  \
+	do {                                                                                       \
+		char *got_ = NULL;                                                                 \
+		int r_ = bad(from, to, want, &got_);                                               \
+		if (r_ != 0)                                                                       \
+			unit_fail(__FILE__, __LINE__, "bad(%s -> %s): %d, error \"%s\"", from, to, \
+				  r_, got_ ? got_ : "(none)");                                     \
+		free(got_);                                                                        \
+		if (r_ != 0)                                                                       \
+			return;                                                                    \
 	} while (0)
 
 TEST(runtime_config_bad_fields)
@@ -139,26 +144,33 @@ TEST(runtime_config_bad_fields)
 		  "'linux.namespaces[2].type': duplicate namespace 'pid'");
 	CHECK_BAD("\"args\":[\"sh\",\"-c\",\"true\"]", "\"args\":\"sh\"",
 		  "'process.args' must be an array of strings");
-	CHECK_BAD("\"args\":[\"sh\",\"-c\",\"true\"]", "\"args\":[]", "'process.args' must not be empty");
+	CHECK_BAD("\"args\":[\"sh\",\"-c\",\"true\"]", "\"args\":[]",
+		  "'process.args' must not be empty");
 	CHECK_BAD("{\"destination\":\"/proc\",", "{", "'mounts[0].destination' is required");
 	CHECK_BAD("\"destination\":\"/proc\"", "\"destination\":\"proc\"",
 		  "'mounts[0].destination' must be an absolute path");
 	CHECK_BAD("\"uid\":1000", "\"uid\":\"root\"", "'process.user.uid' must be an integer");
 	CHECK_BAD("\"uid\":1000", "\"uid\":-1", "'process.user.uid'");
-	CHECK_BAD("\"RLIMIT_NOFILE\"", "\"RLIMIT_BOGUS\"", "'process.rlimits[0].type': unknown rlimit");
-	CHECK_BAD("\"soft\":1024", "\"soft\":-5", "'process.rlimits[0].soft' must be a non-negative integer");
-	CHECK_BAD("\"hard\":18446744073709551615", "\"hard\":10", "soft limit 1024 is above hard limit 10");
+	CHECK_BAD("\"RLIMIT_NOFILE\"", "\"RLIMIT_BOGUS\"",
+		  "'process.rlimits[0].type': unknown rlimit");
+	CHECK_BAD("\"soft\":1024", "\"soft\":-5",
+		  "'process.rlimits[0].soft' must be a non-negative integer");
+	CHECK_BAD("\"hard\":18446744073709551615", "\"hard\":10",
+		  "soft limit 1024 is above hard limit 10");
 	CHECK_BAD("\"cwd\":\"/tmp\"", "\"cwd\":\"tmp\"", "'process.cwd' must be an absolute path");
 	CHECK_BAD("\"ociVersion\":\"1.0.2\"", "\"ociVersion\":\"2.0\"", "'ociVersion'");
 	CHECK_BAD("\"root\":{\"path\":\"rootfs\",", "\"root\":{", "'root.path' is required");
-	CHECK_BAD("\"limit\":268435456", "\"limit\":\"lots\"", "'linux.resources.memory.limit' must be an integer");
-	CHECK_BAD("\"pids\":{\"limit\":64}", "\"pids\":{}", "'linux.resources.pids.limit' is required");
+	CHECK_BAD("\"limit\":268435456", "\"limit\":\"lots\"",
+		  "'linux.resources.memory.limit' must be an integer");
+	CHECK_BAD("\"pids\":{\"limit\":64}", "\"pids\":{}",
+		  "'linux.resources.pids.limit' is required");
 	CHECK_BAD("\"type\":\"c\",\"major\":1", "\"type\":\"x\",\"major\":1",
 		  "'linux.resources.devices[1].type': unknown device type 'x'");
 	CHECK_BAD("\"rootfsPropagation\":\"rslave\"", "\"rootfsPropagation\":\"sideways\"",
 		  "'linux.rootfsPropagation': unknown propagation 'sideways'");
 	CHECK_BAD("\"oomScoreAdj\":-500", "\"oomScoreAdj\":5000", "'process.oomScoreAdj'");
-	CHECK_BAD("{\"type\":\"user\"}", "{\"type\":\"ipc\"}", "mappings need a new user namespace");
+	CHECK_BAD("{\"type\":\"user\"}", "{\"type\":\"ipc\"}",
+		  "mappings need a new user namespace");
 	CHECK_BAD("\"hostname\":\"box\"", "\"hostname\":7", "'hostname' must be a string");
 	CHECK_BAD("\"mounts\":[", "\"mounts\":{\"x\":1},\"m\":[", "'mounts' must be an array");
 	CHECK_BAD("\"sysctl\":{\"net.ipv4.ip_forward\":\"1\"}", "\"sysctl\":{\"a\":1}",
@@ -193,8 +205,9 @@ TEST(runtime_config_minimal)
 
 TEST(runtime_resources_update_file)
 {
-	static const char s[] = "{\"memory\":{\"limit\":1048576,\"reservation\":524288},\"pids\":{\"limit\":-1},"
-				"\"blockIO\":{\"weight\":5}}";
+	static const char s[] =
+	    "{\"memory\":{\"limit\":1048576,\"reservation\":524288},\"pids\":{\"limit\":-1},"
+	    "\"blockIO\":{\"weight\":5}}";
 	cleanup_json cJSON *j = json_parse(s, strlen(s), "r", NULL);
 	cleanup_err struct err *e = NULL;
 	struct spec_resources r;
