@@ -183,7 +183,8 @@ int cmd_copy(void *gv, int argc, char **argv, struct err **err)
 			    "  SRC may also be docker-archive:FILE[:NAME:TAG] (docker save)\n");
 			return EXIT_OK;
 		default:
-			cli_usage_error("copy: unknown option");
+			cli_usage_error("copy: unknown option or missing value: '%s'",
+					argv[optind - 1]);
 		}
 	}
 	if (argc - optind != 2)

@@ -127,7 +127,8 @@ int cmd_inspect(void *gv, int argc, char **argv, struct err **err)
 			       "[docker://]NAME[:TAG|@DIGEST]\n");
 			return EXIT_OK;
 		default:
-			cli_usage_error("inspect: unknown option");
+			cli_usage_error("inspect: unknown option or missing value: '%s'",
+					argv[optind - 1]);
 		}
 	}
 	if (argc - optind != 1)

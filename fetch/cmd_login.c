@@ -119,7 +119,8 @@ int cmd_login(void *gv, int argc, char **argv, struct err **err)
 			fputs(login_usage, stdout);
 			return EXIT_OK;
 		default:
-			cli_usage_error("login: unknown option");
+			cli_usage_error("login: unknown option or missing value: '%s'",
+					argv[optind - 1]);
 		}
 	}
 	if (argc - optind > 1)

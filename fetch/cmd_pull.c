@@ -51,7 +51,8 @@ int cmd_pull(void *gv, int argc, char **argv, struct err **err)
 			fputs(pull_usage, stdout);
 			return EXIT_OK;
 		default:
-			cli_usage_error("pull: unknown option");
+			cli_usage_error("pull: unknown option or missing value: '%s'",
+					argv[optind - 1]);
 		}
 	}
 	if (argc - optind != 1)

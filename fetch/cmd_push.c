@@ -41,7 +41,8 @@ int cmd_push(void *gv, int argc, char **argv, struct err **err)
 			fputs(push_usage, stdout);
 			return EXIT_OK;
 		default:
-			cli_usage_error("push: unknown option");
+			cli_usage_error("push: unknown option or missing value: '%s'",
+					argv[optind - 1]);
 		}
 	}
 	if (argc - optind < 1 || argc - optind > 2)

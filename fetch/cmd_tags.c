@@ -74,7 +74,8 @@ static int parse_n(int argc, char **argv, const char *verb, long long *n)
 			       streq(verb, "tags") ? "REPOSITORY" : "HOST[:PORT]");
 			return 1;
 		default:
-			cli_usage_error("%s: unknown option", verb);
+			cli_usage_error("%s: unknown option or missing value: '%s'", verb,
+					argv[optind - 1]);
 		}
 	}
 	if (argc - optind != 1)

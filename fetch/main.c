@@ -70,8 +70,7 @@ int fetch_registry_for(const struct fetch_global *g, const char *domain, struct 
 
 static void usage(void)
 {
-	printf("usage: kist-fetch [--root DIR] [--debug] COMMAND [ARGS...]\n\n"
-	       "Registry client: pull, push, login and inspect images in OCI layouts.\n"
+	printf("Registry client: pull, push, login and inspect images in OCI layouts.\n"
 	       "Images go to the store's layout (ROOT/oci) unless given as oci:DIR[:REF].\n\n"
 	       "Global options:\n"
 	       "  --root DIR   store root (default $KIST_ROOT or " FETCH_DEFAULT_ROOT ")\n"
@@ -96,6 +95,7 @@ int main(int argc, char **argv)
 	int c, ret;
 
 	log_init(argv[0]);
+	opterr = 0; /* errors are reported once, by cli_usage_error */
 	g.root = env && *env ? env : FETCH_DEFAULT_ROOT;
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (c) {
@@ -113,7 +113,7 @@ int main(int argc, char **argv)
 			cli_print_version();
 			return EXIT_OK;
 		default:
-			cli_usage_error("unknown global option");
+			cli_usage_error("unknown option or missing value: '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind >= argc)

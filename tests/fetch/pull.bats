@@ -139,6 +139,16 @@ teardown() { kist_cleanup; }
 	assert_output --partial "oci:DIR"
 	fetch frobnicate
 	assert_failure 2
+	fetch pull --bogus "$REG/test/app"
+	assert_failure 2
+	assert_output --partial "'--bogus'"
+	[ "$(grep -c bogus <<<"$output")" -eq 1 ]
+	fetch --help
+	assert_success
+	assert_line --partial "pull "
+	fetch --version
+	assert_success
+	assert_output --regexp '^kist-fetch version '
 }
 
 @test "fetch tags: every page via Link headers; catalog" {
