@@ -328,9 +328,13 @@ int rt_container_create(const struct rt_create_opts *o, struct rt_container **ou
 		goto fail;
 	if (rt_cgroup_enter(&c->cg, pid, err) < 0)
 		goto fail;
-	if (send(c->sync_fd, "G", 1, MSG_NOSIGNAL) < 0) {
-		err_set(err, errno, "start container init");
-		goto fail;
+	{
+		char go[32];
+		int n = snprintf(go, sizeof(go), "G%d", (int)pid);
+		if (send(c->sync_fd, go, (size_t)n, MSG_NOSIGNAL) < 0) {
+			err_set(err, errno, "start container init");
+			goto fail;
+		}
 	}
 	if (wait_ready(c, pid, err) < 0)
 		goto fail;

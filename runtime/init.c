@@ -243,8 +243,17 @@ static void setup(struct rt_container *c)
 	const struct spec_namespace *mnt = spec_config_ns(cfg, SPEC_NS_MOUNT);
 	const char *rootfs = c->st.rootfs;
 
-	if (sync_recv(c->sync_fd) != 'G')
-		_exit(1);
+	{
+		/* 'G' carries our pid as the host sees it (for the hooks' state) */
+		char msg[32] = {0};
+		ssize_t n;
+		do
+			n = recv(c->sync_fd, msg, sizeof(msg) - 1, 0);
+		while (n < 0 && errno == EINTR);
+		if (n < 1 || msg[0] != 'G')
+			_exit(1);
+		c->st.pid = (pid_t)strtol(msg + 1, NULL, 10);
+	}
 	if (rt_ns_join(c->ns_fds, &e) < 0)
 		fail(c, e);
 	rt_ns_close_paths(c->ns_fds);
