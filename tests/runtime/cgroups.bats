@@ -194,3 +194,69 @@ v1() { [ -d "/sys/fs/cgroup/$1" ]; }
 	[ "$status" -eq 0 ]
 	assert_no_leftovers
 }
+
+# Run the rest of the command line in a private mount namespace whose
+# /sys/fs/cgroup is only what $1 says: "v2" (a cgroup2 mount alone) or "v1"
+# (the v1 hierarchies without the hybrid unified mount).
+with_layout() {
+	local layout=$1
+	shift
+	unshare -m --propagation private bash -c '
+		set -e
+		if [ "$0" = v2 ]; then
+			for m in $(awk "\$5 ~ /^\/sys\/fs\/cgroup\// {print \$5}" /proc/self/mountinfo | sort -r); do umount "$m"; done
+			[ -f /sys/fs/cgroup/cgroup.controllers ] || { umount /sys/fs/cgroup; mount -t cgroup2 none /sys/fs/cgroup; }
+		else
+			umount /sys/fs/cgroup/unified
+		fi
+		exec "$@"' "$layout" "$@"
+}
+
+@test "runtime: a pure cgroup v2 layout (create, freeze, kill --all, delete)" {
+	requires cgroup2
+	[ -d /sys/fs/cgroup/unified ] || [ -f /sys/fs/cgroup/cgroup.controllers ] || skip_or_fail "no cgroup2 to emulate with"
+	update_config "$BUNDLE/config.json" '.linux.namespaces += [{type: "cgroup"}]'
+	set_args '["sh", "-c", "sleep 1000 & /tools/init pause"]'
+	cat >"$BATS_TEST_TMPDIR/v2.sh" <<SH
+set -e
+RT="$RT --root $RT_ROOT"
+\$RT run --detach --bundle $BUNDLE $CID </dev/null >/dev/null 2>&1
+pid=\$(\$RT state $CID | jq -r .pid)
+grep -qx "\$pid" /sys/fs/cgroup$CG/cgroup.procs
+\$RT pause $CID
+[ "\$(cat /sys/fs/cgroup$CG/cgroup.freeze)" = 1 ]
+\$RT state $CID | jq -r .status
+\$RT resume $CID
+\$RT state $CID | jq -r .status
+\$RT kill --all $CID KILL
+for i in \$(seq 100); do [ -s /sys/fs/cgroup$CG/cgroup.procs ] || break; sleep 0.05; done
+\$RT delete --force $CID
+[ ! -d /sys/fs/cgroup$CG ] && echo removed
+SH
+	run with_layout v2 bash "$BATS_TEST_TMPDIR/v2.sh"
+	echo "$output" >&2
+	[ "$status" -eq 0 ]
+	[ "$output" = "paused
+running
+removed" ]
+}
+
+@test "runtime: a pure cgroup v1 layout (limits, delete)" {
+	requires cgroup1
+	update_config "$BUNDLE/config.json" '.linux.resources.memory = {limit: 67108864} | .linux.resources.pids = {limit: 33}'
+	set_args '["/tools/init", "pause"]'
+	cat >"$BATS_TEST_TMPDIR/v1.sh" <<SH
+set -e
+RT="$RT --root $RT_ROOT"
+\$RT run --detach --bundle $BUNDLE $CID </dev/null >/dev/null 2>&1
+cat /sys/fs/cgroup/memory$CG/memory.limit_in_bytes /sys/fs/cgroup/pids$CG/pids.max
+\$RT delete --force $CID
+ls -d /sys/fs/cgroup/*$CG 2>/dev/null | wc -l
+SH
+	run with_layout v1 bash "$BATS_TEST_TMPDIR/v1.sh"
+	echo "$output" >&2
+	[ "$status" -eq 0 ]
+	[ "$output" = "67108864
+33
+0" ]
+}

@@ -108,3 +108,15 @@ create_fails() {
 	echo '{"ociVersion": "1.0.2", "root": ' >"$BUNDLE/config.json"
 	create_fails "invalid JSON"
 }
+
+@test "runtime create [bad input]: --systemd-cgroup without systemd, or a path not slice:prefix:name" {
+	update_config "$BUNDLE/config.json" '.linux.cgroupsPath = "/plain/path"'
+	run --separate-stderr "$RT" --root "$RT_ROOT" --systemd-cgroup create --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 1 ]
+	if [ -d /run/systemd/system ]; then
+		[[ "$stderr" == *"expected \"slice:prefix:name\" with --systemd-cgroup"* ]]
+	else
+		[[ "$stderr" == *"--systemd-cgroup: systemd is not running on this host"* ]]
+	fi
+	assert_no_leftovers
+}
