@@ -129,3 +129,18 @@ mnt_type() { awk -v m="$1" '$5 == m { for (i = 7; $i != "-"; i++); print $(i + 1
 	[ "${lines[0]}" = /tools/init ]
 	assert_no_leftovers
 }
+
+@test "runtime run: propagation options on a bind mount and rootfsPropagation" {
+	mkdir -p "$BATS_TEST_TMPDIR/shared-src"
+	update_config "$BUNDLE/config.json" ".linux.rootfsPropagation = \"rslave\" | .mounts += [
+		{destination: \"/private\", type: \"bind\", source: \"$BATS_TEST_TMPDIR/shared-src\", options: [\"rbind\", \"rprivate\"]},
+		{destination: \"/shared\", type: \"bind\", source: \"$BATS_TEST_TMPDIR/shared-src\", options: [\"rbind\", \"rshared\"]}]"
+	set_args '["sh", "-c", "cat /proc/self/mountinfo"]'
+	rt run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	# private: no shared:/master: tag; shared: a peer group of its own
+	line=$(awk '$5 == "/private"' <<<"$output")
+	[ -n "$line" ]
+	! grep -q "shared:\|master:" <<<"$line"
+	grep -q "shared:" <<<"$(awk '$5 == "/shared"' <<<"$output")"
+}

@@ -87,3 +87,17 @@ ns_of() { readlink "/proc/$1/ns/$2"; }
 	[ "$(ns_of "$pid" user)" != "$(ns_of $$ user)" ]
 	grep -q "^1000$" "$BATS_TEST_TMPDIR/ctr.log"
 }
+
+@test "runtime run: time namespace with boottime and monotonic offsets" {
+	[ -e /proc/self/ns/time ] || skip_or_fail "no time namespaces in this kernel"
+	update_config "$BUNDLE/config.json" '.linux.namespaces += [{type: "time"}]
+		| .linux.timeOffsets = {boottime: {secs: 864000, nanosecs: 0}, monotonic: {secs: 864000, nanosecs: 0}}'
+	set_args '["sh", "-c", "cut -d. -f1 /proc/uptime; readlink /proc/self/ns/time"]'
+	host_up=$(cut -d. -f1 /proc/uptime)
+	rt run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	# ten days ahead of the host's uptime
+	[ "${lines[0]}" -ge $((host_up + 864000)) ]
+	[ "${lines[0]}" -lt $((host_up + 864000 + 60)) ]
+	[ "${lines[1]}" != "$(readlink /proc/self/ns/time)" ]
+}
