@@ -100,6 +100,19 @@ char *registry_scope(const char *repo, const char *actions)
 	return xasprintf("repository:%s:%s", repo, actions);
 }
 
+static void apply_basic(struct registry *r, CURL *e)
+{
+	curl_easy_setopt(e, CURLOPT_USERAGENT, FETCH_USER_AGENT);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 30L);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, 60L);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	if (r->debug && getenv("KIST_FETCH_CURL_VERBOSE"))
+		curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);
+}
+
 static void apply_common(struct registry *r, CURL *e)
 {
 	curl_easy_setopt(e, CURLOPT_USERAGENT, FETCH_USER_AGENT);
@@ -270,6 +283,18 @@ static void token_drop(struct registry *r, const char *scope)
 	}
 }
 
+static bool realm_on_registry(struct registry *r)
+{
+	const char *h = strstr(r->realm, "://");
+	size_t n;
+
+	if (!h)
+		return false;
+	h += 3;
+	n = strcspn(h, "/?");
+	return n == strlen(r->host) && strncmp(h, r->host, n) == 0;
+}
+
 /* GET realm?service=S&scope=A&scope=B with Basic credentials if we have any. */
 static int token_fetch(struct registry *r, const char *scope, struct err **err)
 {
@@ -302,7 +327,12 @@ static int token_fetch(struct registry *r, const char *scope, struct err **err)
 			sep = '&';
 		}
 	}
-	apply_common(r, e);
+	/* the registry's certs.d files and insecure flag apply to the token
+	 * server only when it is the same host */
+	if (realm_on_registry(r))
+		apply_common(r, e);
+	else
+		apply_basic(r, e);
 	curl_easy_setopt(e, CURLOPT_SHARE, NULL);
 	curl_easy_setopt(e, CURLOPT_URL, url.data);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, http_header_cb);

@@ -125,3 +125,38 @@ teardown() { kist_cleanup; }
 	grep -q '^kist repository:t/app:pull,push$' "$BATS_FILE_TMPDIR/token-requests"
 	grep -q '^kist repository:t/app:pull$' "$BATS_FILE_TMPDIR/token-requests"
 }
+
+@test "fetch login/logout: credsStore helper stores and erases, config.json keeps no secret" {
+	mkdir -p "$BATS_TEST_TMPDIR/bin" "$HOME/.docker"
+	cat >"$BATS_TEST_TMPDIR/bin/docker-credential-kiststore" <<-'SH'
+	#!/bin/sh
+	# a file-backed credential store: one JSON document per server
+	store="$HOME/creds"
+	mkdir -p "$store"
+	case "$1" in
+	store) cat >"$store/tmp" && key=$(jq -r .ServerURL "$store/tmp" | tr / _) && mv "$store/tmp" "$store/$key" ;;
+	get) read -r s; key=$(printf %s "$s" | tr / _)
+	     [ -f "$store/$key" ] || { echo "credentials not found in native keychain"; exit 1; }
+	     jq -c '{ServerURL, Username, Secret}' "$store/$key" ;;
+	erase) read -r s; rm "$store/$(printf %s "$s" | tr / _)" ;;
+	*) exit 1 ;;
+	esac
+	SH
+	chmod +x "$BATS_TEST_TMPDIR/bin/docker-credential-kiststore"
+	echo '{"credsStore": "kiststore"}' >"$HOME/.docker/config.json"
+	export PATH="$BATS_TEST_TMPDIR/bin:$PATH"
+	echo s3cret | "$FETCH" login -u kist --password-stdin "$BASIC"
+	run -0 jq -r --arg h "$BASIC" '.Secret' "$HOME/creds/$BASIC"
+	assert_output s3cret
+	! grep -q s3cret "$HOME/.docker/config.json"
+	run -0 jq -c --arg h "$BASIC" '.auths[$h]' "$HOME/.docker/config.json"
+	assert_output '{}'
+	fetch push "oci:$SRC:app" "$BASIC/a/store:v1"
+	assert_success
+	fetch logout "$BASIC"
+	assert_success
+	[ ! -e "$HOME/creds/$BASIC" ]
+	fetch pull "$BASIC/a/store:v1"
+	assert_failure 1
+	assert_output --partial unauthorized
+}
