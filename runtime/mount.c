@@ -191,40 +191,79 @@ static int do_mount(const char *src, const char *target, const char *type, unsig
 
 /* cgroup mounts: cgroup2 on a unified host; on v1 and hybrid hosts a tmpfs
  * with one cgroup mount per hierarchy, as the host has them. */
+/* Bind the container's own cgroup directory src on t (read-only if asked). */
+static int bind_cgroup(const char *src, int rootfd, const char *dest, const char *t,
+		       unsigned long flags, const char *what, struct err **err)
+{
+	if (do_mount(src, t, NULL, MS_BIND | MS_REC, NULL, what, err) < 0)
+		return -1;
+	if (flags & MS_RDONLY) {
+		/* t names the directory under the new mount: reopen */
+		cleanup_close int fd = fs_open_in_root(rootfd, dest, O_PATH | O_CLOEXEC, 0, err);
+		cleanup_free char *t2 = NULL;
+		if (fd < 0)
+			return -1;
+		t2 = fs_fd_path(fd);
+		return do_mount(NULL, t2, NULL,
+				MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+				NULL, what, err);
+	}
+	return 0;
+}
+
+/* cgroup mounts.  With a cgroup namespace of its own the container mounts
+ * the hierarchies (cgroup2 on a unified host; on v1 and hybrid hosts a tmpfs
+ * with one mount per host hierarchy); without one (or when a user namespace
+ * may not mount them) it gets binds of its own cgroup directories, as runc
+ * does, so it never sees the host's tree. */
 static int mount_cgroup(int rootfd, const struct spec_mount *m, const char *target,
-			const struct rt_mount_opts *o, const char *cgpath, const char *what,
-			struct err **err)
+			const struct rt_mount_opts *o, const char *cgpath, bool own_ns,
+			const char *what, struct err **err)
 {
 	size_t n = 0;
 	const struct rt_cgroup_hier *h = rt_cgroup_hierarchies(&n);
 	unsigned long fl = (o->flags & ~MS_RDONLY) | MS_NOSUID | MS_NODEV | MS_NOEXEC;
 
-	if (!rt_cgroup_has_v1())
-		return do_mount("cgroup2", target, "cgroup2", o->flags, NULL, what, err);
+	if (!rt_cgroup_has_v1()) {
+		cleanup_free char *src = NULL;
+		if (own_ns && mount("cgroup2", target, "cgroup2", o->flags, NULL) == 0)
+			return 0;
+		if (own_ns && errno != EPERM)
+			return err_set(err, errno, "%s", what);
+		for (size_t i = 0; i < n; i++)
+			if (h[i].v2)
+				src = xasprintf("%s%s", h[i].mountpoint, cgpath);
+		if (!src)
+			return err_set(err, ENOENT, "%s: no cgroup2 mount on the host", what);
+		return bind_cgroup(src, rootfd, m->destination, target, o->flags, what, err);
+	}
 	if (do_mount("tmpfs", target, "tmpfs", fl, "mode=755", what, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		const char *base = strrchr(h[i].mountpoint, '/') + 1;
 		cleanup_free char *sub = xasprintf("%s/%s", m->destination, base);
-		cleanup_close int fd = fs_mkdir_p_in_root(rootfd, sub, 0755, err);
+		cleanup_free char *src = xasprintf("%s%s", h[i].mountpoint, cgpath);
+		cleanup_close int fd = -1;
 		cleanup_free char *t = NULL;
+		bool mounted = false;
+
+		if (!own_ns && !fs_exists(src))
+			continue; /* a named hierarchy (name=systemd): no cgroup of ours there */
+		fd = fs_mkdir_p_in_root(rootfd, sub, 0755, err);
 		if (fd < 0)
 			return -1;
 		t = fs_fd_path(fd);
-		if (mount(h[i].v2 ? "cgroup2" : "cgroup", t, h[i].v2 ? "cgroup2" : "cgroup",
-			  o->flags, h[i].v2 ? NULL : h[i].options) < 0) {
-			/* without a cgroup namespace of our own (a user namespace
-			 * may not mount the hierarchy): bind the container's cgroup */
-			cleanup_free char *src =
-			    xasprintf("%s%s", h[i].mountpoint, cgpath ? cgpath : "");
-			if (errno != EPERM)
+		if (own_ns) {
+			if (mount(h[i].v2 ? "cgroup2" : "cgroup", t, h[i].v2 ? "cgroup2" : "cgroup",
+				  o->flags, h[i].v2 ? NULL : h[i].options) == 0)
+				mounted = true;
+			else if (errno != EPERM)
 				return err_set(err, errno, "%s", what);
-			if (!fs_exists(src))
-				continue; /* a named hierarchy (name=systemd): we made no cgroup
-					     there */
-			if (do_mount(src, t, NULL, MS_BIND | MS_REC, NULL, what, err) < 0)
-				return -1;
+			else if (!fs_exists(src))
+				continue;
 		}
+		if (!mounted && bind_cgroup(src, rootfd, sub, t, o->flags, what, err) < 0)
+			return -1;
 		/* cpu,cpuacct mounted together: links named after each controller */
 		if (h[i].options && strchr(h[i].options, ',')) {
 			cleanup_free char *opts = xstrdup(h[i].options);
@@ -235,9 +274,9 @@ static int mount_cgroup(int rootfd, const struct spec_mount *m, const char *targ
 				return -1;
 			for (char *c = strtok_r(opts, ",", &save); c;
 			     c = strtok_r(NULL, ",", &save))
-				if (!streq(c, base) && !str_has_prefix(c, "name="))
-					if (symlinkat(base, dfd, c) < 0 && errno != EEXIST) {
-					}
+				if (!streq(c, base) && !str_has_prefix(c, "name=") &&
+				    symlinkat(base, dfd, c) < 0 && errno != EEXIST)
+					return err_set(err, errno, "%s: link '%s'", what, c);
 		}
 	}
 	if (o->flags & MS_RDONLY) {
@@ -254,7 +293,7 @@ static int mount_cgroup(int rootfd, const struct spec_mount *m, const char *targ
 }
 
 static int mount_one(int rootfd, const struct spec_mount *m, size_t idx, bool userns,
-		     const char *cgpath, struct err **err)
+		     const char *cgpath, bool own_cgns, struct err **err)
 {
 	struct rt_mount_opts o;
 	cleanup_free char *what = NULL, *target = NULL;
@@ -299,7 +338,7 @@ static int mount_one(int rootfd, const struct spec_mount *m, size_t idx, bool us
 				goto out;
 		}
 	} else if (m->type && streq(m->type, "cgroup")) {
-		if (mount_cgroup(rootfd, m, target, &o, cgpath, what, err) < 0)
+		if (mount_cgroup(rootfd, m, target, &o, cgpath, own_cgns, what, err) < 0)
 			goto out;
 	} else {
 		const char *type = m->type ? m->type : "none";
@@ -480,11 +519,13 @@ int rt_mount_all(const struct spec_config *c, const char *rootfs, bool userns,
 		 const char *cgroup_path, struct err **err)
 {
 	cleanup_close int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	const struct spec_namespace *cgns = spec_config_ns(c, SPEC_NS_CGROUP);
+	bool own_cgns = cgns && !cgns->path;
 
 	if (rootfd < 0)
 		return err_set(err, errno, "open rootfs '%s'", rootfs);
 	for (size_t i = 0; i < c->n_mounts; i++)
-		if (mount_one(rootfd, &c->mounts[i], i, userns, cgroup_path, err) < 0)
+		if (mount_one(rootfd, &c->mounts[i], i, userns, cgroup_path, own_cgns, err) < 0)
 			return -1;
 	return setup_dev(c, rootfd, userns, err);
 }

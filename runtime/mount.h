@@ -16,7 +16,8 @@ struct err;
 int rt_mount_prepare_root(const struct spec_config *c, const char *rootfs, struct err **err);
 /* Every config mount, then /dev's default nodes, links and linux.devices.
  * userns: bind host device nodes instead of mknod.  cgroup_path: the
- * container's cgroup, bound when a cgroup hierarchy cannot be mounted. */
+ * container's cgroup, bound in place of whole hierarchies when the container
+ * has no cgroup namespace of its own (or may not mount them). */
 int rt_mount_all(const struct spec_config *c, const char *rootfs, bool userns,
 		 const char *cgroup_path, struct err **err);
 /* pivot_root into rootfs and detach the old root (no_pivot: MS_MOVE + chroot). */

@@ -260,3 +260,18 @@ SH
 33
 0" ]
 }
+
+@test "runtime run: the container sees its own limits under /sys/fs/cgroup, with or without a cgroup namespace" {
+	requires cgroup1
+	update_config "$BUNDLE/config.json" '.linux.resources.pids = {limit: 42}'
+	set_args '["sh", "-c", "cat /sys/fs/cgroup/pids/pids.max; ls /sys/fs/cgroup/pids | grep -c kist-test || true"]'
+	rt run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 42 ]
+	[ "${lines[1]}" = 0 ]
+	update_config "$BUNDLE/config.json" '.linux.namespaces += [{type: "cgroup"}]'
+	rt run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 42 ]
+	[ "${lines[1]}" = 0 ]
+}
