@@ -31,7 +31,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -46,6 +45,7 @@
 #include "runtime/exec.h"
 #include "runtime/security.h"
 #include "runtime/state.h"
+#include "runtime/tty.h"
 #include "spec/runtime_config.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -166,29 +166,10 @@ static char *lookup(const char *name, char **envp, int errfd)
 	child_fail(errfd, 0, "exec: \"%s\": executable file not found in $PATH", name);
 }
 
-static int send_fd(int sock, int fd, const char *name)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { .iov_base = (void *)name, .iov_len = strlen(name) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			      .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *cm;
-
-	memset(cbuf, 0, sizeof(cbuf));
-	cm = CMSG_FIRSTHDR(&msg);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	while (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0)
-		if (errno != EINTR)
-			return -1;
-	return 0;
-}
-
 /* New pty inside the container; the master goes to the console socket. */
 static void setup_tty(const struct exec_ctx *c, int errfd)
 {
+	struct err *e = NULL;
 	int master, slave;
 	char name[64];
 
@@ -205,8 +186,8 @@ static void setup_tty(const struct exec_ctx *c, int errfd)
 		struct winsize ws = { .ws_row = c->rows, .ws_col = c->cols };
 		(void)ioctl(slave, TIOCSWINSZ, &ws);
 	}
-	if (send_fd(c->console_fd, master, name) < 0)
-		child_fail(errfd, errno, "send the pty master to the console socket");
+	if (rt_tty_send_fd(c->console_fd, master, name, &e) < 0)
+		child_fail(errfd, 0, "%s", e->msg);
 	close(master);
 	close(c->console_fd);
 	if (setsid() < 0)
@@ -541,22 +522,6 @@ static int open_namespaces(pid_t pid, struct exec_ctx *c, struct err **err)
 	return 0;
 }
 
-static int connect_console(const char *path, struct err **err)
-{
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	cleanup_close int fd = -1;
-
-	if (strlen(path) >= sizeof(addr.sun_path))
-		return err_set(err, ENAMETOOLONG, "console socket '%s'", path);
-	strcpy(addr.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return err_set(err, errno, "socket");
-	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
-		return err_set(err, errno, "connect to console socket '%s'", path);
-	return steal_fd(&fd);
-}
-
 static volatile pid_t forward_pid = -1;
 
 static void forward_signal(int sig)
@@ -654,7 +619,7 @@ static int prepare(const struct rt_exec_opts *o, const struct rt_state *st, stru
 		c->has_cgroup = true;
 	}
 	if (c->tty) {
-		c->console_fd = connect_console(o->console_socket, err);
+		c->console_fd = rt_tty_connect(o->console_socket, err);
 		if (c->console_fd < 0)
 			return -1;
 	}
