@@ -7,6 +7,7 @@
 #include <stdio.h>         /* FILE, getline */
 #include <stdlib.h>        /* free */
 #include <string.h>        /* strcmp */
+#include <linux/mount.h>   /* MOUNT_ATTR_* */
 #include <sys/mount.h>     /* mount */
 #include <sys/stat.h>      /* mknod */
 #include <sys/statvfs.h>   /* statvfs */
@@ -68,6 +69,28 @@ static const struct {
     {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC},
 };
 
+static const struct {
+	const char *name;
+	bool clear;
+	unsigned long long attr;
+} rec_attrs[] = {
+    {"rro", false, MOUNT_ATTR_RDONLY},
+    {"rrw", true, MOUNT_ATTR_RDONLY},
+    {"rnosuid", false, MOUNT_ATTR_NOSUID},
+    {"rsuid", true, MOUNT_ATTR_NOSUID},
+    {"rnodev", false, MOUNT_ATTR_NODEV},
+    {"rdev", true, MOUNT_ATTR_NODEV},
+    {"rnoexec", false, MOUNT_ATTR_NOEXEC},
+    {"rexec", true, MOUNT_ATTR_NOEXEC},
+    {"rnodiratime", false, MOUNT_ATTR_NODIRATIME},
+    {"rdiratime", true, MOUNT_ATTR_NODIRATIME},
+    {"rrelatime", false, MOUNT_ATTR_RELATIME},
+    {"rnoatime", false, MOUNT_ATTR_NOATIME},
+    {"rstrictatime", false, MOUNT_ATTR_STRICTATIME},
+    {"rnosymfollow", false, MOUNT_ATTR_NOSYMFOLLOW},
+    {"rsymfollow", true, MOUNT_ATTR_NOSYMFOLLOW},
+};
+
 void rt_mount_parse_options(char *const *options, struct rt_mount_opts *o)
 {
 	struct buf data = BUF_INIT;
@@ -99,16 +122,19 @@ void rt_mount_parse_options(char *const *options, struct rt_mount_opts *o)
 				o->clear &= ~mount_flags[j].flag;
 			}
 		}
-		/* recursive variants (rro, rnosuid...): applied like their plain form */
-		if (!known && opt[0] == 'r' && opt[1]) {
-			for (size_t j = 0; j < ARRAY_SIZE(mount_flags) && !known; j++) {
-				if (!streq(mount_flags[j].name, opt + 1))
-					continue;
-				known = true;
-				if (mount_flags[j].clear)
-					o->flags &= ~mount_flags[j].flag;
-				else
-					o->flags |= mount_flags[j].flag;
+		/* recursive variants (rro, rnosuid...): mount_setattr(AT_RECURSIVE) */
+		for (size_t j = 0; j < ARRAY_SIZE(rec_attrs) && !known; j++) {
+			if (!streq(rec_attrs[j].name, opt))
+				continue;
+			known = true;
+			if (rec_attrs[j].clear) {
+				o->rec_clr |= rec_attrs[j].attr;
+				o->rec_set &= ~rec_attrs[j].attr;
+			} else {
+				o->rec_set |= rec_attrs[j].attr;
+				o->rec_clr &= ~rec_attrs[j].attr;
+				if (rec_attrs[j].attr & MOUNT_ATTR__ATIME)
+					o->rec_clr |= MOUNT_ATTR__ATIME;
 			}
 		}
 		for (size_t j = 0; j < ARRAY_SIZE(propagations) && !known; j++) {
@@ -336,6 +362,18 @@ static int mount_one(int rootfd, const struct spec_mount *m, size_t idx, bool us
 			fl &= ~o.clear | (userns ? locked_flags(t2) : 0);
 			if (do_mount(NULL, t2, NULL, fl, NULL, what, err) < 0)
 				goto out;
+		}
+		if (o.rec_set || o.rec_clr) {
+			struct mount_attr attr = {.attr_set = o.rec_set, .attr_clr = o.rec_clr};
+			cleanup_close int rfd =
+			    fs_open_in_root(rootfd, m->destination, O_PATH | O_CLOEXEC, 0, err);
+			if (rfd < 0)
+				goto out;
+			if (syscall(SYS_mount_setattr, rfd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
+				    sizeof(attr)) < 0) {
+				err_set(err, errno, "%s: recursive mount options", what);
+				goto out;
+			}
 		}
 	} else if (m->type && streq(m->type, "cgroup")) {
 		if (mount_cgroup(rootfd, m, target, &o, cgpath, own_cgns, what, err) < 0)

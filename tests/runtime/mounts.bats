@@ -144,3 +144,17 @@ mnt_type() { awk -v m="$1" '$5 == m { for (i = 7; $i != "-"; i++); print $(i + 1
 	! grep -q "shared:\|master:" <<<"$line"
 	grep -q "shared:" <<<"$(awk '$5 == "/shared"' <<<"$output")"
 }
+
+@test "runtime run: rro makes every submount of an rbind read-only" {
+	mkdir -p "$BATS_TEST_TMPDIR/tree/sub"
+	mount -t tmpfs tmpfs "$BATS_TEST_TMPDIR/tree/sub"
+	update_config "$BUNDLE/config.json" ".mounts += [
+		{destination: \"/plain\", type: \"bind\", source: \"$BATS_TEST_TMPDIR/tree\", options: [\"rbind\", \"ro\"]},
+		{destination: \"/deep\", type: \"bind\", source: \"$BATS_TEST_TMPDIR/tree\", options: [\"rbind\", \"rro\"]}]"
+	set_args '["sh", "-c", "touch /plain/sub/a 2>/dev/null && echo plain-sub-rw; touch /deep/sub/b 2>/dev/null && echo deep-sub-rw; echo end"]'
+	rt run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	# ro covers only the top of the tree; rro reaches the submount too
+	[ "${lines[0]}" = plain-sub-rw ]
+	[ "${lines[1]}" = end ]
+}
