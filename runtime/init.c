@@ -320,6 +320,17 @@ static void setup(struct rt_container *c)
 		err_set(&e, errno, "'process.cwd': chdir '%s'", cfg->process.cwd);
 		fail(c, e);
 	}
+	/* CVE-2024-21626: a cwd through /proc/self/fd/N can land on a host
+	 * directory the init still holds; the kernel then reports it as
+	 * unreachable from the root (glibc: ENOENT). */
+	{
+		char cwd[PATH_MAX];
+		if (!getcwd(cwd, sizeof(cwd)) || cwd[0] != '/') {
+			err_set(&e, errno ? errno : ENOENT,
+				"'process.cwd': '%s' is outside the container", cfg->process.cwd);
+			fail(c, e);
+		}
+	}
 	if (find_program(cfg->process.args[0], cfg->process.env, &c->exec_path, &e) < 0) {
 		err_wrap(&e, "unable to start container process");
 		fail(c, e);
