@@ -28,15 +28,18 @@ int cmd_features(void *g, int argc, char **argv, struct err **err)
 					    "poststop",
 					    NULL};
 	static const char *const mount_opts[] = {
-	    "async",         "atime",       "bind",        "defaults",  "dev",
-	    "diratime",      "dirsync",     "exec",        "iversion",  "lazytime",
-	    "loud",          "mand",        "noatime",     "nodev",     "nodiratime",
-	    "noexec",        "noiversion",  "nolazytime",  "nomand",    "norelatime",
-	    "nostrictatime", "nosuid",      "nosymfollow", "private",   "rbind",
-	    "relatime",      "remount",     "ro",          "rprivate",  "rshared",
-	    "rslave",        "runbindable", "rw",          "shared",    "silent",
-	    "slave",         "strictatime", "suid",        "symfollow", "sync",
-	    "unbindable",    NULL};
+	    "async",         "atime",       "bind",        "defaults",     "dev",
+	    "diratime",      "dirsync",     "exec",        "iversion",     "lazytime",
+	    "loud",          "mand",        "noatime",     "nodev",        "nodiratime",
+	    "noexec",        "noiversion",  "nolazytime",  "nomand",       "norelatime",
+	    "nostrictatime", "nosuid",      "nosymfollow", "private",      "rbind",
+	    "relatime",      "remount",     "ro",          "rprivate",     "rshared",
+	    "rslave",        "runbindable", "rw",          "shared",       "silent",
+	    "slave",         "strictatime", "suid",        "symfollow",    "sync",
+	    "unbindable",    "rro",         "rrw",         "rnosuid",      "rsuid",
+	    "rnodev",        "rdev",        "rnoexec",     "rexec",        "rnodiratime",
+	    "rdiratime",     "rrelatime",   "rnoatime",    "rstrictatime", "rnosymfollow",
+	    "rsymfollow",    "tmpcopyup",   NULL};
 	static const char *const namespaces[] = {"cgroup", "ipc",  "mount", "network", "pid",
 						 "time",   "user", "uts",   NULL};
 	static const char *const actions[] = {

@@ -3,7 +3,9 @@
 #include "runtime/mount.h"
 
 #include <errno.h>         /* errno */
+#include <dirent.h>        /* fdopendir */
 #include <fcntl.h>         /* open */
+#include <limits.h>        /* PATH_MAX */
 #include <stdio.h>         /* FILE, getline */
 #include <stdlib.h>        /* free */
 #include <string.h>        /* strcmp */
@@ -108,7 +110,11 @@ void rt_mount_parse_options(char *const *options, struct rt_mount_opts *o)
 			o->bind = o->rbind = true;
 			continue;
 		}
-		if (streq(opt, "tmpcopyup") || streq(opt, "idmap") || streq(opt, "ridmap"))
+		if (streq(opt, "tmpcopyup")) {
+			o->tmpcopyup = true;
+			continue;
+		}
+		if (streq(opt, "idmap") || streq(opt, "ridmap"))
 			continue;
 		for (size_t j = 0; j < ARRAY_SIZE(mount_flags) && !known; j++) {
 			if (!streq(mount_flags[j].name, opt))
@@ -318,6 +324,70 @@ static int mount_cgroup(int rootfd, const struct spec_mount *m, const char *targ
 	return 0;
 }
 
+/* tmpcopyup: copy the directory the tmpfs now hides (from, a dirfd opened
+ * before the mount) into it (to): files, directories, symlinks, with modes
+ * and owners. */
+static int copy_tree(int from, int to, const char *what, struct err **err)
+{
+	cleanup_dir DIR *d = NULL;
+	struct dirent *de;
+	int dup_from = dup(from);
+
+	if (dup_from < 0 || !(d = fdopendir(dup_from))) {
+		fs_close(dup_from);
+		return err_set(err, errno, "%s: tmpcopyup: read the directory", what);
+	}
+	while ((de = readdir(d))) {
+		struct stat st;
+		const char *n = de->d_name;
+		if (streq(n, ".") || streq(n, ".."))
+			continue;
+		if (fstatat(from, n, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			return err_set(err, errno, "%s: tmpcopyup: stat '%s'", what, n);
+		if (S_ISDIR(st.st_mode)) {
+			cleanup_close int s = -1, t = -1;
+			if (mkdirat(to, n, st.st_mode & 07777) < 0 && errno != EEXIST)
+				return err_set(err, errno, "%s: tmpcopyup: mkdir '%s'", what, n);
+			s = openat(from, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			t = openat(to, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (s < 0 || t < 0 || copy_tree(s, t, what, err) < 0)
+				return s < 0 || t < 0
+					   ? err_set(err, errno, "%s: tmpcopyup: '%s'", what, n)
+					   : -1;
+		} else if (S_ISLNK(st.st_mode)) {
+			char link[PATH_MAX];
+			ssize_t l = readlinkat(from, n, link, sizeof(link) - 1);
+			if (l < 0)
+				return err_set(err, errno, "%s: tmpcopyup: readlink '%s'", what, n);
+			link[l] = 0;
+			if (symlinkat(link, to, n) < 0)
+				return err_set(err, errno, "%s: tmpcopyup: symlink '%s'", what, n);
+		} else if (S_ISREG(st.st_mode)) {
+			cleanup_close int s = openat(from, n, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+			cleanup_close int t = openat(to, n, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+						     st.st_mode & 07777);
+			char buf[65536];
+			ssize_t r;
+			if (s < 0 || t < 0)
+				return err_set(err, errno, "%s: tmpcopyup: copy '%s'", what, n);
+			while ((r = read(s, buf, sizeof(buf))) > 0)
+				if (fs_write_all(t, buf, (size_t)r) < 0)
+					return err_set(err, errno, "%s: tmpcopyup: copy '%s'", what,
+						       n);
+			if (r < 0)
+				return err_set(err, errno, "%s: tmpcopyup: copy '%s'", what, n);
+		} else {
+			continue; /* devices, fifos, sockets: not copied */
+		}
+		if (fchownat(to, n, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0 &&
+		    errno != EPERM && errno != EINVAL)
+			return err_set(err, errno, "%s: tmpcopyup: chown '%s'", what, n);
+		if (!S_ISLNK(st.st_mode) && fchmodat(to, n, st.st_mode & 07777, 0) < 0)
+			return err_set(err, errno, "%s: tmpcopyup: chmod '%s'", what, n);
+	}
+	return 0;
+}
+
 static int mount_one(int rootfd, const struct spec_mount *m, size_t idx, bool userns,
 		     const char *cgpath, bool own_cgns, struct err **err)
 {
@@ -380,6 +450,14 @@ static int mount_one(int rootfd, const struct spec_mount *m, size_t idx, bool us
 			goto out;
 	} else {
 		const char *type = m->type ? m->type : "none";
+		cleanup_close int below = -1;
+		if (o.tmpcopyup && streq(type, "tmpfs")) {
+			below = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (below < 0) {
+				err_set(err, errno, "%s: tmpcopyup: open the directory", what);
+				goto out;
+			}
+		}
 		if (mount(m->source ? m->source : type, target, type, o.flags, o.data) < 0) {
 			int e = errno;
 			/* sysfs needs a network namespace owned by our userns, mqueue
@@ -393,6 +471,12 @@ static int mount_one(int rootfd, const struct spec_mount *m, size_t idx, bool us
 				err_set(err, e, "%s", what);
 				goto out;
 			}
+		}
+		if (below >= 0) {
+			cleanup_close int top = fs_open_in_root(
+			    rootfd, m->destination, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0, err);
+			if (top < 0 || copy_tree(below, top, what, err) < 0)
+				goto out;
 		}
 	}
 	if (o.propagation) {

@@ -36,6 +36,7 @@ struct rt_mount_opts {
 	unsigned long clear;       /* MS_* explicitly cleared (rw, suid...) */
 	unsigned long propagation; /* MS_PRIVATE|MS_REC ... or 0 */
 	bool bind, rbind;
+	bool tmpcopyup;                      /* tmpfs: copy in what it hides */
 	unsigned long long rec_set, rec_clr; /* MOUNT_ATTR_* for rro, rnosuid...:
 						 applied to every submount */
 	char *data; /* comma-joined fs-specific options, malloc'd, may be NULL */

@@ -158,3 +158,20 @@ mnt_type() { awk -v m="$1" '$5 == m { for (i = 7; $i != "-"; i++); print $(i + 1
 	[ "${lines[0]}" = plain-sub-rw ]
 	[ "${lines[1]}" = end ]
 }
+
+@test "runtime run: tmpcopyup fills a tmpfs with what it hides" {
+	mkdir -p "$BUNDLE/rootfs/seeded/dir"
+	echo seed >"$BUNDLE/rootfs/seeded/dir/file"
+	chmod 604 "$BUNDLE/rootfs/seeded/dir/file"
+	chown 1000:100 "$BUNDLE/rootfs/seeded/dir/file"
+	ln -s dir/file "$BUNDLE/rootfs/seeded/link"
+	update_config "$BUNDLE/config.json" '.mounts += [{destination: "/seeded", type: "tmpfs", source: "tmpfs", options: ["tmpcopyup", "mode=755"]}]'
+	set_args '["sh", "-c", "cat /seeded/link; stat -c \"%a %u:%g\" /seeded/dir/file; echo new >/seeded/dir/file2; grep \" /seeded \" /proc/self/mountinfo | grep -c tmpfs"]'
+	rt run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = seed ]
+	[ "${lines[1]}" = "604 1000:100" ]
+	[ "${lines[2]}" = 1 ]
+	# the copy went to the tmpfs, the rootfs is untouched
+	[ ! -e "$BUNDLE/rootfs/seeded/dir/file2" ]
+}
