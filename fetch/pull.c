@@ -19,6 +19,7 @@
 #define MAX_PARALLEL 4
 #define MAX_ATTEMPTS 5
 #define WBUF_SIZE (4u << 20)
+#define DIRECT_MIN (256u << 10)
 
 enum dl_state { DL_PENDING, DL_ACTIVE, DL_WAIT, DL_DONE };
 
@@ -103,6 +104,13 @@ static size_t dl_write(char *data, size_t size, size_t n, void *arg)
 		err_set(&d->werr, 0, "blob %s is larger than its descriptor says (%lld bytes)",
 			d->digest, (long long)d->size);
 		return 0;
+	}
+	if (d->wlen == 0 && len >= DIRECT_MIN) {
+		/* a big chunk from curl: hash and write it in place, no copy */
+		if (blob_writer_write(d->w, data, len, &d->werr) < 0)
+			return 0;
+		d->got += len;
+		len = 0;
 	}
 	while (len) {
 		size_t k = WBUF_SIZE - d->wlen;
