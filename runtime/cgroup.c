@@ -11,6 +11,7 @@
 #include <sys/stat.h> /* mkdir */
 #include <time.h>     /* nanosleep */
 #include <unistd.h>   /* rmdir */
+#include "common/buf.h"
 #include "common/cleanup.h"
 #include "common/err.h"
 #include "common/fs.h"
@@ -61,9 +62,7 @@ static void load_hierarchies(void)
 		hiers[n_hiers].options = NULL;
 		if (!hiers[n_hiers].v2 && super) {
 			/* keep the controller names (and name=), drop rw/relatime/... */
-			struct buf_s {
-				char *s;
-			} b = {xstrdup("")};
+			struct buf b = BUF_INIT;
 			char *save2 = NULL;
 			for (tok = strtok_r(super, ",", &save2); tok;
 			     tok = strtok_r(NULL, ",", &save2)) {
@@ -72,11 +71,11 @@ static void load_hierarchies(void)
 				    streq(tok, "clone_children") || streq(tok, "noprefix") ||
 				    streq(tok, "xattr") || streq(tok, "cpuset_v2_mode"))
 					continue;
-				char *n = xasprintf("%s%s%s", b.s, *b.s ? "," : "", tok);
-				free(b.s);
-				b.s = n;
+				if (b.len)
+					buf_addch(&b, ',');
+				buf_adds(&b, tok);
 			}
-			hiers[n_hiers].options = b.s;
+			hiers[n_hiers].options = buf_detach(&b, NULL);
 		}
 		n_hiers++;
 	}
@@ -182,8 +181,6 @@ static int write_file(const char *dir, const char *file, const char *value, stru
 	if (fd < 0)
 		return err_set(err, errno, "open '%s'", p);
 	if (fs_write_all(fd, value, strlen(value)) < 0) {
-		if (errno == EPERM && str_has_prefix(file, "cpu.rt"))
-			return err_set(err, errno, "write '%s' to '%s'", value, p);
 		return err_set(err, errno, "write '%s' to '%s'", value, p);
 	}
 	return 0;
@@ -210,9 +207,7 @@ int rt_cgroup_path(const char *cgroups_path, const char *id, bool systemd, char 
 {
 	if (systemd) {
 		cleanup_free char *slice = NULL, *prefix = NULL, *name = NULL;
-		struct buf_s {
-			char *s;
-		} path = {NULL};
+		cleanup_buf struct buf path = BUF_INIT;
 		const char *c1, *c2;
 
 		if (!fs_exists("/run/systemd/system"))
@@ -231,30 +226,17 @@ int rt_cgroup_path(const char *cgroups_path, const char *id, bool systemd, char 
 		slice = xstrndup(cgroups_path, (size_t)(c1 - cgroups_path));
 		prefix = xstrndup(c1 + 1, (size_t)(c2 - c1 - 1));
 		name = xstrdup(*(c2 + 1) ? c2 + 1 : id);
-		if (!*slice || streq(slice, "-"))
-			path.s = xstrdup("");
-		else {
+		if (*slice && !streq(slice, "-")) {
 			/* a-b-c.slice lives at /a.slice/a-b.slice/a-b-c.slice */
 			cleanup_free char *base = xstrdup(slice);
 			char *dot = strstr(base, ".slice");
-			path.s = xstrdup("");
 			if (dot)
 				*dot = 0;
-			for (char *d = base; d; d = strchr(d + 1, '-')) {
-				char *n = xasprintf("%s/%.*s.slice", path.s, (int)(d - base), base);
-				if (d == base) {
-					free(n);
-					continue;
-				}
-				free(path.s);
-				path.s = n;
-			}
-			char *n = xasprintf("%s/%s.slice", path.s, base);
-			free(path.s);
-			path.s = n;
+			for (char *d = strchr(base, '-'); d; d = strchr(d + 1, '-'))
+				buf_addf(&path, "/%.*s.slice", (int)(d - base), base);
+			buf_addf(&path, "/%s.slice", base);
 		}
-		*out = xasprintf("%s/%s%s%s.scope", path.s, prefix, *prefix ? "-" : "", name);
-		free(path.s);
+		*out = xasprintf("%s/%s%s%s.scope", path.data, prefix, *prefix ? "-" : "", name);
 		return 0;
 	}
 	if (!cgroups_path) {
