@@ -27,13 +27,23 @@ if [ "${KIST_BENCH_INNER:-}" != 1 ]; then
 	[ -x "$KIST" ] || { echo "bench/runtime.sh: no $KIST (make first)" >&2; exit 1; }
 	[ "$(id -u)" -eq 0 ] || { echo "bench/runtime.sh: needs root" >&2; exit 1; }
 	work=$(mktemp -d /tmp/kist-bench-runtime.XXXXXX)
-	trap 'rm -rf "$work"; for d in /sys/fs/cgroup/*/kist-bench-* /sys/fs/cgroup/kist-bench-*; do [ -d "$d" ] && rmdir "$d"; done 2>/dev/null; true' EXIT
+	# shellcheck disable=SC2317 # run by the EXIT trap
+	cleanup() {
+		local d
+		rm -rf "$work"
+		for d in /sys/fs/cgroup/*/kist-bench-* /sys/fs/cgroup/kist-bench-*; do
+			[ -d "$d" ] && rmdir "$d" 2>/dev/null
+		done
+		true
+	}
+	trap cleanup EXIT
 	export KIST_BENCH_WORK=$work KIST_BIN
 	if [ -d /sys/fs/cgroup/unified ] && [ -d /sys/fs/cgroup/memory ]; then
 		echo "== kist-runtime on the host's hybrid cgroup layout"
 		KIST_BENCH_INNER=1 KIST_BENCH_MODE=host-only bash "$0"
 		echo
 		echo "== all three in a private mount namespace without /sys/fs/cgroup/unified (crun needs it)"
+		# shellcheck disable=SC2016 # expanded by the inner shell
 		unshare -m --propagation private bash -c \
 			'umount /sys/fs/cgroup/unified && KIST_BENCH_INNER=1 exec bash "$0"' "$0"
 	else
@@ -55,10 +65,15 @@ if [ ! -d "$bundle" ]; then
 	mv "$bundle/c.json" "$bundle/config.json"
 fi
 
-declare -A cmd
-cmd[kist]="$KIST --root $work/state-kist"
-cmd[crun]="crun --root $work/state-crun"
-cmd[runc]="runc --root $work/state-runc"
+# rt NAME ARGS...: one runtime with its own state root
+rt() {
+	local name=$1
+	shift
+	case $name in
+	kist) "$KIST" --root "$work/state-kist" "$@" ;;
+	*) "$name" --root "$work/state-$name" "$@" ;;
+	esac
+}
 names=(kist crun runc)
 [ "${KIST_BENCH_MODE:-}" = host-only ] && names=(kist)
 
@@ -67,7 +82,7 @@ one() { # one NAME: run a container, print its wall time in microseconds
 	local t0 t1
 	n=$((n + 1))
 	t0=${EPOCHREALTIME/./}
-	${cmd[$1]} run --bundle "$bundle" "b$$-$n" </dev/null >/dev/null 2>"$work/err" ||
+	rt "$1" run --bundle "$bundle" "b$$-$n" </dev/null >/dev/null 2>"$work/err" ||
 		{ echo "bench: $1 run failed: $(cat "$work/err")" >&2; exit 1; }
 	t1=${EPOCHREALTIME/./}
 	echo $((t1 - t0))
@@ -95,7 +110,8 @@ for r in "${names[@]}"; do
 done
 
 for r in "${names[@]}"; do
-	rss[$r]=$(/usr/bin/time -f %M ${cmd[$r]} run --bundle "$bundle" "rss$$-$r" </dev/null 2>&1 >/dev/null | tail -1)
+	if [ "$r" = kist ]; then set -- "$KIST"; else set -- "$r"; fi
+	rss[$r]=$(/usr/bin/time -f %M "$1" --root "$work/state-$r" run --bundle "$bundle" "rss$$-$r" </dev/null 2>&1 >/dev/null | tail -1)
 done
 
 printf "%-6s %18s %22s %14s\n" runtime "median run (ms)" "100 in a row (ms each)" "peak RSS (KiB)"
@@ -112,10 +128,10 @@ mkdir -p "$work/small"
 jq --arg r "$bundle/rootfs" '.linux.resources.memory = {limit: 262144} | .root.path = $r' \
 	"$bundle/config.json" >"$work/small/config.json"
 for r in "${names[@]}"; do
-	if ${cmd[$r]} run --bundle "$work/small" "small$$-$r" </dev/null >/dev/null 2>"$work/err"; then
+	if rt "$r" run --bundle "$work/small" "small$$-$r" </dev/null >/dev/null 2>"$work/err"; then
 		echo "$r: a container with a 256 KiB memory limit starts"
 	else
 		echo "$r: a container with a 256 KiB memory limit fails: $(tail -1 "$work/err" | cut -c1-120)"
-		${cmd[$r]} delete --force "small$$-$r" >/dev/null 2>&1 || true
+		rt "$r" delete --force "small$$-$r" >/dev/null 2>&1 || true
 	fi
 done

@@ -22,8 +22,9 @@ setup_bundle() {
 teardown_bundle() {
 	local id d
 	if [ -d "${RT_ROOT:-}" ]; then
-		for id in $(ls "$RT_ROOT"); do
-			"$RT" --root "$RT_ROOT" delete --force "$id" >/dev/null 2>&1 || true
+		for id in "$RT_ROOT"/*; do
+			[ -e "$id" ] || continue
+			"$RT" --root "$RT_ROOT" delete --force "${id##*/}" >/dev/null 2>&1 || true
 		done
 	fi
 	if [ -n "${CG:-}" ]; then
