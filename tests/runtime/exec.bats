@@ -1,0 +1,169 @@
+#!/usr/bin/env bats
+# kist-runtime exec: a new process joins every namespace and the cgroup of a
+# running container, with the container's confinement.
+bats_require_minimum_version 1.5.0
+load ../helpers
+load runtime
+
+setup() {
+	setup_bundle
+	set_args '["sleep", "1000"]'
+}
+
+teardown() {
+	teardown_bundle
+}
+
+start_ctr() {
+	rt_bg run -d --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	PID=$(ctr_pid)
+}
+
+@test "runtime exec: joins every namespace and the cgroup of the container" {
+	start_ctr
+	rt exec "$CID" sh -c 'for n in ipc mnt net pid uts cgroup; do echo "$n $(readlink /proc/self/ns/$n)"; done; cat /proc/self/cgroup'
+	[ "$status" -eq 0 ]
+	local n
+	for n in ipc mnt net pid uts cgroup; do
+		assert_line "$n $(readlink "/proc/$PID/ns/$n")"
+	done
+	# same cgroup as the init (paths as seen from the cgroup namespace)
+	local mem
+	mem=$(grep ':memory:' "/proc/$PID/cgroup" | cut -d: -f3)
+	[ -n "$mem" ]
+	grep -q "$CG" "/proc/$PID/cgroup"
+	# the exec'd process was in the container's cgroup: count it from the host
+	rt_bg exec -d --pid-file "$BATS_TEST_TMPDIR/p" "$CID" sleep 1000
+	[ "$status" -eq 0 ]
+	local p
+	p=$(cat "$BATS_TEST_TMPDIR/p")
+	[ "$(grep ':memory:' "/proc/$p/cgroup")" = "$(grep ':memory:' "/proc/$PID/cgroup")" ]
+	[ "$(grep ':pids:' "/proc/$p/cgroup")" = "$(grep ':pids:' "/proc/$PID/cgroup")" ]
+}
+
+@test "runtime exec: exit code and signals of the process come back" {
+	start_ctr
+	rt exec "$CID" sh -c 'exit 42'
+	[ "$status" -eq 42 ]
+	rt exec "$CID" sh -c 'kill -TERM $$'
+	[ "$status" -eq 143 ]
+	rt exec "$CID" true
+	[ "$status" -eq 0 ]
+}
+
+@test "runtime exec: --env, --cwd, --user, --additional-gids" {
+	start_ctr
+	mkdir -p "$BUNDLE/rootfs/work"
+	rt exec --env FOO=bar -e PATH=/bin:/usr/bin --cwd /work --user 1000:100 --additional-gids 5 --additional-gids 7 "$CID" sh -c 'echo "foo=$FOO path=$PATH"; pwd; id -u; id -g; id -G'
+	[ "$status" -eq 0 ]
+	assert_line "foo=bar path=/bin:/usr/bin"
+	assert_line "/work"
+	assert_line "1000"
+	assert_line "100"
+	assert_line "100 5 7"
+}
+
+@test "runtime exec --process: a full process spec (as conmon passes it)" {
+	start_ctr
+	cat >"$BATS_TEST_TMPDIR/process.json" <<'EOF'
+{"terminal": false, "user": {"uid": 1000, "gid": 1000}, "args": ["sh", "-c", "echo $HELLO; pwd; id -u; grep -E '^(CapEff|NoNewPrivs)' /proc/self/status"],
+ "env": ["PATH=/bin", "HELLO=world"], "cwd": "/tmp", "noNewPrivileges": true,
+ "capabilities": {"bounding": ["CAP_KILL"], "effective": ["CAP_KILL"], "permitted": ["CAP_KILL"], "inheritable": ["CAP_KILL"], "ambient": ["CAP_KILL"]}}
+EOF
+	rt exec --process "$BATS_TEST_TMPDIR/process.json" "$CID"
+	[ "$status" -eq 0 ]
+	assert_line "world"
+	assert_line "/tmp"
+	assert_line "1000"
+	assert_line "CapEff:	0000000000000020"
+	assert_line "NoNewPrivs:	1"
+}
+
+@test "runtime exec: the container's seccomp filter, its capabilities, --cap, --no-new-privs" {
+	update_config "$BUNDLE/config.json" '.process.noNewPrivileges = false
+		| .linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["mkdir", "mkdirat"], action: "SCMP_ACT_ERRNO", errnoRet: 1}]}'
+	start_ctr
+	rt exec "$CID" sh -c 'grep -E "^(Seccomp|CapBnd|NoNewPrivs):" /proc/self/status; mkdir /tmp/x || echo mkdir-refused'
+	[ "$status" -eq 0 ]
+	assert_line "Seccomp:	2"
+	assert_line "NoNewPrivs:	0"
+	assert_line "mkdir-refused"
+	# same bounding set as the init
+	assert_line "$(grep CapBnd "/proc/$PID/status")"
+	rt exec --no-new-privs --cap CAP_SYS_ADMIN "$CID" grep -E "^(CapEff|NoNewPrivs):" /proc/self/status
+	[ "$status" -eq 0 ]
+	assert_line "NoNewPrivs:	1"
+	# CAP_SYS_ADMIN is bit 21
+	local eff
+	eff=$(echo "$output" | awk '/CapEff/ {print $2}')
+	(( (16#$eff >> 21) & 1 ))
+}
+
+@test "runtime exec --detach --pid-file: the process runs in the container's pid namespace" {
+	start_ctr
+	rt_bg exec --detach --pid-file "$BATS_TEST_TMPDIR/exec.pid" "$CID" sleep 1000
+	[ "$status" -eq 0 ]
+	local p
+	p=$(cat "$BATS_TEST_TMPDIR/exec.pid")
+	track_pid "$p"
+	[ "$(readlink "/proc/$p/ns/pid")" = "$(readlink "/proc/$PID/ns/pid")" ]
+	grep -q 'sleep' "/proc/$p/cmdline"
+	# it is a process of the container: `ps` lists it
+	rt ps --format json "$CID"
+	[[ "$output" == *"$p"* ]]
+}
+
+@test "runtime exec --tty --console-socket: a pty made in the container" {
+	start_ctr
+	"$TOOLS_BIN/recvtty" "$BATS_TEST_TMPDIR/tty.sock" "$BATS_TEST_TMPDIR/tty.out" &
+	track_pid $!
+	wait_for test -S "$BATS_TEST_TMPDIR/tty.sock"
+	rt exec --tty --console-socket "$BATS_TEST_TMPDIR/tty.sock" "$CID" sh -c 'tty; [ -t 0 ] && [ -t 1 ] && echo is-a-tty'
+	[ "$status" -eq 0 ]
+	wait_for grep -q is-a-tty "$BATS_TEST_TMPDIR/tty.out"
+	grep -q '^/dev/pts/' "$BATS_TEST_TMPDIR/tty.out"
+	[[ "$(cat "$BATS_TEST_TMPDIR/tty.out.name")" == /dev/pts/* ]]
+}
+
+@test "runtime exec: no host fd reaches the process, --cwd through /proc/self/fd stays inside" {
+	start_ctr
+	rt exec "$CID" ls /proc/self/fd 7</ 8<"$BATS_TEST_TMPDIR"
+	[ "$status" -eq 0 ]
+	[ "$(echo $output)" = "0 1 2 3" ]
+	rt exec --preserve-fds 1 "$CID" ls /proc/self/fd 3</dev/null 7</
+	[ "$(echo $output)" = "0 1 2 3 4" ]
+	local n
+	for n in 3 4 5 6 7 8 9; do
+		rt exec --cwd "/proc/self/fd/$n" "$CID" sh -c 'readlink /proc/self/cwd; ls' 7<"$BATS_TEST_TMPDIR" 8</
+		refute_output --partial "unreachable"
+		refute_output --partial "bundle"
+	done
+}
+
+@test "runtime exec [bad input]: missing program, not executable, stopped and missing container" {
+	start_ctr
+	rt exec "$CID" no-such-program
+	[ "$status" -ne 0 ]
+	assert_output --partial 'exec: "no-such-program": executable file not found in $PATH'
+	rt exec "$CID" /etc/passwd
+	[ "$status" -ne 0 ]
+	assert_output --partial "permission denied"
+	rt exec "$CID" /no/such/file
+	[ "$status" -ne 0 ]
+	assert_output --partial "no such file or directory"
+
+	rt exec no-such-container-$$ true
+	[ "$status" -eq 1 ]
+	assert_output --partial "does not exist"
+
+	"$RT" --root "$RT_ROOT" kill "$CID" KILL
+	retry 50 0.1 is_stopped
+	rt exec "$CID" true
+	[ "$status" -eq 1 ]
+	assert_output --partial "stopped"
+	[ "$(echo "$output" | wc -l)" -eq 1 ]
+
+	rt exec "$CID"
+	[ "$status" -eq 2 ]
+}
