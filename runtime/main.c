@@ -27,9 +27,7 @@ static const struct cli_cmd commands[] = {
     {"pause", cmd_pause, "freeze every process of a container"},
     {"resume", cmd_resume, "thaw a paused container"},
     {"update", cmd_update, "change a running container's resource limits"},
-#ifndef RT_NO_EXEC
     {"exec", cmd_exec, "run a new process in a container"},
-#endif
     {"features", cmd_features, "print what this runtime supports as JSON"},
     {NULL, NULL, NULL},
 };

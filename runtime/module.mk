@@ -4,8 +4,6 @@ kist-runtime_SRCS := $(wildcard runtime/*.c)
 kist-runtime_PKGS := libseccomp libcap
 # link only what is used: the runtime starts for every container
 $(BIN)/kist-runtime: override LDFLAGS += -Wl,--as-needed
-# until cmd_exec.c lands, main.c leaves exec out of the table
-$(OBJ)/runtime/main.o: override CFLAGS += $(if $(wildcard runtime/cmd_exec.c),,-DRT_NO_EXEC)
 
 # static fixture programs copied into test rootfs
 TEST_TOOLS += init recvtty
