@@ -215,6 +215,50 @@ TEST(fs_write_file_atomicat_long_name)
 	CHECK_INT(fs_write_file_atomicat(dfd, "sub/x", "x", 1, 0600, &e), -1);
 }
 
+TEST(fs_write_file_atomic_concurrent_readers)
+{
+	cleanup_free char *p = tpath("shared");
+	char *a = xmalloc(20000), *b = xmalloc(20000);
+	int i, bad = 0, status = -1;
+	pid_t pid;
+
+	memset(a, 'A', 20000);
+	memset(b, 'B', 20000);
+	if (fs_write_file_atomic(p, a, 20000, 0644, NULL) < 0)
+		bad = -1;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		for (i = 0; i < 300; i++)
+			if (fs_write_file_atomic(p, i % 2 ? a : b, 20000, 0644, NULL) < 0)
+				_exit(1);
+		_exit(0);
+	}
+	/* A reader never sees a partial or mixed file. */
+	for (i = 0; i < 300 && pid > 0; i++) {
+		char *text = NULL;
+		size_t len = 0, k;
+
+		if (fs_read_all(p, 0, &text, &len, NULL) < 0 || len != 20000) {
+			bad++;
+		} else {
+			for (k = 1; k < len; k++)
+				if (text[k] != text[0])
+					break;
+			if (k != len)
+				bad++;
+		}
+		free(text);
+	}
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	free(a);
+	free(b);
+	CHECK(pid > 0);
+	CHECK_INT(bad, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 TEST(fs_fsync_dir)
 {
 	cleanup_err struct err *e = NULL;

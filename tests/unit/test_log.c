@@ -264,6 +264,42 @@ TEST(log_file_appends)
 	CHECK(strstr(text, "\"msg\":\"three\""));
 }
 
+TEST(log_json_lines_from_two_processes)
+{
+	struct saved_log s = save_log();
+	cleanup_free char *path = xasprintf("%s/shared.json", unit_tmpdir());
+	cleanup_free char *text = NULL;
+	char *line, *nl;
+	int i, n = 0, bad = 0, status = -1;
+	pid_t pid;
+
+	log_set_file(path, NULL);
+	log_set_format(LOG_FORMAT_JSON);
+	fflush(stdout);
+	pid = fork();
+	for (i = 0; i < 300 && pid >= 0; i++)
+		log_error("%s line %d with \"quotes\" and a long tail "
+			  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+			  pid == 0 ? "child" : "parent", i);
+	if (pid == 0)
+		_exit(0);
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	restore_log(&s);
+	CHECK(pid > 0);
+	text = slurp(path);
+	for (line = text; (nl = strchr(line, '\n')); line = nl + 1) {
+		cleanup_json cJSON *j = json_parse(line, (size_t)(nl - line), "line", NULL);
+
+		if (!j)
+			bad++;
+		n++;
+	}
+	CHECK_INT(bad, 0);
+	CHECK_INT(n, 600);
+	CHECK_INT(*line, '\0');
+}
+
 TEST(log_file_is_cloexec)
 {
 	struct saved_log s = save_log();

@@ -48,6 +48,15 @@ static const struct {
     {"a:Tag_With.UPPER-and-dash", "docker.io/library/a:Tag_With.UPPER-and-dash",
      "a:Tag_With.UPPER-and-dash"},
     {"a:_", "docker.io/library/a:_", "a:_"},
+    {"xn--n3h.com/myimage:xn--n3h.com", "xn--n3h.com/myimage:xn--n3h.com",
+     "xn--n3h.com/myimage:xn--n3h.com"},
+    {"b.gcr.io/test.example.com/my-app:test.example.com",
+     "b.gcr.io/test.example.com/my-app:test.example.com",
+     "b.gcr.io/test.example.com/my-app:test.example.com"},
+    {"sub-dom1.foo.com/bar/baz/quux", "sub-dom1.foo.com/bar/baz/quux:latest",
+     "sub-dom1.foo.com/bar/baz/quux:latest"},
+    {"[2001:db8::1]:5000/repo", "[2001:db8::1]:5000/repo:latest", "[2001:db8::1]:5000/repo:latest"},
+    {"test:5000/repo:tag@" DG, "test:5000/repo:tag@" DG, "test:5000/repo:tag@" DG},
     {"abcdef0123456789", "docker.io/library/abcdef0123456789:latest", "abcdef0123456789:latest"},
 };
 
@@ -183,6 +192,14 @@ static const struct {
     {"a%20b", "invalid reference format"},
     {"a;rm -rf /", "invalid reference format"},
     {"$(id)", "invalid reference format"},
+    {"Docker/docker", "repository name must be lowercase"},
+    {"docker///docker", "invalid reference format"},
+    {"[fe80::1%eth0]:5000/repo", "invalid reference format"},
+    {"[::1]:port/x", "invalid reference format"},
+    {"\xc3\xbcnicode.com/a", "invalid reference format"},
+    {"example.com:5000:6000/a", "invalid reference format"},
+    {"a/b:tag:tag", "invalid reference format"},
+    {"a/b@sha256:" HEX64 ":tag", "invalid reference format"},
 };
 
 TEST(ref_parse_bad)
