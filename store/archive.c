@@ -46,7 +46,8 @@ static int add_bytes(struct archive *a, const char *name, const void *data, size
 	archive_entry_set_perm(e, 0644);
 	archive_entry_set_size(e, (la_int64_t)len);
 	archive_entry_set_mtime(e, 0, 0);
-	if (archive_write_header(a, e) < ARCHIVE_WARN || (len && archive_write_data(a, data, len) < 0))
+	if (archive_write_header(a, e) < ARCHIVE_WARN ||
+	    (len && archive_write_data(a, data, len) < 0))
 		r = aw_fail(a, name, err);
 	archive_entry_free(e);
 	return r;
@@ -149,7 +150,7 @@ static int layer_stream(struct store *s, const char *digest, struct count_tap *t
 static int add_layer_tar(struct store *s, struct archive *a, const char *name, const char *blob,
 			 const char *diff_id, struct err **err)
 {
-	struct count_tap t = { .d = digester_new() };
+	struct count_tap t = {.d = digester_new()};
 	struct archive_entry *e;
 	char got[DIGEST_STR_MAX];
 	int r;
@@ -160,8 +161,8 @@ static int add_layer_tar(struct store *s, struct archive *a, const char *name, c
 	if (r < 0)
 		return -1;
 	if (!streq(got, diff_id))
-		return err_set(err, 0, "layer %s: diff id mismatch: expected %s got %s", blob, diff_id,
-			       got);
+		return err_set(err, 0, "layer %s: diff id mismatch: expected %s got %s", blob,
+			       diff_id, got);
 	e = archive_entry_new();
 	archive_entry_set_pathname(e, name);
 	archive_entry_set_filetype(e, AE_IFREG);
@@ -172,7 +173,7 @@ static int add_layer_tar(struct store *s, struct archive *a, const char *name, c
 	archive_entry_free(e);
 	if (r < ARCHIVE_WARN)
 		return aw_fail(a, name, err);
-	t = (struct count_tap){ .out = a };
+	t = (struct count_tap){.out = a};
 	return layer_stream(s, blob, &t, err);
 }
 
@@ -221,12 +222,13 @@ int archive_save(struct store *s, char *const *refs, size_t n, int outfd, bool o
 		ms = cJSON_AddArrayToObject(index, "manifests");
 		for (i = 0; i < n; i++) {
 			struct image *img = &imgs[i];
-			const char *blobs[3] = { img->manifest_digest, img->id, NULL };
+			const char *blobs[3] = {img->manifest_digest, img->id, NULL};
 			cJSON *ent = cJSON_CreateObject();
 
 			for (k = 0; k < img->n_layers + 2; k++) {
 				const char *d = k < 2 ? blobs[k] : img->layers[k - 2];
-				cleanup_free char *name = xasprintf("blobs/sha256/%s", digest_hex(d));
+				cleanup_free char *name =
+				    xasprintf("blobs/sha256/%s", digest_hex(d));
 
 				if (strv_has(done, d))
 					continue;
@@ -234,7 +236,8 @@ int archive_save(struct store *s, char *const *refs, size_t n, int outfd, bool o
 				if (add_blob(s, a, name, d, err) < 0)
 					goto out;
 			}
-			if (img->manifest && cJSON_GetObjectItemCaseSensitive(img->manifest, "config") &&
+			if (img->manifest &&
+			    cJSON_GetObjectItemCaseSensitive(img->manifest, "config") &&
 			    spec_media_type_is_index(img->manifest_media_type)) {
 				/* only the selected platform's manifest was loaded */
 			}
@@ -269,18 +272,21 @@ int archive_save(struct store *s, char *const *refs, size_t n, int outfd, bool o
 				size_t len;
 
 				strv_push(&done, img->id);
-				if (layout_blob_read(&s->oci, img->id, MAX_SMALL, &data, &len, err) < 0 ||
+				if (layout_blob_read(&s->oci, img->id, MAX_SMALL, &data, &len,
+						     err) < 0 ||
 				    add_bytes(a, cname, data, len, err) < 0)
 					goto out;
 			}
 			for (k = 0; k < img->n_layers; k++) {
-				cleanup_free char *lname = xasprintf("%s.tar", digest_hex(img->diff_ids[k]));
+				cleanup_free char *lname =
+				    xasprintf("%s.tar", digest_hex(img->diff_ids[k]));
 
 				cJSON_AddItemToArray(layers, cJSON_CreateString(lname));
 				if (strv_has(done, img->diff_ids[k]))
 					continue;
 				strv_push(&done, img->diff_ids[k]);
-				if (add_layer_tar(s, a, lname, img->layers[k], img->diff_ids[k], err) < 0)
+				if (add_layer_tar(s, a, lname, img->layers[k], img->diff_ids[k],
+						  err) < 0)
 					goto out;
 			}
 			if (matched[i]) {
@@ -294,8 +300,8 @@ int archive_save(struct store *s, char *const *refs, size_t n, int outfd, bool o
 				if (!r)
 					r = cJSON_AddObjectToObject(repos, repo);
 				if (img->n_layers && !streq(tag, "<none>"))
-					cJSON_AddStringToObject(r, tag,
-								digest_hex(img->diff_ids[img->n_layers - 1]));
+					cJSON_AddStringToObject(
+					    r, tag, digest_hex(img->diff_ids[img->n_layers - 1]));
 			}
 		}
 		{
@@ -426,7 +432,7 @@ static int read_small(struct archive *a, int64_t size, char **out, size_t *len, 
 static const char *blob_media_type(struct store *s, const char *digest)
 {
 	cleanup_close int fd = layout_blob_open(&s->oci, digest, NULL);
-	unsigned char m[4] = { 0 };
+	unsigned char m[4] = {0};
 
 	if (fd >= 0 && read(fd, m, 4) == 4) {
 		if (m[0] == 0x1f && m[1] == 0x8b)
@@ -493,8 +499,10 @@ static int load_docker_image(struct store *s, struct load *l, const cJSON *m, FI
 				return err_wrap(err, "archive: layer '%s'", ln);
 			d.size = (int64_t)size;
 			d.media_type = (char *)blob_media_type(s, d.digest);
-			if (streq(d.media_type, MT_OCI_LAYER) && !streq(d.digest, want->valuestring))
-				return err_set(err, 0, "archive: layer '%s': diff id mismatch: expected %s",
+			if (streq(d.media_type, MT_OCI_LAYER) &&
+			    !streq(d.digest, want->valuestring))
+				return err_set(err, 0,
+					       "archive: layer '%s': diff id mismatch: expected %s",
 					       ln, want->valuestring);
 			cJSON_AddItemToArray(descs, spec_descriptor_to_json(&d));
 			continue;
@@ -506,7 +514,8 @@ static int load_docker_image(struct store *s, struct load *l, const cJSON *m, FI
 		if (k == l->n_layers)
 			return err_set(err, ENOENT, "archive: layer '%s' is missing", ln);
 		if (!streq(l->layers[k].diff_id, want->valuestring))
-			return err_set(err, 0, "archive: layer '%s': diff id mismatch: expected %s got %s",
+			return err_set(err, 0,
+				       "archive: layer '%s': diff id mismatch: expected %s got %s",
 				       ln, want->valuestring, l->layers[k].diff_id);
 		cJSON_AddItemToArray(descs, spec_descriptor_to_json(&l->layers[k].desc));
 	}
@@ -530,9 +539,8 @@ static int load_docker_image(struct store *s, struct load *l, const cJSON *m, FI
 	if (!names) {
 		fprintf(out, "Loaded image ID: %s\n", id);
 	} else {
-		cJSON_ArrayForEach(e, tags)
-		if (cJSON_IsString(e))
-			fprintf(out, "Loaded image: %s\n", e->valuestring);
+		cJSON_ArrayForEach(e, tags) if (cJSON_IsString(e))
+		    fprintf(out, "Loaded image: %s\n", e->valuestring);
 	}
 	return 0;
 }
@@ -550,8 +558,8 @@ static char *entry_full_name(const struct spec_descriptor *d)
 	return n ? image_normalise(n, NULL) : NULL;
 }
 
-static int name_entry(struct store *s, const struct spec_descriptor *d, const char *full,
-		      FILE *out, struct err **err)
+static int name_entry(struct store *s, const struct spec_descriptor *d, const char *full, FILE *out,
+		      struct err **err)
 {
 	struct spec_descriptor plain = SPEC_DESCRIPTOR_INIT;
 	struct image img;
@@ -599,7 +607,7 @@ int archive_load(struct store *s, int infd, FILE *out, struct err **err)
 {
 	struct archive *a = archive_read_new();
 	struct archive_entry *e;
-	struct load l = { 0 };
+	struct load l = {0};
 	cleanup_close int gclock = -1;
 	const struct small *m;
 	int r, ret = -1;
@@ -614,7 +622,8 @@ int archive_load(struct store *s, int infd, FILE *out, struct err **err)
 		goto out;
 	}
 	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
-		const char *name = clean_name(archive_entry_pathname(e) ? archive_entry_pathname(e) : "");
+		const char *name =
+		    clean_name(archive_entry_pathname(e) ? archive_entry_pathname(e) : "");
 		int64_t size = archive_entry_size(e);
 
 		if (archive_entry_filetype(e) != AE_IFREG)
@@ -661,14 +670,13 @@ int archive_load(struct store *s, int infd, FILE *out, struct err **err)
 			err_set(err, 0, "archive: manifest.json must be a non-empty array");
 			goto out;
 		}
-		cJSON_ArrayForEach(it, j)
-		if (load_docker_image(s, &l, it, out, err) < 0)
-			goto out;
+		cJSON_ArrayForEach(it, j) if (load_docker_image(s, &l, it, out, err) < 0) goto out;
 	} else if ((m = find_small(&l, "index.json"))) {
 		if (load_oci_index(s, &l, m, out, err) < 0)
 			goto out;
 	} else {
-		err_set(err, 0, "not a docker-archive or oci-archive: no manifest.json or index.json");
+		err_set(err, 0,
+			"not a docker-archive or oci-archive: no manifest.json or index.json");
 		goto out;
 	}
 	ret = 0;
@@ -733,7 +741,7 @@ static int copy_tree(struct layout *src, struct layout *dst, const char *digest,
 	if (e) {
 		struct spec_descriptor d = SPEC_DESCRIPTOR_INIT;
 		int r = spec_descriptor_parse(e, "config", &d, err) < 0 ||
-				copy_blob(src, dst, d.digest, d.size, err) < 0;
+			copy_blob(src, dst, d.digest, d.size, err) < 0;
 		spec_descriptor_release(&d);
 		if (r)
 			return -1;
@@ -761,8 +769,8 @@ static int copy_tree(struct layout *src, struct layout *dst, const char *digest,
 	return copy_blob(src, dst, digest, size, err);
 }
 
-int layout_import(struct store *s, const char *dir, const char *select, const char *name,
-		  FILE *out, struct err **err)
+int layout_import(struct store *s, const char *dir, const char *select, const char *name, FILE *out,
+		  struct err **err)
 {
 	struct layout src = LAYOUT_INIT;
 	struct layout_ref *refs = NULL;
@@ -807,7 +815,8 @@ int layout_import(struct store *s, const char *dir, const char *select, const ch
 	}
 	if (done == 0) {
 		if (select)
-			err_set(err, ENOENT, "import '%s': no image named '%s' in the layout", dir, select);
+			err_set(err, ENOENT, "import '%s': no image named '%s' in the layout", dir,
+				select);
 		else
 			err_set(err, ENOENT, "import '%s': the layout holds no image", dir);
 		goto out;
@@ -839,7 +848,10 @@ int layout_export(struct store *s, const char *what, const char *dir, const char
 	}
 	r = copy_tree(&s->oci, &dst, img.manifest_digest, img.manifest_size, 0, err);
 	if (r == 0) {
-		const char *nm = name ? name : matched ? matched : img.n_names ? img.names[0] : NULL;
+		const char *nm = name          ? name
+				 : matched     ? matched
+				 : img.n_names ? img.names[0]
+					       : NULL;
 
 		d.media_type = img.manifest_media_type;
 		memcpy(d.digest, img.manifest_digest, DIGEST_STR_MAX);

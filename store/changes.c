@@ -15,9 +15,7 @@ static cJSON *exec_form(const char *arg, bool shell)
 	const cJSON *e;
 	bool ok = cJSON_IsArray(j);
 
-	cJSON_ArrayForEach(e, j)
-	if (!cJSON_IsString(e))
-		ok = false;
+	cJSON_ArrayForEach(e, j) if (!cJSON_IsString(e)) ok = false;
 	if (ok)
 		return j;
 	cJSON_Delete(j);
@@ -69,7 +67,8 @@ static void env_set(cJSON *cfg, const char *k, const char *v)
 	}
 	cJSON_ArrayForEach(e, env)
 	{
-		if (cJSON_IsString(e) && !strncmp(e->valuestring, k, kl) && e->valuestring[kl] == '=') {
+		if (cJSON_IsString(e) && !strncmp(e->valuestring, k, kl) &&
+		    e->valuestring[kl] == '=') {
 			cJSON_SetValuestring(e, kv);
 			return;
 		}
@@ -158,9 +157,10 @@ int image_apply_changes(cJSON *cfg, char *const *changes, struct err **err)
 		} else if (streq(instr, "EXPOSE")) {
 			cJSON *ports = obj(cfg, "ExposedPorts");
 			char *save = NULL, *tok;
-			for (tok = strtok_r(arg, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
-				cleanup_free char *k = strchr(tok, '/') ? xstrdup(tok)
-									: xasprintf("%s/tcp", tok);
+			for (tok = strtok_r(arg, " \t", &save); tok;
+			     tok = strtok_r(NULL, " \t", &save)) {
+				cleanup_free char *k =
+				    strchr(tok, '/') ? xstrdup(tok) : xasprintf("%s/tcp", tok);
 				cJSON_DeleteItemFromObjectCaseSensitive(ports, k);
 				cJSON_AddItemToObject(ports, k, cJSON_CreateObject());
 			}
@@ -183,8 +183,8 @@ int image_apply_changes(cJSON *cfg, char *const *changes, struct err **err)
 			}
 			cJSON_Delete(list);
 		} else {
-			return err_set(err, 0, "change '%s': unsupported instruction '%s'", changes[i],
-				       instr);
+			return err_set(err, 0, "change '%s': unsupported instruction '%s'",
+				       changes[i], instr);
 		}
 	}
 	return 0;

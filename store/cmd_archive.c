@@ -18,18 +18,18 @@
 #include "common/util.h"
 #include "store/store.h"
 
-#define HELP(text)                   \
-	do {                         \
-		fputs(text, stdout); \
-		return EXIT_OK;      \
+#define HELP(text)                                                                                 \
+	do {                                                                                       \
+		fputs(text, stdout);                                                               \
+		return EXIT_OK;                                                                    \
 	} while (0)
 
 int cmd_save(void *g, int argc, char **argv, struct err **err)
 {
-	static const struct option opts[] = { { "output", required_argument, NULL, 'o' },
-					      { "format", required_argument, NULL, 'F' },
-					      STORE_HELP_OPT,
-					      { NULL, 0, NULL, 0 } };
+	static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
+					     {"format", required_argument, NULL, 'F'},
+					     STORE_HELP_OPT,
+					     {NULL, 0, NULL, 0}};
 	struct store *s = g;
 	const char *output = NULL;
 	bool oci = false;
@@ -46,11 +46,13 @@ int cmd_save(void *g, int argc, char **argv, struct err **err)
 			if (streq(optarg, "oci-archive"))
 				oci = true;
 			else if (!streq(optarg, "docker-archive"))
-				cli_usage_error("save: unknown format '%s' (want docker-archive or oci-archive)",
+				cli_usage_error("save: unknown format '%s' (want docker-archive or "
+						"oci-archive)",
 						optarg);
 			break;
 		case 'h':
-			HELP("usage: kist-store save [-o FILE] [--format docker-archive|oci-archive] IMAGE...\n"
+			HELP("usage: kist-store save [-o FILE] [--format "
+			     "docker-archive|oci-archive] IMAGE...\n"
 			     "Write images to a tar archive (stdout by default).\n");
 		default:
 			cli_usage_error("save: unknown option");
@@ -59,7 +61,8 @@ int cmd_save(void *g, int argc, char **argv, struct err **err)
 	if (optind >= argc)
 		cli_usage_error("save: want at least one IMAGE");
 	if (!output && isatty(1))
-		return err_set(err, 0, "refusing to write an archive to a terminal: use -o FILE or redirect");
+		return err_set(
+		    err, 0, "refusing to write an archive to a terminal: use -o FILE or redirect");
 	if (store_open(s, err) < 0)
 		return -1;
 	if (output) {
@@ -83,10 +86,10 @@ int cmd_save(void *g, int argc, char **argv, struct err **err)
 
 int cmd_load(void *g, int argc, char **argv, struct err **err)
 {
-	static const struct option opts[] = { { "input", required_argument, NULL, 'i' },
-					      { "quiet", no_argument, NULL, 'q' },
-					      STORE_HELP_OPT,
-					      { NULL, 0, NULL, 0 } };
+	static const struct option opts[] = {{"input", required_argument, NULL, 'i'},
+					     {"quiet", no_argument, NULL, 'q'},
+					     STORE_HELP_OPT,
+					     {NULL, 0, NULL, 0}};
 	struct store *s = g;
 	const char *input = NULL;
 	cleanup_close int fd = -1;
@@ -119,7 +122,7 @@ int cmd_load(void *g, int argc, char **argv, struct err **err)
 
 int cmd_import_layout(void *g, int argc, char **argv, struct err **err)
 {
-	static const struct option opts[] = { STORE_HELP_OPT, { NULL, 0, NULL, 0 } };
+	static const struct option opts[] = {STORE_HELP_OPT, {NULL, 0, NULL, 0}};
 	struct store *s = g;
 	cleanup_free char *dir = NULL;
 	char *colon;
@@ -128,8 +131,10 @@ int cmd_import_layout(void *g, int argc, char **argv, struct err **err)
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		if (c == 'h')
 			HELP("usage: kist-store import-layout DIR[:REF] [NAME]\n"
-			     "Copy images from an OCI layout into the store.  REF selects the entry\n"
-			     "whose org.opencontainers.image.ref.name is REF; NAME (default: REF, or\n"
+			     "Copy images from an OCI layout into the store.  REF selects the "
+			     "entry\n"
+			     "whose org.opencontainers.image.ref.name is REF; NAME (default: REF, "
+			     "or\n"
 			     "the entry's own full name) is the name it gets here.\n");
 		cli_usage_error("import-layout: unknown option");
 	}
@@ -149,7 +154,7 @@ int cmd_import_layout(void *g, int argc, char **argv, struct err **err)
 
 int cmd_export_layout(void *g, int argc, char **argv, struct err **err)
 {
-	static const struct option opts[] = { STORE_HELP_OPT, { NULL, 0, NULL, 0 } };
+	static const struct option opts[] = {STORE_HELP_OPT, {NULL, 0, NULL, 0}};
 	struct store *s = g;
 	cleanup_free char *dir = NULL;
 	char *colon;
@@ -170,15 +175,15 @@ int cmd_export_layout(void *g, int argc, char **argv, struct err **err)
 		*colon++ = '\0';
 	if (store_open(s, err) < 0)
 		return -1;
-	return layout_export(s, argv[optind], dir, colon && *colon ? colon : NULL, err) < 0 ? -1
-											  : EXIT_OK;
+	return layout_export(s, argv[optind], dir, colon && *colon ? colon : NULL, err) < 0
+		   ? -1
+		   : EXIT_OK;
 }
 
 int cmd_gc(void *g, int argc, char **argv, struct err **err)
 {
-	static const struct option opts[] = { { "verbose", no_argument, NULL, 'v' },
-					      STORE_HELP_OPT,
-					      { NULL, 0, NULL, 0 } };
+	static const struct option opts[] = {
+	    {"verbose", no_argument, NULL, 'v'}, STORE_HELP_OPT, {NULL, 0, NULL, 0}};
 	struct store *s = g;
 	bool verbose = false;
 	int64_t freed = 0;
@@ -190,7 +195,8 @@ int cmd_gc(void *g, int argc, char **argv, struct err **err)
 			verbose = true;
 		else if (c == 'h')
 			HELP("usage: kist-store gc [-v]\n"
-			     "Remove blobs and unpacked layers no image or container references, and\n"
+			     "Remove blobs and unpacked layers no image or container references, "
+			     "and\n"
 			     "leftovers of interrupted operations.\n");
 		else
 			cli_usage_error("gc: unknown option");
@@ -229,7 +235,7 @@ static size_t count_entries(struct store *s, const char *sub, bool hex_only)
 
 int cmd_du(void *g, int argc, char **argv, struct err **err)
 {
-	static const struct option opts[] = { STORE_HELP_OPT, { NULL, 0, NULL, 0 } };
+	static const struct option opts[] = {STORE_HELP_OPT, {NULL, 0, NULL, 0}};
 	struct store *s = g;
 	struct image *imgs = NULL;
 	struct container *cs = NULL;
@@ -238,7 +244,8 @@ int cmd_du(void *g, int argc, char **argv, struct err **err)
 
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		if (c == 'h')
-			HELP("usage: kist-store du\nDisk usage: TYPE TOTAL SIZE (as docker system df).\n");
+			HELP("usage: kist-store du\nDisk usage: TYPE TOTAL SIZE (as docker system "
+			     "df).\n");
 		cli_usage_error("du: unknown option");
 	}
 	if (store_open(s, err) < 0 || image_list(s, &imgs, &ni, err) < 0)
@@ -270,7 +277,7 @@ int cmd_du(void *g, int argc, char **argv, struct err **err)
 
 int cmd_info(void *g, int argc, char **argv, struct err **err)
 {
-	static const struct option opts[] = { STORE_HELP_OPT, { NULL, 0, NULL, 0 } };
+	static const struct option opts[] = {STORE_HELP_OPT, {NULL, 0, NULL, 0}};
 	struct store *s = g;
 	struct image *imgs = NULL;
 	struct container *cs = NULL;
@@ -282,7 +289,8 @@ int cmd_info(void *g, int argc, char **argv, struct err **err)
 
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		if (c == 'h')
-			HELP("usage: kist-store info\nStore location, driver and counts as JSON.\n");
+			HELP(
+			    "usage: kist-store info\nStore location, driver and counts as JSON.\n");
 		cli_usage_error("info: unknown option");
 	}
 	if (store_open(s, err) < 0 || image_list(s, &imgs, &ni, err) < 0)

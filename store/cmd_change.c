@@ -16,19 +16,19 @@
 #include "store/store.h"
 
 static const char commit_usage[] =
-	"usage: kist-store commit [-c CHANGE]... [-m MESSAGE] [-a AUTHOR] CONTAINER [REF]\n"
-	"Make an image of the container's image plus its changes (one new layer).\n"
-	"  -c, --change   Dockerfile instruction to apply (CMD, ENTRYPOINT, ENV, LABEL, ...)\n"
-	"  -m, --message  history comment\n"
-	"  -a, --author   author\n";
+    "usage: kist-store commit [-c CHANGE]... [-m MESSAGE] [-a AUTHOR] CONTAINER [REF]\n"
+    "Make an image of the container's image plus its changes (one new layer).\n"
+    "  -c, --change   Dockerfile instruction to apply (CMD, ENTRYPOINT, ENV, LABEL, ...)\n"
+    "  -m, --message  history comment\n"
+    "  -a, --author   author\n";
 
 int cmd_commit(void *g, int argc, char **argv, struct err **err)
 {
-	static const struct option opts[] = { { "change", required_argument, NULL, 'c' },
-					      { "message", required_argument, NULL, 'm' },
-					      { "author", required_argument, NULL, 'a' },
-					      STORE_HELP_OPT,
-					      { NULL, 0, NULL, 0 } };
+	static const struct option opts[] = {{"change", required_argument, NULL, 'c'},
+					     {"message", required_argument, NULL, 'm'},
+					     {"author", required_argument, NULL, 'a'},
+					     STORE_HELP_OPT,
+					     {NULL, 0, NULL, 0}};
 	struct store *s = g;
 	cleanup_strv char **changes = NULL;
 	const char *message = NULL, *author = NULL;
@@ -69,7 +69,7 @@ int cmd_commit(void *g, int argc, char **argv, struct err **err)
 
 int cmd_diff(void *g, int argc, char **argv, struct err **err)
 {
-	static const struct option opts[] = { STORE_HELP_OPT, { NULL, 0, NULL, 0 } };
+	static const struct option opts[] = {STORE_HELP_OPT, {NULL, 0, NULL, 0}};
 	struct store *s = g;
 	struct container c;
 	int ch, r;
@@ -94,9 +94,8 @@ int cmd_diff(void *g, int argc, char **argv, struct err **err)
 
 int cmd_export(void *g, int argc, char **argv, struct err **err)
 {
-	static const struct option opts[] = { { "output", required_argument, NULL, 'o' },
-					      STORE_HELP_OPT,
-					      { NULL, 0, NULL, 0 } };
+	static const struct option opts[] = {
+	    {"output", required_argument, NULL, 'o'}, STORE_HELP_OPT, {NULL, 0, NULL, 0}};
 	struct store *s = g;
 	const char *output = NULL;
 	cleanup_free char *tmp = NULL;
@@ -118,7 +117,8 @@ int cmd_export(void *g, int argc, char **argv, struct err **err)
 	if (argc - optind != 1)
 		cli_usage_error("export: want one CONTAINER");
 	if (!output && isatty(1))
-		return err_set(err, 0, "refusing to write a tar to a terminal: use -o FILE or redirect");
+		return err_set(err, 0,
+			       "refusing to write a tar to a terminal: use -o FILE or redirect");
 	if (store_open(s, err) < 0 || container_find(s, argv[optind], &c, err) < 0)
 		return -1;
 	if (output) {

@@ -11,24 +11,23 @@
 #include "common/util.h"
 #include "store/store.h"
 
-#define HELP(text)                   \
-	do {                         \
-		fputs(text, stdout); \
-		return EXIT_OK;      \
+#define HELP(text)                                                                                 \
+	do {                                                                                       \
+		fputs(text, stdout);                                                               \
+		return EXIT_OK;                                                                    \
 	} while (0)
 
 static const char create_usage[] =
-	"usage: kist-store create-container [--name NAME] IMAGE [OVERRIDES_JSON]\n"
-	"Make ROOT/containers/<id>/: the image's layers unpacked, an overlay rootfs\n"
-	"mounted on bundle/rootfs (--driver vfs: a copy) and bundle/config.json made\n"
-	"from the image config plus OVERRIDES_JSON (docker-style keys: Cmd, Entrypoint,\n"
-	"Env, User, WorkingDir, Hostname, Tty, ...).  Prints the container id.\n";
+    "usage: kist-store create-container [--name NAME] IMAGE [OVERRIDES_JSON]\n"
+    "Make ROOT/containers/<id>/: the image's layers unpacked, an overlay rootfs\n"
+    "mounted on bundle/rootfs (--driver vfs: a copy) and bundle/config.json made\n"
+    "from the image config plus OVERRIDES_JSON (docker-style keys: Cmd, Entrypoint,\n"
+    "Env, User, WorkingDir, Hostname, Tty, ...).  Prints the container id.\n";
 
 int cmd_create_container(void *g, int argc, char **argv, struct err **err)
 {
-	static const struct option opts[] = { { "name", required_argument, NULL, 'n' },
-					      STORE_HELP_OPT,
-					      { NULL, 0, NULL, 0 } };
+	static const struct option opts[] = {
+	    {"name", required_argument, NULL, 'n'}, STORE_HELP_OPT, {NULL, 0, NULL, 0}};
 	struct store *s = g;
 	const char *name = NULL;
 	char id[65];
@@ -46,8 +45,8 @@ int cmd_create_container(void *g, int argc, char **argv, struct err **err)
 		cli_usage_error("create-container: want IMAGE and optional OVERRIDES_JSON");
 	if (store_open(s, err) < 0)
 		return -1;
-	if (container_create(s, name, argv[optind], argc - optind == 2 ? argv[optind + 1] : NULL, id,
-			     err) < 0)
+	if (container_create(s, name, argv[optind], argc - optind == 2 ? argv[optind + 1] : NULL,
+			     id, err) < 0)
 		return -1;
 	printf("%s\n", id);
 	return EXIT_OK;
@@ -56,9 +55,8 @@ int cmd_create_container(void *g, int argc, char **argv, struct err **err)
 static int one_container(void *g, int argc, char **argv, const char *verb, const char *usage,
 			 struct container *c, bool *force, struct err **err)
 {
-	static const struct option opts[] = { { "force", no_argument, NULL, 'f' },
-					      STORE_HELP_OPT,
-					      { NULL, 0, NULL, 0 } };
+	static const struct option opts[] = {
+	    {"force", no_argument, NULL, 'f'}, STORE_HELP_OPT, {NULL, 0, NULL, 0}};
 	struct store *s = g;
 	int ch;
 
@@ -102,9 +100,9 @@ int cmd_mount(void *g, int argc, char **argv, struct err **err)
 int cmd_umount(void *g, int argc, char **argv, struct err **err)
 {
 	struct container c;
-	int r = one_container(g, argc, argv, "umount",
-			      "usage: kist-store umount CONTAINER\nUnmount the container's rootfs.\n",
-			      &c, NULL, err);
+	int r = one_container(
+	    g, argc, argv, "umount",
+	    "usage: kist-store umount CONTAINER\nUnmount the container's rootfs.\n", &c, NULL, err);
 
 	if (r != 0)
 		return r < 0 ? -1 : EXIT_OK;
@@ -134,9 +132,8 @@ int cmd_rm_container(void *g, int argc, char **argv, struct err **err)
 
 int cmd_ls_containers(void *g, int argc, char **argv, struct err **err)
 {
-	static const struct option opts[] = { { "quiet", no_argument, NULL, 'q' },
-					      STORE_HELP_OPT,
-					      { NULL, 0, NULL, 0 } };
+	static const struct option opts[] = {
+	    {"quiet", no_argument, NULL, 'q'}, STORE_HELP_OPT, {NULL, 0, NULL, 0}};
 	struct store *s = g;
 	struct container *cs = NULL;
 	size_t n = 0, i;
@@ -155,14 +152,15 @@ int cmd_ls_containers(void *g, int argc, char **argv, struct err **err)
 	if (store_open(s, err) < 0 || container_list(s, &cs, &n, err) < 0)
 		return -1;
 	if (!quiet)
-		printf("%-14s%-22s%-40s%-9s%s\n", "CONTAINER ID", "NAME", "IMAGE", "DRIVER", "MOUNTED");
+		printf("%-14s%-22s%-40s%-9s%s\n", "CONTAINER ID", "NAME", "IMAGE", "DRIVER",
+		       "MOUNTED");
 	for (i = 0; i < n; i++) {
 		if (quiet)
 			printf("%s\n", cs[i].id);
 		else
 			printf("%-14.12s%-22s%-40s%-9s%s\n", cs[i].id, cs[i].name, cs[i].image,
 			       store_driver_name(cs[i].driver),
-			       cs[i].driver == STORE_DRIVER_VFS ? "-"
+			       cs[i].driver == STORE_DRIVER_VFS  ? "-"
 			       : container_is_mounted(s, &cs[i]) ? "yes"
 								 : "no");
 	}

@@ -17,10 +17,10 @@
 #include "spec/image.h"
 #include "store/store.h"
 
-#define HELP(text)                                 \
-	do {                                       \
-		fputs(text, stdout);               \
-		return EXIT_OK;                    \
+#define HELP(text)                                                                                 \
+	do {                                                                                       \
+		fputs(text, stdout);                                                               \
+		return EXIT_OK;                                                                    \
 	} while (0)
 
 static char *short_id(const char *digest, bool no_trunc)
@@ -39,17 +39,17 @@ static void manifest_desc(const struct image *img, struct spec_descriptor *d)
 /* ---- import ---- */
 
 static const char import_usage[] =
-	"usage: kist-store import [-c CHANGE]... [-m MESSAGE] TARBALL|- REF\n"
-	"Make a one-layer image from a rootfs tarball (plain, gzip, zstd or xz).\n"
-	"  -c, --change   apply a Dockerfile instruction (CMD, ENTRYPOINT, ENV, ...)\n"
-	"  -m, --message  history comment\n";
+    "usage: kist-store import [-c CHANGE]... [-m MESSAGE] TARBALL|- REF\n"
+    "Make a one-layer image from a rootfs tarball (plain, gzip, zstd or xz).\n"
+    "  -c, --change   apply a Dockerfile instruction (CMD, ENTRYPOINT, ENV, ...)\n"
+    "  -m, --message  history comment\n";
 
 int cmd_import(void *g, int argc, char **argv, struct err **err)
 {
-	static const struct option opts[] = { { "change", required_argument, NULL, 'c' },
-					      { "message", required_argument, NULL, 'm' },
-					      STORE_HELP_OPT,
-					      { NULL, 0, NULL, 0 } };
+	static const struct option opts[] = {{"change", required_argument, NULL, 'c'},
+					     {"message", required_argument, NULL, 'm'},
+					     STORE_HELP_OPT,
+					     {NULL, 0, NULL, 0}};
 	struct store *s = g;
 	cleanup_strv char **changes = NULL;
 	const char *message = NULL;
@@ -58,7 +58,7 @@ int cmd_import(void *g, int argc, char **argv, struct err **err)
 	cleanup_json cJSON *config = NULL, *layers = NULL;
 	struct spec_descriptor layer = SPEC_DESCRIPTOR_INIT, man = SPEC_DESCRIPTOR_INIT;
 	char diff_id[DIGEST_STR_MAX];
-	char *names[2] = { NULL, NULL };
+	char *names[2] = {NULL, NULL};
 	cJSON *rootfs, *hist, *h;
 	int c;
 
@@ -117,7 +117,7 @@ int cmd_import(void *g, int argc, char **argv, struct err **err)
 	cJSON_AddStringToObject(h, "created_by", "kist-store import");
 	{
 		cleanup_free char *comment =
-			message ? xstrdup(message) : xasprintf("Imported from %s", argv[optind]);
+		    message ? xstrdup(message) : xasprintf("Imported from %s", argv[optind]);
 		cJSON_AddStringToObject(h, "comment", comment);
 	}
 	cJSON_AddItemToArray(hist, h);
@@ -141,26 +141,26 @@ int cmd_import(void *g, int argc, char **argv, struct err **err)
 /* ---- ls ---- */
 
 static const char ls_usage[] =
-	"usage: kist-store ls [OPTIONS] [REPOSITORY[:TAG]]\n"
-	"List images as docker images does.\n"
-	"  -a, --all        show all images (intermediate ones too)\n"
-	"  -q, --quiet      only image ids\n"
-	"      --digests    show digests\n"
-	"      --no-trunc   do not truncate ids\n"
-	"  -f, --filter     dangling=true|false, before=IMAGE, since=IMAGE, label=K[=V],\n"
-	"                   reference=GLOB\n"
-	"      --format     Go template: {{.ID}} {{.Repository}} {{.Tag}} {{.Digest}}\n"
-	"                   {{.CreatedSince}} {{.CreatedAt}} {{.Size}}; 'table ...'; 'json'\n";
+    "usage: kist-store ls [OPTIONS] [REPOSITORY[:TAG]]\n"
+    "List images as docker images does.\n"
+    "  -a, --all        show all images (intermediate ones too)\n"
+    "  -q, --quiet      only image ids\n"
+    "      --digests    show digests\n"
+    "      --no-trunc   do not truncate ids\n"
+    "  -f, --filter     dangling=true|false, before=IMAGE, since=IMAGE, label=K[=V],\n"
+    "                   reference=GLOB\n"
+    "      --format     Go template: {{.ID}} {{.Repository}} {{.Tag}} {{.Digest}}\n"
+    "                   {{.CreatedSince}} {{.CreatedAt}} {{.Size}}; 'table ...'; 'json'\n";
 
 enum { F_ID, F_REPO, F_TAG, F_DIGEST, F_SINCE, F_AT, F_SIZE, F_N };
 static const struct fmt_field ls_fields[F_N] = {
-	[F_ID] = { "ID", "IMAGE ID" },
-	[F_REPO] = { "Repository", "REPOSITORY" },
-	[F_TAG] = { "Tag", "TAG" },
-	[F_DIGEST] = { "Digest", "DIGEST" },
-	[F_SINCE] = { "CreatedSince", "CREATED" },
-	[F_AT] = { "CreatedAt", "CREATED AT" },
-	[F_SIZE] = { "Size", "SIZE" },
+    [F_ID] = {"ID", "IMAGE ID"},
+    [F_REPO] = {"Repository", "REPOSITORY"},
+    [F_TAG] = {"Tag", "TAG"},
+    [F_DIGEST] = {"Digest", "DIGEST"},
+    [F_SINCE] = {"CreatedSince", "CREATED"},
+    [F_AT] = {"CreatedAt", "CREATED AT"},
+    [F_SIZE] = {"Size", "SIZE"},
 };
 
 struct ls_filter {
@@ -223,16 +223,16 @@ static int cmp_created(const void *a, const void *b)
 
 int cmd_ls(void *g, int argc, char **argv, struct err **err)
 {
-	static const struct option opts[] = { { "all", no_argument, NULL, 'a' },
-					      { "quiet", no_argument, NULL, 'q' },
-					      { "digests", no_argument, NULL, 'D' },
-					      { "no-trunc", no_argument, NULL, 'T' },
-					      { "filter", required_argument, NULL, 'f' },
-					      { "format", required_argument, NULL, 'F' },
-					      STORE_HELP_OPT,
-					      { NULL, 0, NULL, 0 } };
+	static const struct option opts[] = {{"all", no_argument, NULL, 'a'},
+					     {"quiet", no_argument, NULL, 'q'},
+					     {"digests", no_argument, NULL, 'D'},
+					     {"no-trunc", no_argument, NULL, 'T'},
+					     {"filter", required_argument, NULL, 'f'},
+					     {"format", required_argument, NULL, 'F'},
+					     STORE_HELP_OPT,
+					     {NULL, 0, NULL, 0}};
 	struct store *s = g;
-	struct ls_filter f = { .dangling = -1, .before = -1, .since = -1 };
+	struct ls_filter f = {.dangling = -1, .before = -1, .since = -1};
 	bool quiet = false, digests = false, no_trunc = false;
 	const char *format = NULL;
 	cleanup_strv char **filters = NULL;
@@ -306,10 +306,13 @@ int cmd_ls(void *g, int argc, char **argv, struct err **err)
 	qsort(imgs, n, sizeof(*imgs), cmp_created);
 	if (quiet)
 		format = "{{.ID}}";
-	t = fmt_table_new(format,
-			  digests ? "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
-				  : "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}",
-			  ls_fields, F_N, err);
+	t = fmt_table_new(
+	    format,
+	    digests
+		? "table "
+		  "{{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
+		: "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}",
+	    ls_fields, F_N, err);
 	if (!t)
 		goto out;
 	for (i = 0; i < n; i++) {
@@ -387,9 +390,7 @@ static cJSON *inspect_json(const struct image *img)
 		rd = xasprintf("%s@%s", repo, img->manifest_digest);
 		bool dup = false;
 		const cJSON *x;
-		cJSON_ArrayForEach(x, digs)
-		if (streq(x->valuestring, rd))
-			dup = true;
+		cJSON_ArrayForEach(x, digs) if (streq(x->valuestring, rd)) dup = true;
 		if (!dup)
 			cJSON_AddItemToArray(digs, cJSON_CreateString(rd));
 	}
@@ -424,7 +425,7 @@ static const char inspect_usage[] = "usage: kist-store inspect IMAGE...\n"
 
 int cmd_inspect(void *g, int argc, char **argv, struct err **err)
 {
-	static const struct option opts[] = { STORE_HELP_OPT, { NULL, 0, NULL, 0 } };
+	static const struct option opts[] = {STORE_HELP_OPT, {NULL, 0, NULL, 0}};
 	struct store *s = g;
 	cleanup_json cJSON *arr = cJSON_CreateArray();
 	cleanup_free char *text = NULL;
@@ -461,7 +462,7 @@ int cmd_inspect(void *g, int argc, char **argv, struct err **err)
 
 int cmd_tag(void *g, int argc, char **argv, struct err **err)
 {
-	static const struct option opts[] = { STORE_HELP_OPT, { NULL, 0, NULL, 0 } };
+	static const struct option opts[] = {STORE_HELP_OPT, {NULL, 0, NULL, 0}};
 	struct store *s = g;
 	struct image img;
 	struct spec_descriptor d;
@@ -522,15 +523,6 @@ static int drop_unnamed_fn(cJSON *index, void *arg, struct err **err)
 	return 0;
 }
 
-static const char *container_using(char *const *in_use_ids, char *const *in_use_cids,
-				   const char *id)
-{
-	for (size_t i = 0; in_use_ids && in_use_ids[i]; i++)
-		if (streq(in_use_ids[i], id))
-			return in_use_cids[i];
-	return NULL;
-}
-
 /* Remove one image argument, docker rmi's rules. */
 int image_remove(struct store *s, const char *what, bool force, struct err **err)
 {
@@ -564,13 +556,15 @@ int image_remove(struct store *s, const char *what, bool force, struct err **err
 		}
 		if (!matched && img.n_names > 1 && !force) {
 			r = err_set(err, 0,
-				    "conflict: unable to delete %s (must be forced) - image is referenced in multiple repositories",
+				    "conflict: unable to delete %s (must be forced) - image is "
+				    "referenced in multiple repositories",
 				    sid);
 			goto done;
 		}
 		if (user && !force) {
 			r = err_set(err, 0,
-				    "conflict: unable to remove image '%s' (must force) - container %s is using its referenced image %s",
+				    "conflict: unable to remove image '%s' (must force) - "
+				    "container %s is using its referenced image %s",
 				    what, cid, sid);
 			goto done;
 		}
@@ -586,7 +580,7 @@ int image_remove(struct store *s, const char *what, bool force, struct err **err
 			goto done;
 		}
 		{
-			struct drop_arg a = { img.manifest_digest };
+			struct drop_arg a = {img.manifest_digest};
 			if ((r = layout_index_update(&s->oci, drop_unnamed_fn, &a, err)) < 0)
 				goto done;
 		}
@@ -595,15 +589,13 @@ int image_remove(struct store *s, const char *what, bool force, struct err **err
 done:
 	container_free_list(cs, nc);
 	image_release(&img);
-	(void)container_using;
 	return r;
 }
 
 int cmd_rm(void *g, int argc, char **argv, struct err **err)
 {
-	static const struct option opts[] = { { "force", no_argument, NULL, 'f' },
-					      STORE_HELP_OPT,
-					      { NULL, 0, NULL, 0 } };
+	static const struct option opts[] = {
+	    {"force", no_argument, NULL, 'f'}, STORE_HELP_OPT, {NULL, 0, NULL, 0}};
 	struct store *s = g;
 	bool force = false;
 	int c, i, failed = 0;
@@ -614,7 +606,8 @@ int cmd_rm(void *g, int argc, char **argv, struct err **err)
 		else if (c == 'h')
 			HELP("usage: kist-store rm [-f] IMAGE...\n"
 			     "Untag and delete images (by name, name@digest, short or long id).\n"
-			     "  -f, --force  remove an image used by a container or named more than once\n");
+			     "  -f, --force  remove an image used by a container or named more "
+			     "than once\n");
 		else
 			cli_usage_error("rm: unknown option");
 	}
@@ -639,21 +632,21 @@ int cmd_rm(void *g, int argc, char **argv, struct err **err)
 
 enum { H_ID, H_SINCE, H_AT, H_BY, H_SIZE, H_COMMENT, H_N };
 static const struct fmt_field hist_fields[H_N] = {
-	[H_ID] = { "ID", "IMAGE" },
-	[H_SINCE] = { "CreatedSince", "CREATED" },
-	[H_AT] = { "CreatedAt", "CREATED AT" },
-	[H_BY] = { "CreatedBy", "CREATED BY" },
-	[H_SIZE] = { "Size", "SIZE" },
-	[H_COMMENT] = { "Comment", "COMMENT" },
+    [H_ID] = {"ID", "IMAGE"},
+    [H_SINCE] = {"CreatedSince", "CREATED"},
+    [H_AT] = {"CreatedAt", "CREATED AT"},
+    [H_BY] = {"CreatedBy", "CREATED BY"},
+    [H_SIZE] = {"Size", "SIZE"},
+    [H_COMMENT] = {"Comment", "COMMENT"},
 };
 
 int cmd_history(void *g, int argc, char **argv, struct err **err)
 {
-	static const struct option opts[] = { { "no-trunc", no_argument, NULL, 'T' },
-					      { "quiet", no_argument, NULL, 'q' },
-					      { "format", required_argument, NULL, 'F' },
-					      STORE_HELP_OPT,
-					      { NULL, 0, NULL, 0 } };
+	static const struct option opts[] = {{"no-trunc", no_argument, NULL, 'T'},
+					     {"quiet", no_argument, NULL, 'q'},
+					     {"format", required_argument, NULL, 'F'},
+					     STORE_HELP_OPT,
+					     {NULL, 0, NULL, 0}};
 	struct store *s = g;
 	bool no_trunc = false, quiet = false;
 	const char *format = NULL;
@@ -664,7 +657,7 @@ int cmd_history(void *g, int argc, char **argv, struct err **err)
 	struct {
 		const cJSON *h;
 		int64_t size;
-	} *rows;
+	} * rows;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "+qh", opts, NULL)) != -1) {
@@ -710,9 +703,9 @@ int cmd_history(void *g, int argc, char **argv, struct err **err)
 	n = k;
 	if (quiet)
 		format = "{{.ID}}";
-	t = fmt_table_new(format,
-			  "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}",
-			  hist_fields, H_N, err);
+	t = fmt_table_new(
+	    format, "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}",
+	    hist_fields, H_N, err);
 	if (!t) {
 		free(rows);
 		image_release(&img);
@@ -723,7 +716,8 @@ int cmd_history(void *g, int argc, char **argv, struct err **err)
 		const cJSON *by = cJSON_GetObjectItemCaseSensitive(rows[n].h, "created_by");
 		const cJSON *cm = cJSON_GetObjectItemCaseSensitive(rows[n].h, "comment");
 		int64_t when = cJSON_IsString(cr) ? store_time_parse(cr->valuestring) : img.created;
-		cleanup_free char *id = k == n + 1 ? short_id(img.id, no_trunc) : xstrdup("<missing>");
+		cleanup_free char *id =
+		    k == n + 1 ? short_id(img.id, no_trunc) : xstrdup("<missing>");
 		cleanup_free char *since = fmt_since(when);
 		cleanup_free char *at = fmt_time_go(when);
 		cleanup_free char *byflat = xstrdup(cJSON_IsString(by) ? by->valuestring : "");
@@ -754,10 +748,10 @@ int cmd_history(void *g, int argc, char **argv, struct err **err)
 
 int cmd_prune(void *g, int argc, char **argv, struct err **err)
 {
-	static const struct option opts[] = { { "all", no_argument, NULL, 'a' },
-					      { "force", no_argument, NULL, 'f' },
-					      STORE_HELP_OPT,
-					      { NULL, 0, NULL, 0 } };
+	static const struct option opts[] = {{"all", no_argument, NULL, 'a'},
+					     {"force", no_argument, NULL, 'f'},
+					     STORE_HELP_OPT,
+					     {NULL, 0, NULL, 0}};
 	struct store *s = g;
 	bool all = false;
 	struct image *imgs = NULL;
@@ -786,7 +780,7 @@ int cmd_prune(void *g, int argc, char **argv, struct err **err)
 	used = image_ids_in_use(s);
 	for (i = 0; i < n; i++) {
 		bool in_use = false;
-		struct drop_arg a = { imgs[i].manifest_digest };
+		struct drop_arg a = {imgs[i].manifest_digest};
 
 		for (j = 0; used[j]; j++)
 			if (streq(used[j], imgs[i].id))
@@ -827,7 +821,7 @@ fail:
 
 int cmd_unpack(void *g, int argc, char **argv, struct err **err)
 {
-	static const struct option opts[] = { STORE_HELP_OPT, { NULL, 0, NULL, 0 } };
+	static const struct option opts[] = {STORE_HELP_OPT, {NULL, 0, NULL, 0}};
 	struct store *s = g;
 	struct image img;
 	size_t i;

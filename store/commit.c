@@ -43,9 +43,10 @@ static int open_upper(struct store *s, const struct container *c, struct err **e
 	int fd;
 
 	if (c->driver == STORE_DRIVER_VFS)
-		return err_set(err, ENOTSUP,
-			       "container '%s' uses the vfs driver: its changes are not tracked (use overlay)",
-			       c->name);
+		return err_set(
+		    err, ENOTSUP,
+		    "container '%s' uses the vfs driver: its changes are not tracked (use overlay)",
+		    c->name);
 	fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return err_set(err, errno, "open '%s'", p);
@@ -63,7 +64,7 @@ int container_commit(struct store *s, const struct container *c, const char *ref
 	cleanup_free char *full = NULL, *now = NULL, *ctext = NULL;
 	cleanup_json cJSON *config = NULL, *layers = NULL;
 	char diff_id[DIGEST_STR_MAX];
-	char *names[2] = { NULL, NULL };
+	char *names[2] = {NULL, NULL};
 	cJSON *cfg, *rootfs, *diffs, *hist, *h;
 	const cJSON *l;
 	int ret = -1;
@@ -126,7 +127,7 @@ int container_commit(struct store *s, const struct container *c, const char *ref
 	cJSON_AddItemToArray(hist, h);
 	layers = cJSON_CreateArray();
 	cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(img.manifest, "layers"))
-	cJSON_AddItemToArray(layers, cJSON_Duplicate(l, true));
+	    cJSON_AddItemToArray(layers, cJSON_Duplicate(l, true));
 	cJSON_AddItemToArray(layers, spec_descriptor_to_json(&layer));
 	ctext = json_print(config, false);
 	if (image_write(s, ctext, strlen(ctext), layers, names, &man, err) < 0)
@@ -145,8 +146,8 @@ out:
 static int openat2_beneath(int dirfd, const char *path, int flags)
 {
 	struct open_how how = {
-		.flags = (uint64_t)(flags | O_CLOEXEC),
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	    .flags = (uint64_t)(flags | O_CLOEXEC),
+	    .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
 	};
 
 	return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
@@ -213,10 +214,11 @@ static int diff_walk(struct differ *d, int dirfd, const char *prefix, struct err
 			fprintf(d->out, "D %s\n", path);
 			goto next;
 		}
-		fprintf(d->out, "%c %s\n", in_lower(d, prefix[0] ? prefix + 1 : "", names[i]) ? 'C' : 'A',
-			path);
+		fprintf(d->out, "%c %s\n",
+			in_lower(d, prefix[0] ? prefix + 1 : "", names[i]) ? 'C' : 'A', path);
 		if (S_ISDIR(st.st_mode)) {
-			int sub = openat(dirfd, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			int sub = openat(dirfd, names[i],
+					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
 			if (sub < 0) {
 				ret = err_set(err, errno, "open '%s'", path);
@@ -225,7 +227,7 @@ static int diff_walk(struct differ *d, int dirfd, const char *prefix, struct err
 			ret = diff_walk(d, sub, path, err);
 			fs_close(sub);
 		}
-next:
+	next:
 		free(names[i]);
 	}
 	free(names);
@@ -234,7 +236,7 @@ next:
 
 int container_diff(struct store *s, const struct container *c, FILE *out, struct err **err)
 {
-	struct differ d = { .out = out };
+	struct differ d = {.out = out};
 	cleanup_close int upper = open_upper(s, c, err);
 	size_t n = strv_len(c->chain_ids), i;
 	int ret;

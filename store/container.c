@@ -71,9 +71,8 @@ static int container_parse(cJSON *doc, struct container *c, struct err **err)
 		return -1;
 	c->driver = v && streq(v, "vfs") ? STORE_DRIVER_VFS : STORE_DRIVER_OVERLAY;
 	layers = cJSON_GetObjectItemCaseSensitive(doc, "Layers");
-	cJSON_ArrayForEach(e, layers)
-	if (cJSON_IsString(e))
-		strv_push(&c->chain_ids, e->valuestring);
+	cJSON_ArrayForEach(e, layers) if (cJSON_IsString(e))
+	    strv_push(&c->chain_ids, e->valuestring);
 	if (!c->chain_ids)
 		c->chain_ids = xcalloc(1, sizeof(char *));
 	c->doc = doc;
@@ -170,7 +169,7 @@ static int mount_at(struct store *s, const char *dir, char *const *chain_ids, st
 {
 	size_t n = strv_len(chain_ids), i;
 	const char **lowers = xcalloc(n + 2, sizeof(char *));
-	char (*names)[SHORT_LINK_LEN + 3] = xcalloc(n + 2, sizeof(*names));
+	char(*names)[SHORT_LINK_LEN + 3] = xcalloc(n + 2, sizeof(*names));
 	cleanup_free char *layers = xasprintf("%s/layers", s->root);
 	cleanup_free char *upper = xasprintf("%s/upper", dir);
 	cleanup_free char *work = xasprintf("%s/work", dir);
@@ -233,7 +232,9 @@ int container_remove(struct store *s, const struct container *c, bool force, str
 	cleanup_free char *state = xasprintf("%s/runtime/%s/state.json", s->run, c->id);
 
 	if (!force && fs_exists(state))
-		return err_set(err, EBUSY, "container '%s' is known to the runtime ('%s' exists): delete it there first or use -f",
+		return err_set(err, EBUSY,
+			       "container '%s' is known to the runtime ('%s' exists): delete it "
+			       "there first or use -f",
 			       c->name, state);
 	lock = lock_containers(s, err);
 	if (lock < 0)
@@ -258,6 +259,17 @@ static bool name_ok(const char *n)
 	return true;
 }
 
+static int write_json(int dirfd, const char *path, const cJSON *doc, struct err **err)
+{
+	cleanup_free char *text = json_print(doc, true);
+	cleanup_close int fd = openat(dirfd, path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		return err_set(err, errno, "create '%s'", path);
+	if (fs_write_all(fd, text, strlen(text)) < 0 || fs_write_all(fd, "\n", 1) < 0)
+		return err_set(err, errno, "write '%s'", path);
+	return 0;
+}
 
 int container_create(struct store *s, const char *name, const char *image, const char *overrides,
 		     char id_out[65], struct err **err)
@@ -287,9 +299,10 @@ int container_create(struct store *s, const char *name, const char *image, const
 	if (!name)
 		name = id;
 	else if (!name_ok(name))
-		return err_set(err, EINVAL,
-			       "invalid container name '%s': only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
-			       name);
+		return err_set(
+		    err, EINVAL,
+		    "invalid container name '%s': only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
+		    name);
 	if (image_resolve(s, image, &img, err) < 0)
 		return -1;
 	gclock = store_gc_lock(s, false, err);
@@ -317,7 +330,7 @@ int container_create(struct store *s, const char *name, const char *image, const
 		goto out;
 	}
 	{
-		static const char *const sub[] = { "upper", "work", "bundle", "bundle/rootfs" };
+		static const char *const sub[] = {"upper", "work", "bundle", "bundle/rootfs"};
 		for (i = 0; i < ARRAY_SIZE(sub); i++) {
 			cleanup_free char *p = xasprintf("%s/%s", tmpname, sub[i]);
 			if (mkdirat(s->rootfd, p, 0755) < 0) {
@@ -337,7 +350,8 @@ int container_create(struct store *s, const char *name, const char *image, const
 	layers = cJSON_AddArrayToObject(doc, "Layers");
 	for (i = 0; i < img.n_layers; i++)
 		cJSON_AddItemToArray(layers, cJSON_CreateString(img.chain_ids[i]));
-	cJSON_AddItemToObject(doc, "Overrides", ov ? cJSON_Duplicate(ov, true) : cJSON_CreateObject());
+	cJSON_AddItemToObject(doc, "Overrides",
+			      ov ? cJSON_Duplicate(ov, true) : cJSON_CreateObject());
 
 	rootfs = xasprintf("%s/bundle/rootfs", tmpdir);
 	if (driver == STORE_DRIVER_VFS) {
@@ -381,8 +395,9 @@ int container_create(struct store *s, const char *name, const char *image, const
 		cleanup_free char *p = xasprintf("%s/bundle/config.json", tmpname);
 		cleanup_free char *cj = xasprintf("%s/container.json", tmpname);
 
-		if (json_write_fileat(s->rootfd, p, config, 0644, err) < 0 ||
-		    json_write_fileat(s->rootfd, cj, doc, 0644, err) < 0)
+		/* No fsync: the directory only becomes visible by the rename below. */
+		if (write_json(s->rootfd, p, config, err) < 0 ||
+		    write_json(s->rootfd, cj, doc, err) < 0)
 			goto out;
 	}
 	if (renameat(s->rootfd, tmpname, s->rootfd, finalname) < 0) {

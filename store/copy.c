@@ -70,7 +70,7 @@ static int apply_dir(int src, int dst, struct err **err);
 
 static int meta(int dst, const char *name, const struct stat *st, struct err **err)
 {
-	struct timespec ts[2] = { st->st_atim, st->st_mtim };
+	struct timespec ts[2] = {st->st_atim, st->st_mtim};
 
 	if (fchownat(dst, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0)
 		return err_set(err, errno, "chown '%s'", name);

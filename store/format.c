@@ -16,7 +16,7 @@
 
 char *fmt_size(int64_t bytes)
 {
-	static const char *const units[] = { "B", "kB", "MB", "GB", "TB", "PB", "EB" };
+	static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
 	double v = (double)bytes;
 	size_t i = 0;
 
@@ -141,7 +141,7 @@ static void add_literal(struct fmt_table *t, const char *s, size_t len)
 		}
 	}
 	t->pieces = xrealloc(t->pieces, (t->n_pieces + 1) * sizeof(*t->pieces));
-	t->pieces[t->n_pieces++] = (struct piece){ .text = buf_detach(&b, NULL) };
+	t->pieces[t->n_pieces++] = (struct piece){.text = buf_detach(&b, NULL)};
 }
 
 static int parse(struct fmt_table *t, const char *f, struct err **err)
@@ -164,18 +164,18 @@ static int parse(struct fmt_table *t, const char *f, struct err **err)
 		for (z = close; z > a && z[-1] == ' '; z--)
 			;
 		if (*a != '.')
-			return err_set(err, 0, "template: unsupported action '%.*s'",
-				       (int)(z - a), a);
+			return err_set(err, 0, "template: unsupported action '%.*s'", (int)(z - a),
+				       a);
 		a++;
 		for (i = 0; i < t->n_fields; i++)
 			if (strlen(t->fields[i].name) == (size_t)(z - a) &&
 			    !strncmp(t->fields[i].name, a, (size_t)(z - a)))
 				break;
 		if (i == t->n_fields)
-			return err_set(err, 0, "template: can't evaluate field '%.*s'", (int)(z - a),
-				       a);
+			return err_set(err, 0, "template: can't evaluate field '%.*s'",
+				       (int)(z - a), a);
 		t->pieces = xrealloc(t->pieces, (t->n_pieces + 1) * sizeof(*t->pieces));
-		t->pieces[t->n_pieces++] = (struct piece){ .text = NULL, .field = i };
+		t->pieces[t->n_pieces++] = (struct piece){.text = NULL, .field = i};
 		f = close + 2;
 	}
 	return 0;

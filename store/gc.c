@@ -68,12 +68,14 @@ static void mark_blob(struct store *s, const char *digest, int depth, struct set
 	if (set_has(blobs, digest))
 		return;
 	set_add(blobs, digest);
-	if (depth > 4 || layout_blob_read(&s->oci, digest, SPEC_MAX_DOC_SIZE, &data, &len, NULL) < 0)
+	if (depth > 4 ||
+	    layout_blob_read(&s->oci, digest, SPEC_MAX_DOC_SIZE, &data, &len, NULL) < 0)
 		return;
 	j = json_parse(data, len, "manifest", NULL);
 	if (!j)
 		return;
-	e = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "config"), "digest");
+	e = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "config"),
+					     "digest");
 	if (cJSON_IsString(e))
 		set_add(blobs, e->valuestring);
 	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(j, "layers"))
@@ -163,7 +165,7 @@ static bool is_hex64(const char *s)
 
 int store_gc(struct store *s, bool verbose, int64_t *freed, struct err **err)
 {
-	struct set blobs = { 0 }, chains = { 0 };
+	struct set blobs = {0}, chains = {0};
 	cleanup_close int lock = -1;
 	cleanup_strv char **all = NULL;
 	cleanup_dir DIR *d = NULL;
@@ -224,8 +226,8 @@ int store_gc(struct store *s, bool verbose, int64_t *freed, struct err **err)
 				printf("deleted leftover layers/%s\n", n);
 		} else if (str_has_prefix(n, ".lock-") && is_hex64(n + 6) &&
 			   faccessat(s->layersfd, n + 6, F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
-			cleanup_close int l = lock_acquireat(s->layersfd, n, LOCK_MODE_EXCLUSIVE,
-							     false, NULL);
+			cleanup_close int l =
+			    lock_acquireat(s->layersfd, n, LOCK_MODE_EXCLUSIVE, false, NULL);
 			if (l >= 0)
 				unlinkat(s->layersfd, n, 0);
 		}
@@ -258,8 +260,8 @@ int store_gc(struct store *s, bool verbose, int64_t *freed, struct err **err)
 		while (id && (de = readdir(id))) {
 			if (!str_has_prefix(de->d_name, "tmp-"))
 				continue;
-			cleanup_close int l = lock_acquireat(dirfd(id), de->d_name,
-							     LOCK_MODE_EXCLUSIVE, false, NULL);
+			cleanup_close int l =
+			    lock_acquireat(dirfd(id), de->d_name, LOCK_MODE_EXCLUSIVE, false, NULL);
 			if (l >= 0) {
 				total += tree_size(dirfd(id), de->d_name);
 				unlinkat(dirfd(id), de->d_name, 0);
@@ -315,7 +317,7 @@ out:
  * used.  candidates: the blobs and chain ids the removed image used. */
 int store_sweep_image(struct store *s, const struct image *img, FILE *out, struct err **err)
 {
-	struct set blobs = { 0 }, chains = { 0 }, cand = { 0 };
+	struct set blobs = {0}, chains = {0}, cand = {0};
 	int ret = -1;
 	size_t i;
 

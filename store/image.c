@@ -290,7 +290,8 @@ int image_find(struct store *s, const char *what, struct image *out, char **matc
 	if (is_hex(hex)) {
 		for (i = 0; i < n; i++) {
 			if (str_has_prefix(digest_hex(imgs[i].id), hex) ||
-			    (strlen(hex) == 64 && streq(digest_hex(imgs[i].manifest_digest), hex))) {
+			    (strlen(hex) == 64 &&
+			     streq(digest_hex(imgs[i].manifest_digest), hex))) {
 				bool dup = false;
 
 				for (j = 0; j < i; j++)
@@ -303,7 +304,8 @@ int image_find(struct store *s, const char *what, struct image *out, char **matc
 			}
 		}
 		if (hits > 1) {
-			ret = err_set(err, 0, "ambiguous image id '%s': %zu images match", what, hits);
+			ret = err_set(err, 0, "ambiguous image id '%s': %zu images match", what,
+				      hits);
 			goto done;
 		}
 		if (hits == 1) {
@@ -396,7 +398,7 @@ static int set_ref_keep_fn(cJSON *index, void *arg, struct err **err)
 {
 	struct keep_arg *k = arg;
 	cJSON *manifests = cJSON_GetObjectItemCaseSensitive(index, "manifests");
-	struct set_ref_arg a = { k->full, k->desc };
+	struct set_ref_arg a = {k->full, k->desc};
 	cJSON *e;
 	char old[DIGEST_STR_MAX] = "";
 
@@ -416,9 +418,7 @@ static int set_ref_keep_fn(cJSON *index, void *arg, struct err **err)
 	if (*old && !streq(old, k->desc->digest) && k->old_entry) {
 		bool still = false;
 
-		cJSON_ArrayForEach(e, manifests)
-		if (streq(entry_digest(e), old))
-			still = true;
+		cJSON_ArrayForEach(e, manifests) if (streq(entry_digest(e), old)) still = true;
 		if (!still) {
 			cJSON_DeleteItemFromObjectCaseSensitive(k->old_entry, "annotations");
 			cJSON_AddItemToArray(manifests, k->old_entry);
@@ -431,7 +431,7 @@ static int set_ref_keep_fn(cJSON *index, void *arg, struct err **err)
 int image_set_ref(struct store *s, const char *full, const struct spec_descriptor *desc,
 		  struct err **err)
 {
-	struct keep_arg k = { full, desc, NULL };
+	struct keep_arg k = {full, desc, NULL};
 	int r;
 
 	if (!layout_blob_exists(&s->oci, desc->digest))

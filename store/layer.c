@@ -56,9 +56,9 @@ struct unpack {
 static int openat2_beneath(int dirfd, const char *path, int flags)
 {
 	struct open_how how = {
-		.flags = (uint64_t)(flags | O_CLOEXEC),
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS |
-			   RESOLVE_NO_XDEV,
+	    .flags = (uint64_t)(flags | O_CLOEXEC),
+	    .resolve =
+		RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
 	};
 	long r;
 
@@ -130,20 +130,23 @@ static int get_parent(struct unpack *u, const char *parent, struct err **err)
 		snprintf(buf, sizeof(buf), "%s", parent);
 		for (comp = strtok_r(buf, "/", &save); comp; comp = strtok_r(NULL, "/", &save)) {
 			int base = cur < 0 ? u->rootfd : cur;
-			int next = openat(base, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			int next =
+			    openat(base, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
 			if (next < 0 && errno == ENOENT) {
 				if (mkdirat(base, comp, 0755) < 0 && errno != EEXIST) {
 					fs_close(cur);
 					return err_set(err, errno, "create directory '%s'", parent);
 				}
-				next = openat(base, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+				next = openat(base, comp,
+					      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			}
 			fs_close(cur);
 			if (next < 0) {
 				if (errno == ELOOP || errno == ENOTDIR)
 					return err_set(err, 0,
-						       "'%s': refusing to write through a symlink or non-directory",
+						       "'%s': refusing to write through a symlink "
+						       "or non-directory",
 						       u->path);
 				return err_set(err, errno, "open directory '%s'", parent);
 			}
@@ -259,7 +262,8 @@ static int write_data(struct unpack *u, int fd, struct err **err)
 		if (r == ARCHIVE_EOF)
 			break;
 		if (r < ARCHIVE_WARN)
-			return err_set(err, 0, "read '%s': %s", u->path, archive_error_string(u->tar));
+			return err_set(err, 0, "read '%s': %s", u->path,
+				       archive_error_string(u->tar));
 		if (off != pos && lseek(fd, off, SEEK_SET) < 0)
 			return err_set(err, errno, "seek '%s'", u->path);
 		if (fs_write_all(fd, p, n) < 0)
@@ -446,7 +450,8 @@ static int apply_entry(struct unpack *u, struct err **err)
 	if (str_has_prefix(name, WH_PREFIX)) {
 		if (streq(name, WH_OPAQUE)) {
 			if (fsetxattr(pfd, "trusted.overlay.opaque", "y", 1, 0) < 0)
-				return err_set(err, errno, "mark '%s' opaque", *parent ? parent : "/");
+				return err_set(err, errno, "mark '%s' opaque",
+					       *parent ? parent : "/");
 			return 0;
 		}
 		if (str_has_prefix(name, WH_META))
@@ -499,10 +504,9 @@ static int tap_digest(void *arg, const void *data, size_t len, struct err **err)
 	return 0;
 }
 
-
 int layer_apply_stream(int fd, int dirfd, const char *expected_diff_id, struct err **err)
 {
-	struct unpack u = { .rootfd = dirfd, .cache_fd = -1 };
+	struct unpack u = {.rootfd = dirfd, .cache_fd = -1};
 
 	u.path[0] = '\0';
 	struct digester *d = digester_new();
@@ -586,8 +590,8 @@ static void remove_stale_tmp(struct store *s, const char *hex)
 			fs_rm_rfat(s->layersfd, de->d_name, NULL);
 }
 
-static int unpack_one(struct store *s, const char *blob, const char *diff_id,
-		      const char *chain_id, struct err **err)
+static int unpack_one(struct store *s, const char *blob, const char *diff_id, const char *chain_id,
+		      struct err **err)
 {
 	const char *hex = digest_hex(chain_id);
 	cleanup_free char *lockname = xasprintf(".lock-%s", hex);
@@ -686,7 +690,7 @@ static void *unpack_worker(void *arg)
 
 int layer_unpack_image(struct store *s, const struct image *img, struct err **err)
 {
-	struct unpack_job j = { .s = s, .img = img };
+	struct unpack_job j = {.s = s, .img = img};
 	pthread_t th[8];
 	size_t n_threads, i, started = 0;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);

@@ -10,36 +10,37 @@
 #include "store/store.h"
 
 static const struct cli_cmd commands[] = {
-	{ "import", cmd_import, "make a one-layer image from a rootfs tarball" },
-	{ "ls", cmd_ls, "list images (docker images)" },
-	{ "images", cmd_ls, "alias of ls" },
-	{ "inspect", cmd_inspect, "show images as docker-shaped JSON" },
-	{ "tag", cmd_tag, "give an image another name" },
-	{ "rm", cmd_rm, "untag and delete images" },
-	{ "history", cmd_history, "show an image's layers and history" },
-	{ "prune", cmd_prune, "remove dangling (or, with -a, unused) images" },
-	{ "unpack", cmd_unpack, "unpack an image's layers into layers/" },
-	{ "create-container", cmd_create_container, "make a container's rootfs and bundle" },
-	{ "mount", cmd_mount, "mount a container's rootfs" },
-	{ "umount", cmd_umount, "unmount a container's rootfs" },
-	{ "rm-container", cmd_rm_container, "unmount and remove a container" },
-	{ "ls-containers", cmd_ls_containers, "list containers the store holds" },
-	{ "commit", cmd_commit, "make an image from a container's changes" },
-	{ "diff", cmd_diff, "list a container's changed files (A/C/D)" },
-	{ "export", cmd_export, "write a container's merged rootfs as a tar" },
-	{ "save", cmd_save, "write images to a docker-archive (or oci-archive)" },
-	{ "load", cmd_load, "load images from a docker-archive or oci-archive" },
-	{ "import-layout", cmd_import_layout, "copy images from an OCI layout" },
-	{ "export-layout", cmd_export_layout, "copy an image into an OCI layout" },
-	{ "gc", cmd_gc, "remove blobs and layers nothing references" },
-	{ "du", cmd_du, "disk usage of images, layers and containers" },
-	{ "info", cmd_info, "store location, driver and counts" },
-	{ NULL, NULL, NULL },
+    {"import", cmd_import, "make a one-layer image from a rootfs tarball"},
+    {"ls", cmd_ls, "list images (docker images)"},
+    {"images", cmd_ls, "alias of ls"},
+    {"inspect", cmd_inspect, "show images as docker-shaped JSON"},
+    {"tag", cmd_tag, "give an image another name"},
+    {"rm", cmd_rm, "untag and delete images"},
+    {"history", cmd_history, "show an image's layers and history"},
+    {"prune", cmd_prune, "remove dangling (or, with -a, unused) images"},
+    {"unpack", cmd_unpack, "unpack an image's layers into layers/"},
+    {"create-container", cmd_create_container, "make a container's rootfs and bundle"},
+    {"mount", cmd_mount, "mount a container's rootfs"},
+    {"umount", cmd_umount, "unmount a container's rootfs"},
+    {"rm-container", cmd_rm_container, "unmount and remove a container"},
+    {"ls-containers", cmd_ls_containers, "list containers the store holds"},
+    {"commit", cmd_commit, "make an image from a container's changes"},
+    {"diff", cmd_diff, "list a container's changed files (A/C/D)"},
+    {"export", cmd_export, "write a container's merged rootfs as a tar"},
+    {"save", cmd_save, "write images to a docker-archive (or oci-archive)"},
+    {"load", cmd_load, "load images from a docker-archive or oci-archive"},
+    {"import-layout", cmd_import_layout, "copy images from an OCI layout"},
+    {"export-layout", cmd_export_layout, "copy an image into an OCI layout"},
+    {"gc", cmd_gc, "remove blobs and layers nothing references"},
+    {"du", cmd_du, "disk usage of images, layers and containers"},
+    {"info", cmd_info, "store location, driver and counts"},
+    {NULL, NULL, NULL},
 };
 
 static void usage(void)
 {
-	printf("usage: kist-store [--root DIR] [--run DIR] [--driver overlay|vfs] [--debug] COMMAND [ARGS]\n\n");
+	printf("usage: kist-store [--root DIR] [--run DIR] [--driver overlay|vfs] [--debug] "
+	       "COMMAND [ARGS]\n\n");
 	cli_print_commands(commands);
 	printf("\nRun 'kist-store COMMAND --help' for a command's options.\n");
 }
@@ -47,15 +48,15 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "root", required_argument, NULL, 'r' },
-		{ "run", required_argument, NULL, 'R' },
-		{ "driver", required_argument, NULL, 'd' },
-		{ "debug", no_argument, NULL, 'D' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'v' },
-		{ NULL, 0, NULL, 0 },
+	    {"root", required_argument, NULL, 'r'},
+	    {"run", required_argument, NULL, 'R'},
+	    {"driver", required_argument, NULL, 'd'},
+	    {"debug", no_argument, NULL, 'D'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'v'},
+	    {NULL, 0, NULL, 0},
 	};
-	struct store s = { .rootfd = -1, .layersfd = -1, .oci = LAYOUT_INIT };
+	struct store s = {.rootfd = -1, .layersfd = -1, .oci = LAYOUT_INIT};
 	const struct cli_cmd *cmd;
 	const char *env;
 	int c, ret;
@@ -81,7 +82,8 @@ int main(int argc, char **argv)
 			else if (streq(optarg, "vfs"))
 				s.driver = STORE_DRIVER_VFS;
 			else
-				cli_usage_error("unknown driver '%s' (want overlay or vfs)", optarg);
+				cli_usage_error("unknown driver '%s' (want overlay or vfs)",
+						optarg);
 			break;
 		case 'D':
 			s.debug = true;

@@ -100,7 +100,8 @@ static int mount_legacy(const char *const *lowers, size_t n, const char *layers_
 	buf_addf(&opts, ",upperdir=%s,workdir=%s", upper, work);
 	if (opts.len >= (size_t)sysconf(_SC_PAGESIZE)) {
 		ret = err_set(err, E2BIG,
-			      "mount overlay on '%s': %zu layers do not fit a mount option page (this kernel lacks lowerdir+)",
+			      "mount overlay on '%s': %zu layers do not fit a mount option page "
+			      "(this kernel lacks lowerdir+)",
 			      target, n);
 		goto out;
 	}

@@ -17,7 +17,7 @@
 
 int store_open(struct store *s, struct err **err)
 {
-	static const char *const dirs[] = { "layers", "layers/l", "containers", "volumes", "tmp" };
+	static const char *const dirs[] = {"layers", "layers/l", "containers", "volumes", "tmp"};
 	cleanup_free char *oci = NULL;
 	size_t i;
 
@@ -90,7 +90,7 @@ char *store_time_now(void)
 
 int64_t store_time_parse(const char *s)
 {
-	struct tm tm = { 0 };
+	struct tm tm = {0};
 	const char *p;
 	int64_t t;
 

@@ -69,7 +69,7 @@ struct image {
 	char (*diff_ids)[DIGEST_STR_MAX]; /* uncompressed digests */
 	char (*chain_ids)[DIGEST_STR_MAX];
 	int64_t *layer_sizes;
-	int64_t size; /* sum of layer blob sizes + config */
+	int64_t size;    /* sum of layer blob sizes + config */
 	int64_t created; /* seconds, or 0 */
 	char **names;    /* full refs naming this manifest (may be empty) */
 	size_t n_names;
@@ -160,14 +160,13 @@ enum tarw_mode {
 	TARW_OVERLAY, /* overlay upper dir: whiteouts/opaque -> .wh. entries */
 };
 typedef int (*tarw_sink_fn)(void *arg, const void *data, size_t len, struct err **err);
-int tarw_write_tree(int dirfd, enum tarw_mode mode, tarw_sink_fn sink, void *arg,
-		    struct err **err);
+int tarw_write_tree(int dirfd, enum tarw_mode mode, tarw_sink_fn sink, void *arg, struct err **err);
 
 /* container.c */
 struct container {
 	char id[65];
 	char *name;
-	char *image;    /* as the user gave it */
+	char *image; /* as the user gave it */
 	char image_id[DIGEST_STR_MAX];
 	char manifest_digest[DIGEST_STR_MAX];
 	char *created;
@@ -234,8 +233,8 @@ bool fmt_glob_match(const char *pattern, const char *s);
 int archive_save(struct store *s, char *const *refs, size_t n, int outfd, bool oci,
 		 struct err **err);
 int archive_load(struct store *s, int infd, FILE *out, struct err **err);
-int layout_import(struct store *s, const char *dir, const char *select, const char *name,
-		  FILE *out, struct err **err);
+int layout_import(struct store *s, const char *dir, const char *select, const char *name, FILE *out,
+		  struct err **err);
 int layout_export(struct store *s, const char *what, const char *dir, const char *name,
 		  struct err **err);
 
@@ -274,6 +273,9 @@ CMD(info);
 #undef CMD
 
 /* Option parsing helper for verbs: getopt_long with "--help" printing usage. */
-#define STORE_HELP_OPT { "help", no_argument, NULL, 'h' }
+#define STORE_HELP_OPT                                                                             \
+	{                                                                                          \
+		"help", no_argument, NULL, 'h'                                                     \
+	}
 
 #endif

@@ -81,8 +81,7 @@ static void add_xattrs(struct archive_entry *e, int fd)
 	}
 }
 
-static int write_header(struct tarw *t, struct archive_entry *e, const char *path,
-			struct err **err)
+static int write_header(struct tarw *t, struct archive_entry *e, const char *path, struct err **err)
 {
 	if (archive_write_header(t->a, e) < ARCHIVE_WARN)
 		return fail(t, path, err);
@@ -118,8 +117,8 @@ static int one(struct tarw *t, int dirfd, const char *name, const char *prefix, 
 	if (S_ISSOCK(st.st_mode))
 		return 0;
 	if (t->mode == TARW_OVERLAY && S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) {
-		cleanup_free char *wh = *prefix ? xasprintf("%s/.wh.%s", prefix, name)
-						: xasprintf(".wh.%s", name);
+		cleanup_free char *wh =
+		    *prefix ? xasprintf("%s/.wh.%s", prefix, name) : xasprintf(".wh.%s", name);
 		return empty_file(t, wh, err);
 	}
 	e = archive_entry_new();
@@ -129,7 +128,8 @@ static int one(struct tarw *t, int dirfd, const char *name, const char *prefix, 
 	archive_entry_set_gname(e, "");
 	if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) {
 		fd = openat(dirfd, name,
-			    (S_ISDIR(st.st_mode) ? O_DIRECTORY : 0) | O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+			    (S_ISDIR(st.st_mode) ? O_DIRECTORY : 0) | O_RDONLY | O_NOFOLLOW |
+				O_CLOEXEC);
 		if (fd < 0) {
 			err_set(err, errno, "open '%s'", path);
 			goto out;
@@ -158,7 +158,7 @@ static int one(struct tarw *t, int dirfd, const char *name, const char *prefix, 
 			}
 		}
 		t->links = xrealloc(t->links, (t->n_links + 1) * sizeof(*t->links));
-		t->links[t->n_links++] = (struct hl){ st.st_dev, st.st_ino, xstrdup(path) };
+		t->links[t->n_links++] = (struct hl){st.st_dev, st.st_ino, xstrdup(path)};
 	}
 	if (!S_ISREG(st.st_mode))
 		archive_entry_set_size(e, 0);
@@ -190,7 +190,8 @@ static int one(struct tarw *t, int dirfd, const char *name, const char *prefix, 
 		if (t->mode == TARW_OVERLAY) {
 			char v[4];
 
-			if (fgetxattr(fd, "trusted.overlay.opaque", v, sizeof(v)) == 1 && v[0] == 'y') {
+			if (fgetxattr(fd, "trusted.overlay.opaque", v, sizeof(v)) == 1 &&
+			    v[0] == 'y') {
 				cleanup_free char *opq = xasprintf("%s/.wh..wh..opq", path);
 				if (empty_file(t, opq, err) < 0)
 					goto out;
@@ -240,10 +241,9 @@ static int walk(struct tarw *t, int dirfd, const char *prefix, struct err **err)
 	return ret;
 }
 
-int tarw_write_tree(int dirfd, enum tarw_mode mode, tarw_sink_fn sink, void *arg,
-		    struct err **err)
+int tarw_write_tree(int dirfd, enum tarw_mode mode, tarw_sink_fn sink, void *arg, struct err **err)
 {
-	struct tarw t = { .mode = mode, .sink = sink, .arg = arg };
+	struct tarw t = {.mode = mode, .sink = sink, .arg = arg};
 	int ret = -1;
 
 	t.a = archive_write_new();
