@@ -281,8 +281,10 @@ TEST(log_json_lines_from_two_processes)
 		log_error("%s line %d with \"quotes\" and a long tail "
 			  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
 			  pid == 0 ? "child" : "parent", i);
-	if (pid == 0)
+	if (pid == 0) {
+		free(s.prog);
 		_exit(0);
+	}
 	if (pid > 0)
 		waitpid(pid, &status, 0);
 	restore_log(&s);
