@@ -240,7 +240,7 @@ int rt_cgroup_path(const char *cgroups_path, const char *id, bool systemd, char 
 		return 0;
 	}
 	if (!cgroups_path) {
-		*out = xasprintf("/kist/%s", id);
+		*out = xasprintf("/%s", id); /* as runc: nothing left above it */
 		return 0;
 	}
 	if (strstr(cgroups_path, "..") || strchr(cgroups_path, ':'))

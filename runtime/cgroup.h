@@ -22,7 +22,7 @@ struct err;
 struct spec_resources;
 
 struct rt_cgroup {
-	char *path;   /* "/kist/ID", relative to every hierarchy's root */
+	char *path;   /* "/ID" or linux.cgroupsPath, relative to every hierarchy's root */
 	char **dirs;  /* absolute directories, NULL-terminated */
 	char *v2_dir; /* the directory in the cgroup2 hierarchy, or NULL */
 };
@@ -31,7 +31,7 @@ struct rt_cgroup {
 		0                                                                                  \
 	}
 
-/* The path for config's linux.cgroupsPath (NULL: "/kist/<id>").  With
+/* The path for config's linux.cgroupsPath (NULL: "/<id>", as runc).  With
  * systemd=true a "slice:prefix:name" path becomes /slice.../prefix-name.scope;
  * fails clearly when systemd is not running. */
 int rt_cgroup_path(const char *cgroups_path, const char *id, bool systemd, char **out,

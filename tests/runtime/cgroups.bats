@@ -275,3 +275,15 @@ SH
 	[ "${lines[0]}" = 42 ]
 	[ "${lines[1]}" = 0 ]
 }
+
+@test "runtime run: without linux.cgroupsPath the cgroup is /<id>, as runc's, and goes with the container" {
+	CG="/$CID"
+	update_config "$BUNDLE/config.json" 'del(.linux.cgroupsPath)'
+	set_args '["/tools/init", "pause"]'
+	rt_bg run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	grep -qx "$(ctr_pid)" "$(cg_dir pids)/cgroup.procs"
+	rt delete --force "$CID"
+	[ "$status" -eq 0 ]
+	assert_no_leftovers
+}
