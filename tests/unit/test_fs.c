@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -683,6 +684,50 @@ TEST(fs_open_in_root_fallback)
 		close(fd);
 	if (fd < 0)
 		unit_fail(__FILE__, __LINE__, "%s", e->msg);
+}
+
+/* A child keeps swapping root/x between a directory and a symlink that
+ * climbs out with "..": no open through x may ever reach the outside. */
+TEST(fs_open_in_root_swap_race)
+{
+	cleanup_close int rootfd = -1;
+	cleanup_free char *x = tpath("root/x");
+	cleanup_free char *y = tpath("root/y");
+	int mode, i, outside = 0, inside = 0;
+	pid_t pid;
+
+	CHECK_INT(make_root(&rootfd), 0);
+	CHECK_INT(mk("root/x/etc"), 0);
+	CHECK_INT(put("root/x/etc/passwd", "inside"), 0);
+	CHECK_INT(ln("../../../../../../../../../..", "root/y"), 0);
+	fflush(stdout);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		for (;;)
+			(void)renameat2(AT_FDCWD, x, AT_FDCWD, y, RENAME_EXCHANGE);
+	}
+	for (mode = 0; mode < 2; mode++) {
+		fs_set_force_fallback(mode);
+		for (i = 0; i < 2000; i++) {
+			int fd = fs_open_in_root(rootfd, "x/etc/passwd", O_RDONLY, 0, NULL);
+			char buf[16] = "";
+
+			if (fd < 0)
+				continue;
+			(void)fs_read_full(fd, buf, sizeof(buf) - 1);
+			close(fd);
+			if (streq(buf, "outside"))
+				outside++;
+			else if (streq(buf, "inside"))
+				inside++;
+		}
+	}
+	fs_set_force_fallback(false);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	CHECK_INT(outside, 0);
+	CHECK(inside > 0);
 }
 
 /* n links: l0 -> l1 -> ... -> l(n-1) -> file */
