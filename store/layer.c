@@ -632,8 +632,16 @@ static int unpack_one(struct store *s, const char *blob, const char *diff_id, co
 		goto out;
 	}
 	layer_short_link(s, chain_id, shortname);
-	if (fs_write_file_atomicat(tmpfd, "link", shortname, SHORT_LINK_LEN, 0644, err) < 0)
-		goto out;
+	{
+		/* No fsync: the layer only becomes visible by the rename below. */
+		cleanup_close int lfd =
+			openat(tmpfd, "link", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+
+		if (lfd < 0 || fs_write_all(lfd, shortname, SHORT_LINK_LEN) < 0) {
+			err_set(err, errno, "write '%s/link'", tmp);
+			goto out;
+		}
+	}
 	snprintf(linkpath, sizeof(linkpath), "l/%s", shortname);
 	link_target = xasprintf("../%s/diff", hex);
 	if (symlinkat(link_target, s->layersfd, linkpath) < 0 && errno != EEXIST) {

@@ -133,16 +133,12 @@ teardown() {
 @test "store create-container: a 127-layer image mounts and runs" {
 	requires cmd:runc
 	local tars=("$(busybox_tar)") i
-	for ((i = 1; i < 127; i++)); do
-		mkdir -p "$BATS_TEST_TMPDIR/L/$i"
-		echo "$i" >"$BATS_TEST_TMPDIR/L/$i/layer-$i"
-		tar -C "$BATS_TEST_TMPDIR/L/$i" -cf "$BATS_TEST_TMPDIR/L/$i.tar" .
-		tars+=("$BATS_TEST_TMPDIR/L/$i.tar")
-	done
+	many_layer_tars "$BATS_TEST_TMPDIR/L" 126
+	for ((i = 0; i < 126; i++)); do tars+=("$BATS_TEST_TMPDIR/L/$i.tar"); done
 	make_layout "$BATS_TEST_TMPDIR/lay" many:1 "${tars[@]}"
 	store import-layout "$BATS_TEST_TMPDIR/lay:many:1" many:1
 	assert_success
-	store create-container --name many many:1 '{"Cmd":["sh","-c","ls / | grep -c ^layer-"]}'
+	store create-container --name many many:1 '{"Cmd":["sh","-c","ls / | grep -c ^f[0-9]"]}'
 	assert_success
 	id=$output
 	[ "$(count_layers)" -eq 127 ]
@@ -153,12 +149,8 @@ teardown() {
 
 @test "store create-container: a 400-layer image mounts (beyond the old option page limit)" {
 	local tars=() i
-	for ((i = 0; i < 400; i++)); do
-		mkdir -p "$BATS_TEST_TMPDIR/L/$i"
-		echo "$i" >"$BATS_TEST_TMPDIR/L/$i/f$i"
-		tar -C "$BATS_TEST_TMPDIR/L/$i" -cf "$BATS_TEST_TMPDIR/L/$i.tar" .
-		tars+=("$BATS_TEST_TMPDIR/L/$i.tar")
-	done
+	many_layer_tars "$BATS_TEST_TMPDIR/L" 400
+	for ((i = 0; i < 400; i++)); do tars+=("$BATS_TEST_TMPDIR/L/$i.tar"); done
 	make_layout "$BATS_TEST_TMPDIR/lay" many:2 "${tars[@]}"
 	store import-layout "$BATS_TEST_TMPDIR/lay:many:2" many:2
 	assert_success
@@ -166,4 +158,5 @@ teardown() {
 	assert_success
 	r="$KIST_ROOT/containers/$output/bundle/rootfs"
 	[ "$(ls "$r" | grep -c '^f')" -eq 400 ]
+	[ "$(cat "$r/f0") $(cat "$r/f399")" = "0 399" ]
 }

@@ -69,6 +69,21 @@ json.dump({"schemaVersion": 2, "manifests": [m]}, open(d + "/index.json", "w"))
 PY
 }
 
+# many_layer_tars DIR N: DIR/0.tar .. DIR/(N-1).tar, layer i holding the file f<i>.
+many_layer_tars() {
+	python3 - "$1" "$2" <<'PY'
+import io, os, sys, tarfile
+d, n = sys.argv[1], int(sys.argv[2])
+os.makedirs(d, exist_ok=True)
+for i in range(n):
+    with tarfile.open("%s/%d.tar" % (d, i), "w") as t:
+        data = b"%d\n" % i
+        info = tarfile.TarInfo("f%d" % i)
+        info.size = len(data)
+        t.addfile(info, io.BytesIO(data))
+PY
+}
+
 # Number of layer directories in the store.
 count_layers() {
 	find "$KIST_ROOT/layers" -mindepth 1 -maxdepth 1 -regextype egrep -regex '.*/[0-9a-f]{64}' | wc -l
