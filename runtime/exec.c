@@ -265,6 +265,11 @@ static NORETURN void process_child(struct exec_ctx *c)
 
 	if (rt_caps_before_setuid(c->caps, &e) < 0)
 		child_fail(errfd, 0, "%s", e->msg);
+	/* Without no_new_privs, installing a filter needs CAP_SYS_ADMIN, which
+	 * setuid to a non-root user takes away: install it while still root
+	 * (runc does the same; the filter must then allow setuid & co). */
+	if (!p->no_new_privileges && rt_seccomp_load(c->seccomp, &e) < 0)
+		child_fail(errfd, 0, "%s", e->msg);
 	if (p->n_additional_gids > 0) {
 		gid_t *g = xcalloc(p->n_additional_gids, sizeof(gid_t));
 		for (size_t i = 0; i < p->n_additional_gids; i++)
@@ -280,10 +285,6 @@ static NORETURN void process_child(struct exec_ctx *c)
 		child_fail(errfd, errno, "setgid %u", p->gid);
 	if (setresuid(p->uid, p->uid, p->uid) < 0)
 		child_fail(errfd, errno, "setuid %u", p->uid);
-	/* Without no_new_privs, installing a filter needs CAP_SYS_ADMIN, which
-	 * the capability step may drop: do it first (runc does the same). */
-	if (!p->no_new_privileges && rt_seccomp_load(c->seccomp, &e) < 0)
-		child_fail(errfd, 0, "%s", e->msg);
 	if (rt_caps_after_setuid(c->caps, &e) < 0)
 		child_fail(errfd, 0, "%s", e->msg);
 	umask(p->has_umask ? p->umask : 022);

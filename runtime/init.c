@@ -365,9 +365,11 @@ void rt_init_main(struct rt_container *c)
 		if (rt_hooks_run(c->cfg.hooks, "startContainer", s, &e) < 0)
 			fail_late(e);
 	}
-	if (switch_user(c, &e) < 0)
-		fail_late(e);
+	/* without no_new_privs loading the filter needs CAP_SYS_ADMIN, which
+	 * setuid to a non-root user takes away: load it while still root */
 	if (!p->no_new_privileges && rt_seccomp_load(c->seccomp, &e) < 0)
+		fail_late(e);
+	if (switch_user(c, &e) < 0)
 		fail_late(e);
 	if (rt_caps_after_setuid(c->caps, &e) < 0)
 		fail_late(e);

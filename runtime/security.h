@@ -8,11 +8,11 @@
  * the container child and only make syscalls on prepared data.
  *
  * Order in the container child (runc's standard init does the same):
+ *   [rt_seccomp_load here instead when noNewPrivileges is false: loading a
+ *    filter without no_new_privs needs CAP_SYS_ADMIN, which setuid to a
+ *    non-root user takes away; the filter must then allow what follows]
  *   rt_caps_before_setuid   bounding set dropped, PR_SET_KEEPCAPS
  *   setgroups/setgid/setuid
- *   [rt_seccomp_load here instead when noNewPrivileges is false: loading a
- *    filter without no_new_privs needs CAP_SYS_ADMIN, which the next step
- *    may drop]
  *   rt_caps_after_setuid    permitted, effective, inheritable, ambient
  *   prctl(PR_SET_NO_NEW_PRIVS) when noNewPrivileges is true
  *   rt_seccomp_load         last step before execve

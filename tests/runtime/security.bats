@@ -313,3 +313,20 @@ set_seccomp() {
 	assert_line "0"
 	assert_line --regexp '^ +0 +100000 +65536$'
 }
+
+@test "runtime run/exec: seccomp without noNewPrivileges for a non-root user (filter loaded before setuid)" {
+	update_config "$BUNDLE/config.json" '.process.noNewPrivileges = false | .process.user = {uid: 1000, gid: 1000}
+		| .linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["mkdir", "mkdirat"], action: "SCMP_ACT_ERRNO"}]}'
+	set_args '["sh", "-c", "id -u; grep -E \"^(Seccomp|NoNewPrivs):\" /proc/self/status; mkdir /tmp/x || echo mkdir-refused; sleep 1000"]'
+	rt_bg run -d --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	wait_for grep -q mkdir-refused "$BATS_TEST_TMPDIR/ctr.log"
+	run cat "$BATS_TEST_TMPDIR/ctr.log"
+	assert_line "1000"
+	assert_line "Seccomp:	2"
+	assert_line "NoNewPrivs:	0"
+	rt exec --user 1000:1000 "$CID" sh -c 'id -u; mkdir /tmp/y || echo exec-mkdir-refused'
+	[ "$status" -eq 0 ]
+	assert_line "1000"
+	assert_line "exec-mkdir-refused"
+}

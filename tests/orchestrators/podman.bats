@@ -1,0 +1,133 @@
+#!/usr/bin/env bats
+# podman drives kist-runtime (`--runtime`): run, detach + stop, exec, a pty,
+# resource flags, capabilities, read-only root.  Private storage, config and
+# runtime root under the file's tmp dir; no network.
+bats_require_minimum_version 1.5.0
+load ../helpers
+
+setup_file() {
+	requires root cmd:podman cmd:conmon cmd:script
+	export PD=$BATS_FILE_TMPDIR/podman
+	mkdir -p "$PD/tmp" "$PD/net" "$PD/rootfs"
+	# root lacks CAP_SYS_RESOURCE here: podman's default ulimits would fail
+	cat >"$PD/containers.conf" <<EOF
+[containers]
+default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
+netns = "none"
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+events_logfile_path = "$PD/events.log"
+tmp_dir = "$PD/tmp"
+[network]
+network_config_dir = "$PD/net"
+EOF
+	export CONTAINERS_CONF=$PD/containers.conf
+	make_rootfs "$PD/rootfs"
+	chmod 755 "$PD/rootfs"
+	tar -C "$PD/rootfs" -cf "$PD/rootfs.tar" .
+	pm import "$PD/rootfs.tar" localhost/kist-bb:latest >/dev/null
+}
+
+teardown_file() {
+	[ -n "${PD:-}" ] || return 0
+	pm rm -af -t 0 >/dev/null 2>&1 || true
+	pm system reset -f >/dev/null 2>&1 || true
+	cleanup_mounts "$PD"
+	rm -rf "$PD"
+}
+
+teardown() {
+	pm rm -af -t 0 >/dev/null 2>&1 || true
+	kist_cleanup
+}
+
+pm() {
+	podman --root "$PD/root" --runroot "$PD/runroot" --storage-driver vfs \
+		--runtime "$RT" --runtime-flag "root=$PD/rt" --cgroup-manager cgroupfs "$@"
+}
+p() { run pm "$@"; echo "podman $*: $status $output" >&2; }
+
+@test "podman run --rm with kist-runtime" {
+	p run --rm --network none localhost/kist-bb echo hi
+	[ "$status" -eq 0 ]
+	[ "$output" = hi ]
+	# it really was kist-runtime: podman records the runtime it used
+	p run --name rt-check --network none localhost/kist-bb true
+	[ "$status" -eq 0 ]
+	p inspect --format '{{.OCIRuntime}}' rt-check
+	[[ "$output" == *kist-runtime ]]
+	p run --rm --network none localhost/kist-bb sh -c 'exit 3'
+	[ "$status" -eq 3 ]
+}
+
+@test "podman run -d, exec, stop" {
+	p run -d --name c1 --network none localhost/kist-bb sleep 1000
+	[ "$status" -eq 0 ]
+	local id=$output
+	# kist-runtime holds its state
+	run "$RT" --root "$PD/rt" state "$id"
+	[ "$(echo "$output" | jq -r .status)" = running ]
+	p exec c1 sh -c 'echo in-exec; cat /proc/1/cmdline | tr "\0" " "'
+	[ "$status" -eq 0 ]
+	assert_line in-exec
+	assert_line --partial "sleep 1000"
+	p exec c1 sh -c 'exit 7'
+	[ "$status" -eq 7 ]
+	p run --rm --network none --user 1000:1000 localhost/kist-bb id -u
+	[ "$status" -eq 0 ]
+	[ "$output" = 1000 ]
+	p exec --user 1000:1000 --workdir /tmp -e FOO=bar c1 sh -c 'echo "$(id -u) $(pwd) $FOO"'
+	assert_line "1000 /tmp bar"
+	p stop -t 1 c1
+	[ "$status" -eq 0 ]
+	p inspect --format '{{.State.Status}}' c1
+	[ "$output" = exited ]
+	# the runtime's state for it is gone after podman rm
+	p rm c1
+	[ "$status" -eq 0 ]
+	run "$RT" --root "$PD/rt" list -q
+	refute_line "$id"
+}
+
+@test "podman run -it through a pty" {
+	run script -qec "podman --root $PD/root --runroot $PD/runroot --storage-driver vfs --runtime $RT --runtime-flag root=$PD/rt run -it --rm --network none localhost/kist-bb sh -c 'tty; [ -t 0 ] && echo stdin-is-a-tty'" /dev/null
+	echo "$output" >&2
+	[ "$status" -eq 0 ]
+	[[ "$output" == */dev/pts/0* ]]
+	[[ "$output" == *stdin-is-a-tty* ]]
+}
+
+@test "podman run --memory, --pids-limit" {
+	local f
+	if [ -d /sys/fs/cgroup/memory ]; then f=/sys/fs/cgroup/memory/memory.limit_in_bytes; else f=/sys/fs/cgroup/memory.max; fi
+	p run --rm --network none --memory 64m localhost/kist-bb cat "$f"
+	[ "$status" -eq 0 ]
+	[ "$output" = 67108864 ]
+	if [ -d /sys/fs/cgroup/pids ]; then f=/sys/fs/cgroup/pids/pids.max; else f=/sys/fs/cgroup/pids.max; fi
+	p run --rm --network none --pids-limit 33 localhost/kist-bb cat "$f"
+	[ "$status" -eq 0 ]
+	[ "$output" = 33 ]
+}
+
+@test "podman run --cap-drop, --cap-add, --read-only" {
+	p run --rm --network none --cap-drop all localhost/kist-bb grep CapEff /proc/self/status
+	[ "$status" -eq 0 ]
+	[ "$output" = "CapEff:	0000000000000000" ]
+	p run --rm --network none --cap-drop all --cap-add CAP_KILL localhost/kist-bb grep CapEff /proc/self/status
+	[ "$output" = "CapEff:	0000000000000020" ]
+	p run --rm --network none --cap-drop all localhost/kist-bb chown 1000 /tmp
+	[ "$status" -ne 0 ]
+	p run --rm --network none --read-only localhost/kist-bb touch /x
+	[ "$status" -ne 0 ]
+	assert_output --partial "Read-only file system"
+	p run --rm --network none --read-only localhost/kist-bb touch /tmp/x
+	[ "$status" -eq 0 ]
+}
+
+@test "podman run: a missing program is exit code 127" {
+	p run --rm --network none localhost/kist-bb no-such-program
+	[ "$status" -eq 127 ]
+	p run --rm --network none localhost/kist-bb /etc/passwd
+	[ "$status" -eq 126 ]
+}
