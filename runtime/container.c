@@ -241,6 +241,7 @@ int rt_container_create(const struct rt_create_opts *o, struct rt_container **ou
 	struct rt_container *c = xcalloc(1, sizeof(*c));
 	int sp[2] = {-1, -1}, pp[2] = {-1, -1};
 	pid_t pid = -1;
+	bool early_join;
 	int flags;
 	struct stat pst;
 
@@ -326,7 +327,15 @@ int rt_container_create(const struct rt_create_opts *o, struct rt_container **ou
 	c->st.pid = pid;
 	if (c->userns && rt_ns_write_mappings(&c->cfg, pid, err) < 0)
 		goto fail;
-	if (rt_cgroup_enter(&c->cg, pid, err) < 0)
+	/* The init joins its cgroup as late as it can: what it allocates while
+	 * building the container (mounts, page copies) is then not charged to a
+	 * small memory limit.  A new cgroup namespace is rooted where the init
+	 * is when it unshares, and hooks may look at the cgroup: join first. */
+	{
+		const struct spec_namespace *cgns = spec_config_ns(&c->cfg, SPEC_NS_CGROUP);
+		early_join = (cgns && !cgns->path) || c->cfg.hooks;
+	}
+	if (early_join && rt_cgroup_enter(&c->cg, pid, err) < 0)
 		goto fail;
 	{
 		char go[32];
@@ -337,6 +346,8 @@ int rt_container_create(const struct rt_create_opts *o, struct rt_container **ou
 		}
 	}
 	if (wait_ready(c, pid, err) < 0)
+		goto fail;
+	if (!early_join && rt_cgroup_enter(&c->cg, pid, err) < 0)
 		goto fail;
 	fs_close(c->sync_fd);
 	c->sync_fd = -1;

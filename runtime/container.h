@@ -4,15 +4,19 @@
  *   runtime (parent)                       container init (child of clone)
  *   cgroup made, limits set
  *   clone(new namespaces) ----------------> waits for 'G'
- *   uid/gid maps, cgroup.procs, 'G' ------> joins/unshares namespaces, mounts
+ *   uid/gid maps, ['G' + pid] ------------> joins/unshares namespaces, mounts
  *   [hooks: prestart, createRuntime] <---- 'H' (only when the config has hooks)
  *   'G' ----------------------------------> createContainer hooks, pivot_root,
  *                                           sysctl, paths, tty, finds the program
- *   state.json, pid file  <--------------- 'R' ready (or 'E' + error message)
+ *   cgroup.procs, state.json, <----------- 'R' ready (or 'E' + error message)
+ *   pid file
  *                                           blocks reading its start pipe
  *   `start` writes one byte into /proc/<pid>/fd/<start pipe> -> user, caps,
  *   seccomp, execve.
  *
+ * The init joins its cgroup at 'R' (early, before 'G', when it needs a cgroup
+ * namespace or the config has hooks), so building the container is not
+ * charged to a small memory limit.
  * The init is the runtime's direct child: when `create` exits, it is
  * reparented to the caller's subreaper (conmon, containerd-shim).
  * <0 with *err set on failure. */
