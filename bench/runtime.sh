@@ -5,6 +5,7 @@
 #   busybox bundle made by `kist-runtime spec`, the three runtimes interleaved
 #   (kist, crun, runc, kist, ...) for RUNS rounds: median per container;
 #   then 100 containers in a row for each: mean per container;
+#   exec of /bin/true into a running container of each, interleaved: median;
 #   peak RSS of the runtime process (GNU time), and whether a container with
 #   a 256 KiB memory limit starts.
 #
@@ -59,6 +60,7 @@ if [ ! -d "$bundle" ]; then
 	cp "$(command -v busybox)" "$bundle/rootfs/bin/busybox"
 	ln -s busybox "$bundle/rootfs/bin/true"
 	ln -s busybox "$bundle/rootfs/bin/sh"
+	ln -s busybox "$bundle/rootfs/bin/sleep"
 	(cd "$bundle" && "$KIST" spec)
 	jq --arg cg "/kist-bench-$$" '.process.terminal = false | .process.args = ["/bin/true"]
 		| .linux.cgroupsPath = $cg' "$bundle/config.json" >"$bundle/c.json"
@@ -109,18 +111,44 @@ for r in "${names[@]}"; do
 	row[$r]=$(((t1 - t0) / ROW))
 done
 
+# exec into a running container (one per runtime, from the same bundle)
+mkdir -p "$work/long"
+jq --arg r "$bundle/rootfs" '.process.args = ["/bin/sleep", "1000"] | .root.path = $r' \
+	"$bundle/config.json" >"$work/long/config.json"
+declare -A ex
+for r in "${names[@]}"; do
+	rt "$r" run --detach --bundle "$work/long" "long$$-$r" </dev/null >/dev/null 2>"$work/err" ||
+		{ echo "bench: $r run --detach failed: $(cat "$work/err")" >&2; exit 1; }
+	: >"$work/e-$r"
+done
+for ((i = 0; i < RUNS; i++)); do
+	for r in "${names[@]}"; do
+		t0=${EPOCHREALTIME/./}
+		rt "$r" exec "long$$-$r" /bin/true </dev/null >/dev/null 2>"$work/err" ||
+			{ echo "bench: $r exec failed: $(cat "$work/err")" >&2; break 2; }
+		t1=${EPOCHREALTIME/./}
+		echo $((t1 - t0)) >>"$work/e-$r"
+	done
+done
+for r in "${names[@]}"; do
+	ex[$r]=$(median <"$work/e-$r")
+	rt "$r" delete --force "long$$-$r" >/dev/null 2>&1 || true
+done
+
 for r in "${names[@]}"; do
 	if [ "$r" = kist ]; then set -- "$KIST"; else set -- "$r"; fi
 	rss[$r]=$(/usr/bin/time -f %M "$1" --root "$work/state-$r" run --bundle "$bundle" "rss$$-$r" </dev/null 2>&1 >/dev/null | tail -1)
 done
 
-printf "%-6s %18s %22s %14s\n" runtime "median run (ms)" "100 in a row (ms each)" "peak RSS (KiB)"
+printf "%-6s %16s %23s %17s %15s\n" runtime "median run (ms)" "100 in a row (ms each)" "median exec (ms)" "peak RSS (KiB)"
 for r in "${names[@]}"; do
-	printf "%-6s %18s %22s %14s\n" "$r" "$(ms "${med[$r]}")" "$(ms "${row[$r]}")" "${rss[$r]}"
+	printf "%-6s %16s %23s %17s %15s\n" "$r" "$(ms "${med[$r]}")" "$(ms "${row[$r]}")" \
+		"$(ms "${ex[$r]:-0}")" "${rss[$r]}"
 done
 if [ "${#names[@]}" -gt 1 ]; then
-	echo "kist/crun: median $(ratio "${med[kist]}" "${med[crun]}"), in a row $(ratio "${row[kist]}" "${row[crun]}"), RSS $(ratio "${rss[kist]}" "${rss[crun]}")"
-	echo "kist/runc: median $(ratio "${med[kist]}" "${med[runc]}"), in a row $(ratio "${row[kist]}" "${row[runc]}"), RSS $(ratio "${rss[kist]}" "${rss[runc]}")"
+	for o in crun runc; do
+		echo "kist/$o: median run $(ratio "${med[kist]}" "${med[$o]}"), in a row $(ratio "${row[kist]}" "${row[$o]}"), exec $(ratio "${ex[kist]}" "${ex[$o]}"), RSS $(ratio "${rss[kist]}" "${rss[$o]}")"
+	done
 fi
 
 # a 256 KiB memory limit
