@@ -427,8 +427,21 @@ int rt_container_delete(const char *root, const char *id, bool force, struct err
 	cleanup_json cJSON *cfg = NULL;
 	int ret = -1;
 
-	if (rt_state_load(root, id, &st, err) < 0)
-		return -1;
+	if (rt_state_load(root, id, &st, err) < 0) {
+		/* --force also clears what a create killed half-way left: a
+		 * state dir without state.json (a create still running has
+		 * one too, hence only with --force) */
+		cleanup_free char *dir = NULL;
+		if (!force || !err || !*err || (*err)->code != ENOENT ||
+		    rt_id_validate(id, NULL) < 0)
+			return -1;
+		dir = xasprintf("%s/%s", root, id);
+		if (!fs_exists(dir))
+			return -1;
+		err_free(*err);
+		*err = NULL;
+		return fs_rm_rf(dir, err);
+	}
 	status = rt_state_status(&st);
 	if ((status == RT_STATUS_RUNNING || status == RT_STATUS_PAUSED) && !force) {
 		err_set(err, 0, "cannot delete container %s that is not stopped: %s", id,

@@ -264,3 +264,17 @@ $CID-b" ]
 	[[ "$output" == *'exec: "/etc/passwd": permission denied'* ]]
 	assert_no_leftovers
 }
+
+@test "runtime delete --force: clears the state dir a killed create left half-way" {
+	mkdir -p "$RT_ROOT/$CID"
+	rt delete "$CID"
+	[ "$status" -eq 1 ]
+	[ -d "$RT_ROOT/$CID" ]
+	rt delete --force "$CID"
+	[ "$status" -eq 0 ]
+	[ ! -e "$RT_ROOT/$CID" ]
+	# and the id can be used again
+	set_args '["/tools/init", "exit", "0"]'
+	rt run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+}
