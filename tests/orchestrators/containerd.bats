@@ -90,6 +90,9 @@ teardown_file() {
 	fi
 	cleanup_mounts "$CD"
 	rm -rf "$CD"
+	# the shims put their sockets under /run/containerd/s whatever the
+	# config says: remove the directories if we left them empty
+	rmdir /run/containerd/s /run/containerd 2>/dev/null || true
 }
 
 teardown() {
@@ -100,21 +103,21 @@ c() { ctr -a "$CD/containerd.sock" -n "$CNS" "$@"; }
 crun_() { run c "$@"; echo "ctr $*: $status $output" >&2; }
 
 @test "containerd: ctr run --rm through the runc shim with kist-runtime" {
-	crun_ run --rm --runc-binary "$RT" --runc-root "$CD/rt" "$IMG" "c1-$$" echo hi
+	crun_ run --rm --fifo-dir "$CD/fifo" --runc-binary "$RT" --runc-root "$CD/rt" "$IMG" "c1-$$" echo hi
 	[ "$status" -eq 0 ]
 	[ "$output" = hi ]
-	crun_ run --rm --runc-binary "$RT" --runc-root "$CD/rt" "$IMG" "c2-$$" sh -c 'exit 3'
+	crun_ run --rm --fifo-dir "$CD/fifo" --runc-binary "$RT" --runc-root "$CD/rt" "$IMG" "c2-$$" sh -c 'exit 3'
 	[ "$status" -eq 3 ]
 }
 
 @test "containerd: ctr run -d, task exec, kill, rm" {
-	c run -d --runc-binary "$RT" --runc-root "$CD/rt" "$IMG" "c3-$$" sleep 1000 >/dev/null
+	c run -d --fifo-dir "$CD/fifo" --runc-binary "$RT" --runc-root "$CD/rt" "$IMG" "c3-$$" sleep 1000 >/dev/null
 	# kist-runtime holds the container's state (namespace = containerd namespace)
 	run "$RT" --root "$CD/rt/$CNS" state "c3-$$"
 	echo "$output" >&2
 	[ "$status" -eq 0 ]
 	[ "$(echo "$output" | jq -r .status)" = running ]
-	crun_ task exec --exec-id e1 "c3-$$" sh -c 'echo exec-ok; exit 5'
+	crun_ task exec --fifo-dir "$CD/fifo" --exec-id e1 "c3-$$" sh -c 'echo exec-ok; exit 5'
 	[ "$status" -eq 5 ]
 	assert_line exec-ok
 	crun_ task ps "c3-$$"
