@@ -17,10 +17,17 @@
 #include "common/util.h"
 #include "runtime/security.h"
 
-enum cap_set { SET_BOUNDING, SET_EFFECTIVE, SET_INHERITABLE, SET_PERMITTED, SET_AMBIENT, SET_COUNT };
+enum cap_set {
+	SET_BOUNDING,
+	SET_EFFECTIVE,
+	SET_INHERITABLE,
+	SET_PERMITTED,
+	SET_AMBIENT,
+	SET_COUNT
+};
 
-static const char *const set_names[SET_COUNT] = { "bounding", "effective", "inheritable",
-						   "permitted", "ambient" };
+static const char *const set_names[SET_COUNT] = {"bounding", "effective", "inheritable",
+						 "permitted", "ambient"};
 
 struct rt_caps {
 	uint64_t sets[SET_COUNT]; /* bit n = capability n */
@@ -105,7 +112,8 @@ int rt_caps_prepare(const cJSON *capabilities, struct rt_caps **out, struct err 
 			if (parse_name(name->valuestring, path, &v, err) < 0)
 				goto fail;
 			if (v > c->last) {
-				log_warn("capability '%s' is not supported by the running kernel: ignored",
+				log_warn("capability '%s' is not supported by the running kernel: "
+					 "ignored",
 					 name->valuestring);
 				continue;
 			}
@@ -119,7 +127,8 @@ int rt_caps_prepare(const cJSON *capabilities, struct rt_caps **out, struct err 
 		uint64_t ok = c->sets[SET_PERMITTED] & c->sets[SET_INHERITABLE];
 
 		if (c->sets[SET_AMBIENT] & ~ok)
-			log_debug("ambient capabilities that are not both permitted and inheritable are ignored");
+			log_debug("ambient capabilities that are not both permitted and "
+				  "inheritable are ignored");
 		c->sets[SET_AMBIENT] &= ok;
 	}
 	*out = c;
@@ -137,7 +146,8 @@ int rt_caps_before_setuid(const struct rt_caps *c, struct err **err)
 		if (c->sets[SET_BOUNDING] & (UINT64_C(1) << v))
 			continue;
 		if (prctl(PR_CAPBSET_DROP, (unsigned long)v, 0, 0, 0) < 0 && errno != EINVAL)
-			return err_set(err, errno, "drop capability %d from the bounding set", (int)v);
+			return err_set(err, errno, "drop capability %d from the bounding set",
+				       (int)v);
 	}
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
 		return err_set(err, errno, "prctl PR_SET_KEEPCAPS");
@@ -186,7 +196,8 @@ int rt_caps_after_setuid(const struct rt_caps *c, struct err **err)
 			name = xstrdup(n ? n : "?");
 			cap_free(n);
 			return err_set(err, errno,
-				       "raise ambient capability '%s' (it must also be permitted and inheritable)",
+				       "raise ambient capability '%s' (it must also be permitted "
+				       "and inheritable)",
 				       name);
 		}
 	}

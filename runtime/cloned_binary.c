@@ -26,8 +26,7 @@
 #define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
 
 /* Global options that take a value as the next argument. */
-static const char *const value_opts[] = { "--root", "--log", "--log-format", "--criu",
-					  "--rootless" };
+static const char *const value_opts[] = {"--root", "--log", "--log-format", "--criu", "--rootless"};
 
 static const char *find_verb(int argc, char **argv)
 {
@@ -64,8 +63,9 @@ static bool is_sealed_copy(int fd)
 static void warn(const char *what)
 {
 	/* log_init has not run yet: plain stderr, once. */
-	fprintf(stderr, "kist-runtime: warning: cannot run from a sealed copy (%s: %s): "
-			"the runtime binary is not protected against CVE-2019-5736\n",
+	fprintf(stderr,
+		"kist-runtime: warning: cannot run from a sealed copy (%s: %s): "
+		"the runtime binary is not protected against CVE-2019-5736\n",
 		what, strerror(errno));
 }
 

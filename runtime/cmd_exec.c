@@ -12,19 +12,19 @@
 #include "runtime/runtime.h"
 
 static const char usage_text[] =
-	"usage: kist-runtime exec [options] ID [--process FILE | COMMAND [ARGS...]]\n"
-	"  -p, --process FILE       process spec (JSON) instead of COMMAND\n"
-	"  -t, --tty                allocate a pty (needs --console-socket)\n"
-	"      --console-socket S   unix socket that receives the pty master\n"
-	"  -d, --detach             do not wait for the process\n"
-	"      --pid-file F         write the process's pid to F\n"
-	"      --cwd DIR            working directory in the container\n"
-	"  -e, --env K=V            add or replace an environment variable\n"
-	"  -u, --user UID[:GID]     run as this user\n"
-	"      --additional-gids G  add a supplementary group (repeatable)\n"
-	"  -c, --cap CAP            add a capability (repeatable)\n"
-	"      --no-new-privs       set no_new_privs\n"
-	"      --preserve-fds N     pass fds 3..3+N-1 on to the process\n";
+    "usage: kist-runtime exec [options] ID [--process FILE | COMMAND [ARGS...]]\n"
+    "  -p, --process FILE       process spec (JSON) instead of COMMAND\n"
+    "  -t, --tty                allocate a pty (needs --console-socket)\n"
+    "      --console-socket S   unix socket that receives the pty master\n"
+    "  -d, --detach             do not wait for the process\n"
+    "      --pid-file F         write the process's pid to F\n"
+    "      --cwd DIR            working directory in the container\n"
+    "  -e, --env K=V            add or replace an environment variable\n"
+    "  -u, --user UID[:GID]     run as this user\n"
+    "      --additional-gids G  add a supplementary group (repeatable)\n"
+    "  -c, --cap CAP            add a capability (repeatable)\n"
+    "      --no-new-privs       set no_new_privs\n"
+    "      --preserve-fds N     pass fds 3..3+N-1 on to the process\n";
 
 static uint32_t parse_id(const char *opt, const char *s)
 {
@@ -38,23 +38,23 @@ static uint32_t parse_id(const char *opt, const char *s)
 int cmd_exec(void *gp, int argc, char **argv, struct err **err)
 {
 	static const struct option opts[] = {
-		{ "process", required_argument, NULL, 'p' },
-		{ "tty", no_argument, NULL, 't' },
-		{ "console-socket", required_argument, NULL, 'S' },
-		{ "detach", no_argument, NULL, 'd' },
-		{ "pid-file", required_argument, NULL, 'P' },
-		{ "cwd", required_argument, NULL, 'w' },
-		{ "env", required_argument, NULL, 'e' },
-		{ "user", required_argument, NULL, 'u' },
-		{ "additional-gids", required_argument, NULL, 'g' },
-		{ "cap", required_argument, NULL, 'c' },
-		{ "no-new-privs", no_argument, NULL, 'N' },
-		{ "preserve-fds", required_argument, NULL, 'F' },
-		{ "process-label", required_argument, NULL, 'L' },
-		{ "apparmor", required_argument, NULL, 'A' },
-		{ "ignore-paused", no_argument, NULL, 'I' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"process", required_argument, NULL, 'p'},
+	    {"tty", no_argument, NULL, 't'},
+	    {"console-socket", required_argument, NULL, 'S'},
+	    {"detach", no_argument, NULL, 'd'},
+	    {"pid-file", required_argument, NULL, 'P'},
+	    {"cwd", required_argument, NULL, 'w'},
+	    {"env", required_argument, NULL, 'e'},
+	    {"user", required_argument, NULL, 'u'},
+	    {"additional-gids", required_argument, NULL, 'g'},
+	    {"cap", required_argument, NULL, 'c'},
+	    {"no-new-privs", no_argument, NULL, 'N'},
+	    {"preserve-fds", required_argument, NULL, 'F'},
+	    {"process-label", required_argument, NULL, 'L'},
+	    {"apparmor", required_argument, NULL, 'A'},
+	    {"ignore-paused", no_argument, NULL, 'I'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct rt_global *g = gp;
 	struct rt_exec_opts o = RT_EXEC_OPTS_INIT;

@@ -56,9 +56,9 @@ static const struct {
 	const char *name;
 	int flag;
 } ns_order[] = {
-	{ "user", CLONE_NEWUSER }, { "cgroup", CLONE_NEWCGROUP }, { "ipc", CLONE_NEWIPC },
-	{ "uts", CLONE_NEWUTS },   { "net", CLONE_NEWNET },       { "pid", CLONE_NEWPID },
-	{ "time", CLONE_NEWTIME }, { "mnt", CLONE_NEWNS },
+    {"user", CLONE_NEWUSER}, {"cgroup", CLONE_NEWCGROUP}, {"ipc", CLONE_NEWIPC},
+    {"uts", CLONE_NEWUTS},   {"net", CLONE_NEWNET},       {"pid", CLONE_NEWPID},
+    {"time", CLONE_NEWTIME}, {"mnt", CLONE_NEWNS},
 };
 #define N_NS ARRAY_SIZE(ns_order)
 
@@ -80,8 +80,8 @@ struct exec_ctx {
 	bool tty;
 	unsigned short rows, cols;
 	int preserve_fds;
-	int err_w;   /* error text, close-on-exec */
-	int pid_w;   /* the process's pid, from the joiner */
+	int err_w; /* error text, close-on-exec */
+	int pid_w; /* the process's pid, from the joiner */
 };
 
 /* ---- in the children: only report and _exit on failure ---- */
@@ -183,7 +183,7 @@ static void setup_tty(const struct exec_ctx *c, int errfd)
 	if (slave < 0)
 		child_fail(errfd, errno, "open '%s'", name);
 	if (c->rows || c->cols) {
-		struct winsize ws = { .ws_row = c->rows, .ws_col = c->cols };
+		struct winsize ws = {.ws_row = c->rows, .ws_col = c->cols};
 		(void)ioctl(slave, TIOCSWINSZ, &ws);
 	}
 	if (rt_tty_send_fd(c->console_fd, master, name, &e) < 0)
@@ -231,7 +231,7 @@ static NORETURN void process_child(struct exec_ctx *c)
 {
 	const struct spec_process *p = &c->spec.process;
 	struct err *e = NULL;
-	struct sigaction sa = { .sa_handler = SIG_DFL };
+	struct sigaction sa = {.sa_handler = SIG_DFL};
 	sigset_t none;
 	char *path;
 	int errfd = c->err_w;
@@ -247,11 +247,11 @@ static NORETURN void process_child(struct exec_ctx *c)
 	errfd = close_fds(c->preserve_fds, errfd);
 
 	for (size_t i = 0; i < p->n_rlimits; i++) {
-		struct rlimit rl = { .rlim_cur = p->rlimits[i].soft, .rlim_max = p->rlimits[i].hard };
+		struct rlimit rl = {.rlim_cur = p->rlimits[i].soft, .rlim_max = p->rlimits[i].hard};
 		if (setrlimit(p->rlimits[i].resource, &rl) < 0)
 			child_fail(errfd, errno, "set rlimit %s%s", p->rlimits[i].name,
-				   errno == EPERM ? " (raising a hard limit needs CAP_SYS_RESOURCE)" :
-						    "");
+				   errno == EPERM ? " (raising a hard limit needs CAP_SYS_RESOURCE)"
+						  : "");
 	}
 	if (p->has_oom_score_adj) {
 		char v[16];
@@ -299,7 +299,8 @@ static NORETURN void process_child(struct exec_ctx *c)
 	}
 	execve(path, p->args, c->envp);
 	if (errno == ENOENT && !strchr(p->args[0], '/'))
-		child_fail(errfd, 0, "exec: \"%s\": executable file not found in $PATH", p->args[0]);
+		child_fail(errfd, 0, "exec: \"%s\": executable file not found in $PATH",
+			   p->args[0]);
 	if (errno == ENOENT)
 		child_fail(errfd, 0, "exec: \"%s\": stat %s: no such file or directory", p->args[0],
 			   path);
@@ -404,14 +405,15 @@ static cJSON *build_process(const struct rt_exec_opts *o, const cJSON *config, s
 		if (!proc)
 			return NULL;
 		if (!cJSON_IsObject(proc)) {
-			err_set(err, 0, "process file '%s' must hold a JSON object", o->process_path);
+			err_set(err, 0, "process file '%s' must hold a JSON object",
+				o->process_path);
 			return NULL;
 		}
 	} else {
 		cJSON *args;
 
-		proc = cproc && cJSON_IsObject(cproc) ? cJSON_Duplicate(cproc, true) :
-							 cJSON_CreateObject();
+		proc = cproc && cJSON_IsObject(cproc) ? cJSON_Duplicate(cproc, true)
+						      : cJSON_CreateObject();
 		args = json_strv_to_array(o->args);
 		cJSON_DeleteItemFromObjectCaseSensitive(proc, "args");
 		cJSON_AddItemToObject(proc, "args", args);
@@ -450,8 +452,8 @@ static cJSON *build_process(const struct rt_exec_opts *o, const cJSON *config, s
 		cJSON_AddBoolToObject(proc, "noNewPrivileges", true);
 	}
 	if (o->caps && o->caps[0]) {
-		static const char *const sets[] = { "bounding", "effective", "permitted",
-						    "inheritable", "ambient" };
+		static const char *const sets[] = {"bounding", "effective", "permitted",
+						   "inheritable", "ambient"};
 		cJSON *caps = obj_child(proc, "capabilities", false);
 
 		for (size_t i = 0; i < ARRAY_SIZE(sets); i++) {
@@ -461,9 +463,9 @@ static cJSON *build_process(const struct rt_exec_opts *o, const cJSON *config, s
 				bool have = false;
 				const cJSON *it;
 
-				cJSON_ArrayForEach(it, set)
-					if (cJSON_IsString(it) && streq(it->valuestring, *c))
-						have = true;
+				cJSON_ArrayForEach(it, set) if (cJSON_IsString(it) &&
+								streq(it->valuestring, *c)) have =
+				    true;
 				if (!have)
 					cJSON_AddItemToArray(set, cJSON_CreateString(*c));
 			}
@@ -481,7 +483,7 @@ static char *home_of(int root_fd, uint32_t uid)
 	if (fs_read_allat(root_fd, "etc/passwd", 1u << 20, &data, NULL, NULL) < 0)
 		return xstrdup("/");
 	for (line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *f[7] = { 0 };
+		char *f[7] = {0};
 		int n = 0;
 
 		for (char *s = line; n < 7; n++) {
@@ -578,7 +580,8 @@ static int prepare(const struct rt_exec_opts *o, const struct rt_state *st, stru
 		const cJSON *cs = cJSON_GetObjectItemCaseSensitive(pj, "consoleSize");
 		int64_t h = 0, w = 0;
 
-		if (cs && json_get_int64(cs, "process.consoleSize", "height", false, &h, NULL) >= 0 &&
+		if (cs &&
+		    json_get_int64(cs, "process.consoleSize", "height", false, &h, NULL) >= 0 &&
 		    json_get_int64(cs, "process.consoleSize", "width", false, &w, NULL) >= 0) {
 			c->rows = (unsigned short)h;
 			c->cols = (unsigned short)w;
@@ -588,8 +591,8 @@ static int prepare(const struct rt_exec_opts *o, const struct rt_state *st, stru
 			return -1;
 	}
 	lin = cJSON_GetObjectItemCaseSensitive(config, "linux");
-	if (lin && rt_seccomp_prepare(cJSON_GetObjectItemCaseSensitive(lin, "seccomp"),
-				      &c->seccomp, err) < 0)
+	if (lin && rt_seccomp_prepare(cJSON_GetObjectItemCaseSensitive(lin, "seccomp"), &c->seccomp,
+				      err) < 0)
 		return -1;
 
 	ret = open_namespaces(st->pid, c, err);
@@ -608,7 +611,7 @@ static int prepare(const struct rt_exec_opts *o, const struct rt_state *st, stru
 	if (rt_proc_start_time(st->pid) != st->start_time)
 		return err_set(err, ESRCH, "container '%s' stopped", st->id);
 
-	c->envp = strv_dup(c->spec.process.env ? c->spec.process.env : (char *[]){ NULL });
+	c->envp = strv_dup(c->spec.process.env ? c->spec.process.env : (char *[]){NULL});
 	if (!env_get(c->envp, "HOME")) {
 		cleanup_free char *home = home_of(c->root_fd, c->spec.process.uid);
 		cleanup_free char *kv = xasprintf("HOME=%s", home);
@@ -631,7 +634,7 @@ static int prepare(const struct rt_exec_opts *o, const struct rt_state *st, stru
 int rt_exec(const struct rt_exec_opts *o, int *exit_code, struct err **err)
 {
 	struct rt_state st = RT_STATE_INIT;
-	struct exec_ctx c = { .root_fd = -1, .console_fd = -1, .err_w = -1, .pid_w = -1 };
+	struct exec_ctx c = {.root_fd = -1, .console_fd = -1, .err_w = -1, .pid_w = -1};
 	cleanup_close int err_r = -1, pid_r = -1;
 	cleanup_free char *msg = NULL;
 	enum rt_status status;
@@ -713,9 +716,9 @@ int rt_exec(const struct rt_exec_opts *o, int *exit_code, struct err **err)
 		goto out;
 	}
 	{
-		static const int sigs[] = { SIGINT,  SIGTERM, SIGHUP,  SIGQUIT,
-					    SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT };
-		struct sigaction sa = { .sa_handler = forward_signal };
+		static const int sigs[] = {SIGINT,  SIGTERM, SIGHUP,   SIGQUIT,
+					   SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT};
+		struct sigaction sa = {.sa_handler = forward_signal};
 
 		forward_pid = pid;
 		for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)

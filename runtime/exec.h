@@ -9,9 +9,9 @@
 #ifndef KIST_RUNTIME_EXEC_H
 #define KIST_RUNTIME_EXEC_H
 
-#include <stdbool.h>   /* bool */
-#include <stddef.h>    /* size_t */
-#include <stdint.h>    /* uint32_t */
+#include <stdbool.h> /* bool */
+#include <stddef.h>  /* size_t */
+#include <stdint.h>  /* uint32_t */
 
 struct err;
 
@@ -27,15 +27,18 @@ struct rt_exec_opts {
 	const char *cwd;            /* --cwd */
 	char **env;                 /* --env K=V ... (NULL-terminated, may be NULL) */
 	bool has_user;
-	uint32_t uid, gid;          /* --user uid[:gid] */
+	uint32_t uid, gid; /* --user uid[:gid] */
 	bool has_gid;
-	char **caps;                /* --cap CAP_X ... (may be NULL) */
-	uint32_t *additional_gids;  /* --additional-gids */
+	char **caps;               /* --cap CAP_X ... (may be NULL) */
+	uint32_t *additional_gids; /* --additional-gids */
 	size_t n_additional_gids;
-	bool no_new_privs;          /* --no-new-privs */
-	int preserve_fds;           /* --preserve-fds N */
+	bool no_new_privs; /* --no-new-privs */
+	int preserve_fds;  /* --preserve-fds N */
 };
-#define RT_EXEC_OPTS_INIT { 0 }
+#define RT_EXEC_OPTS_INIT                                                                          \
+	{                                                                                          \
+		0                                                                                  \
+	}
 
 /* Start the process.  With detach, returns 0 once it runs (the pid file is
  * written and the process is left to the caller's subreaper); otherwise

@@ -27,13 +27,13 @@
 
 extern char **environ;
 
-static const char *const kinds[] = { "prestart",       "createRuntime", "createContainer",
-				      "startContainer", "poststart",     "poststop" };
+static const char *const kinds[] = {"prestart",       "createRuntime", "createContainer",
+				    "startContainer", "poststart",     "poststop"};
 
 struct hook {
 	const char *path;
-	char **args; /* owned; argv (defaults to { path }) */
-	char **env;  /* owned; NULL inherits */
+	char **args;     /* owned; argv (defaults to { path }) */
+	char **env;      /* owned; NULL inherits */
 	int64_t timeout; /* seconds, 0 = none */
 };
 
@@ -47,7 +47,7 @@ static int hook_parse(const cJSON *j, const char *path, struct hook *h, struct e
 {
 	int r;
 
-	*h = (struct hook){ 0 };
+	*h = (struct hook){0};
 	if (!cJSON_IsObject(j))
 		return err_set(err, 0, "'%s' must be an object", path);
 	if (json_get_string(j, path, "path", true, &h->path, err) < 0)
@@ -167,8 +167,7 @@ static const char *trim(char *s)
 	return s;
 }
 
-static int run_one(const struct hook *h, const char *kind, const char *state_json,
-		   struct err **err)
+static int run_one(const struct hook *h, const char *kind, const char *state_json, struct err **err)
 {
 	cleanup_close int in_r = -1, in_w = -1, out_r = -1, out_w = -1, ex_r = -1, ex_w = -1;
 	cleanup_close int pidfd = -1;
@@ -210,7 +209,7 @@ static int run_one(const struct hook *h, const char *kind, const char *state_jso
 	 * SIGPIPE, so the write goes through send-like semantics. */
 	{
 		sigset_t pipe_set, old;
-		struct timespec zero = { 0, 0 };
+		struct timespec zero = {0, 0};
 
 		sigemptyset(&pipe_set);
 		sigaddset(&pipe_set, SIGPIPE);
@@ -233,8 +232,8 @@ static int run_one(const struct hook *h, const char *kind, const char *state_jso
 	/* Collect output until the hook exits (a hook may leave a daemon
 	 * holding its stdout: we stop at the exit, not at EOF). */
 	while (!exited) {
-		struct pollfd p[2] = { { .fd = pidfd, .events = POLLIN },
-				       { .fd = out_open ? out_r : -1, .events = POLLIN } };
+		struct pollfd p[2] = {{.fd = pidfd, .events = POLLIN},
+				      {.fd = out_open ? out_r : -1, .events = POLLIN}};
 		int timeout = -1;
 		int r;
 
@@ -280,8 +279,8 @@ static int run_one(const struct hook *h, const char *kind, const char *state_jso
 		output.data[OUTPUT_MAX] = '\0';
 	}
 	if (timed_out)
-		return err_set(err, 0, "%s hook '%s' timed out after %lld seconds", kind,
-			       h->path, (long long)h->timeout);
+		return err_set(err, 0, "%s hook '%s' timed out after %lld seconds", kind, h->path,
+			       (long long)h->timeout);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	if (WIFSIGNALED(status))

@@ -46,33 +46,36 @@ static const struct {
 	uint32_t action; /* SCMP_ACT_ERRNO/TRACE get their errno or'ed in */
 	bool takes_errno;
 } actions[] = {
-	{ "SCMP_ACT_KILL", SCMP_ACT_KILL, false },
-	{ "SCMP_ACT_KILL_THREAD", SCMP_ACT_KILL_THREAD, false },
-	{ "SCMP_ACT_KILL_PROCESS", SCMP_ACT_KILL_PROCESS, false },
-	{ "SCMP_ACT_TRAP", SCMP_ACT_TRAP, false },
-	{ "SCMP_ACT_ERRNO", SCMP_ACT_ERRNO(0), true },
-	{ "SCMP_ACT_TRACE", SCMP_ACT_TRACE(0), true },
-	{ "SCMP_ACT_ALLOW", SCMP_ACT_ALLOW, false },
-	{ "SCMP_ACT_LOG", SCMP_ACT_LOG, false },
+    {"SCMP_ACT_KILL", SCMP_ACT_KILL, false},
+    {"SCMP_ACT_KILL_THREAD", SCMP_ACT_KILL_THREAD, false},
+    {"SCMP_ACT_KILL_PROCESS", SCMP_ACT_KILL_PROCESS, false},
+    {"SCMP_ACT_TRAP", SCMP_ACT_TRAP, false},
+    {"SCMP_ACT_ERRNO", SCMP_ACT_ERRNO(0), true},
+    {"SCMP_ACT_TRACE", SCMP_ACT_TRACE(0), true},
+    {"SCMP_ACT_ALLOW", SCMP_ACT_ALLOW, false},
+    {"SCMP_ACT_LOG", SCMP_ACT_LOG, false},
 };
 
 static const struct {
 	const char *name;
 	enum scmp_compare op;
 } ops[] = {
-	{ "SCMP_CMP_NE", SCMP_CMP_NE }, { "SCMP_CMP_LT", SCMP_CMP_LT },
-	{ "SCMP_CMP_LE", SCMP_CMP_LE }, { "SCMP_CMP_EQ", SCMP_CMP_EQ },
-	{ "SCMP_CMP_GE", SCMP_CMP_GE }, { "SCMP_CMP_GT", SCMP_CMP_GT },
-	{ "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ },
+    {"SCMP_CMP_NE", SCMP_CMP_NE},
+    {"SCMP_CMP_LT", SCMP_CMP_LT},
+    {"SCMP_CMP_LE", SCMP_CMP_LE},
+    {"SCMP_CMP_EQ", SCMP_CMP_EQ},
+    {"SCMP_CMP_GE", SCMP_CMP_GE},
+    {"SCMP_CMP_GT", SCMP_CMP_GT},
+    {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ},
 };
 
 static const struct {
 	const char *name;
 	unsigned int flag;
 } filter_flags[] = {
-	{ "SECCOMP_FILTER_FLAG_TSYNC", SECCOMP_FILTER_FLAG_TSYNC },
-	{ "SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG },
-	{ "SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW },
+    {"SECCOMP_FILTER_FLAG_TSYNC", SECCOMP_FILTER_FLAG_TSYNC},
+    {"SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG},
+    {"SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW},
 };
 
 /* action string (+ errnoRet, or -1 when absent) -> libseccomp action.
@@ -82,7 +85,8 @@ static int parse_action(const char *name, int64_t errno_ret, const char *field, 
 {
 	if (streq(name, "SCMP_ACT_NOTIFY"))
 		return err_set(err, 0,
-			       "unsupported seccomp action 'SCMP_ACT_NOTIFY' in '%s': seccomp user notification (listenerPath) is not implemented",
+			       "unsupported seccomp action 'SCMP_ACT_NOTIFY' in '%s': seccomp user "
+			       "notification (listenerPath) is not implemented",
 			       field);
 	for (size_t i = 0; i < ARRAY_SIZE(actions); i++) {
 		if (!streq(actions[i].name, name))
@@ -90,7 +94,8 @@ static int parse_action(const char *name, int64_t errno_ret, const char *field, 
 		if (!actions[i].takes_errno) {
 			if (errno_ret >= 0)
 				return err_set(err, 0,
-					       "'%s' is '%s': errnoRet is only valid with SCMP_ACT_ERRNO and SCMP_ACT_TRACE",
+					       "'%s' is '%s': errnoRet is only valid with "
+					       "SCMP_ACT_ERRNO and SCMP_ACT_TRACE",
 					       field, name);
 			*out = actions[i].action;
 		} else {
@@ -197,9 +202,10 @@ static int parse_args(const cJSON *args, const char *path, struct scmp_arg_cmp *
 			if (streq(ops[i].name, op))
 				break;
 		if (i == ARRAY_SIZE(ops))
-			return err_set(err, 0, "unknown seccomp operator '%s' in '%s.op'", op, apath);
-		cmps[n] = (struct scmp_arg_cmp){ .arg = index, .op = ops[i].op, .datum_a = value,
-						 .datum_b = value2 };
+			return err_set(err, 0, "unknown seccomp operator '%s' in '%s.op'", op,
+				       apath);
+		cmps[n] = (struct scmp_arg_cmp){
+		    .arg = index, .op = ops[i].op, .datum_a = value, .datum_b = value2};
 		n++;
 	}
 	return n;
@@ -249,7 +255,8 @@ static int add_syscalls(scmp_filter_ctx ctx, const cJSON *entry, const char *pat
 		int nr;
 
 		if (!cJSON_IsString(name) || !name->valuestring[0])
-			return err_set(err, 0, "'%s.names' must be an array of syscall names", path);
+			return err_set(err, 0, "'%s.names' must be an array of syscall names",
+				       path);
 		/* A rule that repeats the default action adds nothing (and
 		 * libseccomp refuses it). */
 		if (action == default_action)
@@ -265,7 +272,8 @@ static int add_syscalls(scmp_filter_ctx ctx, const cJSON *entry, const char *pat
 		 * (docker's profiles rely on this), so each gets its own rule. */
 		if (ncmps > 1 && same_index) {
 			for (int i = 0; i < ncmps; i++)
-				if (add_rule(ctx, action, name->valuestring, nr, &cmps[i], 1, err) < 0)
+				if (add_rule(ctx, action, name->valuestring, nr, &cmps[i], 1, err) <
+				    0)
 					return -1;
 		} else if (add_rule(ctx, action, name->valuestring, nr, cmps, ncmps, err) < 0) {
 			return -1;
@@ -292,7 +300,8 @@ static int export_program(scmp_filter_ctx ctx, struct rt_seccomp *s, struct err 
 		return err_wrap(err, "read the seccomp filter");
 	if (len == 0 || len % sizeof(struct sock_filter) != 0 ||
 	    len / sizeof(struct sock_filter) > BPF_MAXINSNS)
-		return err_set(err, 0, "seccomp filter has a bad size (%zu bytes, at most %d instructions)",
+		return err_set(err, 0,
+			       "seccomp filter has a bad size (%zu bytes, at most %d instructions)",
 			       len, BPF_MAXINSNS);
 	s->count = (unsigned short)(len / sizeof(struct sock_filter));
 	s->insns = (struct sock_filter *)steal_pointer(&data);
@@ -322,9 +331,10 @@ int rt_seccomp_prepare(const cJSON *seccomp, struct rt_seccomp **out, struct err
 	    json_get_string(seccomp, PATH, "listenerPath", false, &listener, err) < 0)
 		return -1;
 	if (listener && listener[0])
-		return err_set(err, 0,
-			       "unsupported '%s.listenerPath': seccomp user notification is not implemented",
-			       PATH);
+		return err_set(
+		    err, 0,
+		    "unsupported '%s.listenerPath': seccomp user notification is not implemented",
+		    PATH);
 	if (parse_action(default_name, default_errno, PATH ".defaultAction", &default_action, err) <
 	    0)
 		return -1;
@@ -361,7 +371,8 @@ int rt_seccomp_prepare(const cJSON *seccomp, struct rt_seccomp **out, struct err
 				break;
 		if (k == ARRAY_SIZE(filter_flags)) {
 			err_set(err, 0, "unknown seccomp flag '%s' in '%s.flags[%d]'",
-				cJSON_IsString(item) ? item->valuestring : "(not a string)", PATH, i);
+				cJSON_IsString(item) ? item->valuestring : "(not a string)", PATH,
+				i);
 			goto fail;
 		}
 		s->flags |= filter_flags[k].flag;
@@ -399,8 +410,9 @@ int rt_seccomp_load(const struct rt_seccomp *s, struct err **err)
 	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) == 0)
 		return 0;
 	if (errno == EACCES)
-		return err_set(err, errno,
-			       "load seccomp filter (without noNewPrivileges it needs CAP_SYS_ADMIN)");
+		return err_set(
+		    err, errno,
+		    "load seccomp filter (without noNewPrivileges it needs CAP_SYS_ADMIN)");
 	return err_set(err, errno, "load seccomp filter");
 }
 

@@ -125,8 +125,8 @@ TEST(seccomp_default_conditional_rules)
 
 TEST(seccomp_default_follows_caps)
 {
-	static const char *const admin[] = { "CAP_SYS_ADMIN", "CAP_SYS_PTRACE", NULL };
-	static const char *const none[] = { NULL };
+	static const char *const admin[] = {"CAP_SYS_ADMIN", "CAP_SYS_PTRACE", NULL};
+	static const char *const none[] = {NULL};
 	cJSON *p = spec_seccomp_default_for_caps(admin);
 
 	CHECK(allowed_plainly(p, "mount"));
