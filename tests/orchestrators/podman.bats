@@ -96,6 +96,14 @@ p() { run pm "$@"; echo "podman $*: $status $output" >&2; }
 	[ "$status" -eq 0 ]
 	[[ "$output" == */dev/pts/0* ]]
 	[[ "$output" == *stdin-is-a-tty* ]]
+	# exec -it: conmon passes --tty --console-socket to kist-runtime exec
+	p run -d --name c-tty --network none localhost/kist-bb sleep 1000
+	[ "$status" -eq 0 ]
+	run script -qec "podman --root $PD/root --runroot $PD/runroot --storage-driver vfs --runtime $RT --runtime-flag root=$PD/rt exec -it c-tty sh -c 'tty; echo exec-tty-ok'" /dev/null
+	echo "$output" >&2
+	[ "$status" -eq 0 ]
+	[[ "$output" == */dev/pts/* ]]
+	[[ "$output" == *exec-tty-ok* ]]
 }
 
 @test "podman run --memory, --pids-limit" {
