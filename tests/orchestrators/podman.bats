@@ -134,8 +134,7 @@ p() { run pm "$@"; echo "podman $*: $status $output" >&2; }
 }
 
 @test "podman run: a missing program is exit code 127" {
-	p run --rm --network none localhost/kist-bb no-such-program
-	[ "$status" -eq 127 ]
-	p run --rm --network none localhost/kist-bb /etc/passwd
-	[ "$status" -eq 126 ]
+	# podman maps kist-runtime's runc-worded errors to docker's exit codes
+	run -127 pm run --rm --network none localhost/kist-bb no-such-program
+	run -126 pm run --rm --network none localhost/kist-bb /etc/passwd
 }
