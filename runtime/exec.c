@@ -480,7 +480,11 @@ static char *home_of(int root_fd, uint32_t uid)
 	cleanup_free char *data = NULL;
 	char *line, *save = NULL;
 
-	if (fs_read_allat(root_fd, "etc/passwd", 1u << 20, &data, NULL, NULL) < 0)
+	/* resolved inside the container's root: an absolute symlink in the
+	 * image must not make us read a host file */
+	cleanup_close int fd = fs_open_in_root(root_fd, "/etc/passwd", O_RDONLY, 0, NULL);
+
+	if (fd < 0 || fs_read_fd(fd, 1u << 20, &data, NULL, NULL) < 0)
 		return xstrdup("/");
 	for (line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *f[7] = {0};

@@ -167,3 +167,16 @@ EOF
 	rt exec "$CID"
 	[ "$status" -eq 2 ]
 }
+
+@test "runtime exec: HOME comes from the container's /etc/passwd, never through a symlink to the host" {
+	start_ctr
+	rt exec "$CID" sh -c 'echo "home=$HOME"'
+	assert_line "home=/root"
+	echo "root:x:0:0:root:/host-leak:/bin/sh" >"$BATS_TEST_TMPDIR/host-passwd"
+	rm "$BUNDLE/rootfs/etc/passwd"
+	ln -s "$BATS_TEST_TMPDIR/host-passwd" "$BUNDLE/rootfs/etc/passwd"
+	rt exec "$CID" sh -c 'echo "home=$HOME"'
+	[ "$status" -eq 0 ]
+	refute_output --partial "host-leak"
+	assert_line "home=/"
+}
