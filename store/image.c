@@ -280,11 +280,6 @@ int image_find(struct store *s, const char *what, struct image *out, char **matc
 				ret = 1;
 				goto done;
 			}
-			if (r.digest && !r.tag && streq(imgs[i].manifest_digest, r.digest)) {
-				take(out, imgs, i, matched_name, NULL);
-				ret = 1;
-				goto done;
-			}
 		}
 	}
 	if (is_hex(hex)) {

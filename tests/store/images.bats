@@ -180,6 +180,27 @@ id_of() {
 	assert_output --partial "no such image: 'nosuch:1'"
 }
 
+@test "store rm and inspect by name@digest, full id and sha256: id" {
+	three_images
+	m=$(jq -r '.[0].ManifestDigest' <<<"$("$STORE" --root "$KIST_ROOT" inspect example.com/old:1)")
+	id=$(id_of example.com/old:1)
+	store inspect "example.com/old@$m"
+	assert_success
+	[ "$(jq -r '.[0].Id' <<<"$output")" = "$id" ]
+	store inspect "${id#sha256:}"
+	assert_success
+	store inspect "example.com/mid@$m"
+	assert_failure 1
+	store rm "example.com/old@$m"
+	assert_success
+	assert_line "Deleted: $id"
+	store rm "$(id_of example.com/mid:1)"
+	assert_success
+	assert_line "Untagged: example.com/mid:1"
+	store ls -a --format '{{.Repository}}'
+	assert_output example.com/new
+}
+
 @test "store rm: an image a container uses is refused unless -f" {
 	requires root overlay
 	import_busybox
