@@ -93,6 +93,9 @@ teardown_file() {
 	# the shims put their sockets under /run/containerd/s whatever the
 	# config says: remove the directories if we left them empty
 	rmdir /run/containerd/s /run/containerd 2>/dev/null || true
+	# containers got cgroups /<namespace>/<id>: the runtime removed the
+	# leaves, the namespace's parent directories are ours to remove
+	rmdir /sys/fs/cgroup/*/"$CNS" /sys/fs/cgroup/"$CNS" 2>/dev/null || true
 }
 
 teardown() {
