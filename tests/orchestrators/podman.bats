@@ -23,6 +23,11 @@ tmp_dir = "$PD/tmp"
 network_config_dir = "$PD/net"
 EOF
 	export CONTAINERS_CONF=$PD/containers.conf
+	# podman (cgroupfs manager) makes /libpod_parent/{conmon,libpod-ID}:
+	# remove them at the end if they were not there before
+	if ls -d /sys/fs/cgroup/*/libpod_parent >/dev/null 2>&1; then
+		echo 1 >"$PD/had-libpod-parent"
+	fi
 	make_rootfs "$PD/rootfs"
 	chmod 755 "$PD/rootfs"
 	tar -C "$PD/rootfs" -cf "$PD/rootfs.tar" .
@@ -34,6 +39,14 @@ teardown_file() {
 	pm rm -af -t 0 >/dev/null 2>&1 || true
 	pm system reset -f >/dev/null 2>&1 || true
 	cleanup_mounts "$PD"
+	if [ ! -e "$PD/had-libpod-parent" ]; then
+		local d
+		for d in /sys/fs/cgroup/*/libpod_parent /sys/fs/cgroup/libpod_parent; do
+			[ -d "$d" ] || continue
+			find "$d" -mindepth 1 -depth -type d -exec rmdir {} \; 2>/dev/null
+			rmdir "$d" 2>/dev/null || true
+		done
+	fi
 	rm -rf "$PD"
 }
 
