@@ -73,27 +73,34 @@ export KIST_ROOT="$work/root"
 "$STORE" import-layout "$lay:bench" bench:1 >/dev/null
 
 t_kist=() t_umoci=() t_tar=()
-for ((r = 1; r <= RUNS; r++)); do
+run_kist() {
 	rm -rf "$KIST_ROOT/layers" && sync
 	s=$(now); "$STORE" unpack bench:1 >/dev/null; e=$(now)
 	t_kist+=("$(ms "$s" "$e")")
-
+}
+run_umoci() {
 	rm -rf "$work/umoci-out" && sync
 	s=$(now); umoci unpack --image "$lay:bench" "$work/umoci-out" >/dev/null 2>&1; e=$(now)
 	t_umoci+=("$(ms "$s" "$e")")
-
+}
+run_tar() {
 	rm -rf "$work/tar-out" && mkdir -p "$work/tar-out" && sync
 	s=$(now)
 	for b in "${BLOBS[@]}"; do tar -C "$work/tar-out" -xzf "$b"; done
 	e=$(now)
 	t_tar+=("$(ms "$s" "$e")")
+}
+# the order rotates from run to run so no tool always goes first
+orders=("kist umoci tar" "tar kist umoci" "umoci tar kist")
+for ((r = 1; r <= RUNS; r++)); do
+	for tool in ${orders[$(((r - 1) % 3))]}; do "run_$tool"; done
 	echo "# run $r: kist ${t_kist[-1]} ms, umoci ${t_umoci[-1]} ms, GNU tar ${t_tar[-1]} ms"
 done
 rm -rf "$work/umoci-out" "$work/tar-out"
 k=$(printf '%s\n' "${t_kist[@]}" | median)
 u=$(printf '%s\n' "${t_umoci[@]}" | median)
 t=$(printf '%s\n' "${t_tar[@]}" | median)
-echo "unpack (median of $RUNS): kist-store $k ms, umoci $u ms, GNU tar $t ms"
+echo "unpack (median of $RUNS): kist-store $k ms, umoci $u ms, GNU tar $t ms (load average: $(cut -d' ' -f1 /proc/loadavg))"
 awk -v k="$k" -v u="$u" -v t="$t" 'BEGIN {
 	printf "ratio kist/GNU tar: %.2fx (target <= 1.0x)\n", k / t
 	printf "ratio umoci/kist: %.2fx (kist is that much faster than umoci)\n", u / k }'
@@ -108,8 +115,6 @@ done
 echo "create-container (median of 10): $(printf '%s\n' "${c_times[@]}" | median) ms"
 
 # commit of a 1 MB change: big image vs busybox alone
-"$STORE" import-layout "$lay:bench" >/dev/null 2>&1 || true
-printf '%s\n' "$(sed -n 1p <<<"${BLOBS[0]}")" >/dev/null
 commit_ms() {
 	local img=$1 name=$2 id r
 	id=$("$STORE" create-container --name "$name" "$img")

@@ -635,7 +635,7 @@ static int unpack_one(struct store *s, const char *blob, const char *diff_id, co
 	{
 		/* No fsync: the layer only becomes visible by the rename below. */
 		cleanup_close int lfd =
-			openat(tmpfd, "link", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		    openat(tmpfd, "link", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 
 		if (lfd < 0 || fs_write_all(lfd, shortname, SHORT_LINK_LEN) < 0) {
 			err_set(err, errno, "write '%s/link'", tmp);
@@ -710,6 +710,13 @@ int layer_unpack_image(struct store *s, const struct image *img, struct err **er
 			j.todo[j.n_todo++] = i;
 	pthread_mutex_init(&j.mu, NULL);
 	n_threads = cpus > 0 ? (size_t)cpus : 1;
+	{
+		/* KIST_UNPACK_JOBS: layers unpacked at once (default: one per CPU). */
+		const char *jobs = getenv("KIST_UNPACK_JOBS");
+
+		if (jobs && atoi(jobs) > 0)
+			n_threads = (size_t)atoi(jobs);
+	}
 	if (n_threads > ARRAY_SIZE(th))
 		n_threads = ARRAY_SIZE(th);
 	if (n_threads > j.n_todo)

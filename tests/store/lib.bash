@@ -1,4 +1,5 @@
 # tests/store/lib.bash: fixtures for the kist-store suites (loaded after ../helpers).
+# shellcheck disable=SC2154 # status/output come from bats run
 
 store_setup() {
 	export KIST_ROOT="$BATS_TEST_TMPDIR/root"
