@@ -401,6 +401,21 @@ int rt_container_start(const struct rt_state *st, struct err **err)
 	return 0;
 }
 
+void rt_container_wait_exec(pid_t pid, int start_pipe_fd, unsigned long long start_pipe_ino)
+{
+	char path[64];
+	struct stat sb;
+
+	/* The init holds the start pipe until execve closes it (close-on-exec),
+	 * or until it exits.  Poll: this runs only when poststart hooks exist. */
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)pid, start_pipe_fd);
+	for (int i = 0; i < 20000; i++) {
+		if (stat(path, &sb) < 0 || (unsigned long long)sb.st_ino != start_pipe_ino)
+			return;
+		usleep(500);
+	}
+}
+
 /* Wait until pid exits (it is not our child: poll a pidfd). */
 static void wait_gone(const struct rt_state *st)
 {

@@ -74,6 +74,9 @@ void rt_container_free(struct rt_container *c);
 
 /* Let a created container run its program. */
 int rt_container_start(const struct rt_state *st, struct err **err);
+/* Wait (bounded) until the started init has exec'd the program or died:
+ * poststart hooks run after the program starts, as the spec orders. */
+void rt_container_wait_exec(pid_t pid, int start_pipe_fd, unsigned long long start_pipe_ino);
 /* Delete: refuse a running container unless force; kill, wait, remove the
  * cgroup, run poststop hooks, remove the state dir. */
 int rt_container_delete(const char *root, const char *id, bool force, struct err **err);

@@ -357,7 +357,18 @@ void rt_init_main(struct rt_container *c)
 	if (n != 1)
 		_exit(1); /* never started: the runtime went away */
 	fs_close(c->start_r);
-	fs_close(c->start_w);
+	/* start_w stays open (close-on-exec) until the program runs: `start`
+	 * and `run` watch it to run poststart hooks only after the exec */
+
+	umask(p->has_umask ? p->umask : 022);
+	/* only stdio and --preserve-fds reach the program; done before the
+	 * seccomp filter so that a strict profile need not allow these calls */
+	syscall(SYS_close_range, 3 + c->opts->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+	for (int fd = 3; fd < 3 + c->opts->preserve_fds; fd++) {
+		int fl = fcntl(fd, F_GETFD);
+		if (fl >= 0)
+			fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
+	}
 
 	if (c->cfg.hooks) {
 		cleanup_json cJSON *sj = rt_state_to_json(&c->st, RT_STATUS_RUNNING);
@@ -380,14 +391,6 @@ void rt_init_main(struct rt_container *c)
 		}
 		if (rt_seccomp_load(c->seccomp, &e) < 0)
 			fail_late(e);
-	}
-	umask(p->has_umask ? p->umask : 022);
-	/* only stdio and --preserve-fds reach the program */
-	syscall(SYS_close_range, 3 + c->opts->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
-	for (int fd = 3; fd < 3 + c->opts->preserve_fds; fd++) {
-		int fl = fcntl(fd, F_GETFD);
-		if (fl >= 0)
-			fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
 	}
 	execve(c->exec_path, p->args, env);
 	{
