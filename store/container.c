@@ -286,7 +286,7 @@ int container_create(struct store *s, const char *name, const char *image, const
 	char id[65];
 	cJSON *layers;
 	int ret = -1;
-	bool mounted = false;
+	bool mounted = false, made = false;
 
 	if (overrides) {
 		ov = json_parse(overrides, strlen(overrides), "overrides", err);
@@ -335,10 +335,21 @@ int container_create(struct store *s, const char *name, const char *image, const
 			cleanup_free char *p = xasprintf("%s/%s", tmpname, sub[i]);
 			if (mkdirat(s->rootfd, p, 0755) < 0) {
 				err_set(err, errno, "create '%s/%s'", tmpdir, sub[i]);
+				fs_rm_rfat(s->rootfd, tmpname, NULL);
 				goto out;
 			}
 		}
 	}
+	/* In place before the mount, so the mount options name the real paths;
+	 * the container stays invisible until container.json appears (last). */
+	if (renameat(s->rootfd, tmpname, s->rootfd, finalname) < 0) {
+		err_set(err, errno, "rename '%s' into place", tmpdir);
+		fs_rm_rfat(s->rootfd, tmpname, NULL);
+		goto out;
+	}
+	made = true;
+	free(tmpdir);
+	tmpdir = xasprintf("%s/%s", s->root, finalname);
 	doc = cJSON_CreateObject();
 	cJSON_AddStringToObject(doc, "Id", id);
 	cJSON_AddStringToObject(doc, "Name", name);
@@ -392,25 +403,26 @@ int container_create(struct store *s, const char *name, const char *image, const
 			goto out;
 	}
 	{
-		cleanup_free char *p = xasprintf("%s/bundle/config.json", tmpname);
-		cleanup_free char *cj = xasprintf("%s/container.json", tmpname);
+		cleanup_free char *p = xasprintf("%s/bundle/config.json", finalname);
+		cleanup_free char *cj = xasprintf("%s/container.json.tmp", finalname);
+		cleanup_free char *cjf = xasprintf("%s/container.json", finalname);
 
-		/* No fsync: the directory only becomes visible by the rename below. */
+		/* No fsync: a container only becomes visible by the last rename. */
 		if (write_json(s->rootfd, p, config, err) < 0 ||
 		    write_json(s->rootfd, cj, doc, err) < 0)
 			goto out;
-	}
-	if (renameat(s->rootfd, tmpname, s->rootfd, finalname) < 0) {
-		err_set(err, errno, "rename '%s' into place", tmpdir);
-		goto out;
+		if (renameat(s->rootfd, cj, s->rootfd, cjf) < 0) {
+			err_set(err, errno, "rename '%s/%s' into place", s->root, cj);
+			goto out;
+		}
 	}
 	memcpy(id_out, id, 65);
 	ret = 0;
 out:
-	if (ret < 0 && tmpname) {
+	if (ret < 0 && made) {
 		if (mounted)
 			overlay_umount(rootfs, NULL);
-		fs_rm_rfat(s->rootfd, tmpname, NULL);
+		fs_rm_rfat(s->rootfd, finalname, NULL);
 	}
 	container_free_list(cs, nc);
 	image_release(&img);

@@ -277,8 +277,16 @@ int store_gc(struct store *s, bool verbose, int64_t *freed, struct err **err)
 
 		if (!cd)
 			fs_close(cfd);
+		/* creations in progress hold the lock */
+		cleanup_close int clock =
+		    lock_acquireat(s->rootfd, "containers/.lock", LOCK_MODE_EXCLUSIVE, true, NULL);
+
 		while (cd && (de = readdir(cd))) {
-			if (str_has_prefix(de->d_name, ".tmp-")) {
+			cleanup_free char *cj = xasprintf("%s/container.json", de->d_name);
+			bool half = is_hex64(de->d_name) &&
+				    faccessat(dirfd(cd), cj, F_OK, AT_SYMLINK_NOFOLLOW) < 0;
+
+			if (str_has_prefix(de->d_name, ".tmp-") || half) {
 				cleanup_free char *p = xasprintf("%s/containers/%s/bundle/rootfs",
 								 s->root, de->d_name);
 				if (path_is_mountpoint(p))

@@ -28,11 +28,15 @@ teardown() { store_teardown; }
 	store rm -f keep:1
 	assert_success
 	n_before=$(ls "$KIST_ROOT/oci/blobs/sha256" | wc -l)
+	# a container directory a killed create-container left without container.json
+	half="$KIST_ROOT/containers/$(printf '%064d' 7)"
+	mkdir -p "$half/upper" "$KIST_ROOT/containers/.tmp-x/upper"
 	store gc -v
 	assert_success
 	assert_output --partial "deleted layer sha256:$(basename "$drop_layer")"
 	assert_line --regexp '^Total reclaimed space: [0-9.]+[kMG]?B$'
 	[ ! -e "$drop_layer" ]
+	[ ! -e "$half" ] && [ ! -e "$KIST_ROOT/containers/.tmp-x" ]
 	[ -d "$keep_layer/diff" ]
 	[ "$(ls "$KIST_ROOT/oci/blobs/sha256" | wc -l)" -eq $((n_before - 3)) ]
 	[ -z "$(find -L "$KIST_ROOT/layers/l" -type l)" ] # no dangling short links
