@@ -7,6 +7,7 @@
 #include <stdio.h>    /* fflush */
 #include <stdlib.h>   /* free */
 #include <string.h>   /* strerror */
+#include <sys/syscall.h> /* SYS_rt_sigaction */
 #include <sys/wait.h> /* waitpid */
 #include <unistd.h>   /* fork, execvp */
 
@@ -45,8 +46,14 @@ static NORETURN void child(const struct proc *p, const int src[3], int report)
 	log_set_forked_child();
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
-	for (sig = 1; sig < NSIG; sig++)
-		(void)sigaction(sig, &sa, NULL);
+	for (sig = 1; sig < NSIG; sig++) {
+		/* glibc refuses its reserved real-time signals (32, 33), which an
+		 * ignoring parent (make, timeout) can hand down: reset them raw */
+		if (sigaction(sig, &sa, NULL) < 0 && errno == EINVAL) {
+			unsigned long ksa[4] = {0, 0, 0, 0}; /* SIG_DFL, no flags, empty mask */
+			(void)syscall(SYS_rt_sigaction, sig, ksa, NULL, (size_t)(_NSIG / 8));
+		}
+	}
 	sigemptyset(&all);
 	(void)sigprocmask(SIG_SETMASK, &all, NULL);
 
