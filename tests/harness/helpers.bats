@@ -45,3 +45,21 @@ teardown() {
 	cleanup_mounts "$BATS_TEST_TMPDIR/m"
 	run -1 grep -F "$BATS_TEST_TMPDIR/m" /proc/self/mountinfo
 }
+
+@test "build: make install PREFIX DESTDIR installs every program" {
+	local b
+	b=$(dirname "$KIST_BIN")
+	run -0 make -s -C "$REPO_DIR" B="$b" install PREFIX=/opt/kist DESTDIR="$BATS_TEST_TMPDIR/inst"
+	for p in kist-runtime kist-store kist-fetch; do
+		[ -x "$BATS_TEST_TMPDIR/inst/opt/kist/bin/$p" ]
+		run -0 "$BATS_TEST_TMPDIR/inst/opt/kist/bin/$p" --version
+		assert_output --partial "$p version"
+	done
+}
+
+@test "build: a second make has nothing to do (dependencies tracked)" {
+	local b
+	b=$(dirname "$KIST_BIN")
+	run -0 make -s -C "$REPO_DIR" B="$b" all
+	run -0 make -q -C "$REPO_DIR" B="$b" all
+}
