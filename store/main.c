@@ -39,10 +39,15 @@ static const struct cli_cmd commands[] = {
 
 static void usage(void)
 {
-	printf("usage: kist-store [--root DIR] [--run DIR] [--driver overlay|vfs] [--debug] "
-	       "COMMAND [ARGS]\n\n");
 	cli_print_commands(commands);
-	printf("\nRun 'kist-store COMMAND --help' for a command's options.\n");
+	printf("\nglobal options:\n"
+	       "  --root DIR          store root (default $KIST_ROOT or /var/lib/kist)\n"
+	       "  --run DIR           runtime state (default /run/kist)\n"
+	       "  --driver DRIVER     overlay (default) or vfs (copies layers)\n"
+	       "  --debug             log debug messages\n"
+	       "  -h, --help          this help\n"
+	       "  -v, --version       print the version\n"
+	       "\nRun 'kist-store COMMAND --help' for a command's options.\n");
 }
 
 int main(int argc, char **argv)
