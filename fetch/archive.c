@@ -3,15 +3,20 @@
  * through symlinks) into an OCI layout, so `copy docker-archive:FILE ...`
  * can pull it into a layout or push it to a registry.  Two passes with
  * libarchive: manifest.json first (docker writes it last), then the config
- * and layers streamed into verifying blob writers. */
+ * and layers streamed into verifying blob writers.
+ * archive_export writes one: the config, each layer decompressed into a plain
+ * tar named by its diff_id, manifest.json and repositories. */
 #define _GNU_SOURCE
 #include <archive.h>       /* archive_read_new */
 #include <archive_entry.h> /* archive_entry_pathname */
 #include <errno.h>         /* errno */
 #include <stdlib.h>        /* free */
 #include <string.h>        /* strcmp */
+#include <unistd.h>        /* unlink */
 
+#include "common/digest.h"
 #include "common/err.h"
+#include "common/fs.h"
 #include "common/json.h"
 #include "common/util.h"
 #include "fetch/fetch.h"
@@ -305,5 +310,270 @@ out:
 	strv_free(ln.to);
 	spec_manifest_release(&m);
 	spec_descriptor_release(&desc);
+	return ret;
+}
+
+/* ---- writing a docker-archive ---- */
+
+static void cleanup_warchivep(struct archive **a)
+{
+	if (*a)
+		archive_write_free(*a);
+}
+#define cleanup_warchive __attribute__((cleanup(cleanup_warchivep)))
+
+static int add_entry_header(struct archive *aw, const char *name, int64_t size, const char *file,
+			    struct err **err)
+{
+	struct archive_entry *e = archive_entry_new();
+	int r;
+
+	if (!e)
+		die_oom();
+	archive_entry_set_pathname(e, name);
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, 0644);
+	archive_entry_set_size(e, size);
+	archive_entry_set_mtime(e, 0, 0);
+	r = archive_write_header(aw, e);
+	archive_entry_free(e);
+	if (r != ARCHIVE_OK)
+		return err_set(err, 0, "write '%s' into '%s': %s", name, file,
+			       archive_error_string(aw));
+	return 0;
+}
+
+static int add_entry_mem(struct archive *aw, const char *name, const void *data, size_t len,
+			 const char *file, struct err **err)
+{
+	if (add_entry_header(aw, name, len, file, err) < 0)
+		return -1;
+	if (len && archive_write_data(aw, data, len) != (la_ssize_t)len)
+		return err_set(err, 0, "write '%s' into '%s': %s", name, file,
+			       archive_error_string(aw));
+	return 0;
+}
+
+/* Decompress (gzip, zstd or none) blob fd into tmpfd; digest of the result. */
+static int unpack_layer(int fd, int tmpfd, const char *digest, char diff[DIGEST_STR_MAX],
+			int64_t *size, struct err **err)
+{
+	cleanup_archive struct archive *a = archive_read_new();
+	struct archive_entry *ent;
+	struct digester *dg;
+	char buf[1 << 16];
+	la_ssize_t n;
+
+	if (!a)
+		die_oom();
+	archive_read_support_filter_all(a);
+	archive_read_support_format_raw(a);
+	if (archive_read_open_fd(a, fd, 1 << 16) != ARCHIVE_OK ||
+	    archive_read_next_header(a, &ent) != ARCHIVE_OK)
+		return err_set(err, 0, "read layer %s: %s", digest, archive_error_string(a));
+	dg = digester_new();
+	while ((n = archive_read_data(a, buf, sizeof(buf))) > 0) {
+		digester_update(dg, buf, n);
+		if (fs_write_all(tmpfd, buf, n) < 0) {
+			digester_free(dg);
+			return err_set(err, errno, "write uncompressed layer %s", digest);
+		}
+	}
+	if (n < 0) {
+		digester_free(dg);
+		return err_set(err, 0, "decompress layer %s: %s", digest, archive_error_string(a));
+	}
+	*size = (int64_t)digester_size(dg);
+	digester_final(dg, diff);
+	digester_free(dg);
+	return 0;
+}
+
+static int copy_fd_entry(struct archive *aw, int fd, const char *name, int64_t size,
+			 const char *file, struct err **err)
+{
+	char buf[1 << 16];
+	ssize_t n;
+
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return err_set(err, errno, "seek");
+	if (add_entry_header(aw, name, size, file, err) < 0)
+		return -1;
+	while ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
+		if (n > 0 && archive_write_data(aw, buf, n) != n)
+			return err_set(err, 0, "write '%s' into '%s': %s", name, file,
+				       archive_error_string(aw));
+	if (n < 0)
+		return err_set(err, errno, "read uncompressed layer");
+	return 0;
+}
+
+/* Resolve name in l to one image manifest (an index: the host's platform). */
+static int export_manifest(struct layout *l, const char *name, struct spec_manifest *m,
+			   struct err **err)
+{
+	struct spec_descriptor desc = SPEC_DESCRIPTOR_INIT;
+	cleanup_free char *data = NULL;
+	size_t len;
+	int r = layout_ref_get(l, name, &desc, err);
+
+	if (r == 0)
+		return err_set(err, 0, "image '%s' not found", name);
+	if (r < 0)
+		return -1;
+	r = layout_blob_read(l, desc.digest, SPEC_MAX_DOC_SIZE, &data, &len, err);
+	if (r == 0 && spec_media_type_is_index(desc.media_type)) {
+		struct spec_index idx = SPEC_INDEX_INIT;
+		const struct spec_descriptor *pick = NULL;
+		r = spec_index_parse(data, len, &idx, err);
+		if (r == 0)
+			r = spec_index_select(&idx, NULL, &pick, err);
+		free(data);
+		data = NULL;
+		if (r == 0)
+			r = layout_blob_read(l, pick->digest, SPEC_MAX_DOC_SIZE, &data, &len, err);
+		spec_index_release(&idx);
+	}
+	spec_descriptor_release(&desc);
+	if (r == 0)
+		r = spec_manifest_parse(data, len, m, err);
+	return r;
+}
+
+int archive_export(struct layout *l, const char *name, const char *file, const char *tag,
+		   struct err **err)
+{
+	struct spec_manifest m = SPEC_MANIFEST_INIT;
+	cleanup_warchive struct archive *aw = NULL;
+	cleanup_json cJSON *cfg = NULL, *man = NULL, *repos = NULL;
+	cleanup_free char *cfgdata = NULL, *tmp = NULL, *ltmp = NULL, *mtext = NULL,
+			  *rtext = NULL, *cfgname = NULL;
+	cleanup_close int fd = -1, lfd = -1;
+	const cJSON *diffs;
+	cJSON *entry, *layers;
+	size_t cfglen;
+	int ret = -1;
+
+	if (export_manifest(l, name, &m, err) < 0)
+		goto out;
+	if (layout_blob_read(l, m.config.digest, SPEC_MAX_DOC_SIZE, &cfgdata, &cfglen, err) < 0)
+		goto out;
+	cfg = json_parse(cfgdata, cfglen, "image config", err);
+	if (!cfg)
+		goto out;
+	diffs = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(cfg, "rootfs"),
+						 "diff_ids");
+	if (!cJSON_IsArray(diffs) || (size_t)cJSON_GetArraySize(diffs) != m.n_layers) {
+		err_set(err, 0, "image config %s: rootfs.diff_ids does not match the %zu layers",
+			m.config.digest, m.n_layers);
+		goto out;
+	}
+	tmp = xasprintf("%s.XXXXXX", file);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		err_set(err, errno, "create '%s'", file);
+		free(tmp);
+		tmp = NULL;
+		goto out;
+	}
+	ltmp = xasprintf("%s.layer.XXXXXX", file);
+	lfd = mkstemp(ltmp);
+	if (lfd < 0) {
+		err_set(err, errno, "create '%s'", ltmp);
+		free(ltmp);
+		ltmp = NULL;
+		goto out;
+	}
+	unlink(ltmp);
+	aw = archive_write_new();
+	if (!aw)
+		die_oom();
+	archive_write_set_format_pax_restricted(aw);
+	if (archive_write_open_fd(aw, fd) != ARCHIVE_OK) {
+		err_set(err, 0, "write '%s': %s", file, archive_error_string(aw));
+		goto out;
+	}
+	cfgname = xasprintf("%s.json", digest_hex(m.config.digest));
+	if (add_entry_mem(aw, cfgname, cfgdata, cfglen, file, err) < 0)
+		goto out;
+	man = cJSON_CreateArray();
+	entry = cJSON_AddItemToArray(man, cJSON_CreateObject()) ? cJSON_GetArrayItem(man, 0) : NULL;
+	cJSON_AddStringToObject(entry, "Config", cfgname);
+	{
+		cJSON *tags = cJSON_AddArrayToObject(entry, "RepoTags");
+		if (tag)
+			cJSON_AddItemToArray(tags, cJSON_CreateString(tag));
+	}
+	layers = cJSON_AddArrayToObject(entry, "Layers");
+	for (size_t i = 0; i < m.n_layers; i++) {
+		cleanup_close int bfd = layout_blob_open(l, m.layers[i].digest, err);
+		const cJSON *want = cJSON_GetArrayItem(diffs, (int)i);
+		char diff[DIGEST_STR_MAX];
+		int64_t size;
+		cleanup_free char *lname = NULL;
+
+		if (bfd < 0)
+			goto out;
+		if (ftruncate(lfd, 0) < 0 || lseek(lfd, 0, SEEK_SET) < 0) {
+			err_set(err, errno, "truncate '%s'", ltmp);
+			goto out;
+		}
+		if (unpack_layer(bfd, lfd, m.layers[i].digest, diff, &size, err) < 0)
+			goto out;
+		if (!cJSON_IsString(want) || !streq(want->valuestring, diff)) {
+			err_set(err, 0, "layer %s: uncompressed digest %s is not diff_id %s",
+				m.layers[i].digest, diff,
+				cJSON_IsString(want) ? want->valuestring : "(none)");
+			goto out;
+		}
+		lname = xasprintf("%s.tar", digest_hex(diff));
+		{
+			/* the same layer twice is stored once */
+			bool seen = false;
+			const cJSON *it;
+			cJSON_ArrayForEach(it, layers) seen |= streq(it->valuestring, lname);
+			if (!seen && copy_fd_entry(aw, lfd, lname, size, file, err) < 0)
+				goto out;
+		}
+		cJSON_AddItemToArray(layers, cJSON_CreateString(lname));
+	}
+	mtext = json_print(man, false);
+	if (add_entry_mem(aw, "manifest.json", mtext, strlen(mtext), file, err) < 0)
+		goto out;
+	if (tag) {
+		const char *colon = strrchr(tag, ':');
+		bool has_tag = colon && !strchr(colon, '/');
+		cleanup_free char *repo =
+		    has_tag ? xstrndup(tag, colon - tag) : xstrdup(tag);
+		cJSON *inner;
+
+		repos = cJSON_CreateObject();
+		inner = cJSON_AddObjectToObject(repos, repo);
+		if (m.n_layers)
+			cJSON_AddStringToObject(
+			    inner, has_tag ? colon + 1 : "latest",
+			    digest_hex(
+				cJSON_GetArrayItem(diffs, (int)m.n_layers - 1)->valuestring));
+		rtext = json_print(repos, false);
+		if (add_entry_mem(aw, "repositories", rtext, strlen(rtext), file, err) < 0)
+			goto out;
+	}
+	if (archive_write_close(aw) != ARCHIVE_OK) {
+		err_set(err, 0, "write '%s': %s", file, archive_error_string(aw));
+		goto out;
+	}
+	if (fsync(fd) < 0 || rename(tmp, file) < 0) {
+		err_set(err, errno, "rename '%s' to '%s'", tmp, file);
+		goto out;
+	}
+	free(tmp);
+	tmp = NULL;
+	ret = 0;
+out:
+	if (tmp)
+		unlink(tmp);
+	if (ret < 0)
+		err_wrap(err, "write docker archive '%s'", file);
+	spec_manifest_release(&m);
 	return ret;
 }

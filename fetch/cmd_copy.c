@@ -1,6 +1,6 @@
 /* cmd_copy.c: kist-fetch copy [-q] [--platform P | --all-platforms] SRC DST
  * between docker://NAME[:TAG] and oci:DIR[:REF] (skopeo's transport names),
- * and from docker-archive:FILE[:NAME:TAG].
+ * and from or to docker-archive:FILE[:NAME:TAG].
  * docker -> oci is a pull, oci -> docker a push, docker -> docker a pull
  * into a temporary layout then a push, oci -> oci copies blobs. */
 #define _GNU_SOURCE
@@ -180,7 +180,7 @@ int cmd_copy(void *gv, int argc, char **argv, struct err **err)
 			printf(
 			    "usage: kist-fetch copy [-q] [--platform P | --all-platforms] SRC DST\n"
 			    "  SRC, DST: docker://NAME[:TAG|@DIGEST] or oci:DIR[:REF]\n"
-			    "  SRC may also be docker-archive:FILE[:NAME:TAG] (docker save)\n");
+			    "  SRC or DST may also be docker-archive:FILE[:NAME:TAG] (docker save)\n");
 			return EXIT_OK;
 		default:
 			cli_usage_error("copy: unknown option or missing value: '%s'",
@@ -194,9 +194,34 @@ int cmd_copy(void *gv, int argc, char **argv, struct err **err)
 	if (parse_endpoint(argv[optind], &s, err) < 0 ||
 	    parse_endpoint(argv[optind + 1], &d, err) < 0)
 		goto out;
-	if (d.t == T_ARCHIVE) {
-		ret = err_set(err, 0, "'%s': docker-archive: is supported as a source only",
+	if (d.t == T_ARCHIVE && s.t == T_ARCHIVE) {
+		ret = err_set(err, 0, "'%s': copy between two docker archives is not supported",
 			      argv[optind + 1]);
+	} else if (d.t == T_ARCHIVE && s.t == T_OCI) {
+		if (!s.name) {
+			ret =
+			    err_set(err, 0, "oci:%s: name the image to copy (oci:DIR:REF)", s.dir);
+			goto out;
+		}
+		ret = layout_open(s.dir, false, &l, err);
+		if (ret == 0)
+			ret = archive_export(&l, s.name, d.dir, d.name, err);
+	} else if (d.t == T_ARCHIVE) {
+		cleanup_free char *full = ref_string(&s.ref);
+		const char *tag = d.name;
+		if (!tag && !s.ref.digest)
+			tag = argv[optind] + 9;
+		if (!mkdtemp(tmpl)) {
+			ret = err_set(err, errno, "mkdtemp '%s'", tmpl);
+			goto out;
+		}
+		tmp = true;
+		po.ref_name = full;
+		ret = layout_open(tmpl, true, &l, err);
+		if (ret == 0)
+			ret = pull_image(g, &s.ref, argv[optind] + 9, &l, &po, NULL, err);
+		if (ret == 0)
+			ret = archive_export(&l, full, d.dir, tag, err);
 	} else if (s.t == T_ARCHIVE && d.t == T_OCI) {
 		const char *name = d.name ? d.name : s.name ? s.name : "latest";
 		ret = layout_open(d.dir, true, &l, err);

@@ -218,6 +218,12 @@ int blobinfo_add(const struct fetch_global *g, const char *repo, char *const *di
  * into l, recorded as name. */
 int archive_import(const char *file, const char *want, struct layout *l, const char *name,
 		   struct err **err);
+/* Write the image name in l (an index: this host's platform) to file as a
+ * docker-archive tagged tag (or untagged when NULL): layers uncompressed and
+ * checked against the config's diff_ids, written to a temporary file in the
+ * same directory, then renamed. */
+int archive_export(struct layout *l, const char *name, const char *file, const char *tag,
+		   struct err **err);
 
 /* ---- pull.c ---- */
 struct pull_opts {

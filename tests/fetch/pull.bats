@@ -216,11 +216,102 @@ teardown() { kist_cleanup; }
 	fetch copy "docker-archive:/etc/hostname" "oci:$BATS_TEST_TMPDIR/o:y"
 	assert_failure 1
 	assert_output --partial "/etc/hostname"
-	fetch copy "oci:$BATS_TEST_TMPDIR/o:x" "docker-archive:$BATS_TEST_TMPDIR/b.tar"
-	assert_failure 1
-	assert_output --partial "source only"
 	run -0 jq -r '.manifests[].annotations["org.opencontainers.image.ref.name"]' "$BATS_TEST_TMPDIR/o/index.json"
 	assert_output x
+}
+
+# docker_archive_ok FILE TAG: FILE is a docker save archive: manifest.json
+# names the config and the layers, which are all in the tar; each layer tar
+# hashes to its diff_id in the config, in order; repositories maps TAG (if
+# not empty) to the top layer.
+docker_archive_ok() {
+	local f=$1 tag=$2 x cfg nth=0 layer sum want n d
+	d=$(mktemp -d "$BATS_TEST_TMPDIR/ck.XXXXXX")
+	tar -C "$d" -xf "$f"
+	run -0 tar -tf "$f"
+	assert_line manifest.json
+	cfg=$(jq -r '.[0].Config' "$d/manifest.json")
+	assert_line "$cfg"
+	[ "$(sha256sum "$d/$cfg" | cut -d' ' -f1).json" = "$cfg" ]
+	n=$(jq '.[0].Layers | length' "$d/manifest.json")
+	[ "$n" -eq "$(jq '.rootfs.diff_ids | length' "$d/$cfg")" ]
+	[ "$n" -gt 0 ]
+	for layer in $(jq -r '.[0].Layers[]' "$d/manifest.json"); do
+		tar -tf "$f" | grep -qxF "$layer"
+		sum="sha256:$(sha256sum "$d/$layer" | cut -d' ' -f1)"
+		want=$(jq -r --argjson i "$nth" '.rootfs.diff_ids[$i]' "$d/$cfg")
+		[ "$sum" = "$want" ]
+		tar -tf "$d/$layer" >/dev/null
+		nth=$((nth + 1))
+	done
+	if [ -n "$tag" ]; then
+		run -0 jq -r '.[0].RepoTags[0]' "$d/manifest.json"
+		assert_output "$tag"
+		x=$(jq -r '.rootfs.diff_ids[-1] | sub("^sha256:"; "")' "$d/$cfg")
+		run -0 jq -r --arg r "${tag%:*}" --arg t "${tag##*:}" '.[$r][$t]' "$d/repositories"
+		assert_output "$x"
+	fi
+	rm -rf "$d"
+}
+
+@test "fetch copy: to docker-archive from docker:// and oci:, read back by tar, skopeo and copy" {
+	local a=$BATS_TEST_TMPDIR/reg.tar b=$BATS_TEST_TMPDIR/oci.tar
+	fetch copy -q "docker://$REG/test/app:v1" "docker-archive:$a:kist/saved:v1"
+	assert_success
+	docker_archive_ok "$a" kist/saved:v1
+	# the layers were gzip in the registry: in the archive they are plain tars
+	run -0 tar -tf "$a"
+	refute_output --partial ".gz"
+	run -0 skopeo inspect "docker-archive:$a"
+	run -0 jq -r '.Labels["kist.test"], (.Layers | length)' <<<"$output"
+	assert_output $'app\n3'
+	# read back by kist-fetch: the same config, so the same image id
+	fetch copy "docker-archive:$a:kist/saved:v1" "oci:$BATS_TEST_TMPDIR/back:r"
+	assert_success
+	layout_ok "$BATS_TEST_TMPDIR/back"
+	run -0 skopeo inspect --config "oci:$BATS_TEST_TMPDIR/back:r"
+	local cfg1 cfg2
+	cfg1=$(jq -cS . <<<"$output")
+	cfg2=$(skopeo inspect --config "oci:$BATS_FILE_TMPDIR/src:app" | jq -cS .)
+	[ "$cfg1" = "$cfg2" ]
+	# from an OCI layout, untagged unless a tag is given
+	fetch copy "oci:$BATS_FILE_TMPDIR/src:app" "docker-archive:$b"
+	assert_success
+	docker_archive_ok "$b" ""
+	run -0 jq -r '.[0].RepoTags | length' < <(tar -xOf "$b" manifest.json)
+	assert_output 0
+	fetch copy "oci:$BATS_FILE_TMPDIR/src:app" "docker-archive:$b:kist/oci:t"
+	assert_success
+	docker_archive_ok "$b" kist/oci:t
+	run -0 skopeo inspect "docker-archive:$b"
+	run -0 jq -r '.Labels["kist.test"]' <<<"$output"
+	assert_output app
+	fetch copy "docker-archive:$b" "oci:$BATS_TEST_TMPDIR/back2:r"
+	assert_success
+	layout_ok "$BATS_TEST_TMPDIR/back2"
+	# nothing temporary left beside the archives
+	run -0 ls -A "$BATS_TEST_TMPDIR"
+	refute_output --partial ".tar."
+}
+
+@test "fetch copy: to docker-archive, bad destinations fail and leave no file" {
+	fetch copy "oci:$BATS_FILE_TMPDIR/src:app" "docker-archive:$BATS_TEST_TMPDIR/nodir/x.tar"
+	assert_failure 1
+	assert_output --partial "$BATS_TEST_TMPDIR/nodir/x.tar"
+	assert_output --partial "No such file or directory"
+	[ "${#lines[@]}" -eq 1 ]
+	[ ! -e "$BATS_TEST_TMPDIR/nodir" ]
+	fetch copy "oci:$BATS_FILE_TMPDIR/src:nosuch" "docker-archive:$BATS_TEST_TMPDIR/y.tar"
+	assert_failure 1
+	assert_output --partial "nosuch"
+	fetch copy "docker://$REG/test/app:nosuch" "docker-archive:$BATS_TEST_TMPDIR/y.tar"
+	assert_failure 1
+	assert_output --partial "manifest unknown"
+	fetch copy "oci:$BATS_FILE_TMPDIR/src" "docker-archive:$BATS_TEST_TMPDIR/y.tar"
+	assert_failure 1
+	assert_output --partial "oci:DIR:REF"
+	run -0 ls -A "$BATS_TEST_TMPDIR"
+	refute_output --partial "y.tar"
 }
 
 @test "fetch pull: two pulls of one image into one store at once both succeed" {
