@@ -160,3 +160,40 @@ teardown() { kist_cleanup; }
 	assert_failure 1
 	assert_output --partial unauthorized
 }
+
+@test "fetch pull: a Bearer token that expires mid-pull is fetched again on 401" {
+	local d=$BATS_FILE_TMPDIR tp pp i dirs=() log=$BATS_FILE_TMPDIR/short-requests
+	# six layers of 768 KiB behind a proxy sending 256 KiB/s per connection:
+	# each layer takes at least 3 seconds, longer than a token lasts (2)
+	for i in 1 2 3 4 5 6; do
+		rand_dir "$BATS_TEST_TMPDIR/s$i" 768
+		dirs+=("$BATS_TEST_TMPDIR/s$i")
+	done
+	local img
+	img=$(make_image "$BATS_TEST_TMPDIR/slow" slow "${dirs[@]}")
+	tp=$(free_port)
+	start_helper token-short "$tp" token "$tp" "$d/token.key" "$d/token.crt" kist-issuer \
+		"$log" --lifetime 2
+	start_registry "$d/shortreg" --token "http://127.0.0.1:$tp/token" kist-registry kist-issuer "$d/token.crt"
+	local reg=$REGISTRY
+	fetch copy -q "oci:$BATS_TEST_TMPDIR/slow:slow" "docker://$reg/t/slow:v1"
+	assert_success
+	pp=$(free_port)
+	start_helper proxy-slow "$pp" proxy "$pp" "${reg#*:}" "$BATS_TEST_TMPDIR/requests" --rate 262144
+	local before after
+	before=$(wc -l <"$log")
+	fetch pull -q "127.0.0.1:$pp/t/slow:v1"
+	assert_success
+	after=$(wc -l <"$log")
+	run -0 jq -r '.manifests[0].digest' "$KIST_ROOT/oci/index.json"
+	assert_output "$img"
+	store_ok "$KIST_ROOT"
+	# the one command asked for a token more than once ...
+	echo "token requests during the pull: $((after - before))" >&2
+	[ $((after - before)) -ge 2 ]
+	# ... because a layer was refused (401) and asked for again
+	run -0 bash -c "grep -ao 'GET /v2/t/slow/blobs/sha256:[0-9a-f]*' '$BATS_TEST_TMPDIR/requests' | sort | uniq -d"
+	[ -n "$output" ]
+	stop_helper proxy-slow
+	stop_helper token-short
+}

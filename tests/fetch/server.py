@@ -2,15 +2,20 @@
 """Test servers for the fetch suite (standard library only), all on 127.0.0.1.
 
   server.py proxy PORT UPSTREAM_PORT LOG [--cut-after N] [--cuts K] [--exit-after-cut]
+                  [--rate BYTES_PER_SEC]
       TCP proxy to a registry.  Appends what clients send to LOG (request
       headers, to check Range requests).  With --cut-after, the first K
       connections whose response passes N bytes are cut there; with
       --exit-after-cut the proxy then exits (the "registry" dies mid-pull).
+      With --rate, each connection's responses flow at most that fast.
 
-  server.py token PORT KEY CERT ISSUER LOG [--user U --password P]
+  server.py token PORT KEY CERT ISSUER LOG [--user U --password P] [--lifetime S]
       Docker token server: GET /token?service=..&scope=.. returns a JWT
       signed RS256 (by openssl) with the certificate in the x5c header.
-      With --user, requests must carry those Basic credentials.
+      With --user, requests must carry those Basic credentials.  With
+      --lifetime, the registry accepts a token for at most S seconds: the
+      registry allows 60 seconds of clock skew past "exp", so exp is set to
+      now + S - 60.
 
   server.py static PORT DIR [--fail-first N] [LOG]
       A fake registry answering GET /v2/ with 200 and any other path with
@@ -39,7 +44,7 @@ def b64url(data):
 # ---------------------------------------------------------------- proxy
 def proxy(argv):
     port, up_port, log = int(argv[0]), int(argv[1]), argv[2]
-    cut_after, cuts, exit_after = None, 1, False
+    cut_after, cuts, exit_after, rate = None, 1, False, None
     i = 3
     while i < len(argv):
         if argv[i] == "--cut-after":
@@ -48,6 +53,8 @@ def proxy(argv):
             cuts = int(argv[i + 1]); i += 2
         elif argv[i] == "--exit-after-cut":
             exit_after = True; i += 1
+        elif argv[i] == "--rate":
+            rate = int(argv[i + 1]); i += 2
         else:
             sys.exit("proxy: unknown option " + argv[i])
     state = {"cuts": cuts}
@@ -94,7 +101,12 @@ def proxy(argv):
                             os._exit(0)
                         return
                 n += len(d)
-                c.sendall(d)
+                if rate:
+                    for k in range(0, len(d), 16384):
+                        c.sendall(d[k:k + 16384])
+                        time.sleep(len(d[k:k + 16384]) / rate)
+                else:
+                    c.sendall(d)
         except OSError:
             pass
         try:
@@ -121,9 +133,12 @@ def proxy(argv):
 def token(argv):
     port, key, cert, issuer, log = int(argv[0]), argv[1], argv[2], argv[3], argv[4]
     user = password = None
+    lifetime, expires_in = 300, 300
     i = 5
     while i < len(argv):
-        if argv[i] == "--user":
+        if argv[i] == "--lifetime":
+            expires_in = int(argv[i + 1]); lifetime = expires_in - 60; i += 2
+        elif argv[i] == "--user":
             user = argv[i + 1]; i += 2
         elif argv[i] == "--password":
             password = argv[i + 1]; i += 2
@@ -172,10 +187,10 @@ def token(argv):
                                        "actions": parts[-1].split(",")})
             now = int(time.time())
             claims = {"iss": issuer, "sub": who, "aud": q.get("service", [""])[0],
-                      "exp": now + 300, "nbf": now - 10, "iat": now,
+                      "exp": now + lifetime, "nbf": now - 10, "iat": now,
                       "jti": uuid.uuid4().hex, "access": access}
             tok = sign(claims)
-            self.reply(200, {"token": tok, "access_token": tok, "expires_in": 300})
+            self.reply(200, {"token": tok, "access_token": tok, "expires_in": expires_in})
 
         def reply(self, code, obj):
             body = json.dumps(obj).encode()
