@@ -11,6 +11,7 @@
 #include "common/cli.h"
 #include "common/err.h"
 #include "common/fs.h"
+#include "common/lock.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "fetch/fetch.h"
@@ -45,12 +46,23 @@ int fetch_parse_oci(const char *s, char **dir, char **ref)
 	return 1;
 }
 
+/* ROOT/.gc.lock, held shared while this process writes into the store:
+ * `kist-store gc` takes it exclusive, so it cannot remove blobs a pull has
+ * written but not yet named in index.json.  Released at exit. */
+static int store_gc_lock_fd = -1;
+
 int fetch_open_store(const struct fetch_global *g, bool create, struct layout *l, struct err **err)
 {
 	cleanup_free char *path = xasprintf("%s/oci", g->root);
+	cleanup_free char *lockpath = xasprintf("%s/.gc.lock", g->root);
 
 	if (create && fs_mkdir_p(g->root, 0700, err) < 0)
 		return -1;
+	if (create && store_gc_lock_fd < 0) {
+		store_gc_lock_fd = lock_acquire(lockpath, LOCK_MODE_SHARED, true, err);
+		if (store_gc_lock_fd < 0)
+			return -1;
+	}
 	return layout_open(path, create, l, err);
 }
 
@@ -127,6 +139,7 @@ int main(int argc, char **argv)
 	argv += optind;
 	optind = 0;
 	ret = cli_run(cmd, &g, argc, argv);
+	lock_release(store_gc_lock_fd);
 	curl_global_cleanup();
 	return ret;
 }
