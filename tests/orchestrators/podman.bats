@@ -28,6 +28,11 @@ EOF
 	if ls -d /sys/fs/cgroup/*/libpod_parent >/dev/null 2>&1; then
 		echo 1 >"$PD/had-libpod-parent"
 	fi
+	# podman's cleanup process runs kist-runtime with its default state root
+	# (/run/kist/runtime): remove it at the end if it was not there before
+	if [ -e /run/kist ]; then
+		echo 1 >"$PD/had-run-kist"
+	fi
 	make_rootfs "$PD/rootfs"
 	chmod 755 "$PD/rootfs"
 	tar -C "$PD/rootfs" -cf "$PD/rootfs.tar" .
@@ -46,6 +51,9 @@ teardown_file() {
 			find "$d" -mindepth 1 -depth -type d -exec rmdir {} \; 2>/dev/null
 			rmdir "$d" 2>/dev/null || true
 		done
+	fi
+	if [ ! -e "$PD/had-run-kist" ]; then
+		rmdir /run/kist/runtime /run/kist 2>/dev/null || true
 	fi
 	rm -rf "$PD"
 }
