@@ -30,7 +30,7 @@ static int PRINTF(3, 4) errc(struct err **err, int code, const char *fmt, ...)
 	return -1;
 }
 
-/* ---- small JSON access helpers: null counts as absent, paths in errors ---- */
+/* ---- JSON access beyond common/json.h: null counts as absent, paths in errors ---- */
 
 static char *field_path(const char *path, const char *key)
 {
@@ -58,25 +58,12 @@ static int wrong_type(const char *path, const char *key, const char *what, struc
 	return errc(err, EINVAL, "'%s' must be %s", p, what);
 }
 
-/* 1 found, 0 absent, -1 error. */
-static int get_str(const cJSON *obj, const char *path, const char *key, bool required,
-		   const char **out, struct err **err)
-{
-	const cJSON *v = field(obj, key);
-
-	if (!v)
-		return required ? missing(path, key, err) : 0;
-	if (!cJSON_IsString(v))
-		return wrong_type(path, key, "a string", err);
-	*out = v->valuestring;
-	return 1;
-}
 
 static int dup_str(const cJSON *obj, const char *path, const char *key, bool required, char **out,
 		   struct err **err)
 {
 	const char *s = NULL;
-	int r = get_str(obj, path, key, required, &s, err);
+	int r = json_get_string(obj, path, key, required, &s, err);
 
 	if (r > 0)
 		*out = xstrdup(s);
@@ -100,44 +87,8 @@ static int get_int(const cJSON *obj, const char *path, const char *key, bool req
 	return 1;
 }
 
-static int get_bool(const cJSON *obj, const char *path, const char *key, bool *out,
-		    struct err **err)
-{
-	const cJSON *v = field(obj, key);
 
-	if (!v)
-		return 0;
-	if (!cJSON_IsBool(v))
-		return wrong_type(path, key, "a boolean", err);
-	*out = cJSON_IsTrue(v);
-	return 1;
-}
 
-static int get_obj(const cJSON *obj, const char *path, const char *key, bool required,
-		   const cJSON **out, struct err **err)
-{
-	const cJSON *v = field(obj, key);
-
-	if (!v)
-		return required ? missing(path, key, err) : 0;
-	if (!cJSON_IsObject(v))
-		return wrong_type(path, key, "an object", err);
-	*out = v;
-	return 1;
-}
-
-static int get_arr(const cJSON *obj, const char *path, const char *key, bool required,
-		   const cJSON **out, struct err **err)
-{
-	const cJSON *v = field(obj, key);
-
-	if (!v)
-		return required ? missing(path, key, err) : 0;
-	if (!cJSON_IsArray(v))
-		return wrong_type(path, key, "an array", err);
-	*out = v;
-	return 1;
-}
 
 /* Array of strings (or, as docker's strslice allows, one string). */
 static int get_strv(const cJSON *obj, const char *path, const char *key, char ***out,
@@ -230,7 +181,7 @@ static int get_map(const cJSON *obj, const char *path, const char *key, char ***
 static int get_annotations(const cJSON *obj, const char *path, cJSON **out, struct err **err)
 {
 	const cJSON *v = NULL, *e;
-	int r = get_obj(obj, path, "annotations", false, &v, err);
+	int r = json_get_object(obj, path, "annotations", false, &v, err);
 
 	if (r <= 0)
 		return r;
@@ -360,7 +311,7 @@ int spec_descriptor_parse(const cJSON *j, const char *path, struct spec_descript
 
 	if (!cJSON_IsObject(j))
 		return errc(err, EINVAL, "'%s' must be an object", path);
-	if (get_str(j, path, "digest", true, &digest, err) < 0)
+	if (json_get_string(j, path, "digest", true, &digest, err) < 0)
 		return -1;
 	if (!digest_is_valid(digest)) {
 		cleanup_free char *p = field_path(path, "digest");
@@ -384,7 +335,7 @@ int spec_descriptor_parse(const cJSON *j, const char *path, struct spec_descript
 	    dup_str(j, path, "artifactType", false, &d.artifact_type, err) < 0 ||
 	    dup_str(j, path, "data", false, &d.data, err) < 0)
 		goto fail;
-	if (get_obj(j, path, "platform", false, &pj, err) < 0)
+	if (json_get_object(j, path, "platform", false, &pj, err) < 0)
 		goto fail;
 	if (pj) {
 		cleanup_free char *p = field_path(path, "platform");
@@ -519,7 +470,7 @@ static int check_header(const cJSON *j, bool want_index, int *schema_version, ch
 	const char *mt = NULL;
 	int64_t sv = 0;
 
-	if (get_str(j, "", "mediaType", false, &mt, err) < 0)
+	if (json_get_string(j, "", "mediaType", false, &mt, err) < 0)
 		return -1;
 	if (spec_media_type_is_schema1(mt) || (cJSON_IsNumber(field(j, "schemaVersion")) &&
 					       field(j, "schemaVersion")->valuedouble == 1))
@@ -563,16 +514,16 @@ int spec_manifest_from_json(const cJSON *j, struct spec_manifest *out, struct er
 		return errc(err, EINVAL, "manifest must be a JSON object");
 	if (check_header(j, false, &m.schema_version, &m.media_type, err) < 0)
 		return -1;
-	if (get_obj(j, "", "config", true, &v, err) < 0 ||
+	if (json_get_object(j, "", "config", true, &v, err) < 0 ||
 	    spec_descriptor_parse(v, "config", &m.config, err) < 0)
 		goto fail;
-	if (get_arr(j, "", "layers", true, &v, err) < 0 ||
+	if (json_get_array(j, "", "layers", true, &v, err) < 0 ||
 	    parse_descriptors(v, "layers", &m.layers, &m.n_layers, err) < 0)
 		goto fail;
 	if (dup_str(j, "", "artifactType", false, &m.artifact_type, err) < 0)
 		goto fail;
 	v = NULL;
-	if (get_obj(j, "", "subject", false, &v, err) < 0)
+	if (json_get_object(j, "", "subject", false, &v, err) < 0)
 		goto fail;
 	if (v) {
 		m.subject = xcalloc(1, sizeof(*m.subject));
@@ -643,7 +594,7 @@ int spec_index_from_json(const cJSON *j, struct spec_index *out, struct err **er
 		return errc(err, EINVAL, "index must be a JSON object");
 	if (check_header(j, true, &idx.schema_version, &idx.media_type, err) < 0)
 		return -1;
-	if (get_arr(j, "", "manifests", true, &v, err) < 0 ||
+	if (json_get_array(j, "", "manifests", true, &v, err) < 0 ||
 	    parse_descriptors(v, "manifests", &idx.manifests, &idx.n_manifests, err) < 0)
 		goto fail;
 	if (get_annotations(j, "", &idx.annotations, err) < 0)
@@ -756,8 +707,8 @@ static int parse_container_config(const cJSON *j, struct spec_container_config *
 	    dup_str(j, p, "StopSignal", false, &c->stop_signal, err) < 0 ||
 	    get_strv(j, p, "Shell", &c->shell, err) < 0 ||
 	    get_strv(j, p, "OnBuild", &c->on_build, err) < 0 ||
-	    get_bool(j, p, "ArgsEscaped", &c->args_escaped, err) < 0 ||
-	    get_obj(j, p, "Healthcheck", false, &hc, err) < 0)
+	    json_get_bool(j, p, "ArgsEscaped", false, &c->args_escaped, err) < 0 ||
+	    json_get_object(j, p, "Healthcheck", false, &hc, err) < 0)
 		return -1;
 	c->healthcheck = dup_json(hc);
 	return 0;
@@ -782,7 +733,7 @@ static int parse_history(const cJSON *arr, struct spec_image_config *c, struct e
 		    dup_str(e, path, "created_by", false, &h->created_by, err) < 0 ||
 		    dup_str(e, path, "author", false, &h->author, err) < 0 ||
 		    dup_str(e, path, "comment", false, &h->comment, err) < 0 ||
-		    get_bool(e, path, "empty_layer", &h->empty_layer, err) < 0)
+		    json_get_bool(e, path, "empty_layer", false, &h->empty_layer, err) < 0)
 			return -1;
 	}
 	return 0;
@@ -803,11 +754,11 @@ int spec_image_config_from_json(const cJSON *j, struct spec_image_config *out, s
 	    dup_str(j, "", "created", false, &c.created, err) < 0 ||
 	    dup_str(j, "", "author", false, &c.author, err) < 0)
 		goto fail;
-	if (get_obj(j, "", "config", false, &v, err) < 0)
+	if (json_get_object(j, "", "config", false, &v, err) < 0)
 		goto fail;
 	if (v && parse_container_config(v, &c.config, err) < 0)
 		goto fail;
-	if (get_obj(j, "", "rootfs", true, &v, err) < 0 ||
+	if (json_get_object(j, "", "rootfs", true, &v, err) < 0 ||
 	    dup_str(v, "rootfs", "type", true, &c.rootfs_type, err) < 0)
 		goto fail;
 	if (!streq(c.rootfs_type, "layers")) {
@@ -829,7 +780,7 @@ int spec_image_config_from_json(const cJSON *j, struct spec_image_config *out, s
 		}
 	}
 	v = NULL;
-	if (get_arr(j, "", "history", false, &v, err) < 0)
+	if (json_get_array(j, "", "history", false, &v, err) < 0)
 		goto fail;
 	if (v && parse_history(v, &c, err) < 0)
 		goto fail;
