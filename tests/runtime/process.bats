@@ -19,14 +19,14 @@ teardown() { teardown_bundle; }
 }
 
 @test "runtime run: env, cwd and HOME from the container's passwd" {
-	mkdir -p "$BUNDLE/rootfs/work/dir"
-	update_config "$BUNDLE/config.json" '.process.env = ["PATH=/bin", "FOO=bar baz"] | .process.cwd = "/work/dir"
+	mkdir -p "$BUNDLE/rootfs/srv/dir"
+	update_config "$BUNDLE/config.json" '.process.env = ["PATH=/bin", "FOO=bar baz"] | .process.cwd = "/srv/dir"
 		| .process.user = {uid: 1000, gid: 1000}'
 	set_args '["sh", "-c", "echo \"$FOO\"; pwd; echo $HOME; env | sort"]'
 	rt run --bundle "$BUNDLE" "$CID"
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "bar baz" ]
-	[ "${lines[1]}" = /work/dir ]
+	[ "${lines[1]}" = /srv/dir ]
 	[ "${lines[2]}" = /home/kist ]
 	# nothing of the runtime's environment leaks in
 	! grep -q BATS <<<"$output"
