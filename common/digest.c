@@ -7,7 +7,9 @@
 #include <string.h> /* strlen */
 #include <unistd.h> /* read */
 
-#include <openssl/evp.h> /* EVP_MD_CTX, EVP_sha256 */
+#include <pthread.h> /* pthread_once */
+#include <openssl/crypto.h> /* OPENSSL_init_crypto */
+#include <openssl/evp.h>    /* EVP_MD_CTX, EVP_MD_fetch */
 
 #include "common/cleanup.h"
 #include "common/digest.h"
@@ -18,6 +20,12 @@
 #define CHUNK (256u << 10)
 #define PREFIX "sha256:"
 #define PREFIX_LEN (sizeof(PREFIX) - 1)
+
+void digest_skip_config(void)
+{
+	/* must run before anything else initialises libcrypto */
+	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
+}
 
 bool digest_is_valid(const char *s)
 {
@@ -57,12 +65,25 @@ struct digester {
 	uint64_t size;
 };
 
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+static const EVP_MD *sha256_md;
+
+/* The sha256 implementation, fetched once per process instead of looked up
+ * by every digester. */
+static void sha256_init(void)
+{
+	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	if (!sha256_md)
+		sha256_md = EVP_sha256();
+}
+
 struct digester *digester_new(void)
 {
 	struct digester *d = xmalloc(sizeof(*d));
 
+	pthread_once(&sha256_once, sha256_init);
 	d->ctx = EVP_MD_CTX_new();
-	if (!d->ctx || EVP_DigestInit_ex(d->ctx, EVP_sha256(), NULL) != 1)
+	if (!d->ctx || EVP_DigestInit_ex(d->ctx, sha256_md, NULL) != 1)
 		die_oom();
 	d->size = 0;
 	return d;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "common/cli.h"
+#include "common/digest.h"
 #include "common/err.h"
 #include "common/log.h"
 #include "store/store.h"
@@ -65,6 +66,8 @@ int main(int argc, char **argv)
 	const struct cli_cmd *cmd;
 	const char *env;
 	int c, ret;
+
+	digest_skip_config(); /* libcrypto does digests only here, no TLS */
 
 	log_init(argv[0]);
 	env = getenv("KIST_ROOT");

@@ -1,9 +1,12 @@
 #!/bin/bash
 # Install the Debian packages the build and tests need, when they are missing:
-# apt-get update once, then one apt-get install.
+# apt-get update once, then one apt-get install.  Extra package lists (paths
+# from the repository root, e.g. bench/packages.txt) may be given as arguments.
 set -euo pipefail
 cd "$(dirname "$0")"
-mapfile -t want < <(cat packages.txt */packages.txt 2>/dev/null | sed 's/#.*//' | tr -s ' \t' '\n' | sed '/^$/d' | sort -u)
+extra=()
+for f in "$@"; do extra+=("../$f"); done
+mapfile -t want < <(cat packages.txt */packages.txt "${extra[@]}" 2>/dev/null | sed 's/#.*//' | tr -s ' \t' '\n' | sed '/^$/d' | sort -u)
 missing=()
 for p in "${want[@]}"; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
