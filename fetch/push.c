@@ -17,7 +17,7 @@
 #include "fetch/fetch.h"
 
 #define MAX_PARALLEL 4
-#define DEFAULT_CHUNK_SIZE (64ll << 20)
+#define DEFAULT_CHUNK_SIZE (128ll << 20)
 static int64_t CHUNK_SIZE = DEFAULT_CHUNK_SIZE;
 #define MAX_CANDIDATES 3
 
@@ -233,21 +233,22 @@ static size_t up_read(char *out, size_t size, size_t n, void *arg)
 	return got;
 }
 
-/* Issue the next request of u's upload: PATCH a chunk, or the final PUT. */
+/* Issue the next request of u's upload: PATCH a chunk, or the final PUT,
+ * which carries the last chunk (the whole blob when it fits in one). */
 static int up_next(struct pusher *p, struct up *u, struct err **err)
 {
 	cleanup_free char *url = NULL;
 	char sep = strchr(u->location, '?') ? '&' : '?';
-	bool mono = u->off == 0 && u->size <= CHUNK_SIZE;
+	int64_t left = u->size - u->off;
 
-	if (mono || u->off >= u->size) {
+	if (left <= CHUNK_SIZE) {
 		u->final_put = true;
 		url = xasprintf("%s%cdigest=%s", u->location, sep, u->digest);
-		u->req_len = mono ? u->size : 0;
+		u->req_len = left;
 	} else {
 		u->final_put = false;
 		url = xstrdup(u->location);
-		u->req_len = u->size - u->off < CHUNK_SIZE ? u->size - u->off : CHUNK_SIZE;
+		u->req_len = CHUNK_SIZE;
 	}
 	u->sent = 0;
 	http_resp_reset(&u->resp);
@@ -257,12 +258,14 @@ static int up_next(struct pusher *p, struct up *u, struct err **err)
 	curl_easy_setopt(u->easy, CURLOPT_FOLLOWLOCATION, 0L);
 	u->hdrs = curl_slist_append(u->hdrs, "Content-Type: application/octet-stream");
 	if (!u->final_put) {
+		/* the closing PUT carries no Content-Range (distribution spec) */
 		char cr[96];
 		snprintf(cr, sizeof(cr), "Content-Range: %lld-%lld", (long long)u->off,
 			 (long long)(u->off + u->req_len - 1));
 		u->hdrs = curl_slist_append(u->hdrs, cr);
-		curl_easy_setopt(u->easy, CURLOPT_CUSTOMREQUEST, "PATCH");
 	}
+	if (!u->final_put)
+		curl_easy_setopt(u->easy, CURLOPT_CUSTOMREQUEST, "PATCH");
 	curl_easy_setopt(u->easy, CURLOPT_HTTPHEADER, u->hdrs);
 	curl_easy_setopt(u->easy, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(u->easy, CURLOPT_INFILESIZE_LARGE, (curl_off_t)u->req_len);
@@ -336,7 +339,7 @@ static int by_size_desc(const void *a, const void *b)
 }
 
 /* Prepare each blob (HEAD, mount or open a session) as a slot frees up,
- * biggest first, so uploads start while the rest are still being checked. */
+ * biggest first, so the longest upload starts first. */
 static int run_uploads(struct pusher *p, struct err **err)
 {
 	size_t active = 0, next = 0;
@@ -356,12 +359,20 @@ static int run_uploads(struct pusher *p, struct err **err)
 		int running, msgs;
 		CURLMsg *m;
 
-		while (active < MAX_PARALLEL && next < p->n) {
-			struct up *u = order[next++];
-			if (prepare(p, u, err) < 0) {
+		/* Check (HEAD, mount, session) every blob for the free slots
+		 * first, then start them: a check is a blocking request, and
+		 * the multi handle does not move uploads while one runs. */
+		size_t first = next, queued = 0;
+		while (active + queued < MAX_PARALLEL && next < p->n) {
+			if (prepare(p, order[next], err) < 0) {
 				ret = -1;
 				goto out;
 			}
+			queued += order[next++]->state == UP_QUEUED;
+		}
+		for (size_t k = first; k < next; k++) {
+			struct up *u = order[k];
+
 			if (u->state != UP_QUEUED)
 				continue;
 			if (u->is_layer)
@@ -371,7 +382,6 @@ static int run_uploads(struct pusher *p, struct err **err)
 				goto out;
 			}
 			active++;
-			curl_multi_perform(p->multi, &running);
 		}
 		curl_multi_perform(p->multi, &running);
 		while ((m = curl_multi_info_read(p->multi, &msgs))) {

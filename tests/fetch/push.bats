@@ -78,9 +78,13 @@ remote_digest() { skopeo inspect --raw --tls-verify=false "docker://$1" | sha256
 	echo "$output" >&2
 	stop_helper proxy-chunk
 	assert_success
-	# the 512 KiB random layer took at least 8 PATCH requests with ranges
+	# the 512 KiB random layer took 8 PATCH requests with ranges, and the
+	# closing PUTs carried the last bytes (no empty PUT)
 	[ "$(grep -ao 'PATCH /v2/p/chunked' "$BATS_TEST_TMPDIR/requests" | wc -l)" -ge 8 ]
 	grep -aq 'Content-Range: 65536-131071' "$BATS_TEST_TMPDIR/requests"
+	grep -a -A5 'PUT /v2/p/chunked/blobs/uploads/' "$BATS_TEST_TMPDIR/requests" | grep -aq 'Content-Length: [1-9]'
+	run grep -a -A5 'PUT /v2/p/chunked/blobs/uploads/' "$BATS_TEST_TMPDIR/requests"
+	refute_output --partial 'Content-Length: 0'$'\r\n'
 	[ "sha256:$(remote_digest "$REG/p/chunked:v1")" = "$IMG_DIGEST" ]
 }
 
