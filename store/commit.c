@@ -37,20 +37,28 @@ static int container_image(struct store *s, const struct container *c, struct im
 	return 0;
 }
 
-static int open_upper(struct store *s, const struct container *c, struct err **err)
+/* The container's changes in overlay upper-dir form: its upper dir, or for
+ * a vfs container a change set made in ROOT/tmp (*tmp, to be removed with
+ * drop_upper). */
+static int open_upper(struct store *s, const struct container *c, char **tmp, struct err **err)
 {
 	cleanup_free char *p = xasprintf("%s/containers/%s/upper", s->root, c->id);
 	int fd;
 
+	*tmp = NULL;
 	if (c->driver == STORE_DRIVER_VFS)
-		return err_set(
-		    err, ENOTSUP,
-		    "container '%s' uses the vfs driver: its changes are not tracked (use overlay)",
-		    c->name);
+		return vfs_changes(s, c, tmp, err);
 	fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return err_set(err, errno, "open '%s'", p);
 	return fd;
+}
+
+static void drop_upper(char *tmp)
+{
+	if (tmp)
+		fs_rm_rf(tmp, NULL);
+	free(tmp);
 }
 
 int container_commit(struct store *s, const struct container *c, const char *ref,
@@ -62,6 +70,7 @@ int container_commit(struct store *s, const struct container *c, const char *ref
 	struct spec_descriptor layer = SPEC_DESCRIPTOR_INIT, man = SPEC_DESCRIPTOR_INIT;
 	cleanup_close int upper = -1, gclock = -1;
 	cleanup_free char *full = NULL, *now = NULL, *ctext = NULL;
+	char *tmp = NULL;
 	cleanup_json cJSON *config = NULL, *layers = NULL;
 	char diff_id[DIGEST_STR_MAX];
 	char *names[2] = {NULL, NULL};
@@ -75,14 +84,16 @@ int container_commit(struct store *s, const struct container *c, const char *ref
 			return -1;
 		names[0] = full;
 	}
-	upper = open_upper(s, c, err);
-	if (upper < 0)
-		return -1;
-	if (container_image(s, c, &img, err) < 0)
-		return -1;
 	gclock = store_gc_lock(s, false, err);
 	if (gclock < 0)
-		goto out;
+		return -1;
+	upper = open_upper(s, c, &tmp, err);
+	if (upper < 0)
+		return -1;
+	if (container_image(s, c, &img, err) < 0) {
+		drop_upper(tmp);
+		return -1;
+	}
 	config = cJSON_Duplicate(img.config, true);
 	cfg = cJSON_GetObjectItemCaseSensitive(config, "config");
 	if (!cJSON_IsObject(cfg)) {
@@ -138,6 +149,7 @@ out:
 	spec_descriptor_release(&layer);
 	spec_descriptor_release(&man);
 	image_release(&img);
+	drop_upper(tmp);
 	return ret;
 }
 
@@ -237,10 +249,14 @@ static int diff_walk(struct differ *d, int dirfd, const char *prefix, struct err
 int container_diff(struct store *s, const struct container *c, FILE *out, struct err **err)
 {
 	struct differ d = {.out = out};
-	cleanup_close int upper = open_upper(s, c, err);
+	cleanup_close int gclock = store_gc_lock(s, false, err), upper = -1;
+	char *tmp = NULL;
 	size_t n = strv_len(c->chain_ids), i;
 	int ret;
 
+	if (gclock < 0)
+		return -1;
+	upper = open_upper(s, c, &tmp, err);
 	if (upper < 0)
 		return -1;
 	d.lowers = xcalloc(n + 1, sizeof(int));
@@ -254,6 +270,7 @@ int container_diff(struct store *s, const struct container *c, FILE *out, struct
 	for (i = 0; i < d.n; i++)
 		fs_close(d.lowers[i]);
 	free(d.lowers);
+	drop_upper(tmp);
 	return ret;
 }
 

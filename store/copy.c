@@ -1,11 +1,12 @@
 /* copy.c: the vfs driver: apply overlay-form layer dirs, bottom first, onto
  * a plain directory (whiteout devices delete, opaque dirs clear what the
- * lower layers put there).  Everything is relative to dirfds and never
- * follows a symlink. */
+ * lower layers put there; files hardlinked in a layer stay hardlinked).  Everything is relative to
+ * dirfds and never follows a symlink. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -66,7 +67,22 @@ static int copy_data(int src, int dst, const char *name, struct err **err)
 	}
 }
 
-static int apply_dir(int src, int dst, struct err **err);
+/* Files with more than one link in a layer, by source inode: the first
+ * copy's path (from the destination root), so later names become links. */
+struct hardlink {
+	dev_t dev;
+	ino_t ino;
+	char *path;
+};
+
+struct copy {
+	int root; /* destination root */
+	struct hardlink *links;
+	size_t n_links;
+	char path[PATH_MAX]; /* of the directory being applied, from the root */
+};
+
+static int apply_dir(struct copy *cp, int src, int dst, struct err **err);
 
 static int meta(int dst, const char *name, const struct stat *st, struct err **err)
 {
@@ -81,10 +97,31 @@ static int meta(int dst, const char *name, const struct stat *st, struct err **e
 	return 0;
 }
 
-static int apply_entry(int src, int dst, const char *name, struct err **err)
+/* 1 when name was made a link to an earlier copy of the same inode. */
+static int link_earlier(struct copy *cp, int dst, const char *name, const struct stat *st,
+			const char *rel, struct err **err)
+{
+	for (size_t i = 0; i < cp->n_links; i++) {
+		if (cp->links[i].dev != st->st_dev || cp->links[i].ino != st->st_ino)
+			continue;
+		if (linkat(cp->root, cp->links[i].path, dst, name, 0) < 0)
+			return err_set(err, errno, "link '%s' to '%s'", rel, cp->links[i].path);
+		return 1;
+	}
+	cp->links = xrealloc(cp->links, (cp->n_links + 1) * sizeof(*cp->links));
+	cp->links[cp->n_links++] = (struct hardlink){st->st_dev, st->st_ino, xstrdup(rel)};
+	return 0;
+}
+
+static int apply_entry(struct copy *cp, int src, int dst, const char *name, struct err **err)
 {
 	struct stat st, dst_st;
 	bool have_dst;
+	char rel[PATH_MAX];
+
+	if ((size_t)snprintf(rel, sizeof(rel), "%s%s%s", cp->path, *cp->path ? "/" : "", name) >=
+	    sizeof(rel))
+		return err_set(err, ENAMETOOLONG, "path too long: '%s/%s'", cp->path, name);
 
 	if (fstatat(src, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return err_set(err, errno, "stat '%s'", name);
@@ -113,13 +150,28 @@ static int apply_entry(int src, int dst, const char *name, struct err **err)
 		dfd = openat(dst, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (dfd < 0)
 			return err_set(err, errno, "open '%s'", name);
-		if (copy_xattrs(sfd, dfd, name, err) < 0 || apply_dir(sfd, dfd, err) < 0)
-			return -1;
+		{
+			size_t len = strlen(cp->path);
+			int r;
+
+			memcpy(cp->path, rel, strlen(rel) + 1);
+			r = copy_xattrs(sfd, dfd, name, err) < 0 ||
+			    apply_dir(cp, sfd, dfd, err) < 0;
+			cp->path[len] = '\0';
+			if (r)
+				return -1;
+		}
 		return meta(dst, name, &st, err);
 	}
 	if (S_ISREG(st.st_mode)) {
 		cleanup_close int sfd = -1, dfd = -1;
 
+		if (st.st_nlink > 1) {
+			int r = link_earlier(cp, dst, name, &st, rel, err);
+
+			if (r != 0)
+				return r < 0 ? -1 : 0;
+		}
 		sfd = openat(src, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 		dfd = openat(dst, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (sfd < 0 || dfd < 0)
@@ -148,7 +200,7 @@ static int apply_entry(int src, int dst, const char *name, struct err **err)
 	return meta(dst, name, &st, err);
 }
 
-static int apply_dir(int src, int dst, struct err **err)
+static int apply_dir(struct copy *cp, int src, int dst, struct err **err)
 {
 	int fd = dup(src);
 	DIR *d;
@@ -166,7 +218,7 @@ static int apply_dir(int src, int dst, struct err **err)
 	while ((de = readdir(d))) {
 		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
 			continue;
-		if (apply_entry(src, dst, de->d_name, err) < 0) {
+		if (apply_entry(cp, src, dst, de->d_name, err) < 0) {
 			ret = -1;
 			break;
 		}
@@ -177,10 +229,15 @@ static int apply_dir(int src, int dst, struct err **err)
 
 int copy_apply_diff(int srcfd, int dstfd, struct err **err)
 {
+	struct copy cp = {.root = dstfd};
 	struct stat st;
 	struct timespec ts[2];
+	int r = apply_dir(&cp, srcfd, dstfd, err);
 
-	if (apply_dir(srcfd, dstfd, err) < 0)
+	for (size_t i = 0; i < cp.n_links; i++)
+		free(cp.links[i].path);
+	free(cp.links);
+	if (r < 0)
 		return -1;
 	if (fstat(srcfd, &st) == 0) {
 		ts[0] = st.st_atim;

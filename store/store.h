@@ -3,6 +3,7 @@
  *
  *   ROOT/oci/                 OCI image layout (spec/layout.h)
  *   ROOT/layers/<chain-hex>/  diff/ (overlay form) + link (short name)
+ *                             + size (unpacked bytes; absent in older stores)
  *   ROOT/layers/l/<short>     -> ../<chain-hex>/diff (keeps mount options short)
  *   ROOT/layers/.lock-<hex>   per-layer unpack lock
  *   ROOT/containers/<id>/     container.json, upper/, work/, bundle/
@@ -69,11 +70,12 @@ struct image {
 	char (*diff_ids)[DIGEST_STR_MAX]; /* uncompressed digests */
 	char (*chain_ids)[DIGEST_STR_MAX];
 	int64_t *layer_sizes;
-	int64_t size;    /* sum of layer blob sizes + config */
+	int64_t size;    /* sum of layer blob sizes + config (image_size: docker's) */
 	int64_t created; /* seconds, or 0 */
 	char **names;    /* full refs naming this manifest (may be empty) */
 	size_t n_names;
 	bool listed_unnamed; /* an unnamed index entry exists for it */
+	bool intermediate;   /* unnamed parent of another image (image_mark_intermediates) */
 };
 
 void image_release(struct image *img);
@@ -110,6 +112,14 @@ int image_apply_changes(cJSON *cfg, char *const *changes, struct err **err);
 int image_remove(struct store *s, const char *what, bool force, struct err **err);
 /* Ids of images used by containers (malloc'd vector). */
 char **image_ids_in_use(struct store *s);
+/* docker's image size: the unpacked size of each layer (layer_size), its
+ * compressed blob size while it is not unpacked yet. */
+int64_t image_size(struct store *s, const struct image *img);
+/* p is a parent of c: p's diff ids are a prefix of c's and p's history a
+ * strict prefix of c's (without history in p: diff ids a strict prefix). */
+bool image_is_parent(const struct image *p, const struct image *c);
+/* Set .intermediate on every unnamed image that is a parent of another. */
+void image_mark_intermediates(struct image *imgs, size_t n);
 
 /* stream.c: decompression tap and gzip compression into blobs. */
 typedef int (*stream_tap_fn)(void *arg, const void *data, size_t len, struct err **err);
@@ -147,6 +157,9 @@ int layer_from_entry(struct store *s, struct archive *outer, struct spec_descrip
 /* Path of the unpacked layer's diff dir (malloc'd); does not check it exists. */
 char *layer_diff_path(struct store *s, const char *chain_id);
 bool layer_exists(struct store *s, const char *chain_id);
+/* Bytes of the regular files an unpacked layer holds (docker's layer size);
+ * -1 when unknown (not unpacked, or unpacked before sizes were recorded). */
+int64_t layer_size(struct store *s, const char *chain_id);
 int layer_short_link(struct store *s, const char *chain_id, char out[SHORT_LINK_LEN + 1]);
 /* Unpack every missing layer of img (in parallel). */
 int layer_unpack_image(struct store *s, const struct image *img, struct err **err);
@@ -199,6 +212,10 @@ bool overlay_supported(void);
 
 /* copy.c: apply an overlay-form diff dir onto a tree (vfs driver). */
 int copy_apply_diff(int srcfd, int dstfd, struct err **err);
+
+/* vfsdiff.c: a vfs container's changes as an overlay-style upper dir made
+ * in ROOT/tmp (path in *tmp; the caller removes it).  Returns its fd. */
+int vfs_changes(struct store *s, const struct container *c, char **tmp, struct err **err);
 
 /* gc.c */
 int store_gc(struct store *s, bool verbose, int64_t *freed, struct err **err);

@@ -14,8 +14,11 @@ teardown() {
 }
 
 # A container whose rootfs has an added, a changed, a deleted file and an
-# opaque directory (the changes made through the overlay mount).
+# opaque directory (the changes made through the overlay mount, or with
+# "vfs" as $1 in the container's own copy).
 changed_container() {
+	local driver=()
+	[ "${1:-}" = vfs ] && driver=(--driver vfs)
 	mkdir -p "$BATS_TEST_TMPDIR/l1/data/old" "$BATS_TEST_TMPDIR/l1/etc"
 	echo a >"$BATS_TEST_TMPDIR/l1/data/old/a"
 	echo gone >"$BATS_TEST_TMPDIR/l1/etc/gone"
@@ -24,7 +27,7 @@ changed_container() {
 	make_layout "$BATS_TEST_TMPDIR/lay" base:1 "$(busybox_tar)" "$BATS_TEST_TMPDIR/l1.tar"
 	store import-layout "$BATS_TEST_TMPDIR/lay:base:1" base:1
 	assert_success
-	store create-container --name c base:1
+	store "${driver[@]}" create-container --name c base:1
 	assert_success
 	CID=$output
 	R="$KIST_ROOT/containers/$CID/bundle/rootfs"
@@ -77,7 +80,7 @@ b
 gone-is-gone"
 }
 
-@test "store commit: without a name the image is dangling; bad changes and vfs refused" {
+@test "store commit: without a name the image is dangling; bad changes refused" {
 	changed_container
 	store commit c
 	assert_success
@@ -90,12 +93,68 @@ gone-is-gone"
 	store commit nosuch x:1
 	assert_failure 1
 	assert_output --partial "no such container: 'nosuch'"
-	import_busybox
-	store --driver vfs create-container --name v busybox:test
+}
+
+@test "store diff and commit on the vfs driver: the copy is compared with the layers" {
+	requires cmd:runc
+	changed_container vfs
+	# nothing is mounted: the rootfs is a plain copy
+	! grep -q " $KIST_ROOT/containers/$CID/bundle/rootfs " /proc/self/mountinfo
+	store diff c
 	assert_success
-	store commit v x:1
-	assert_failure 1
-	assert_output --partial "vfs driver"
+	assert_line "A /added"
+	assert_line "C /etc"
+	assert_line "C /etc/motd"
+	assert_line "D /etc/gone"
+	assert_line "C /data/old"
+	assert_line "D /data/old/a"
+	assert_line "A /data/old/b"
+	refute_line --partial "/bin"
+	store commit -c 'CMD ["sh","-c","cat /added /etc/motd; ls /data/old; test -e /etc/gone || echo gone-is-gone"]' c vcommitted:1
+	assert_success
+	m=$(jq -r '.[0].ManifestDigest' <<<"$("$STORE" --root "$KIST_ROOT" inspect vcommitted:1)")
+	l=$(jq -r '.layers[2].digest' "$KIST_ROOT/oci/blobs/sha256/${m#sha256:}")
+	run tar -tzf "$KIST_ROOT/oci/blobs/sha256/${l#sha256:}"
+	assert_line "etc/.wh.gone"
+	assert_line "data/old/.wh.a"
+	assert_line "data/old/b"
+	assert_line "added"
+	refute_line --partial "bin/"
+	# the scratch change set is gone, the container's files are intact
+	[ -z "$(ls -A "$KIST_ROOT/tmp")" ]
+	[ "$(cat "$R/etc/motd")" = changed ]
+	store create-container --name c2 vcommitted:1
+	assert_success
+	run runc run --bundle "$KIST_ROOT/containers/$output/bundle" "kist-sc-$$-$BATS_TEST_NUMBER"
+	assert_success
+	assert_output "new
+changed
+b
+gone-is-gone"
+	# an untouched vfs container has no changes
+	store --driver vfs create-container --name clean base:1
+	assert_success
+	store diff clean
+	assert_success
+	assert_output ""
+}
+
+@test "store vfs driver: files hardlinked in a layer stay hardlinked in the copy" {
+	mkdir -p "$BATS_TEST_TMPDIR/l1/d"
+	echo same >"$BATS_TEST_TMPDIR/l1/d/one"
+	ln "$BATS_TEST_TMPDIR/l1/d/one" "$BATS_TEST_TMPDIR/l1/two"
+	tar -C "$BATS_TEST_TMPDIR/l1" -cf "$BATS_TEST_TMPDIR/l1.tar" .
+	make_layout "$BATS_TEST_TMPDIR/lay" hl:1 "$BATS_TEST_TMPDIR/l1.tar"
+	store import-layout "$BATS_TEST_TMPDIR/lay:hl:1" hl:1
+	assert_success
+	store --driver vfs create-container --name h hl:1
+	assert_success
+	R="$KIST_ROOT/containers/$output/bundle/rootfs"
+	[ "$(stat -c %i "$R/d/one")" = "$(stat -c %i "$R/two")" ]
+	[ "$(stat -c %h "$R/two")" = 2 ]
+	store diff h
+	assert_success
+	assert_output ""
 }
 
 @test "store export: flat tar of the merged rootfs" {
