@@ -27,7 +27,7 @@ static bool is_opaque(int fd)
 	return r == 1 && v[0] == 'y';
 }
 
-static int copy_xattrs(int src, int dst, const char *name, struct err **err)
+int copy_xattrs(int src, int dst, const char *name, struct err **err)
 {
 	char list[8192], val[65536];
 	ssize_t n = flistxattr(src, list, sizeof(list)), off;

@@ -212,6 +212,8 @@ bool overlay_supported(void);
 
 /* copy.c: apply an overlay-form diff dir onto a tree (vfs driver). */
 int copy_apply_diff(int srcfd, int dstfd, struct err **err);
+/* Copy the extended attributes of src to dst (not trusted.overlay.*). */
+int copy_xattrs(int src, int dst, const char *name, struct err **err);
 
 /* vfsdiff.c: a vfs container's changes as an overlay-style upper dir made
  * in ROOT/tmp (path in *tmp; the caller removes it).  Returns its fd. */

@@ -91,24 +91,6 @@ static void view_sub(const struct view *v, const char *name, size_t from, struct
 	}
 }
 
-static int copy_xattrs(int src, int dst, const char *path, struct err **err)
-{
-	char list[8192], val[65536];
-	ssize_t n = flistxattr(src, list, sizeof(list)), off;
-
-	for (off = 0; n > 0 && off < n; off += (ssize_t)strlen(list + off) + 1) {
-		const char *k = list + off;
-		ssize_t vl;
-
-		if (str_has_prefix(k, "trusted.overlay."))
-			continue;
-		vl = fgetxattr(src, k, val, sizeof(val));
-		if (vl >= 0 && fsetxattr(dst, k, val, (size_t)vl, 0) < 0 && errno != ENOTSUP)
-			return err_set(err, errno, "set xattr '%s' on '%s'", k, path);
-	}
-	return 0;
-}
-
 /* Owner, mode, xattrs and times of rootfs dir rfd onto upper dir ufd. */
 static int dir_meta(int rfd, int ufd, const struct stat *st, const char *path, struct err **err)
 {

@@ -39,6 +39,19 @@ changed_container() {
 	echo fresh >"$R/data/old/b"
 }
 
+# A container of the committed image $1 (CMD from the commit) shows the
+# changes of changed_container.
+runs_changed() {
+	store create-container --name c2 "$1"
+	assert_success
+	run runc run --bundle "$KIST_ROOT/containers/$output/bundle" "kist-sc-$$-$BATS_TEST_NUMBER"
+	assert_success
+	assert_output "new
+changed
+b
+gone-is-gone"
+}
+
 @test "store diff: A, C and D lines" {
 	changed_container
 	store diff c
@@ -70,14 +83,7 @@ changed_container() {
 	assert_line "etc/.wh.gone"
 	assert_line "data/old/.wh..wh..opq"
 	assert_line "added"
-	store create-container --name c2 committed:1
-	assert_success
-	run runc run --bundle "$KIST_ROOT/containers/$output/bundle" "kist-sc-$$-$BATS_TEST_NUMBER"
-	assert_success
-	assert_output "new
-changed
-b
-gone-is-gone"
+	runs_changed committed:1
 }
 
 @test "store commit: without a name the image is dangling; bad changes refused" {
@@ -123,14 +129,7 @@ gone-is-gone"
 	# the scratch change set is gone, the container's files are intact
 	[ -z "$(ls -A "$KIST_ROOT/tmp")" ]
 	[ "$(cat "$R/etc/motd")" = changed ]
-	store create-container --name c2 vcommitted:1
-	assert_success
-	run runc run --bundle "$KIST_ROOT/containers/$output/bundle" "kist-sc-$$-$BATS_TEST_NUMBER"
-	assert_success
-	assert_output "new
-changed
-b
-gone-is-gone"
+	runs_changed vcommitted:1
 	# an untouched vfs container has no changes
 	store --driver vfs create-container --name clean base:1
 	assert_success
