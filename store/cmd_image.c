@@ -143,14 +143,18 @@ int cmd_import(void *g, int argc, char **argv, struct err **err)
 static const char ls_usage[] =
     "usage: kist-store ls [OPTIONS] [REPOSITORY[:TAG]]\n"
     "List images as docker images does.\n"
-    "  -a, --all        show all images (intermediate ones too)\n"
+    "  -a, --all        show all images (intermediate ones too: untagged parents of\n"
+    "                   other images)\n"
     "  -q, --quiet      only image ids\n"
     "      --digests    show digests\n"
     "      --no-trunc   do not truncate ids\n"
     "  -f, --filter     dangling=true|false, before=IMAGE, since=IMAGE, label=K[=V],\n"
-    "                   reference=GLOB\n"
+    "                   reference=GLOB (dangling: untagged and not a parent)\n"
     "      --format     Go template: {{.ID}} {{.Repository}} {{.Tag}} {{.Digest}}\n"
-    "                   {{.CreatedSince}} {{.CreatedAt}} {{.Size}}; 'table ...'; 'json'\n";
+    "                   {{.CreatedSince}} {{.CreatedAt}} {{.Size}}; 'table ...'; 'json'\n"
+    "SIZE is the unpacked size of the image's layers, as docker shows it; a layer\n"
+    "not unpacked yet counts with its compressed size (kist-store unpack makes it\n"
+    "exact).\n";
 
 enum { F_ID, F_REPO, F_TAG, F_DIGEST, F_SINCE, F_AT, F_SIZE, F_N };
 static const struct fmt_field ls_fields[F_N] = {
@@ -233,7 +237,7 @@ int cmd_ls(void *g, int argc, char **argv, struct err **err)
 					     {NULL, 0, NULL, 0}};
 	struct store *s = g;
 	struct ls_filter f = {.dangling = -1, .before = -1, .since = -1};
-	bool quiet = false, digests = false, no_trunc = false;
+	bool all = false, quiet = false, digests = false, no_trunc = false;
 	const char *format = NULL;
 	cleanup_strv char **filters = NULL;
 	struct image *imgs = NULL;
@@ -244,7 +248,8 @@ int cmd_ls(void *g, int argc, char **argv, struct err **err)
 	while ((c = getopt_long(argc, argv, "+aqf:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
-			break; /* no intermediate images are kept */
+			all = true;
+			break;
 		case 'q':
 			quiet = true;
 			break;
@@ -304,6 +309,7 @@ int cmd_ls(void *g, int argc, char **argv, struct err **err)
 	if (image_list(s, &imgs, &n, err) < 0)
 		goto out;
 	qsort(imgs, n, sizeof(*imgs), cmp_created);
+	image_mark_intermediates(imgs, n);
 	if (quiet)
 		format = "{{.ID}}";
 	t = fmt_table_new(
@@ -320,13 +326,16 @@ int cmd_ls(void *g, int argc, char **argv, struct err **err)
 		cleanup_free char *id = short_id(img->id, no_trunc);
 		cleanup_free char *since = fmt_since(img->created);
 		cleanup_free char *at = fmt_time_go(img->created);
-		cleanup_free char *size = fmt_size(img->size);
-		bool dangling = img->n_names == 0;
-		size_t rows = dangling ? 1 : img->n_names;
+		cleanup_free char *size = NULL;
+		bool untagged = img->n_names == 0;
+		size_t rows = untagged ? 1 : img->n_names;
 
-		if (f.dangling == 1 && !dangling)
+		if (img->intermediate && !all)
 			continue;
-		if (f.dangling == 0 && dangling)
+		/* docker: dangling = untagged and not a parent (even with -a) */
+		if (f.dangling == 1 && (!untagged || img->intermediate))
+			continue;
+		if (f.dangling == 0 && untagged)
 			continue;
 		if (f.before >= 0 && !(img->created < f.before))
 			continue;
@@ -334,17 +343,18 @@ int cmd_ls(void *g, int argc, char **argv, struct err **err)
 			continue;
 		if (!label_match(img, f.labels))
 			continue;
+		size = fmt_size(image_size(s, img));
 		for (j = 0; j < rows; j++) {
 			cleanup_free char *repo = NULL, *tag = NULL, *dig = NULL;
 			char *vals[F_N];
 
-			if (dangling) {
+			if (untagged) {
 				repo = xstrdup("<none>");
 				tag = xstrdup("<none>");
 			} else {
 				image_repo_tag(img->names[j], &repo, &tag, &dig);
 			}
-			if (f.refs && (dangling || !ref_match(f.refs, repo, tag)))
+			if (f.refs && (untagged || !ref_match(f.refs, repo, tag)))
 				continue;
 			free(dig);
 			dig = xstrdup(img->manifest_digest);
@@ -370,7 +380,7 @@ out:
 
 /* ---- inspect ---- */
 
-static cJSON *inspect_json(const struct image *img)
+static cJSON *inspect_json(struct store *s, const struct image *img)
 {
 	cJSON *o = cJSON_CreateObject(), *tags, *digs, *rootfs, *layers;
 	const cJSON *cfg = img->config, *v;
@@ -410,7 +420,7 @@ static cJSON *inspect_json(const struct image *img)
 		cJSON_AddStringToObject(o, "Variant", v->valuestring);
 	v = cJSON_GetObjectItemCaseSensitive(cfg, "os");
 	cJSON_AddStringToObject(o, "Os", cJSON_IsString(v) ? v->valuestring : "");
-	cJSON_AddNumberToObject(o, "Size", (double)img->size);
+	cJSON_AddNumberToObject(o, "Size", (double)image_size(s, img));
 	rootfs = cJSON_AddObjectToObject(o, "RootFS");
 	cJSON_AddStringToObject(rootfs, "Type", "layers");
 	layers = cJSON_AddArrayToObject(rootfs, "Layers");
@@ -450,7 +460,7 @@ int cmd_inspect(void *g, int argc, char **argv, struct err **err)
 			missing++;
 			continue;
 		}
-		cJSON_AddItemToArray(arr, inspect_json(&img));
+		cJSON_AddItemToArray(arr, inspect_json(s, &img));
 		image_release(&img);
 	}
 	text = json_print(arr, true);
@@ -695,11 +705,11 @@ int cmd_history(void *g, int argc, char **argv, struct err **err)
 
 		rows[k].h = h;
 		if (!cJSON_IsTrue(empty) && layer < img.n_layers)
-			rows[k].size = img.layer_sizes[layer++];
+			rows[k].size = image_layer_size(s, &img, layer++);
 		k++;
 	}
 	for (; layer < img.n_layers; layer++, k++) /* layers without history entries */
-		rows[k].size = img.layer_sizes[layer];
+		rows[k].size = image_layer_size(s, &img, layer);
 	n = k;
 	if (quiet)
 		format = "{{.ID}}";
@@ -756,6 +766,7 @@ int cmd_prune(void *g, int argc, char **argv, struct err **err)
 	bool all = false;
 	struct image *imgs = NULL;
 	cleanup_strv char **used = NULL;
+	cleanup_free bool *drop = NULL;
 	size_t n = 0, i, j;
 	int c;
 	bool header = false;
@@ -767,7 +778,10 @@ int cmd_prune(void *g, int argc, char **argv, struct err **err)
 			;
 		else if (c == 'h')
 			HELP("usage: kist-store prune [-a] [-f]\n"
-			     "Remove dangling images; with -a every image no container uses.\n");
+			     "Remove dangling images (untagged and not the parent of another "
+			     "image);\n"
+			     "with -a every image no container uses, except the parents of the\n"
+			     "images that stay.\n");
 		else
 			cli_usage_error("prune: unknown option");
 	}
@@ -778,14 +792,26 @@ int cmd_prune(void *g, int argc, char **argv, struct err **err)
 	if (image_list(s, &imgs, &n, err) < 0)
 		return -1;
 	used = image_ids_in_use(s);
+	image_mark_intermediates(imgs, n);
+	drop = xcalloc(n + 1, sizeof(*drop));
 	for (i = 0; i < n; i++) {
 		bool in_use = false;
-		struct drop_arg a = {imgs[i].manifest_digest};
 
 		for (j = 0; used[j]; j++)
 			if (streq(used[j], imgs[i].id))
 				in_use = true;
-		if (in_use || (!all && imgs[i].n_names > 0))
+		drop[i] = !in_use && (all || (imgs[i].n_names == 0 && !imgs[i].intermediate));
+	}
+	/* An image that stays keeps its parents (parenthood is transitive, so
+	 * one pass over the first choice is enough). */
+	for (i = 0; i < n; i++)
+		for (j = 0; j < n && drop[i]; j++)
+			if (!drop[j] && image_is_parent(&imgs[i], &imgs[j]))
+				drop[i] = false;
+	for (i = 0; i < n; i++) {
+		struct drop_arg a = {imgs[i].manifest_digest};
+
+		if (!drop[i])
 			continue;
 		if (!header) {
 			printf("Deleted Images:\n");

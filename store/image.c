@@ -484,3 +484,74 @@ char **image_ids_in_use(struct store *s)
 	container_free_list(cs, n);
 	return v;
 }
+
+int64_t image_layer_size(struct store *s, const struct image *img, size_t i)
+{
+	int64_t n = layer_size(s, img->chain_ids[i]);
+
+	return n >= 0 ? n : img->layer_sizes[i];
+}
+
+int64_t image_size(struct store *s, const struct image *img)
+{
+	int64_t total = 0;
+
+	for (size_t i = 0; i < img->n_layers; i++)
+		total += image_layer_size(s, img, i);
+	return total;
+}
+
+static bool same_string(const cJSON *a, const cJSON *b)
+{
+	if (!cJSON_IsString(a) || !cJSON_IsString(b))
+		return !cJSON_IsString(a) && !cJSON_IsString(b);
+	return streq(a->valuestring, b->valuestring);
+}
+
+/* History entries are the same step: created, created_by and empty_layer. */
+static bool same_step(const cJSON *a, const cJSON *b)
+{
+	static const char *const keys[] = {"created", "created_by"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		if (!same_string(cJSON_GetObjectItemCaseSensitive(a, keys[i]),
+				 cJSON_GetObjectItemCaseSensitive(b, keys[i])))
+			return false;
+	return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(a, "empty_layer")) ==
+	       cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(b, "empty_layer"));
+}
+
+bool image_is_parent(const struct image *p, const struct image *c)
+{
+	const cJSON *ph = cJSON_GetObjectItemCaseSensitive(p->config, "history");
+	const cJSON *ch = cJSON_GetObjectItemCaseSensitive(c->config, "history");
+	int np = cJSON_IsArray(ph) ? cJSON_GetArraySize(ph) : 0;
+	int nc = cJSON_IsArray(ch) ? cJSON_GetArraySize(ch) : 0;
+	const cJSON *a, *b;
+
+	if (p->n_layers > c->n_layers)
+		return false;
+	for (size_t i = 0; i < p->n_layers; i++)
+		if (!streq(p->diff_ids[i], c->diff_ids[i]))
+			return false;
+	if (np == 0)
+		return p->n_layers < c->n_layers;
+	if (np >= nc)
+		return false;
+	for (a = ph->child, b = ch->child; a; a = a->next, b = b->next)
+		if (!same_step(a, b))
+			return false;
+	return true;
+}
+
+void image_mark_intermediates(struct image *imgs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		imgs[i].intermediate = false;
+		if (imgs[i].n_names > 0)
+			continue;
+		for (size_t k = 0; k < n && !imgs[i].intermediate; k++)
+			if (k != i && image_is_parent(&imgs[i], &imgs[k]))
+				imgs[i].intermediate = true;
+	}
+}

@@ -7,7 +7,9 @@
  * Whiteouts become 0:0 character devices and opaque markers the
  * trusted.overlay.opaque xattr (overlayfs form).  A layer is unpacked into
  * layers/.tmp-<hex>-XXXXXX and renamed into place only once its diff id
- * matched, under a per-layer lock, so a crash never leaves a half layer. */
+ * matched, under a per-layer lock, so a crash never leaves a half layer.
+ * Beside diff/ it writes link (the short name) and size (the bytes of the
+ * regular files applied, docker's layer size, in decimal). */
 #define _GNU_SOURCE
 #include <archive.h>
 #include <archive_entry.h>
@@ -51,6 +53,7 @@ struct unpack {
 	struct archive *tar;
 	struct archive_entry *e;
 	char path[PATH_MAX]; /* cleaned path of the current entry */
+	int64_t size;        /* bytes of the regular files applied (docker's layer size) */
 };
 
 static int openat2_beneath(int dirfd, const char *path, int flags)
@@ -466,7 +469,10 @@ static int apply_entry(struct unpack *u, struct err **err)
 		return make_hardlink(u, pfd, name, err);
 	switch (type) {
 	case AE_IFREG:
-		return make_file(u, pfd, name, err);
+		if (make_file(u, pfd, name, err) < 0)
+			return -1;
+		u->size += archive_entry_size(e);
+		return 0;
 	case AE_IFDIR:
 		return make_dir(u, pfd, name, err);
 	case AE_IFLNK:
@@ -504,7 +510,9 @@ static int tap_digest(void *arg, const void *data, size_t len, struct err **err)
 	return 0;
 }
 
-int layer_apply_stream(int fd, int dirfd, const char *expected_diff_id, struct err **err)
+/* Unpack fd into dirfd; *size gets the bytes of the regular files applied. */
+static int apply_stream(int fd, int dirfd, const char *expected_diff_id, int64_t *size,
+			struct err **err)
 {
 	struct unpack u = {.rootfd = dirfd, .cache_fd = -1};
 
@@ -538,6 +546,8 @@ int layer_apply_stream(int fd, int dirfd, const char *expected_diff_id, struct e
 		err_set(err, 0, "diff id mismatch: expected %s got %s", expected_diff_id, got);
 		goto out;
 	}
+	if (size)
+		*size = u.size;
 	ret = 0;
 out:
 	digester_free(d);
@@ -546,6 +556,11 @@ out:
 		free(u.dirs[i].path);
 	free(u.dirs);
 	return ret;
+}
+
+int layer_apply_stream(int fd, int dirfd, const char *expected_diff_id, struct err **err)
+{
+	return apply_stream(fd, dirfd, expected_diff_id, NULL, err);
 }
 
 /* ---- layers/ ---- */
@@ -560,6 +575,29 @@ bool layer_exists(struct store *s, const char *chain_id)
 	struct stat st;
 
 	return fstatat(s->layersfd, digest_hex(chain_id), &st, 0) == 0;
+}
+
+int64_t layer_size(struct store *s, const char *chain_id)
+{
+	cleanup_free char *name = xasprintf("%s/size", digest_hex(chain_id));
+	cleanup_close int fd = openat(s->layersfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	char buf[24], *end;
+	ssize_t n;
+	long long v;
+
+	if (fd < 0)
+		return -1; /* not unpacked, or unpacked before sizes were recorded */
+	do
+		n = read(fd, buf, sizeof(buf) - 1);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	errno = 0;
+	v = strtoll(buf, &end, 10);
+	if (errno || end == buf || v < 0 || (*end && *end != '\n'))
+		return -1;
+	return (int64_t)v;
 }
 
 int layer_short_link(struct store *s, const char *chain_id, char out[SHORT_LINK_LEN + 1])
@@ -599,7 +637,9 @@ static int unpack_one(struct store *s, const char *blob, const char *diff_id, co
 	cleanup_free char *link_target = NULL;
 	cleanup_close int lock = -1, tmpfd = -1, difffd = -1, blobfd = -1;
 	char shortname[SHORT_LINK_LEN + 1], linkpath[SHORT_LINK_LEN + 3];
+	char sizetext[24];
 	const char *tmpname;
+	int64_t size = 0;
 	int ret = -1;
 
 	if (layer_exists(s, chain_id))
@@ -627,7 +667,7 @@ static int unpack_one(struct store *s, const char *blob, const char *diff_id, co
 	blobfd = layout_blob_open(&s->oci, blob, err);
 	if (blobfd < 0)
 		goto out;
-	if (layer_apply_stream(blobfd, difffd, diff_id, err) < 0) {
+	if (apply_stream(blobfd, difffd, diff_id, &size, err) < 0) {
 		err_wrap(err, "unpack layer %s", blob);
 		goto out;
 	}
@@ -639,6 +679,17 @@ static int unpack_one(struct store *s, const char *blob, const char *diff_id, co
 
 		if (lfd < 0 || fs_write_all(lfd, shortname, SHORT_LINK_LEN) < 0) {
 			err_set(err, errno, "write '%s/link'", tmp);
+			goto out;
+		}
+	}
+	snprintf(sizetext, sizeof(sizetext), "%lld\n", (long long)size);
+	{
+		/* Same rule as link: published by the rename. */
+		cleanup_close int sfd =
+		    openat(tmpfd, "size", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+
+		if (sfd < 0 || fs_write_all(sfd, sizetext, strlen(sizetext)) < 0) {
+			err_set(err, errno, "write '%s/size'", tmp);
 			goto out;
 		}
 	}

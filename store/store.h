@@ -115,6 +115,8 @@ char **image_ids_in_use(struct store *s);
 /* docker's image size: the unpacked size of each layer (layer_size), its
  * compressed blob size while it is not unpacked yet. */
 int64_t image_size(struct store *s, const struct image *img);
+/* The same for layer i alone (history's SIZE). */
+int64_t image_layer_size(struct store *s, const struct image *img, size_t i);
 /* p is a parent of c: p's diff ids are a prefix of c's and p's history a
  * strict prefix of c's (without history in p: diff ids a strict prefix). */
 bool image_is_parent(const struct image *p, const struct image *c);

@@ -261,9 +261,144 @@ id_of() {
 	assert_line --regexp '^Total reclaimed space: [0-9.]+[kMG]?B$'
 	store ls -q
 	[ "$(printf '%s\n' "${lines[@]}" | sort -u | wc -l)" -eq 2 ]
+	# -a: lone:1 goes; old:1 (also named mid:1 now) stays as the parent of
+	# new:1 (its diff ids and history begin new:1's), which a container uses
+	store import "$BATS_TEST_TMPDIR/top.tar" lone:1
+	assert_success
+	store prune -a -f
+	assert_success
+	assert_output --partial "untagged: lone:1"
+	refute_output --partial "untagged: example.com/"
+	store ls --format '{{.Repository}}'
+	[ "$(sort <<<"$output" | tr '\n' ' ')" = "example.com/mid example.com/new example.com/old " ]
+	store rm-container -f keep
+	assert_success
 	store prune -a -f
 	assert_success
 	assert_output --partial "untagged: example.com/mid:1"
 	store ls --format '{{.Repository}}'
-	assert_output example.com/new
+	assert_output ""
+}
+
+@test "store ls, inspect, history SIZE: unpacked bytes once unpacked, the blob's size before" {
+	requires root
+	mkdir -p "$BATS_TEST_TMPDIR/z/d"
+	head -c 1048576 /dev/zero >"$BATS_TEST_TMPDIR/z/zeros"
+	printf hi >"$BATS_TEST_TMPDIR/z/d/hi"
+	ln "$BATS_TEST_TMPDIR/z/d/hi" "$BATS_TEST_TMPDIR/z/d/hi-again" # a hardlink adds nothing
+	ln -s zeros "$BATS_TEST_TMPDIR/z/link"
+	tar -C "$BATS_TEST_TMPDIR/z" -cf "$BATS_TEST_TMPDIR/z.tar" .
+	store import "$BATS_TEST_TMPDIR/z.tar" zeros:1
+	assert_success
+	m=$(jq -r '.[0].ManifestDigest' <<<"$("$STORE" --root "$KIST_ROOT" inspect zeros:1)")
+	blob=$(jq '.layers[0].size' "$KIST_ROOT/oci/blobs/sha256/${m#sha256:}")
+	[ "$blob" -lt 5000 ] # 1 MiB of zeros compresses to about a kB
+	small=$(python3 -c "import sys; print('%.3gkB' % (int(sys.argv[1]) / 1000))" "$blob")
+	store inspect zeros:1
+	assert_success
+	[ "$(jq '.[0].Size' <<<"$output")" -eq "$blob" ]
+	store ls --format '{{.Repository}} {{.Size}}'
+	assert_output "zeros $small"
+	store unpack zeros:1
+	assert_success
+	layer=$(dirname "$output")
+	[ "$(cat "$layer/size")" -eq 1048578 ]
+	store inspect zeros:1
+	[ "$(jq '.[0].Size' <<<"$output")" -eq 1048578 ]
+	store ls
+	assert_line --index 1 --regexp '^zeros +1 +[0-9a-f]{12} +.* +1\.05MB$'
+	store ls --format '{{.Size}}'
+	assert_output 1.05MB
+	store ls --format json
+	[ "$(jq -r .Size <<<"$output")" = 1.05MB ]
+	store history --format '{{.Size}}' zeros:1
+	assert_output 1.05MB
+	# a layer unpacked before sizes were recorded counts as not unpacked
+	rm "$layer/size"
+	store inspect zeros:1
+	assert_success
+	[ "$(jq '.[0].Size' <<<"$output")" -eq "$blob" ]
+	store ls --format '{{.Size}}'
+	assert_output "$small"
+	store unpack zeros:1
+	assert_success
+}
+
+@test "store ls -a, dangling and prune: an untagged parent is intermediate, not dangling" {
+	requires root overlay
+	import_busybox base:1
+	base=$(id_of base:1)
+	store create-container --name c base:1
+	assert_success
+	echo child >"$KIST_ROOT/containers/$output/bundle/rootfs/child-file"
+	store commit c child:1
+	assert_success
+	child=$(id_of child:1)
+	store rm-container c
+	assert_success
+	# the name moves on: the base stays in the index, unnamed, child:1's parent
+	store import "$BATS_TEST_TMPDIR/top.tar" base:1
+	assert_success
+	other=$(id_of base:1)
+	# an unnamed image that is nobody's parent: dangling
+	store import "$BATS_TEST_TMPDIR/top.tar" leaf:1
+	leaf=$(id_of leaf:1)
+	store import "$BATS_TEST_TMPDIR/top.tar" leaf:1
+	assert_success
+	newleaf=$(id_of leaf:1)
+	[ "$leaf" != "$newleaf" ] && [ "$base" != "$other" ]
+
+	store ls --format '{{.ID}} {{.Repository}}:{{.Tag}}'
+	assert_success
+	[ "${#lines[@]}" -eq 4 ]
+	assert_line "${child:7:12} child:1"
+	assert_line "${other:7:12} base:1"
+	assert_line "${newleaf:7:12} leaf:1"
+	assert_line "${leaf:7:12} <none>:<none>"
+	refute_output --partial "${base:7:12}"
+	store ls -a --format '{{.ID}} {{.Repository}}:{{.Tag}}'
+	[ "${#lines[@]}" -eq 5 ]
+	assert_line "${base:7:12} <none>:<none>"
+	store ls -q -f dangling=true
+	assert_output "${leaf:7:12}"
+	store ls -a -q -f dangling=true
+	assert_output "${leaf:7:12}"
+	store ls -a --format '{{.Repository}}' -f dangling=false
+	[ "$(sort <<<"$output" | tr '\n' ' ')" = "base child leaf " ]
+
+	# prune: the dangling leaf goes, the intermediate image stays
+	store prune -f
+	assert_success
+	assert_line "deleted: $leaf"
+	refute_output --partial "$base"
+	store ls -a -q --no-trunc
+	[ "${#lines[@]}" -eq 4 ]
+	assert_line "$base"
+
+	# prune -a: child:1 stays for its container, and so does its parent
+	store create-container --name keep child:1
+	assert_success
+	kid=$output
+	store prune -a -f
+	assert_success
+	assert_line "deleted: $other"
+	assert_line "deleted: $newleaf"
+	refute_output --partial "$base"
+	store ls -a -q --no-trunc
+	[ "$(sort <<<"$output" | tr '\n' ' ')" = "$(printf '%s\n' "$base" "$child" | sort | tr '\n' ' ')" ]
+	store ls -q --no-trunc
+	assert_output "$child"
+
+	# rm of the untagged parent still works; the layer child:1 shares stays
+	store rm "$base"
+	assert_success
+	assert_line "Deleted: $base"
+	store ls -a -q --no-trunc
+	assert_output "$child"
+	store umount keep
+	assert_success
+	store mount keep
+	assert_success
+	[ -f "$KIST_ROOT/containers/$kid/bundle/rootfs/child-file" ]
+	[ -x "$KIST_ROOT/containers/$kid/bundle/rootfs/bin/busybox" ]
 }
