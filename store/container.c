@@ -128,11 +128,99 @@ int container_list(struct store *s, struct container **out, size_t *n, struct er
 	return 0;
 }
 
+/* ---- the name index: containers/.names/<name> -> <id>, a symlink ----
+ * create and find look a name up there instead of reading every
+ * container.json.  A link whose container is gone (a crash between the
+ * link and the container's last rename) counts as free. */
+#define NAMES "containers/.names"
+
+/* The id the index gives name (64 hex), or false. */
+static bool name_lookup(struct store *s, const char *name, char id[65])
+{
+	cleanup_free char *p = xasprintf(NAMES "/%s", name);
+	ssize_t n = readlinkat(s->rootfd, p, id, 65);
+
+	if (n != 64)
+		return false;
+	id[64] = '\0';
+	return is_id(id);
+}
+
+/* Under the containers lock: make the index if the store has none yet
+ * (stores made before it) from every container's record, in a scratch dir
+ * renamed into place so a crash never leaves half an index. */
+static int names_ensure(struct store *s, struct err **err)
+{
+	cleanup_free char *tmp = NULL;
+	struct container *cs = NULL;
+	size_t n = 0;
+	struct stat st;
+	int ret = -1;
+
+	if (fstatat(s->rootfd, NAMES, &st, 0) == 0)
+		return 0;
+	tmp = xasprintf("%s/containers/.names-tmp-XXXXXX", s->root);
+	if (!mkdtemp(tmp))
+		return err_set(err, errno, "create '%s'", tmp);
+	if (container_list(s, &cs, &n, err) < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		cleanup_free char *p = xasprintf("%s/%s", tmp, cs[i].name);
+
+		if (symlink(cs[i].id, p) < 0 && errno != EEXIST) {
+			err_set(err, errno, "record container name '%s'", cs[i].name);
+			goto out;
+		}
+	}
+	{
+		cleanup_free char *dst = xasprintf("%s/" NAMES, s->root);
+
+		if (rename(tmp, dst) < 0) {
+			err_set(err, errno, "rename '%s' into place", tmp);
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	container_free_list(cs, n);
+	if (ret < 0)
+		fs_rm_rf(tmp, NULL);
+	return ret;
+}
+
+static void name_unlink(struct store *s, const char *name, const char *id)
+{
+	cleanup_free char *p = xasprintf(NAMES "/%s", name);
+	char cur[65];
+
+	if (name_lookup(s, name, cur) && streq(cur, id))
+		unlinkat(s->rootfd, p, 0);
+}
+
+static int container_load(struct store *s, const char *id, struct container *out)
+{
+	cleanup_free char *p = xasprintf("containers/%s/container.json", id);
+	cJSON *doc = json_load_fileat(s->rootfd, p, 0, NULL);
+
+	if (!doc)
+		return -1;
+	return container_parse(doc, out, NULL);
+}
+
 int container_find(struct store *s, const char *what, struct container *out, struct err **err)
 {
 	struct container *cs = NULL;
 	size_t n = 0, i, hits = 0, hit = 0;
+	char id[65];
 
+	/* a name or a full id: one record read */
+	if (name_lookup(s, what, id) && container_load(s, id, out) == 0) {
+		if (streq(out->name, what))
+			return 0;
+		container_release(out);
+	}
+	if (is_id(what) && container_load(s, what, out) == 0)
+		return 0;
 	if (container_list(s, &cs, &n, err) < 0)
 		return -1;
 	for (i = 0; i < n; i++) {
@@ -243,6 +331,7 @@ int container_remove(struct store *s, const struct container *c, bool force, str
 		return -1;
 	if (renameat(s->rootfd, from, s->rootfd, to) < 0)
 		return err_set(err, errno, "remove container '%s'", c->id);
+	name_unlink(s, c->name, c->id);
 	return fs_rm_rfat(s->rootfd, to, err);
 }
 
@@ -280,13 +369,12 @@ int container_create(struct store *s, const char *name, const char *image, const
 	cleanup_free char *now = store_time_now();
 	cleanup_free char *tmpname = NULL, *tmpdir = NULL, *finalname = NULL;
 	cleanup_free char *rootfs = NULL;
-	struct container *cs = NULL;
-	size_t nc = 0, i;
+	size_t i;
 	enum store_driver driver = store_driver(s);
 	char id[65];
 	cJSON *layers;
 	int ret = -1;
-	bool mounted = false, made = false;
+	bool mounted = false, made = false, named = false;
 
 	if (overrides) {
 		ov = json_parse(overrides, strlen(overrides), "overrides", err);
@@ -313,15 +401,29 @@ int container_create(struct store *s, const char *name, const char *image, const
 	lock = lock_containers(s, err);
 	if (lock < 0)
 		goto out;
-	if (container_list(s, &cs, &nc, err) < 0)
+	if (names_ensure(s, err) < 0)
 		goto out;
-	for (i = 0; i < nc; i++)
-		if (streq(cs[i].name, name)) {
-			err_set(err, EEXIST,
-				"container name '%s' is already in use by container %.12s", name,
-				cs[i].id);
+	{
+		cleanup_free char *link = xasprintf(NAMES "/%s", name);
+		cleanup_free char *cj = NULL;
+		char other[65];
+
+		if (name_lookup(s, name, other)) {
+			cj = xasprintf("containers/%s/container.json", other);
+			if (faccessat(s->rootfd, cj, F_OK, 0) == 0) {
+				err_set(err, EEXIST,
+					"container name '%s' is already in use by container %.12s",
+					name, other);
+				goto out;
+			}
+			unlinkat(s->rootfd, link, 0); /* left by a crash */
+		}
+		if (symlinkat(id, s->rootfd, link) < 0) {
+			err_set(err, errno, "record container name '%s'", name);
 			goto out;
 		}
+		named = true;
+	}
 	tmpname = xasprintf("containers/.tmp-%s", id);
 	finalname = xasprintf("containers/%s", id);
 	tmpdir = xasprintf("%s/%s", s->root, tmpname);
@@ -424,7 +526,8 @@ out:
 			overlay_umount(rootfs, NULL);
 		fs_rm_rfat(s->rootfd, finalname, NULL);
 	}
-	container_free_list(cs, nc);
+	if (ret < 0 && named)
+		name_unlink(s, name, id);
 	image_release(&img);
 	return ret;
 }

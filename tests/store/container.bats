@@ -53,6 +53,43 @@ teardown() {
 	assert_output --partial "no such image: 'nosuch:image'"
 	[ "$(ls "$KIST_ROOT/containers" | grep -cv '^\.')" -eq 1 ]
 	[ -z "$(ls -A "$KIST_ROOT/containers" | grep '^\.tmp-')" ]
+	# the failed creations left no name behind
+	[ "$(ls "$KIST_ROOT/containers/.names")" = dup ]
+}
+
+@test "store container names: the index, a crash's leftover link, a store without the index" {
+	import_busybox
+	store create-container --name one busybox:test
+	assert_success
+	id1=$output
+	[ "$(readlink "$KIST_ROOT/containers/.names/one")" = "$id1" ]
+	# a link left by a crash (its container never finished) does not hold the name
+	ln -s "$(printf '%064d' 7)" "$KIST_ROOT/containers/.names/ghost"
+	store create-container --name ghost busybox:test
+	assert_success
+	[ "$(readlink "$KIST_ROOT/containers/.names/ghost")" = "$output" ]
+	# rm-container frees the name
+	store rm-container one
+	assert_success
+	[ ! -e "$KIST_ROOT/containers/.names/one" ] && [ ! -L "$KIST_ROOT/containers/.names/one" ]
+	store create-container --name one busybox:test
+	assert_success
+	id1=$output
+	# a store made before the index: it is rebuilt from the records, so
+	# names stay unique, and lookups by name work meanwhile
+	rm -r "$KIST_ROOT/containers/.names"
+	store mount one
+	assert_success
+	store create-container --name one busybox:test
+	assert_failure 1
+	assert_output --partial "container name 'one' is already in use by container ${id1:0:12}"
+	[ "$(readlink "$KIST_ROOT/containers/.names/ghost")" != "" ]
+	# gc drops links whose container is gone
+	ln -s "$(printf '%064d' 9)" "$KIST_ROOT/containers/.names/stale"
+	store gc
+	assert_success
+	[ ! -L "$KIST_ROOT/containers/.names/stale" ]
+	[ -L "$KIST_ROOT/containers/.names/one" ]
 }
 
 @test "store mount/umount/rm-container: the rootfs comes and goes" {
