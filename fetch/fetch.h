@@ -1,9 +1,10 @@
 /* fetch.h: kist-fetch internals shared by its files (not a library API).
  *
  * Layers: config.c (daemon.json keys, certs.d), http.c (libcurl easy/multi
- * plumbing, responses), auth.c (credentials, challenges, tokens),
+ * plumbing, responses), auth.c (credentials, credential helpers),
  * registry.c (one registry endpoint: scheme probe, authenticated requests,
- * registry error wording), manifest.c (fetch + verify manifests), pull.c,
+ * Bearer tokens cached per scope while their lifetime lasts, registry error
+ * wording), manifest.c (fetch + verify manifests), pull.c,
  * push.c, progress.c.  All functions that can fail return <0 (or NULL) and
  * set *err; nothing here prints except progress.c. */
 #ifndef KIST_FETCH_H
@@ -104,6 +105,7 @@ void creds_release(struct creds *c);
 struct token {
 	char *scope;
 	char *value;
+	double reuse_until; /* CLOCK_MONOTONIC seconds: reused only before this */
 };
 
 struct registry {
@@ -155,7 +157,8 @@ struct reg_req {
 		.upload_fd = -1, .upload_len = -1                                                  \
 	}
 
-/* Perform an authenticated request (token fetched or refreshed on 401 once).
+/* Perform an authenticated request (token fetched when there is none with
+ * time left, or refreshed on 401 once).
  * Transport failures are errors; any HTTP status is returned in resp. */
 int registry_do(struct registry *r, const struct reg_req *req, struct http_resp *resp,
 		struct err **err);
@@ -195,6 +198,9 @@ struct progress *progress_new(bool quiet);
 void progress_free(struct progress *p);
 /* A line id per layer (12-hex short id). */
 void progress_line(struct progress *p, const char *digest, const char *status);
+/* A status shown on a terminal only: one docker prints beside a progress
+ * bar (a transfer starting), never as a line of its own. */
+void progress_tty_line(struct progress *p, const char *digest, const char *status);
 void progress_bytes(struct progress *p, const char *digest, const char *verb, uint64_t done,
 		    uint64_t total);
 void progress_print(struct progress *p, const char *fmt, ...) PRINTF(2, 3);

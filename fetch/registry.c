@@ -1,14 +1,16 @@
 /* registry.c: one registry endpoint.  Chooses the scheme (https; plain http
  * for insecure-registries and for loopback hosts that do not speak TLS),
  * applies certs.d TLS files, learns the auth scheme from GET /v2/ (Basic, or
- * Bearer with realm/service), fetches and caches a token per scope, retries
- * once on 401 with a fresh token, and words registry errors as docker does. */
+ * Bearer with realm/service), fetches and caches a token per scope for as
+ * long as its expires_in/issued_at allow, retries once on 401 with a fresh
+ * token, and words registry errors as docker does. */
 #define _GNU_SOURCE
-#include <ctype.h>   /* tolower */
+#include <ctype.h>   /* tolower, isdigit */
 #include <errno.h>   /* errno */
 #include <strings.h> /* strcasecmp */
 #include <stdlib.h>  /* free */
 #include <string.h>  /* strlen */
+#include <time.h>    /* clock_gettime, strptime, timegm */
 #include <unistd.h>  /* pread */
 
 #include "common/err.h"
@@ -263,11 +265,96 @@ int registry_ping(struct registry *r, struct err **err)
 	return 0;
 }
 
+/* A token response without expires_in lives this long (docker's token spec). */
+#define TOKEN_DEFAULT_LIFETIME 60.0
+/* A token is not reused in the last tenth of its life (at most its last 10
+ * seconds), so a request made with it still reaches the registry in time. */
+#define TOKEN_MAX_MARGIN 10.0
+
+static double clock_s(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* RFC 3339 ("2024-01-02T03:04:05.678Z", "...+02:00") -> seconds since the
+ * epoch.  false when s is not one. */
+static bool parse_rfc3339(const char *s, double *out)
+{
+	struct tm tm = {0};
+	const char *p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	double frac = 0;
+	long off = 0;
+	time_t t;
+
+	if (!p)
+		return false;
+	if (*p == '.') {
+		double scale = 0.1;
+
+		if (!isdigit((unsigned char)p[1]))
+			return false;
+		for (p++; isdigit((unsigned char)*p); p++, scale /= 10)
+			frac += (*p - '0') * scale;
+	}
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		int hh, mm;
+		if (strlen(p) != 6 || sscanf(p + 1, "%2d:%2d", &hh, &mm) != 2 || hh > 23 || mm > 59)
+			return false;
+		off = (*p == '-' ? -1 : 1) * (hh * 3600L + mm * 60L);
+		p += 6;
+	} else {
+		return false;
+	}
+	if (*p)
+		return false;
+	t = timegm(&tm);
+	if (t == (time_t)-1)
+		return false;
+	*out = (double)t + frac - off;
+	return true;
+}
+
+/* How many seconds from now (wall clock) a token is reused: from issued_at
+ * (or now, when absent) plus expires_in (60 when absent), less the margin.
+ * An issued_at in the future, or one that would make a fresh token stale on
+ * arrival, says the clocks disagree: the lifetime then counts from now, and
+ * a 401 still refreshes the token if the registry disagrees. */
+static double token_reuse_for(const cJSON *resp, double now)
+{
+	const cJSON *e = cJSON_GetObjectItemCaseSensitive(resp, "expires_in");
+	const cJSON *i = cJSON_GetObjectItemCaseSensitive(resp, "issued_at");
+	double life = TOKEN_DEFAULT_LIFETIME, issued, margin;
+
+	if (cJSON_IsNumber(e) && e->valuedouble > 0)
+		life = e->valuedouble;
+	margin = life / 10 < TOKEN_MAX_MARGIN ? life / 10 : TOKEN_MAX_MARGIN;
+	if (!cJSON_IsString(i) || !parse_rfc3339(i->valuestring, &issued) || issued > now ||
+	    issued + life - margin <= now)
+		issued = now;
+	return issued + life - margin - now;
+}
+
+/* The cached token of scope while it has time left, else NULL (a stale one
+ * is dropped). */
 static const char *token_get(struct registry *r, const char *scope)
 {
-	for (size_t i = 0; i < r->n_tokens; i++)
-		if (streq(r->tokens[i].scope, scope))
+	for (size_t i = 0; i < r->n_tokens; i++) {
+		if (!streq(r->tokens[i].scope, scope))
+			continue;
+		if (clock_s(CLOCK_MONOTONIC) < r->tokens[i].reuse_until)
 			return r->tokens[i].value;
+		if (r->debug)
+			log_debug("token for '%s' is about to expire: fetching a new one", scope);
+		free(r->tokens[i].scope);
+		free(r->tokens[i].value);
+		r->tokens[i] = r->tokens[--r->n_tokens];
+		return NULL;
+	}
 	return NULL;
 }
 
@@ -304,6 +391,7 @@ static int token_fetch(struct registry *r, const char *scope, struct err **err)
 	cleanup_json cJSON *j = NULL;
 	const char *tok = NULL;
 	char sep = strchr(r->realm, '?') ? '&' : '?';
+	double mono, wall, reuse;
 	CURLcode c;
 	int ret = -1;
 
@@ -345,6 +433,8 @@ static int token_fetch(struct registry *r, const char *scope, struct err **err)
 		curl_easy_setopt(e, CURLOPT_PASSWORD, r->creds.pass);
 	}
 	c = curl_easy_perform(e);
+	mono = clock_s(CLOCK_MONOTONIC);
+	wall = clock_s(CLOCK_REALTIME);
 	if (c != CURLE_OK) {
 		err_set(err, 0, "get token from '%s': %s", r->realm, curl_easy_strerror(c));
 		goto out;
@@ -379,9 +469,13 @@ static int token_fetch(struct registry *r, const char *scope, struct err **err)
 		err_set(err, 0, "get token from '%s': response has no token", r->realm);
 		goto out;
 	}
+	reuse = token_reuse_for(j, wall);
+	if (r->debug)
+		log_debug("token for '%s': reused for %.1fs", scope ? scope : "", reuse);
 	r->tokens = xrealloc(r->tokens, (r->n_tokens + 1) * sizeof(*r->tokens));
 	r->tokens[r->n_tokens].scope = xstrdup(scope ? scope : "");
 	r->tokens[r->n_tokens].value = xstrdup(tok);
+	r->tokens[r->n_tokens].reuse_until = mono + reuse;
 	r->n_tokens++;
 	ret = 0;
 out:

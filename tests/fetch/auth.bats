@@ -164,7 +164,9 @@ teardown() { kist_cleanup; }
 @test "fetch pull: a Bearer token that expires mid-pull is fetched again on 401" {
 	local d=$BATS_FILE_TMPDIR tp pp i dirs=() log=$BATS_FILE_TMPDIR/short-requests
 	# six layers of 768 KiB behind a proxy sending 256 KiB/s per connection:
-	# each layer takes at least 3 seconds, longer than a token lasts (2)
+	# each layer takes at least 3 seconds, longer than a token lasts (2).
+	# The token server announces 60 seconds, so only the registry's 401
+	# tells the client that its token is gone.
 	for i in 1 2 3 4 5 6; do
 		rand_dir "$BATS_TEST_TMPDIR/s$i" 768
 		dirs+=("$BATS_TEST_TMPDIR/s$i")
@@ -173,7 +175,7 @@ teardown() { kist_cleanup; }
 	img=$(make_image "$BATS_TEST_TMPDIR/slow" slow "${dirs[@]}")
 	tp=$(free_port)
 	start_helper token-short "$tp" token "$tp" "$d/token.key" "$d/token.crt" kist-issuer \
-		"$log" --lifetime 2
+		"$log" --lifetime 2 --expires-in 60
 	start_registry "$d/shortreg" --token "http://127.0.0.1:$tp/token" kist-registry kist-issuer "$d/token.crt"
 	local reg=$REGISTRY
 	fetch copy -q "oci:$BATS_TEST_TMPDIR/slow:slow" "docker://$reg/t/slow:v1"
@@ -196,4 +198,45 @@ teardown() { kist_cleanup; }
 	[ -n "$output" ]
 	stop_helper proxy-slow
 	stop_helper token-short
+}
+
+@test "fetch push: a Bearer token that expires mid-push is fetched again" {
+	local d=$BATS_FILE_TMPDIR t=$BATS_TEST_TMPDIR tp pp img layer n size
+	local log=$t/token-requests reqs=$t/requests
+	# one layer of 1 MiB (random: gzip keeps its size) in 64 KiB chunks
+	# through a proxy passing 128 KiB/s upstream: the upload takes at least
+	# 8 seconds, and a token lives 3 (expires_in and issued_at say so)
+	rand_dir "$t/big" 1024
+	img=$(make_image "$t/lay" big "$t/big")
+	layer=$(jq -r '.layers[0].digest' "$t/lay/blobs/sha256/${img#sha256:}")
+	tp=$(free_port)
+	start_helper token-push "$tp" token "$tp" "$d/token.key" "$d/token.crt" kist-issuer \
+		"$log" --lifetime 3
+	start_registry "$t/reg" --token "http://127.0.0.1:$tp/token" kist-registry kist-issuer "$d/token.crt"
+	local reg=$REGISTRY
+	pp=$(free_port)
+	start_helper proxy-push "$pp" proxy "$pp" "${reg#*:}" "$reqs" --up-rate 131072
+	KIST_FETCH_CHUNK_SIZE=65536 run "$FETCH" --root "$KIST_ROOT" push "oci:$t/lay:big" "127.0.0.1:$pp/t/big:v1"
+	echo "$output" >&2
+	stop_helper proxy-push
+	assert_success
+	assert_line "v1: digest: $img size: $(stat -c %s "$t/lay/blobs/sha256/${img#sha256:}")"
+	n=$(wc -l <"$log")
+	echo "token requests during the push: $n" >&2
+	# the registry holds the layer and serves the manifest under its digest
+	cmp "$(registry_blob_path "$t/reg" "$layer")" "$t/lay/blobs/sha256/${layer#sha256:}"
+	run -0 skopeo inspect --raw --tls-verify=false "docker://$reg/t/big:v1"
+	[ "sha256:$(printf %s "$output" | sha256sum | cut -d' ' -f1)" = "$img" ]
+	# the layer went up in one request per 64 KiB (the last one the PUT) ...
+	size=$(stat -c %s "$t/lay/blobs/sha256/${layer#sha256:}")
+	[ "$(grep -ao 'PATCH /v2/t/big/blobs/uploads/' "$reqs" | wc -l)" -eq $(((size - 1) / 65536)) ]
+	# ... during which new tokens were fetched before the old ones ran out
+	# (a token is reused for 2.7 s at most; 8 s need three) ...
+	[ "$n" -ge 3 ]
+	# ... so the registry refused none: no chunk or closing PUT went twice
+	run -0 bash -c "grep -ao 'Content-Range: [0-9]*-[0-9]*' '$reqs' | sort | uniq -d"
+	assert_output ""
+	run -0 bash -c "grep -ao 'PUT /v2/t/big/[^ ]*' '$reqs' | sort | uniq -d"
+	assert_output ""
+	stop_helper token-push
 }

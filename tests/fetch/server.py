@@ -2,20 +2,26 @@
 """Test servers for the fetch suite (standard library only), all on 127.0.0.1.
 
   server.py proxy PORT UPSTREAM_PORT LOG [--cut-after N] [--cuts K] [--exit-after-cut]
-                  [--rate BYTES_PER_SEC]
+                  [--rate BYTES_PER_SEC] [--up-rate BYTES_PER_SEC]
       TCP proxy to a registry.  Appends what clients send to LOG (request
       headers, to check Range requests).  With --cut-after, the first K
       connections whose response passes N bytes are cut there; with
       --exit-after-cut the proxy then exits (the "registry" dies mid-pull).
-      With --rate, each connection's responses flow at most that fast.
+      With --rate, each connection's responses flow at most that fast; with
+      --up-rate, what clients send (uploads) does.
 
   server.py token PORT KEY CERT ISSUER LOG [--user U --password P] [--lifetime S]
+                  [--expires-in S]
       Docker token server: GET /token?service=..&scope=.. returns a JWT
-      signed RS256 (by openssl) with the certificate in the x5c header.
-      With --user, requests must carry those Basic credentials.  With
-      --lifetime, the registry accepts a token for at most S seconds: the
-      registry allows 60 seconds of clock skew past "exp", so exp is set to
-      now + S - 60.
+      signed RS256 (by openssl) with the certificate in the x5c header, and
+      its expires_in and issued_at (the whole second the lifetime counts
+      from).  Each request appends "USER SCOPES" to LOG.  With --user,
+      requests must carry those Basic credentials.  With --lifetime, the
+      registry accepts a token for S seconds from issued_at: the registry
+      allows 60 seconds of clock skew past "exp", so exp is set to
+      issued_at + S - 60.  With --expires-in, the response announces S
+      seconds whatever the token's real lifetime (a server that claims more
+      than the registry grants).
 
   server.py static PORT DIR [--fail-first N] [LOG]
       A fake registry answering GET /v2/ with 200 and any other path with
@@ -44,7 +50,7 @@ def b64url(data):
 # ---------------------------------------------------------------- proxy
 def proxy(argv):
     port, up_port, log = int(argv[0]), int(argv[1]), argv[2]
-    cut_after, cuts, exit_after, rate = None, 1, False, None
+    cut_after, cuts, exit_after, rate, up_rate = None, 1, False, None, None
     i = 3
     while i < len(argv):
         if argv[i] == "--cut-after":
@@ -55,11 +61,20 @@ def proxy(argv):
             exit_after = True; i += 1
         elif argv[i] == "--rate":
             rate = int(argv[i + 1]); i += 2
+        elif argv[i] == "--up-rate":
+            up_rate = int(argv[i + 1]); i += 2
         else:
             sys.exit("proxy: unknown option " + argv[i])
     state = {"cuts": cuts}
     lock = threading.Lock()
     logf = open(log, "ab", buffering=0)
+
+    def send_at(s, d, bps):
+        # small pieces, so a request that follows an upload is not held
+        # back long by the pause after the upload's last piece
+        for k in range(0, len(d), 4096):
+            s.sendall(d[k:k + 4096])
+            time.sleep(len(d[k:k + 4096]) / bps)
 
     def pump_up(c, u):
         try:
@@ -69,7 +84,10 @@ def proxy(argv):
                     break
                 with lock:
                     logf.write(d)
-                u.sendall(d)
+                if up_rate:
+                    send_at(u, d, up_rate)
+                else:
+                    u.sendall(d)
         except OSError:
             pass
         try:
@@ -133,11 +151,13 @@ def proxy(argv):
 def token(argv):
     port, key, cert, issuer, log = int(argv[0]), argv[1], argv[2], argv[3], argv[4]
     user = password = None
-    lifetime, expires_in = 300, 300
+    lifetime, expires_in, announce = 300, 300, None
     i = 5
     while i < len(argv):
         if argv[i] == "--lifetime":
             expires_in = int(argv[i + 1]); lifetime = expires_in - 60; i += 2
+        elif argv[i] == "--expires-in":
+            announce = int(argv[i + 1]); i += 2
         elif argv[i] == "--user":
             user = argv[i + 1]; i += 2
         elif argv[i] == "--password":
@@ -190,7 +210,9 @@ def token(argv):
                       "exp": now + lifetime, "nbf": now - 10, "iat": now,
                       "jti": uuid.uuid4().hex, "access": access}
             tok = sign(claims)
-            self.reply(200, {"token": tok, "access_token": tok, "expires_in": expires_in})
+            issued = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))
+            self.reply(200, {"token": tok, "access_token": tok, "issued_at": issued,
+                             "expires_in": expires_in if announce is None else announce})
 
         def reply(self, code, obj):
             body = json.dumps(obj).encode()
