@@ -1,7 +1,8 @@
 /* progress.c: docker-style progress on stdout: one line per layer, keyed by
  * the 12-hex short id.  On a terminal the lines are redrawn in place with
- * byte progress bars; otherwise each status change is one plain line and no
- * bars are drawn.  Quiet mode prints nothing. */
+ * byte progress bars; otherwise each status change is one plain line, and
+ * neither bars nor the statuses docker shows only beside a bar ("Pushing")
+ * are printed.  Quiet mode prints nothing. */
 #define _GNU_SOURCE
 #include <stdarg.h> /* va_list */
 #include <stdio.h>  /* printf */
@@ -105,6 +106,12 @@ void progress_line(struct progress *p, const char *digest, const char *status)
 	free(p->lines[i].text);
 	p->lines[i].text = xstrdup(status);
 	draw(p, i, created);
+}
+
+void progress_tty_line(struct progress *p, const char *digest, const char *status)
+{
+	if (p->tty)
+		progress_line(p, digest, status);
 }
 
 static void human(uint64_t n, char *out, size_t sz)

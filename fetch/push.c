@@ -343,6 +343,7 @@ static int by_size_desc(const void *a, const void *b)
 static int run_uploads(struct pusher *p, struct err **err)
 {
 	size_t active = 0, next = 0;
+	bool told_waiting = false;
 	cleanup_free struct up **order = xcalloc(p->n + 1, sizeof(*order));
 	int ret = 0;
 
@@ -370,13 +371,18 @@ static int run_uploads(struct pusher *p, struct err **err)
 			}
 			queued += order[next++]->state == UP_QUEUED;
 		}
+		/* the layers the first slots left queued say so once, as docker's do */
+		for (size_t k = next; !told_waiting && k < p->n; k++)
+			if (order[k]->is_layer)
+				progress_line(p->pg, order[k]->digest, "Waiting");
+		told_waiting = true;
 		for (size_t k = first; k < next; k++) {
 			struct up *u = order[k];
 
 			if (u->state != UP_QUEUED)
 				continue;
 			if (u->is_layer)
-				progress_line(p->pg, u->digest, "Pushing");
+				progress_tty_line(p->pg, u->digest, "Pushing");
 			if (up_next(p, u, err) < 0) {
 				ret = -1;
 				goto out;

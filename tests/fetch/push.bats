@@ -33,6 +33,8 @@ remote_digest() { skopeo inspect --raw --tls-verify=false "docker://$1" | sha256
 	assert_success
 	assert_line "The push refers to repository [$REG/p/one]"
 	assert_line --regexp '^[0-9a-f]{12}: Pushed$'
+	# not a terminal: no transfer lines (docker prints "Pushing" only beside a bar)
+	refute_line --partial "Pushing"
 	assert_line "v1: digest: $IMG_DIGEST size: $(stat -c %s "$SRC/blobs/sha256/${IMG_DIGEST#sha256:}")"
 	[ "sha256:$(remote_digest "$REG/p/one:v1")" = "$IMG_DIGEST" ]
 	skopeo copy -q --src-tls-verify=false "docker://$REG/p/one:v1" "oci:$BATS_TEST_TMPDIR/back:x"
@@ -86,6 +88,40 @@ remote_digest() { skopeo inspect --raw --tls-verify=false "docker://$1" | sha256
 	run grep -a -A5 'PUT /v2/p/chunked/blobs/uploads/' "$BATS_TEST_TMPDIR/requests"
 	refute_output --partial 'Content-Length: 0'$'\r\n'
 	[ "sha256:$(remote_digest "$REG/p/chunked:v1")" = "$IMG_DIGEST" ]
+}
+
+@test "fetch push: without a terminal, the lines docker prints: Preparing, Waiting, Pushed" {
+	local i dirs=() img id
+	# six layers and a config for four upload slots: the three smallest
+	# blobs wait for one, two of them layers
+	for i in 1 2 3 4 5 6; do
+		rand_dir "$BATS_TEST_TMPDIR/l$i" $((8 * i))
+		dirs+=("$BATS_TEST_TMPDIR/l$i")
+	done
+	img=$(make_image "$BATS_TEST_TMPDIR/six" six "${dirs[@]}")
+	fetch push "oci:$BATS_TEST_TMPDIR/six:six" "$REG/p/six:v1"
+	assert_success
+	local out=$output
+	# every line is one docker prints when stdout is not a terminal
+	run -1 grep -Ev '^([0-9a-f]{12}: (Preparing|Waiting|Pushed)|The push refers to repository \['"$REG"'/p/six\]|v1: digest: sha256:[0-9a-f]{64} size: [0-9]+)$' <<<"$out"
+	[ "$(grep -c ': Waiting$' <<<"$out")" -eq 2 ]
+	# each layer: Preparing first, Pushed last
+	for id in $(jq -r '.layers[].digest[7:19]' "$BATS_TEST_TMPDIR/six/blobs/sha256/${img#sha256:}"); do
+		run -0 grep "^$id: " <<<"$out"
+		[ "${lines[0]}" = "$id: Preparing" ]
+		[ "${lines[-1]}" = "$id: Pushed" ]
+	done
+	[ "sha256:$(remote_digest "$REG/p/six:v1")" = "$img" ]
+}
+
+@test "fetch push: on a terminal, layers show Pushing with a progress bar" {
+	rand_dir "$BATS_TEST_TMPDIR/big" 2048
+	make_image "$BATS_TEST_TMPDIR/tty" tty "$BATS_TEST_TMPDIR/big" >/dev/null
+	run -0 script -qec "'$FETCH' --root '$KIST_ROOT' push 'oci:$BATS_TEST_TMPDIR/tty:tty' '$REG/p/tty:v1'" /dev/null
+	echo "$output" >&2
+	assert_output --partial "Pushing ["
+	assert_output --partial "Pushed"
+	assert_output --regexp 'v1: digest: sha256:[0-9a-f]{64}'
 }
 
 @test "fetch push: an index with its platform manifests" {
