@@ -14,7 +14,9 @@ struct buf {
 };
 
 extern char buf_empty_[];
+/* clang-format off */
 #define BUF_INIT { .data = buf_empty_, .len = 0, .cap = 0 }
+/* clang-format on */
 
 void buf_init(struct buf *b);
 void buf_release(struct buf *b);

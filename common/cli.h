@@ -12,7 +12,7 @@ enum {
 	EXIT_OK = 0,
 	EXIT_FAIL = 1,
 	EXIT_USAGE = 2,
-	EXIT_RUN_ERROR = 125,  /* the tool itself failed */
+	EXIT_RUN_ERROR = 125, /* the tool itself failed */
 	EXIT_CANNOT_EXEC = 126,
 	EXIT_NOT_FOUND = 127,
 };
@@ -20,7 +20,8 @@ enum {
 /* One verb of a program's command table (crun commands[], git cmd_struct). */
 struct cli_cmd {
 	const char *name;
-	int (*fn)(void *g, int argc, char **argv, struct err **err); /* returns exit code, or <0 with err set */
+	int (*fn)(void *g, int argc, char **argv,
+		  struct err **err); /* returns exit code, or <0 with err set */
 	const char *summary;
 };
 

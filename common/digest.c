@@ -7,7 +7,7 @@
 #include <string.h> /* strlen */
 #include <unistd.h> /* read */
 
-#include <pthread.h> /* pthread_once */
+#include <pthread.h>        /* pthread_once */
 #include <openssl/crypto.h> /* OPENSSL_init_crypto */
 #include <openssl/evp.h>    /* EVP_MD_CTX, EVP_MD_fetch */
 

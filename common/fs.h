@@ -24,8 +24,8 @@ int fs_mkdir_pat(int dirfd, const char *path, mode_t mode, struct err **err);
  * is removed and an existing file is left as it was. */
 int fs_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
 			 struct err **err);
-int fs_write_file_atomicat(int dirfd, const char *path, const void *data, size_t len,
-			   mode_t mode, struct err **err);
+int fs_write_file_atomicat(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
+			   struct err **err);
 int fs_fsync_dir(const char *path, struct err **err);
 
 /* Read a whole file, failing if it exceeds max bytes (0: no cap); the error

@@ -39,8 +39,8 @@ int json_get_string(const cJSON *obj, const char *path, const char *key, bool re
 		    const char **out, struct err **err);
 int json_get_bool(const cJSON *obj, const char *path, const char *key, bool required, bool *out,
 		  struct err **err);
-int json_get_int64(const cJSON *obj, const char *path, const char *key, bool required,
-		   int64_t *out, struct err **err);
+int json_get_int64(const cJSON *obj, const char *path, const char *key, bool required, int64_t *out,
+		   struct err **err);
 /* Like int64 but also checks 0 <= v <= UINT32_MAX. */
 int json_get_uint32(const cJSON *obj, const char *path, const char *key, bool required,
 		    uint32_t *out, struct err **err);
@@ -49,8 +49,8 @@ int json_get_object(const cJSON *obj, const char *path, const char *key, bool re
 int json_get_array(const cJSON *obj, const char *path, const char *key, bool required,
 		   const cJSON **out, struct err **err);
 /* Array of strings -> malloc'd NULL-terminated vector (free with strv_free). */
-int json_get_strv(const cJSON *obj, const char *path, const char *key, bool required,
-		  char ***out, struct err **err);
+int json_get_strv(const cJSON *obj, const char *path, const char *key, bool required, char ***out,
+		  struct err **err);
 /* Object of string values -> "k=v" vector (for labels/annotations). */
 int json_get_string_map(const cJSON *obj, const char *path, const char *key, bool required,
 			char ***out, struct err **err);

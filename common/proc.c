@@ -1,15 +1,15 @@
 /* proc.c: fork + exec with an fd plan, exec failures reported through a
  * CLOEXEC pipe (git run-command), wait and capture. */
 #define _GNU_SOURCE
-#include <errno.h>    /* errno */
-#include <fcntl.h>    /* open, fcntl */
-#include <signal.h>   /* sigprocmask */
-#include <stdio.h>    /* fflush */
-#include <stdlib.h>   /* free */
-#include <string.h>   /* strerror */
+#include <errno.h>       /* errno */
+#include <fcntl.h>       /* open, fcntl */
+#include <signal.h>      /* sigprocmask */
+#include <stdio.h>       /* fflush */
+#include <stdlib.h>      /* free */
+#include <string.h>      /* strerror */
 #include <sys/syscall.h> /* SYS_rt_sigaction */
-#include <sys/wait.h> /* waitpid */
-#include <unistd.h>   /* fork, execvp */
+#include <sys/wait.h>    /* waitpid */
+#include <unistd.h>      /* fork, execvp */
 
 #include "common/cleanup.h"
 #include "common/err.h"

@@ -17,11 +17,13 @@ struct proc {
 	const char *const *env;  /* NULL: inherit environ */
 	const char *dir;         /* chdir before exec, or NULL */
 	int in, out, err;        /* see PROC_FD_* */
-	const int *keep_fds;     /* extra fds kept open (CLOEXEC cleared), -1 terminated, may be NULL */
-	bool new_session;        /* setsid() in the child */
-	pid_t pid;               /* set by proc_start */
+	const int *keep_fds; /* extra fds kept open (CLOEXEC cleared), -1 terminated, may be NULL */
+	bool new_session;    /* setsid() in the child */
+	pid_t pid;           /* set by proc_start */
 };
+/* clang-format off */
 #define PROC_INIT { .in = PROC_FD_INHERIT, .out = PROC_FD_INHERIT, .err = PROC_FD_INHERIT, .pid = -1 }
+/* clang-format on */
 
 /* Fork and exec.  An exec failure is reported here, not as an exit status:
  * "exec 'x': No such file or directory".  stdio buffers are flushed before

@@ -22,7 +22,9 @@ struct ref {
 	char *tag;    /* "latest", or NULL when only a digest was given */
 	char *digest; /* "sha256:...", or NULL */
 };
+/* clang-format off */
 #define REF_INIT { 0 }
+/* clang-format on */
 
 #define REF_DEFAULT_DOMAIN "docker.io"
 #define REF_MAX_LEN 255 /* of the name (domain/path), as docker */

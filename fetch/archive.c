@@ -446,8 +446,8 @@ int archive_export(struct layout *l, const char *name, const char *file, const c
 	struct spec_manifest m = SPEC_MANIFEST_INIT;
 	cleanup_warchive struct archive *aw = NULL;
 	cleanup_json cJSON *cfg = NULL, *man = NULL, *repos = NULL;
-	cleanup_free char *cfgdata = NULL, *tmp = NULL, *ltmp = NULL, *mtext = NULL,
-			  *rtext = NULL, *cfgname = NULL;
+	cleanup_free char *cfgdata = NULL, *tmp = NULL, *ltmp = NULL, *mtext = NULL, *rtext = NULL,
+			  *cfgname = NULL;
 	cleanup_close int fd = -1, lfd = -1;
 	const cJSON *diffs;
 	cJSON *entry, *layers;
@@ -543,8 +543,7 @@ int archive_export(struct layout *l, const char *name, const char *file, const c
 	if (tag) {
 		const char *colon = strrchr(tag, ':');
 		bool has_tag = colon && !strchr(colon, '/');
-		cleanup_free char *repo =
-		    has_tag ? xstrndup(tag, colon - tag) : xstrdup(tag);
+		cleanup_free char *repo = has_tag ? xstrndup(tag, colon - tag) : xstrdup(tag);
 		cJSON *inner;
 
 		repos = cJSON_CreateObject();

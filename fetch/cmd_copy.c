@@ -180,7 +180,8 @@ int cmd_copy(void *gv, int argc, char **argv, struct err **err)
 			printf(
 			    "usage: kist-fetch copy [-q] [--platform P | --all-platforms] SRC DST\n"
 			    "  SRC, DST: docker://NAME[:TAG|@DIGEST] or oci:DIR[:REF]\n"
-			    "  SRC or DST may also be docker-archive:FILE[:NAME:TAG] (docker save)\n");
+			    "  SRC or DST may also be docker-archive:FILE[:NAME:TAG] (docker "
+			    "save)\n");
 			return EXIT_OK;
 		default:
 			cli_usage_error("copy: unknown option or missing value: '%s'",

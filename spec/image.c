@@ -58,7 +58,6 @@ static int wrong_type(const char *path, const char *key, const char *what, struc
 	return errc(err, EINVAL, "'%s' must be %s", p, what);
 }
 
-
 static int dup_str(const cJSON *obj, const char *path, const char *key, bool required, char **out,
 		   struct err **err)
 {
@@ -86,9 +85,6 @@ static int get_int(const cJSON *obj, const char *path, const char *key, bool req
 	*out = (int64_t)d;
 	return 1;
 }
-
-
-
 
 /* Array of strings (or, as docker's strslice allows, one string). */
 static int get_strv(const cJSON *obj, const char *path, const char *key, char ***out,

@@ -26,7 +26,9 @@ struct layout {
 	int dirfd;
 	char *path;
 };
+/* clang-format off */
 #define LAYOUT_INIT { .dirfd = -1, .path = NULL }
+/* clang-format on */
 
 /* Open an existing layout (create=false: fails if oci-layout is missing or
  * not version 1.x) or create one (create=true: makes dir, oci-layout,
@@ -41,8 +43,8 @@ int layout_blob_open(struct layout *l, const char *digest, struct err **err);
 int layout_blob_read(struct layout *l, const char *digest, size_t max, char **out, size_t *len,
 		     struct err **err);
 /* Write a whole buffer as a blob (no-op if present); digest_out may be NULL. */
-int layout_blob_put(struct layout *l, const void *data, size_t len,
-		    char digest_out[DIGEST_STR_MAX], struct err **err);
+int layout_blob_put(struct layout *l, const void *data, size_t len, char digest_out[DIGEST_STR_MAX],
+		    struct err **err);
 int layout_blob_size(struct layout *l, const char *digest, uint64_t *size, struct err **err);
 int layout_blob_remove(struct layout *l, const char *digest, struct err **err);
 /* All blob digests present, malloc'd vector (strv_free). */
