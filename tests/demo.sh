@@ -62,6 +62,7 @@ step kist-store ls
 
 # 4. a container from the pulled image, run by kist-runtime
 printf '\n$ kist-store create-container --name demo %s %s\n' "$image" "'{\"Cmd\":[...]}'"
+# shellcheck disable=SC2016 # the $(...) and $$ are for the container's shell
 cid=$(kist-store create-container --name demo "$image" \
 	'{"Cmd":["sh","-c","echo hello from a kist container; echo hostname: $(hostname); echo pid: $$; id"]}')
 echo "$cid"

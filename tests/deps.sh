@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 extra=()
 for f in "$@"; do extra+=("../$f"); done
-mapfile -t want < <(cat packages.txt */packages.txt "${extra[@]}" 2>/dev/null | sed 's/#.*//' | tr -s ' \t' '\n' | sed '/^$/d' | sort -u)
+mapfile -t want < <(cat packages.txt ./*/packages.txt "${extra[@]}" 2>/dev/null | sed 's/#.*//' | tr -s ' \t' '\n' | sed '/^$/d' | sort -u)
 missing=()
 for p in "${want[@]}"; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then

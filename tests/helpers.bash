@@ -37,6 +37,8 @@ skip_or_fail() {
 }
 
 # ---- running the binaries: output shows only when a test fails ----
+# (bats' run sets status and output)
+# shellcheck disable=SC2154
 rt() { run "$RT" --root "$RT_ROOT" "$@"; echo "rt $*: $status $output" >&2; }
 store() { run "$STORE" --root "$KIST_ROOT" "$@"; echo "store $*: $status $output" >&2; }
 fetch() { run "$FETCH" --root "$KIST_ROOT" "$@"; echo "fetch $*: $status $output" >&2; }
@@ -71,9 +73,8 @@ track_pid() { echo "$1" >>"$BATS_TEST_TMPDIR/.pids"; }
 cleanup_mounts() {
 	local dir=$1 m
 	[ -n "$dir" ] || return 0
-	for m in $(awk -v d="$dir" '$5 == d || index($5, d "/") == 1 {print $5}' /proc/self/mountinfo | sort -r); do
-		umount -l "$m" 2>/dev/null || true
-	done
+	awk -v d="$dir" '$5 == d || index($5, d "/") == 1 {print $5}' /proc/self/mountinfo | sort -r |
+		while read -r m; do umount -l "$m" 2>/dev/null || true; done
 }
 
 kist_cleanup() {

@@ -3,7 +3,7 @@
 # then every bats suite.  Ends with one "N passed, N failed" line over all.
 # Usage: tests/run.sh [bats files...]   (KIST_BIN must point at the binaries)
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 : "${KIST_BIN:=$PWD/bin}"
 export KIST_BIN
 # In CI a skipped test is a failure: nothing may hide behind a skip.
