@@ -324,6 +324,7 @@ static int up_finish(struct pusher *p, struct up *u, CURLcode code, struct err *
 		return err_wrap(err, "upload %s", u->digest);
 	}
 	u->off += u->req_len;
+	u->auth_retried = false; /* each chunk may meet an expired token once */
 	if (u->resp.location) {
 		free(u->location);
 		u->location = abs_location(p->reg, u->resp.location);
