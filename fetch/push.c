@@ -58,13 +58,14 @@ struct pusher {
 	CURLM *multi;
 };
 
-static void add_up(struct pusher *p, const struct spec_descriptor *d, bool is_layer)
+/* Queue a blob once; false when it was already queued. */
+static bool add_up(struct pusher *p, const struct spec_descriptor *d, bool is_layer)
 {
 	struct up *u;
 
 	for (size_t i = 0; i < p->n; i++)
 		if (streq(p->ups[i].digest, d->digest))
-			return;
+			return false;
 	p->ups = xrealloc(p->ups, (p->n + 1) * sizeof(*p->ups));
 	u = &p->ups[p->n++];
 	memset(u, 0, sizeof(*u));
@@ -73,6 +74,7 @@ static void add_up(struct pusher *p, const struct spec_descriptor *d, bool is_la
 	u->is_layer = is_layer;
 	u->fd = -1;
 	http_resp_init(&u->resp);
+	return true;
 }
 
 /* Absolute upload URL from a Location header. */
@@ -449,8 +451,8 @@ static int collect(struct pusher *p, const char *data, size_t len, struct err **
 	if (spec_manifest_parse(data, len, &m, err) < 0)
 		return -1;
 	for (size_t i = 0; i < m.n_layers; i++) {
-		add_up(p, &m.layers[i], true);
-		progress_line(p->pg, m.layers[i].digest, "Preparing");
+		if (add_up(p, &m.layers[i], true))
+			progress_line(p->pg, m.layers[i].digest, "Preparing");
 	}
 	add_up(p, &m.config, false);
 	spec_manifest_release(&m);

@@ -133,6 +133,16 @@ remote_digest() { skopeo inspect --raw --tls-verify=false "docker://$1" | sha256
 	assert_output arm64
 }
 
+@test "fetch push: a layer shared by two platforms of an index is prepared once" {
+	idx2=$(make_index "$SRC" twin amd64="$AMD" arm64="$AMD")
+	fetch push "oci:$SRC:twin" "$REG/p/twin:v1"
+	assert_success
+	[ "sha256:$(remote_digest "$REG/p/twin:v1")" = "$idx2" ]
+	layer=$(jq -r '.layers[0].digest' "$SRC/blobs/sha256/${AMD#sha256:}")
+	[ "$(grep -c "^${layer:7:12}: Preparing$" <<<"$output")" -eq 1 ]
+	[ "$(grep -c "^${layer:7:12}: Pushed$" <<<"$output")" -eq 1 ]
+}
+
 @test "fetch push: a missing source image fails naming it" {
 	fetch push "oci:$SRC:nope" "$REG/p/x:v1"
 	assert_failure 1
