@@ -39,6 +39,14 @@ changed_container() {
 	echo fresh >"$R/data/old/b"
 }
 
+# The entries of image $1's third (committed) layer, into $output.
+list_top_layer() {
+	local m l
+	m=$(jq -r '.[0].ManifestDigest' <<<"$("$STORE" --root "$KIST_ROOT" inspect "$1")")
+	l=$(jq -r '.layers[2].digest' "$KIST_ROOT/oci/blobs/sha256/${m#sha256:}")
+	run tar -tzf "$KIST_ROOT/oci/blobs/sha256/${l#sha256:}"
+}
+
 # A container of the committed image $1 (CMD from the commit) shows the
 # changes of changed_container.
 runs_changed() {
@@ -77,9 +85,7 @@ gone-is-gone"
 	store history committed:1
 	assert_line --index 1 --regexp "^${id:7:12} +.* ago +kist-store commit c +.*my change$"
 	# the new layer holds the whiteout entries in OCI form
-	m=$(jq -r '.[0].ManifestDigest' <<<"$("$STORE" --root "$KIST_ROOT" inspect committed:1)")
-	l=$(jq -r '.layers[2].digest' "$KIST_ROOT/oci/blobs/sha256/${m#sha256:}")
-	run tar -tzf "$KIST_ROOT/oci/blobs/sha256/${l#sha256:}"
+	list_top_layer committed:1
 	assert_line "etc/.wh.gone"
 	assert_line "data/old/.wh..wh..opq"
 	assert_line "added"
@@ -118,9 +124,7 @@ gone-is-gone"
 	refute_line --partial "/bin"
 	store commit -c 'CMD ["sh","-c","cat /added /etc/motd; ls /data/old; test -e /etc/gone || echo gone-is-gone"]' c vcommitted:1
 	assert_success
-	m=$(jq -r '.[0].ManifestDigest' <<<"$("$STORE" --root "$KIST_ROOT" inspect vcommitted:1)")
-	l=$(jq -r '.layers[2].digest' "$KIST_ROOT/oci/blobs/sha256/${m#sha256:}")
-	run tar -tzf "$KIST_ROOT/oci/blobs/sha256/${l#sha256:}"
+	list_top_layer vcommitted:1
 	assert_line "etc/.wh.gone"
 	assert_line "data/old/.wh.a"
 	assert_line "data/old/b"
