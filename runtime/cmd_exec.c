@@ -14,7 +14,7 @@
 static const char usage_text[] =
     "usage: kist-runtime exec [options] ID [--process FILE | COMMAND [ARGS...]]\n"
     "  -p, --process FILE       process spec (JSON) instead of COMMAND\n"
-    "  -t, --tty                allocate a pty (needs --console-socket)\n"
+    "  -t, --tty                allocate a pty (detached: needs --console-socket)\n"
     "      --console-socket S   unix socket that receives the pty master\n"
     "  -d, --detach             do not wait for the process\n"
     "      --pid-file F         write the process's pid to F\n"

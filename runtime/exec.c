@@ -76,7 +76,8 @@ struct exec_ctx {
 	int root_fd;
 	struct rt_cgroup cg;
 	bool has_cgroup;
-	int console_fd; /* connected console socket, or -1 */
+	int console_fd;   /* connected console socket, or -1 */
+	int console_peer; /* our end when we hold the pty ourselves, or -1 */
 	bool tty;
 	unsigned short rows, cols;
 	int preserve_fds;
@@ -353,6 +354,7 @@ static void ctx_release(struct exec_ctx *c)
 		fs_close(c->ns_fds[i]);
 	fs_close(c->root_fd);
 	fs_close(c->console_fd);
+	fs_close(c->console_peer);
 	rt_cgroup_release(&c->cg);
 }
 
@@ -574,9 +576,10 @@ static int prepare(const struct rt_exec_opts *o, const struct rt_state *st, stru
 	if (c->spec.process.args == NULL || c->spec.process.args[0] == NULL)
 		return err_set(err, 0, "exec needs a command to run");
 	c->tty = c->spec.process.terminal;
-	if (c->tty && !o->console_socket)
+	if (c->tty && !o->console_socket && o->detach)
 		return err_set(err, 0,
-			       "a terminal (--tty or process.terminal) needs --console-socket");
+			       "a detached process with a terminal (--tty or process.terminal) "
+			       "needs --console-socket");
 	if (!c->tty && o->console_socket)
 		log_debug("--console-socket given without a terminal: ignored");
 	{
@@ -626,10 +629,19 @@ static int prepare(const struct rt_exec_opts *o, const struct rt_state *st, stru
 			return -1;
 		c->has_cgroup = true;
 	}
-	if (c->tty) {
+	if (c->tty && o->console_socket) {
 		c->console_fd = rt_tty_connect(o->console_socket, err);
 		if (c->console_fd < 0)
 			return -1;
+	} else if (c->tty) {
+		/* in the foreground without a console socket we hold the pty,
+		 * as runc exec -t does: the master comes back over a pair */
+		int sv[2];
+
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+			return err_set(err, errno, "socketpair");
+		c->console_fd = sv[0];
+		c->console_peer = sv[1];
 	}
 	c->preserve_fds = o->preserve_fds;
 	return 0;
@@ -638,7 +650,8 @@ static int prepare(const struct rt_exec_opts *o, const struct rt_state *st, stru
 int rt_exec(const struct rt_exec_opts *o, int *exit_code, struct err **err)
 {
 	struct rt_state st = RT_STATE_INIT;
-	struct exec_ctx c = {.root_fd = -1, .console_fd = -1, .err_w = -1, .pid_w = -1};
+	struct exec_ctx c = {
+	    .root_fd = -1, .console_fd = -1, .console_peer = -1, .err_w = -1, .pid_w = -1};
 	cleanup_close int err_r = -1, pid_r = -1;
 	cleanup_free char *msg = NULL;
 	enum rt_status status;
@@ -716,6 +729,21 @@ int rt_exec(const struct rt_exec_opts *o, int *exit_code, struct err **err)
 		}
 	}
 	if (o->detach) {
+		ret = 0;
+		goto out;
+	}
+	if (c.console_peer >= 0) {
+		cleanup_close int master = rt_tty_recv_fd(c.console_peer, err);
+
+		if (master < 0) {
+			kill(pid, SIGKILL);
+			(void)wait_code(pid, NULL);
+			goto out;
+		}
+		code = rt_tty_wait_forwarding(pid, master, err);
+		if (code < 0)
+			goto out;
+		*exit_code = code;
 		ret = 0;
 		goto out;
 	}

@@ -2,19 +2,24 @@
 #define _GNU_SOURCE
 #include "runtime/tty.h"
 
-#include <errno.h>      /* errno */
-#include <fcntl.h>      /* open */
-#include <stdio.h>      /* snprintf */
-#include <stdlib.h>     /* ptsname_r */
-#include <string.h>     /* memcpy */
-#include <sys/ioctl.h>  /* ioctl, TIOCSCTTY */
-#include <sys/socket.h> /* sendmsg */
-#include <sys/un.h>     /* sockaddr_un */
-#include <termios.h>    /* TIOCGPTPEER */
-#include <unistd.h>     /* dup2 */
+#include <errno.h>        /* errno */
+#include <fcntl.h>        /* open */
+#include <poll.h>         /* poll */
+#include <signal.h>       /* sigset_t, kill */
+#include <stdio.h>        /* snprintf */
+#include <stdlib.h>       /* ptsname_r */
+#include <string.h>       /* memcpy */
+#include <sys/ioctl.h>    /* ioctl, TIOCSCTTY */
+#include <sys/signalfd.h> /* signalfd */
+#include <sys/socket.h>   /* sendmsg */
+#include <sys/un.h>       /* sockaddr_un */
+#include <termios.h>      /* TIOCGPTPEER */
+#include <sys/wait.h>     /* waitpid */
+#include <unistd.h>       /* dup2 */
 #include "common/cleanup.h"
 #include "common/err.h"
 #include "common/fs.h"
+#include "common/proc.h"
 #include "common/util.h"
 #include "runtime/mount.h"
 
@@ -106,4 +111,95 @@ int rt_tty_setup(int sock, struct err **err)
 		if (dup2(slave, i) < 0)
 			return err_set(err, errno, "dup pty to fd %d", i);
 	return 0;
+}
+
+/* ---- the runtime holding the pty (run/exec in the foreground) ---- */
+
+/* Copy what is readable on from to to; false at EOF or error. */
+static bool pump(int from, int to)
+{
+	char buf[8192];
+	ssize_t n = read(from, buf, sizeof(buf));
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return true;
+	if (n <= 0)
+		return false;
+	return fs_write_all(to, buf, (size_t)n) == 0;
+}
+
+static void copy_winsize(int from, int to)
+{
+	struct winsize ws;
+
+	if (ioctl(from, TIOCGWINSZ, &ws) == 0)
+		ioctl(to, TIOCSWINSZ, &ws);
+}
+
+int rt_tty_wait_forwarding(pid_t pid, int master, struct err **err)
+{
+	static const int fwd[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH};
+	sigset_t set;
+	cleanup_close int sfd = -1;
+	int status = 0;
+	bool in_open = master >= 0, out_open = master >= 0, exited = false;
+	struct termios saved;
+	bool raw = false;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	for (size_t i = 0; i < ARRAY_SIZE(fwd); i++)
+		sigaddset(&set, fwd[i]);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	if (sfd < 0)
+		return err_set(err, errno, "signalfd");
+	if (master >= 0 && isatty(0) && tcgetattr(0, &saved) == 0) {
+		struct termios t = saved;
+		cfmakeraw(&t);
+		raw = tcsetattr(0, TCSANOW, &t) == 0;
+		copy_winsize(0, master);
+	}
+	while (!exited || out_open) {
+		struct pollfd p[3] = {{.fd = sfd, .events = POLLIN},
+				      {.fd = out_open ? master : -1, .events = POLLIN},
+				      {.fd = in_open ? 0 : -1, .events = POLLIN}};
+		if (!exited && waitpid(pid, &status, WNOHANG) == pid) {
+			exited = true;
+			/* drain what the container printed, then stop */
+			if (out_open) {
+				char buf[8192];
+				ssize_t n;
+				fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
+				while ((n = read(master, buf, sizeof(buf))) > 0)
+					if (fs_write_all(1, buf, (size_t)n) < 0)
+						break;
+			}
+			break;
+		}
+		if (poll(p, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[0].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			if (read(sfd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo != SIGCHLD) {
+				if (si.ssi_signo == SIGWINCH && master >= 0)
+					copy_winsize(0, master);
+				else
+					kill(pid, (int)si.ssi_signo);
+			}
+		}
+		if (p[1].revents & (POLLIN | POLLHUP | POLLERR))
+			out_open = pump(master, 1);
+		if (p[2].revents & (POLLIN | POLLHUP | POLLERR))
+			in_open = pump(0, master);
+	}
+	if (!exited)
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+	if (raw)
+		tcsetattr(0, TCSANOW, &saved);
+	return proc_status_code(status);
 }

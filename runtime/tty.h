@@ -5,6 +5,8 @@
 #ifndef KIST_RUNTIME_TTY_H
 #define KIST_RUNTIME_TTY_H
 
+#include <sys/types.h> /* pid_t */
+
 struct err;
 
 /* Parent: connect to the unix socket at path; returns the fd. */
@@ -17,5 +19,12 @@ int rt_tty_recv_fd(int sock, struct err **err);
  * over sock, bind the slave on /dev/console, make it the controlling
  * terminal and stdin/out/err. */
 int rt_tty_setup(int sock, struct err **err);
+
+/* Wait for pid (a child or a reaped-by-us process), forwarding signals to
+ * it; with a pty master (>= 0), copy stdin into it and its output to stdout
+ * with the caller's terminal in raw mode and its size passed on, as `runc
+ * run`/`runc exec -t` do without --console-socket.  Returns the exit code
+ * (128+signal when killed). */
+int rt_tty_wait_forwarding(pid_t pid, int master, struct err **err);
 
 #endif

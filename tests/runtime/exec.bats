@@ -126,6 +126,23 @@ EOF
 	[[ "$(cat "$BATS_TEST_TMPDIR/tty.out.name")" == /dev/pts/* ]]
 }
 
+@test "runtime exec --tty in the foreground: the runtime holds the pty (as runc exec -t)" {
+	requires cmd:script
+	start_ctr
+	run script -qec "$RT --root $RT_ROOT exec -t $CID sh -c 'tty; [ -t 0 ] && echo is-a-tty; read x; echo \"got \$x\"; exit 5'" /dev/null <<<"typed"
+	echo "$output" >&2
+	[ "$status" -eq 5 ]
+	[[ "$output" == *"/dev/pts/"* ]]
+	[[ "$output" == *"is-a-tty"* ]]
+	[[ "$output" == *"got typed"* ]]
+	# the pty came from the container's own devpts, not the host's
+	[[ "$output" != *"/dev/pts/ptmx"* ]]
+	# detached, a terminal still needs somewhere to send the pty
+	rt exec -t --detach "$CID" true
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"needs --console-socket"* ]]
+}
+
 @test "runtime exec: no host fd reaches the process, --cwd through /proc/self/fd stays inside" {
 	start_ctr
 	rt exec "$CID" ls /proc/self/fd 7</ 8<"$BATS_TEST_TMPDIR"
