@@ -692,13 +692,14 @@ int rt_mount_protect(const struct spec_config *c, struct err **err)
 	for (size_t i = 0; c->masked_paths && c->masked_paths[i]; i++) {
 		const char *p = c->masked_paths[i];
 		struct stat st;
-		if (lstat(p, &st) < 0) {
+		/* After pivot_root a symlink resolves inside the container's
+		 * root, so following it (as runc does) masks what it points to
+		 * there and cannot reach the host. */
+		if (stat(p, &st) < 0) {
 			if (errno == ENOENT)
 				continue;
 			return err_set(err, errno, "'linux.maskedPaths[%zu]': stat '%s'", i, p);
 		}
-		if (S_ISLNK(st.st_mode))
-			continue; /* resolves inside the container anyway; nothing to hide */
 		if (S_ISDIR(st.st_mode)) {
 			if (mount("tmpfs", p, "tmpfs", MS_RDONLY, NULL) < 0)
 				return err_set(err, errno, "'linux.maskedPaths[%zu]': mask '%s'", i,
@@ -710,13 +711,11 @@ int rt_mount_protect(const struct spec_config *c, struct err **err)
 	for (size_t i = 0; c->readonly_paths && c->readonly_paths[i]; i++) {
 		const char *p = c->readonly_paths[i];
 		struct stat st;
-		if (lstat(p, &st) < 0) {
+		if (stat(p, &st) < 0) {
 			if (errno == ENOENT)
 				continue;
 			return err_set(err, errno, "'linux.readonlyPaths[%zu]': stat '%s'", i, p);
 		}
-		if (S_ISLNK(st.st_mode))
-			continue;
 		if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0 ||
 		    mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | locked_flags(p), NULL) <
 			0)
