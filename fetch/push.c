@@ -363,25 +363,17 @@ static int run_uploads(struct pusher *p, struct err **err)
 		int running, msgs;
 		CURLMsg *m;
 
-		/* Check (HEAD, mount, session) every blob for the free slots
-		 * first, then start them: a check is a blocking request, and
-		 * the multi handle does not move uploads while one runs. */
-		size_t first = next, queued = 0;
-		while (active + queued < MAX_PARALLEL && next < p->n) {
-			if (prepare(p, order[next], err) < 0) {
+		/* Check the next blob (HEAD, mount, session) and start its
+		 * upload at once, biggest first.  A check blocks the multi
+		 * handle for a round trip or two; the uploads already running
+		 * keep going from their socket buffers meanwhile. */
+		while (active < MAX_PARALLEL && next < p->n) {
+			struct up *u = order[next++];
+
+			if (prepare(p, u, err) < 0) {
 				ret = -1;
 				goto out;
 			}
-			queued += order[next++]->state == UP_QUEUED;
-		}
-		/* the layers the first slots left queued say so once, as docker's do */
-		for (size_t k = next; !told_waiting && k < p->n; k++)
-			if (order[k]->is_layer)
-				progress_line(p->pg, order[k]->digest, "Waiting");
-		told_waiting = true;
-		for (size_t k = first; k < next; k++) {
-			struct up *u = order[k];
-
 			if (u->state != UP_QUEUED)
 				continue;
 			if (u->is_layer)
@@ -391,7 +383,13 @@ static int run_uploads(struct pusher *p, struct err **err)
 				goto out;
 			}
 			active++;
+			curl_multi_perform(p->multi, &running);
 		}
+		/* the layers the first slots left queued say so once, as docker's do */
+		for (size_t k = next; !told_waiting && k < p->n; k++)
+			if (order[k]->is_layer)
+				progress_line(p->pg, order[k]->digest, "Waiting");
+		told_waiting = true;
 		curl_multi_perform(p->multi, &running);
 		while ((m = curl_multi_info_read(p->multi, &msgs))) {
 			struct up *u;
