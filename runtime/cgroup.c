@@ -16,6 +16,7 @@
 #include "common/err.h"
 #include "common/fs.h"
 #include "common/util.h"
+#include "runtime/devices_bpf.h"
 #include "spec/runtime_config.h"
 
 static struct rt_cgroup_hier *hiers;
@@ -520,39 +521,60 @@ static int apply_cpu(const struct rt_cgroup *cg, const struct spec_resources *r,
 	return 0;
 }
 
+/* The devices every container gets after its own rules (runc's list):
+ * null, zero, full, random, urandom, tty, ptmx, the ptys, tun. */
+static const struct spec_device_rule default_devices[] = {
+    {true, 'c', 1, 3, "rwm"}, {true, 'c', 1, 5, "rwm"},    {true, 'c', 1, 7, "rwm"},
+    {true, 'c', 1, 8, "rwm"}, {true, 'c', 1, 9, "rwm"},    {true, 'c', 5, 0, "rwm"},
+    {true, 'c', 5, 2, "rwm"}, {true, 'c', 136, -1, "rwm"}, {true, 'c', 10, 200, "rwm"},
+};
+
+static int write_device_rule(const char *d, const struct spec_device_rule *dr, struct err **err)
+{
+	char rule[96], maj[24], min[24];
+
+	if (dr->major < 0)
+		strcpy(maj, "*");
+	else
+		snprintf(maj, sizeof(maj), "%lld", (long long)dr->major);
+	if (dr->minor < 0)
+		strcpy(min, "*");
+	else
+		snprintf(min, sizeof(min), "%lld", (long long)dr->minor);
+	if (dr->type == 'a')
+		snprintf(rule, sizeof(rule), "a");
+	else
+		snprintf(rule, sizeof(rule), "%c %s:%s %s", dr->type, maj, min, dr->access);
+	return write_file(d, dr->allow ? "devices.allow" : "devices.deny", rule, err);
+}
+
+/* linux.resources.devices, then the defaults: the v1 devices controller
+ * where there is one, else (cgroup v2) an eBPF program on the container's
+ * cgroup2 directory. */
 static int apply_devices(const struct rt_cgroup *cg, const struct spec_resources *r,
 			 struct err **err)
 {
 	const char *d = v1_dir(cg, "devices");
 
-	if (!d || !r->n_devices)
-		return 0; /* v2 device control needs eBPF: not done, devices come from linux.devices
-			   */
-	for (size_t i = 0; i < r->n_devices; i++) {
-		const struct spec_device_rule *dr = &r->devices[i];
-		char rule[96], maj[24], min[24];
+	if (!r->n_devices)
+		return 0;
+	if (!d && cg->v2_dir) {
+		size_t n = r->n_devices + ARRAY_SIZE(default_devices);
+		cleanup_free struct spec_device_rule *all = xcalloc(n, sizeof(*all));
 
-		if (dr->major < 0)
-			strcpy(maj, "*");
-		else
-			snprintf(maj, sizeof(maj), "%lld", (long long)dr->major);
-		if (dr->minor < 0)
-			strcpy(min, "*");
-		else
-			snprintf(min, sizeof(min), "%lld", (long long)dr->minor);
-		if (dr->type == 'a')
-			snprintf(rule, sizeof(rule), "a");
-		else
-			snprintf(rule, sizeof(rule), "%c %s:%s %s", dr->type, maj, min, dr->access);
-		if (write_file(d, dr->allow ? "devices.allow" : "devices.deny", rule, err) < 0)
-			return err_wrap(err, "'linux.resources.devices[%zu]'", i);
+		memcpy(all, r->devices, r->n_devices * sizeof(*all));
+		memcpy(all + r->n_devices, default_devices, sizeof(default_devices));
+		if (rt_devices_bpf_apply(cg->v2_dir, all, n, err) < 0)
+			return err_wrap(err, "'linux.resources.devices'");
+		return 0;
 	}
-	/* the devices every container gets (runc's default allow list) */
-	static const char *const defaults[] = {"c 1:3 rwm", "c 1:5 rwm",   "c 1:7 rwm",
-					       "c 1:8 rwm", "c 1:9 rwm",   "c 5:0 rwm",
-					       "c 5:2 rwm", "c 136:* rwm", "c 10:200 rwm"};
-	for (size_t i = 0; i < ARRAY_SIZE(defaults); i++)
-		if (write_file(d, "devices.allow", defaults[i], err) < 0)
+	if (!d)
+		return 0;
+	for (size_t i = 0; i < r->n_devices; i++)
+		if (write_device_rule(d, &r->devices[i], err) < 0)
+			return err_wrap(err, "'linux.resources.devices[%zu]'", i);
+	for (size_t i = 0; i < ARRAY_SIZE(default_devices); i++)
+		if (write_device_rule(d, &default_devices[i], err) < 0)
 			return -1;
 	return 0;
 }

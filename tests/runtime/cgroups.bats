@@ -249,6 +249,59 @@ running
 removed" ]
 }
 
+@test "runtime run: on cgroup v2 the device rules are an eBPF program (the last matching rule wins)" {
+	requires cgroup2
+	[ -d /sys/fs/cgroup/unified ] || [ -f /sys/fs/cgroup/cgroup.controllers ] || skip_or_fail "no cgroup2 to emulate with"
+	local mk='.process.capabilities.bounding += ["CAP_MKNOD"] | .process.capabilities.effective += ["CAP_MKNOD"] | .process.capabilities.permitted += ["CAP_MKNOD"]'
+	update_config "$BUNDLE/config.json" "$mk | .linux.resources.devices = [{allow: false, access: \"rwm\"}]"
+	set_args '["sh", "-c", "rm -f /tmp/n /tmp/m /tmp/b; mknod /tmp/n c 1 3 && cat /tmp/n && echo null-ok; mknod /tmp/m c 1 1 && echo mem-made || echo mem-refused; mknod /tmp/b b 7 0 && echo blk-made || echo blk-refused"]'
+	# the process stays in the host's v1 devices cgroup (the root, which
+	# allows everything): only the program can refuse
+	run with_layout v2 "$RT" --root "$RT_ROOT" run --bundle "$BUNDLE" "$CID"
+	echo "$output" >&2
+	[ "$status" -eq 0 ]
+	assert_line null-ok
+	assert_line mem-refused
+	assert_line blk-refused
+	# later rules win over the deny-all: mknod of 1:1, and block 7:*
+	update_config "$BUNDLE/config.json" '.linux.resources.devices += [{allow: true, type: "c", major: 1, minor: 1, access: "m"}, {allow: true, type: "b", major: 7, access: "rwm"}]'
+	run with_layout v2 "$RT" --root "$RT_ROOT" run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	assert_line null-ok
+	assert_line mem-made
+	assert_line blk-made
+	# and a deny after the allow wins again
+	update_config "$BUNDLE/config.json" '.linux.resources.devices += [{allow: false, type: "b", access: "m"}]'
+	run with_layout v2 "$RT" --root "$RT_ROOT" run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	assert_line mem-made
+	assert_line blk-refused
+	assert_no_leftovers
+}
+
+@test "runtime update: on cgroup v2 new device rules replace the program (no old one left to deny)" {
+	requires cgroup2
+	[ -d /sys/fs/cgroup/unified ] || [ -f /sys/fs/cgroup/cgroup.controllers ] || skip_or_fail "no cgroup2 to emulate with"
+	local mk='.process.capabilities.bounding += ["CAP_MKNOD"] | .process.capabilities.effective += ["CAP_MKNOD"] | .process.capabilities.permitted += ["CAP_MKNOD"]'
+	update_config "$BUNDLE/config.json" "$mk | .linux.resources.devices = [{allow: false, access: \"rwm\"}]"
+	set_args '["sleep", "1000"]'
+	echo '{"devices": [{"allow": false, "access": "rwm"}, {"allow": true, "type": "c", "major": 1, "minor": 1, "access": "m"}]}' >"$BATS_TEST_TMPDIR/res.json"
+	cat >"$BATS_TEST_TMPDIR/upd.sh" <<SH
+RT="$RT --root $RT_ROOT"
+\$RT run --detach --bundle $BUNDLE $CID </dev/null >/dev/null 2>&1 || exit 1
+\$RT exec $CID sh -c 'mknod /tmp/m1 c 1 1 2>/dev/null && echo before-made || echo before-refused'
+\$RT update -r $BATS_TEST_TMPDIR/res.json $CID && echo updated
+\$RT exec $CID sh -c 'mknod /tmp/m2 c 1 1 && echo after-made || echo after-refused'
+\$RT delete --force $CID
+SH
+	run with_layout v2 bash "$BATS_TEST_TMPDIR/upd.sh"
+	echo "$output" >&2
+	[ "$output" = "before-refused
+updated
+after-made" ]
+	assert_no_leftovers
+}
+
 @test "runtime: a pure cgroup v1 layout (limits, delete)" {
 	requires cgroup1
 	update_config "$BUNDLE/config.json" '.linux.resources.memory = {limit: 67108864} | .linux.resources.pids = {limit: 33}'
