@@ -98,6 +98,7 @@ void rt_container_free(struct rt_container *c)
 	fs_close(c->start_w);
 	fs_close(c->console_fd);
 	fs_close(c->console_peer);
+	fs_close(c->seccomp_sock);
 	free(c->exec_path);
 	free(c);
 }
@@ -247,6 +248,7 @@ int rt_container_create(const struct rt_create_opts *o, struct rt_container **ou
 
 	c->opts = o;
 	c->sync_fd = c->start_r = c->start_w = c->console_fd = c->console_peer = -1;
+	c->seccomp_sock = -1;
 	c->st = (struct rt_state)RT_STATE_INIT;
 	for (int i = 0; i < SPEC_NS_COUNT; i++)
 		c->ns_fds[i] = -1;
@@ -265,6 +267,10 @@ int rt_container_create(const struct rt_create_opts *o, struct rt_container **ou
 	    0)
 		goto fail;
 	if (o->console_socket && (c->console_fd = rt_tty_connect(o->console_socket, err)) < 0)
+		goto fail;
+	if (rt_seccomp_listener(c->seccomp) &&
+	    (c->seccomp_sock = rt_unix_connect(rt_seccomp_listener(c->seccomp),
+					       "'linux.seccomp.listenerPath'", err)) < 0)
 		goto fail;
 	if (o->own_console && !o->console_socket && c->cfg.process.terminal) {
 		int cp[2];
@@ -353,6 +359,8 @@ int rt_container_create(const struct rt_create_opts *o, struct rt_container **ou
 	c->sync_fd = -1;
 	fs_close(c->console_fd);
 	c->console_fd = -1;
+	fs_close(c->seccomp_sock); /* the init holds its own copy */
+	c->seccomp_sock = -1;
 	fs_close(c->start_r);
 	c->start_r = -1;
 

@@ -61,6 +61,7 @@ struct rt_container {
 	int start_r, start_w; /* the start pipe */
 	int console_fd;       /* connected console socket, or -1 */
 	int console_peer;     /* own_console: our end, the master arrives on it */
+	int seccomp_sock;     /* connected to linux.seccomp.listenerPath, or -1 */
 	bool userns;
 	char *exec_path; /* resolved in the container */
 	bool state_dir_made;

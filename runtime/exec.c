@@ -76,8 +76,12 @@ struct exec_ctx {
 	int root_fd;
 	struct rt_cgroup cg;
 	bool has_cgroup;
-	int console_fd;   /* connected console socket, or -1 */
-	int console_peer; /* our end when we hold the pty ourselves, or -1 */
+	int console_fd;           /* connected console socket, or -1 */
+	int console_peer;         /* our end when we hold the pty ourselves, or -1 */
+	int seccomp_sock;         /* connected to linux.seccomp.listenerPath, or -1 */
+	int hostpid_r, hostpid_w; /* the joiner tells the process its host pid */
+	pid_t host_pid;
+	cJSON *state; /* the container's state, for the seccomp listener */
 	bool tty;
 	unsigned short rows, cols;
 	int preserve_fds;
@@ -202,30 +206,63 @@ static void setup_tty(const struct exec_ctx *c, int errfd)
 		close(slave);
 }
 
-/* Close every fd but 0-2, the preserved ones and errfd (which moves above
- * them).  Done for real, not just marked close-on-exec, before the cwd is
- * resolved: a host fd must never be reachable through /proc/self/fd
- * (CVE-2024-21626). */
-static int close_fds(int preserve, int errfd)
+/* Close every fd but 0-2, the preserved ones, errfd and *keep (when >= 0;
+ * both move above the preserved ones).  Done for real, not just marked
+ * close-on-exec, before the cwd is resolved: a host fd must never be
+ * reachable through /proc/self/fd (CVE-2024-21626). */
+static int close_fds(int preserve, int errfd, int *keep)
 {
 	int first = 3 + preserve;
-	int fd = errfd;
+	int fd = errfd, k = keep ? *keep : -1, lo = first, hi[2];
 
 	if (fd < first) {
 		fd = fcntl(errfd, F_DUPFD_CLOEXEC, first);
 		if (fd < 0)
 			child_fail(errfd, errno, "dup the error pipe");
 	}
-	if (fd > first)
-		syscall(SYS_close_range, (unsigned)first, (unsigned)fd - 1, 0);
-	syscall(SYS_close_range, (unsigned)fd + 1, ~0U, 0);
+	if (k >= 0 && k < first) {
+		k = fcntl(k, F_DUPFD_CLOEXEC, first);
+		if (k < 0)
+			child_fail(fd, errno, "dup the seccomp listener socket");
+	}
+	hi[0] = k >= 0 && k < fd ? k : fd;
+	hi[1] = k >= 0 && k < fd ? fd : k;
+	for (int i = 0; i < 2; i++) {
+		if (hi[i] < 0)
+			continue;
+		if (hi[i] > lo)
+			syscall(SYS_close_range, (unsigned)lo, (unsigned)hi[i] - 1, 0);
+		lo = hi[i] + 1;
+	}
+	syscall(SYS_close_range, (unsigned)lo, ~0U, 0);
 	/* The preserved fds are the caller's: they go through execve. */
 	for (int i = 3; i < first; i++) {
 		int fl = fcntl(i, F_GETFD);
 		if (fl >= 0)
 			(void)fcntl(i, F_SETFD, fl & ~FD_CLOEXEC);
 	}
+	if (keep)
+		*keep = k;
 	return fd;
+}
+
+/* Install the seccomp filter; a notifying profile's listener fd goes to
+ * linux.seccomp.listenerPath with the container's state and our host pid. */
+static void load_seccomp(struct exec_ctx *c, int errfd)
+{
+	struct err *e = NULL;
+	int nfd = -1;
+
+	if (rt_seccomp_load(c->seccomp, &nfd, &e) < 0)
+		child_fail(errfd, 0, "%s", e->msg);
+	if (nfd < 0)
+		return;
+	if (rt_seccomp_send_listener(c->seccomp, c->seccomp_sock, nfd, c->state, c->host_pid, &e) <
+	    0)
+		child_fail(errfd, 0, "%s", e->msg);
+	close(nfd);
+	close(c->seccomp_sock);
+	c->seccomp_sock = -1;
 }
 
 static NORETURN void process_child(struct exec_ctx *c)
@@ -243,9 +280,17 @@ static NORETURN void process_child(struct exec_ctx *c)
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 
+	if (c->hostpid_r >= 0) {
+		/* the joiner forked us in the host's pid namespace: it knows */
+		if (fs_read_full(c->hostpid_r, &c->host_pid, sizeof(c->host_pid)) !=
+		    (ssize_t)sizeof(c->host_pid))
+			child_fail(errfd, 0, "learn the process's pid");
+		close(c->hostpid_r);
+		c->hostpid_r = -1;
+	}
 	if (c->tty)
 		setup_tty(c, errfd);
-	errfd = close_fds(c->preserve_fds, errfd);
+	errfd = close_fds(c->preserve_fds, errfd, &c->seccomp_sock);
 
 	for (size_t i = 0; i < p->n_rlimits; i++) {
 		struct rlimit rl = {.rlim_cur = p->rlimits[i].soft, .rlim_max = p->rlimits[i].hard};
@@ -269,8 +314,8 @@ static NORETURN void process_child(struct exec_ctx *c)
 	/* Without no_new_privs, installing a filter needs CAP_SYS_ADMIN, which
 	 * setuid to a non-root user takes away: install it while still root
 	 * (runc does the same; the filter must then allow setuid & co). */
-	if (!p->no_new_privileges && rt_seccomp_load(c->seccomp, &e) < 0)
-		child_fail(errfd, 0, "%s", e->msg);
+	if (!p->no_new_privileges)
+		load_seccomp(c, errfd);
 	if (p->n_additional_gids > 0) {
 		gid_t *g = xcalloc(p->n_additional_gids, sizeof(gid_t));
 		for (size_t i = 0; i < p->n_additional_gids; i++)
@@ -295,8 +340,7 @@ static NORETURN void process_child(struct exec_ctx *c)
 	if (p->no_new_privileges) {
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 			child_fail(errfd, errno, "prctl PR_SET_NO_NEW_PRIVS");
-		if (rt_seccomp_load(c->seccomp, &e) < 0)
-			child_fail(errfd, 0, "%s", e->msg);
+		load_seccomp(c, errfd);
 	}
 	execve(path, p->args, c->envp);
 	if (errno == ENOENT && !strchr(p->args[0], '/'))
@@ -336,8 +380,12 @@ static NORETURN void joiner_child(struct exec_ctx *c)
 		child_fail(c->err_w, errno, "fork");
 	if (pid == 0) {
 		close(c->pid_w);
+		if (c->hostpid_w >= 0)
+			close(c->hostpid_w);
 		process_child(c);
 	}
+	if (c->hostpid_w >= 0)
+		(void)fs_write_all(c->hostpid_w, &pid, sizeof(pid));
 	(void)fs_write_all(c->pid_w, &pid, sizeof(pid));
 	_exit(0);
 }
@@ -355,6 +403,10 @@ static void ctx_release(struct exec_ctx *c)
 	fs_close(c->root_fd);
 	fs_close(c->console_fd);
 	fs_close(c->console_peer);
+	fs_close(c->seccomp_sock);
+	fs_close(c->hostpid_r);
+	fs_close(c->hostpid_w);
+	cJSON_Delete(c->state);
 	rt_cgroup_release(&c->cg);
 }
 
@@ -643,6 +695,19 @@ static int prepare(const struct rt_exec_opts *o, const struct rt_state *st, stru
 		c->console_fd = sv[0];
 		c->console_peer = sv[1];
 	}
+	if (rt_seccomp_listener(c->seccomp)) {
+		int hp[2];
+
+		c->seccomp_sock = rt_unix_connect(rt_seccomp_listener(c->seccomp),
+						  "'linux.seccomp.listenerPath'", err);
+		if (c->seccomp_sock < 0)
+			return -1;
+		if (pipe2(hp, O_CLOEXEC) < 0)
+			return err_set(err, errno, "pipe");
+		c->hostpid_r = hp[0];
+		c->hostpid_w = hp[1];
+		c->state = rt_state_to_json(st, RT_STATUS_RUNNING);
+	}
 	c->preserve_fds = o->preserve_fds;
 	return 0;
 }
@@ -650,8 +715,14 @@ static int prepare(const struct rt_exec_opts *o, const struct rt_state *st, stru
 int rt_exec(const struct rt_exec_opts *o, int *exit_code, struct err **err)
 {
 	struct rt_state st = RT_STATE_INIT;
-	struct exec_ctx c = {
-	    .root_fd = -1, .console_fd = -1, .console_peer = -1, .err_w = -1, .pid_w = -1};
+	struct exec_ctx c = {.root_fd = -1,
+			     .console_fd = -1,
+			     .console_peer = -1,
+			     .seccomp_sock = -1,
+			     .hostpid_r = -1,
+			     .hostpid_w = -1,
+			     .err_w = -1,
+			     .pid_w = -1};
 	cleanup_close int err_r = -1, pid_r = -1;
 	cleanup_free char *msg = NULL;
 	enum rt_status status;
@@ -703,6 +774,9 @@ int rt_exec(const struct rt_exec_opts *o, int *exit_code, struct err **err)
 	fs_close(steal_fd(&c.err_w));
 	fs_close(steal_fd(&c.pid_w));
 	fs_close(steal_fd(&c.console_fd));
+	fs_close(steal_fd(&c.seccomp_sock));
+	fs_close(steal_fd(&c.hostpid_r));
+	fs_close(steal_fd(&c.hostpid_w));
 
 	if (fs_read_full(pid_r, &pid, sizeof(pid)) != (ssize_t)sizeof(pid))
 		pid = -1;

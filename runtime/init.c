@@ -212,6 +212,27 @@ static int write_oom_score_adj(int v, struct err **err)
 	return 0;
 }
 
+/* Install the seccomp filter; a notifying profile's listener fd goes to
+ * linux.seccomp.listenerPath (connected by the runtime before the init was
+ * made) with the container's state, as the runtime spec describes. */
+static int load_seccomp(struct rt_container *c, struct err **err)
+{
+	cleanup_close int nfd = -1;
+
+	if (rt_seccomp_load(c->seccomp, &nfd, err) < 0)
+		return -1;
+	if (nfd >= 0) {
+		cleanup_json cJSON *sj = rt_state_to_json(&c->st, RT_STATUS_RUNNING);
+
+		if (rt_seccomp_send_listener(c->seccomp, c->seccomp_sock, nfd, sj, c->st.pid, err) <
+		    0)
+			return -1;
+		fs_close(c->seccomp_sock);
+		c->seccomp_sock = -1;
+	}
+	return 0;
+}
+
 static int switch_user(struct rt_container *c, struct err **err)
 {
 	const struct spec_process *p = &c->cfg.process;
@@ -378,7 +399,7 @@ void rt_init_main(struct rt_container *c)
 	}
 	/* without no_new_privs loading the filter needs CAP_SYS_ADMIN, which
 	 * setuid to a non-root user takes away: load it while still root */
-	if (!p->no_new_privileges && rt_seccomp_load(c->seccomp, &e) < 0)
+	if (!p->no_new_privileges && load_seccomp(c, &e) < 0)
 		fail_late(e);
 	if (switch_user(c, &e) < 0)
 		fail_late(e);
@@ -389,7 +410,7 @@ void rt_init_main(struct rt_container *c)
 			err_set(&e, errno, "set no_new_privs");
 			fail_late(e);
 		}
-		if (rt_seccomp_load(c->seccomp, &e) < 0)
+		if (load_seccomp(c, &e) < 0)
 			fail_late(e);
 	}
 	execve(c->exec_path, p->args, env);

@@ -6,4 +6,4 @@ kist-runtime_PKGS := libseccomp libcap
 $(BIN)/kist-runtime: override LDFLAGS += -Wl,--as-needed
 
 # static fixture programs copied into test rootfs
-TEST_TOOLS += init recvtty
+TEST_TOOLS += init recvtty seccomp_agent

@@ -24,6 +24,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "runtime/security.h"
+#include "runtime/tty.h"
 
 #define PATH "linux.seccomp"
 #define MAX_PROGRAM_BYTES (1u << 20) /* BPF_MAXINSNS is 4096 insns * 8 bytes; be generous */
@@ -31,7 +32,9 @@
 struct rt_seccomp {
 	struct sock_filter *insns;
 	unsigned short count;
-	unsigned int flags; /* SECCOMP_FILTER_FLAG_* */
+	unsigned int flags;      /* SECCOMP_FILTER_FLAG_* */
+	char *listener_path;     /* listenerPath, when an action is SCMP_ACT_NOTIFY */
+	char *listener_metadata; /* listenerMetadata, or NULL */
 };
 
 static void cleanup_scmpp(scmp_filter_ctx *ctx)
@@ -54,6 +57,7 @@ static const struct {
     {"SCMP_ACT_TRACE", SCMP_ACT_TRACE(0), true},
     {"SCMP_ACT_ALLOW", SCMP_ACT_ALLOW, false},
     {"SCMP_ACT_LOG", SCMP_ACT_LOG, false},
+    {"SCMP_ACT_NOTIFY", SCMP_ACT_NOTIFY, false},
 };
 
 static const struct {
@@ -83,11 +87,6 @@ static const struct {
 static int parse_action(const char *name, int64_t errno_ret, const char *field, uint32_t *out,
 			struct err **err)
 {
-	if (streq(name, "SCMP_ACT_NOTIFY"))
-		return err_set(err, 0,
-			       "unsupported seccomp action 'SCMP_ACT_NOTIFY' in '%s': seccomp user "
-			       "notification (listenerPath) is not implemented",
-			       field);
 	for (size_t i = 0; i < ARRAY_SIZE(actions); i++) {
 		if (!streq(actions[i].name, name))
 			continue;
@@ -308,6 +307,23 @@ static int export_program(scmp_filter_ctx ctx, struct rt_seccomp *s, struct err 
 	return 0;
 }
 
+/* Does any action of the profile (default or per syscall) notify? */
+static bool uses_notify(const cJSON *seccomp)
+{
+	const cJSON *d = cJSON_GetObjectItemCaseSensitive(seccomp, "defaultAction"), *item;
+
+	if (cJSON_IsString(d) && streq(d->valuestring, "SCMP_ACT_NOTIFY"))
+		return true;
+	cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(seccomp, "syscalls"))
+	{
+		const cJSON *a = cJSON_GetObjectItemCaseSensitive(item, "action");
+
+		if (cJSON_IsString(a) && streq(a->valuestring, "SCMP_ACT_NOTIFY"))
+			return true;
+	}
+	return false;
+}
+
 int rt_seccomp_prepare(const cJSON *seccomp, struct rt_seccomp **out, struct err **err)
 {
 	cleanup_scmp scmp_filter_ctx ctx = NULL;
@@ -330,11 +346,8 @@ int rt_seccomp_prepare(const cJSON *seccomp, struct rt_seccomp **out, struct err
 	    json_get_array(seccomp, PATH, "syscalls", false, &syscalls, err) < 0 ||
 	    json_get_string(seccomp, PATH, "listenerPath", false, &listener, err) < 0)
 		return -1;
-	if (listener && listener[0])
-		return err_set(
-		    err, 0,
-		    "unsupported '%s.listenerPath': seccomp user notification is not implemented",
-		    PATH);
+	if (uses_notify(seccomp) && !(listener && listener[0]))
+		return err_set(err, 0, "'%s': SCMP_ACT_NOTIFY needs '%s.listenerPath'", PATH, PATH);
 	if (parse_action(default_name, default_errno, PATH ".defaultAction", &default_action, err) <
 	    0)
 		return -1;
@@ -389,6 +402,15 @@ int rt_seccomp_prepare(const cJSON *seccomp, struct rt_seccomp **out, struct err
 	}
 	if (export_program(ctx, s, err) < 0)
 		goto fail;
+	if (uses_notify(seccomp)) {
+		const char *meta = NULL;
+
+		if (json_get_string(seccomp, PATH, "listenerMetadata", false, &meta, err) < 0)
+			goto fail;
+		s->listener_path = xstrdup(listener);
+		s->listener_metadata = meta ? xstrdup(meta) : NULL;
+		s->flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+	}
 	*out = s;
 	return 0;
 fail:
@@ -396,16 +418,28 @@ fail:
 	return -1;
 }
 
-int rt_seccomp_load(const struct rt_seccomp *s, struct err **err)
+int rt_seccomp_load(const struct rt_seccomp *s, int *notify_fd, struct err **err)
 {
 	struct sock_fprog prog;
+	long r;
 
+	if (notify_fd)
+		*notify_fd = -1;
 	if (!s)
 		return 0;
 	prog.len = s->count;
 	prog.filter = s->insns;
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, s->flags, &prog) == 0)
+	r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, s->flags, &prog);
+	if (r >= 0) {
+		/* with SECCOMP_FILTER_FLAG_NEW_LISTENER the result is its fd */
+		if (s->flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) {
+			if (notify_fd)
+				*notify_fd = (int)r;
+			else
+				close((int)r);
+		}
 		return 0;
+	}
 	if (errno == ENOSYS && s->flags == 0 &&
 	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) == 0)
 		return 0;
@@ -416,10 +450,34 @@ int rt_seccomp_load(const struct rt_seccomp *s, struct err **err)
 	return err_set(err, errno, "load seccomp filter");
 }
 
+const char *rt_seccomp_listener(const struct rt_seccomp *s)
+{
+	return s ? s->listener_path : NULL;
+}
+
+int rt_seccomp_send_listener(const struct rt_seccomp *s, int sock, int notify_fd,
+			     const cJSON *state, pid_t pid, struct err **err)
+{
+	cleanup_json cJSON *msg = cJSON_CreateObject();
+	cleanup_free char *text = NULL;
+
+	cJSON_AddStringToObject(msg, "ociVersion", "1.0.2");
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(msg, "fds"), cJSON_CreateString("seccompFd"));
+	cJSON_AddNumberToObject(msg, "pid", (double)pid);
+	cJSON_AddStringToObject(msg, "metadata", s->listener_metadata ? s->listener_metadata : "");
+	cJSON_AddItemToObject(msg, "state", cJSON_Duplicate(state, true));
+	text = json_print(msg, false);
+	if (rt_tty_send_fd(sock, notify_fd, text, err) < 0)
+		return err_wrap(err, "send the seccomp notify fd to '%s'", s->listener_path);
+	return 0;
+}
+
 void rt_seccomp_free(struct rt_seccomp *s)
 {
 	if (!s)
 		return;
 	free(s->insns);
+	free(s->listener_path);
+	free(s->listener_metadata);
 	free(s);
 }

@@ -22,6 +22,8 @@
 
 #include "common/json.h" /* cJSON (the tools' way to include it) */
 
+#include <sys/types.h> /* pid_t */
+
 struct err;
 struct rt_caps;
 struct rt_seccomp;
@@ -44,12 +46,21 @@ void rt_caps_free(struct rt_caps *c);
  * flags, syscalls[{names, action, errnoRet, args[{index,value,valueTwo,op}]}]).
  * Compiled to BPF with libseccomp in the parent.  Unknown syscall names are
  * skipped with a debug line; an unknown action, op, arch or flag fails naming
- * the field; SCMP_ACT_NOTIFY / listenerPath are refused (not supported).
+ * the field.  SCMP_ACT_NOTIFY needs listenerPath: the filter is then loaded
+ * with SECCOMP_FILTER_FLAG_NEW_LISTENER and its fd goes to the listener.
  * NULL seccomp: *out = NULL. */
 int rt_seccomp_prepare(const cJSON *seccomp, struct rt_seccomp **out, struct err **err);
 /* Child: install the filter (seccomp(2) with the spec's flags).  Does not set
- * no_new_privs itself.  s may be NULL. */
-int rt_seccomp_load(const struct rt_seccomp *s, struct err **err);
+ * no_new_privs itself.  s may be NULL.  With a notifying profile *notify_fd
+ * gets the listener fd (else -1); notify_fd may be NULL (the fd is closed). */
+int rt_seccomp_load(const struct rt_seccomp *s, int *notify_fd, struct err **err);
+/* listenerPath when the profile notifies, else NULL (s may be NULL). */
+const char *rt_seccomp_listener(const struct rt_seccomp *s);
+/* Send the runtime spec's container process state to the listener over the
+ * connected socket sock: {"ociVersion", "fds": ["seccompFd"], "pid",
+ * "metadata", "state"}, with notify_fd as SCM_RIGHTS. */
+int rt_seccomp_send_listener(const struct rt_seccomp *s, int sock, int notify_fd,
+			     const cJSON *state, pid_t pid, struct err **err);
 void rt_seccomp_free(struct rt_seccomp *s);
 
 /* Run hooks[kind] in order: each gets state_json on stdin, its own args and

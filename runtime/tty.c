@@ -27,20 +27,25 @@
 #define TIOCGPTPEER _IO('T', 0x41)
 #endif
 
-int rt_tty_connect(const char *path, struct err **err)
+int rt_unix_connect(const char *path, const char *what, struct err **err)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	cleanup_close int fd = -1;
 
 	if (strlen(path) >= sizeof(addr.sun_path))
-		return err_set(err, 0, "--console-socket '%s'", path);
+		return err_set(err, 0, "%s '%s': path too long for a unix socket", what, path);
 	strcpy(addr.sun_path, path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return err_set(err, errno, "socket");
 	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
-		return err_set(err, errno, "--console-socket: connect to '%s'", path);
+		return err_set(err, errno, "%s: connect to '%s'", what, path);
 	return steal_fd(&fd);
+}
+
+int rt_tty_connect(const char *path, struct err **err)
+{
+	return rt_unix_connect(path, "--console-socket", err);
 }
 
 int rt_tty_send_fd(int sock, int fd, const char *name, struct err **err)

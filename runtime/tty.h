@@ -9,7 +9,10 @@
 
 struct err;
 
-/* Parent: connect to the unix socket at path; returns the fd. */
+/* Connect to the unix socket at path; returns the fd.  what names it in
+ * errors ("--console-socket"). */
+int rt_unix_connect(const char *path, const char *what, struct err **err);
+/* Parent: connect to the --console-socket at path; returns the fd. */
 int rt_tty_connect(const char *path, struct err **err);
 /* Send fd over the connected socket sock, with name as the payload. */
 int rt_tty_send_fd(int sock, int fd, const char *name, struct err **err);

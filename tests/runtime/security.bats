@@ -332,3 +332,42 @@ set_seccomp() {
 	assert_line "1000"
 	assert_line "exec-mkdir-refused"
 }
+
+# ---- seccomp user notification ----
+
+@test "runtime run and exec: SCMP_ACT_NOTIFY hands the notify fd and the state to listenerPath" {
+	local sock=$BATS_TEST_TMPDIR/agent.sock log=$BATS_TEST_TMPDIR/agent.log
+	"$TOOLS_BIN/seccomp_agent" "$sock" "$log" &
+	track_pid $!
+	wait_for test -S "$sock"
+	update_config "$BUNDLE/config.json" ".linux.seccomp = {defaultAction: \"SCMP_ACT_ALLOW\", listenerPath: \"$sock\", listenerMetadata: \"meta-1\", syscalls: [{names: [\"mkdir\", \"mkdirat\"], action: \"SCMP_ACT_NOTIFY\"}]}"
+	set_args '["sh", "-c", "mkdir /tmp/d; echo rc=$?; test -d /tmp/d || echo no-dir; exec sleep 1000"]'
+	rt_bg run -d --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	local pid
+	pid=$(ctr_pid)
+	# the agent answered the init's mkdir with ENOMSG
+	wait_for grep -q "^notified " "$log"
+	run -0 jq -R -c 'fromjson? | select(.fds) | [.ociVersion, .fds, .metadata, .state.id, .pid == .state.pid, .pid]' "$log"
+	assert_output "[\"1.0.2\",[\"seccompFd\"],\"meta-1\",\"$CID\",true,$pid]"
+	# an exec'd process gets its own filter and its own message, with its own pid
+	rt exec "$CID" sh -c 'mkdir /tmp/e 2>&1; echo rc=$?'
+	[ "$status" -eq 0 ]
+	assert_line --partial "No message of desired type"
+	assert_line "rc=1"
+	run -0 jq -R -s -c '[split("\n")[] | fromjson? | select(.fds)] | length == 2 and .[1].pid != .[0].pid and .[1].pid > 0 and .[1].state.id == .[0].state.id' "$log"
+	assert_output true
+	[ "$(grep -c '^notified ' "$log")" -ge 2 ]
+	# the pid in the message is the process's pid on the host
+	rt_bg exec --detach --pid-file "$BATS_TEST_TMPDIR/exec.pid" "$CID" sh -c 'mkdir /tmp/f; exec sleep 1000'
+	[ "$status" -eq 0 ]
+	track_pid "$(cat "$BATS_TEST_TMPDIR/exec.pid")"
+	wait_for test "$(grep -c '^notified ' "$log")" -ge 3
+	run -0 jq -R -s -r '[split("\n")[] | fromjson? | select(.fds)] | .[2].pid' "$log"
+	assert_output "$(cat "$BATS_TEST_TMPDIR/exec.pid")"
+	# NOTIFY without a listener is refused before anything starts
+	update_config "$BUNDLE/config.json" 'del(.linux.seccomp.listenerPath)'
+	rt run --bundle "$BUNDLE" "$CID-2"
+	[ "$status" -eq 1 ]
+	assert_output --partial "SCMP_ACT_NOTIFY needs 'linux.seccomp.listenerPath'"
+}
