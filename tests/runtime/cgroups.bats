@@ -249,11 +249,17 @@ running
 removed" ]
 }
 
-@test "runtime run: on cgroup v2 the device rules are an eBPF program (the last matching rule wins)" {
+# A bundle for the emulated pure-v2 layout whose process may mknod and whose
+# device rules start with deny-all.
+v2_devices_bundle() {
 	requires cgroup2
 	[ -d /sys/fs/cgroup/unified ] || [ -f /sys/fs/cgroup/cgroup.controllers ] || skip_or_fail "no cgroup2 to emulate with"
 	local mk='.process.capabilities.bounding += ["CAP_MKNOD"] | .process.capabilities.effective += ["CAP_MKNOD"] | .process.capabilities.permitted += ["CAP_MKNOD"]'
 	update_config "$BUNDLE/config.json" "$mk | .linux.resources.devices = [{allow: false, access: \"rwm\"}]"
+}
+
+@test "runtime run: on cgroup v2 the device rules are an eBPF program (the last matching rule wins)" {
+	v2_devices_bundle
 	set_args '["sh", "-c", "rm -f /tmp/n /tmp/m /tmp/b; mknod /tmp/n c 1 3 && cat /tmp/n && echo null-ok; mknod /tmp/m c 1 1 && echo mem-made || echo mem-refused; mknod /tmp/b b 7 0 && echo blk-made || echo blk-refused"]'
 	# the process stays in the host's v1 devices cgroup (the root, which
 	# allows everything): only the program can refuse
@@ -280,10 +286,7 @@ removed" ]
 }
 
 @test "runtime update: on cgroup v2 new device rules replace the program (no old one left to deny)" {
-	requires cgroup2
-	[ -d /sys/fs/cgroup/unified ] || [ -f /sys/fs/cgroup/cgroup.controllers ] || skip_or_fail "no cgroup2 to emulate with"
-	local mk='.process.capabilities.bounding += ["CAP_MKNOD"] | .process.capabilities.effective += ["CAP_MKNOD"] | .process.capabilities.permitted += ["CAP_MKNOD"]'
-	update_config "$BUNDLE/config.json" "$mk | .linux.resources.devices = [{allow: false, access: \"rwm\"}]"
+	v2_devices_bundle
 	set_args '["sleep", "1000"]'
 	echo '{"devices": [{"allow": false, "access": "rwm"}, {"allow": true, "type": "c", "major": 1, "minor": 1, "access": "m"}]}' >"$BATS_TEST_TMPDIR/res.json"
 	cat >"$BATS_TEST_TMPDIR/upd.sh" <<SH
