@@ -160,7 +160,7 @@ fmt-check:
 	clang-format --dry-run --Werror $(wildcard */*.c */*.h)
 
 lint: fmt-check
-	shellcheck -x tests/*.sh tests/*.bash bench/*.sh
+	shellcheck -x tests/*.sh tests/*.bash tests/*/*.bash bench/*.sh
 
 clean:
 	rm -rf $(OBJ) $(BIN)

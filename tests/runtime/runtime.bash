@@ -42,6 +42,8 @@ set_args() { update_config "$BUNDLE/config.json" ".process.args = $1"; }
 # (The redirection must be inside what `run` runs: `run` reads the
 # command's stdout through a pipe of its own.)
 rt_bg_() { "$RT" --root "$RT_ROOT" "$@" </dev/null >"$BATS_TEST_TMPDIR/ctr.log" 2>&1; }
+# (bats' run sets status)
+# shellcheck disable=SC2154
 rt_bg() {
 	run rt_bg_ "$@"
 	output=$(cat "$BATS_TEST_TMPDIR/ctr.log")
