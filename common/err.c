@@ -34,6 +34,22 @@ int err_set(struct err **err, int errnum, const char *fmt, ...)
 	return -1;
 }
 
+int err_set_code(struct err **err, int code, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	if (!err)
+		return -1;
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	err_set(err, 0, "%s", msg);
+	free(msg);
+	(*err)->code = code;
+	return -1;
+}
+
 int err_wrap(struct err **err, const char *fmt, ...)
 {
 	int saved = errno;

@@ -19,6 +19,11 @@ struct err {
  * Frees a previous *err.  Always returns -1. */
 int err_set(struct err **err, int errnum, const char *fmt, ...) PRINTF(3, 4);
 
+/* Set *err to <fmt> alone (no strerror) with code kept for callers that
+ * test it: validation errors ("'process.args' must be an array", EINVAL).
+ * Always returns -1. */
+int err_set_code(struct err **err, int code, const char *fmt, ...) PRINTF(3, 4);
+
 /* Prefix *err's message with "<fmt>: ".  Keeps the code.  Returns -1.
  * If *err is NULL (caller bug), creates an error with the context alone. */
 int err_wrap(struct err **err, const char *fmt, ...) PRINTF(2, 3);

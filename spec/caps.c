@@ -16,22 +16,6 @@
 #include "spec/convert.h"
 #include "spec/seccomp_default.h"
 
-/* Set a validation error: message without strerror, code kept for callers. */
-static int PRINTF(3, 4) errc(struct err **err, int code, const char *fmt, ...)
-{
-	va_list ap;
-	char *msg;
-
-	va_start(ap, fmt);
-	msg = xvasprintf(fmt, ap);
-	va_end(ap);
-	err_set(err, 0, "%s", msg);
-	free(msg);
-	if (err && *err)
-		(*err)->code = code;
-	return -1;
-}
-
 /* ---- capabilities ---- */
 
 /* clang-format off */
@@ -89,7 +73,7 @@ static int cap_mask(char *const *v, const char *what, uint64_t *mask, bool *all,
 		int i = cap_index(*v);
 
 		if (i == -1)
-			return errc(err, EINVAL, "unknown capability '%s' in %s", *v, what);
+			return err_set_code(err, EINVAL, "unknown capability '%s' in %s", *v, what);
 		if (i == -2)
 			*all = true;
 		else

@@ -21,22 +21,6 @@
 #include "spec/image.h"
 #include "spec/seccomp_default.h"
 
-/* Set a validation error: message without strerror, code kept for callers. */
-static int PRINTF(3, 4) errc(struct err **err, int code, const char *fmt, ...)
-{
-	va_list ap;
-	char *msg;
-
-	va_start(ap, fmt);
-	msg = xvasprintf(fmt, ap);
-	va_end(ap);
-	err_set(err, 0, "%s", msg);
-	free(msg);
-	if (err && *err)
-		(*err)->code = code;
-	return -1;
-}
-
 /* ---- cJSON building (aborts on OOM) ---- */
 
 static cJSON *obj_new(void)
@@ -130,7 +114,7 @@ static int ov_str(const struct ov *o, const char *key, const char **out, struct 
 	if (!v)
 		return 0;
 	if (!cJSON_IsString(v))
-		return errc(err, EINVAL, "override '%s' must be a string", key);
+		return err_set_code(err, EINVAL, "override '%s' must be a string", key);
 	*out = v->valuestring;
 	return 1;
 }
@@ -142,7 +126,7 @@ static int ov_bool(const struct ov *o, const char *key, bool *out, struct err **
 	if (!v)
 		return 0;
 	if (!cJSON_IsBool(v))
-		return errc(err, EINVAL, "override '%s' must be a boolean", key);
+		return err_set_code(err, EINVAL, "override '%s' must be a boolean", key);
 	*out = cJSON_IsTrue(v);
 	return 1;
 }
@@ -157,7 +141,7 @@ static int ov_int(const struct ov *o, const char *key, int64_t *out, struct err 
 	d = v->valuedouble;
 	if (!cJSON_IsNumber(v) || d != (double)(int64_t)d || d > 9007199254740992.0 ||
 	    d < -9007199254740992.0)
-		return errc(err, EINVAL, "override '%s' must be an integer", key);
+		return err_set_code(err, EINVAL, "override '%s' must be an integer", key);
 	*out = (int64_t)d;
 	return 1;
 }
@@ -179,13 +163,14 @@ static int ov_strv(const struct ov *o, const char *key, bool allow_string, char 
 		return 1;
 	}
 	if (!cJSON_IsArray(v))
-		return errc(err, EINVAL, "override '%s' must be an array of strings", key);
+		return err_set_code(err, EINVAL, "override '%s' must be an array of strings", key);
 	r = xcalloc((size_t)cJSON_GetArraySize(v) + 1, sizeof(*r));
 	cJSON_ArrayForEach(e, v)
 	{
 		if (!cJSON_IsString(e)) {
 			strv_free(r);
-			return errc(err, EINVAL, "override '%s[%zu]' must be a string", key, i);
+			return err_set_code(err, EINVAL, "override '%s[%zu]' must be a string", key,
+					    i);
 		}
 		r[i++] = xstrdup(e->valuestring);
 	}
@@ -202,12 +187,12 @@ static int ov_obj(const struct ov *o, const char *key, bool strings, const cJSON
 	if (!v)
 		return 0;
 	if (!cJSON_IsObject(v))
-		return errc(err, EINVAL, "override '%s' must be an object", key);
+		return err_set_code(err, EINVAL, "override '%s' must be an object", key);
 	cJSON_ArrayForEach(e, v)
 	{
 		if (strings && !cJSON_IsString(e))
-			return errc(err, EINVAL, "override '%s.%s' must be a string", key,
-				    e->string);
+			return err_set_code(err, EINVAL, "override '%s.%s' must be a string", key,
+					    e->string);
 	}
 	*out = v;
 	return 1;
@@ -237,14 +222,14 @@ static int check_keys(const cJSON *j, struct err **err)
 	if (!j)
 		return 0;
 	if (!cJSON_IsObject(j))
-		return errc(err, EINVAL, "overrides must be a JSON object");
+		return err_set_code(err, EINVAL, "overrides must be a JSON object");
 	cJSON_ArrayForEach(e, j)
 	{
 		for (i = 0; i < ARRAY_SIZE(known_keys); i++)
 			if (streq(e->string, known_keys[i]))
 				break;
 		if (i == ARRAY_SIZE(known_keys))
-			return errc(err, EINVAL, "unknown override key '%s'", e->string);
+			return err_set_code(err, EINVAL, "unknown override key '%s'", e->string);
 	}
 	return 0;
 }
@@ -324,20 +309,22 @@ static int add_bind(cJSON *mounts, const char *spec, struct err **err)
 
 	dst = strchr(src, ':');
 	if (!dst)
-		return errc(err, EINVAL, "invalid bind '%s': want src:dst[:opts]", spec);
+		return err_set_code(err, EINVAL, "invalid bind '%s': want src:dst[:opts]", spec);
 	*dst++ = '\0';
 	mode = strchr(dst, ':');
 	if (mode)
 		*mode++ = '\0';
 	if (!*src || !clean_abs(src))
-		return errc(err, EINVAL, "invalid bind '%s': source '%s' must be an absolute path",
-			    spec, src);
+		return err_set_code(err, EINVAL,
+				    "invalid bind '%s': source '%s' must be an absolute path", spec,
+				    src);
 	if (!*dst || !clean_abs(dst))
-		return errc(err, EINVAL,
-			    "invalid bind '%s': destination '%s' must be an absolute path", spec,
-			    dst);
+		return err_set_code(err, EINVAL,
+				    "invalid bind '%s': destination '%s' must be an absolute path",
+				    spec, dst);
 	if (streq(dst, "/"))
-		return errc(err, EINVAL, "invalid bind '%s': destination can't be '/'", spec);
+		return err_set_code(err, EINVAL, "invalid bind '%s': destination can't be '/'",
+				    spec);
 	for (tok = mode ? strtok_r(mode, ",", &save) : NULL; tok;
 	     tok = strtok_r(NULL, ",", &save)) {
 		if (streq(tok, "ro") || streq(tok, "rw"))
@@ -348,7 +335,8 @@ static int add_bind(cJSON *mounts, const char *spec, struct err **err)
 			 streq(tok, "rshared") || streq(tok, "slave") || streq(tok, "rslave"))
 			prop = tok;
 		else
-			return errc(err, EINVAL, "invalid mode '%s' in bind '%s'", tok, spec);
+			return err_set_code(err, EINVAL, "invalid mode '%s' in bind '%s'", tok,
+					    spec);
 	}
 	mount_add(mounts, dst, "bind", src, NULL);
 	m = cJSON_GetArrayItem(mounts, cJSON_GetArraySize(mounts) - 1);
@@ -373,7 +361,7 @@ static int add_tmpfs(cJSON *mounts, const char *dst, const char *user_opts, stru
 	cJSON *m, *opts;
 
 	if (!clean_abs(dst) || streq(dst, "/"))
-		return errc(err, EINVAL, "invalid tmpfs destination '%s'", dst);
+		return err_set_code(err, EINVAL, "invalid tmpfs destination '%s'", dst);
 	mount_add(mounts, dst, "tmpfs", "tmpfs", NULL);
 	m = cJSON_GetArrayItem(mounts, cJSON_GetArraySize(mounts) - 1);
 	opts = put(m, "options", arr_new());
@@ -487,7 +475,7 @@ static int ns_mode(const struct ov *o, const char *key, bool *host, struct err *
 	for (i = 0; i < ARRAY_SIZE(private_modes); i++)
 		if (streq(s, private_modes[i]))
 			return 0;
-	return errc(err, EINVAL, "override '%s': unsupported mode '%s'", key, s);
+	return err_set_code(err, EINVAL, "override '%s': unsupported mode '%s'", key, s);
 }
 
 static void add_ns(cJSON *nss, const char *type, const char *path)
@@ -547,7 +535,7 @@ static int apply_ulimits(const struct ov *o, cJSON *rlimits, struct err **err)
 	if (!v)
 		return 0;
 	if (!cJSON_IsArray(v))
-		return errc(err, EINVAL, "override 'Ulimits' must be an array");
+		return err_set_code(err, EINVAL, "override 'Ulimits' must be an array");
 	cJSON_ArrayForEach(e, v)
 	{
 		const cJSON *name = cJSON_GetObjectItemCaseSensitive(e, "Name");
@@ -557,19 +545,20 @@ static int apply_ulimits(const struct ov *o, cJSON *rlimits, struct err **err)
 
 		if (!cJSON_IsObject(e) || !cJSON_IsString(name) || !cJSON_IsNumber(soft) ||
 		    !cJSON_IsNumber(hard))
-			return errc(err, EINVAL,
-				    "override 'Ulimits[%zu]' must be {\"Name\":string, "
-				    "\"Soft\":integer, \"Hard\":integer}",
-				    idx);
+			return err_set_code(err, EINVAL,
+					    "override 'Ulimits[%zu]' must be {\"Name\":string, "
+					    "\"Soft\":integer, \"Hard\":integer}",
+					    idx);
 		for (i = 0; i < ARRAY_SIZE(rlimit_names); i++)
 			if (streq(name->valuestring, rlimit_names[i]))
 				break;
 		if (i == ARRAY_SIZE(rlimit_names))
-			return errc(err, EINVAL, "override 'Ulimits[%zu]': unknown ulimit '%s'",
-				    idx, name->valuestring);
+			return err_set_code(err, EINVAL,
+					    "override 'Ulimits[%zu]': unknown ulimit '%s'", idx,
+					    name->valuestring);
 		if (soft->valuedouble < 0 || hard->valuedouble < 0 ||
 		    soft->valuedouble > hard->valuedouble)
-			return errc(
+			return err_set_code(
 			    err, EINVAL,
 			    "override 'Ulimits[%zu]': invalid %s limits soft %.0f hard %.0f", idx,
 			    name->valuestring, soft->valuedouble, hard->valuedouble);
@@ -614,31 +603,35 @@ static int read_resources(const struct ov *o, struct resources *r, struct err **
 	    ov_str(o, "CpusetMems", &r->mems, err) < 0)
 		return -1;
 	if (r->has_memory && r->memory != 0 && r->memory < (6 << 20))
-		return errc(err, EINVAL, "minimum memory limit allowed is 6MB");
+		return err_set_code(err, EINVAL, "minimum memory limit allowed is 6MB");
 	if (r->has_memory && r->memory < 0)
-		return errc(err, EINVAL, "override 'Memory' must not be negative");
+		return err_set_code(err, EINVAL, "override 'Memory' must not be negative");
 	if (r->has_swap && r->swap < -1)
-		return errc(err, EINVAL, "override 'MemorySwap' must be -1 or a byte count");
+		return err_set_code(err, EINVAL,
+				    "override 'MemorySwap' must be -1 or a byte count");
 	if (r->has_swap && r->swap > 0 && r->has_memory && r->memory > 0 && r->swap < r->memory)
-		return errc(err, EINVAL,
-			    "minimum memoryswap limit should be larger than memory limit");
+		return err_set_code(err, EINVAL,
+				    "minimum memoryswap limit should be larger than memory limit");
 	if (r->has_swap && r->swap > 0 && !(r->has_memory && r->memory > 0))
-		return errc(err, EINVAL,
-			    "you should always set the memory limit when using memoryswap limit");
+		return err_set_code(
+		    err, EINVAL,
+		    "you should always set the memory limit when using memoryswap limit");
 	if (r->has_reservation && r->reservation < 0)
-		return errc(err, EINVAL, "override 'MemoryReservation' must not be negative");
+		return err_set_code(err, EINVAL,
+				    "override 'MemoryReservation' must not be negative");
 	if (r->has_nano && (r->has_quota || r->has_period) && r->nano_cpus)
-		return errc(err, EINVAL,
-			    "conflicting options: NanoCpus and CpuQuota/CpuPeriod cannot "
-			    "both be set");
+		return err_set_code(err, EINVAL,
+				    "conflicting options: NanoCpus and CpuQuota/CpuPeriod cannot "
+				    "both be set");
 	if (r->has_nano && (r->nano_cpus < 0 || (r->nano_cpus > 0 && r->nano_cpus < 10000000)))
-		return errc(err, EINVAL, "override 'NanoCpus': range of CPUs is from 0.01");
+		return err_set_code(err, EINVAL, "override 'NanoCpus': range of CPUs is from 0.01");
 	if (r->has_shares && r->shares < 0)
-		return errc(err, EINVAL, "override 'CpuShares' must not be negative");
+		return err_set_code(err, EINVAL, "override 'CpuShares' must not be negative");
 	if (r->has_period && r->period != 0 && (r->period < 1000 || r->period > 1000000))
-		return errc(err, EINVAL, "override 'CpuPeriod' must be between 1000 and 1000000");
+		return err_set_code(err, EINVAL,
+				    "override 'CpuPeriod' must be between 1000 and 1000000");
 	if (r->has_quota && r->quota != 0 && r->quota < 1000 && r->quota != -1)
-		return errc(err, EINVAL, "override 'CpuQuota' must be at least 1000");
+		return err_set_code(err, EINVAL, "override 'CpuQuota' must be at least 1000");
 	return 0;
 }
 
@@ -695,13 +688,15 @@ static int read_security(const struct ov *o, struct security *s, struct err **er
 	if (!v)
 		return 0;
 	if (!cJSON_IsArray(v))
-		return errc(err, EINVAL, "override 'SecurityOpt' must be an array of strings");
+		return err_set_code(err, EINVAL,
+				    "override 'SecurityOpt' must be an array of strings");
 	cJSON_ArrayForEach(j, v)
 	{
 		const char *e = cJSON_IsString(j) ? j->valuestring : NULL;
 
 		if (!e)
-			return errc(err, EINVAL, "override 'SecurityOpt[%zu]' must be a string", i);
+			return err_set_code(err, EINVAL,
+					    "override 'SecurityOpt[%zu]' must be a string", i);
 		i++;
 		if (streq(e, "seccomp=unconfined") || streq(e, "seccomp:unconfined"))
 			s->unconfined = true;
@@ -713,7 +708,7 @@ static int read_security(const struct ov *o, struct security *s, struct err **er
 		else if (streq(e, "no-new-privileges:false") || streq(e, "no-new-privileges=false"))
 			s->no_new_privs = false;
 		else
-			return errc(err, EINVAL, "unsupported security option '%s'", e);
+			return err_set_code(err, EINVAL, "unsupported security option '%s'", e);
 	}
 	return 0;
 }
@@ -752,7 +747,7 @@ static int build_args(const struct spec_image_config *img, const struct ov *o, c
 	if (r > 0)
 		c = cmd;
 	if (strv_len(entry) + strv_len(c) == 0)
-		return errc(err, EINVAL, "no command specified");
+		return err_set_code(err, EINVAL, "no command specified");
 	args = put(proc, "args", arr_new());
 	for (; entry && *entry; entry++)
 		push_str(args, *entry);
@@ -937,16 +932,18 @@ int spec_convert(const struct spec_image_config *img, const cJSON *overrides,
 	if (read_resources(&o, &res, err) < 0 || read_security(&o, &sec, err) < 0)
 		return -1;
 	if (host_net && netns)
-		return errc(err, EINVAL,
-			    "conflicting options: NetworkMode 'host' and NetworkNamespacePath");
+		return err_set_code(
+		    err, EINVAL,
+		    "conflicting options: NetworkMode 'host' and NetworkNamespacePath");
 	if (netns && !clean_abs(netns))
-		return errc(err, EINVAL, "override 'NetworkNamespacePath': '%s' is not absolute",
-			    netns);
+		return err_set_code(err, EINVAL,
+				    "override 'NetworkNamespacePath': '%s' is not absolute", netns);
 	if (shm <= 0)
-		return errc(err, EINVAL, "override 'ShmSize' must be positive");
+		return err_set_code(err, EINVAL, "override 'ShmSize' must be positive");
 	if (oom < -1000 || oom > 1000)
-		return errc(err, EINVAL, "override 'OomScoreAdj': %lld is outside -1000..1000",
-			    (long long)oom);
+		return err_set_code(err, EINVAL,
+				    "override 'OomScoreAdj': %lld is outside -1000..1000",
+				    (long long)oom);
 	if (!hostname || !hostname[0])
 		hostname = opts->hostname;
 	if (!cwd || !cwd[0])
@@ -954,10 +951,10 @@ int spec_convert(const struct spec_image_config *img, const cJSON *overrides,
 			  ? img->config.working_dir
 			  : "/";
 	if (cwd[0] != '/')
-		return errc(err, EINVAL,
-			    "the working directory '%s' is invalid, it needs to be an "
-			    "absolute path",
-			    cwd);
+		return err_set_code(err, EINVAL,
+				    "the working directory '%s' is invalid, it needs to be an "
+				    "absolute path",
+				    cwd);
 
 	root = obj_new();
 	put_str(root, "ociVersion", spec_runtime_version());
@@ -1029,12 +1026,12 @@ int spec_convert(const struct spec_image_config *img, const cJSON *overrides,
 		cJSON_ArrayForEach(e, sysctls)
 		{
 			if (!sysctl_allowed(e->string, host_net))
-				return errc(err, EINVAL,
-					    "sysctl '%s' is not allowed in a container%s",
-					    e->string,
-					    host_net && str_has_prefix(e->string, "net.")
-						? " sharing the host's network namespace"
-						: "");
+				return err_set_code(err, EINVAL,
+						    "sysctl '%s' is not allowed in a container%s",
+						    e->string,
+						    host_net && str_has_prefix(e->string, "net.")
+							? " sharing the host's network namespace"
+							: "");
 			put_str(r, e->string, e->valuestring);
 		}
 	}

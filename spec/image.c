@@ -14,22 +14,6 @@
 #include "common/util.h"
 #include "spec/image.h"
 
-/* Set a validation error: message without strerror, code kept for callers. */
-static int PRINTF(3, 4) errc(struct err **err, int code, const char *fmt, ...)
-{
-	va_list ap;
-	char *msg;
-
-	va_start(ap, fmt);
-	msg = xvasprintf(fmt, ap);
-	va_end(ap);
-	err_set(err, 0, "%s", msg);
-	free(msg);
-	if (err && *err)
-		(*err)->code = code;
-	return -1;
-}
-
 /* ---- JSON access beyond common/json.h: null counts as absent, paths in errors ---- */
 
 static char *field_path(const char *path, const char *key)
@@ -48,14 +32,14 @@ static int missing(const char *path, const char *key, struct err **err)
 {
 	cleanup_free char *p = field_path(path, key);
 
-	return errc(err, EINVAL, "'%s' is required", p);
+	return err_set_code(err, EINVAL, "'%s' is required", p);
 }
 
 static int wrong_type(const char *path, const char *key, const char *what, struct err **err)
 {
 	cleanup_free char *p = field_path(path, key);
 
-	return errc(err, EINVAL, "'%s' must be %s", p, what);
+	return err_set_code(err, EINVAL, "'%s' must be %s", p, what);
 }
 
 static int dup_str(const cJSON *obj, const char *path, const char *key, bool required, char **out,
@@ -111,7 +95,7 @@ static int get_strv(const cJSON *obj, const char *path, const char *key, char **
 			cleanup_free char *p = field_path(path, key);
 
 			strv_free(r);
-			return errc(err, EINVAL, "'%s[%zu]' must be a string", p, n);
+			return err_set_code(err, EINVAL, "'%s[%zu]' must be a string", p, n);
 		}
 		r[n++] = xstrdup(e->valuestring);
 	}
@@ -138,7 +122,7 @@ static int get_keys(const cJSON *obj, const char *path, const char *key, char **
 			cleanup_free char *p = field_path(path, key);
 
 			strv_free(r);
-			return errc(err, EINVAL, "'%s.%s' must be an object", p, e->string);
+			return err_set_code(err, EINVAL, "'%s.%s' must be an object", p, e->string);
 		}
 		r[n++] = xstrdup(e->string);
 	}
@@ -165,7 +149,7 @@ static int get_map(const cJSON *obj, const char *path, const char *key, char ***
 			cleanup_free char *p = field_path(path, key);
 
 			strv_free(r);
-			return errc(err, EINVAL, "'%s.%s' must be a string", p, e->string);
+			return err_set_code(err, EINVAL, "'%s.%s' must be a string", p, e->string);
 		}
 		r[n++] = xasprintf("%s=%s", e->string, e->valuestring);
 	}
@@ -186,7 +170,7 @@ static int get_annotations(const cJSON *obj, const char *path, cJSON **out, stru
 		if (!cJSON_IsString(e)) {
 			cleanup_free char *p = field_path(path, "annotations");
 
-			return errc(err, EINVAL, "'%s.%s' must be a string", p, e->string);
+			return err_set_code(err, EINVAL, "'%s.%s' must be a string", p, e->string);
 		}
 	}
 	*out = cJSON_Duplicate(v, true);
@@ -282,15 +266,15 @@ static cJSON *parse_doc(const char *data, size_t len, const char *what, struct e
 	cJSON *j;
 
 	if (len > SPEC_MAX_DOC_SIZE)
-		return errc(err, EFBIG, "%s is too large (%zu bytes, limit %u)", what, len,
-			    SPEC_MAX_DOC_SIZE),
+		return err_set_code(err, EFBIG, "%s is too large (%zu bytes, limit %u)", what, len,
+				    SPEC_MAX_DOC_SIZE),
 		       NULL;
 	j = json_parse(data, len, what, err);
 	if (!j)
 		return NULL;
 	if (!cJSON_IsObject(j)) {
 		cJSON_Delete(j);
-		return errc(err, EINVAL, "%s must be a JSON object", what), NULL;
+		return err_set_code(err, EINVAL, "%s must be a JSON object", what), NULL;
 	}
 	return j;
 }
@@ -306,20 +290,20 @@ int spec_descriptor_parse(const cJSON *j, const char *path, struct spec_descript
 	int64_t size = 0;
 
 	if (!cJSON_IsObject(j))
-		return errc(err, EINVAL, "'%s' must be an object", path);
+		return err_set_code(err, EINVAL, "'%s' must be an object", path);
 	if (json_get_string(j, path, "digest", true, &digest, err) < 0)
 		return -1;
 	if (!digest_is_valid(digest)) {
 		cleanup_free char *p = field_path(path, "digest");
 
-		return errc(err, EINVAL, "'%s': invalid digest '%s'", p, digest);
+		return err_set_code(err, EINVAL, "'%s': invalid digest '%s'", p, digest);
 	}
 	if (get_int(j, path, "size", true, &size, err) < 0)
 		return -1;
 	if (size < 0) {
 		cleanup_free char *p = field_path(path, "size");
 
-		return errc(err, EINVAL, "'%s': invalid size %lld", p, (long long)size);
+		return err_set_code(err, EINVAL, "'%s': invalid size %lld", p, (long long)size);
 	}
 	snprintf(d.digest, sizeof(d.digest), "%s", digest);
 	d.size = size;
@@ -470,29 +454,34 @@ static int check_header(const cJSON *j, bool want_index, int *schema_version, ch
 		return -1;
 	if (spec_media_type_is_schema1(mt) || (cJSON_IsNumber(field(j, "schemaVersion")) &&
 					       field(j, "schemaVersion")->valuedouble == 1))
-		return errc(err, EINVAL,
-			    "schema1 manifests are not supported (media type %s); the image "
-			    "must be pushed again with a current client",
-			    mt ? mt : MT_DOCKER_SCHEMA1);
+		return err_set_code(
+		    err, EINVAL,
+		    "schema1 manifests are not supported (media type %s); the image "
+		    "must be pushed again with a current client",
+		    mt ? mt : MT_DOCKER_SCHEMA1);
 	if (get_int(j, "", "schemaVersion", true, &sv, err) < 0)
 		return -1;
 	if (sv != 2)
-		return errc(err, EINVAL, "'schemaVersion': unsupported value %lld (expected 2)",
-			    (long long)sv);
+		return err_set_code(err, EINVAL,
+				    "'schemaVersion': unsupported value %lld (expected 2)",
+				    (long long)sv);
 	if (mt) {
 		if (want_index && spec_media_type_is_manifest(mt))
-			return errc(err, EINVAL,
-				    "'mediaType': '%s' is an image manifest, not an index", mt);
+			return err_set_code(err, EINVAL,
+					    "'mediaType': '%s' is an image manifest, not an index",
+					    mt);
 		if (!want_index && spec_media_type_is_index(mt))
-			return errc(err, EINVAL,
-				    "'mediaType': '%s' is an index, not an image manifest", mt);
+			return err_set_code(err, EINVAL,
+					    "'mediaType': '%s' is an index, not an image manifest",
+					    mt);
 		if (want_index ? !spec_media_type_is_index(mt) : !spec_media_type_is_manifest(mt))
-			return errc(err, EINVAL, "'mediaType': unsupported %s media type '%s'",
-				    want_index ? "index" : "manifest", mt);
+			return err_set_code(err, EINVAL,
+					    "'mediaType': unsupported %s media type '%s'",
+					    want_index ? "index" : "manifest", mt);
 	} else if (!want_index && field(j, "manifests") && !field(j, "layers")) {
-		return errc(err, EINVAL, "document is an index, not an image manifest");
+		return err_set_code(err, EINVAL, "document is an index, not an image manifest");
 	} else if (want_index && field(j, "layers") && !field(j, "manifests")) {
-		return errc(err, EINVAL, "document is an image manifest, not an index");
+		return err_set_code(err, EINVAL, "document is an image manifest, not an index");
 	}
 	*schema_version = (int)sv;
 	*media_type = mt ? xstrdup(mt) : NULL;
@@ -507,7 +496,7 @@ int spec_manifest_from_json(const cJSON *j, struct spec_manifest *out, struct er
 	const cJSON *v = NULL;
 
 	if (!cJSON_IsObject(j))
-		return errc(err, EINVAL, "manifest must be a JSON object");
+		return err_set_code(err, EINVAL, "manifest must be a JSON object");
 	if (check_header(j, false, &m.schema_version, &m.media_type, err) < 0)
 		return -1;
 	if (json_get_object(j, "", "config", true, &v, err) < 0 ||
@@ -587,7 +576,7 @@ int spec_index_from_json(const cJSON *j, struct spec_index *out, struct err **er
 	const cJSON *v = NULL;
 
 	if (!cJSON_IsObject(j))
-		return errc(err, EINVAL, "index must be a JSON object");
+		return err_set_code(err, EINVAL, "index must be a JSON object");
 	if (check_header(j, true, &idx.schema_version, &idx.media_type, err) < 0)
 		return -1;
 	if (json_get_array(j, "", "manifests", true, &v, err) < 0 ||
@@ -677,8 +666,8 @@ int spec_index_select(const struct spec_index *idx, const struct spec_platform *
 		cleanup_free char *s = spec_platform_string(want);
 
 		spec_platform_release(&host);
-		return errc(err, ENOENT, "no matching manifest for %s in the manifest list entries",
-			    s);
+		return err_set_code(err, ENOENT,
+				    "no matching manifest for %s in the manifest list entries", s);
 	}
 	spec_platform_release(&host);
 	*out = best;
@@ -724,7 +713,7 @@ static int parse_history(const cJSON *arr, struct spec_image_config *c, struct e
 		snprintf(path, sizeof(path), "history[%zu]", i);
 		c->n_history = ++i;
 		if (!cJSON_IsObject(e))
-			return errc(err, EINVAL, "'%s' must be an object", path);
+			return err_set_code(err, EINVAL, "'%s' must be an object", path);
 		if (dup_str(e, path, "created", false, &h->created, err) < 0 ||
 		    dup_str(e, path, "created_by", false, &h->created_by, err) < 0 ||
 		    dup_str(e, path, "author", false, &h->author, err) < 0 ||
@@ -742,7 +731,7 @@ int spec_image_config_from_json(const cJSON *j, struct spec_image_config *out, s
 	size_t i;
 
 	if (!cJSON_IsObject(j))
-		return errc(err, EINVAL, "image config must be a JSON object");
+		return err_set_code(err, EINVAL, "image config must be a JSON object");
 	if (dup_str(j, "", "architecture", true, &c.architecture, err) < 0 ||
 	    dup_str(j, "", "os", true, &c.os, err) < 0 ||
 	    dup_str(j, "", "variant", false, &c.variant, err) < 0 ||
@@ -758,8 +747,9 @@ int spec_image_config_from_json(const cJSON *j, struct spec_image_config *out, s
 	    dup_str(v, "rootfs", "type", true, &c.rootfs_type, err) < 0)
 		goto fail;
 	if (!streq(c.rootfs_type, "layers")) {
-		errc(err, EINVAL, "'rootfs.type': unsupported value '%s' (expected 'layers')",
-		     c.rootfs_type);
+		err_set_code(err, EINVAL,
+			     "'rootfs.type': unsupported value '%s' (expected 'layers')",
+			     c.rootfs_type);
 		goto fail;
 	}
 	if (!field(v, "diff_ids")) {
@@ -770,8 +760,8 @@ int spec_image_config_from_json(const cJSON *j, struct spec_image_config *out, s
 		goto fail;
 	for (i = 0; c.diff_ids[i]; i++) {
 		if (!digest_is_valid(c.diff_ids[i])) {
-			errc(err, EINVAL, "'rootfs.diff_ids[%zu]': invalid digest '%s'", i,
-			     c.diff_ids[i]);
+			err_set_code(err, EINVAL, "'rootfs.diff_ids[%zu]': invalid digest '%s'", i,
+				     c.diff_ids[i]);
 			goto fail;
 		}
 	}

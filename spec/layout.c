@@ -24,22 +24,6 @@
 #include "spec/image.h"
 #include "spec/layout.h"
 
-/* Set a validation error: message without strerror, code kept for callers. */
-static int PRINTF(3, 4) errc(struct err **err, int code, const char *fmt, ...)
-{
-	va_list ap;
-	char *msg;
-
-	va_start(ap, fmt);
-	msg = xvasprintf(fmt, ap);
-	va_end(ap);
-	err_set(err, 0, "%s", msg);
-	free(msg);
-	if (err && *err)
-		(*err)->code = code;
-	return -1;
-}
-
 #define LAYOUT_FILE "oci-layout"
 #define INDEX_FILE "index.json"
 #define LOCK_FILE ".lock"
@@ -86,11 +70,11 @@ static int check_layout_file(struct layout *l, struct err **err)
 		return err_wrap(err, "'%s' is not an OCI image layout", l->path);
 	v = cJSON_GetObjectItemCaseSensitive(j, "imageLayoutVersion");
 	if (!cJSON_IsString(v))
-		return errc(err, EINVAL, "'%s/oci-layout': 'imageLayoutVersion' must be a string",
-			    l->path);
+		return err_set_code(
+		    err, EINVAL, "'%s/oci-layout': 'imageLayoutVersion' must be a string", l->path);
 	if (!str_has_prefix(v->valuestring, "1."))
-		return errc(err, EINVAL, "'%s': unsupported image layout version '%s'", l->path,
-			    v->valuestring);
+		return err_set_code(err, EINVAL, "'%s': unsupported image layout version '%s'",
+				    l->path, v->valuestring);
 	return 0;
 }
 
@@ -175,7 +159,8 @@ int layout_blob_open(struct layout *l, const char *digest, struct err **err)
 	fd = openat(l->dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0) {
 		if (errno == ENOENT)
-			return errc(err, ENOENT, "blob %s not found in '%s'", digest, l->path);
+			return err_set_code(err, ENOENT, "blob %s not found in '%s'", digest,
+					    l->path);
 		return err_set(err, errno, "open blob %s", digest);
 	}
 	return fd;
@@ -202,7 +187,8 @@ int layout_blob_size(struct layout *l, const char *digest, uint64_t *size, struc
 		return -1;
 	if (fstatat(l->dirfd, path, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 		if (errno == ENOENT)
-			return errc(err, ENOENT, "blob %s not found in '%s'", digest, l->path);
+			return err_set_code(err, ENOENT, "blob %s not found in '%s'", digest,
+					    l->path);
 		return err_set(err, errno, "stat blob %s", digest);
 	}
 	*size = (uint64_t)st.st_size;
@@ -217,7 +203,8 @@ int layout_blob_remove(struct layout *l, const char *digest, struct err **err)
 		return -1;
 	if (unlinkat(l->dirfd, path, 0) < 0) {
 		if (errno == ENOENT)
-			return errc(err, ENOENT, "blob %s not found in '%s'", digest, l->path);
+			return err_set_code(err, ENOENT, "blob %s not found in '%s'", digest,
+					    l->path);
 		return err_set(err, errno, "remove blob %s", digest);
 	}
 	return 0;
@@ -306,8 +293,9 @@ static int register_writer(struct blob_writer *w, struct err **err)
 		if (a->dir_dev == w->dir_dev && a->dir_ino == w->dir_ino &&
 		    streq(a->expected, w->expected)) {
 			pthread_mutex_unlock(&active_mu);
-			return errc(err, EBUSY, "blob %s is already being written by this process",
-				    w->expected);
+			return err_set_code(err, EBUSY,
+					    "blob %s is already being written by this process",
+					    w->expected);
 		}
 	}
 	w->next = active;
@@ -386,7 +374,7 @@ static int open_anonymous(struct layout *l, char name[96], struct err **err)
 		if (errno != EEXIST)
 			return err_set(err, errno, "create '%s/%s'", l->path, name);
 	}
-	return errc(err, EEXIST, "create a temporary file in '%s/" INGEST_DIR "'", l->path);
+	return err_set_code(err, EEXIST, "create a temporary file in '%s/" INGEST_DIR "'", l->path);
 }
 
 /* Hash what the partial file already holds; leave the offset at its end. */
@@ -477,9 +465,9 @@ int blob_writer_write(struct blob_writer *w, const void *data, size_t len, struc
 	uint64_t have = digester_size(w->hash);
 
 	if (w->expected_size >= 0 && have + len > (uint64_t)w->expected_size)
-		return errc(err, EFBIG, "blob %s is larger than its expected size %lld",
-			    w->expected[0] ? w->expected : "(unknown digest)",
-			    (long long)w->expected_size);
+		return err_set_code(err, EFBIG, "blob %s is larger than its expected size %lld",
+				    w->expected[0] ? w->expected : "(unknown digest)",
+				    (long long)w->expected_size);
 	if (fs_write_all(w->fd, data, len) < 0)
 		return err_set(err, errno, "write '%s/%s'", w->l->path, w->name);
 	digester_update(w->hash, data, len);
@@ -495,13 +483,13 @@ int blob_writer_commit(struct blob_writer *w, char digest_out[DIGEST_STR_MAX], s
 
 	digester_final(w->hash, actual);
 	if (w->expected[0] && !streq(actual, w->expected)) {
-		errc(err, EINVAL, "digest mismatch for %s: got %s", w->expected, actual);
+		err_set_code(err, EINVAL, "digest mismatch for %s: got %s", w->expected, actual);
 		goto drop;
 	}
 	if (w->expected_size >= 0 && size != (uint64_t)w->expected_size) {
-		errc(err, EINVAL, "size mismatch for %s: expected %lld bytes, got %llu",
-		     w->expected[0] ? w->expected : actual, (long long)w->expected_size,
-		     (unsigned long long)size);
+		err_set_code(err, EINVAL, "size mismatch for %s: expected %lld bytes, got %llu",
+			     w->expected[0] ? w->expected : actual, (long long)w->expected_size,
+			     (unsigned long long)size);
 		goto drop;
 	}
 	if (fsync(w->fd) < 0) {
@@ -561,9 +549,9 @@ int layout_blob_put(struct layout *l, const void *data, size_t len, char digest_
 static int check_index(const cJSON *idx, struct err **err)
 {
 	if (!cJSON_IsObject(idx))
-		return errc(err, EINVAL, "'index.json' must be a JSON object");
+		return err_set_code(err, EINVAL, "'index.json' must be a JSON object");
 	if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(idx, "manifests")))
-		return errc(err, EINVAL, "'index.json': 'manifests' must be an array");
+		return err_set_code(err, EINVAL, "'index.json': 'manifests' must be an array");
 	return 0;
 }
 
@@ -652,14 +640,15 @@ int layout_ref_set(struct layout *l, const char *name, const struct spec_descrip
 	struct ref_set_arg a = {name, desc};
 
 	if (!name || !name[0])
-		return errc(err, EINVAL, "empty ref name");
+		return err_set_code(err, EINVAL, "empty ref name");
 	if (digest_validate(desc->digest, err) < 0)
 		return err_wrap(err, "set ref '%s'", name);
 	if (!desc->media_type || !desc->media_type[0])
-		return errc(err, EINVAL, "set ref '%s': descriptor has no media type", name);
+		return err_set_code(err, EINVAL, "set ref '%s': descriptor has no media type",
+				    name);
 	if (!layout_blob_exists(l, desc->digest))
-		return errc(err, ENOENT, "set ref '%s': blob %s not found in '%s'", name,
-			    desc->digest, l->path);
+		return err_set_code(err, ENOENT, "set ref '%s': blob %s not found in '%s'", name,
+				    desc->digest, l->path);
 	return layout_index_update(l, ref_set_fn, &a, err);
 }
 
@@ -699,7 +688,7 @@ static int ref_remove_fn(cJSON *idx, void *arg, struct err **err)
 	const char *name = arg;
 
 	if (remove_named(cJSON_GetObjectItemCaseSensitive(idx, "manifests"), name) == 0)
-		return errc(err, ENOENT, "ref '%s' not found", name);
+		return err_set_code(err, ENOENT, "ref '%s' not found", name);
 	return 0;
 }
 

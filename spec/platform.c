@@ -14,22 +14,6 @@
 #include "common/util.h"
 #include "spec/image.h"
 
-/* Set a validation error: message without strerror, code kept for callers. */
-static int PRINTF(3, 4) errc(struct err **err, int code, const char *fmt, ...)
-{
-	va_list ap;
-	char *msg;
-
-	va_start(ap, fmt);
-	msg = xvasprintf(fmt, ap);
-	va_end(ap);
-	err_set(err, 0, "%s", msg);
-	free(msg);
-	if (err && *err)
-		(*err)->code = code;
-	return -1;
-}
-
 /* A string field of a platform object into *out (copied); null is absent. */
 static int field_str(const cJSON *obj, const char *path, const char *key, bool required, char **out,
 		     struct err **err)
@@ -37,9 +21,9 @@ static int field_str(const cJSON *obj, const char *path, const char *key, bool r
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
 
 	if (!v || cJSON_IsNull(v))
-		return required ? errc(err, EINVAL, "'%s.%s' is required", path, key) : 0;
+		return required ? err_set_code(err, EINVAL, "'%s.%s' is required", path, key) : 0;
 	if (!cJSON_IsString(v))
-		return errc(err, EINVAL, "'%s.%s' must be a string", path, key);
+		return err_set_code(err, EINVAL, "'%s.%s' must be a string", path, key);
 	*out = xstrdup(v->valuestring);
 	return 1;
 }
@@ -101,7 +85,7 @@ int spec_layer_compression(const char *mt, enum spec_compression *out, struct er
 			return 0;
 		}
 	}
-	return errc(err, EINVAL, "unsupported layer media type '%s'", mt ? mt : "");
+	return err_set_code(err, EINVAL, "unsupported layer media type '%s'", mt ? mt : "");
 }
 
 const char *spec_compression_name(enum spec_compression c)
@@ -246,12 +230,13 @@ int spec_platform_parse(const char *s, struct spec_platform *out, struct err **e
 
 	for (tok = strtok_r(copy, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
 		if (n == 3 || !valid_component(tok))
-			return errc(err, EINVAL,
-				    "invalid platform '%s' (expected os/arch[/variant])", s);
+			return err_set_code(
+			    err, EINVAL, "invalid platform '%s' (expected os/arch[/variant])", s);
 		parts[n++] = tok;
 	}
 	if (n == 0 || strstr(s, "//") || s[0] == '/' || s[strlen(s) - 1] == '/')
-		return errc(err, EINVAL, "invalid platform '%s' (expected os/arch[/variant])", s);
+		return err_set_code(err, EINVAL,
+				    "invalid platform '%s' (expected os/arch[/variant])", s);
 	if (n == 1) {
 		struct spec_platform host = SPEC_PLATFORM_INIT;
 
@@ -282,7 +267,7 @@ int spec_platform_from_json(const cJSON *j, const char *path, struct spec_platfo
 	struct spec_platform p = SPEC_PLATFORM_INIT;
 
 	if (!cJSON_IsObject(j))
-		return errc(err, EINVAL, "'%s' must be an object", path);
+		return err_set_code(err, EINVAL, "'%s' must be an object", path);
 	if (field_str(j, path, "architecture", true, &p.architecture, err) < 0 ||
 	    field_str(j, path, "os", true, &p.os, err) < 0 ||
 	    field_str(j, path, "variant", false, &p.variant, err) < 0) {

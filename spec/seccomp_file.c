@@ -16,21 +16,6 @@
 #include "spec/convert.h"
 #include "spec/image.h"
 
-static int PRINTF(3, 4) errc(struct err **err, int code, const char *fmt, ...)
-{
-	va_list ap;
-	char *msg;
-
-	va_start(ap, fmt);
-	msg = xvasprintf(fmt, ap);
-	va_end(ap);
-	err_set(err, 0, "%s", msg);
-	free(msg);
-	if (err && *err)
-		(*err)->code = code;
-	return -1;
-}
-
 /* libseccomp's name of the native architecture (docker archMap keys). */
 static const char *native_scmp_arch(const char *goarch)
 {
@@ -158,16 +143,17 @@ static int convert_rule(const cJSON *rule, size_t i, const char *path, cJSON *ou
 	size_t k;
 
 	if (!cJSON_IsObject(rule))
-		return errc(err, EINVAL, "seccomp profile '%s': 'syscalls[%zu]' must be an object",
-			    path, i);
+		return err_set_code(err, EINVAL,
+				    "seccomp profile '%s': 'syscalls[%zu]' must be an object", path,
+				    i);
 	if (!cJSON_IsString(action))
-		return errc(err, EINVAL,
-			    "seccomp profile '%s': 'syscalls[%zu].action' must be a string", path,
-			    i);
+		return err_set_code(err, EINVAL,
+				    "seccomp profile '%s': 'syscalls[%zu].action' must be a string",
+				    path, i);
 	if (!cJSON_IsArray(names) && !cJSON_IsString(name))
-		return errc(err, EINVAL,
-			    "seccomp profile '%s': 'syscalls[%zu]' needs 'names' or 'name'", path,
-			    i);
+		return err_set_code(err, EINVAL,
+				    "seccomp profile '%s': 'syscalls[%zu]' needs 'names' or 'name'",
+				    path, i);
 	r = cJSON_CreateObject();
 	if (!r)
 		abort();
@@ -206,7 +192,8 @@ int spec_seccomp_load(const char *path, char *const *caps, cJSON **out, struct e
 		return err_wrap(err, "seccomp profile");
 	v = cJSON_GetObjectItemCaseSensitive(p, "defaultAction");
 	if (!cJSON_IsObject(p) || !cJSON_IsString(v))
-		return errc(err, EINVAL, "seccomp profile '%s': 'defaultAction' is required", path);
+		return err_set_code(err, EINVAL,
+				    "seccomp profile '%s': 'defaultAction' is required", path);
 	res = cJSON_CreateObject();
 	if (!res)
 		abort();
@@ -253,7 +240,8 @@ int spec_seccomp_load(const char *path, char *const *caps, cJSON **out, struct e
 	add(res, "syscalls", syscalls);
 	v = cJSON_GetObjectItemCaseSensitive(p, "syscalls");
 	if (v && !cJSON_IsNull(v) && !cJSON_IsArray(v)) {
-		errc(err, EINVAL, "seccomp profile '%s': 'syscalls' must be an array", path);
+		err_set_code(err, EINVAL, "seccomp profile '%s': 'syscalls' must be an array",
+			     path);
 		goto out;
 	}
 	cJSON_ArrayForEach(rule, v)

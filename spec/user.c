@@ -14,22 +14,6 @@
 #include "common/util.h"
 #include "spec/convert.h"
 
-/* Set a validation error: message without strerror, code kept for callers. */
-static int PRINTF(3, 4) errc(struct err **err, int code, const char *fmt, ...)
-{
-	va_list ap;
-	char *msg;
-
-	va_start(ap, fmt);
-	msg = xvasprintf(fmt, ap);
-	va_end(ap);
-	err_set(err, 0, "%s", msg);
-	free(msg);
-	if (err && *err)
-		(*err)->code = code;
-	return -1;
-}
-
 /* ---- users and groups ---- */
 
 /* Read a file of the rootfs (may be missing: *out = NULL). */
@@ -215,7 +199,7 @@ int spec_resolve_user(const char *rootfs, const char *user, char *const *extra_g
 		*colon = '\0';
 		gstr = colon + 1;
 		if (!*ustr || !*gstr)
-			return errc(err, EINVAL, "invalid user '%s'", user);
+			return err_set_code(err, EINVAL, "invalid user '%s'", user);
 	}
 	if (read_in_root(rootfs, "/etc/passwd", &passwd, err) < 0 ||
 	    read_in_root(rootfs, "/etc/group", &group, err) < 0)
@@ -224,13 +208,13 @@ int spec_resolve_user(const char *rootfs, const char *user, char *const *extra_g
 		found = passwd && passwd_find(passwd, NULL, true, u, &pw) > 0;
 	} else {
 		if (!rootfs)
-			return errc(err, EINVAL,
-				    "unable to find user %s: no rootfs to look the name up in",
-				    ustr);
+			return err_set_code(
+			    err, EINVAL, "unable to find user %s: no rootfs to look the name up in",
+			    ustr);
 		if (!passwd || passwd_find(passwd, ustr, false, 0, &pw) == 0)
-			return errc(err, ENOENT,
-				    "unable to find user %s: no matching entries in passwd file",
-				    ustr);
+			return err_set_code(
+			    err, ENOENT,
+			    "unable to find user %s: no matching entries in passwd file", ustr);
 		found = true;
 		u = pw.uid;
 	}
@@ -240,7 +224,7 @@ int spec_resolve_user(const char *rootfs, const char *user, char *const *extra_g
 		if (!parse_id(gstr, &g)) {
 			if (!group || group_find(group, gstr, false, 0, &g) == 0) {
 				free(pw.name);
-				return errc(
+				return err_set_code(
 				    err, ENOENT,
 				    "unable to find group %s: no matching entries in group file",
 				    gstr);
@@ -256,9 +240,10 @@ int spec_resolve_user(const char *rootfs, const char *user, char *const *extra_g
 		    (!group || group_find(group, *extra_groups, false, 0, &eg) == 0)) {
 			free(pw.name);
 			free(v);
-			return errc(err, ENOENT,
-				    "unable to find group %s: no matching entries in group file",
-				    *extra_groups);
+			return err_set_code(
+			    err, ENOENT,
+			    "unable to find group %s: no matching entries in group file",
+			    *extra_groups);
 		}
 		add_gid(&v, &n, eg);
 	}

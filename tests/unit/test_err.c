@@ -40,6 +40,16 @@ TEST(err_set_replaces_previous)
 	CHECK_INT(e->code, 0);
 }
 
+TEST(err_set_code_keeps_code_without_strerror)
+{
+	cleanup_err struct err *e = NULL;
+
+	CHECK_INT(err_set_code(&e, EINVAL, "'%s' must be an array", "process.args"), -1);
+	CHECK_STR(e->msg, "'process.args' must be an array");
+	CHECK_INT(e->code, EINVAL);
+	CHECK_INT(err_set_code(NULL, EINVAL, "discarded"), -1);
+}
+
 TEST(err_set_null_and_errno_kept)
 {
 	errno = EPERM;
