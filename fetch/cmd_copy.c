@@ -149,6 +149,16 @@ out:
 	return ret;
 }
 
+/* A scratch layout in the mkdtemp template tmpl (*made tells the caller to
+ * remove it), for copies that go through a layout. */
+static int open_scratch(char *tmpl, bool *made, struct layout *l, struct err **err)
+{
+	if (!mkdtemp(tmpl))
+		return err_set(err, errno, "mkdtemp '%s'", tmpl);
+	*made = true;
+	return layout_open(tmpl, true, l, err);
+}
+
 int cmd_copy(void *gv, int argc, char **argv, struct err **err)
 {
 	static const struct option opts[] = {
@@ -212,13 +222,8 @@ int cmd_copy(void *gv, int argc, char **argv, struct err **err)
 		const char *tag = d.name;
 		if (!tag && !s.ref.digest)
 			tag = argv[optind] + 9;
-		if (!mkdtemp(tmpl)) {
-			ret = err_set(err, errno, "mkdtemp '%s'", tmpl);
-			goto out;
-		}
-		tmp = true;
 		po.ref_name = full;
-		ret = layout_open(tmpl, true, &l, err);
+		ret = open_scratch(tmpl, &tmp, &l, err);
 		if (ret == 0)
 			ret = pull_image(g, &s.ref, argv[optind] + 9, &l, &po, NULL, err);
 		if (ret == 0)
@@ -229,12 +234,7 @@ int cmd_copy(void *gv, int argc, char **argv, struct err **err)
 		if (ret == 0)
 			ret = archive_import(s.dir, s.name, &l, name, err);
 	} else if (s.t == T_ARCHIVE) {
-		if (!mkdtemp(tmpl)) {
-			ret = err_set(err, errno, "mkdtemp '%s'", tmpl);
-			goto out;
-		}
-		tmp = true;
-		ret = layout_open(tmpl, true, &l, err);
+		ret = open_scratch(tmpl, &tmp, &l, err);
 		if (ret == 0)
 			ret = archive_import(s.dir, s.name, &l, "image", err);
 		if (ret == 0)
@@ -258,13 +258,8 @@ int cmd_copy(void *gv, int argc, char **argv, struct err **err)
 			ret = push_image(g, &l, s.name, &d.ref, &pu, NULL, err);
 	} else {
 		cleanup_free char *full = ref_string(&s.ref);
-		if (!mkdtemp(tmpl)) {
-			ret = err_set(err, errno, "mkdtemp '%s'", tmpl);
-			goto out;
-		}
-		tmp = true;
 		po.ref_name = full;
-		ret = layout_open(tmpl, true, &l, err);
+		ret = open_scratch(tmpl, &tmp, &l, err);
 		if (ret == 0)
 			ret = pull_image(g, &s.ref, argv[optind] + 9, &l, &po, NULL, err);
 		if (ret == 0)
