@@ -15,43 +15,6 @@
 #include "common/util.h"
 #include "fetch/fetch.h"
 
-static int get_blob(struct registry *r, const char *repo, const char *digest, char **out,
-		    size_t *len, struct err **err)
-{
-	struct reg_req q = REG_REQ_INIT;
-	struct http_resp resp;
-	cleanup_free char *url = xasprintf("/v2/%s/blobs/%s", repo, digest);
-	cleanup_free char *scope = registry_scope(repo, "pull");
-	char got[DIGEST_STR_MAX];
-	int ret = -1;
-
-	http_resp_init(&resp);
-	resp.body_max = SPEC_MAX_DOC_SIZE;
-	q.url = url;
-	q.scope = scope;
-	if (registry_do(r, &q, &resp, err) < 0)
-		goto out;
-	if (resp.body_too_big) {
-		err_set(err, 0, "config %s is larger than %u MiB", digest, SPEC_MAX_DOC_SIZE >> 20);
-		goto out;
-	}
-	if (resp.status != 200) {
-		registry_status_error(&resp, err);
-		goto out;
-	}
-	digest_buf(resp.body.data, resp.body.len, got);
-	if (!streq(got, digest)) {
-		err_set(err, 0, "digest mismatch for %s: got %s", digest, got);
-		goto out;
-	}
-	*len = resp.body.len;
-	*out = buf_detach(&resp.body, NULL);
-	ret = 0;
-out:
-	http_resp_release(&resp);
-	return ret;
-}
-
 static cJSON *tags_of(struct registry *r, const char *repo)
 {
 	struct reg_req q = REG_REQ_INIT;
@@ -165,7 +128,7 @@ int cmd_inspect(void *gv, int argc, char **argv, struct err **err)
 		m = &child;
 	}
 	if (spec_manifest_parse(m->data, m->len, &man, err) < 0 ||
-	    get_blob(&r, ref.path, man.config.digest, &cfg, &cfg_len, err) < 0)
+	    registry_get_small_blob(&r, ref.path, NULL, man.config.digest, &cfg, &cfg_len, err) < 0)
 		goto out;
 	if (config) {
 		fs_write_all(STDOUT_FILENO, cfg, cfg_len);

@@ -175,6 +175,10 @@ char *registry_url(struct registry *r, const char *path);
  * ("manifest unknown: manifest unknown", "unauthorized: authentication required"). */
 int registry_status_error(const struct http_resp *resp, struct err **err);
 char *registry_scope(const char *repo, const char *actions);
+/* GET a config-sized blob of repo (at most SPEC_MAX_DOC_SIZE) and check its
+ * digest; scope NULL means pull access to repo.  *out is malloc'd. */
+int registry_get_small_blob(struct registry *r, const char *repo, const char *scope,
+			    const char *digest, char **out, size_t *len, struct err **err);
 
 /* ---- manifest.c ---- */
 struct fetched_manifest {

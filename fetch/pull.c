@@ -423,43 +423,14 @@ static int put_manifest(struct layout *l, const struct fetched_manifest *m, stru
 /* Fetch a small blob (a config) into the layout now, verified. */
 static int fetch_small_blob(struct puller *p, const char *digest, struct err **err)
 {
-	struct reg_req q = REG_REQ_INIT;
-	struct http_resp resp;
-	cleanup_free char *url = xasprintf("/v2/%s/blobs/%s", p->repo, digest);
-	int ret = -1;
+	cleanup_free char *data = NULL;
+	size_t len;
 
 	if (layout_blob_exists(p->l, digest))
 		return 0;
-	http_resp_init(&resp);
-	resp.body_max = SPEC_MAX_DOC_SIZE;
-	q.url = url;
-	q.scope = p->scope;
-	if (registry_do(p->reg, &q, &resp, err) < 0)
-		goto out;
-	if (resp.body_too_big) {
-		err_set(err, 0, "config %s is larger than %u MiB", digest, SPEC_MAX_DOC_SIZE >> 20);
-		goto out;
-	}
-	if (resp.status != 200) {
-		registry_status_error(&resp, err);
-		err_wrap(err, "download %s", digest);
-		goto out;
-	}
-	{
-		struct blob_writer *w = NULL;
-		if (layout_blob_begin(p->l, digest, -1, false, &w, err) < 0)
-			goto out;
-		if (blob_writer_write(w, resp.body.data, resp.body.len, err) < 0) {
-			blob_writer_abort(w, false);
-			goto out;
-		}
-		if (blob_writer_commit(w, NULL, err) < 0)
-			goto out;
-	}
-	ret = 0;
-out:
-	http_resp_release(&resp);
-	return ret;
+	if (registry_get_small_blob(p->reg, p->repo, p->scope, digest, &data, &len, err) < 0)
+		return err_wrap(err, "download %s", digest);
+	return layout_blob_put(p->l, data, len, NULL, err);
 }
 
 /* A single-platform image asked for with --platform must be that platform:
