@@ -5,12 +5,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -155,16 +153,6 @@ out:
 
 /* ---- diff ---- */
 
-static int openat2_beneath(int dirfd, const char *path, int flags)
-{
-	struct open_how how = {
-	    .flags = (uint64_t)(flags | O_CLOEXEC),
-	    .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-	};
-
-	return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
-}
-
 struct differ {
 	int *lowers; /* top first */
 	size_t n;
@@ -175,7 +163,7 @@ static bool in_lower(struct differ *d, const char *parent, const char *name)
 {
 	for (size_t i = 0; i < d->n; i++) {
 		struct stat st;
-		int pfd = *parent ? openat2_beneath(d->lowers[i], parent, O_PATH | O_DIRECTORY)
+		int pfd = *parent ? layer_open_beneath(d->lowers[i], parent, O_PATH | O_DIRECTORY)
 				  : dup(d->lowers[i]);
 		int r;
 

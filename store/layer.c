@@ -56,7 +56,7 @@ struct unpack {
 	int64_t size;        /* bytes of the regular files applied (docker's layer size) */
 };
 
-static int openat2_beneath(int dirfd, const char *path, int flags)
+int layer_open_beneath(int dirfd, const char *path, int flags)
 {
 	struct open_how how = {
 	    .flags = (uint64_t)(flags | O_CLOEXEC),
@@ -124,7 +124,7 @@ static int get_parent(struct unpack *u, const char *parent, struct err **err)
 		return u->rootfd;
 	if (u->cache_path && streq(u->cache_path, parent))
 		return u->cache_fd;
-	fd = openat2_beneath(u->rootfd, parent, O_RDONLY | O_DIRECTORY);
+	fd = layer_open_beneath(u->rootfd, parent, O_RDONLY | O_DIRECTORY);
 	if (fd < 0 && errno == ENOENT) {
 		/* Walk and create, never following a symlink. */
 		char buf[PATH_MAX], *comp, *save = NULL;
@@ -407,7 +407,7 @@ static int make_hardlink(struct unpack *u, int pfd, const char *name, struct err
 		memcpy(tparent, target, (size_t)(slash - target));
 		tparent[slash - target] = '\0';
 		tname = slash + 1;
-		tpfd = openat2_beneath(u->rootfd, tparent, O_PATH | O_DIRECTORY);
+		tpfd = layer_open_beneath(u->rootfd, tparent, O_PATH | O_DIRECTORY);
 		if (tpfd < 0)
 			return err_set(err, errno, "'%s': hardlink target '%s' not in the layer",
 				       u->path, target);
@@ -494,7 +494,7 @@ static void fix_dir_times(struct unpack *u)
 	size_t i = u->n_dirs;
 
 	while (i-- > 0) {
-		int fd = openat2_beneath(u->rootfd, u->dirs[i].path, O_RDONLY | O_DIRECTORY);
+		int fd = layer_open_beneath(u->rootfd, u->dirs[i].path, O_RDONLY | O_DIRECTORY);
 
 		if (fd >= 0) {
 			futimens(fd, u->dirs[i].ts);

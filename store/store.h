@@ -158,6 +158,9 @@ int layer_from_entry(struct store *s, struct archive *outer, struct spec_descrip
 /* layer.c: unpack into layers/. */
 /* Path of the unpacked layer's diff dir (malloc'd); does not check it exists. */
 char *layer_diff_path(struct store *s, const char *chain_id);
+/* openat2 below dirfd that follows no symlink and crosses no mount (-1 and
+ * errno on failure; ELOOP/EXDEV when path tries to leave). */
+int layer_open_beneath(int dirfd, const char *path, int flags);
 bool layer_exists(struct store *s, const char *chain_id);
 /* Bytes of the regular files an unpacked layer holds (docker's layer size);
  * -1 when unknown (not unpacked, or unpacked before sizes were recorded). */
