@@ -394,6 +394,54 @@ int fs_rm_rfat(int dirfd, const char *path, struct err **err)
 	return rm_dir(dirfd, path, path, dev, err);
 }
 
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char **fs_dir_names(int dirfd, bool sorted)
+{
+	int fd = dup(dirfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+	char **names = xcalloc(1, sizeof(char *));
+	size_t n = 0;
+
+	if (!d) {
+		int saved = errno;
+
+		if (fd >= 0)
+			close(fd);
+		free(names);
+		errno = saved;
+		return NULL;
+	}
+	rewinddir(d); /* the dup shares the position of dirfd */
+	for (;;) {
+		errno = 0;
+		de = readdir(d);
+		if (!de)
+			break;
+		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+			continue;
+		names = xrealloc(names, (n + 2) * sizeof(char *));
+		names[n++] = xstrdup(de->d_name);
+		names[n] = NULL;
+	}
+	if (errno) {
+		int saved = errno;
+
+		closedir(d);
+		strv_free(names);
+		errno = saved;
+		return NULL;
+	}
+	closedir(d);
+	if (sorted && n > 1)
+		qsort(names, n, sizeof(char *), cmp_names);
+	return names;
+}
+
 int fs_rm_rf(const char *path, struct err **err)
 {
 	return fs_rm_rfat(AT_FDCWD, path, err);

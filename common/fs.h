@@ -38,6 +38,12 @@ int fs_read_fd(int fd, size_t max, char **out, size_t *len, struct err **err);
 
 /* rm -rf; a missing path is not an error.  Does not cross mount points
  * (fails with EBUSY rather than deleting inside another file system). */
+/* The entry names of the directory open at dirfd (not "." and ".."), as a
+ * NULL-terminated vector (strv_free), sorted by strcmp when sorted is true
+ * (so walks give the same order every time).  dirfd stays open; it is
+ * read from the start (its file position is shared and moved).  NULL with
+ * errno set on failure. */
+char **fs_dir_names(int dirfd, bool sorted);
 int fs_rm_rf(const char *path, struct err **err);
 int fs_rm_rfat(int dirfd, const char *path, struct err **err);
 

@@ -177,61 +177,36 @@ static bool in_lower(struct differ *d, const char *parent, const char *name)
 	return false;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int diff_walk(struct differ *d, int dirfd, const char *prefix, struct err **err)
 {
-	int fd = dup(dirfd);
-	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
-	struct dirent *de;
-	char **names = NULL;
-	size_t n = 0, i;
-	int ret = 0;
+	cleanup_strv char **names = fs_dir_names(dirfd, true);
 
-	if (!dir) {
-		fs_close(fd);
+	if (!names)
 		return err_set(err, errno, "read '%s'", prefix);
-	}
-	rewinddir(dir);
-	while ((de = readdir(dir)))
-		if (!streq(de->d_name, ".") && !streq(de->d_name, "..")) {
-			names = xrealloc(names, (n + 1) * sizeof(char *));
-			names[n++] = xstrdup(de->d_name);
-		}
-	closedir(dir);
-	if (n)
-		qsort(names, n, sizeof(char *), cmp_str);
-	for (i = 0; i < n; i++) {
-		cleanup_free char *path = xasprintf("%s/%s", prefix, names[i]);
+	for (char **n = names; *n; n++) {
+		cleanup_free char *path = xasprintf("%s/%s", prefix, *n);
 		struct stat st;
+		int sub, r;
 
-		if (ret < 0 || fstatat(dirfd, names[i], &st, AT_SYMLINK_NOFOLLOW) < 0)
-			goto next;
+		if (fstatat(dirfd, *n, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
 		if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) {
 			fprintf(d->out, "D %s\n", path);
-			goto next;
+			continue;
 		}
-		fprintf(d->out, "%c %s\n",
-			in_lower(d, prefix[0] ? prefix + 1 : "", names[i]) ? 'C' : 'A', path);
-		if (S_ISDIR(st.st_mode)) {
-			int sub = openat(dirfd, names[i],
-					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-
-			if (sub < 0) {
-				ret = err_set(err, errno, "open '%s'", path);
-				goto next;
-			}
-			ret = diff_walk(d, sub, path, err);
-			fs_close(sub);
-		}
-	next:
-		free(names[i]);
+		fprintf(d->out, "%c %s\n", in_lower(d, prefix[0] ? prefix + 1 : "", *n) ? 'C' : 'A',
+			path);
+		if (!S_ISDIR(st.st_mode))
+			continue;
+		sub = openat(dirfd, *n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0)
+			return err_set(err, errno, "open '%s'", path);
+		r = diff_walk(d, sub, path, err);
+		fs_close(sub);
+		if (r < 0)
+			return -1;
 	}
-	free(names);
-	return ret;
+	return 0;
 }
 
 int container_diff(struct store *s, const struct container *c, FILE *out, struct err **err)

@@ -59,11 +59,6 @@ static int fail(struct tarw *t, const char *what, struct err **err)
 		       archive_error_string(t->a));
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static void add_xattrs(struct archive_entry *e, int fd)
 {
 	char list[8192], val[65536];
@@ -208,36 +203,17 @@ out:
 
 static int walk(struct tarw *t, int dirfd, const char *prefix, struct err **err)
 {
-	int fd = dup(dirfd);
-	DIR *d;
-	struct dirent *de;
-	char **names = NULL;
-	size_t n = 0, i;
+	char **names = fs_dir_names(dirfd, true);
 	int ret = 0;
 
-	if (fd < 0)
-		return err_set(err, errno, "dup");
-	d = fdopendir(fd);
-	if (!d) {
-		fs_close(fd);
+	if (!names)
 		return err_set(err, errno, "read directory '%s'", *prefix ? prefix : "/");
-	}
-	rewinddir(d);
-	while ((de = readdir(d))) {
-		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
-			continue;
-		names = xrealloc(names, (n + 1) * sizeof(char *));
-		names[n++] = xstrdup(de->d_name);
-	}
-	closedir(d);
-	if (n)
-		qsort(names, n, sizeof(char *), cmp_str);
-	for (i = 0; i < n; i++) {
-		if (ret == 0 && one(t, dirfd, names[i], prefix, err) < 0)
+	for (char **n = names; *n; n++)
+		if (one(t, dirfd, *n, prefix, err) < 0) {
 			ret = -1;
-		free(names[i]);
-	}
-	free(names);
+			break;
+		}
+	strv_free(names);
 	return ret;
 }
 

@@ -107,22 +107,11 @@ static int dir_meta(int rfd, int ufd, const struct stat *st, const char *path, s
 
 static char **list_dir(int fd, struct err **err)
 {
-	int dup_fd = dup(fd);
-	DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
-	struct dirent *de;
-	char **names = NULL;
+	char **names = fs_dir_names(fd, false);
 
-	if (!d) {
-		fs_close(dup_fd);
+	if (!names)
 		err_set(err, errno, "read directory");
-		return NULL;
-	}
-	rewinddir(d);
-	while ((de = readdir(d)))
-		if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
-			strv_push(&names, de->d_name);
-	closedir(d);
-	return names ? names : xcalloc(1, sizeof(char *));
+	return names;
 }
 
 static int add_tree(int rfd, int ufd, const char *name, const struct stat *st, const char *path,

@@ -136,6 +136,41 @@ TEST(fs_mkdir_p)
 	CHECK_INT(fs_mkdir_p("/", 0755, &e), 0);
 }
 
+TEST(fs_dir_names)
+{
+	cleanup_free char *dir = tpath("names");
+	cleanup_close int dfd = -1, file = -1;
+	cleanup_strv char **sorted = NULL, **any = NULL;
+	const char *want[] = {"a", "b.txt", "c", "z"};
+
+	CHECK_INT(mkdir(dir, 0755), 0);
+	CHECK_INT(put("names/z", "1"), 0);
+	CHECK_INT(put("names/b.txt", "2"), 0);
+	CHECK_INT(put("names/a", "3"), 0);
+	{
+		cleanup_free char *sub = tpath("names/c");
+		CHECK_INT(mkdir(sub, 0755), 0);
+	}
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	CHECK(dfd >= 0);
+	sorted = fs_dir_names(dfd, true);
+	CHECK(sorted != NULL);
+	CHECK_INT((int)strv_len(sorted), 4);
+	for (size_t i = 0; i < 4; i++)
+		CHECK_STR(sorted[i], want[i]);
+	/* again on the same fd: read from the start, "." and ".." left out */
+	any = fs_dir_names(dfd, false);
+	CHECK_INT((int)strv_len(any), 4);
+	/* not a directory: NULL with errno */
+	{
+		cleanup_free char *f = tpath("names/a");
+		file = open(f, O_RDONLY | O_CLOEXEC);
+	}
+	errno = 0;
+	CHECK(fs_dir_names(file, true) == NULL);
+	CHECK_INT(errno, ENOTDIR);
+}
+
 TEST(fs_write_file_atomic)
 {
 	cleanup_free char *p = tpath("state.json");
