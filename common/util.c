@@ -1,8 +1,10 @@
 /* util.c: allocation that aborts on OOM, string vectors. */
 #define _GNU_SOURCE
+#include <ctype.h>  /* isdigit */
 #include <stdio.h>  /* fputs, vasprintf */
 #include <stdlib.h> /* malloc, abort */
 #include <string.h> /* strdup, strlen */
+#include <time.h>   /* strptime, timegm */
 
 #include "common/util.h"
 
@@ -122,4 +124,37 @@ void strv_push(char ***v, const char *s)
 	*v = xrealloc(*v, (n + 2) * sizeof(**v));
 	(*v)[n] = xstrdup(s);
 	(*v)[n + 1] = NULL;
+}
+
+int time_parse_rfc3339(const char *s, double *out)
+{
+	struct tm tm = {0};
+	const char *p = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+	double frac = 0, scale = 0.1;
+	long off = 0;
+	time_t t;
+
+	if (!p)
+		return -1;
+	if (*p == '.')
+		for (p++; isdigit((unsigned char)*p); p++, scale /= 10)
+			frac += (*p - '0') * scale;
+	t = timegm(&tm);
+	if (t == (time_t)-1)
+		return -1;
+	*out = (double)t + frac;
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if ((*p == '+' || *p == '-') && isdigit((unsigned char)p[1]) &&
+		   isdigit((unsigned char)p[2]) && p[3] == ':' && isdigit((unsigned char)p[4]) &&
+		   isdigit((unsigned char)p[5]) && (p[1] - '0') * 10 + (p[2] - '0') <= 23 &&
+		   (p[4] - '0') * 10 + (p[5] - '0') <= 59) {
+		off = ((p[1] - '0') * 10 + (p[2] - '0')) * 3600L +
+		      ((p[4] - '0') * 10 + (p[5] - '0')) * 60L;
+		*out -= *p == '-' ? -off : off;
+		p += 6;
+	} else {
+		return 0;
+	}
+	return *p ? 0 : 1;
 }

@@ -52,6 +52,11 @@ static inline int steal_fd(int *fd)
 }
 
 /* NULL-terminated string vectors (argv, env). */
+/* RFC 3339 ("2024-01-02T03:04:05.678Z", "...+02:00") -> seconds since the
+ * epoch in *out.  Returns 1 for a complete time, 0 for one read leniently
+ * (no zone: taken as UTC; or something after it, ignored), -1 for none. */
+int time_parse_rfc3339(const char *s, double *out);
+
 size_t strv_len(char *const *v);
 char **strv_dup(char *const *v);
 void strv_free(char **v);

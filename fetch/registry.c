@@ -279,46 +279,6 @@ static double clock_s(clockid_t id)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* RFC 3339 ("2024-01-02T03:04:05.678Z", "...+02:00") -> seconds since the
- * epoch.  false when s is not one. */
-static bool parse_rfc3339(const char *s, double *out)
-{
-	struct tm tm = {0};
-	const char *p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-	double frac = 0;
-	long off = 0;
-	time_t t;
-
-	if (!p)
-		return false;
-	if (*p == '.') {
-		double scale = 0.1;
-
-		if (!isdigit((unsigned char)p[1]))
-			return false;
-		for (p++; isdigit((unsigned char)*p); p++, scale /= 10)
-			frac += (*p - '0') * scale;
-	}
-	if (*p == 'Z' || *p == 'z') {
-		p++;
-	} else if (*p == '+' || *p == '-') {
-		int hh, mm;
-		if (strlen(p) != 6 || sscanf(p + 1, "%2d:%2d", &hh, &mm) != 2 || hh > 23 || mm > 59)
-			return false;
-		off = (*p == '-' ? -1 : 1) * (hh * 3600L + mm * 60L);
-		p += 6;
-	} else {
-		return false;
-	}
-	if (*p)
-		return false;
-	t = timegm(&tm);
-	if (t == (time_t)-1)
-		return false;
-	*out = (double)t + frac - off;
-	return true;
-}
-
 /* How many seconds from now (wall clock) a token is reused: from issued_at
  * (or now, when absent) plus expires_in (60 when absent), less the margin.
  * An issued_at in the future, or one that would make a fresh token stale on
@@ -333,8 +293,8 @@ static double token_reuse_for(const cJSON *resp, double now)
 	if (cJSON_IsNumber(e) && e->valuedouble > 0)
 		life = e->valuedouble;
 	margin = life / 10 < TOKEN_MAX_MARGIN ? life / 10 : TOKEN_MAX_MARGIN;
-	if (!cJSON_IsString(i) || !parse_rfc3339(i->valuestring, &issued) || issued > now ||
-	    issued + life - margin <= now)
+	if (!cJSON_IsString(i) || time_parse_rfc3339(i->valuestring, &issued) != 1 ||
+	    issued > now || issued + life - margin <= now)
 		issued = now;
 	return issued + life - margin - now;
 }

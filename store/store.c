@@ -90,27 +90,9 @@ char *store_time_now(void)
 
 int64_t store_time_parse(const char *s)
 {
-	struct tm tm = {0};
-	const char *p;
-	int64_t t;
+	double t;
 
-	if (!s)
-		return -1;
-	p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (!p)
-		return -1;
-	t = (int64_t)timegm(&tm);
-	if (*p == '.')
-		for (p++; *p >= '0' && *p <= '9'; p++)
-			;
-	if (*p == '+' || *p == '-') {
-		int hh = 0, mm = 0;
-		if (sscanf(p + 1, "%d:%d", &hh, &mm) >= 1) {
-			int off = hh * 3600 + mm * 60;
-			t += *p == '+' ? -off : off;
-		}
-	}
-	return t;
+	return time_parse_rfc3339(s, &t) < 0 ? -1 : (int64_t)t;
 }
 
 void store_random_hex(char out[65])

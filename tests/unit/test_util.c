@@ -220,3 +220,27 @@ TEST(util_cleanup_pid)
 		(void)zero;
 	}
 }
+
+TEST(time_parse_rfc3339)
+{
+	double t = 0;
+
+	CHECK_INT(time_parse_rfc3339("2024-01-02T03:04:05Z", &t), 1);
+	CHECK(t == 1704164645.0);
+	CHECK_INT(time_parse_rfc3339("2024-01-02T03:04:05.25Z", &t), 1);
+	CHECK(t == 1704164645.25);
+	CHECK_INT(time_parse_rfc3339("2024-01-02T05:04:05+02:00", &t), 1);
+	CHECK(t == 1704164645.0);
+	CHECK_INT(time_parse_rfc3339("2024-01-01T23:04:05.5-04:00", &t), 1);
+	CHECK(t == 1704164645.5);
+	/* read leniently: no zone (UTC), junk after the zone, a bad offset */
+	CHECK_INT(time_parse_rfc3339("2024-01-02T03:04:05", &t), 0);
+	CHECK(t == 1704164645.0);
+	CHECK_INT(time_parse_rfc3339("2024-01-02T03:04:05Zjunk", &t), 0);
+	CHECK_INT(time_parse_rfc3339("2024-01-02T03:04:05+25:00", &t), 0);
+	CHECK_INT(time_parse_rfc3339("2024-01-02T03:04:05+0200", &t), 0);
+	/* not a time at all */
+	CHECK_INT(time_parse_rfc3339("yesterday", &t), -1);
+	CHECK_INT(time_parse_rfc3339("", &t), -1);
+	CHECK_INT(time_parse_rfc3339(NULL, &t), -1);
+}
