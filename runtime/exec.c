@@ -251,18 +251,9 @@ static int close_fds(int preserve, int errfd, int *keep)
 static void load_seccomp(struct exec_ctx *c, int errfd)
 {
 	struct err *e = NULL;
-	int nfd = -1;
 
-	if (rt_seccomp_load(c->seccomp, &nfd, &e) < 0)
+	if (rt_seccomp_load(c->seccomp, c->seccomp_sock, c->state, c->host_pid, &e) < 0)
 		child_fail(errfd, 0, "%s", e->msg);
-	if (nfd < 0)
-		return;
-	if (rt_seccomp_send_listener(c->seccomp, c->seccomp_sock, nfd, c->state, c->host_pid, &e) <
-	    0)
-		child_fail(errfd, 0, "%s", e->msg);
-	close(nfd);
-	close(c->seccomp_sock);
-	c->seccomp_sock = -1;
 }
 
 static NORETURN void process_child(struct exec_ctx *c)

@@ -217,20 +217,10 @@ static int write_oom_score_adj(int v, struct err **err)
  * made) with the container's state, as the runtime spec describes. */
 static int load_seccomp(struct rt_container *c, struct err **err)
 {
-	cleanup_close int nfd = -1;
+	cleanup_json cJSON *sj =
+	    rt_seccomp_listener(c->seccomp) ? rt_state_to_json(&c->st, RT_STATUS_RUNNING) : NULL;
 
-	if (rt_seccomp_load(c->seccomp, &nfd, err) < 0)
-		return -1;
-	if (nfd >= 0) {
-		cleanup_json cJSON *sj = rt_state_to_json(&c->st, RT_STATUS_RUNNING);
-
-		if (rt_seccomp_send_listener(c->seccomp, c->seccomp_sock, nfd, sj, c->st.pid, err) <
-		    0)
-			return -1;
-		fs_close(c->seccomp_sock);
-		c->seccomp_sock = -1;
-	}
-	return 0;
+	return rt_seccomp_load(c->seccomp, c->seccomp_sock, sj, c->st.pid, err);
 }
 
 static int switch_user(struct rt_container *c, struct err **err)

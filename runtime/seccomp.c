@@ -418,13 +418,13 @@ fail:
 	return -1;
 }
 
-int rt_seccomp_load(const struct rt_seccomp *s, int *notify_fd, struct err **err)
+/* seccomp(2); *notify_fd gets the listener fd of a notifying filter, else -1. */
+static int install(const struct rt_seccomp *s, int *notify_fd, struct err **err)
 {
 	struct sock_fprog prog;
 	long r;
 
-	if (notify_fd)
-		*notify_fd = -1;
+	*notify_fd = -1;
 	if (!s)
 		return 0;
 	prog.len = s->count;
@@ -432,12 +432,8 @@ int rt_seccomp_load(const struct rt_seccomp *s, int *notify_fd, struct err **err
 	r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, s->flags, &prog);
 	if (r >= 0) {
 		/* with SECCOMP_FILTER_FLAG_NEW_LISTENER the result is its fd */
-		if (s->flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) {
-			if (notify_fd)
-				*notify_fd = (int)r;
-			else
-				close((int)r);
-		}
+		if (s->flags & SECCOMP_FILTER_FLAG_NEW_LISTENER)
+			*notify_fd = (int)r;
 		return 0;
 	}
 	if (errno == ENOSYS && s->flags == 0 &&
@@ -455,8 +451,8 @@ const char *rt_seccomp_listener(const struct rt_seccomp *s)
 	return s ? s->listener_path : NULL;
 }
 
-int rt_seccomp_send_listener(const struct rt_seccomp *s, int sock, int notify_fd,
-			     const cJSON *state, pid_t pid, struct err **err)
+static int send_listener(const struct rt_seccomp *s, int sock, int notify_fd, const cJSON *state,
+			 pid_t pid, struct err **err)
 {
 	cleanup_json cJSON *msg = cJSON_CreateObject();
 	cleanup_free char *text = NULL;
@@ -470,6 +466,20 @@ int rt_seccomp_send_listener(const struct rt_seccomp *s, int sock, int notify_fd
 	if (rt_tty_send_fd(sock, notify_fd, text, err) < 0)
 		return err_wrap(err, "send the seccomp notify fd to '%s'", s->listener_path);
 	return 0;
+}
+
+int rt_seccomp_load(const struct rt_seccomp *s, int listener_sock, const cJSON *state, pid_t pid,
+		    struct err **err)
+{
+	int nfd, r;
+
+	if (install(s, &nfd, err) < 0)
+		return -1;
+	if (nfd < 0)
+		return 0;
+	r = send_listener(s, listener_sock, nfd, state, pid, err);
+	close(nfd);
+	return r;
 }
 
 void rt_seccomp_free(struct rt_seccomp *s)

@@ -51,16 +51,15 @@ void rt_caps_free(struct rt_caps *c);
  * NULL seccomp: *out = NULL. */
 int rt_seccomp_prepare(const cJSON *seccomp, struct rt_seccomp **out, struct err **err);
 /* Child: install the filter (seccomp(2) with the spec's flags).  Does not set
- * no_new_privs itself.  s may be NULL.  With a notifying profile *notify_fd
- * gets the listener fd (else -1); notify_fd may be NULL (the fd is closed). */
-int rt_seccomp_load(const struct rt_seccomp *s, int *notify_fd, struct err **err);
+ * no_new_privs itself.  s may be NULL.  With a notifying profile the
+ * listener fd goes over listener_sock (connected to listenerPath) as the
+ * runtime spec's message: {"ociVersion", "fds": ["seccompFd"], "pid",
+ * "metadata", "state"}, with the fd as SCM_RIGHTS; state and pid are used
+ * only then (state may be NULL otherwise). */
+int rt_seccomp_load(const struct rt_seccomp *s, int listener_sock, const cJSON *state, pid_t pid,
+		    struct err **err);
 /* listenerPath when the profile notifies, else NULL (s may be NULL). */
 const char *rt_seccomp_listener(const struct rt_seccomp *s);
-/* Send the runtime spec's container process state to the listener over the
- * connected socket sock: {"ociVersion", "fds": ["seccompFd"], "pid",
- * "metadata", "state"}, with notify_fd as SCM_RIGHTS. */
-int rt_seccomp_send_listener(const struct rt_seccomp *s, int sock, int notify_fd,
-			     const cJSON *state, pid_t pid, struct err **err);
 void rt_seccomp_free(struct rt_seccomp *s);
 
 /* Run hooks[kind] in order: each gets state_json on stdin, its own args and
