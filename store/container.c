@@ -146,6 +146,31 @@ static bool name_lookup(struct store *s, const char *name, char id[65])
 	return is_id(id);
 }
 
+/* Does the index give name to a container that exists (its record is
+ * there)?  id gets the id either way when the link is well formed. */
+static bool name_held(struct store *s, const char *name, char id[65])
+{
+	cleanup_free char *cj = NULL;
+
+	if (!name_lookup(s, name, id))
+		return false;
+	cj = xasprintf("containers/%s/container.json", id);
+	return faccessat(s->rootfd, cj, F_OK, 0) == 0;
+}
+
+void container_names_sweep(struct store *s)
+{
+	cleanup_close int fd = openat(s->rootfd, NAMES, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cleanup_strv char **names = fd >= 0 ? fs_dir_names(fd, false) : NULL;
+	struct stat st;
+	char id[65];
+
+	for (char **n = names; n && *n; n++)
+		if (fstatat(fd, *n, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode) &&
+		    !name_held(s, *n, id))
+			unlinkat(fd, *n, 0);
+}
+
 /* Under the containers lock: make the index if the store has none yet
  * (stores made before it) from every container's record, in a scratch dir
  * renamed into place so a crash never leaves half an index. */
@@ -405,19 +430,15 @@ int container_create(struct store *s, const char *name, const char *image, const
 		goto out;
 	{
 		cleanup_free char *link = xasprintf(NAMES "/%s", name);
-		cleanup_free char *cj = NULL;
 		char other[65];
 
-		if (name_lookup(s, name, other)) {
-			cj = xasprintf("containers/%s/container.json", other);
-			if (faccessat(s->rootfd, cj, F_OK, 0) == 0) {
-				err_set(err, EEXIST,
-					"container name '%s' is already in use by container %.12s",
-					name, other);
-				goto out;
-			}
-			unlinkat(s->rootfd, link, 0); /* left by a crash */
+		if (name_held(s, name, other)) {
+			err_set(err, EEXIST,
+				"container name '%s' is already in use by container %.12s", name,
+				other);
+			goto out;
 		}
+		unlinkat(s->rootfd, link, 0); /* none, or left by a crash */
 		if (symlinkat(id, s->rootfd, link) < 0) {
 			err_set(err, errno, "record container name '%s'", name);
 			goto out;

@@ -301,26 +301,7 @@ int store_gc(struct store *s, bool verbose, int64_t *freed, struct err **err)
 		if (cd)
 			closedir(cd);
 		/* name links whose container is gone */
-		int nfd =
-		    openat(s->rootfd, "containers/.names", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		DIR *nd = nfd >= 0 ? fdopendir(nfd) : NULL;
-
-		if (!nd)
-			fs_close(nfd);
-		while (nd && (de = readdir(nd))) {
-			char id[65];
-			ssize_t n = readlinkat(dirfd(nd), de->d_name, id, sizeof(id));
-			cleanup_free char *cj = NULL;
-
-			if (n < 0)
-				continue;
-			id[n < 64 ? n : 64] = '\0';
-			cj = xasprintf("containers/%s/container.json", id);
-			if (n != 64 || !is_hex64(id) || faccessat(s->rootfd, cj, F_OK, 0) < 0)
-				unlinkat(dirfd(nd), de->d_name, 0);
-		}
-		if (nd)
-			closedir(nd);
+		container_names_sweep(s);
 	}
 	{
 		int tfd = openat(s->rootfd, "tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);

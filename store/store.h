@@ -201,6 +201,9 @@ int container_create(struct store *s, const char *name, const char *image, const
 int container_mount(struct store *s, const struct container *c, struct err **err);
 int container_umount(struct store *s, const struct container *c, struct err **err);
 int container_remove(struct store *s, const struct container *c, bool force, struct err **err);
+/* Under the containers lock: drop the name links (containers/.names) whose
+ * container is gone (gc). */
+void container_names_sweep(struct store *s);
 char *container_dir(struct store *s, const char *id);
 bool container_is_mounted(struct store *s, const struct container *c);
 
