@@ -7,6 +7,7 @@
 #include <stdlib.h> /* exit */
 #include "common/cli.h"
 #include "common/err.h"
+#include "common/signal.h"
 #include "common/util.h"
 #include "runtime/cgroup.h"
 #include "runtime/container.h"
@@ -40,7 +41,7 @@ int cmd_kill(void *gp, int argc, char **argv, struct err **err)
 	if (argc - optind < 1 || argc - optind > 2)
 		cli_usage_error("kill: expected a container id and an optional signal");
 	if (argc - optind == 2) {
-		sig = rt_signal_parse(argv[optind + 1]);
+		sig = signal_parse(argv[optind + 1]);
 		if (sig < 0)
 			return err_set(err, 0, "unknown signal \"%s\"", argv[optind + 1]);
 	}

@@ -89,7 +89,4 @@ int rt_container_hooks(const cJSON *hooks, const char *kind, const struct rt_sta
 /* Child side (init.c): never returns. */
 void rt_init_main(struct rt_container *c) __attribute__((noreturn));
 
-/* Signals by name ("KILL", "SIGKILL") or number; -1 if unknown. */
-int rt_signal_parse(const char *s);
-
 #endif
