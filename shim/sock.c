@@ -1,0 +1,68 @@
+/* sock.c: the unix sockets of a shim (attach, ctl, console) and the frame
+ * header of the attach protocol (see shim.h). */
+#define _GNU_SOURCE
+#include <errno.h>      /* errno */
+#include <string.h>     /* strlen */
+#include <sys/socket.h> /* socket */
+#include <sys/un.h>     /* sockaddr_un */
+#include <unistd.h>     /* unlink */
+#include "common/err.h"
+#include "common/fs.h"
+#include "shim/shim.h"
+
+void frame_header(unsigned char *h, enum frame_type type, uint32_t len)
+{
+	h[0] = (unsigned char)type;
+	h[1] = h[2] = h[3] = 0;
+	h[4] = (unsigned char)(len >> 24);
+	h[5] = (unsigned char)(len >> 16);
+	h[6] = (unsigned char)(len >> 8);
+	h[7] = (unsigned char)len;
+}
+
+static int fill_addr(struct sockaddr_un *sa, const char *path, struct err **err)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sa->sun_path))
+		return err_set(err, ENAMETOOLONG, "socket path '%s' is too long", path);
+	strcpy(sa->sun_path, path);
+	return 0;
+}
+
+int unix_listen(const char *path, struct err **err)
+{
+	struct sockaddr_un sa;
+	int fd;
+
+	if (fill_addr(&sa, path, err) < 0)
+		return -1;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return err_set(err, errno, "socket");
+	unlink(path);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 64) < 0) {
+		err_set(err, errno, "listen on '%s'", path);
+		fs_close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int unix_connect(const char *path, struct err **err)
+{
+	struct sockaddr_un sa;
+	int fd;
+
+	if (fill_addr(&sa, path, err) < 0)
+		return -1;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return err_set(err, errno, "socket");
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		err_set(err, errno, "connect to '%s'", path);
+		fs_close(fd);
+		return -1;
+	}
+	return fd;
+}
