@@ -60,7 +60,7 @@ static int shim_find(const char *id, struct shim_ref *r, struct err **err)
 	r->dir = shim_dir(id);
 	json = xasprintf("%s/shim.json", r->dir);
 	if (!fs_exists(json))
-		return err_set(err, ENOENT, "no such container: %s", id);
+		return err_set(err, 0, "no such container: %s", id);
 	r->info = json_load_file(json, 0, err);
 	if (!r->info)
 		return -1;
@@ -580,7 +580,8 @@ int cmd_attach(int argc, char **argv, struct err **err)
 					ret = atoi(code);
 					goto out;
 				} else if (h[0] == FRAME_ERROR) {
-					fprintf(stderr, "kist-shim: %.*s\n", (int)len, payload);
+					ret = err_set(err, 0, "%.*s", (int)len, payload);
+					goto out;
 				}
 				memmove(in.data, in.data + FRAME_HEADER + len,
 					in.len - FRAME_HEADER - len);

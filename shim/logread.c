@@ -30,18 +30,23 @@ static char *nth_path(const char *path, int n)
 	return n == 0 ? xstrdup(path) : xasprintf("%s.%d", path, n);
 }
 
-/* Highest N with path.N present (0: only path). */
+/* Highest N with path.N present (0: only path), looking past a single
+ * missing name (a rotation in progress renames one file at a time). */
 static int oldest_index(const char *path)
 {
 	int n = 0;
 
-	for (;;) {
-		cleanup_free char *p = nth_path(path, n + 1);
+	for (int i = 1, gap = 0; i <= 1000 && gap < 2; i++) {
+		cleanup_free char *p = nth_path(path, i);
 
-		if (!fs_exists(p))
-			return n;
-		n++;
+		if (!fs_exists(p)) {
+			gap++;
+			continue;
+		}
+		gap = 0;
+		n = i;
 	}
+	return n;
 }
 
 static int emit_line(struct reader *r, const char *line, size_t len)
@@ -71,11 +76,11 @@ static int emit_line(struct reader *r, const char *line, size_t len)
 			return 0;
 	}
 	f = stream && streq(stream, "stderr") ? stderr : stdout;
+	if (f == stderr)
+		fflush(stdout); /* keep the order of the two streams */
 	if (r->o->timestamps && time)
 		fprintf(f, "%s ", time);
 	fputs(log, f);
-	if (f == stderr)
-		fflush(stdout), fflush(stderr);
 	return 0;
 }
 
@@ -135,18 +140,26 @@ static bool same_file(int fd, const char *path)
 }
 
 /* After the file open at fd was rotated away: open the one written after it
- * (the name just below its own index), or -1 to try again later. */
-static int open_next(const char *path, int fd)
+ * (the name just below its own index), or -1 to try again later.  While the
+ * writer rotates, one name of the chain may be missing for a moment, so the
+ * scan goes on past a single gap. */
+static int open_next(const char *path, int fd, int *misses)
 {
-	for (int i = 1; i <= 1000; i++) {
+	int gap = 0;
+
+	for (int i = 1; i <= 1000 && gap < 2; i++) {
 		cleanup_free char *p = nth_path(path, i);
 
-		if (!fs_exists(p))
-			break;
+		if (!fs_exists(p)) {
+			gap++;
+			continue;
+		}
+		gap = 0;
 		if (same_file(fd, p)) {
 			cleanup_free char *next = nth_path(path, i - 1);
 			int nfd = open(next, O_RDONLY | O_CLOEXEC);
 
+			*misses = 0;
 			/* still at index i after the open: next is the right file */
 			if (nfd >= 0 && same_file(fd, p))
 				return nfd;
@@ -154,74 +167,72 @@ static int open_next(const char *path, int fd)
 			return -1;
 		}
 	}
-	/* rotated out of reach (max-file reached while we read): the newest */
-	return open(path, O_RDONLY | O_CLOEXEC);
+	/* not in the chain for a while: rotated out of reach (max-file reached
+	 * while we read); go on with the oldest file there is */
+	if (++*misses < 50)
+		return -1;
+	*misses = 0;
+	{
+		cleanup_free char *oldest = nth_path(path, oldest_index(path));
+		return open(oldest, O_RDONLY | O_CLOEXEC);
+	}
 }
 
 int logs_print(const char *path, const struct logs_opts *o, struct err **err)
 {
 	struct reader r = {.o = o, .skip = 0, .pending = BUF_INIT};
 	cleanup_close int fd = -1;
-	int oldest = oldest_index(path);
-	int ret = -1;
+	int ret = -1, misses = 0;
 
-	if (oldest == 0 && !fs_exists(path) && !o->follow) {
-		ret = 0;
-		goto out;
-	}
 	if (o->tail >= 0) {
 		long total = 0;
 
-		for (int i = oldest; i >= 0; i--) {
+		for (int i = oldest_index(path); i >= 0; i--) {
 			cleanup_free char *p = nth_path(path, i);
 			total += count_lines(p);
 		}
 		r.skip = total > o->tail ? total - o->tail : 0;
 	}
-	for (int i = oldest; i >= 1; i--) {
-		cleanup_free char *p = nth_path(path, i);
-		cleanup_close int f = open(p, O_RDONLY | O_CLOEXEC);
+	/* the oldest file, then each file after it by following the chain of
+	 * renames (names shift while a writer rotates; inodes do not) */
+	for (int tries = 0; fd < 0 && tries < 100; tries++) {
+		int k = oldest_index(path);
+		cleanup_free char *p = nth_path(path, k);
 
-		if (f >= 0 && drain(&r, f, err) < 0)
-			goto out;
-		buf_reset(&r.pending);
-	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 && (errno != ENOENT || !o->follow)) {
-		if (errno == ENOENT) {
+		fd = open(p, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 && errno == ENOENT && !fs_exists(path) && !o->follow) {
 			ret = 0;
 			goto out;
 		}
-		err_set(err, errno, "cannot open log '%s'", path);
-		goto out;
+		/* a rotation between the scan and the open: look again */
+		if (fd >= 0 && (oldest_index(path) != k || !same_file(fd, p))) {
+			fs_close(fd);
+			fd = -1;
+		}
 	}
-	if (fd >= 0 && drain(&r, fd, err) < 0)
-		goto out;
-	fflush(stdout);
-	while (o->follow) {
+	for (;;) {
 		struct pollfd pfd = {.fd = o->stop_fd, .events = POLLIN};
 		bool stopping = o->stop_fd >= 0 && poll(&pfd, 1, 0) > 0;
 
 		if (fd < 0) {
 			fd = open(path, O_RDONLY | O_CLOEXEC);
+		} else if (drain(&r, fd, err) < 0) {
+			goto out;
 		} else if (!same_file(fd, path)) {
-			int nfd;
+			/* rotated away: it is complete (drained above), go on to the next */
+			int nfd = open_next(path, fd, &misses);
 
-			if (drain(&r, fd, err) < 0)
-				goto out;
-			nfd = open_next(path, fd);
 			if (nfd >= 0) {
 				fs_close(fd);
 				fd = nfd;
 				buf_reset(&r.pending);
+				continue;
 			}
-		}
-		if (fd >= 0 && drain(&r, fd, err) < 0)
-			goto out;
-		fflush(stdout);
-		if (stopping)
+		} else if (!o->follow || stopping) {
 			break;
-		poll(&pfd, o->stop_fd >= 0 ? 1 : 0, 50);
+		}
+		fflush(stdout);
+		poll(&pfd, o->stop_fd >= 0 ? 1 : 0, fd >= 0 && !same_file(fd, path) ? 5 : 50);
 	}
 	ret = 0;
 out:
