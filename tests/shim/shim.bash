@@ -1,6 +1,7 @@
 # tests/shim/shim.bash: setup shared by the kist-shim suites (load it after
 # ../helpers and ../runtime/runtime with `load shim`).
 
+# shellcheck disable=SC2153 # KIST_BIN is set by ../helpers
 SHIM="$KIST_BIN/kist-shim"
 
 setup_shim() {
@@ -18,6 +19,8 @@ teardown_shim() {
 	teardown_bundle
 }
 
+# (bats' run sets status and output)
+# shellcheck disable=SC2154
 # shim_start ID [options]: start a shim for $BUNDLE driven by kist-runtime
 # with the test's state root; sets status and output.
 shim_start() {
