@@ -365,7 +365,8 @@ int cmd_ls(void *g, int argc, char **argv, struct err **err)
 			vals[F_SINCE] = since;
 			vals[F_AT] = at;
 			vals[F_SIZE] = size;
-			fmt_table_row(t, vals);
+			if (fmt_table_row(t, vals, err) < 0)
+				goto out;
 		}
 	}
 	fmt_table_flush(t, stdout);
@@ -668,7 +669,7 @@ int cmd_history(void *g, int argc, char **argv, struct err **err)
 		const cJSON *h;
 		int64_t size;
 	} * rows;
-	int c;
+	int c, ret = EXIT_OK;
 
 	while ((c = getopt_long(argc, argv, "+qh", opts, NULL)) != -1) {
 		switch (c) {
@@ -745,13 +746,16 @@ int cmd_history(void *g, int argc, char **argv, struct err **err)
 		vals[H_BY] = bys;
 		vals[H_SIZE] = size;
 		vals[H_COMMENT] = (char *)(cJSON_IsString(cm) ? cm->valuestring : "");
-		fmt_table_row(t, vals);
+		if (fmt_table_row(t, vals, err) < 0) {
+			ret = -1;
+			break;
+		}
 	}
 	fmt_table_flush(t, stdout);
 	fmt_table_free(t);
 	free(rows);
 	image_release(&img);
-	return EXIT_OK;
+	return ret;
 }
 
 /* ---- prune ---- */
