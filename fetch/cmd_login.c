@@ -104,7 +104,7 @@ int cmd_login(void *gv, int argc, char **argv, struct err **err)
 	struct creds c = {0};
 	int ch, ret;
 
-	while ((ch = getopt_long(argc, argv, "u:p:h", opts, NULL)) != -1) {
+	while ((ch = cli_getopt(argc, argv, "u:p:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'u':
 			user = optarg;

@@ -37,7 +37,7 @@ int cmd_save(void *g, int argc, char **argv, struct err **err)
 	cleanup_close int fd = -1;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "+o:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			output = optarg;
@@ -96,7 +96,7 @@ int cmd_load(void *g, int argc, char **argv, struct err **err)
 	bool quiet = false;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+i:qh", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+i:qh", opts, NULL)) != -1) {
 		if (c == 'i')
 			input = optarg;
 		else if (c == 'q')
@@ -128,7 +128,7 @@ int cmd_import_layout(void *g, int argc, char **argv, struct err **err)
 	char *colon;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+h", opts, NULL)) != -1) {
 		if (c == 'h')
 			HELP("usage: kist-store import-layout DIR[:REF] [NAME]\n"
 			     "Copy images from an OCI layout into the store.  REF selects the "
@@ -160,7 +160,7 @@ int cmd_export_layout(void *g, int argc, char **argv, struct err **err)
 	char *colon;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+h", opts, NULL)) != -1) {
 		if (c == 'h')
 			HELP("usage: kist-store export-layout IMAGE DIR[:NAME]\n"
 			     "Copy an image into an OCI layout (created if missing), named NAME\n"
@@ -190,7 +190,7 @@ int cmd_gc(void *g, int argc, char **argv, struct err **err)
 	cleanup_free char *sz = NULL;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+vh", opts, NULL)) != -1) {
 		if (c == 'v')
 			verbose = true;
 		else if (c == 'h')
@@ -242,7 +242,7 @@ int cmd_du(void *g, int argc, char **argv, struct err **err)
 	size_t ni = 0, nc = 0;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+h", opts, NULL)) != -1) {
 		if (c == 'h')
 			HELP("usage: kist-store du\nDisk usage: TYPE TOTAL SIZE (as docker system "
 			     "df).\n");
@@ -287,7 +287,7 @@ int cmd_info(void *g, int argc, char **argv, struct err **err)
 	cleanup_strv char **blobs = NULL;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+h", opts, NULL)) != -1) {
 		if (c == 'h')
 			HELP(
 			    "usage: kist-store info\nStore location, driver and counts as JSON.\n");

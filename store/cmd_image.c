@@ -62,7 +62,7 @@ int cmd_import(void *g, int argc, char **argv, struct err **err)
 	cJSON *rootfs, *hist, *h;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+c:m:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+c:m:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			strv_push(&changes, optarg);
@@ -245,7 +245,7 @@ int cmd_ls(void *g, int argc, char **argv, struct err **err)
 	size_t n = 0, i, j;
 	int c, ret = -1;
 
-	while ((c = getopt_long(argc, argv, "+aqf:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+aqf:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			all = true;
@@ -442,7 +442,7 @@ int cmd_inspect(void *g, int argc, char **argv, struct err **err)
 	cleanup_free char *text = NULL;
 	int c, i, missing = 0;
 
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+h", opts, NULL)) != -1) {
 		if (c == 'h')
 			HELP(inspect_usage);
 		cli_usage_error("inspect: unknown option");
@@ -480,7 +480,7 @@ int cmd_tag(void *g, int argc, char **argv, struct err **err)
 	cleanup_free char *full = NULL;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+h", opts, NULL)) != -1) {
 		if (c == 'h')
 			HELP("usage: kist-store tag SOURCE TARGET\nGive an image another name.\n");
 		cli_usage_error("tag: unknown option");
@@ -546,7 +546,7 @@ int image_remove(struct store *s, const char *what, bool force, struct err **err
 
 	r = image_find(s, what, &img, &matched, err);
 	if (r == 0)
-		return err_set(err, ENOENT, "no such image: '%s'", what);
+		return err_set_code(err, ENOENT, "no such image: '%s'", what);
 	if (r < 0)
 		return -1;
 	if (container_list(s, &cs, &nc, err) < 0) {
@@ -611,7 +611,7 @@ int cmd_rm(void *g, int argc, char **argv, struct err **err)
 	bool force = false;
 	int c, i, failed = 0;
 
-	while ((c = getopt_long(argc, argv, "+fh", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+fh", opts, NULL)) != -1) {
 		if (c == 'f')
 			force = true;
 		else if (c == 'h')
@@ -671,7 +671,7 @@ int cmd_history(void *g, int argc, char **argv, struct err **err)
 	} * rows;
 	int c, ret = EXIT_OK;
 
-	while ((c = getopt_long(argc, argv, "+qh", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'T':
 			no_trunc = true;
@@ -775,7 +775,7 @@ int cmd_prune(void *g, int argc, char **argv, struct err **err)
 	int c;
 	bool header = false;
 
-	while ((c = getopt_long(argc, argv, "+afh", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+afh", opts, NULL)) != -1) {
 		if (c == 'a')
 			all = true;
 		else if (c == 'f')
@@ -857,7 +857,7 @@ int cmd_unpack(void *g, int argc, char **argv, struct err **err)
 	size_t i;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+h", opts, NULL)) != -1) {
 		if (c == 'h')
 			HELP("usage: kist-store unpack IMAGE\n"
 			     "Unpack an image's layers into ROOT/layers (idempotent); print their\n"
