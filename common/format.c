@@ -185,8 +185,10 @@ struct fmt_table *fmt_table_new(const char *format, const char *default_table,
 	}
 	text = unescape(f);
 	t->tmpl = tmpl_parse(text, err);
-	if (!t->tmpl)
+	if (!t->tmpl) {
+		err_wrap(err, "template parsing error");
 		goto fail;
+	}
 	/* The header row is the template over the headers; rendering it
 	 * strictly also finds unknown fields before any row is printed. */
 	head = cJSON_CreateObject();

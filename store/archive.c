@@ -815,8 +815,8 @@ int layout_import(struct store *s, const char *dir, const char *select, const ch
 	}
 	if (done == 0) {
 		if (select)
-			err_set_code(err, ENOENT, "import '%s': no image named '%s' in the layout", dir,
-				select);
+			err_set_code(err, ENOENT, "import '%s': no image named '%s' in the layout",
+				     dir, select);
 		else
 			err_set_code(err, ENOENT, "import '%s': the layout holds no image", dir);
 		goto out;

@@ -8,11 +8,13 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "common/buf.h"
 #include "common/cleanup.h"
 #include "common/cli.h"
 #include "common/digest.h"
 #include "common/err.h"
 #include "common/json.h"
+#include "common/template.h"
 #include "common/util.h"
 #include "spec/image.h"
 #include "store/store.h"
@@ -39,8 +41,9 @@ static void manifest_desc(const struct image *img, struct spec_descriptor *d)
 /* ---- import ---- */
 
 static const char import_usage[] =
-    "usage: kist-store import [-c CHANGE]... [-m MESSAGE] TARBALL|- REF\n"
-    "Make a one-layer image from a rootfs tarball (plain, gzip, zstd or xz).\n"
+    "usage: kist-store import [-c CHANGE]... [-m MESSAGE] TARBALL|- [REF]\n"
+    "Make a one-layer image from a rootfs tarball (plain, gzip, zstd or xz);\n"
+    "without REF the image is untagged.  Prints the image id.\n"
     "  -c, --change   apply a Dockerfile instruction (CMD, ENTRYPOINT, ENV, ...)\n"
     "  -m, --message  history comment\n";
 
@@ -76,11 +79,13 @@ int cmd_import(void *g, int argc, char **argv, struct err **err)
 			cli_usage_error("import: unknown option");
 		}
 	}
-	if (argc - optind != 2)
-		cli_usage_error("import: want TARBALL and REF");
-	full = image_normalise(argv[optind + 1], err);
-	if (!full)
-		return -1;
+	if (argc - optind != 2 && argc - optind != 1)
+		cli_usage_error("import: want TARBALL and an optional REF");
+	if (argc - optind == 2) {
+		full = image_normalise(argv[optind + 1], err);
+		if (!full)
+			return -1;
+	}
 	if (streq(argv[optind], "-")) {
 		fd = dup(0);
 	} else {
@@ -431,20 +436,33 @@ static cJSON *inspect_json(struct store *s, const struct image *img)
 	return o;
 }
 
-static const char inspect_usage[] = "usage: kist-store inspect IMAGE...\n"
-				    "Show images as docker-shaped JSON (an array).\n";
+static const char inspect_usage[] =
+    "usage: kist-store inspect [-f FORMAT] IMAGE...\n"
+    "Show images as docker-shaped JSON (an array).\n"
+    "  -f, --format  a Go template rendered for each image, one line each\n"
+    "                ({{.Id}}, {{.Config.Cmd}}, {{json .RootFS}}, ...)\n";
 
 int cmd_inspect(void *g, int argc, char **argv, struct err **err)
 {
-	static const struct option opts[] = {STORE_HELP_OPT, {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {
+	    {"format", required_argument, NULL, 'f'}, STORE_HELP_OPT, {NULL, 0, NULL, 0}};
 	struct store *s = g;
 	cleanup_json cJSON *arr = cJSON_CreateArray();
 	cleanup_free char *text = NULL;
+	cleanup_tmpl struct tmpl *t = NULL;
+	const cJSON *o;
 	int c, i, missing = 0;
 
-	while ((c = cli_getopt(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+f:h", opts, NULL)) != -1) {
 		if (c == 'h')
 			HELP(inspect_usage);
+		if (c == 'f') {
+			tmpl_free(t);
+			t = tmpl_parse(optarg, err);
+			if (!t)
+				return err_wrap(err, "template parsing error");
+			continue;
+		}
 		cli_usage_error("inspect: unknown option");
 	}
 	if (optind >= argc)
@@ -464,8 +482,22 @@ int cmd_inspect(void *g, int argc, char **argv, struct err **err)
 		cJSON_AddItemToArray(arr, inspect_json(s, &img));
 		image_release(&img);
 	}
-	text = json_print(arr, true);
-	printf("%s\n", text);
+	if (!t) {
+		text = json_print(arr, true);
+		printf("%s\n", text);
+		return missing ? EXIT_FAIL : EXIT_OK;
+	}
+	cJSON_ArrayForEach(o, arr)
+	{
+		struct buf line = BUF_INIT;
+		int r = tmpl_render(t, o, false, &line, err);
+
+		if (r == 0)
+			printf("%s\n", line.data);
+		buf_release(&line);
+		if (r < 0)
+			return -1;
+	}
 	return missing ? EXIT_FAIL : EXIT_OK;
 }
 

@@ -318,8 +318,8 @@ int container_mount(struct store *s, const struct container *c, struct err **err
 		return 0;
 	for (size_t i = 0; c->chain_ids[i]; i++)
 		if (!layer_exists(s, c->chain_ids[i]))
-			return err_set_code(err, ENOENT, "container '%s': layer %s is missing", c->name,
-				       c->chain_ids[i]);
+			return err_set_code(err, ENOENT, "container '%s': layer %s is missing",
+					    c->name, c->chain_ids[i]);
 	return mount_at(s, dir, c->chain_ids, err);
 }
 

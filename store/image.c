@@ -431,7 +431,7 @@ int image_set_ref(struct store *s, const char *full, const struct spec_descripto
 
 	if (!layout_blob_exists(&s->oci, desc->digest))
 		return err_set_code(err, ENOENT, "name '%s': blob %s not found", full ? full : "",
-			       desc->digest);
+				    desc->digest);
 	r = layout_index_update(&s->oci, set_ref_keep_fn, &k, err);
 	cJSON_Delete(k.old_entry);
 	return r;

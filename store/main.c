@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include "common/cli.h"
 #include "common/digest.h"
 #include "common/err.h"
@@ -82,7 +81,6 @@ int main(int argc, char **argv)
 	const struct cli_cmd *cmd;
 	const char *env;
 	bool root_given;
-	struct stat st;
 	int c, ret;
 
 	digest_skip_config(); /* libcrypto does digests only here, no TLS */
@@ -132,8 +130,7 @@ int main(int argc, char **argv)
 	cmd = cli_find(commands, argv[optind]);
 	if (!cmd)
 		cli_usage_error("unknown command '%s'", argv[optind]);
-	if (root_given && readonly_verb(cmd->name) && stat(s.root, &st) < 0)
-		die("no store at '%s' (--root or $KIST_ROOT)", s.root);
+	s.must_exist = root_given && readonly_verb(cmd->name);
 	argc -= optind;
 	argv += optind;
 	optind = 0; /* reset getopt for the verb */

@@ -34,6 +34,7 @@ struct store {
 	const char *run;
 	enum store_driver driver;
 	bool debug;
+	bool must_exist; /* a read-only verb on a --root given: fail if it is missing */
 	bool opened;
 	int rootfd;
 	int layersfd;
