@@ -105,6 +105,8 @@ int cmd_import(void *g, int argc, char **argv, struct err **err)
 	cJSON_AddStringToObject(config, "created", now);
 	cJSON_AddStringToObject(config, "architecture", "amd64");
 	cJSON_AddStringToObject(config, "os", "linux");
+	if (message)
+		cJSON_AddStringToObject(config, "comment", message); /* docker import -m */
 	cJSON_AddItemToObject(config, "config", cJSON_CreateObject());
 	if (changes && image_apply_changes(cJSON_GetObjectItemCaseSensitive(config, "config"),
 					   changes, err) < 0) {
