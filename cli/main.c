@@ -109,6 +109,10 @@ int main(int argc, char **argv)
 			return EXIT_OK;
 		}
 		e = kist_find(g->verbs, argv[1]);
+		if (!e && argv[1][0] == '-') {
+			cli_set_verb(g->name);
+			cli_usage_error("unknown flag: %.*s", (int)strcspn(argv[1], "="), argv[1]);
+		}
 		if (!e) {
 			cli_set_verb(g->name);
 			fprintf(stderr,
