@@ -39,16 +39,26 @@ static char *program_path(const char *prog)
 }
 
 /* "kist-store: no such image: 'x'" -> "Error: No such image: x" */
-static void translate(const char *prog, const char *line, const char *noun, FILE *out)
+static void translate(const char *prog, const char *verb, const char *line, const char *noun,
+		      FILE *out)
 {
 	size_t pl = strlen(prog);
 	const char *msg = line, *what;
 
+	if (str_has_prefix(line, "See '") && !strncmp(line + 5, prog, pl)) {
+		/* a usage error of the child: point to kist's help for the verb */
+		fprintf(out, "See 'kist%s%s --help'.\n", cli_verb() ? " " : "",
+			cli_verb() ? cli_verb() : "");
+		return;
+	}
 	if (strncmp(line, prog, pl) || strncmp(line + pl, ": ", 2)) {
 		fprintf(out, "%s\n", line); /* not an error line: as it is */
 		return;
 	}
 	msg = line + pl + 2;
+	/* "kist-store: ls: bad filter ..." -> "bad filter ..." */
+	if (verb && str_has_prefix(msg, verb) && str_has_prefix(msg + strlen(verb), ": "))
+		msg += strlen(verb) + 2;
 	if (str_has_prefix(msg, "no such image: ") || str_has_prefix(msg, "no such container: ")) {
 		bool image = msg[8] == 'i';
 		size_t len;
@@ -73,19 +83,20 @@ static void translate(const char *prog, const char *line, const char *noun, FILE
 }
 
 /* Feed complete lines of b to translate(); keep a partial last line. */
-static void drain_lines(const char *prog, struct buf *b, const char *noun, bool all)
+static void drain_lines(const char *prog, const char *verb, struct buf *b, const char *noun,
+			bool all)
 {
 	char *start = b->data, *nl;
 	size_t rest;
 
 	while ((nl = memchr(start, '\n', b->len - (size_t)(start - b->data)))) {
 		*nl = '\0';
-		translate(prog, start, noun, stderr);
+		translate(prog, verb, start, noun, stderr);
 		start = nl + 1;
 	}
 	rest = b->len - (size_t)(start - b->data);
 	if (all && rest) {
-		translate(prog, start, noun, stderr);
+		translate(prog, verb, start, noun, stderr);
 		rest = 0;
 	}
 	memmove(b->data, start, rest);
@@ -145,10 +156,10 @@ static int run(const struct kist *k, const char *prog, char *const *args, const 
 			}
 			buf_add(i ? &ob : &eb, chunk, (size_t)n);
 			if (!i)
-				drain_lines(prog, &eb, noun, false);
+				drain_lines(prog, args ? args[0] : NULL, &eb, noun, false);
 		}
 	}
-	drain_lines(prog, &eb, noun, true);
+	drain_lines(prog, args ? args[0] : NULL, &eb, noun, true);
 	buf_release(&eb);
 	code = proc_wait(&p, err);
 	if (code < 0) {

@@ -50,6 +50,11 @@ void cli_set_verb(const char *verb)
 	usage_verb = verb;
 }
 
+const char *cli_verb(void)
+{
+	return usage_verb;
+}
+
 void cli_set_usage_style(bool prefix, int code)
 {
 	usage_prefix = prefix;

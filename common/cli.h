@@ -46,6 +46,7 @@ void cli_print_version(void);
 NORETURN void cli_usage_error(const char *fmt, ...) PRINTF(1, 2);
 /* The verb usage errors point to (cli_run sets it). */
 void cli_set_verb(const char *verb);
+const char *cli_verb(void); /* NULL before a verb runs */
 /* docker's style for `kist`: no program prefix on usage errors, exit code. */
 void cli_set_usage_style(bool prefix, int code);
 /* getopt_long with the convention above: exact long options only, and

@@ -200,6 +200,10 @@ See 'kist images --help'."
 	kist images --all=maybe
 	assert_failure 125
 	assert_output --partial 'invalid argument "maybe" for "-a, --all" flag: strconv.ParseBool: parsing "maybe": invalid syntax'
+	kist images -f nope=1
+	assert_failure 125
+	assert_output "Error: invalid filter 'nope'
+See 'kist images --help'."
 	kist rmi -x busybox:1
 	assert_failure 125
 	kist tag busybox:1
