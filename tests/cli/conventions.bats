@@ -35,6 +35,30 @@ See '$(basename "$prog") $v --help'." ] || fail "$prog $v --no-such-flag: $outpu
 	[ "$n" -gt 25 ]
 }
 
+@test "every kist-shim verb: --help exits 0, an unknown flag exits 2 naming it and the verb's help" {
+	local shim="$KIST_BIN/kist-shim" v n=0
+	for v in $(verbs "$shim"); do
+		run "$shim" "$v" --help
+		[ "$status" -eq 0 ] || fail "kist-shim $v --help: exit $status: $output"
+		[[ "${output,,}" == *usage* ]] || fail "kist-shim $v --help prints no usage: $output"
+		run "$shim" "$v" --no-such-flag
+		[ "$status" -eq 2 ] || fail "kist-shim $v --no-such-flag: exit $status: $output"
+		[ "$output" = "kist-shim: unknown flag: --no-such-flag
+See 'kist-shim $v --help'." ] || fail "kist-shim $v --no-such-flag: $output"
+		n=$((n + 1))
+	done
+	[ "$n" -ge 5 ]
+	run "$shim" --id
+	assert_failure 2
+	assert_output --partial 'kist-shim: flag needs an argument: --id'
+	run "$shim" --bund x
+	assert_failure 2
+	assert_output --partial 'kist-shim: unknown flag: --bund'
+	run "$shim" state nope
+	assert_failure 1
+	assert_output "kist-shim: no such container: 'nope'"
+}
+
 @test "every kist command and image/system verb: docker's help layout, unknown flag exits 125" {
 	local v g n=0
 	for v in $(verbs "$KIST") image system; do
