@@ -128,8 +128,6 @@ static const struct kverb v_image_load = {
 
 static const struct kflag history_flags[] = {
     {"format", 0, KF_STRING, "string", FORMAT_HELP, NULL},
-    {"human", 'H', KF_BOOL, NULL, "Print sizes and dates in human readable format (default true)",
-     ""},
     {"no-trunc", 0, KF_BOOL, NULL, "Don't truncate output", NULL},
     {"quiet", 'q', KF_BOOL, NULL, "Only show image IDs", NULL},
     END_FLAGS,
