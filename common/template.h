@@ -6,7 +6,7 @@
  *   {{range P}}..{{else}}..{{end}}  {{range $k, $v := P}}..{{end}}  {{$x := P}}
  *   pipelines (a | f b), parentheses, {{- and -}} trimming, {{/ * comments * /}}
  *   functions: json index join lower upper title split len printf print
- *   println truncate pad eq ne not and or
+ *   println truncate pad eq ne lt le gt ge not and or
  *
  * Errors follow Go's wording: "template: :LINE: unclosed action" at parse
  * time, "template: :LINE:COL: executing \"\" at <.X>: ..." at run time. */

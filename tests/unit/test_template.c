@@ -81,6 +81,8 @@ TEST(template_control)
 	CHECK_RENDER("{{if eq .Size 1234}}big{{end}}{{if ne .Id \"x\"}}!{{end}}", "big!");
 	CHECK_RENDER("{{if and .On (not .Nil)}}ok{{end}}{{or .Missing \"dflt\"}}", "okdflt");
 	CHECK_RENDER("{{if eq .Id \"a\" \"sha256:abc\"}}any{{end}}", "any");
+	CHECK_RENDER("{{if gt .Size 1000}}big{{end}}{{if lt .Size 10}}small{{end}}", "big");
+	CHECK_RENDER("{{le 2 2}} {{ge 1 2}} {{lt \"a\" \"b\"}}", "true false true");
 	CHECK_RENDER("{{range .Tags}}[{{.}}]{{end}}", "[a:1][b:2]");
 	CHECK_RENDER("{{range .Empty}}x{{else}}none{{end}}", "none");
 	CHECK_RENDER("{{range $k, $v := .Config.Labels}}{{$k}}={{$v}};{{end}}", "k=v;z=last;");
@@ -109,6 +111,7 @@ TEST(template_errors)
 	cleanup_free char *l = render("{{}}", false);
 	cleanup_free char *m = render("{{if}}{{end}}", false);
 	cleanup_free char *n = render("{{(.Id}}", false);
+	cleanup_free char *o = render("{{lt .Id 1}}", false);
 
 	CHECK_STR(a, "ERR: template: :1: unclosed action");
 	CHECK_STR(b, "ERR: template: :1: unexpected EOF");
@@ -125,6 +128,7 @@ TEST(template_errors)
 	CHECK_STR(l, "ERR: template: :1: missing value for command");
 	CHECK_STR(m, "ERR: template: :1: missing value for command");
 	CHECK_STR(n, "ERR: template: :1: unclosed left paren");
+	CHECK(strstr(o, "incompatible types for comparison") != NULL);
 }
 
 static const struct fmt_field fields[] = {{"ID", "IMAGE ID"}, {"Repository", "REPOSITORY"}};
