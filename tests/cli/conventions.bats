@@ -96,6 +96,23 @@ See 'kist $v --help'."
 	assert_output --partial "'nosuch' is not a kist command"
 }
 
+@test "kist-runtime verbs with flags: --help, unknown flags and prefixes refused (as runc's)" {
+	local v
+	mkdir -p "$BATS_TEST_TMPDIR/rt"
+	for v in spec create run delete kill list ps update exec; do
+		run "$RT" --root "$BATS_TEST_TMPDIR/rt" "$v" --help
+		[ "$status" -eq 0 ] || fail "kist-runtime $v --help: exit $status: $output"
+		run "$RT" --root "$BATS_TEST_TMPDIR/rt" "$v" --no-such-flag
+		[ "$status" -eq 2 ] || fail "kist-runtime $v --no-such-flag: exit $status: $output"
+		[[ "$output" == *"unknown flag: --no-such-flag"* ]] || fail "kist-runtime $v: $output"
+	done
+	run "$RT" --root "$BATS_TEST_TMPDIR/rt" list --form json
+	assert_failure 2
+	assert_output --partial 'unknown flag: --form'
+	run "$RT" --root "$BATS_TEST_TMPDIR/rt" list --format json
+	assert_success
+}
+
 @test "every program's --help documents --root; kist-runtime keeps runc's command line" {
 	local prog
 	for prog in "$KIST" "$STORE" "$FETCH" "$RT"; do
