@@ -406,7 +406,7 @@ int container_create(struct store *s, const char *name, const char *image, const
 		if (!ov)
 			return -1;
 		if (!cJSON_IsObject(ov))
-			return err_set(err, EINVAL, "overrides must be a JSON object");
+			return err_set_code(err, EINVAL, "overrides must be a JSON object");
 	}
 	store_random_hex(id);
 	if (!name)
