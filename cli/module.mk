@@ -1,8 +1,8 @@
 # kist: docker's command line over the other programs.  It execs them and
-# links neither libcurl nor libarchive (--as-needed keeps it that way).
+# links neither libcurl nor libarchive; --as-needed drops libcrypto too
+# (libcommon.a names it, kist calls none of it).
 PROGRAMS += kist
 kist_SRCS := $(wildcard cli/*.c)
 kist_PKGS := libcjson
-kist_LDLIBS := -Wl,--as-needed
 UNIT_SRCS += cli/names.c
 $(BIN)/kist: override LDFLAGS += -Wl,--as-needed
