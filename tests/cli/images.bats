@@ -27,6 +27,19 @@ teardown() { cli_teardown; }
 	assert_output '["sh"] /w 0.1 from busybox'
 	kist image inspect -f '{{range .Config.Env}}{{.}};{{end}}' busybox:1
 	assert_output --partial 'A=1;'
+	# every instruction docker import takes
+	kist import -c 'ENTRYPOINT ["/bin/busybox"]' -c 'CMD ["echo", "hi"]' -c 'ENV B=2 C="x y"' \
+		-c 'EXPOSE 80/tcp 443' -c 'USER nobody' -c 'LABEL "com.example key"=v' -c 'WORKDIR /srv' \
+		"$(busybox_tar)" all:1
+	assert_success
+	kist inspect --format '{{json .Config}}' all:1
+	assert_success
+	jq -e '.Entrypoint == ["/bin/busybox"] and .Cmd == ["echo","hi"] and .Env == ["B=2","C=x y"]
+		and (.ExposedPorts | keys) == ["443/tcp","80/tcp"] and .User == "nobody"
+		and .Labels["com.example key"] == "v" and .WorkingDir == "/srv"' <<<"$output"
+	kist import -c 'RUN ls' "$(busybox_tar)" bad:1
+	assert_failure 1
+	assert_output "Error: change 'RUN ls': unsupported instruction 'RUN'"
 	# without a name: untagged
 	kist import "$(busybox_tar)"
 	assert_success
