@@ -125,14 +125,16 @@ static int run(const struct kist *k, const char *prog, char *const *args, const 
 	for (size_t i = 0; args && args[i]; i++)
 		strv_push(&argv, args[i]);
 	p.argv = (const char *const *)argv;
-	p.err = PROC_FD_PIPE;
+	/* With --debug the child's stderr stays its own: its debug lines
+	 * would otherwise read as errors. */
+	p.err = k->debug ? PROC_FD_INHERIT : PROC_FD_PIPE;
 	if (out)
 		p.out = PROC_FD_PIPE;
 	if (proc_start(&p, err) < 0)
 		return -1;
-	fds[0] = (struct pollfd){.fd = p.err, .events = POLLIN};
+	fds[0] = (struct pollfd){.fd = k->debug ? -1 : p.err, .events = POLLIN};
 	fds[1] = (struct pollfd){.fd = out ? p.out : -1, .events = POLLIN};
-	open_fds = out ? 2 : 1;
+	open_fds = (k->debug ? 0 : 1) + (out ? 1 : 0);
 	while (open_fds > 0) {
 		if (poll(fds, 2, -1) < 0) {
 			if (errno == EINTR)

@@ -160,6 +160,9 @@ teardown() { cli_teardown; }
 	assert_output --regexp '^kist version .+'
 	kist version --format '{{.Client.Os}}'
 	assert_output 'linux'
+	kist -D images -q
+	assert_success
+	assert_output --regexp '^[0-9a-f]{12}$'
 }
 
 @test "kist links neither libcurl nor libarchive, and a listing is one exec" {
