@@ -1,9 +1,19 @@
 /* cli.h: command-line conventions shared by every kist program.
  * Exit codes: 0 success, 1 failure, 2 usage error.  Verbs that pass a
- * container's status through reserve 125/126/127 as docker does. */
+ * container's status through reserve 125/126/127 as docker does; `kist`
+ * itself uses 125 for usage errors, as docker does.
+ *
+ * The one command line (docker's, which every kist program follows; the
+ * runtime keeps runc's where runc differs):
+ *   - long options match exactly: a unique prefix is refused (`ls --al`)
+ *   - "unknown flag: --x", "unknown shorthand flag: 'x' in -x",
+ *     "flag needs an argument: --format" / "'f' in -f"
+ *   - a usage error ends with "See 'PROG VERB --help'." naming the verb
+ *   - every --help documents --root */
 #ifndef KIST_CLI_H
 #define KIST_CLI_H
 
+#include <getopt.h>      /* struct option */
 #include "common/util.h" /* PRINTF, NORETURN */
 
 struct err;
@@ -30,8 +40,20 @@ const struct cli_cmd *cli_find(const struct cli_cmd *table, const char *name);
 void cli_print_commands(const struct cli_cmd *table);
 /* "<prog> version <VERSION>\n" */
 void cli_print_version(void);
-/* "prog: <msg>\nTry 'prog --help' for more information." on stderr, exit 2. */
+/* "prog: <msg>\nSee 'prog VERB --help'." on stderr (the verb once one
+ * runs, see cli_set_verb), exit with the usage code (2, or what
+ * cli_set_usage_style chose). */
 NORETURN void cli_usage_error(const char *fmt, ...) PRINTF(1, 2);
+/* The verb usage errors point to (cli_run sets it). */
+void cli_set_verb(const char *verb);
+const char *cli_verb(void); /* NULL before a verb runs */
+/* docker's style for `kist`: no program prefix on usage errors, exit code. */
+void cli_set_usage_style(bool prefix, int code);
+/* getopt_long with the convention above: exact long options only, and
+ * unknown flags and missing values die with one usage error each.  Never
+ * returns '?' or ':'. */
+int cli_getopt(int argc, char *const argv[], const char *shortopts, const struct option *longopts,
+	       int *longindex);
 /* Run a verb and turn its result into an exit code, printing err once. */
 int cli_run(const struct cli_cmd *cmd, void *g, int argc, char **argv);
 /* Parse a non-negative integer option value; dies with a usage error naming opt. */

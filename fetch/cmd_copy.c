@@ -175,7 +175,7 @@ int cmd_copy(void *gv, int argc, char **argv, struct err **err)
 	bool tmp = false;
 	int c, ret = -1;
 
-	while ((c = getopt_long(argc, argv, "qah", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "qah", opts, NULL)) != -1) {
 		switch (c) {
 		case 'q':
 			po.quiet = pu.quiet = true;

@@ -74,7 +74,7 @@ int cmd_inspect(void *gv, int argc, char **argv, struct err **err)
 	size_t cfg_len = 0;
 	int c, ret = -1;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			raw = true;

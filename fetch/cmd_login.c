@@ -104,7 +104,7 @@ int cmd_login(void *gv, int argc, char **argv, struct err **err)
 	struct creds c = {0};
 	int ch, ret;
 
-	while ((ch = getopt_long(argc, argv, "u:p:h", opts, NULL)) != -1) {
+	while ((ch = cli_getopt(argc, argv, "u:p:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'u':
 			user = optarg;
@@ -159,17 +159,22 @@ int cmd_login(void *gv, int argc, char **argv, struct err **err)
 
 int cmd_logout(void *gv, int argc, char **argv, struct err **err)
 {
+	static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
 	cleanup_free char *domain = NULL;
-	int r;
+	int r, c;
 
 	(void)gv;
-	if (argc > 1 && streq(argv[1], "--help")) {
-		printf("usage: kist-fetch logout [SERVER]\n");
-		return EXIT_OK;
+	while ((c = cli_getopt(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'h') {
+			printf(
+			    "usage: kist-fetch logout [SERVER]\n\n"
+			    "Remove the stored credentials of a registry (default docker.io).\n");
+			return EXIT_OK;
+		}
 	}
-	if (argc > 2)
-		cli_usage_error("logout: expected at most one SERVER, got %d", argc - 1);
-	domain = server_domain(argc == 2 ? argv[1] : REF_DEFAULT_DOMAIN);
+	if (argc - optind > 1)
+		cli_usage_error("logout: expected at most one SERVER, got %d", argc - optind);
+	domain = server_domain(argc - optind == 1 ? argv[optind] : REF_DEFAULT_DOMAIN);
 	r = auth_erase(domain, err);
 	if (r < 0)
 		return err_wrap(err, "logout from '%s'", domain);

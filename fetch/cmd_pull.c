@@ -33,7 +33,7 @@ int cmd_pull(void *gv, int argc, char **argv, struct err **err)
 	const char *dest = NULL;
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "aqh", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "aqh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			o.platform = optarg;

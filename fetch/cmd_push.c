@@ -32,7 +32,7 @@ int cmd_push(void *gv, int argc, char **argv, struct err **err)
 	const char *dst_s;
 	int c, ret = -1;
 
-	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'q':
 			o.quiet = true;

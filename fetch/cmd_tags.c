@@ -64,7 +64,7 @@ static int parse_n(int argc, char **argv, const char *verb, long long *n)
 	int c;
 
 	*n = 0;
-	while ((c = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "n:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			*n = cli_parse_uint("-n", optarg);

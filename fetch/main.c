@@ -109,7 +109,7 @@ int main(int argc, char **argv)
 	log_init(argv[0]);
 	opterr = 0; /* errors are reported once, by cli_usage_error */
 	g.root = env && *env ? env : FETCH_DEFAULT_ROOT;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			g.root = optarg;

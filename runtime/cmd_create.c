@@ -42,7 +42,7 @@ int rt_parse_create_opts(int argc, char **argv, struct rt_create_opts *o, bool *
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, detach ? "b:dh" : "b:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, detach ? "b:dh" : "b:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
 			o->bundle = optarg;

@@ -22,7 +22,7 @@ int cmd_delete(void *gp, int argc, char **argv, struct err **err)
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "fh", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "fh", opts, NULL)) != -1) {
 		if (c == 'f')
 			force = true;
 		else if (c == 'h') {

@@ -66,7 +66,7 @@ int cmd_exec(void *gp, int argc, char **argv, struct err **err)
 	optind = 1;
 	opterr = 0;
 	/* "+": options stop at the id, the command's own options are its own */
-	while ((c = getopt_long(argc, argv, "+p:tdS:e:u:c:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+p:tdS:e:u:c:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			o.process_path = optarg;

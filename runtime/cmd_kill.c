@@ -29,7 +29,7 @@ int cmd_kill(void *gp, int argc, char **argv, struct err **err)
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "ah", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "ah", opts, NULL)) != -1) {
 		if (c == 'a')
 			all = true;
 		else if (c == 'h') {

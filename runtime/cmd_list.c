@@ -38,7 +38,7 @@ int cmd_list(void *gp, int argc, char **argv, struct err **err)
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "f:qh", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "f:qh", opts, NULL)) != -1) {
 		if (c == 'f')
 			format = optarg;
 		else if (c == 'q')

@@ -30,7 +30,7 @@ int cmd_ps(void *gp, int argc, char **argv, struct err **err)
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+f:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+f:h", opts, NULL)) != -1) {
 		if (c == 'f')
 			format = optarg;
 		else if (c == 'h') {

@@ -34,7 +34,7 @@ int cmd_spec(void *g, int argc, char **argv, struct err **err)
 	(void)g;
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "b:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "b:h", opts, NULL)) != -1) {
 		if (c == 'r')
 			rootless = true;
 		else if (c == 'b')

@@ -60,7 +60,7 @@ static int shim_find(const char *id, struct shim_ref *r, struct err **err)
 	r->dir = shim_dir(id);
 	json = xasprintf("%s/shim.json", r->dir);
 	if (!fs_exists(json))
-		return err_set(err, 0, "no such container: %s", id);
+		return err_set_code(err, ENOENT, "no such container: '%s'", id);
 	r->info = json_load_file(json, 0, err);
 	if (!r->info)
 		return -1;
@@ -180,7 +180,7 @@ int cmd_ctl(const char *verb, int argc, char **argv, struct err **err)
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+s:t:fh", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+s:t:fh", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			if (signal_parse(optarg) < 0)
@@ -265,12 +265,14 @@ int cmd_state(int argc, char **argv, struct err **err)
 	cleanup_free char *text = NULL;
 	int ret = -1;
 
-	if (argc == 2 && (streq(argv[1], "-h") || streq(argv[1], "--help"))) {
+	static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+
+	optind = 0;
+	while (cli_getopt(argc, argv, "+h", opts, NULL) != -1) {
 		puts("usage: kist-shim state ID\n\n"
 		     "Print the container's state record (docker's State fields).");
 		exit(EXIT_OK);
 	}
-	optind = 1;
 	if (shim_find(one_id(argc, argv, "state"), &r, err) < 0)
 		goto out;
 	st = load_state(&r, err);
@@ -345,7 +347,7 @@ int cmd_logs(int argc, char **argv, struct err **err)
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+fn:th", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+fn:th", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			o.follow = true;
@@ -478,7 +480,7 @@ int cmd_attach(int argc, char **argv, struct err **err)
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+h", opts, NULL)) != -1) {
 		if (c == 'n') {
 			use_stdin = false;
 		} else if (c == 'h') {

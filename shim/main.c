@@ -145,7 +145,7 @@ static int cmd_start(int argc, char **argv, struct err **err)
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+ithv", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+ithv", opts, NULL)) != -1) {
 		switch (c) {
 		case 'I':
 			cfg.id = optarg;
@@ -237,6 +237,8 @@ int main(int argc, char **argv)
 	log_init(argv[0]);
 	if (!verb)
 		cli_usage_error("expected --id ID --bundle DIR, or a command");
+	if (verb[0] != '-')
+		cli_set_verb(verb); /* usage errors point to 'kist-shim VERB --help' */
 	if (streq(verb, "attach"))
 		ret = cmd_attach(argc - 1, argv + 1, &err);
 	else if (streq(verb, "stop") || streq(verb, "kill") || streq(verb, "delete"))

@@ -25,7 +25,7 @@ static int fill_addr(struct sockaddr_un *sa, const char *path, struct err **err)
 	memset(sa, 0, sizeof(*sa));
 	sa->sun_family = AF_UNIX;
 	if (strlen(path) >= sizeof(sa->sun_path))
-		return err_set(err, ENAMETOOLONG, "socket path '%s' is too long", path);
+		return err_set_code(err, ENAMETOOLONG, "socket path '%s' is too long", path);
 	strcpy(sa->sun_path, path);
 	return 0;
 }

@@ -207,7 +207,7 @@ int archive_save(struct store *s, char *const *refs, size_t n, int outfd, bool o
 		int r = image_find(s, refs[i], &imgs[i], &matched[i], err);
 
 		if (r == 0)
-			err_set(err, ENOENT, "no such image: '%s'", refs[i]);
+			err_set_code(err, ENOENT, "no such image: '%s'", refs[i]);
 		if (r <= 0)
 			goto out;
 	}
@@ -467,7 +467,7 @@ static int load_docker_image(struct store *s, struct load *l, const cJSON *m, FI
 	} else {
 		const struct small *c = find_small(l, cname);
 		if (!c)
-			return err_set(err, ENOENT, "archive: config '%s' is missing", cname);
+			return err_set_code(err, ENOENT, "archive: config '%s' is missing", cname);
 		cdata = xmalloc(c->len + 1);
 		memcpy(cdata, c->data, c->len + 1);
 		clen = c->len;
@@ -512,7 +512,7 @@ static int load_docker_image(struct store *s, struct load *l, const cJSON *m, FI
 			if (streq(l->layers[k].name, ln))
 				break;
 		if (k == l->n_layers)
-			return err_set(err, ENOENT, "archive: layer '%s' is missing", ln);
+			return err_set_code(err, ENOENT, "archive: layer '%s' is missing", ln);
 		if (!streq(l->layers[k].diff_id, want->valuestring))
 			return err_set(err, 0,
 				       "archive: layer '%s': diff id mismatch: expected %s got %s",
@@ -815,10 +815,10 @@ int layout_import(struct store *s, const char *dir, const char *select, const ch
 	}
 	if (done == 0) {
 		if (select)
-			err_set(err, ENOENT, "import '%s': no image named '%s' in the layout", dir,
-				select);
+			err_set_code(err, ENOENT, "import '%s': no image named '%s' in the layout",
+				     dir, select);
 		else
-			err_set(err, ENOENT, "import '%s': the layout holds no image", dir);
+			err_set_code(err, ENOENT, "import '%s': the layout holds no image", dir);
 		goto out;
 	}
 	ret = 0;
@@ -839,7 +839,7 @@ int layout_export(struct store *s, const char *what, const char *dir, const char
 
 	r = image_find(s, what, &img, &matched, err);
 	if (r == 0)
-		return err_set(err, ENOENT, "no such image: '%s'", what);
+		return err_set_code(err, ENOENT, "no such image: '%s'", what);
 	if (r < 0)
 		return -1;
 	if (layout_open(dir, true, &dst, err) < 0) {

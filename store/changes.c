@@ -108,6 +108,7 @@ static int pairs(cJSON *cfg, const char *instr, const char *arg, bool env, struc
 		if (!v)
 			return err_set(err, 0, "%s '%s': want KEY=VALUE", instr, arg);
 		*v++ = '\0';
+		unquote(k); /* LABEL "com.example key"=v */
 		if (*v == '"' || *v == '\'')
 			q = *v++;
 		for (end = v; *end && (q ? *end != q : !isspace((unsigned char)*end)); end++)

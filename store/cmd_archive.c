@@ -37,7 +37,7 @@ int cmd_save(void *g, int argc, char **argv, struct err **err)
 	cleanup_close int fd = -1;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "+o:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			output = optarg;
@@ -96,7 +96,7 @@ int cmd_load(void *g, int argc, char **argv, struct err **err)
 	bool quiet = false;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+i:qh", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+i:qh", opts, NULL)) != -1) {
 		if (c == 'i')
 			input = optarg;
 		else if (c == 'q')
@@ -128,7 +128,7 @@ int cmd_import_layout(void *g, int argc, char **argv, struct err **err)
 	char *colon;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+h", opts, NULL)) != -1) {
 		if (c == 'h')
 			HELP("usage: kist-store import-layout DIR[:REF] [NAME]\n"
 			     "Copy images from an OCI layout into the store.  REF selects the "
@@ -160,7 +160,7 @@ int cmd_export_layout(void *g, int argc, char **argv, struct err **err)
 	char *colon;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+h", opts, NULL)) != -1) {
 		if (c == 'h')
 			HELP("usage: kist-store export-layout IMAGE DIR[:NAME]\n"
 			     "Copy an image into an OCI layout (created if missing), named NAME\n"
@@ -190,7 +190,7 @@ int cmd_gc(void *g, int argc, char **argv, struct err **err)
 	cleanup_free char *sz = NULL;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+vh", opts, NULL)) != -1) {
 		if (c == 'v')
 			verbose = true;
 		else if (c == 'h')
@@ -208,11 +208,6 @@ int cmd_gc(void *g, int argc, char **argv, struct err **err)
 	sz = fmt_size(freed);
 	printf("Total reclaimed space: %s\n", sz);
 	return EXIT_OK;
-}
-
-static int64_t dir_size(struct store *s, const char *sub)
-{
-	return store_tree_size(s->rootfd, sub);
 }
 
 static size_t count_entries(struct store *s, const char *sub, bool hex_only)
@@ -233,43 +228,93 @@ static size_t count_entries(struct store *s, const char *sub, bool hex_only)
 	return n;
 }
 
+/* Bytes of the layers of the images (each layer once); with only set, of
+ * the images whose id is in only. */
+static int64_t images_size(struct store *s, const struct image *imgs, size_t n, char *const *only)
+{
+	cleanup_strv char **seen = NULL;
+	int64_t total = 0;
+	size_t i, j, k;
+
+	for (i = 0; i < n; i++) {
+		bool take = !only;
+
+		for (k = 0; only && only[k]; k++)
+			if (streq(only[k], imgs[i].id))
+				take = true;
+		if (!take)
+			continue;
+		for (j = 0; j < imgs[i].n_layers; j++) {
+			bool dup = false;
+
+			for (k = 0; seen && seen[k]; k++)
+				if (streq(seen[k], imgs[i].chain_ids[j]))
+					dup = true;
+			if (dup)
+				continue;
+			strv_push(&seen, imgs[i].chain_ids[j]);
+			total += image_layer_size(s, &imgs[i], j);
+		}
+	}
+	return total;
+}
+
+static void df_line(const char *type, size_t total, size_t active, int64_t size, int64_t reclaim)
+{
+	cleanup_free char *sz = fmt_size(size), *rc = fmt_size(reclaim);
+	cleanup_free char *rcp = NULL;
+
+	rcp = size > 0 ? xasprintf("%s (%d%%)", rc, (int)(reclaim * 100 / size)) : xstrdup(rc);
+	printf("%-16s%-10zu%-10zu%-10s%s\n", type, total, active, sz, rcp);
+}
+
 int cmd_du(void *g, int argc, char **argv, struct err **err)
 {
 	static const struct option opts[] = {STORE_HELP_OPT, {NULL, 0, NULL, 0}};
 	struct store *s = g;
 	struct image *imgs = NULL;
 	struct container *cs = NULL;
-	size_t ni = 0, nc = 0;
+	cleanup_strv char **used = NULL;
+	size_t ni = 0, nc = 0, active = 0, i, j;
+	int64_t all, in_use, csize = 0;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+h", opts, NULL)) != -1) {
 		if (c == 'h')
-			HELP("usage: kist-store du\nDisk usage: TYPE TOTAL SIZE (as docker system "
-			     "df).\n");
+			HELP("usage: kist-store du\n"
+			     "Disk usage as docker system df: TYPE TOTAL ACTIVE SIZE RECLAIMABLE.\n"
+			     "Images count their layers once each (unpacked size; a layer not\n"
+			     "unpacked yet with its blob size); active ones are used by a\n"
+			     "container; containers count their writable layer.\n");
 		cli_usage_error("du: unknown option");
 	}
+	if (optind != argc)
+		cli_usage_error("du: no arguments expected");
 	if (store_open(s, err) < 0 || image_list(s, &imgs, &ni, err) < 0)
 		return -1;
 	if (container_list(s, &cs, &nc, err) < 0) {
 		image_free_list(imgs, ni);
 		return -1;
 	}
-	{
-		cleanup_free char *b = fmt_size(dir_size(s, "oci"));
-		cleanup_free char *l = fmt_size(dir_size(s, "layers"));
-		int64_t csize = 0;
-		cleanup_free char *cz = NULL;
-
-		for (size_t i = 0; i < nc; i++) {
-			cleanup_free char *u = xasprintf("containers/%s/upper", cs[i].id);
-			csize += store_tree_size(s->rootfd, u);
-		}
-		cz = fmt_size(csize);
-		printf("%-20s%-10s%s\n", "TYPE", "TOTAL", "SIZE");
-		printf("%-20s%-10zu%s\n", "Images", ni, b);
-		printf("%-20s%-10zu%s\n", "Layers", count_entries(s, "layers", true), l);
-		printf("%-20s%-10zu%s\n", "Containers", nc, cz);
+	used = image_ids_in_use(s);
+	for (i = 0; i < ni; i++)
+		for (j = 0; used && used[j]; j++)
+			if (streq(used[j], imgs[i].id)) {
+				active++;
+				break;
+			}
+	all = images_size(s, imgs, ni, NULL);
+	in_use = images_size(s, imgs, ni, used);
+	for (i = 0; i < nc; i++) {
+		cleanup_free char *u = xasprintf("containers/%s/upper", cs[i].id);
+		csize += store_tree_size(s->rootfd, u);
 	}
+	printf("%-16s%-10s%-10s%-10s%s\n", "TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE");
+	df_line("Images", ni, active, all, all - in_use);
+	df_line("Containers", nc, 0, csize, csize);
+	df_line("Local Volumes", count_entries(s, "volumes", false), 0,
+		store_tree_size(s->rootfd, "volumes"), store_tree_size(s->rootfd, "volumes"));
+	df_line("Build Cache", 0, 0, 0, 0);
 	image_free_list(imgs, ni);
 	container_free_list(cs, nc);
 	return EXIT_OK;
@@ -287,7 +332,7 @@ int cmd_info(void *g, int argc, char **argv, struct err **err)
 	cleanup_strv char **blobs = NULL;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+h", opts, NULL)) != -1) {
 		if (c == 'h')
 			HELP(
 			    "usage: kist-store info\nStore location, driver and counts as JSON.\n");

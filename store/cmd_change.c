@@ -36,7 +36,7 @@ int cmd_commit(void *g, int argc, char **argv, struct err **err)
 	char id[DIGEST_STR_MAX];
 	int ch, r;
 
-	while ((ch = getopt_long(argc, argv, "+c:m:a:h", opts, NULL)) != -1) {
+	while ((ch = cli_getopt(argc, argv, "+c:m:a:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			strv_push(&changes, optarg);
@@ -74,7 +74,7 @@ int cmd_diff(void *g, int argc, char **argv, struct err **err)
 	struct container c;
 	int ch, r;
 
-	while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((ch = cli_getopt(argc, argv, "+h", opts, NULL)) != -1) {
 		if (ch == 'h') {
 			fputs("usage: kist-store diff CONTAINER\n"
 			      "List changed files: A added, C changed, D deleted.\n",
@@ -103,7 +103,7 @@ int cmd_export(void *g, int argc, char **argv, struct err **err)
 	struct container c;
 	int ch, r;
 
-	while ((ch = getopt_long(argc, argv, "+o:h", opts, NULL)) != -1) {
+	while ((ch = cli_getopt(argc, argv, "+o:h", opts, NULL)) != -1) {
 		if (ch == 'o')
 			output = optarg;
 		else if (ch == 'h') {

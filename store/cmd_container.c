@@ -33,7 +33,7 @@ int cmd_create_container(void *g, int argc, char **argv, struct err **err)
 	char id[65];
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+n:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+n:h", opts, NULL)) != -1) {
 		if (c == 'n')
 			name = optarg;
 		else if (c == 'h')
@@ -60,7 +60,7 @@ static int one_container(void *g, int argc, char **argv, const char *verb, const
 	struct store *s = g;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "+fh", opts, NULL)) != -1) {
+	while ((ch = cli_getopt(argc, argv, "+fh", opts, NULL)) != -1) {
 		if (ch == 'f' && force)
 			*force = true;
 		else if (ch == 'h') {
@@ -140,7 +140,7 @@ int cmd_ls_containers(void *g, int argc, char **argv, struct err **err)
 	bool quiet = false;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "+qh", opts, NULL)) != -1) {
+	while ((ch = cli_getopt(argc, argv, "+qh", opts, NULL)) != -1) {
 		if (ch == 'q')
 			quiet = true;
 		else if (ch == 'h')

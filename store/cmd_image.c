@@ -8,11 +8,13 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "common/buf.h"
 #include "common/cleanup.h"
 #include "common/cli.h"
 #include "common/digest.h"
 #include "common/err.h"
 #include "common/json.h"
+#include "common/template.h"
 #include "common/util.h"
 #include "spec/image.h"
 #include "store/store.h"
@@ -39,8 +41,9 @@ static void manifest_desc(const struct image *img, struct spec_descriptor *d)
 /* ---- import ---- */
 
 static const char import_usage[] =
-    "usage: kist-store import [-c CHANGE]... [-m MESSAGE] TARBALL|- REF\n"
-    "Make a one-layer image from a rootfs tarball (plain, gzip, zstd or xz).\n"
+    "usage: kist-store import [-c CHANGE]... [-m MESSAGE] TARBALL|- [REF]\n"
+    "Make a one-layer image from a rootfs tarball (plain, gzip, zstd or xz);\n"
+    "without REF the image is untagged.  Prints the image id.\n"
     "  -c, --change   apply a Dockerfile instruction (CMD, ENTRYPOINT, ENV, ...)\n"
     "  -m, --message  history comment\n";
 
@@ -62,7 +65,7 @@ int cmd_import(void *g, int argc, char **argv, struct err **err)
 	cJSON *rootfs, *hist, *h;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+c:m:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+c:m:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			strv_push(&changes, optarg);
@@ -76,11 +79,13 @@ int cmd_import(void *g, int argc, char **argv, struct err **err)
 			cli_usage_error("import: unknown option");
 		}
 	}
-	if (argc - optind != 2)
-		cli_usage_error("import: want TARBALL and REF");
-	full = image_normalise(argv[optind + 1], err);
-	if (!full)
-		return -1;
+	if (argc - optind != 2 && argc - optind != 1)
+		cli_usage_error("import: want TARBALL and an optional REF");
+	if (argc - optind == 2) {
+		full = image_normalise(argv[optind + 1], err);
+		if (!full)
+			return -1;
+	}
 	if (streq(argv[optind], "-")) {
 		fd = dup(0);
 	} else {
@@ -100,6 +105,8 @@ int cmd_import(void *g, int argc, char **argv, struct err **err)
 	cJSON_AddStringToObject(config, "created", now);
 	cJSON_AddStringToObject(config, "architecture", "amd64");
 	cJSON_AddStringToObject(config, "os", "linux");
+	if (message)
+		cJSON_AddStringToObject(config, "comment", message); /* docker import -m */
 	cJSON_AddItemToObject(config, "config", cJSON_CreateObject());
 	if (changes && image_apply_changes(cJSON_GetObjectItemCaseSensitive(config, "config"),
 					   changes, err) < 0) {
@@ -245,7 +252,7 @@ int cmd_ls(void *g, int argc, char **argv, struct err **err)
 	size_t n = 0, i, j;
 	int c, ret = -1;
 
-	while ((c = getopt_long(argc, argv, "+aqf:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+aqf:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			all = true;
@@ -365,7 +372,8 @@ int cmd_ls(void *g, int argc, char **argv, struct err **err)
 			vals[F_SINCE] = since;
 			vals[F_AT] = at;
 			vals[F_SIZE] = size;
-			fmt_table_row(t, vals);
+			if (fmt_table_row(t, vals, err) < 0)
+				goto out;
 		}
 	}
 	fmt_table_flush(t, stdout);
@@ -430,20 +438,33 @@ static cJSON *inspect_json(struct store *s, const struct image *img)
 	return o;
 }
 
-static const char inspect_usage[] = "usage: kist-store inspect IMAGE...\n"
-				    "Show images as docker-shaped JSON (an array).\n";
+static const char inspect_usage[] =
+    "usage: kist-store inspect [-f FORMAT] IMAGE...\n"
+    "Show images as docker-shaped JSON (an array).\n"
+    "  -f, --format  a Go template rendered for each image, one line each\n"
+    "                ({{.Id}}, {{.Config.Cmd}}, {{json .RootFS}}, ...)\n";
 
 int cmd_inspect(void *g, int argc, char **argv, struct err **err)
 {
-	static const struct option opts[] = {STORE_HELP_OPT, {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {
+	    {"format", required_argument, NULL, 'f'}, STORE_HELP_OPT, {NULL, 0, NULL, 0}};
 	struct store *s = g;
 	cleanup_json cJSON *arr = cJSON_CreateArray();
 	cleanup_free char *text = NULL;
+	cleanup_tmpl struct tmpl *t = NULL;
+	const cJSON *o;
 	int c, i, missing = 0;
 
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+f:h", opts, NULL)) != -1) {
 		if (c == 'h')
 			HELP(inspect_usage);
+		if (c == 'f') {
+			tmpl_free(t);
+			t = tmpl_parse(optarg, err);
+			if (!t)
+				return err_wrap(err, "template parsing error");
+			continue;
+		}
 		cli_usage_error("inspect: unknown option");
 	}
 	if (optind >= argc)
@@ -463,8 +484,22 @@ int cmd_inspect(void *g, int argc, char **argv, struct err **err)
 		cJSON_AddItemToArray(arr, inspect_json(s, &img));
 		image_release(&img);
 	}
-	text = json_print(arr, true);
-	printf("%s\n", text);
+	if (!t) {
+		text = json_print(arr, true);
+		printf("%s\n", text);
+		return missing ? EXIT_FAIL : EXIT_OK;
+	}
+	cJSON_ArrayForEach(o, arr)
+	{
+		struct buf line = BUF_INIT;
+		int r = tmpl_render(t, o, false, &line, err);
+
+		if (r == 0)
+			printf("%s\n", line.data);
+		buf_release(&line);
+		if (r < 0)
+			return -1;
+	}
 	return missing ? EXIT_FAIL : EXIT_OK;
 }
 
@@ -479,7 +514,7 @@ int cmd_tag(void *g, int argc, char **argv, struct err **err)
 	cleanup_free char *full = NULL;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+h", opts, NULL)) != -1) {
 		if (c == 'h')
 			HELP("usage: kist-store tag SOURCE TARGET\nGive an image another name.\n");
 		cli_usage_error("tag: unknown option");
@@ -545,7 +580,7 @@ int image_remove(struct store *s, const char *what, bool force, struct err **err
 
 	r = image_find(s, what, &img, &matched, err);
 	if (r == 0)
-		return err_set(err, ENOENT, "no such image: '%s'", what);
+		return err_set_code(err, ENOENT, "no such image: '%s'", what);
 	if (r < 0)
 		return -1;
 	if (container_list(s, &cs, &nc, err) < 0) {
@@ -610,7 +645,7 @@ int cmd_rm(void *g, int argc, char **argv, struct err **err)
 	bool force = false;
 	int c, i, failed = 0;
 
-	while ((c = getopt_long(argc, argv, "+fh", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+fh", opts, NULL)) != -1) {
 		if (c == 'f')
 			force = true;
 		else if (c == 'h')
@@ -668,9 +703,9 @@ int cmd_history(void *g, int argc, char **argv, struct err **err)
 		const cJSON *h;
 		int64_t size;
 	} * rows;
-	int c;
+	int c, ret = EXIT_OK;
 
-	while ((c = getopt_long(argc, argv, "+qh", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'T':
 			no_trunc = true;
@@ -745,13 +780,16 @@ int cmd_history(void *g, int argc, char **argv, struct err **err)
 		vals[H_BY] = bys;
 		vals[H_SIZE] = size;
 		vals[H_COMMENT] = (char *)(cJSON_IsString(cm) ? cm->valuestring : "");
-		fmt_table_row(t, vals);
+		if (fmt_table_row(t, vals, err) < 0) {
+			ret = -1;
+			break;
+		}
 	}
 	fmt_table_flush(t, stdout);
 	fmt_table_free(t);
 	free(rows);
 	image_release(&img);
-	return EXIT_OK;
+	return ret;
 }
 
 /* ---- prune ---- */
@@ -771,7 +809,7 @@ int cmd_prune(void *g, int argc, char **argv, struct err **err)
 	int c;
 	bool header = false;
 
-	while ((c = getopt_long(argc, argv, "+afh", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+afh", opts, NULL)) != -1) {
 		if (c == 'a')
 			all = true;
 		else if (c == 'f')
@@ -853,7 +891,7 @@ int cmd_unpack(void *g, int argc, char **argv, struct err **err)
 	size_t i;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+h", opts, NULL)) != -1) {
 		if (c == 'h')
 			HELP("usage: kist-store unpack IMAGE\n"
 			     "Unpack an image's layers into ROOT/layers (idempotent); print their\n"

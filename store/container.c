@@ -263,7 +263,7 @@ int container_find(struct store *s, const char *what, struct container *out, str
 		container_free_list(cs, n);
 		if (hits > 1)
 			return err_set(err, 0, "ambiguous container id '%s'", what);
-		return err_set(err, ENOENT, "no such container: '%s'", what);
+		return err_set_code(err, ENOENT, "no such container: '%s'", what);
 	}
 	*out = cs[hit];
 	memset(&cs[hit], 0, sizeof(cs[hit]));
@@ -318,8 +318,8 @@ int container_mount(struct store *s, const struct container *c, struct err **err
 		return 0;
 	for (size_t i = 0; c->chain_ids[i]; i++)
 		if (!layer_exists(s, c->chain_ids[i]))
-			return err_set(err, ENOENT, "container '%s': layer %s is missing", c->name,
-				       c->chain_ids[i]);
+			return err_set_code(err, ENOENT, "container '%s': layer %s is missing",
+					    c->name, c->chain_ids[i]);
 	return mount_at(s, dir, c->chain_ids, err);
 }
 
@@ -406,7 +406,7 @@ int container_create(struct store *s, const char *name, const char *image, const
 		if (!ov)
 			return -1;
 		if (!cJSON_IsObject(ov))
-			return err_set(err, EINVAL, "overrides must be a JSON object");
+			return err_set_code(err, EINVAL, "overrides must be a JSON object");
 	}
 	store_random_hex(id);
 	if (!name)

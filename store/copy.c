@@ -121,7 +121,7 @@ static int apply_entry(struct copy *cp, int src, int dst, const char *name, stru
 
 	if ((size_t)snprintf(rel, sizeof(rel), "%s%s%s", cp->path, *cp->path ? "/" : "", name) >=
 	    sizeof(rel))
-		return err_set(err, ENAMETOOLONG, "path too long: '%s/%s'", cp->path, name);
+		return err_set_code(err, ENAMETOOLONG, "path too long: '%s/%s'", cp->path, name);
 
 	if (fstatat(src, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return err_set(err, errno, "stat '%s'", name);

@@ -319,7 +319,7 @@ int image_resolve(struct store *s, const char *what, struct image *out, struct e
 	int r = image_find(s, what, out, NULL, err);
 
 	if (r == 0)
-		return err_set(err, ENOENT, "no such image: '%s'", what);
+		return err_set_code(err, ENOENT, "no such image: '%s'", what);
 	return r < 0 ? -1 : 0;
 }
 
@@ -430,8 +430,8 @@ int image_set_ref(struct store *s, const char *full, const struct spec_descripto
 	int r;
 
 	if (!layout_blob_exists(&s->oci, desc->digest))
-		return err_set(err, ENOENT, "name '%s': blob %s not found", full ? full : "",
-			       desc->digest);
+		return err_set_code(err, ENOENT, "name '%s': blob %s not found", full ? full : "",
+				    desc->digest);
 	r = layout_index_update(&s->oci, set_ref_keep_fn, &k, err);
 	cJSON_Delete(k.old_entry);
 	return r;

@@ -91,11 +91,12 @@ static int clean_path(const char *in, char out[PATH_MAX], const char *what, stru
 		} else if (len == 2 && p[0] == '.' && p[1] == '.') {
 			return err_set(err, 0, "%s '%s': '..' not allowed in a layer", what, in);
 		} else if (len > NAME_MAX) {
-			return err_set(err, ENAMETOOLONG, "%s '%.64s...': name too long", what, in);
+			return err_set_code(err, ENAMETOOLONG, "%s '%.64s...': name too long", what,
+					    in);
 		} else {
 			if (o + len + 2 > PATH_MAX)
-				return err_set(err, ENAMETOOLONG, "%s '%.64s...': path too long",
-					       what, in);
+				return err_set_code(err, ENAMETOOLONG,
+						    "%s '%.64s...': path too long", what, in);
 			if (o)
 				out[o++] = '/';
 			memcpy(out + o, p, len);

@@ -38,6 +38,21 @@ static const struct cli_cmd commands[] = {
     {NULL, NULL, NULL},
 };
 
+/* Verbs that only read the store: on a --root that does not exist they
+ * fail instead of creating a store there. */
+static const char *const readonly_verbs[] = {
+    "ls",     "images", "inspect",       "history", "ls-containers", "diff",
+    "export", "save",   "export-layout", "du",      "info",          NULL,
+};
+
+static bool readonly_verb(const char *name)
+{
+	for (size_t i = 0; readonly_verbs[i]; i++)
+		if (streq(readonly_verbs[i], name))
+			return true;
+	return false;
+}
+
 static void usage(void)
 {
 	cli_print_commands(commands);
@@ -65,6 +80,7 @@ int main(int argc, char **argv)
 	struct store s = {.rootfd = -1, .layersfd = -1, .oci = LAYOUT_INIT};
 	const struct cli_cmd *cmd;
 	const char *env;
+	bool root_given;
 	int c, ret;
 
 	digest_skip_config(); /* libcrypto does digests only here, no TLS */
@@ -72,14 +88,16 @@ int main(int argc, char **argv)
 	log_init(argv[0]);
 	env = getenv("KIST_ROOT");
 	s.root = env && *env ? env : STORE_DEFAULT_ROOT;
+	root_given = env && *env;
 	env = getenv("KIST_RUN");
 	s.run = env && *env ? env : STORE_DEFAULT_RUN;
 
 	/* Stop at the verb: its options are its own. */
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+hv", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			s.root = optarg;
+			root_given = true;
 			break;
 		case 'R':
 			s.run = optarg;
@@ -104,7 +122,7 @@ int main(int argc, char **argv)
 			cli_print_version();
 			return EXIT_OK;
 		default:
-			cli_usage_error("unknown option");
+			cli_usage_error("unknown flag: %s", argv[optind - 1]);
 		}
 	}
 	if (optind >= argc)
@@ -112,6 +130,7 @@ int main(int argc, char **argv)
 	cmd = cli_find(commands, argv[optind]);
 	if (!cmd)
 		cli_usage_error("unknown command '%s'", argv[optind]);
+	s.must_exist = root_given && readonly_verb(cmd->name);
 	argc -= optind;
 	argv += optind;
 	optind = 0; /* reset getopt for the verb */

@@ -23,6 +23,9 @@ int store_open(struct store *s, struct err **err)
 
 	if (s->opened)
 		return 0;
+	if (s->must_exist && access(s->root, F_OK) < 0)
+		return err_set_code(err, ENOENT, "no store at '%s' (see --root and $KIST_ROOT)",
+				    s->root);
 	if (fs_mkdir_p(s->root, 0711, err) < 0)
 		return err_wrap(err, "open store '%s'", s->root);
 	s->rootfd = open(s->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

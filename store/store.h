@@ -19,6 +19,7 @@
 #include <stdint.h>        /* int64_t */
 #include <stdio.h>         /* FILE */
 #include "common/digest.h" /* DIGEST_STR_MAX */
+#include "common/format.h" /* fmt_size, fmt_table */
 #include "common/json.h"   /* cJSON */
 #include "spec/layout.h"   /* struct layout */
 
@@ -33,6 +34,7 @@ struct store {
 	const char *run;
 	enum store_driver driver;
 	bool debug;
+	bool must_exist; /* a read-only verb on a --root given: fail if it is missing */
 	bool opened;
 	int rootfd;
 	int layersfd;
@@ -235,26 +237,6 @@ int store_sweep_image(struct store *s, const struct image *img, FILE *out, struc
 /* ROOT/.gc.lock: shared while writing unnamed blobs, exclusive for gc. */
 int store_gc_lock(struct store *s, bool exclusive, struct err **err);
 int64_t store_tree_size(int dirfd, const char *name);
-
-/* format.c: docker's output shapes. */
-char *fmt_size(int64_t bytes);      /* "1.24MB" (decimal, 3 significant digits) */
-char *fmt_since(int64_t created);   /* "2 hours ago" */
-char *fmt_time_go(int64_t created); /* "2006-01-02 15:04:05 -0700 MST" */
-char *fmt_shorten(const char *s, size_t max);
-
-/* A row of named fields for --format rendering. */
-struct fmt_field {
-	const char *name;   /* Go field name: "ID" */
-	const char *header; /* table header: "IMAGE ID" */
-};
-struct fmt_table;
-struct fmt_table *fmt_table_new(const char *format, const char *default_table,
-				const struct fmt_field *fields, size_t n_fields, struct err **err);
-/* values parallel to fields */
-void fmt_table_row(struct fmt_table *t, char *const *values);
-void fmt_table_flush(struct fmt_table *t, FILE *out);
-void fmt_table_free(struct fmt_table *t);
-bool fmt_glob_match(const char *pattern, const char *s);
 
 /* archive.c */
 int archive_save(struct store *s, char *const *refs, size_t n, int outfd, bool oci,

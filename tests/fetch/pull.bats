@@ -141,7 +141,7 @@ teardown() { kist_cleanup; }
 	assert_failure 2
 	fetch pull --bogus "$REG/test/app"
 	assert_failure 2
-	assert_output --partial "'--bogus'"
+	assert_output --partial "unknown flag: --bogus"
 	[ "$(grep -c bogus <<<"$output")" -eq 1 ]
 	fetch --help
 	assert_success

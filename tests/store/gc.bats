@@ -52,10 +52,11 @@ teardown() { store_teardown; }
 	store unpack a:1
 	store du
 	assert_success
-	assert_line --index 0 --regexp '^TYPE +TOTAL +SIZE$'
-	assert_line --regexp '^Images +1 +[0-9.]+[kMG]?B$'
-	assert_line --regexp '^Layers +1 +[0-9.]+[kMG]?B$'
-	assert_line --regexp '^Containers +0 +0B$'
+	assert_line --index 0 --regexp '^TYPE +TOTAL +ACTIVE +SIZE +RECLAIMABLE$'
+	assert_line --regexp '^Images +1 +0 +[0-9.]+[kM]B +[0-9.]+[kM]B \(100%\)$'
+	assert_line --regexp '^Containers +0 +0 +0B +0B$'
+	assert_line --regexp '^Local Volumes +0 +0 +0B +0B$'
+	assert_line --regexp '^Build Cache +0 +0 +0B +0B$'
 	store info
 	assert_success
 	jq -e --arg r "$KIST_ROOT" '.Root == $r and .Images == 1 and .Layers == 1 and .Blobs == 3 and (.Driver == "overlay" or .Driver == "vfs")' <<<"$output"

@@ -75,7 +75,7 @@ id_of() {
 	done
 	store ls --format '{{.Nope}}'
 	assert_failure 1
-	assert_output --partial "can't evaluate field 'Nope'"
+	assert_output --partial "executing \"\" at <.Nope>: can't evaluate field Nope"
 }
 
 @test "store ls -f: dangling, before, since, label, reference" {

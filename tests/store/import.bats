@@ -71,11 +71,19 @@ teardown() { store_teardown; }
 	assert_output --partial "open '$BATS_TEST_TMPDIR/nope.tar'"
 	store import "$(busybox_tar)" 'Bad/UPPER:x'
 	assert_failure 1
-	store import "$(busybox_tar)"
+	store import
 	assert_failure 2
-	assert_output --partial "want TARBALL and REF"
+	assert_output --partial "want TARBALL and an optional REF"
 	store import --bogus x y
 	assert_failure 2
+}
+
+@test "store import without REF: an untagged image, as docker import" {
+	store import "$(busybox_tar)"
+	assert_success
+	assert_output --regexp '^sha256:[0-9a-f]{64}$'
+	store ls -f dangling=true --format '{{.Repository}}:{{.Tag}}'
+	assert_output '<none>:<none>'
 }
 
 @test "store --help, --version and unknown verbs" {

@@ -67,6 +67,7 @@ static int in_child(void (*fn)(const char *), const char *arg, const char *out, 
 		dup2(o, 1);
 		dup2(e, 2);
 		log_init("kist-cli");
+		cli_set_verb(NULL);
 		fn(arg);
 		fflush(stdout);
 		_exit(0);
@@ -149,7 +150,7 @@ TEST(cli_usage_error)
 	CHECK_INT(WEXITSTATUS(st), EXIT_USAGE);
 	t = slurp(err);
 	CHECK_STR(t, "kist-cli: unknown option '--bogus'\n"
-		     "Try 'kist-cli --help' for more information.\n");
+		     "See 'kist-cli --help'.\n");
 	o = slurp(out);
 	CHECK_STR(o, "buffered stdout\n");
 }
@@ -230,7 +231,7 @@ TEST(cli_parse_uint)
 				return;
 			}
 		} else if (!WIFEXITED(st) || WEXITSTATUS(st) != 2 || !strstr(e, cases[i].err) ||
-			   !strstr(e, "Try 'kist-cli --help'")) {
+			   !strstr(e, "See 'kist-cli --help'.")) {
 			unit_fail(__FILE__, __LINE__, "'%s': status %d err '%s'", cases[i].in, st,
 				  e);
 			return;
@@ -247,4 +248,65 @@ TEST(cli_exit_codes)
 	CHECK_INT(EXIT_RUN_ERROR, 125);
 	CHECK_INT(EXIT_CANNOT_EXEC, 126);
 	CHECK_INT(EXIT_NOT_FOUND, 127);
+}
+
+/* "ARG1 ARG2 ...": run cli_getopt over "ls" + the words, print what it saw. */
+static void do_getopt(const char *words)
+{
+	static const struct option opts[] = {{"all", no_argument, NULL, 'a'},
+					     {"format", required_argument, NULL, 'F'},
+					     {"filter", required_argument, NULL, 'f'},
+					     {NULL, 0, NULL, 0}};
+	cleanup_free char *copy = xstrdup(words);
+	char *argv[16] = {"ls"}, *save = NULL, *w;
+	int argc = 1, c;
+
+	for (w = strtok_r(copy, " ", &save); w && argc < 15; w = strtok_r(NULL, " ", &save))
+		argv[argc++] = w;
+	argv[argc] = NULL;
+	optind = 0;
+	cli_set_verb("ls");
+	while ((c = cli_getopt(argc, argv, "+af:", opts, NULL)) != -1)
+		printf("%c=%s ", c, optarg ? optarg : "");
+	printf("rest=%d\n", argc - optind);
+}
+
+TEST(cli_getopt_convention)
+{
+	static const struct {
+		const char *in, *out, *err;
+	} cases[] = {
+	    {"-a --format x --filter=y -f z q", "a= F=x f=y f=z rest=1\n", NULL},
+	    {"--all", "a= rest=0\n", NULL},
+	    {"--al", NULL, "kist-cli: unknown flag: --al\nSee 'kist-cli ls --help'.\n"},
+	    {"--form x", NULL, "kist-cli: unknown flag: --form\nSee 'kist-cli ls --help'.\n"},
+	    {"--form=x", NULL, "kist-cli: unknown flag: --form\nSee 'kist-cli ls --help'.\n"},
+	    {"--f", NULL, "kist-cli: unknown flag: --f\nSee 'kist-cli ls --help'.\n"},
+	    {"--nope=1", NULL, "kist-cli: unknown flag: --nope\nSee 'kist-cli ls --help'.\n"},
+	    {"--format", NULL,
+	     "kist-cli: flag needs an argument: --format\nSee 'kist-cli ls --help'.\n"},
+	    {"-f", NULL,
+	     "kist-cli: flag needs an argument: 'f' in -f\nSee 'kist-cli ls --help'.\n"},
+	    {"-az", NULL,
+	     "kist-cli: unknown shorthand flag: 'z' in -az\nSee 'kist-cli ls --help'.\n"},
+	    {"-za", NULL,
+	     "kist-cli: unknown shorthand flag: 'z' in -za\nSee 'kist-cli ls --help'.\n"},
+	};
+	cleanup_free char *out = xasprintf("%s/out", unit_tmpdir());
+	cleanup_free char *err = xasprintf("%s/err", unit_tmpdir());
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int st = in_child(do_getopt, cases[i].in, out, err);
+		cleanup_free char *o = slurp(out);
+		cleanup_free char *e = slurp(err);
+
+		if (cases[i].out
+			? !(WIFEXITED(st) && WEXITSTATUS(st) == 0 && streq(o, cases[i].out))
+			: !(WIFEXITED(st) && WEXITSTATUS(st) == EXIT_USAGE &&
+			    streq(e, cases[i].err))) {
+			unit_fail(__FILE__, __LINE__, "'%s': status %d out '%s' err '%s'",
+				  cases[i].in, st, o, e);
+			return;
+		}
+	}
 }

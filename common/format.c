@@ -1,6 +1,6 @@
-/* format.c: docker's output shapes: human sizes and durations, and a small
- * subset of Go templates for --format ("{{.Field}}" with literal text,
- * "table ..." with aligned columns and a header, "json"). */
+/* format.c: docker's output shapes: human sizes and durations, and the
+ * --format writer over common/template ("table ..." with aligned columns and
+ * a header, "json", or a template per row). */
 #define _GNU_SOURCE
 #include <fnmatch.h>
 #include <stdio.h>
@@ -10,9 +10,10 @@
 #include "common/buf.h"
 #include "common/cleanup.h"
 #include "common/err.h"
+#include "common/format.h"
 #include "common/json.h"
+#include "common/template.h"
 #include "common/util.h"
-#include "store/store.h"
 
 char *fmt_size(int64_t bytes)
 {
@@ -108,17 +109,11 @@ bool fmt_glob_match(const char *pattern, const char *s)
 	return fnmatch(pattern, s, FNM_PATHNAME) == 0;
 }
 
-/* ---- templates ---- */
-
-struct piece {
-	char *text; /* literal, or NULL for a field */
-	size_t field;
-};
+/* ---- --format ---- */
 
 struct fmt_table {
 	bool table, json;
-	struct piece *pieces;
-	size_t n_pieces;
+	struct tmpl *tmpl;
 	const struct fmt_field *fields;
 	size_t n_fields;
 	char ***rows; /* cells per row (table) */
@@ -126,76 +121,6 @@ struct fmt_table {
 	size_t n_rows;
 	struct buf out; /* non-table output */
 };
-
-static void add_literal(struct fmt_table *t, const char *s, size_t len)
-{
-	struct buf b = BUF_INIT;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		if (s[i] == '\\' && i + 1 < len && (s[i + 1] == 't' || s[i + 1] == 'n')) {
-			buf_addch(&b, s[i + 1] == 't' ? '\t' : '\n');
-			i++;
-		} else {
-			buf_addch(&b, s[i]);
-		}
-	}
-	t->pieces = xrealloc(t->pieces, (t->n_pieces + 1) * sizeof(*t->pieces));
-	t->pieces[t->n_pieces++] = (struct piece){.text = buf_detach(&b, NULL)};
-}
-
-static int parse(struct fmt_table *t, const char *f, struct err **err)
-{
-	while (*f) {
-		const char *open = strstr(f, "{{"), *close, *a, *z;
-		size_t i;
-
-		if (!open) {
-			add_literal(t, f, strlen(f));
-			break;
-		}
-		if (open > f)
-			add_literal(t, f, (size_t)(open - f));
-		close = strstr(open, "}}");
-		if (!close)
-			return err_set(err, 0, "template: unclosed action in '%s'", open);
-		for (a = open + 2; *a == ' '; a++)
-			;
-		for (z = close; z > a && z[-1] == ' '; z--)
-			;
-		if (*a != '.')
-			return err_set(err, 0, "template: unsupported action '%.*s'", (int)(z - a),
-				       a);
-		a++;
-		for (i = 0; i < t->n_fields; i++)
-			if (strlen(t->fields[i].name) == (size_t)(z - a) &&
-			    !strncmp(t->fields[i].name, a, (size_t)(z - a)))
-				break;
-		if (i == t->n_fields)
-			return err_set(err, 0, "template: can't evaluate field '%.*s'",
-				       (int)(z - a), a);
-		t->pieces = xrealloc(t->pieces, (t->n_pieces + 1) * sizeof(*t->pieces));
-		t->pieces[t->n_pieces++] = (struct piece){.text = NULL, .field = i};
-		f = close + 2;
-	}
-	return 0;
-}
-
-static char *render(struct fmt_table *t, char *const *values, bool header)
-{
-	struct buf b = BUF_INIT;
-	size_t i;
-
-	for (i = 0; i < t->n_pieces; i++) {
-		if (t->pieces[i].text)
-			buf_adds(&b, t->pieces[i].text);
-		else if (header)
-			buf_adds(&b, t->fields[t->pieces[i].field].header);
-		else
-			buf_adds(&b, values[t->pieces[i].field]);
-	}
-	return buf_detach(&b, NULL);
-}
 
 static void add_row(struct fmt_table *t, char *line)
 {
@@ -217,11 +142,31 @@ static void add_row(struct fmt_table *t, char *line)
 	free(line);
 }
 
+/* docker replaces the two escapes before parsing */
+static char *unescape(const char *f)
+{
+	struct buf b = BUF_INIT;
+
+	for (; *f; f++) {
+		if (f[0] == '\\' && (f[1] == 't' || f[1] == 'n')) {
+			buf_addch(&b, f[1] == 't' ? '\t' : '\n');
+			f++;
+		} else {
+			buf_addch(&b, *f);
+		}
+	}
+	return buf_detach(&b, NULL);
+}
+
 struct fmt_table *fmt_table_new(const char *format, const char *default_table,
 				const struct fmt_field *fields, size_t n_fields, struct err **err)
 {
 	struct fmt_table *t = xcalloc(1, sizeof(*t));
-	const char *f = format ? format : default_table;
+	const char *f = format && *format ? format : default_table;
+	cleanup_free char *text = NULL;
+	cleanup_json cJSON *head = NULL;
+	struct buf line = BUF_INIT;
+	size_t i;
 
 	t->fields = fields;
 	t->n_fields = n_fields;
@@ -238,37 +183,62 @@ struct fmt_table *fmt_table_new(const char *format, const char *default_table,
 		if (!*f)
 			f = default_table + 6;
 	}
-	if (parse(t, f, err) < 0) {
-		fmt_table_free(t);
-		return NULL;
+	text = unescape(f);
+	t->tmpl = tmpl_parse(text, err);
+	if (!t->tmpl) {
+		err_wrap(err, "template parsing error");
+		goto fail;
+	}
+	/* The header row is the template over the headers; rendering it
+	 * strictly also finds unknown fields before any row is printed. */
+	head = cJSON_CreateObject();
+	for (i = 0; i < n_fields; i++)
+		cJSON_AddStringToObject(head, fields[i].name, fields[i].header);
+	if (tmpl_render(t->tmpl, head, true, &line, err) < 0) {
+		buf_release(&line);
+		goto fail;
 	}
 	if (t->table)
-		add_row(t, render(t, NULL, true));
+		add_row(t, buf_detach(&line, NULL));
+	buf_release(&line);
 	return t;
+fail:
+	fmt_table_free(t);
+	return NULL;
 }
 
-void fmt_table_row(struct fmt_table *t, char *const *values)
+int fmt_table_row_json(struct fmt_table *t, const cJSON *row, struct err **err)
 {
-	if (t->json) {
-		cleanup_json cJSON *o = cJSON_CreateObject();
-		cleanup_free char *s = NULL;
-		size_t i;
+	struct buf line = BUF_INIT;
 
-		for (i = 0; i < t->n_fields; i++)
-			cJSON_AddStringToObject(o, t->fields[i].name, values[i]);
-		s = json_print(o, false);
+	if (t->json) {
+		cleanup_free char *s = json_print(row, false);
 		buf_adds(&t->out, s);
 		buf_addch(&t->out, '\n');
-		return;
+		return 0;
+	}
+	if (tmpl_render(t->tmpl, row, true, &line, err) < 0) {
+		buf_release(&line);
+		return -1;
 	}
 	if (t->table) {
-		add_row(t, render(t, values, false));
-		return;
+		add_row(t, buf_detach(&line, NULL));
+		return 0;
 	}
-	char *line = render(t, values, false);
-	buf_adds(&t->out, line);
+	buf_adds(&t->out, line.data);
 	buf_addch(&t->out, '\n');
-	free(line);
+	buf_release(&line);
+	return 0;
+}
+
+int fmt_table_row(struct fmt_table *t, char *const *values, struct err **err)
+{
+	cleanup_json cJSON *o = cJSON_CreateObject();
+	size_t i;
+
+	for (i = 0; i < t->n_fields; i++)
+		cJSON_AddStringToObject(o, t->fields[i].name, values[i]);
+	return fmt_table_row_json(t, o, err);
 }
 
 void fmt_table_flush(struct fmt_table *t, FILE *out)
@@ -300,6 +270,9 @@ void fmt_table_flush(struct fmt_table *t, FILE *out)
 		}
 		fputc('\n', out);
 	}
+	for (r = 0; r < t->n_rows; r++)
+		strv_free(t->rows[r]);
+	t->n_rows = 0;
 	free(w);
 }
 
@@ -309,9 +282,7 @@ void fmt_table_free(struct fmt_table *t)
 
 	if (!t)
 		return;
-	for (i = 0; i < t->n_pieces; i++)
-		free(t->pieces[i].text);
-	free(t->pieces);
+	tmpl_free(t->tmpl);
 	for (i = 0; i < t->n_rows; i++)
 		strv_free(t->rows[i]);
 	free(t->rows);

@@ -1,0 +1,562 @@
+/* verbs.c: the verb tables (docker's flags, usage and help text) and the
+ * one flag parser every verb goes through.  A container verb plugs in as
+ * one more struct kverb and one line in kist_verbs or a group. */
+#define _GNU_SOURCE
+#include <errno.h>  /* errno */
+#include <getopt.h> /* struct option */
+#include <stdio.h>  /* printf */
+#include <stdlib.h> /* strtoll */
+#include <string.h> /* strlen */
+
+#include "cli/kist.h"
+#include "common/cleanup.h"
+#include "common/cli.h"
+#include "common/err.h"
+#include "common/util.h"
+
+#define END_FLAGS                                                                                  \
+	{                                                                                          \
+		NULL, 0, KF_BOOL, NULL, NULL, NULL                                                 \
+	}
+#define FORMAT_HELP "Format output using a custom template: 'table', 'json' or a Go template"
+
+/* ---- images ---- */
+
+static const struct kflag ls_flags[] = {
+    {"all", 'a', KF_BOOL, NULL, "Show all images (default hides intermediate images)", NULL},
+    {"digests", 0, KF_BOOL, NULL, "Show digests", NULL},
+    {"filter", 'f', KF_LIST, "filter", "Filter output based on conditions provided", NULL},
+    {"format", 0, KF_STRING, "string", FORMAT_HELP, NULL},
+    {"no-trunc", 0, KF_BOOL, NULL, "Don't truncate output", NULL},
+    {"quiet", 'q', KF_BOOL, NULL, "Only show image IDs", NULL},
+    END_FLAGS,
+};
+static const struct kverb v_image_ls = {
+    "ls",
+    "[OPTIONS] [REPOSITORY[:TAG]]",
+    "List images",
+    "kist image ls, kist image list, kist images",
+    "kist-store",
+    "ls",
+    ls_flags,
+    0,
+    1,
+    NULL,
+    NULL,
+};
+
+static const struct kflag rm_flags[] = {
+    {"force", 'f', KF_BOOL, NULL, "Force removal of the image", NULL},
+    {"no-prune", 0, KF_BOOL, NULL, "Do not delete untagged parents", ""},
+    END_FLAGS,
+};
+static const struct kverb v_image_rm = {
+    "rm",
+    "[OPTIONS] IMAGE [IMAGE...]",
+    "Remove one or more images",
+    "kist image rm, kist image remove, kist rmi",
+    "kist-store",
+    "rm",
+    rm_flags,
+    1,
+    -1,
+    NULL,
+    NULL,
+};
+
+static const struct kflag prune_flags[] = {
+    {"all", 'a', KF_BOOL, NULL, "Remove all unused images, not just dangling ones", NULL},
+    {"force", 'f', KF_BOOL, NULL, "Do not prompt for confirmation", NULL},
+    END_FLAGS,
+};
+static const struct kverb v_image_prune = {
+    "prune", "[OPTIONS]", "Remove unused images", NULL, "kist-store", "prune", prune_flags,
+    0,       0,           kist_image_prune,       NULL,
+};
+
+static const struct kflag no_flags[] = {END_FLAGS};
+static const struct kverb v_image_tag = {
+    "tag",
+    "SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]",
+    "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE",
+    "kist image tag, kist tag",
+    "kist-store",
+    "tag",
+    no_flags,
+    2,
+    2,
+    NULL,
+    NULL,
+};
+
+static const struct kflag save_flags[] = {
+    {"output", 'o', KF_STRING, "string", "Write to a file, instead of STDOUT", NULL},
+    END_FLAGS,
+};
+static const struct kverb v_image_save = {
+    "save",
+    "[OPTIONS] IMAGE [IMAGE...]",
+    "Save one or more images to a tar archive (streamed to STDOUT by default)",
+    "kist image save, kist save",
+    "kist-store",
+    "save",
+    save_flags,
+    1,
+    -1,
+    NULL,
+    NULL,
+};
+
+static const struct kflag load_flags[] = {
+    {"input", 'i', KF_STRING, "string", "Read from tar archive file, instead of STDIN", NULL},
+    {"quiet", 'q', KF_BOOL, NULL, "Suppress the load output", NULL},
+    END_FLAGS,
+};
+static const struct kverb v_image_load = {
+    "load",
+    "[OPTIONS]",
+    "Load an image from a tar archive or STDIN",
+    "kist image load, kist load",
+    "kist-store",
+    "load",
+    load_flags,
+    0,
+    0,
+    NULL,
+    NULL,
+};
+
+static const struct kflag history_flags[] = {
+    {"format", 0, KF_STRING, "string", FORMAT_HELP, NULL},
+    {"no-trunc", 0, KF_BOOL, NULL, "Don't truncate output", NULL},
+    {"quiet", 'q', KF_BOOL, NULL, "Only show image IDs", NULL},
+    END_FLAGS,
+};
+static const struct kverb v_image_history = {
+    "history",
+    "[OPTIONS] IMAGE",
+    "Show the history of an image",
+    "kist image history, kist history",
+    "kist-store",
+    "history",
+    history_flags,
+    1,
+    1,
+    NULL,
+    NULL,
+};
+
+static const struct kflag import_flags[] = {
+    {"change", 'c', KF_LIST, "list", "Apply Dockerfile instruction to the created image", NULL},
+    {"message", 'm', KF_STRING, "string", "Set commit message for imported image", NULL},
+    END_FLAGS,
+};
+static const struct kverb v_image_import = {
+    "import",
+    "[OPTIONS] file|- [REPOSITORY[:TAG]]",
+    "Import the contents from a tarball to create a filesystem image",
+    "kist image import, kist import",
+    "kist-store",
+    "import",
+    import_flags,
+    1,
+    2,
+    NULL,
+    NULL,
+};
+
+static const struct kflag image_inspect_flags[] = {
+    {"format", 'f', KF_STRING, "string", FORMAT_HELP, NULL},
+    END_FLAGS,
+};
+static const struct kverb v_image_inspect = {
+    "inspect",
+    "[OPTIONS] IMAGE [IMAGE...]",
+    "Display detailed information on one or more images",
+    NULL,
+    "kist-store",
+    "inspect",
+    image_inspect_flags,
+    1,
+    -1,
+    NULL,
+    "image",
+};
+
+static const struct kflag inspect_flags[] = {
+    {"format", 'f', KF_STRING, "string", FORMAT_HELP, NULL},
+    {"size", 's', KF_BOOL, NULL, "Display total file sizes if the type is container", ""},
+    {"type", 0, KF_STRING, "string", "Only inspect objects of the given type", ""},
+    END_FLAGS,
+};
+static const struct kverb v_inspect = {
+    "inspect",
+    "[OPTIONS] NAME|ID [NAME|ID...]",
+    "Return low-level information on kist objects",
+    NULL,
+    "kist-store",
+    "inspect",
+    inspect_flags,
+    1,
+    -1,
+    kist_inspect,
+    "object",
+};
+
+static const struct kflag pull_flags[] = {
+    {"platform", 0, KF_STRING, "string", "Set platform if server is multi-platform capable", NULL},
+    {"quiet", 'q', KF_BOOL, NULL, "Suppress verbose output", NULL},
+    END_FLAGS,
+};
+static const struct kverb v_image_pull = {
+    "pull",
+    "[OPTIONS] NAME[:TAG|@DIGEST]",
+    "Download an image from a registry",
+    "kist image pull, kist pull",
+    "kist-fetch",
+    "pull",
+    pull_flags,
+    1,
+    1,
+    NULL,
+    NULL,
+};
+
+static const struct kflag push_flags[] = {
+    {"quiet", 'q', KF_BOOL, NULL, "Suppress verbose output", NULL},
+    END_FLAGS,
+};
+static const struct kverb v_image_push = {
+    "push",
+    "[OPTIONS] NAME[:TAG]",
+    "Upload an image to a registry",
+    "kist image push, kist push",
+    "kist-fetch",
+    "push",
+    push_flags,
+    1,
+    1,
+    NULL,
+    NULL,
+};
+
+/* ---- registries ---- */
+
+static const struct kflag login_flags[] = {
+    {"password", 'p', KF_STRING, "string", "Password", NULL},
+    {"password-stdin", 0, KF_BOOL, NULL, "Take the password from stdin", NULL},
+    {"username", 'u', KF_STRING, "string", "Username", NULL},
+    END_FLAGS,
+};
+static const struct kverb v_login = {
+    "login",
+    "[OPTIONS] [SERVER]",
+    "Log in to a registry (default docker.io)",
+    NULL,
+    "kist-fetch",
+    "login",
+    login_flags,
+    0,
+    1,
+    NULL,
+    NULL,
+};
+static const struct kverb v_logout = {
+    "logout",
+    "[SERVER]",
+    "Log out from a registry (default docker.io)",
+    NULL,
+    "kist-fetch",
+    "logout",
+    no_flags,
+    0,
+    1,
+    NULL,
+    NULL,
+};
+
+/* ---- system ---- */
+
+static const struct kflag version_flags[] = {
+    {"format", 'f', KF_STRING, "string", FORMAT_HELP, ""},
+    END_FLAGS,
+};
+static const struct kverb v_version = {
+    "version",
+    "[OPTIONS]",
+    "Show the kist version information",
+    NULL,
+    NULL,
+    NULL,
+    version_flags,
+    0,
+    0,
+    kist_version_cmd,
+    NULL,
+};
+static const struct kflag info_flags[] = {
+    {"format", 'f', KF_STRING, "string", FORMAT_HELP, ""},
+    END_FLAGS,
+};
+static const struct kverb v_info = {
+    "info",
+    "[OPTIONS]",
+    "Display system-wide information",
+    "kist system info, kist info",
+    "kist-store",
+    "info",
+    info_flags,
+    0,
+    0,
+    kist_info,
+    NULL,
+};
+static const struct kverb v_system_df = {
+    "df", "[OPTIONS]", "Show kist disk usage", NULL, "kist-store", "du", no_flags, 0, 0, NULL, NULL,
+};
+
+/* ---- tables ---- */
+
+const struct kentry kist_commands[] = {
+    {"history", &v_image_history, false},
+    {"images", &v_image_ls, false},
+    {"import", &v_image_import, false},
+    {"info", &v_info, false},
+    {"inspect", &v_inspect, false},
+    {"load", &v_image_load, false},
+    {"login", &v_login, false},
+    {"logout", &v_logout, false},
+    {"pull", &v_image_pull, false},
+    {"push", &v_image_push, false},
+    {"rmi", &v_image_rm, false},
+    {"save", &v_image_save, false},
+    {"tag", &v_image_tag, false},
+    {"version", &v_version, false},
+    {NULL, NULL, false},
+};
+
+static const struct kentry image_verbs[] = {
+    {"history", &v_image_history, false},
+    {"import", &v_image_import, false},
+    {"inspect", &v_image_inspect, false},
+    {"load", &v_image_load, false},
+    {"ls", &v_image_ls, false},
+    {"list", &v_image_ls, true},
+    {"prune", &v_image_prune, false},
+    {"pull", &v_image_pull, false},
+    {"push", &v_image_push, false},
+    {"rm", &v_image_rm, false},
+    {"remove", &v_image_rm, true},
+    {"rmi", &v_image_rm, true},
+    {"save", &v_image_save, false},
+    {"tag", &v_image_tag, false},
+    {NULL, NULL, false},
+};
+static const struct kentry system_verbs[] = {
+    {"df", &v_system_df, false},
+    {"info", &v_info, false},
+    {NULL, NULL, false},
+};
+
+const struct kgroup kist_groups[] = {
+    {"image", "Manage images", image_verbs},
+    {"system", "Manage kist", system_verbs},
+    {NULL, NULL, NULL},
+};
+
+const struct kentry *kist_find(const struct kentry *table, const char *name)
+{
+	for (; table->name; table++)
+		if (streq(table->name, name))
+			return table;
+	return NULL;
+}
+
+/* ---- help ---- */
+
+static size_t flag_width(const struct kflag *f)
+{
+	return 6 + 2 + strlen(f->name) + (f->value ? 1 + strlen(f->value) : 0);
+}
+
+void kverb_help(const struct kverb *v, const char *typed)
+{
+	const struct kflag *f;
+	size_t w = 0;
+
+	printf("\nUsage:  kist %s %s\n\n%s\n", typed, v->usage, v->summary);
+	if (v->aliases)
+		printf("\nAliases:\n  %s\n", v->aliases);
+	for (f = v->flags; f->name; f++)
+		if (flag_width(f) > w)
+			w = flag_width(f);
+	printf("\nOptions:\n");
+	for (f = v->flags; f->name; f++) {
+		cleanup_free char *left = NULL;
+
+		if (f->shorthand)
+			left = xasprintf("  -%c, --%s%s%s", f->shorthand, f->name,
+					 f->value ? " " : "", f->value ? f->value : "");
+		else
+			left = xasprintf("      --%s%s%s", f->name, f->value ? " " : "",
+					 f->value ? f->value : "");
+		printf("%-*s   %s\n", (int)w, left, f->help);
+	}
+	printf("  %-*s %s\n", (int)w - 2, "-h, --help", "  Print usage");
+	printf("\nGlobal option --root DIR (kist --root DIR %s ...) selects the store\n"
+	       "(default $KIST_ROOT or /var/lib/kist).\n",
+	       typed);
+}
+
+/* ---- parsing ---- */
+
+static bool parse_bool(const char *s, bool *out)
+{
+	static const char *const t[] = {"1", "t", "T", "true", "TRUE", "True", NULL};
+	static const char *const f[] = {"0", "f", "F", "false", "FALSE", "False", NULL};
+
+	for (size_t i = 0; t[i]; i++) {
+		if (streq(s, t[i])) {
+			*out = true;
+			return true;
+		}
+		if (streq(s, f[i])) {
+			*out = false;
+			return true;
+		}
+	}
+	return false;
+}
+
+static char *flag_label(const struct kflag *f)
+{
+	return f->shorthand ? xasprintf("-%c, --%s", f->shorthand, f->name)
+			    : xasprintf("--%s", f->name);
+}
+
+int kverb_main(const struct kist *k, const struct kverb *v, const char *typed, int argc,
+	       char **argv)
+{
+	size_t n = 0, i;
+	struct option *opts;
+	char shorts[128] = "";
+	size_t sl = 0;
+	cleanup_strv char **args = NULL, **operands = NULL;
+	const char **vals;
+	struct err *err = NULL;
+	int c, idx, ret, nargs;
+
+	cli_set_verb(typed);
+	for (; v->flags[n].name; n++)
+		;
+	opts = xcalloc(n + 2, sizeof(*opts));
+	vals = xcalloc(n + 1, sizeof(*vals));
+	for (i = 0; i < n; i++) {
+		const struct kflag *f = &v->flags[i];
+
+		opts[i].name = f->name;
+		opts[i].has_arg = f->type == KF_BOOL ? optional_argument : required_argument;
+		opts[i].val = 256 + (int)i;
+		if (f->shorthand && sl + 3 < sizeof(shorts)) {
+			shorts[sl++] = f->shorthand;
+			if (f->type != KF_BOOL)
+				shorts[sl++] = ':';
+		}
+	}
+	opts[n] = (struct option){"help", no_argument, NULL, 'h'};
+	shorts[sl++] = 'h';
+	shorts[sl] = '\0';
+	optind = 0;
+	while ((c = cli_getopt(argc, argv, shorts, opts, &idx)) != -1) {
+		const struct kflag *f;
+		const char *value = optarg;
+		cleanup_free char *label = NULL;
+
+		if (c == 'h') {
+			kverb_help(v, typed);
+			ret = EXIT_OK;
+			goto out;
+		}
+		if (c >= 256) {
+			i = (size_t)(c - 256);
+		} else {
+			for (i = 0; i < n && v->flags[i].shorthand != c; i++)
+				;
+		}
+		f = &v->flags[i];
+		label = flag_label(f);
+		if (f->type == KF_BOOL) {
+			bool b = true;
+			if (value && !parse_bool(value, &b))
+				cli_usage_error("invalid argument \"%s\" for \"%s\" flag: "
+						"strconv.ParseBool: parsing \"%s\": invalid syntax",
+						value, label, value);
+			vals[i] = b ? "true" : NULL;
+			if (b && !(f->to && !*f->to)) {
+				cleanup_free char *lng = xasprintf("--%s", f->name);
+				strv_push(&args, f->to ? f->to : lng);
+			}
+			continue;
+		}
+		if (f->type == KF_INT) {
+			char *end;
+			errno = 0;
+			(void)strtoll(value, &end, 10);
+			if (!*value || *end || errno)
+				cli_usage_error("invalid argument \"%s\" for \"%s\" flag: "
+						"strconv.ParseInt: parsing \"%s\": %s",
+						value, label, value,
+						errno == ERANGE ? "value out of range"
+								: "invalid syntax");
+		}
+		vals[i] = value;
+		if (!(f->to && !*f->to)) {
+			cleanup_free char *lng = xasprintf("--%s", f->name);
+			strv_push(&args, f->to ? f->to : lng);
+			strv_push(&args, value);
+		}
+	}
+	for (i = (size_t)optind; i < (size_t)argc; i++)
+		strv_push(&operands, argv[i]);
+	nargs = argc - optind;
+	if (v->min_args == v->max_args && nargs != v->min_args) {
+		if (v->min_args == 0)
+			cli_usage_error("\"kist %s\" accepts no arguments.", typed);
+		cli_usage_error("\"kist %s\" requires exactly %d argument%s.", typed, v->min_args,
+				v->min_args == 1 ? "" : "s");
+	}
+	if (nargs < v->min_args)
+		cli_usage_error("\"kist %s\" requires at least %d argument%s.", typed, v->min_args,
+				v->min_args == 1 ? "" : "s");
+	if (v->max_args >= 0 && nargs > v->max_args)
+		cli_usage_error("\"kist %s\" accepts at most %d argument%s.", typed, v->max_args,
+				v->max_args == 1 ? "" : "s");
+	{
+		/* the child's command line: VERB FLAGS -- OPERANDS */
+		cleanup_strv char **full = NULL;
+
+		if (v->child)
+			strv_push(&full, v->child);
+		for (i = 0; args && args[i]; i++)
+			strv_push(&full, args[i]);
+		if (operands) {
+			strv_push(&full, "--");
+			for (i = 0; operands[i]; i++)
+				strv_push(&full, operands[i]);
+		}
+		if (v->fn)
+			ret = v->fn(k, v, full, vals, &err);
+		else
+			ret = kist_run(k, v->prog, full, v->noun, &err);
+	}
+	if (ret < 0) {
+		fflush(stdout);
+		fprintf(stderr, "Error: %s\n", err ? err->msg : "failed");
+		ret = EXIT_RUN_ERROR;
+	}
+out:
+	err_free(err);
+	free(opts);
+	free(vals);
+	return ret;
+}

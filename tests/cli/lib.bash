@@ -1,0 +1,30 @@
+# tests/cli/lib.bash: fixtures for the `kist` suites (loaded after ../helpers).
+# shellcheck disable=SC2154 # status/output come from bats run
+
+export KIST="$KIST_BIN/kist"
+
+# kist ARGS: run kist on the test's store; output shows only on failure.
+kist() { run "$KIST" "$@"; echo "kist $*: $status $output" >&2; }
+
+cli_setup() {
+	export KIST_ROOT="$BATS_TEST_TMPDIR/root"
+	export HOME="$BATS_TEST_TMPDIR/home"
+	unset DOCKER_CONFIG
+	mkdir -p "$HOME"
+}
+
+cli_teardown() { kist_cleanup; }
+
+# kist_import REF: the busybox rootfs as image REF (kist import, offline).
+kist_import() {
+	run "$KIST" import -c 'CMD ["sh"]' "$(busybox_tar)" "$1"
+	[ "$status" -eq 0 ] || fail "kist import $1 failed: $output"
+}
+
+# store_snapshot: a listing of the store's files with their sizes, to check
+# that a failed command changed nothing.
+store_snapshot() {
+	if [ -d "$KIST_ROOT" ]; then
+		find "$KIST_ROOT" -path "$KIST_ROOT/tmp" -prune -o -printf '%p %s\n' | sort
+	fi
+}
