@@ -202,6 +202,9 @@ int cmd_ctl(const char *verb, int argc, char **argv, struct err **err)
 			else if (streq(verb, "kill"))
 				puts("usage: kist-shim kill [-s SIGNAL] ID\n\n"
 				     "Send SIGNAL (default SIGKILL) to the container's init.");
+			else if (streq(verb, "start"))
+				puts("usage: kist-shim start ID\n\n"
+				     "Start a container whose shim was started with --no-start.");
 			else
 				puts("usage: kist-shim delete [-f] ID\n\n"
 				     "Remove the container's runtime state and the shim's "
@@ -219,6 +222,8 @@ int cmd_ctl(const char *verb, int argc, char **argv, struct err **err)
 		req = xasprintf("stop %s %lld\n", sig ? sig : "TERM", secs);
 	else if (streq(verb, "kill"))
 		req = xasprintf("kill %s\n", sig ? sig : "KILL");
+	else if (streq(verb, "start"))
+		req = xstrdup("start\n");
 	else
 		req = xasprintf("delete%s\n", force ? " force" : "");
 	if (r.alive) {
@@ -228,7 +233,7 @@ int cmd_ctl(const char *verb, int argc, char **argv, struct err **err)
 	/* no shim: the container has exited, or its shim was killed */
 	if (streq(verb, "stop")) {
 		ret = 0;
-	} else if (streq(verb, "kill")) {
+	} else if (streq(verb, "kill") || streq(verb, "start")) {
 		ret = err_set(err, 0, "container %s is not running", id);
 	} else {
 		cleanup_json cJSON *st = load_state(&r, NULL);
@@ -251,6 +256,56 @@ int cmd_ctl(const char *verb, int argc, char **argv, struct err **err)
 		}
 		ret = fs_rm_rf(r.dir, err);
 	}
+out:
+	shim_ref_release(&r);
+	return ret;
+}
+
+static int exit_from_state(const struct shim_ref *r);
+
+/* ---- wait ---- */
+
+int cmd_wait(int argc, char **argv, struct err **err)
+{
+	static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	struct shim_ref r = {0};
+	cleanup_free char *path = NULL;
+	cleanup_close int fd = -1;
+	char reply[64];
+	size_t got = 0;
+	int ret = -1;
+
+	optind = 0;
+	while (cli_getopt(argc, argv, "+h", opts, NULL) != -1) {
+		puts("usage: kist-shim wait ID\n\n"
+		     "Block until the container stops, then print its exit code.");
+		exit(EXIT_OK);
+	}
+	if (shim_find(one_id(argc, argv, "wait"), &r, err) < 0)
+		goto out;
+	if (r.alive) {
+		path = xasprintf("%s/ctl", r.dir);
+		fd = unix_connect(path, NULL);
+	}
+	if (fd >= 0 && fs_write_all(fd, "wait\n", 5) == 0) {
+		while (got < sizeof(reply) - 1) {
+			ssize_t n = read(fd, reply + got, sizeof(reply) - 1 - got);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			got += (size_t)n;
+			if (memchr(reply, '\n', got))
+				break;
+		}
+	}
+	reply[got] = '\0';
+	if (str_has_prefix(reply, "exit "))
+		printf("%d\n", atoi(reply + 5));
+	else
+		printf("%d\n", exit_from_state(&r));
+	ret = 0;
 out:
 	shim_ref_release(&r);
 	return ret;
@@ -466,6 +521,7 @@ int cmd_attach(int argc, char **argv, struct err **err)
 {
 	static const struct option opts[] = {
 	    {"no-stdin", no_argument, NULL, 'n'},
+	    {"start", no_argument, NULL, 's'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -474,7 +530,7 @@ int cmd_attach(int argc, char **argv, struct err **err)
 	cleanup_close int fd = -1;
 	cleanup_close int sigfd = -1;
 	struct buf in = BUF_INIT;
-	bool use_stdin = true, tty, saw_ctrl_p = false;
+	bool use_stdin = true, tty, saw_ctrl_p = false, start = false;
 	sigset_t set;
 	int c, ret = -1;
 
@@ -483,8 +539,12 @@ int cmd_attach(int argc, char **argv, struct err **err)
 	while ((c = cli_getopt(argc, argv, "+h", opts, NULL)) != -1) {
 		if (c == 'n') {
 			use_stdin = false;
+		} else if (c == 's') {
+			start = true;
 		} else if (c == 'h') {
-			puts("usage: kist-shim attach [--no-stdin] ID\n\n"
+			puts("usage: kist-shim attach [--no-stdin] [--start] ID\n\n"
+			     "--start starts a container created with --no-start once attached,\n"
+			     "so none of its output is missed.\n"
 			     "Attach to a running container's output (and its stdin when it\n"
 			     "was started with -i).  Ctrl-p ctrl-q detaches.  Exits with the\n"
 			     "container's exit code.");
@@ -502,6 +562,8 @@ int cmd_attach(int argc, char **argv, struct err **err)
 	path = xasprintf("%s/attach", r.dir);
 	fd = unix_connect(path, err);
 	if (fd < 0)
+		goto out;
+	if (start && ctl_call(&r, "start\n", err) < 0)
 		goto out;
 	tty = cJSON_IsTrue(cJSON_GetObjectItem(r.info, "tty"));
 	use_stdin = use_stdin && cJSON_IsTrue(cJSON_GetObjectItem(r.info, "stdin"));

@@ -43,11 +43,15 @@ static const char usage_text[] =
     "      --restart POLICY     no, always, unless-stopped, on-failure[:N]\n"
     "  -i, --interactive        keep stdin open (written through the attach socket)\n"
     "  -t, --tty                give the container a pty (process.terminal)\n"
+    "      --no-start           create only; `kist-shim start ID` (or attach --start)\n"
+    "                           starts it\n"
     "  -h, --help               this help\n"
     "  -v, --version            print the version\n"
     "\n"
     "commands:\n"
     "  attach     attach to a running container's output and stdin\n"
+    "  start      start a container created with --no-start\n"
+    "  wait       wait for the container to stop; print its exit code\n"
     "  stop       stop the container (SIGTERM, then SIGKILL after a timeout)\n"
     "  kill       send a signal to the container\n"
     "  delete     remove what is left of a container and its shim\n"
@@ -133,6 +137,7 @@ static int cmd_start(int argc, char **argv, struct err **err)
 	    {"restart", required_argument, NULL, 'x'},
 	    {"interactive", no_argument, NULL, 'i'},
 	    {"tty", no_argument, NULL, 't'},
+	    {"no-start", no_argument, NULL, 'N'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'v'},
 	    {NULL, 0, NULL, 0},
@@ -181,6 +186,9 @@ static int cmd_start(int argc, char **argv, struct err **err)
 			break;
 		case 't':
 			cfg.tty = true;
+			break;
+		case 'N':
+			cfg.no_start = true;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -237,14 +245,26 @@ int main(int argc, char **argv)
 	log_init(argv[0]);
 	if (!verb)
 		cli_usage_error("expected --id ID --bundle DIR, or a command");
-	if (verb[0] != '-')
+	if (verb[0] != '-') {
+		static const char *const verbs[] = {"attach", "start", "stop", "kill",
+						    "delete", "state", "wait", "logs"};
+		bool known = false;
+
+		for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
+			known = known || streq(verb, verbs[i]);
+		if (!known)
+			cli_usage_error("unknown command '%s'", verb);
 		cli_set_verb(verb); /* usage errors point to 'kist-shim VERB --help' */
+	}
 	if (streq(verb, "attach"))
 		ret = cmd_attach(argc - 1, argv + 1, &err);
-	else if (streq(verb, "stop") || streq(verb, "kill") || streq(verb, "delete"))
+	else if (streq(verb, "stop") || streq(verb, "kill") || streq(verb, "delete") ||
+		 streq(verb, "start"))
 		ret = cmd_ctl(verb, argc - 1, argv + 1, &err);
 	else if (streq(verb, "state"))
 		ret = cmd_state(argc - 1, argv + 1, &err);
+	else if (streq(verb, "wait"))
+		ret = cmd_wait(argc - 1, argv + 1, &err);
 	else if (streq(verb, "logs"))
 		ret = cmd_logs(argc - 1, argv + 1, &err);
 	else if (verb[0] == '-')

@@ -34,7 +34,7 @@
 #include "common/util.h"
 #include "shim/shim.h"
 
-enum phase { PHASE_RUNNING, PHASE_DRAINING, PHASE_RESTARTING, PHASE_DONE };
+enum phase { PHASE_RUNNING, PHASE_CREATED, PHASE_DRAINING, PHASE_RESTARTING, PHASE_DONE };
 enum ev_kind {
 	EV_SIGNAL = 1,
 	EV_TIMER,
@@ -51,6 +51,7 @@ struct client {
 	int fd;
 	bool ctl;
 	bool waiting;       /* ctl: answer "ok" once the container has stopped */
+	bool wait_exit;     /* ctl: answer "exit N" when the current run ends */
 	struct buf in, out; /* bytes received not yet parsed; bytes not yet sent */
 	struct client *next;
 };
@@ -327,7 +328,7 @@ static void grow_pipe(int fd)
 }
 
 /* create + start; on failure nothing of the container is left. */
-static int start_container(struct shim *s, struct err **err)
+static int start_container(struct shim *s, bool start_it, struct err **err)
 {
 	struct shim_config *cfg = s->cfg;
 	int pout[2] = {-1, -1}, perr[2] = {-1, -1}, pin[2] = {-1, -1};
@@ -395,7 +396,7 @@ static int start_container(struct shim *s, struct err **err)
 	free(s->oom_path);
 	s->oom_path = oom_counter_path(s->pid);
 	s->oom_base = oom_count(s->oom_path);
-	if (runtime_call(s, start, PROC_FD_NULL, PROC_FD_NULL, PROC_FD_NULL, err) < 0) {
+	if (start_it && runtime_call(s, start, PROC_FD_NULL, PROC_FD_NULL, PROC_FD_NULL, err) < 0) {
 		runtime_delete(s, true);
 		fs_close(s->master), s->master = -1;
 		goto out;
@@ -421,7 +422,7 @@ static int start_container(struct shim *s, struct err **err)
 			fcntl(s->in_fd, F_SETFL, O_NONBLOCK);
 		}
 	}
-	s->phase = PHASE_RUNNING;
+	s->phase = start_it ? PHASE_RUNNING : PHASE_CREATED;
 	ret = 0;
 out:
 	if (ret < 0)
@@ -443,6 +444,8 @@ static const char *status_name(const struct shim *s)
 	switch (s->phase) {
 	case PHASE_RUNNING:
 		return "running";
+	case PHASE_CREATED:
+		return "created";
 	case PHASE_RESTARTING:
 		return "restarting";
 	default:
@@ -556,6 +559,43 @@ static void reply_waiters(struct shim *s, const char *text)
 	}
 }
 
+static void reply_exit_waiters(struct shim *s)
+{
+	struct client *c = s->clients, *next;
+	char text[32];
+
+	snprintf(text, sizeof(text), "exit %d\n", s->exit_code);
+	for (; c; c = next) {
+		next = c->next;
+		if (c->ctl && c->wait_exit) {
+			c->wait_exit = false;
+			client_send(s, c, text, strlen(text));
+		}
+	}
+}
+
+/* `kist-shim start` of a shim started with --no-start */
+static void start_created(struct shim *s, struct client *c)
+{
+	const char *start[] = {"start", s->cfg->id, NULL};
+	cleanup_err struct err *e = NULL;
+	char reply[600];
+
+	if (runtime_call(s, start, PROC_FD_NULL, PROC_FD_NULL, PROC_FD_NULL, &e) < 0) {
+		snprintf(reply, sizeof(reply), "error %.500s\n", e->msg);
+		client_send(s, c, reply, strlen(reply));
+		free(s->error);
+		s->error = xstrdup(e->msg);
+		s->user_stopped = true;
+		kill(s->pid, SIGKILL);
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, &s->started);
+	s->phase = PHASE_RUNNING;
+	write_state(s, NULL);
+	client_send(s, c, "ok\n", 3);
+}
+
 static bool should_restart(const struct shim *s)
 {
 	const struct restart_policy *p = &s->cfg->restart;
@@ -607,6 +647,7 @@ static void run_ended(struct shim *s)
 	s->oom_killed = oom > 0 && oom > s->oom_base;
 	clock_gettime(CLOCK_REALTIME, &s->finished);
 	runtime_delete(s, false);
+	reply_exit_waiters(s);
 	if (!should_restart(s)) {
 		finish(s);
 		return;
@@ -649,7 +690,7 @@ static void restart_now(struct shim *s)
 	s->restart_count++;
 	free(s->error);
 	s->error = NULL;
-	if (start_container(s, &e) < 0) {
+	if (start_container(s, true, &e) < 0) {
 		s->error = xstrdup(e->msg);
 		s->exit_code = 128;
 		finish(s);
@@ -696,7 +737,8 @@ static void on_signal(struct shim *s)
 			pid_t p;
 
 			while ((p = waitpid(-1, &status, WNOHANG)) > 0)
-				if (p == s->pid && s->phase == PHASE_RUNNING)
+				if (p == s->pid &&
+				    (s->phase == PHASE_RUNNING || s->phase == PHASE_CREATED))
 					container_exited(s, status);
 		} else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
 			/* as `kist-shim kill`: passed on, and not restarted */
@@ -721,6 +763,23 @@ static void ctl_request(struct shim *s, struct client *c, char *line)
 		client_send(s, c, "error empty request\n", 20);
 		return;
 	}
+	if (s->phase == PHASE_CREATED && streq(verb, "start")) {
+		start_created(s, c);
+		return;
+	}
+	if (streq(verb, "start")) {
+		client_send(s, c, "ok\n", 3); /* running already: nothing to do */
+		return;
+	}
+	if (streq(verb, "wait")) {
+		if (s->phase == PHASE_DONE) {
+			snprintf(reply, sizeof(reply), "exit %d\n", s->exit_code);
+			client_send(s, c, reply, strlen(reply));
+		} else {
+			c->wait_exit = true;
+		}
+		return;
+	}
 	if (streq(verb, "stop")) {
 		long secs = a2 ? strtol(a2, NULL, 10) : 10;
 
@@ -740,7 +799,9 @@ static void ctl_request(struct shim *s, struct client *c, char *line)
 			return;
 		}
 		c->waiting = true;
-		if (s->phase == PHASE_RUNNING) {
+		if (s->phase == PHASE_CREATED) {
+			kill(s->pid, SIGKILL);
+		} else if (s->phase == PHASE_RUNNING) {
 			kill(s->pid, sig);
 			set_timer(s, secs <= 0 ? (secs == 0 ? 1 : 0) : secs * 1000);
 		}
@@ -748,7 +809,7 @@ static void ctl_request(struct shim *s, struct client *c, char *line)
 		sig = a1 ? signal_parse(a1) : SIGKILL;
 		if (sig < 0) {
 			snprintf(reply, sizeof(reply), "error invalid signal: %s\n", a1);
-		} else if (s->phase != PHASE_RUNNING) {
+		} else if (s->phase != PHASE_RUNNING && s->phase != PHASE_CREATED) {
 			snprintf(reply, sizeof(reply), "error container %s is not running\n",
 				 s->cfg->id);
 		} else {
@@ -762,7 +823,7 @@ static void ctl_request(struct shim *s, struct client *c, char *line)
 	} else if (streq(verb, "delete")) {
 		bool force = a1 && streq(a1, "force");
 
-		if (s->phase == PHASE_RUNNING && !force) {
+		if ((s->phase == PHASE_RUNNING || s->phase == PHASE_CREATED) && !force) {
 			snprintf(reply, sizeof(reply),
 				 "error container %s is running: stop it first, or force the "
 				 "removal\n",
@@ -776,7 +837,7 @@ static void ctl_request(struct shim *s, struct client *c, char *line)
 		if (s->phase == PHASE_RESTARTING) {
 			set_timer(s, 0);
 			finish(s);
-		} else if (s->phase == PHASE_RUNNING) {
+		} else if (s->phase == PHASE_RUNNING || s->phase == PHASE_CREATED) {
 			kill(s->pid, SIGKILL);
 		}
 	} else if (streq(verb, "resize") && a1 && a2) {
@@ -1086,10 +1147,10 @@ static void shim_main(struct shim_config *cfg, int sync_fd, bool fresh_dir)
 		fs_close(nullfd);
 	}
 	if (logfile_open(&s.log, cfg->log_path, &cfg->log_opts, &e) < 0 || setup(&s, &e) < 0 ||
-	    start_container(&s, &e) < 0 || write_state(&s, &e) < 0) {
+	    start_container(&s, !cfg->no_start, &e) < 0 || write_state(&s, &e) < 0) {
 		cleanup_free char *msg = xasprintf("error %s\n", e ? e->msg : "start failed");
 
-		if (s.pid > 0 && s.phase == PHASE_RUNNING) {
+		if (s.pid > 0 && (s.phase == PHASE_RUNNING || s.phase == PHASE_CREATED)) {
 			kill(s.pid, SIGKILL);
 			runtime_delete(&s, true);
 		}

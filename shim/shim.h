@@ -131,6 +131,7 @@ int cmd_attach(int argc, char **argv, struct err **err);
 int cmd_ctl(const char *verb, int argc, char **argv, struct err **err);
 int cmd_state(int argc, char **argv, struct err **err);
 int cmd_logs(int argc, char **argv, struct err **err);
+int cmd_wait(int argc, char **argv, struct err **err);
 
 /* the monitor (monitor.c) */
 struct shim_config {
@@ -139,6 +140,7 @@ struct shim_config {
 	struct log_opts log_opts;
 	struct restart_policy restart;
 	bool stdin_open, tty;
+	bool no_start; /* create only: `kist-shim start` starts it */
 };
 /* Daemonize and monitor; returns in the caller with 0 once the container
  * runs, or -1 with err set (the runtime's message) when it failed to start. */

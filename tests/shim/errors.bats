@@ -14,7 +14,7 @@ nothing_left() {
 	[ ! -e "$(shim_dir c1)" ]
 	run "$RT" --root "$RT_ROOT" state c1
 	[ "$status" -ne 0 ]
-	! pgrep -f "kist-shim --id c1 " >/dev/null
+	! pgrep -f -- "--bundle $BUNDLE" >/dev/null
 }
 
 @test "shim errors: a bundle that does not exist" {
@@ -105,7 +105,7 @@ nothing_left() {
 	[[ "$output" == *"--id is required"* ]]
 	run "$SHIM" --id c1 --bundle "$BUNDLE" --bogus
 	[ "$status" -eq 2 ]
-	[[ "$output" == *"unknown option '--bogus'"* ]]
+	[[ "$output" == *"unknown flag: --bogus"* ]]
 	run "$SHIM" frobnicate
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"unknown command 'frobnicate'"* ]]
@@ -133,6 +133,6 @@ nothing_left() {
 	for verb in stop kill delete state logs attach; do
 		run "$SHIM" "$verb" nosuch
 		[ "$status" -eq 1 ]
-		[ "$output" = "kist-shim: no such container: nosuch" ]
+		[ "$output" = "kist-shim: no such container: 'nosuch'" ]
 	done
 }

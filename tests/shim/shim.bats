@@ -376,7 +376,7 @@ err two" ]
 	[ ! -e "$(shim_dir c1)" ]
 	shim state c1
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"no such container: c1"* ]]
+	[[ "$output" == *"no such container: 'c1'"* ]]
 }
 
 @test "shim: logs --tail, --since, --until and -t" {
@@ -407,4 +407,46 @@ b" ]
 	run "$SHIM" logs --since yesterday c1
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"invalid value 'yesterday' for --since"* ]]
+}
+
+@test "shim: --no-start creates only; attach --start misses none of the output" {
+	set_args '["sh", "-c", "echo first; echo second >&2; exit 4"]'
+	shim_start c1 --no-start
+	[ "$status" -eq 0 ]
+	[ "$(state_field c1 Status)" = created ]
+	[ "$(ctr_status c1)" = created ]
+	sleep 0.3
+	[ ! -s "$(shim_log c1)" ] # created: nothing has run yet
+	run "$SHIM" attach --start c1
+	[ "$status" -eq 4 ]
+	[ "$output" = "first
+second" ]
+	wait_shim_gone c1
+	[ "$(state_field c1 Status)" = exited ]
+	# a created container that is stopped never runs
+	set_args '["sh", "-c", "echo ran"]'
+	shim_start c2 --no-start
+	[ "$status" -eq 0 ]
+	shim stop c2
+	[ "$status" -eq 0 ]
+	wait_shim_gone c2
+	! grep -q ran "$(shim_log c2)"
+}
+
+@test "shim: wait blocks until the container stops and prints its exit code" {
+	set_args '["sh", "-c", "read x; exit 9"]'
+	shim_start c1 -i
+	[ "$status" -eq 0 ]
+	"$SHIM" wait c1 >"$BATS_TEST_TMPDIR/waited" &
+	w=$!
+	track_pid $w
+	sleep 0.3
+	kill -0 $w # still waiting
+	echo go | "$SHIM" attach c1 >/dev/null || true
+	wait $w
+	[ "$(cat "$BATS_TEST_TMPDIR/waited")" = 9 ]
+	# after the shim is gone, from the record
+	wait_shim_gone c1
+	shim wait c1
+	[ "$output" = 9 ]
 }
