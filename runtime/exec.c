@@ -42,6 +42,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "runtime/cgroup.h"
+#include "runtime/container.h"
 #include "runtime/exec.h"
 #include "runtime/security.h"
 #include "runtime/state.h"
@@ -260,16 +261,11 @@ static NORETURN void process_child(struct exec_ctx *c)
 {
 	const struct spec_process *p = &c->spec.process;
 	struct err *e = NULL;
-	struct sigaction sa = {.sa_handler = SIG_DFL};
-	sigset_t none;
 	char *path;
 	int errfd = c->err_w;
 
 	log_set_forked_child();
-	for (int sig = 1; sig < NSIG; sig++)
-		(void)sigaction(sig, &sa, NULL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	rt_signals_reset();
 
 	if (c->hostpid_r >= 0) {
 		/* the joiner forked us in the host's pid namespace: it knows */

@@ -6,6 +6,7 @@
 #include <grp.h>          /* setgroups */
 #include <limits.h>       /* PATH_MAX */
 #include <sched.h>        /* CLONE_* */
+#include <signal.h>       /* sigaction */
 #include <stdio.h>        /* snprintf */
 #include <stdlib.h>       /* _exit */
 #include <string.h>       /* strerror */
@@ -348,6 +349,17 @@ static void setup(struct rt_container *c)
 	}
 }
 
+void rt_signals_reset(void)
+{
+	struct sigaction sa = {.sa_handler = SIG_DFL};
+	sigset_t none;
+
+	for (int sig = 1; sig < NSIG; sig++)
+		(void)sigaction(sig, &sa, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 void rt_init_main(struct rt_container *c)
 {
 	cleanup_err struct err *e = NULL;
@@ -372,6 +384,10 @@ void rt_init_main(struct rt_container *c)
 	 * and `run` watch it to run poststart hooks only after the exec */
 
 	umask(p->has_umask ? p->umask : 022);
+	/* the program starts with default signal dispositions and an empty
+	 * mask, whatever its caller ignored (a monitor ignoring SIGPIPE would
+	 * leave `yes | head` spinning on EPIPE) */
+	rt_signals_reset();
 	/* only stdio and --preserve-fds reach the program; done before the
 	 * seccomp filter so that a strict profile need not allow these calls */
 	syscall(SYS_close_range, 3 + c->opts->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);

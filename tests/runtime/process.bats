@@ -139,3 +139,14 @@ teardown() { teardown_bundle; }
 	[[ "$output" == *"got typed"* ]]
 	assert_no_leftovers
 }
+
+@test "runtime run: the program starts with default signal dispositions, whatever its caller ignored" {
+	# a monitor that ignores SIGPIPE (conmon does) must not pass that on:
+	# `yes | head` would spin on EPIPE forever
+	set_args '["sh", "-c", "grep -E \"^Sig(Ign|Blk)\" /proc/self/status; yes | head -c 100000 | wc -c"]'
+	run timeout 20 bash -c 'trap "" PIPE INT; exec "$1" --root "$2" run --bundle "$3" "$4" </dev/null' _ "$RT" "$RT_ROOT" "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"SigIgn:	0000000000000000"* ]]
+	[[ "$output" == *"SigBlk:	0000000000000000"* ]]
+	[[ "$output" == *100000* ]]
+}
