@@ -24,7 +24,7 @@ RT="$KIST_BIN/kist-runtime"
 for t in conmon jq busybox; do
 	command -v "$t" >/dev/null || { echo "bench/shim.sh: needs $t" >&2; exit 1; }
 done
-[ -x "$SHIM" ] && [ -x "$RT" ] || { echo "bench/shim.sh: no $SHIM (make first)" >&2; exit 1; }
+if [ ! -x "$SHIM" ] || [ ! -x "$RT" ]; then echo "bench/shim.sh: no $SHIM (make first)" >&2; exit 1; fi
 [ "$(id -u)" -eq 0 ] || { echo "bench/shim.sh: needs root" >&2; exit 1; }
 
 work=$(mktemp -d /tmp/kist-bench-shim.XXXXXX)
