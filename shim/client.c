@@ -71,20 +71,22 @@ static int shim_find(const char *id, struct shim_ref *r, struct err **err)
 	return 0;
 }
 
-/* Send one request line to the shim's ctl socket and return its answer. */
-static int ctl_call(const struct shim_ref *r, const char *request, struct err **err)
+/* Send one request line to the shim's ctl socket; its one-line answer
+ * (without the newline) goes into reply.  -1 when the shim cannot be
+ * reached. */
+static int ctl_exchange(const struct shim_ref *r, const char *request, char *reply, size_t size,
+			struct err **err)
 {
 	cleanup_free char *path = xasprintf("%s/ctl", r->dir);
 	cleanup_close int fd = unix_connect(path, err);
-	char reply[512];
 	size_t got = 0;
 
 	if (fd < 0)
 		return -1;
 	if (fs_write_all(fd, request, strlen(request)) < 0)
 		return err_set(err, errno, "send to the shim");
-	while (got < sizeof(reply) - 1) {
-		ssize_t n = read(fd, reply + got, sizeof(reply) - 1 - got);
+	while (got < size - 1) {
+		ssize_t n = read(fd, reply + got, size - 1 - got);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -96,12 +98,22 @@ static int ctl_call(const struct shim_ref *r, const char *request, struct err **
 	}
 	reply[got] = '\0';
 	reply[strcspn(reply, "\n")] = '\0';
+	return 0;
+}
+
+/* A request answered by "ok" or "error MESSAGE". */
+static int ctl_call(const struct shim_ref *r, const char *request, struct err **err)
+{
+	char reply[512];
+
+	if (ctl_exchange(r, request, reply, sizeof(reply), err) < 0)
+		return -1;
 	if (streq(reply, "ok"))
 		return 0;
 	if (str_has_prefix(reply, "error "))
 		return err_set(err, 0, "%s", reply + 6);
 	/* the shim went away while answering: the container is stopped */
-	if (got == 0 && str_has_prefix(request, "stop"))
+	if (!*reply && str_has_prefix(request, "stop"))
 		return 0;
 	return err_set(err, 0, "no answer from the shim of '%s'", info_str(r, "id"));
 }
@@ -269,10 +281,7 @@ int cmd_wait(int argc, char **argv, struct err **err)
 {
 	static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
 	struct shim_ref r = {0};
-	cleanup_free char *path = NULL;
-	cleanup_close int fd = -1;
-	char reply[64];
-	size_t got = 0;
+	char reply[64] = "";
 	int ret = -1;
 
 	optind = 0;
@@ -283,24 +292,9 @@ int cmd_wait(int argc, char **argv, struct err **err)
 	}
 	if (shim_find(one_id(argc, argv, "wait"), &r, err) < 0)
 		goto out;
-	if (r.alive) {
-		path = xasprintf("%s/ctl", r.dir);
-		fd = unix_connect(path, NULL);
-	}
-	if (fd >= 0 && fs_write_all(fd, "wait\n", 5) == 0) {
-		while (got < sizeof(reply) - 1) {
-			ssize_t n = read(fd, reply + got, sizeof(reply) - 1 - got);
-
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				break;
-			got += (size_t)n;
-			if (memchr(reply, '\n', got))
-				break;
-		}
-	}
-	reply[got] = '\0';
+	/* a shim that is gone (or goes while we wait) left its record */
+	if (r.alive)
+		ctl_exchange(&r, "wait\n", reply, sizeof(reply), NULL);
 	if (str_has_prefix(reply, "exit "))
 		printf("%d\n", atoi(reply + 5));
 	else
