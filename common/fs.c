@@ -160,8 +160,8 @@ int fs_fsync_dir(const char *path, struct err **err)
 	return 0;
 }
 
-int fs_write_file_atomicat(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
-			   struct err **err)
+static int write_replace(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
+			 bool durable, struct err **err)
 {
 	cleanup_free char *dir = NULL;
 	cleanup_free char *tmp = NULL;
@@ -198,7 +198,7 @@ int fs_write_file_atomicat(int dirfd, const char *path, const void *data, size_t
 		r = err_set(err, errno, "write '%s'", path);
 		goto fail;
 	}
-	if (fsync(fd) < 0) {
+	if (durable && fsync(fd) < 0) {
 		r = err_set(err, errno, "write '%s': fsync", path);
 		goto fail;
 	}
@@ -211,12 +211,23 @@ int fs_write_file_atomicat(int dirfd, const char *path, const void *data, size_t
 		r = err_set(err, errno, "write '%s': rename", path);
 		goto fail;
 	}
-	if (fsync(dfd) < 0)
+	if (durable && fsync(dfd) < 0)
 		return err_set(err, errno, "write '%s': fsync directory", path);
 	return 0;
 fail:
 	(void)unlinkat(dfd, tmp, 0);
 	return r;
+}
+
+int fs_write_file_atomicat(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
+			   struct err **err)
+{
+	return write_replace(dirfd, path, data, len, mode, true, err);
+}
+
+int fs_replace_file(const char *path, const void *data, size_t len, mode_t mode, struct err **err)
+{
+	return write_replace(AT_FDCWD, path, data, len, mode, false, err);
 }
 
 int fs_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,

@@ -26,6 +26,10 @@ int fs_write_file_atomic(const char *path, const void *data, size_t len, mode_t 
 			 struct err **err);
 int fs_write_file_atomicat(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
 			   struct err **err);
+/* As fs_write_file_atomic (readers see the old or the new file, never a
+ * part) without the fsyncs: for files that need not outlive a crash of the
+ * machine (run-time files, records rewritten soon after). */
+int fs_replace_file(const char *path, const void *data, size_t len, mode_t mode, struct err **err);
 int fs_fsync_dir(const char *path, struct err **err);
 
 /* Read a whole file, failing if it exceeds max bytes (0: no cap); the error

@@ -469,7 +469,8 @@ static int write_state(struct shim *s, struct err **err)
 	    .restart_policy = restart_policy_name(&s->cfg->restart),
 	};
 
-	return shim_state_write(s->cfg->state_path, &st, err);
+	/* only the final record is fsync'd: the others are replaced soon */
+	return shim_state_write(s->cfg->state_path, &st, s->phase == PHASE_DONE, err);
 }
 
 /* ---- output ---- */
@@ -1054,6 +1055,7 @@ static int write_shim_json(struct shim *s, struct err **err)
 	struct shim_config *cfg = s->cfg;
 	cleanup_json cJSON *j = cJSON_CreateObject();
 	cleanup_free char *path = path_in_dir(s, "shim.json");
+	cleanup_free char *text = NULL;
 
 	cJSON_AddStringToObject(j, "id", cfg->id);
 	cJSON_AddStringToObject(j, "bundle", cfg->bundle);
@@ -1066,7 +1068,9 @@ static int write_shim_json(struct shim *s, struct err **err)
 	cJSON_AddNumberToObject(j, "pid", getpid());
 	cJSON_AddBoolToObject(j, "tty", cfg->tty);
 	cJSON_AddBoolToObject(j, "stdin", cfg->stdin_open);
-	return json_write_file(path, j, 0644, err);
+	text = json_print(j, true);
+	/* run-time files: no fsync (they do not outlive the machine's uptime) */
+	return fs_replace_file(path, text, strlen(text), 0644, err);
 }
 
 static int setup(struct shim *s, struct err **err)
@@ -1104,7 +1108,7 @@ static int setup(struct shim *s, struct err **err)
 	if (write_shim_json(s, err) < 0)
 		return -1;
 	snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
-	return fs_write_file_atomic(pidp, pid, strlen(pid), 0644, err);
+	return fs_replace_file(pidp, pid, strlen(pid), 0644, err);
 }
 
 static void report(int fd, const char *msg)

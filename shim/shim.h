@@ -92,7 +92,8 @@ struct shim_state {
 	int restart_count;
 	const char *restart_policy;
 };
-int shim_state_write(const char *path, const struct shim_state *s, struct err **err);
+/* Atomic (temp + rename); durable adds the fsyncs (the final exit record). */
+int shim_state_write(const char *path, const struct shim_state *s, bool durable, struct err **err);
 
 /* OOM kills counted by the memory cgroup of pid (v1 memory.oom_control or
  * v2 memory.events "oom_kill"); -1 when unknown. */

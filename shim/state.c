@@ -105,8 +105,9 @@ static cJSON *time_json(const struct timespec *ts)
 	return cJSON_CreateString(s);
 }
 
-int shim_state_write(const char *path, const struct shim_state *s, struct err **err)
+int shim_state_write(const char *path, const struct shim_state *s, bool durable, struct err **err)
 {
+	cleanup_free char *text = NULL;
 	cleanup_json cJSON *j = cJSON_CreateObject();
 	bool running = streq(s->status, "running");
 
@@ -127,7 +128,10 @@ int shim_state_write(const char *path, const struct shim_state *s, struct err **
 	cJSON_AddNumberToObject(j, "RestartCount", s->restart_count);
 	cJSON_AddStringToObject(j, "RestartPolicy", s->restart_policy ? s->restart_policy : "no");
 	cJSON_AddNumberToObject(j, "ShimPid", s->shim_pid);
-	return json_write_file(path, j, 0644, err);
+	if (durable)
+		return json_write_file(path, j, 0644, err);
+	text = json_print(j, true);
+	return fs_replace_file(path, text, strlen(text), 0644, err);
 }
 
 /* ---- OOM kills ---- */
