@@ -247,7 +247,7 @@ int logfile_open(struct logfile *lf, const char *path, const struct log_opts *op
 	buf_init(&lf->out);
 	for (size_t i = 0; i < ARRAY_SIZE(lf->partial); i++)
 		buf_init(&lf->partial[i]);
-	lf->time[0] = '\0';
+	lf->tail_len[STREAM_STDOUT] = lf->tail_len[STREAM_STDERR] = 0;
 	return open_log(lf, err);
 }
 
@@ -297,10 +297,7 @@ static int add_record(struct logfile *lf, enum log_stream stream, const char *a,
 		escape_into(&lf->out, a, alen);
 	if (blen)
 		escape_into(&lf->out, b, blen);
-	buf_adds(&lf->out, stream == STREAM_STDERR ? "\",\"stream\":\"stderr\",\"time\":\""
-						   : "\",\"stream\":\"stdout\",\"time\":\"");
-	buf_adds(&lf->out, lf->time);
-	buf_add(&lf->out, "\"}\n", 3);
+	buf_add(&lf->out, lf->tail[stream], lf->tail_len[stream]);
 	if (lf->opts.max_size > 0 && lf->size + (int64_t)lf->out.len > lf->opts.max_size &&
 	    lf->size + (int64_t)start > 0) {
 		/* the record goes to a new file: write what came before it to the old one */
@@ -321,9 +318,17 @@ static int add_record(struct logfile *lf, enum log_stream stream, const char *a,
 static void stamp(struct logfile *lf)
 {
 	struct timespec ts;
+	char time[48];
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	log_time_format(&ts, lf->time, sizeof(lf->time));
+	log_time_format(&ts, time, sizeof(time));
+	for (int st = STREAM_STDOUT; st <= STREAM_STDERR; st++) {
+		int n = snprintf(lf->tail[st], sizeof(lf->tail[st]),
+				 "\",\"stream\":\"%s\",\"time\":\"%s\"}\n",
+				 st == STREAM_STDERR ? "stderr" : "stdout", time);
+
+		lf->tail_len[st] = (size_t)n;
+	}
 }
 
 int logfile_add(struct logfile *lf, enum log_stream stream, const char *data, size_t len,

@@ -55,7 +55,10 @@ struct logfile {
 	struct log_opts opts;
 	struct buf out;        /* JSON lines not yet written */
 	struct buf partial[3]; /* per stream: text after the last newline */
-	char time[40];         /* the current chunk's timestamp */
+	/* the end of a record for each stream, with the current chunk's time:
+	 * ","stream":"stdout","time":"..."}\n */
+	char tail[3][80];
+	size_t tail_len[3];
 };
 int logfile_open(struct logfile *lf, const char *path, const struct log_opts *opts,
 		 struct err **err);
