@@ -476,25 +476,30 @@ static int write_state(struct shim *s, struct err **err)
 /* ---- output ---- */
 
 static char rbuf[128 * 1024];
+#define BURST_BYTES (64 * 1024)
+#define BURST_PAUSE_NS 2000000
 
 /* Read what is there on fd; at EOF (or EIO from a pty whose slave is gone)
  * log the last partial line and stop watching it. */
 static void pump(struct shim *s, int *fd, enum log_stream stream)
 {
+	size_t got = 0;
+
 	for (int rounds = 0; rounds < 16; rounds++) {
 		ssize_t n = read(*fd, rbuf, sizeof(rbuf));
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN)
-			return;
+			break;
 		if (n <= 0) {
 			logfile_flush_partial(&s->log, stream, NULL);
 			if (*fd == s->in_fd)
 				s->in_fd = -1;
 			close_fd(s, fd);
-			return;
+			break;
 		}
+		got += (size_t)n;
 		s->drained_data = true;
 		logfile_add(&s->log, stream, rbuf, (size_t)n, NULL);
 		broadcast(s, stream == STREAM_STDERR ? FRAME_STDERR : FRAME_STDOUT, rbuf,
@@ -503,6 +508,14 @@ static void pump(struct shim *s, int *fd, enum log_stream stream)
 			break;
 	}
 	logfile_flush(&s->log, NULL);
+	/* a burst (the pipe held a lot): let it fill again for a moment rather
+	 * than wake for every small write the container makes; a trickle of
+	 * interactive output (less than this at a time) is never held back */
+	if (got >= BURST_BYTES && *fd >= 0) {
+		struct timespec pause = {.tv_sec = 0, .tv_nsec = BURST_PAUSE_NS};
+
+		nanosleep(&pause, NULL);
+	}
 }
 
 static void stdin_flush(struct shim *s)
