@@ -53,6 +53,7 @@ static int shim_find(const char *id, struct shim_ref *r, struct err **err)
 {
 	cleanup_free char *json = NULL;
 	cleanup_free char *lock = NULL;
+	cleanup_free char *ctl = NULL;
 	int fd;
 
 	if (!shim_id_valid(id))
@@ -65,9 +66,20 @@ static int shim_find(const char *id, struct shim_ref *r, struct err **err)
 	if (!r->info)
 		return -1;
 	lock = xasprintf("%s/lock", r->dir);
-	fd = lock_acquire(lock, LOCK_MODE_SHARED, false, NULL);
-	r->alive = fd < 0;
-	lock_release(fd);
+	ctl = xasprintf("%s/ctl", r->dir);
+	/* alive: the lock is held and the ctl socket is there.  A shim that
+	 * holds the lock without the socket is starting (the socket comes
+	 * before the container) or finishing (the lock goes right after the
+	 * socket): wait for either to settle */
+	for (int i = 0; i < 1000; i++) {
+		fd = lock_acquire(lock, LOCK_MODE_SHARED, false, NULL);
+		r->alive = fd < 0;
+		lock_release(fd);
+		if (!r->alive || fs_exists(ctl))
+			break;
+		nanosleep(&(struct timespec){.tv_nsec = 10000000}, NULL);
+	}
+	r->alive = r->alive && fs_exists(ctl);
 	return 0;
 }
 

@@ -77,6 +77,7 @@ struct shim {
 	bool oom_killed, user_stopped, delete_requested;
 	char *error;
 	char *runtime_log;
+	int lock_fd; /* the id's lock, held until the shim is done */
 };
 
 static void set_timer(struct shim *s, int64_t ms)
@@ -628,14 +629,26 @@ static bool should_restart(const struct shim *s)
 	}
 }
 
+static void remove_run_files(struct shim *s, bool all);
+
+/* The container has ended for good.  Its record is written, then the shim
+ * lets go of the id (sockets, pid file and lock gone: a new shim may start
+ * at once, and a client finds no shim rather than one that stopped
+ * answering), and only then are the waiting clients told. */
 static void finish(struct shim *s)
 {
 	char code[16];
 
 	s->phase = PHASE_DONE;
 	write_state(s, NULL);
+	close_fd(s, &s->attach_lfd);
+	close_fd(s, &s->ctl_lfd);
+	remove_run_files(s, s->delete_requested);
+	fs_close(s->lock_fd);
+	s->lock_fd = -1;
 	snprintf(code, sizeof(code), "%d", s->exit_code);
 	broadcast(s, FRAME_EXIT, code, strlen(code));
+	reply_exit_waiters(s);
 	reply_waiters(s, "ok\n");
 }
 
@@ -661,11 +674,11 @@ static void run_ended(struct shim *s)
 	s->oom_killed = oom > 0 && oom > s->oom_base;
 	clock_gettime(CLOCK_REALTIME, &s->finished);
 	runtime_delete(s, false);
-	reply_exit_waiters(s);
 	if (!should_restart(s)) {
 		finish(s);
 		return;
 	}
+	reply_exit_waiters(s);
 	ran = (int64_t)(s->finished.tv_sec - s->started.tv_sec) * 1000 +
 	      (s->finished.tv_nsec - s->started.tv_nsec) / 1000000;
 	s->backoff_ms = restart_delay_ms(s->backoff_ms, ran);
@@ -1134,7 +1147,7 @@ static void report(int fd, const char *msg)
 }
 
 /* The daemon: never returns. */
-static void shim_main(struct shim_config *cfg, int sync_fd, bool fresh_dir)
+static void shim_main(struct shim_config *cfg, int sync_fd, bool fresh_dir, int lock_fd)
 {
 	struct shim s = {
 	    .cfg = cfg,
@@ -1148,6 +1161,7 @@ static void shim_main(struct shim_config *cfg, int sync_fd, bool fresh_dir)
 	    .in_fd = -1,
 	    .master = -1,
 	    .in_pending = BUF_INIT,
+	    .lock_fd = lock_fd,
 	};
 	cleanup_err struct err *e = NULL;
 	int nullfd;
@@ -1184,7 +1198,6 @@ static void shim_main(struct shim_config *cfg, int sync_fd, bool fresh_dir)
 	loop(&s);
 	last_words(&s);
 	logfile_close(&s.log);
-	remove_run_files(&s, s.delete_requested);
 	_exit(EXIT_OK);
 }
 
@@ -1225,7 +1238,7 @@ int shim_start(struct shim_config *cfg, struct err **err)
 		setsid();
 		if (fork() != 0)
 			_exit(0);
-		shim_main(cfg, sync[1], fresh);
+		shim_main(cfg, sync[1], fresh, lock);
 	}
 	fs_close(sync[1]);
 	fs_close(lock), lock = -1; /* the daemon holds it now */

@@ -450,3 +450,22 @@ second" ]
 	shim wait c1
 	[ "$output" = 9 ]
 }
+
+@test "shim: once stop or wait returns, the id is free: a new shim starts, delete does not wait" {
+	set_args '["/tools/init", "pause"]'
+	for i in 1 2 3; do
+		shim_start c1
+		[ "$status" -eq 0 ]
+		shim stop c1
+		[ "$status" -eq 0 ]
+	done
+	[ "$(state_field c1 Status)" = exited ]
+	set_args '["sh", "-c", "exit 3"]'
+	shim_start c2
+	[ "$status" -eq 0 ]
+	shim wait c2
+	[ "$output" = 3 ]
+	run timeout 10 "$SHIM" delete c2
+	[ "$status" -eq 0 ]
+	[ ! -e "$(shim_dir c2)" ]
+}
