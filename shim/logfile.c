@@ -237,11 +237,12 @@ static int open_log(struct logfile *lf, struct err **err)
 	return 0;
 }
 
-int logfile_open(struct logfile *lf, const char *path, const struct log_opts *opts,
-		 struct err **err)
+int logfile_open(struct logfile *lf, const char *path, enum log_format_kind format,
+		 const struct log_opts *opts, struct err **err)
 {
 	esc_init();
 	lf->path = xstrdup(path);
+	lf->format = format;
 	lf->opts = *opts;
 	lf->fd = -1;
 	buf_init(&lf->out);
@@ -292,12 +293,23 @@ static int add_record(struct logfile *lf, enum log_stream stream, const char *a,
 {
 	size_t start = lf->out.len;
 
-	buf_add(&lf->out, "{\"log\":\"", 8);
-	if (alen)
-		escape_into(&lf->out, a, alen);
-	if (blen)
-		escape_into(&lf->out, b, blen);
-	buf_add(&lf->out, lf->tail[stream], lf->tail_len[stream]);
+	if (lf->format == LOGFMT_K8S_FILE) {
+		/* TIME STREAM F|P TEXT: F for a whole line (its newline dropped) */
+		bool full = blen ? b[blen - 1] == '\n' : alen && a[alen - 1] == '\n';
+
+		buf_add(&lf->out, lf->tail[stream], lf->tail_len[stream]);
+		buf_add(&lf->out, full ? "F " : "P ", 2);
+		buf_add(&lf->out, a, alen - (full && !blen ? 1 : 0));
+		buf_add(&lf->out, b, blen - (full && blen ? 1 : 0));
+		buf_addch(&lf->out, '\n');
+	} else {
+		buf_add(&lf->out, "{\"log\":\"", 8);
+		if (alen)
+			escape_into(&lf->out, a, alen);
+		if (blen)
+			escape_into(&lf->out, b, blen);
+		buf_add(&lf->out, lf->tail[stream], lf->tail_len[stream]);
+	}
 	if (lf->opts.max_size > 0 && lf->size + (int64_t)lf->out.len > lf->opts.max_size &&
 	    lf->size + (int64_t)start > 0) {
 		/* the record goes to a new file: write what came before it to the old one */
@@ -321,6 +333,21 @@ static void stamp(struct logfile *lf)
 	char time[48];
 
 	clock_gettime(CLOCK_REALTIME, &ts);
+	if (lf->format == LOGFMT_K8S_FILE) {
+		/* conmon's time: local, nanoseconds, numeric zone */
+		struct tm tm;
+		char zone[8];
+
+		localtime_r(&ts.tv_sec, &tm);
+		strftime(zone, sizeof(zone), "%z", &tm);
+		for (int st = STREAM_STDOUT; st <= STREAM_STDERR; st++)
+			lf->tail_len[st] = (size_t)snprintf(
+			    lf->tail[st], sizeof(lf->tail[st]),
+			    "%04d-%02d-%02dT%02d:%02d:%02d.%09ld%.3s:%s %s ", tm.tm_year + 1900,
+			    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec,
+			    zone, zone + 3, st == STREAM_STDERR ? "stderr" : "stdout");
+		return;
+	}
 	log_time_format(&ts, time, sizeof(time));
 	for (int st = STREAM_STDOUT; st <= STREAM_STDERR; st++) {
 		int n = snprintf(lf->tail[st], sizeof(lf->tail[st]),

@@ -243,6 +243,10 @@ int main(int argc, char **argv)
 	int ret;
 
 	log_init(argv[0]);
+	if (conmon_invoked(argc, argv)) {
+		ret = conmon_main(argc, argv, &err);
+		goto out;
+	}
 	if (!verb)
 		cli_usage_error("expected --id ID --bundle DIR, or a command");
 	if (verb[0] != '-') {
@@ -271,6 +275,7 @@ int main(int argc, char **argv)
 		ret = cmd_start(argc, argv, &err);
 	else
 		cli_usage_error("unknown command '%s'", verb);
+out:
 	fflush(stdout);
 	if (ret < 0) {
 		err_print(err);

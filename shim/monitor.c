@@ -42,6 +42,7 @@ enum ev_kind {
 	EV_ERR,
 	EV_ATTACH_LISTEN,
 	EV_CTL_LISTEN,
+	EV_CONMON_LISTEN,
 	EV_CLIENT,
 	EV_STDIN
 };
@@ -50,6 +51,8 @@ enum ev_kind {
 struct client {
 	int fd;
 	bool ctl;
+	bool packets;       /* conmon's attach socket: SOCK_SEQPACKET, no frames */
+	bool read_closed;   /* a packets client that shut down its writing side */
 	bool waiting;       /* ctl: answer "ok" once the container has stopped */
 	bool wait_exit;     /* ctl: answer "exit N" when the current run ends */
 	struct buf in, out; /* bytes received not yet parsed; bytes not yet sent */
@@ -58,7 +61,7 @@ struct client {
 
 struct shim {
 	struct shim_config *cfg;
-	int epfd, sigfd, timerfd, attach_lfd, ctl_lfd;
+	int epfd, sigfd, timerfd, attach_lfd, ctl_lfd, conmon_lfd;
 	struct client *clients;
 	struct client *stdin_owner;
 
@@ -191,13 +194,43 @@ static void client_frame(struct shim *s, struct client *c, enum frame_type t, co
 	client_flush(s, c);
 }
 
+/* conmon's attach packets: the stream (2 stdout, 3 stderr) in the first
+ * byte, then up to 8192 bytes.  A packet the client cannot take within a
+ * moment is dropped: the log never waits for an attached reader. */
+static void client_packets(struct shim *s, struct client *c, enum frame_type t, const char *data,
+			   size_t len)
+{
+	char pkt[8193];
+
+	if (t != FRAME_STDOUT && t != FRAME_STDERR)
+		return;
+	pkt[0] = t == FRAME_STDERR ? 3 : 2;
+	for (size_t off = 0; off < len;) {
+		size_t n = len - off < 8192 ? len - off : 8192;
+		struct pollfd pfd = {.fd = c->fd, .events = POLLOUT};
+
+		memcpy(pkt + 1, data + off, n);
+		if (send(c->fd, pkt, n + 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+			if (errno != EAGAIN || poll(&pfd, 1, 100) <= 0 ||
+			    send(c->fd, pkt, n + 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+				if (errno != EAGAIN)
+					client_drop(s, c);
+				return;
+			}
+		}
+		off += n;
+	}
+}
+
 static void broadcast(struct shim *s, enum frame_type t, const void *data, size_t len)
 {
 	struct client *c = s->clients, *next;
 
 	for (; c; c = next) {
 		next = c->next;
-		if (!c->ctl)
+		if (c->packets)
+			client_packets(s, c, t, data, len);
+		else if (!c->ctl)
 			client_frame(s, c, t, data, len);
 	}
 }
@@ -217,6 +250,9 @@ static int runtime_call(struct shim *s, const char *const *args, int in, int out
 	int status;
 
 	argv[n++] = s->cfg->runtime;
+	for (char **a = s->cfg->conmon ? s->cfg->conmon->runtime_args : NULL; a && *a; a++)
+		if (n < ARRAY_SIZE(argv) - 12)
+			argv[n++] = *a;
 	if (s->cfg->runtime_root) {
 		argv[n++] = "--root";
 		argv[n++] = s->cfg->runtime_root;
@@ -643,6 +679,12 @@ static void finish(struct shim *s)
 	write_state(s, NULL);
 	close_fd(s, &s->attach_lfd);
 	close_fd(s, &s->ctl_lfd);
+	if (s->conmon_lfd >= 0) {
+		cleanup_free char *cpath = xasprintf("%s/attach", s->cfg->bundle);
+
+		close_fd(s, &s->conmon_lfd);
+		unlink(cpath);
+	}
 	remove_run_files(s, s->delete_requested);
 	fs_close(s->lock_fd);
 	s->lock_fd = -1;
@@ -922,7 +964,23 @@ static void client_input(struct shim *s, struct client *c)
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
+		if (c->packets && n == 0 && !c->read_closed) {
+			/* conmon's rule: the stdin writer's EOF is the container's;
+			 * the client still reads the output */
+			if (s->stdin_owner == c && s->in_fd >= 0) {
+				s->in_close = true;
+				stdin_flush(s);
+			}
+			c->read_closed = true;
+			ep_mod(s, c->fd, EV_CLIENT, 0);
+			return;
+		}
 		client_drop(s, c);
+		return;
+	}
+	if (c->packets) {
+		/* conmon's clients write stdin as it is */
+		attach_frame(s, c, FRAME_STDIN, tmp, (size_t)n);
 		return;
 	}
 	buf_add(&c->in, tmp, (size_t)n);
@@ -967,6 +1025,7 @@ static void accept_client(struct shim *s, int lfd, bool ctl)
 	c = xcalloc(1, sizeof(*c));
 	c->fd = fd;
 	c->ctl = ctl;
+	c->packets = lfd == s->conmon_lfd;
 	buf_init(&c->in);
 	buf_init(&c->out);
 	c->next = s->clients;
@@ -1020,12 +1079,17 @@ static void loop(struct shim *s)
 			case EV_CTL_LISTEN:
 				accept_client(s, s->ctl_lfd, true);
 				break;
+			case EV_CONMON_LISTEN:
+				accept_client(s, s->conmon_lfd, false);
+				break;
 			case EV_CLIENT:
 				c = client_find(s, fd);
 				if (c && (evs[i].events & EPOLLOUT))
 					client_flush(s, c);
 				c = client_find(s, fd);
-				if (c && (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+				if (c && c->read_closed)
+					client_drop(s, c); /* hung up */
+				else if (c && (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
 					client_input(s, c);
 				break;
 			}
@@ -1131,6 +1195,15 @@ static int setup(struct shim *s, struct err **err)
 		return -1;
 	ep_add(s, s->attach_lfd, EV_ATTACH_LISTEN, EPOLLIN);
 	ep_add(s, s->ctl_lfd, EV_CTL_LISTEN, EPOLLIN);
+	if (s->cfg->conmon) {
+		/* podman connects to <bundle>/attach before it starts the container */
+		cleanup_free char *cpath = xasprintf("%s/attach", s->cfg->bundle);
+
+		s->conmon_lfd = unix_listen_type(cpath, SOCK_SEQPACKET, err);
+		if (s->conmon_lfd < 0)
+			return -1;
+		ep_add(s, s->conmon_lfd, EV_CONMON_LISTEN, EPOLLIN);
+	}
 	if (write_shim_json(s, err) < 0)
 		return -1;
 	snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
@@ -1156,6 +1229,7 @@ static void shim_main(struct shim_config *cfg, int sync_fd, bool fresh_dir, int 
 	    .timerfd = -1,
 	    .attach_lfd = -1,
 	    .ctl_lfd = -1,
+	    .conmon_lfd = -1,
 	    .out_fd = -1,
 	    .err_fd = -1,
 	    .in_fd = -1,
@@ -1177,8 +1251,20 @@ static void shim_main(struct shim_config *cfg, int sync_fd, bool fresh_dir, int 
 		dup2(nullfd, 2);
 		fs_close(nullfd);
 	}
-	if (logfile_open(&s.log, cfg->log_path, &cfg->log_opts, &e) < 0 || setup(&s, &e) < 0 ||
-	    start_container(&s, !cfg->no_start, &e) < 0 || write_state(&s, &e) < 0) {
+	if (cfg->conmon && cfg->conmon->start_fd >= 0) {
+		char go[64];
+
+		/* podman says when to create (after it has set things up) */
+		if (read(cfg->conmon->start_fd, go, sizeof(go)) < 0) {
+			/* closed without a word: create anyway */
+		}
+		fs_close(cfg->conmon->start_fd);
+		cfg->conmon->start_fd = -1;
+	}
+	if (logfile_open(&s.log, cfg->log_path, cfg->conmon ? LOGFMT_K8S_FILE : LOGFMT_JSON_FILE,
+			 &cfg->log_opts, &e) < 0 ||
+	    setup(&s, &e) < 0 || start_container(&s, !cfg->no_start, &e) < 0 ||
+	    write_state(&s, &e) < 0) {
 		cleanup_free char *msg = xasprintf("error %s\n", e ? e->msg : "start failed");
 
 		if (s.pid > 0 && (s.phase == PHASE_RUNNING || s.phase == PHASE_CREATED)) {
@@ -1186,6 +1272,8 @@ static void shim_main(struct shim_config *cfg, int sync_fd, bool fresh_dir, int 
 			runtime_delete(&s, true);
 		}
 		report(sync_fd, msg);
+		if (cfg->conmon)
+			conmon_report(cfg->conmon, -1, e ? e->msg : "start failed");
 		remove_run_files(&s, fresh_dir);
 		if (!fresh_dir) {
 			cleanup_free char *j = path_in_dir(&s, "shim.json");
@@ -1193,11 +1281,30 @@ static void shim_main(struct shim_config *cfg, int sync_fd, bool fresh_dir, int 
 		}
 		_exit(EXIT_FAIL);
 	}
+	if (cfg->conmon) {
+		conmon_report(cfg->conmon, s.pid, NULL);
+		if (cfg->conmon->conmon_pidfile) {
+			char pid[32];
+
+			snprintf(pid, sizeof(pid), "%d", (int)getpid());
+			fs_replace_file(cfg->conmon->conmon_pidfile, pid, strlen(pid), 0644, NULL);
+		}
+	}
 	report(sync_fd, "ok\n");
 	fs_close(sync_fd);
 	loop(&s);
 	last_words(&s);
 	logfile_close(&s.log);
+	if (cfg->conmon) {
+		/* as conmon: the exit files podman reads, then become the exit
+		 * command (podman's cleanup) */
+		conmon_exit_files(cfg->conmon, cfg->id, s.exit_code, s.oom_killed);
+		fs_rm_rf(cfg->dir, NULL);
+		if (cfg->conmon->exit_command) {
+			execv(cfg->conmon->exit_command[0], cfg->conmon->exit_command);
+			_exit(EXIT_FAIL);
+		}
+	}
 	_exit(EXIT_OK);
 }
 

@@ -48,8 +48,11 @@ enum log_stream { STREAM_STDOUT = 1, STREAM_STDERR = 2 };
 /* docker's split: a line longer than this is logged in pieces. */
 #define LOG_LINE_MAX (16 * 1024)
 
+enum log_format_kind { LOGFMT_JSON_FILE, LOGFMT_K8S_FILE };
+
 struct logfile {
 	char *path;
+	enum log_format_kind format; /* docker's json-file, or conmon's k8s-file */
 	int fd;
 	int64_t size;
 	struct log_opts opts;
@@ -60,8 +63,8 @@ struct logfile {
 	char tail[3][80];
 	size_t tail_len[3];
 };
-int logfile_open(struct logfile *lf, const char *path, const struct log_opts *opts,
-		 struct err **err);
+int logfile_open(struct logfile *lf, const char *path, enum log_format_kind format,
+		 const struct log_opts *opts, struct err **err);
 /* Log len bytes the container wrote on stream (complete lines now; the rest
  * waits for its newline or for LOG_LINE_MAX bytes). */
 int logfile_add(struct logfile *lf, enum log_stream stream, const char *data, size_t len,
@@ -128,6 +131,7 @@ enum frame_type {
 #define FRAME_MAX (1u << 20)
 void frame_header(unsigned char *h, enum frame_type type, uint32_t len);
 int unix_listen(const char *path, struct err **err);
+int unix_listen_type(const char *path, int type, struct err **err); /* SOCK_SEQPACKET... */
 int unix_connect(const char *path, struct err **err);
 
 /* client verbs (client.c) */
@@ -137,6 +141,22 @@ int cmd_state(int argc, char **argv, struct err **err);
 int cmd_logs(int argc, char **argv, struct err **err);
 int cmd_wait(int argc, char **argv, struct err **err);
 
+/* conmon's command line and protocol, for podman (conmon.c) */
+struct conmon_compat {
+	int sync_fd, start_fd; /* _OCI_SYNCPIPE, _OCI_STARTPIPE, or -1 */
+	char *exit_dir, *persist_dir, *conmon_pidfile;
+	char **exit_command; /* argv of the exit command, or NULL */
+	char **runtime_args; /* before the runtime's verb */
+};
+/* argv[0] is "conmon", or the first argument is conmon's --api-version */
+bool conmon_invoked(int argc, char **argv);
+int conmon_main(int argc, char **argv, struct err **err);
+/* After create: {"data": PID} (or -1 and the message) on the sync pipe. */
+void conmon_report(const struct conmon_compat *c, int pid, const char *error);
+/* The exit files podman reads: exit-dir/ID, persist-dir/exit and oom. */
+void conmon_exit_files(const struct conmon_compat *c, const char *id, int exit_code,
+		       bool oom_killed);
+
 /* the monitor (monitor.c) */
 struct shim_config {
 	char *id, *bundle, *runtime, *runtime_root, *log_path, *state_path, *pid_file;
@@ -144,7 +164,8 @@ struct shim_config {
 	struct log_opts log_opts;
 	struct restart_policy restart;
 	bool stdin_open, tty;
-	bool no_start; /* create only: `kist-shim start` starts it */
+	bool no_start;                /* create only: `kist-shim start` starts it */
+	struct conmon_compat *conmon; /* started as conmon (by podman), or NULL */
 };
 /* Daemonize and monitor; returns in the caller with 0 once the container
  * runs, or -1 with err set (the runtime's message) when it failed to start. */

@@ -2,12 +2,15 @@
  * header of the attach protocol (see shim.h). */
 #define _GNU_SOURCE
 #include <errno.h>      /* errno */
+#include <fcntl.h>      /* open */
 #include <string.h>     /* strlen */
 #include <sys/socket.h> /* socket */
 #include <sys/un.h>     /* sockaddr_un */
 #include <unistd.h>     /* unlink */
+#include "common/cleanup.h"
 #include "common/err.h"
 #include "common/fs.h"
+#include "common/util.h"
 #include "shim/shim.h"
 
 void frame_header(unsigned char *h, enum frame_type type, uint32_t len)
@@ -32,12 +35,30 @@ static int fill_addr(struct sockaddr_un *sa, const char *path, struct err **err)
 
 int unix_listen(const char *path, struct err **err)
 {
+	return unix_listen_type(path, SOCK_STREAM, err);
+}
+
+int unix_listen_type(const char *path, int type, struct err **err)
+{
 	struct sockaddr_un sa;
+	cleanup_close int dirfd = -1;
+	cleanup_free char *short_path = NULL;
 	int fd;
 
-	if (fill_addr(&sa, path, err) < 0)
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		/* too long for sun_path: bind through the directory's fd */
+		const char *slash = strrchr(path, '/');
+		cleanup_free char *dir = slash ? xstrndup(path, (size_t)(slash - path)) : NULL;
+
+		if (dir)
+			dirfd = open(*dir ? dir : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (dirfd < 0)
+			return err_set(err, ENAMETOOLONG, "socket path '%s' is too long", path);
+		short_path = xasprintf("/proc/self/fd/%d/%s", dirfd, slash + 1);
+	}
+	if (fill_addr(&sa, short_path ? short_path : path, err) < 0)
 		return -1;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	fd = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return err_set(err, errno, "socket");
 	unlink(path);

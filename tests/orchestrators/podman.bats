@@ -53,7 +53,7 @@ teardown_file() {
 		done
 	fi
 	if [ ! -e "$PD/had-run-kist" ]; then
-		rmdir /run/kist/runtime /run/kist 2>/dev/null || true
+		rmdir /run/kist/runtime /run/kist/shim /run/kist 2>/dev/null || true
 	fi
 	rm -rf "$PD"
 }
@@ -68,6 +68,13 @@ pm() {
 		--runtime "$RT" --cgroup-manager cgroupfs "$@"
 }
 p() { run pm "$@"; echo "podman $*: $status $output" >&2; }
+# podman with kist-shim as its conmon: a link named conmon (the name that
+# makes kist-shim speak conmon's command line and protocol)
+pc() {
+	ln -sf "$KIST_BIN/kist-shim" "$PD/conmon"
+	run pm --conmon "$PD/conmon" "$@"
+	echo "podman --conmon kist-shim $*: $status $output" >&2
+}
 
 @test "podman run --rm with kist-runtime" {
 	p run --rm --network none localhost/kist-bb echo hi
@@ -160,4 +167,43 @@ p() { run pm "$@"; echo "podman $*: $status $output" >&2; }
 	# podman maps kist-runtime's runc-worded errors to docker's exit codes
 	run -127 pm run --rm --network none localhost/kist-bb no-such-program
 	run -126 pm run --rm --network none localhost/kist-bb /etc/passwd
+}
+
+@test "podman with kist-shim as conmon: run -d, logs, wait, stop, rm" {
+	pc run -d --name shim-d --network none localhost/kist-bb sh -c 'echo out; echo err >&2; sleep 0.3; exit 3'
+	[ "$status" -eq 0 ]
+	pc wait shim-d
+	[ "$output" = 3 ]
+	pc logs shim-d
+	[[ "$output" == *out* ]]
+	[[ "$output" == *err* ]]
+	pc inspect --format '{{.State.Status}} {{.State.ExitCode}}' shim-d
+	[ "$output" = "exited 3" ]
+	pc rm shim-d
+	[ "$status" -eq 0 ]
+
+	pc run -d --name shim-stop --network none localhost/kist-bb sleep 100
+	[ "$status" -eq 0 ]
+	# the container's monitor is kist-shim, not conmon
+	pid=$(pm inspect --format '{{.State.ConmonPid}}' shim-stop)
+	[[ "$(readlink "/proc/$pid/exe")" == */kist-shim ]]
+	pc stop -t 1 shim-stop
+	[ "$status" -eq 0 ]
+	pc inspect --format '{{.State.Status}} {{.State.ExitCode}}' shim-stop
+	[ "$output" = "exited 137" ]
+	pc rm shim-stop
+	[ "$status" -eq 0 ]
+}
+
+@test "podman with kist-shim as conmon: run in the foreground, stdin, exit code" {
+	pc run --rm --network none localhost/kist-bb sh -c 'echo fg; exit 4'
+	[ "$status" -eq 4 ]
+	[ "$output" = fg ]
+	run bash -c 'echo hello | "$@"' _ podman --root "$PD/root" --runroot "$PD/runroot" \
+		--storage-driver vfs --runtime "$RT" --cgroup-manager cgroupfs --conmon "$PD/conmon" \
+		run --rm -i --network none localhost/kist-bb cat
+	[ "$status" -eq 0 ]
+	[ "$output" = hello ]
+	pc ps -a -q
+	[ -z "$output" ]
 }
