@@ -33,9 +33,8 @@ int cmd_save(void *g, int argc, char **argv, struct err **err)
 	struct store *s = g;
 	const char *output = NULL;
 	bool oci = false;
-	cleanup_free char *tmp = NULL;
-	cleanup_close int fd = -1;
-	int c, r;
+	cleanup_output struct fs_output out = FS_OUTPUT_INIT;
+	int c, r, fd = 1;
 
 	while ((c = cli_getopt(argc, argv, "+o:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -66,21 +65,13 @@ int cmd_save(void *g, int argc, char **argv, struct err **err)
 	if (store_open(s, err) < 0)
 		return -1;
 	if (output) {
-		tmp = xasprintf("%s.tmp-XXXXXX", output);
-		fd = mkostemp(tmp, O_CLOEXEC);
-		if (fd < 0)
-			return err_set(err, errno, "create '%s'", tmp);
-		fchmod(fd, 0644);
-	} else {
-		fd = dup(1);
+		if (fs_output_open(&out, output, 0644, err) < 0)
+			return -1;
+		fd = out.fd;
 	}
 	r = archive_save(s, argv + optind, (size_t)(argc - optind), fd, oci, err);
-	if (output) {
-		if (r == 0 && rename(tmp, output) < 0)
-			r = err_set(err, errno, "rename '%s'", output);
-		if (r < 0)
-			unlink(tmp);
-	}
+	if (r == 0 && output)
+		r = fs_output_commit(&out, err);
 	return r < 0 ? -1 : EXIT_OK;
 }
 

@@ -119,6 +119,34 @@ teardown() {
 	assert_output --partial "no such container: 'm'"
 }
 
+@test "store export -o: a device, FIFO or socket is refused and left alone; a symlink is followed" {
+	import_busybox
+	store create-container --name ex busybox:test
+	assert_success
+	local d=$BATS_TEST_TMPDIR/out
+	special_outputs "$d"
+	store export -o "$d/full" ex
+	assert_failure 1
+	assert_output "kist-store: cannot write '$d/full': is a device"
+	store export -o "$d/fifo" ex
+	assert_failure 1
+	assert_output "kist-store: cannot write '$d/fifo': is a named pipe"
+	store export -o "$d/sock" ex
+	assert_failure 1
+	assert_output "kist-store: cannot write '$d/sock': is a socket"
+	store export -o "$d/devlink" ex
+	assert_failure 1
+	assert_output "kist-store: cannot write '$d/devlink': its target '$d/full' is a device"
+	outputs_intact "$d"
+	ln -s "$d/rootfs.tar" "$d/link.tar"
+	store export -o "$d/link.tar" ex
+	assert_success
+	[ -L "$d/link.tar" ]
+	tar -tf "$d/rootfs.tar" | grep -qx bin/busybox
+	store rm-container ex
+	assert_success
+}
+
 @test "store create-container: whiteouts and opaque dirs hide lower files through a real overlay" {
 	mkdir -p "$BATS_TEST_TMPDIR"/{l1,l2}
 	cd "$BATS_TEST_TMPDIR/l1"
