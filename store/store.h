@@ -203,6 +203,13 @@ int container_create(struct store *s, const char *name, const char *image, const
 int container_mount(struct store *s, const struct container *c, struct err **err);
 int container_umount(struct store *s, const struct container *c, struct err **err);
 int container_remove(struct store *s, const struct container *c, bool force, struct err **err);
+/* Removal when container_find fails: the container named what (through the
+ * name index) or with id (prefix) what whose container.json is missing or
+ * damaged is removed from what is there (its mount, its directory, its name
+ * link).  id gets its id; *why (malloc'd) says what is wrong with the record,
+ * NULL if it loaded after all. */
+int container_remove_damaged(struct store *s, const char *what, bool force, char id[65], char **why,
+			     struct err **err);
 /* Under the containers lock: drop the name links (containers/.names) whose
  * container is gone (gc). */
 void container_names_sweep(struct store *s);
