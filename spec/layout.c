@@ -88,17 +88,21 @@ static int create_layout(struct layout *l, struct err **err)
 	lock = lock_acquireat(l->dirfd, LOCK_FILE, LOCK_MODE_EXCLUSIVE, true, err);
 	if (lock < 0)
 		return -1;
+	/* A new layout: index.json first, oci-layout last (it marks a complete
+	 * layout).  A layout that has its oci-layout but lost its index.json is
+	 * damaged, not new: an empty index would make every blob unreferenced
+	 * (gc would delete them all), so none is made. */
 	if (faccessat(l->dirfd, LAYOUT_FILE, F_OK, 0) < 0) {
 		static const char text[] = "{\"imageLayoutVersion\":\"" MT_OCI_LAYOUT_VERSION "\"}";
 
+		if (faccessat(l->dirfd, INDEX_FILE, F_OK, 0) < 0) {
+			cleanup_json cJSON *idx = empty_index();
+
+			if (json_write_fileat(l->dirfd, INDEX_FILE, idx, 0644, err) < 0)
+				return -1;
+		}
 		if (fs_write_file_atomicat(l->dirfd, LAYOUT_FILE, text, sizeof(text) - 1, 0644,
 					   err) < 0)
-			return -1;
-	}
-	if (faccessat(l->dirfd, INDEX_FILE, F_OK, 0) < 0) {
-		cleanup_json cJSON *idx = empty_index();
-
-		if (json_write_fileat(l->dirfd, INDEX_FILE, idx, 0644, err) < 0)
 			return -1;
 	}
 	return 0;
@@ -559,8 +563,10 @@ cJSON *layout_index_load(struct layout *l, struct err **err)
 {
 	cJSON *idx = json_load_fileat(l->dirfd, INDEX_FILE, SPEC_MAX_DOC_SIZE, err);
 
-	if (!idx)
+	if (!idx) {
+		err_wrap(err, "image index of '%s'", l->path);
 		return NULL;
+	}
 	if (check_index(idx, err) < 0) {
 		cJSON_Delete(idx);
 		return NULL;

@@ -47,6 +47,44 @@ teardown() { store_teardown; }
 	assert_success
 }
 
+@test "store gc: a missing, unreadable or corrupt index.json is an error and removes nothing" {
+	import_busybox keep:1
+	store unpack keep:1
+	assert_success
+	local layer blobs
+	layer=$(dirname "$output")
+	blobs=$(ls "$KIST_ROOT/oci/blobs/sha256")
+	mv "$KIST_ROOT/oci/index.json" "$BATS_TEST_TMPDIR/index.json"
+	store gc
+	assert_failure 1
+	assert_output "kist-store: gc: cannot tell what is in use, nothing removed: image index of '$KIST_ROOT/oci': open 'index.json': No such file or directory"
+	[ "$(ls "$KIST_ROOT/oci/blobs/sha256")" = "$blobs" ] && [ -d "$layer/diff" ]
+	# opening the store did not make a new, empty index either
+	[ ! -e "$KIST_ROOT/oci/index.json" ]
+	echo '{"schemaVersion": 2, "manif' >"$KIST_ROOT/oci/index.json"
+	store gc
+	assert_failure 1
+	assert_output --partial "kist-store: gc: cannot tell what is in use, nothing removed: image index of '$KIST_ROOT/oci'"
+	[ "$(ls "$KIST_ROOT/oci/blobs/sha256")" = "$blobs" ] && [ -d "$layer/diff" ]
+	# a named manifest that is not JSON: what it points at is not garbage either
+	cp "$BATS_TEST_TMPDIR/index.json" "$KIST_ROOT/oci/index.json"
+	local m
+	m=$(jq -r '.manifests[0].digest' "$KIST_ROOT/oci/index.json")
+	cp "$KIST_ROOT/oci/blobs/sha256/${m#sha256:}" "$BATS_TEST_TMPDIR/m"
+	chmod u+w "$KIST_ROOT/oci/blobs/sha256/${m#sha256:}"
+	echo garbage >"$KIST_ROOT/oci/blobs/sha256/${m#sha256:}"
+	store gc
+	assert_failure 1
+	assert_output --partial "kist-store: gc: cannot tell what is in use, nothing removed: image 'docker.io/library/keep:1'"
+	[ "$(ls "$KIST_ROOT/oci/blobs/sha256")" = "$blobs" ] && [ -d "$layer/diff" ]
+	cp "$BATS_TEST_TMPDIR/m" "$KIST_ROOT/oci/blobs/sha256/${m#sha256:}"
+	store gc
+	assert_success
+	[ "$(ls "$KIST_ROOT/oci/blobs/sha256")" = "$blobs" ] && [ -d "$layer/diff" ]
+	store unpack keep:1
+	assert_success
+}
+
 @test "store du and info: counts and driver" {
 	import_busybox a:1
 	store unpack a:1
