@@ -410,8 +410,19 @@ static int add_manifest_blobs(struct puller *p, const struct fetched_manifest *m
 
 static int put_manifest(struct layout *l, const struct fetched_manifest *m, struct err **err)
 {
+	struct spec_manifest man = SPEC_MANIFEST_INIT;
 	char d[DIGEST_STR_MAX];
+	int r;
 
+	/* an image the store could not read is refused before it is named */
+	if (spec_media_type_is_manifest(m->media_type)) {
+		if (spec_manifest_parse(m->data, m->len, &man, err) < 0)
+			return err_wrap(err, "manifest %s", m->digest);
+		r = layout_image_check(l, &man, err);
+		spec_manifest_release(&man);
+		if (r < 0)
+			return -1;
+	}
 	if (layout_blob_put(l, m->data, m->len, d, err) < 0)
 		return -1;
 	if (!streq(d, m->digest))

@@ -744,3 +744,40 @@ void layout_ref_list_free(struct layout_ref *refs, size_t n)
 	}
 	free(refs);
 }
+
+int layout_image_check(struct layout *l, const struct spec_manifest *m, struct err **err)
+{
+	cleanup_free char *data = NULL;
+	cleanup_json cJSON *cfg = NULL;
+	const cJSON *diffs, *d;
+	size_t len, i = 0;
+
+	if (layout_blob_read(l, m->config.digest, SPEC_MAX_DOC_SIZE, &data, &len, err) < 0)
+		return err_wrap(err, "image config %s", m->config.digest);
+	cfg = json_parse(data, len, "image config", err);
+	if (!cfg)
+		return err_wrap(err, "image config %s", m->config.digest);
+	if (!cJSON_IsObject(cfg))
+		return err_set_code(err, EINVAL, "image config %s: not a JSON object",
+				    m->config.digest);
+	diffs = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(cfg, "rootfs"),
+						 "diff_ids");
+	if (!cJSON_IsArray(diffs))
+		return err_set_code(err, EINVAL,
+				    "image config %s: 'rootfs.diff_ids' is missing: not an image "
+				    "config",
+				    m->config.digest);
+	cJSON_ArrayForEach(d, diffs)
+	{
+		if (!cJSON_IsString(d) || !digest_is_valid(d->valuestring))
+			return err_set_code(
+			    err, EINVAL, "image config %s: 'rootfs.diff_ids[%zu]' is not a digest",
+			    m->config.digest, i);
+		i++;
+	}
+	if (i != m->n_layers)
+		return err_set_code(err, EINVAL,
+				    "image config %s: %zu diff_ids for the manifest's %zu layers",
+				    m->config.digest, i, m->n_layers);
+	return 0;
+}

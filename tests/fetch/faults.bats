@@ -133,6 +133,45 @@ no_refs() { [ "$(jq '.manifests | length' "$KIST_ROOT/oci/index.json")" -eq 0 ];
 	[ -z "$(ls -A "$KIST_ROOT/oci/blobs/sha256")" ]
 }
 
+@test "fetch pull: a config that is not JSON, not an image config, or whose diff_ids do not match the layers is refused, nothing named" {
+	local c=$BATS_TEST_TMPDIR/cfg l=$BATS_FILE_TMPDIR/small diff
+	mkdir -p "$c"
+	printf "this is not json" >"$c/notjson"
+	echo '["an", "array"]' >"$c/array"
+	echo '{"architecture":"amd64","os":"linux","config":{}}' >"$c/norootfs"
+	diff=$(tar -C "$l" --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -c . | sha256sum | cut -d' ' -f1)
+	jq -cn --arg d "sha256:$diff" '{architecture:"amd64",os:"linux",rootfs:{type:"layers",diff_ids:[$d,$d]}}' >"$c/twodiffs"
+	jq -cn '{architecture:"amd64",os:"linux",rootfs:{type:"layers",diff_ids:["sha256:zz"]}}' >"$c/baddigest"
+	reg_push_crafted "$REG" crafted/notjson:v1 "$c/notjson" "$l" >/dev/null
+	reg_push_crafted "$REG" crafted/array:v1 "$c/array" "$l" >/dev/null
+	reg_push_crafted "$REG" crafted/norootfs:v1 "$c/norootfs" "$l" >/dev/null
+	reg_push_crafted "$REG" crafted/twodiffs:v1 "$c/twodiffs" "$l" >/dev/null
+	reg_push_crafted "$REG" crafted/baddigest:v1 "$c/baddigest" "$l" >/dev/null
+	fetch pull "$REG/crafted/notjson:v1"
+	assert_failure 1
+	assert_output --regexp "pull '$REG/crafted/notjson:v1': image config sha256:[0-9a-f]{64}: .*JSON"
+	fetch pull "$REG/crafted/array:v1"
+	assert_failure 1
+	assert_output --regexp "image config sha256:[0-9a-f]{64}: not a JSON object"
+	fetch pull "$REG/crafted/norootfs:v1"
+	assert_failure 1
+	assert_output --regexp "image config sha256:[0-9a-f]{64}: 'rootfs.diff_ids' is missing: not an image config"
+	fetch pull "$REG/crafted/twodiffs:v1"
+	assert_failure 1
+	assert_output --regexp "image config sha256:[0-9a-f]{64}: 2 diff_ids for the manifest's 1 layers"
+	fetch pull "$REG/crafted/baddigest:v1"
+	assert_failure 1
+	assert_output --partial "'rootfs.diff_ids[0]' is not a digest"
+	no_refs
+	# nothing the store lists either; the blobs are unnamed garbage for gc
+	store ls -q
+	assert_success
+	assert_output ""
+	store gc
+	assert_success
+	[ -z "$(ls -A "$KIST_ROOT/oci/blobs/sha256")" ]
+}
+
 @test "fetch pull: 503 answers are retried with backoff" {
 	local dir="$BATS_TEST_TMPDIR/static" port b
 	mkdir -p "$dir"
