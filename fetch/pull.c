@@ -44,6 +44,7 @@ struct dl {
 	bool auth_retried;
 	double retry_at;
 	struct err *werr;
+	char errbuf[CURL_ERROR_SIZE]; /* curl's words for a failed transfer */
 };
 
 struct puller {
@@ -155,6 +156,9 @@ static int dl_start(struct puller *p, struct dl *d, struct err **err)
 		snprintf(range, sizeof(range), "%llu-", (unsigned long long)off);
 		curl_easy_setopt(d->easy, CURLOPT_RANGE, range);
 	}
+	registry_set_deadline(p->reg, d->easy, d->size >= 0 ? d->size - (int64_t)off : -1);
+	d->errbuf[0] = '\0';
+	curl_easy_setopt(d->easy, CURLOPT_ERRORBUFFER, d->errbuf);
 	curl_easy_setopt(d->easy, CURLOPT_HTTPHEADER, d->hdrs);
 	curl_easy_setopt(d->easy, CURLOPT_WRITEFUNCTION, dl_write);
 	curl_easy_setopt(d->easy, CURLOPT_WRITEDATA, d);
@@ -245,9 +249,10 @@ static int dl_finish(struct puller *p, struct dl *d, CURLcode code, struct err *
 	    (code == CURLE_OK && (st >= 500 || st == 429 || st == 416))) {
 		if (++d->attempts >= MAX_ATTEMPTS) {
 			if (code != CURLE_OK)
-				return err_set(err, 0,
-					       "download %s: %s (gave up after %d attempts)",
-					       d->digest, curl_easy_strerror(code), d->attempts);
+				return err_set(
+				    err, 0, "download %s: %s (gave up after %d attempts)",
+				    d->digest, *d->errbuf ? d->errbuf : curl_easy_strerror(code),
+				    d->attempts);
 			registry_status_error(&d->resp, err);
 			return err_wrap(err, "download %s (gave up after %d attempts)", d->digest,
 					d->attempts);
@@ -265,7 +270,8 @@ static int dl_finish(struct puller *p, struct dl *d, CURLcode code, struct err *
 		return 0;
 	}
 	if (code != CURLE_OK)
-		return err_set(err, 0, "download %s: %s", d->digest, curl_easy_strerror(code));
+		return err_set(err, 0, "download %s: %s", d->digest,
+			       *d->errbuf ? d->errbuf : curl_easy_strerror(code));
 	registry_status_error(&d->resp, err);
 	return err_wrap(err, "download %s", d->digest);
 }

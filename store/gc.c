@@ -266,7 +266,11 @@ int store_gc(struct store *s, bool verbose, int64_t *freed, struct err **err)
 		if (ld)
 			closedir(ld);
 	}
-	/* Temporary blobs of writers that died (not fetch's resumable partials). */
+	/* Temporary blobs of writers that died, and fetch's partials (ingest/
+	 * <hex>.partial) no pull holds: a pull holds .gc.lock shared and its
+	 * partial's flock, so neither is held here for a live one.  A partial
+	 * is resumable, but a registry that claims 10 GB and streams junk
+	 * would otherwise fill the disk for good. */
 	{
 		int ifd = openat(s->oci.dirfd, "ingest", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		DIR *id = ifd >= 0 ? fdopendir(ifd) : NULL;
@@ -274,13 +278,16 @@ int store_gc(struct store *s, bool verbose, int64_t *freed, struct err **err)
 		if (!id)
 			fs_close(ifd);
 		while (id && (de = readdir(id))) {
-			if (!str_has_prefix(de->d_name, "tmp-"))
+			if (!str_has_prefix(de->d_name, "tmp-") &&
+			    !str_has_suffix(de->d_name, ".partial"))
 				continue;
 			cleanup_close int l =
 			    lock_acquireat(dirfd(id), de->d_name, LOCK_MODE_EXCLUSIVE, false, NULL);
 			if (l >= 0) {
 				total += tree_size(dirfd(id), de->d_name);
 				unlinkat(dirfd(id), de->d_name, 0);
+				if (verbose)
+					printf("deleted partial %s\n", de->d_name);
 			}
 		}
 		if (id)
