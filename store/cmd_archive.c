@@ -201,6 +201,39 @@ int cmd_gc(void *g, int argc, char **argv, struct err **err)
 	return EXIT_OK;
 }
 
+int cmd_fsck(void *g, int argc, char **argv, struct err **err)
+{
+	static const struct option opts[] = {
+	    {"repair", no_argument, NULL, 'r'}, STORE_HELP_OPT, {NULL, 0, NULL, 0}};
+	struct store *s = g;
+	bool repair = false;
+	size_t problems = 0;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		if (c == 'r')
+			repair = true;
+		else if (c == 'h')
+			HELP(
+			    "usage: kist-store fsck [--repair]\n"
+			    "Check the store: every ref resolves, every blob matches its digest,\n"
+			    "unpacked layers are complete and have their parents, no layer "
+			    "nothing\n"
+			    "uses, containers have their records and layers, no stale partial\n"
+			    "download.  One problem a line; exit 1 if any.  --repair removes what\n"
+			    "nothing references (stale partials, orphaned layers, dangling short\n"
+			    "links, unreferenced corrupt blobs) and reports the rest.\n");
+		else
+			cli_usage_error("fsck: unknown option");
+	}
+	if (optind != argc)
+		cli_usage_error("fsck: no arguments expected");
+	if (store_open(s, err) < 0 || store_fsck(s, repair, &problems, err) < 0)
+		return -1;
+	fflush(stdout);
+	return problems ? EXIT_FAIL : EXIT_OK;
+}
+
 static size_t count_entries(struct store *s, const char *sub, bool hex_only)
 {
 	int fd = openat(s->rootfd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

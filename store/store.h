@@ -182,6 +182,11 @@ enum tarw_mode {
 typedef int (*tarw_sink_fn)(void *arg, const void *data, size_t len, struct err **err);
 int tarw_write_tree(int dirfd, enum tarw_mode mode, tarw_sink_fn sink, void *arg, struct err **err);
 
+/* fsck.c: check the store; problems are printed one a line to stdout and
+ * counted in *problems; repair removes what nothing references.  <0 only
+ * when the check itself cannot run (the index unreadable, the lock). */
+int store_fsck(struct store *s, bool repair, size_t *problems, struct err **err);
+
 /* container.c */
 struct container {
 	char id[65];
@@ -264,6 +269,7 @@ int container_export(struct store *s, const struct container *c, int outfd, stru
 /* commands (cmd_*.c): each `int cmd_x(void *g, int argc, char **argv, struct err **err)` */
 #define CMD(x) int cmd_##x(void *g, int argc, char **argv, struct err **err)
 CMD(import);
+CMD(fsck);
 CMD(ls);
 CMD(inspect);
 CMD(tag);
