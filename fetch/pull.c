@@ -214,14 +214,14 @@ static int dl_finish(struct puller *p, struct dl *d, CURLcode code, struct err *
 	curl_easy_getinfo(d->easy, CURLINFO_RESPONSE_CODE, &st);
 	dl_stop(p, d);
 	if (d->werr) {
-		int r = err_set(err, d->werr->code, "%s", d->werr->msg);
+		int r = err_set_code(err, d->werr->code, "%s", d->werr->msg);
 		err_free(d->werr);
 		d->werr = NULL;
 		return r;
 	}
 	if (code == CURLE_OK && (st == 200 || st == 206)) {
 		if (flush_wbuf(d) < 0) {
-			err_set(err, d->werr->code, "%s", d->werr->msg);
+			err_set_code(err, d->werr->code, "%s", d->werr->msg);
 			err_free(d->werr);
 			d->werr = NULL;
 			return -1;
@@ -279,6 +279,7 @@ static int dl_finish(struct puller *p, struct dl *d, CURLcode code, struct err *
 static int run_downloads(struct puller *p, struct err **err)
 {
 	size_t active = 0, done = 0, todo = 0;
+	bool disk_full;
 	int ret = 0;
 
 	for (size_t i = 0; i < p->n; i++)
@@ -352,11 +353,14 @@ static int run_downloads(struct puller *p, struct err **err)
 			usleep(timeout * 1000);
 	}
 out:
+	/* partials resume a cut transfer; with the disk full they only hold
+	 * the space the next try needs */
+	disk_full = ret < 0 && *err && ((*err)->code == ENOSPC || (*err)->code == EDQUOT);
 	for (size_t i = 0; i < p->n; i++) {
 		struct dl *d = &p->dls[i];
 		dl_stop(p, d);
 		if (d->w) {
-			blob_writer_abort(d->w, true);
+			blob_writer_abort(d->w, !disk_full);
 			d->w = NULL;
 		}
 	}

@@ -168,6 +168,32 @@ no_refs() { [ "$(jq '.manifests | length' "$KIST_ROOT/oci/index.json")" -eq 0 ];
 	[ "$(du -sk "$KIST_ROOT/oci" | cut -f1)" -lt 1024 ]
 }
 
+@test "fetch pull with the disk full: a clear error, nothing named, fsck clean" {
+	requires root
+	skopeo_push "$SRC" app "$REG/f/full:v1"
+	local small=$BATS_TEST_TMPDIR/small avail
+	mkdir -p "$small"
+	mount -t tmpfs -o size=16m kist-full "$small"
+	export KIST_ROOT=$small/root
+	mkdir -p "$KIST_ROOT"
+	# 1 MiB left: the 2 MiB layer cannot fit
+	avail=$(df -k --output=avail "$small" | tail -1)
+	fallocate -l "$(((avail - 1024) * 1024))" "$small/filler"
+	fetch pull -q "$REG/f/full:v1"
+	assert_failure 1
+	assert_output --partial "No space left on device"
+	[ "$(wc -l <<<"$output")" -eq 1 ]
+	no_refs
+	[ ! -e "$KIST_ROOT/oci/blobs/sha256/${BIG_LAYER#sha256:}" ]
+	store fsck
+	assert_success
+	rm "$small/filler"
+	fetch pull -q "$REG/f/full:v1"
+	assert_success
+	store fsck
+	assert_success
+}
+
 @test "fetch pull: malformed, oversized and schema1 manifests are refused" {
 	local dir="$BATS_TEST_TMPDIR/static" port
 	mkdir -p "$dir"
