@@ -281,7 +281,8 @@ static void check_layers(struct fsck *f)
 			problem(f, "layer sha256:%s: incomplete (no diff/ or link)", *p);
 	}
 	for (char **p = links; p && *p; p++) {
-		if (fstatat(lfd, *p, &st, 0) == 0)
+		/* gone (removed with its layer above), or pointing somewhere */
+		if (fstatat(lfd, *p, &st, AT_SYMLINK_NOFOLLOW) < 0 || fstatat(lfd, *p, &st, 0) == 0)
 			continue;
 		if (f->repair && unlinkat(lfd, *p, 0) == 0)
 			repaired(f, "layers/l/%s: dangling short link", *p);

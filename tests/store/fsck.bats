@@ -79,6 +79,7 @@ blob_of() { echo "$KIST_ROOT/oci/blobs/sha256/${1#sha256:}"; }
 	rm -rf "${KIST_ROOT:?}/layers/$bottom"
 	orphan=$(printf '%064d' 9)
 	mkdir -p "$KIST_ROOT/layers/$orphan/diff"
+	ln -s "../$orphan/diff" "$KIST_ROOT/layers/l/${orphan:0:12}"
 	rm "$KIST_ROOT/layers/$top/link"
 	store fsck
 	assert_failure 1
@@ -90,6 +91,9 @@ blob_of() { echo "$KIST_ROOT/oci/blobs/sha256/${1#sha256:}"; }
 	assert_failure 1
 	assert_line "layer sha256:$orphan: orphaned (no image or container uses it): removed"
 	assert_line "layers/l/${bottom:0:12}: dangling short link: removed"
+	# the orphan's own short link went with it: not reported
+	refute_line --partial "layers/l/${orphan:0:12}"
+	[ ! -L "$KIST_ROOT/layers/l/${orphan:0:12}" ]
 	[ ! -e "$KIST_ROOT/layers/$orphan" ] && [ -d "$KIST_ROOT/layers/$top/diff" ]
 	# what is left is the image's own: unpack again makes it whole
 	rm -rf "${KIST_ROOT:?}/layers/$top"
