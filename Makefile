@@ -5,6 +5,7 @@
 #   make check           deps, unit tests (plain, ASan+UBSan, valgrind), bats
 #   make demo            deps, build, run an image end to end
 #   make bench           side-by-side benchmarks against the peer tools
+#   make fuzz            libFuzzer targets, FUZZ_TIME seconds each (default 60)
 #   make install PREFIX=/usr/local DESTDIR=
 #   make B=/tmp/out      put objects and binaries under another directory
 
@@ -130,6 +131,40 @@ $(BIN)/tools/%: tests/tools/%.c
 
 tools: $(addprefix $(BIN)/tools/,$(TEST_TOOLS))
 
+# ---- fuzzing: libFuzzer targets (tests/fuzz/fuzz_*.c) built with Debian's
+# clang; `make fuzz` runs each for FUZZ_TIME seconds from its seed corpus in
+# tests/fuzz/corpus/<target> and prints executions and coverage.  Not part of
+# `make check`. ----
+FUZZ_CC      ?= clang
+FUZZ_TIME    ?= 60
+FUZZ_OBJ     := $(OBJ)/fuzz
+FUZZ_FLAGS   := -std=gnu11 -g -O1 -I. -Wall -Wextra -Werror -DVERSION='"$(VERSION)"' \
+	-fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
+	$(shell $(PKG_CONFIG) --cflags libcjson libcrypto libcurl 2>/dev/null)
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_LIB_OBJS := $(patsubst %.c,$(FUZZ_OBJ)/%.o,$(COMMON_SRCS) $(SPEC_SRCS) fetch/http.c)
+
+$(FUZZ_OBJ)/%.o: %.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC-FUZZ $<")
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -c -o $@ $<
+
+$(FUZZ_OBJ)/libfuzzed.a: $(FUZZ_LIB_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BIN)/fuzz/%: $(FUZZ_OBJ)/tests/fuzz/fuzz_%.o $(FUZZ_OBJ)/libfuzzed.a
+	@mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ \
+		$(shell $(PKG_CONFIG) --libs libcjson libcrypto libcurl)
+
+.SECONDARY: $(patsubst %,$(FUZZ_OBJ)/tests/fuzz/fuzz_%.o,$(FUZZ_TARGETS))
+fuzz-build: $(addprefix $(BIN)/fuzz/,$(FUZZ_TARGETS))
+
+fuzz:
+	$(Q)./tests/deps.sh tests/fuzz/fuzz-packages.txt
+	$(Q)$(MAKE) --no-print-directory fuzz-build
+	$(Q)./tests/fuzz/run.sh $(BIN)/fuzz $(FUZZ_TIME) $(FUZZ_TARGETS)
+
 # ---- top-level targets ----
 deps:
 	$(Q)./tests/deps.sh
@@ -165,7 +200,8 @@ lint: fmt-check
 clean:
 	rm -rf $(OBJ) $(BIN)
 
-.PHONY: all deps unit unit-build check demo bench install uninstall fmt-check lint clean tools
+.PHONY: all deps unit unit-build check demo bench install uninstall fmt-check lint clean tools \
+	fuzz fuzz-build
 .DELETE_ON_ERROR:
 
 -include $(shell find $(OBJ) -name '*.d' 2>/dev/null)

@@ -71,4 +71,29 @@ void fs_set_force_fallback(bool on);
 /* "/proc/self/fd/N" for an O_PATH fd. */
 char *fs_fd_path(int fd);
 
+/* Output files a user names (save -o FILE, docker-archive:FILE, the auth
+ * file).  fs_output_resolve follows a symlink at path to its final target
+ * (*out, malloc'd) and refuses anything there but a regular file or nothing:
+ * "cannot write 'x': is a device" (a device, FIFO, socket or directory).
+ * *mode (if non-NULL) is the existing file's permissions, 0 if none.
+ * fs_output_open resolves path, then opens o->fd on a temporary file beside
+ * the target (mode as for open(2); a replaced file keeps its own mode);
+ * fs_output_commit fsyncs, renames it over the target (the link, if any,
+ * survives) and fsyncs the directory; fs_output_release closes and removes
+ * the temporary file unless committed.  0 or -1 with *err. */
+struct fs_output {
+	char *path; /* the resolved target */
+	char *tmp;  /* the temporary file until committed */
+	int fd;
+};
+#define FS_OUTPUT_INIT                                                                             \
+	{                                                                                          \
+		.path = NULL, .tmp = NULL, .fd = -1                                                \
+	}
+int fs_output_resolve(const char *path, char **out, mode_t *mode, struct err **err);
+int fs_output_open(struct fs_output *o, const char *path, mode_t mode, struct err **err);
+int fs_output_commit(struct fs_output *o, struct err **err);
+void fs_output_release(struct fs_output *o);
+#define cleanup_output __attribute__((cleanup(fs_output_release)))
+
 #endif

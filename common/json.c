@@ -25,8 +25,37 @@ static bool is_space(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
+/* The offset of the first NUL a string of the JSON text holds (a raw 0 byte
+ * or a \u0000 escape), or -1.  cJSON decodes both into its C strings,
+ * which then end there: "/bin/tr\u0000ue" would read as "/bin/tr". */
+static ssize_t nul_in_strings(const char *text, size_t len)
+{
+	bool in_string = false;
+
+	if (!memchr(text, '\0', len) && !memmem(text, len, "u0000", 5))
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] == '\0')
+			return (ssize_t)i;
+		if (!in_string) {
+			in_string = text[i] == '"';
+			continue;
+		}
+		if (text[i] == '"') {
+			in_string = false;
+		} else if (text[i] == '\\' && i + 1 < len) {
+			if (text[i + 1] == 'u' && i + 5 < len &&
+			    memcmp(text + i + 2, "0000", 4) == 0)
+				return (ssize_t)i;
+			i++; /* the escaped character */
+		}
+	}
+	return -1;
+}
+
 cJSON *json_parse(const char *text, size_t len, const char *what, struct err **err)
 {
+	ssize_t nul;
 	const char *end = NULL;
 	cJSON *doc;
 	size_t pos;
@@ -51,6 +80,14 @@ cJSON *json_parse(const char *text, size_t len, const char *what, struct err **e
 	if (pos < len) {
 		cJSON_Delete(doc);
 		err_set(err, 0, "%s: invalid JSON near byte %zu: trailing data", what, pos);
+		return NULL;
+	}
+	/* refused for the whole document: such strings become paths, argv, env */
+	nul = nul_in_strings(text, len);
+	if (nul >= 0) {
+		cJSON_Delete(doc);
+		err_set_code(err, EINVAL, "%s: a string holds a NUL character near byte %zd", what,
+			     nul);
 		return NULL;
 	}
 	return doc;

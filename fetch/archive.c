@@ -10,6 +10,7 @@
 #include <archive.h>       /* archive_read_new */
 #include <archive_entry.h> /* archive_entry_pathname */
 #include <errno.h>         /* errno */
+#include <fcntl.h>         /* O_CLOEXEC */
 #include <stdlib.h>        /* free */
 #include <string.h>        /* strcmp */
 #include <unistd.h>        /* unlink */
@@ -446,14 +447,18 @@ int archive_export(struct layout *l, const char *name, const char *file, const c
 	struct spec_manifest m = SPEC_MANIFEST_INIT;
 	cleanup_warchive struct archive *aw = NULL;
 	cleanup_json cJSON *cfg = NULL, *man = NULL, *repos = NULL;
-	cleanup_free char *cfgdata = NULL, *tmp = NULL, *ltmp = NULL, *mtext = NULL, *rtext = NULL,
+	cleanup_free char *cfgdata = NULL, *ltmp = NULL, *mtext = NULL, *rtext = NULL,
 			  *cfgname = NULL;
-	cleanup_close int fd = -1, lfd = -1;
+	cleanup_output struct fs_output out = FS_OUTPUT_INIT;
+	cleanup_close int lfd = -1;
 	const cJSON *diffs;
 	cJSON *entry, *layers;
 	size_t cfglen;
 	int ret = -1;
 
+	/* the output path first: a device or FIFO there is refused before any work */
+	if (fs_output_open(&out, file, 0644, err) < 0)
+		return -1;
 	if (export_manifest(l, name, &m, err) < 0)
 		goto out;
 	if (layout_blob_read(l, m.config.digest, SPEC_MAX_DOC_SIZE, &cfgdata, &cfglen, err) < 0)
@@ -468,16 +473,8 @@ int archive_export(struct layout *l, const char *name, const char *file, const c
 			m.config.digest, m.n_layers);
 		goto out;
 	}
-	tmp = xasprintf("%s.XXXXXX", file);
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		err_set(err, errno, "create '%s'", file);
-		free(tmp);
-		tmp = NULL;
-		goto out;
-	}
-	ltmp = xasprintf("%s.layer.XXXXXX", file);
-	lfd = mkstemp(ltmp);
+	ltmp = xasprintf("%s.layer.XXXXXX", out.tmp);
+	lfd = mkostemp(ltmp, O_CLOEXEC);
 	if (lfd < 0) {
 		err_set(err, errno, "create '%s'", ltmp);
 		free(ltmp);
@@ -489,7 +486,7 @@ int archive_export(struct layout *l, const char *name, const char *file, const c
 	if (!aw)
 		die_oom();
 	archive_write_set_format_pax_restricted(aw);
-	if (archive_write_open_fd(aw, fd) != ARCHIVE_OK) {
+	if (archive_write_open_fd(aw, out.fd) != ARCHIVE_OK) {
 		err_set(err, 0, "write '%s': %s", file, archive_error_string(aw));
 		goto out;
 	}
@@ -561,16 +558,10 @@ int archive_export(struct layout *l, const char *name, const char *file, const c
 		err_set(err, 0, "write '%s': %s", file, archive_error_string(aw));
 		goto out;
 	}
-	if (fsync(fd) < 0 || rename(tmp, file) < 0) {
-		err_set(err, errno, "rename '%s' to '%s'", tmp, file);
+	if (fs_output_commit(&out, err) < 0)
 		goto out;
-	}
-	free(tmp);
-	tmp = NULL;
 	ret = 0;
 out:
-	if (tmp)
-		unlink(tmp);
 	if (ret < 0)
 		err_wrap(err, "write docker archive '%s'", file);
 	spec_manifest_release(&m);

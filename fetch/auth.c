@@ -188,15 +188,21 @@ int auth_lookup(const char *domain, struct creds *out, struct err **err)
 
 static int save_config(const char *path, cJSON *cfg, struct err **err)
 {
-	cleanup_free char *dir = xstrdup(path);
-	char *slash = strrchr(dir, '/');
+	cleanup_free char *target = NULL, *dir = NULL;
+	char *slash;
 
+	/* a symlinked auth file (dotfiles, a shared credentials file) stays a
+	 * link: its target is replaced */
+	if (fs_output_resolve(path, &target, NULL, err) < 0)
+		return -1;
+	dir = xstrdup(target);
+	slash = strrchr(dir, '/');
 	if (slash) {
 		*slash = '\0';
 		if (fs_mkdir_p(dir, 0700, err) < 0)
 			return -1;
 	}
-	return json_write_file(path, cfg, 0600, err);
+	return json_write_file(target, cfg, 0600, err);
 }
 
 int auth_store(const char *domain, const struct creds *c, struct err **err)

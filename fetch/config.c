@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h> /* inet_pton */
 #include <errno.h>     /* errno */
+#include <stddef.h>    /* offsetof */
 #include <stdlib.h>    /* getenv */
 #include <string.h>    /* strchr */
 
@@ -34,6 +35,29 @@ int fetch_config_load(struct fetch_config *c, struct err **err)
 	if (json_get_strv(doc, "", "insecure-registries", false, &c->insecure, err) < 0 ||
 	    json_get_strv(doc, "", "registry-mirrors", false, &c->mirrors, err) < 0)
 		return err_wrap(err, "load '%s'", path);
+	{
+		static const struct {
+			const char *key;
+			size_t off;
+		} keys[] = {
+		    {"fetch-connect-timeout", offsetof(struct fetch_timeouts, connect)},
+		    {"fetch-idle-timeout", offsetof(struct fetch_timeouts, idle)},
+		    {"fetch-low-speed-limit", offsetof(struct fetch_timeouts, low_speed)},
+		    {"fetch-timeout-base", offsetof(struct fetch_timeouts, base)},
+		    {"fetch-min-rate", offsetof(struct fetch_timeouts, min_rate)},
+		};
+		for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+			int64_t *v = (int64_t *)((char *)&c->timeouts + keys[i].off);
+
+			if (!cJSON_GetObjectItemCaseSensitive(doc, keys[i].key))
+				continue;
+			if (json_get_int64(doc, "", keys[i].key, true, v, err) < 0)
+				return err_wrap(err, "load '%s'", path);
+			if (*v < 0 || *v > (int64_t)1 << 40)
+				return err_set(err, 0, "load '%s': '%s' must be a number >= 0",
+					       path, keys[i].key);
+		}
+	}
 	return 0;
 }
 

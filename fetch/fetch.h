@@ -36,14 +36,27 @@ struct fetch_global {
 };
 
 /* ---- config.c: /etc/kist/config.json (KIST_CONFIG) and certs.d (KIST_CERTS_D) ---- */
+/* Bounds on every request (config.json keys in parentheses; 0 disables):
+ * connect (fetch-connect-timeout, s), idle: less than low_speed bytes/s for
+ * idle seconds (fetch-idle-timeout, fetch-low-speed-limit), and a total time
+ * of base seconds plus the bytes to move at min_rate bytes/s
+ * (fetch-timeout-base, fetch-min-rate). */
+struct fetch_timeouts {
+	int64_t connect, idle, low_speed, base, min_rate;
+};
+#define FETCH_TIMEOUTS_DEFAULT                                                                     \
+	{                                                                                          \
+		.connect = 30, .idle = 60, .low_speed = 1024, .base = 60, .min_rate = 64 << 10     \
+	}
 struct fetch_config {
 	char **insecure; /* "host[:port]" or CIDR strings */
 	char **mirrors;  /* "https://host[:port]" URLs, for docker.io */
 	char *certs_d;
+	struct fetch_timeouts timeouts;
 };
 #define FETCH_CONFIG_INIT                                                                          \
 	{                                                                                          \
-		0                                                                                  \
+		.timeouts = FETCH_TIMEOUTS_DEFAULT                                                 \
 	}
 int fetch_config_load(struct fetch_config *c, struct err **err);
 void fetch_config_release(struct fetch_config *c);
@@ -127,6 +140,7 @@ struct registry {
 	CURL *easy;    /* serial requests */
 	CURLSH *share; /* connections, DNS and TLS sessions for all handles */
 	bool debug;
+	struct fetch_timeouts timeouts;
 };
 
 /* host: API host, or NULL for the domain's default (docker.io -> registry-1).
@@ -134,6 +148,9 @@ struct registry {
 int registry_open(struct registry *r, const struct fetch_config *cfg, const char *domain,
 		  const char *base_url, bool debug, struct err **err);
 void registry_close(struct registry *r);
+/* Bound the transfer on e to the configured total for moving bytes (a
+ * blob's size; < 0: unknown, the base alone). */
+void registry_set_deadline(const struct registry *r, CURL *e, int64_t bytes);
 /* Probe scheme and auth (GET /v2/); sets base, auth, realm, service. */
 int registry_ping(struct registry *r, struct err **err);
 

@@ -44,6 +44,7 @@ struct dl {
 	bool auth_retried;
 	double retry_at;
 	struct err *werr;
+	char errbuf[CURL_ERROR_SIZE]; /* curl's words for a failed transfer */
 };
 
 struct puller {
@@ -155,6 +156,9 @@ static int dl_start(struct puller *p, struct dl *d, struct err **err)
 		snprintf(range, sizeof(range), "%llu-", (unsigned long long)off);
 		curl_easy_setopt(d->easy, CURLOPT_RANGE, range);
 	}
+	registry_set_deadline(p->reg, d->easy, d->size >= 0 ? d->size - (int64_t)off : -1);
+	d->errbuf[0] = '\0';
+	curl_easy_setopt(d->easy, CURLOPT_ERRORBUFFER, d->errbuf);
 	curl_easy_setopt(d->easy, CURLOPT_HTTPHEADER, d->hdrs);
 	curl_easy_setopt(d->easy, CURLOPT_WRITEFUNCTION, dl_write);
 	curl_easy_setopt(d->easy, CURLOPT_WRITEDATA, d);
@@ -210,14 +214,14 @@ static int dl_finish(struct puller *p, struct dl *d, CURLcode code, struct err *
 	curl_easy_getinfo(d->easy, CURLINFO_RESPONSE_CODE, &st);
 	dl_stop(p, d);
 	if (d->werr) {
-		int r = err_set(err, d->werr->code, "%s", d->werr->msg);
+		int r = err_set_code(err, d->werr->code, "%s", d->werr->msg);
 		err_free(d->werr);
 		d->werr = NULL;
 		return r;
 	}
 	if (code == CURLE_OK && (st == 200 || st == 206)) {
 		if (flush_wbuf(d) < 0) {
-			err_set(err, d->werr->code, "%s", d->werr->msg);
+			err_set_code(err, d->werr->code, "%s", d->werr->msg);
 			err_free(d->werr);
 			d->werr = NULL;
 			return -1;
@@ -245,9 +249,10 @@ static int dl_finish(struct puller *p, struct dl *d, CURLcode code, struct err *
 	    (code == CURLE_OK && (st >= 500 || st == 429 || st == 416))) {
 		if (++d->attempts >= MAX_ATTEMPTS) {
 			if (code != CURLE_OK)
-				return err_set(err, 0,
-					       "download %s: %s (gave up after %d attempts)",
-					       d->digest, curl_easy_strerror(code), d->attempts);
+				return err_set(
+				    err, 0, "download %s: %s (gave up after %d attempts)",
+				    d->digest, *d->errbuf ? d->errbuf : curl_easy_strerror(code),
+				    d->attempts);
 			registry_status_error(&d->resp, err);
 			return err_wrap(err, "download %s (gave up after %d attempts)", d->digest,
 					d->attempts);
@@ -265,7 +270,8 @@ static int dl_finish(struct puller *p, struct dl *d, CURLcode code, struct err *
 		return 0;
 	}
 	if (code != CURLE_OK)
-		return err_set(err, 0, "download %s: %s", d->digest, curl_easy_strerror(code));
+		return err_set(err, 0, "download %s: %s", d->digest,
+			       *d->errbuf ? d->errbuf : curl_easy_strerror(code));
 	registry_status_error(&d->resp, err);
 	return err_wrap(err, "download %s", d->digest);
 }
@@ -273,6 +279,7 @@ static int dl_finish(struct puller *p, struct dl *d, CURLcode code, struct err *
 static int run_downloads(struct puller *p, struct err **err)
 {
 	size_t active = 0, done = 0, todo = 0;
+	bool disk_full;
 	int ret = 0;
 
 	for (size_t i = 0; i < p->n; i++)
@@ -346,11 +353,14 @@ static int run_downloads(struct puller *p, struct err **err)
 			usleep(timeout * 1000);
 	}
 out:
+	/* partials resume a cut transfer; with the disk full they only hold
+	 * the space the next try needs */
+	disk_full = ret < 0 && *err && ((*err)->code == ENOSPC || (*err)->code == EDQUOT);
 	for (size_t i = 0; i < p->n; i++) {
 		struct dl *d = &p->dls[i];
 		dl_stop(p, d);
 		if (d->w) {
-			blob_writer_abort(d->w, true);
+			blob_writer_abort(d->w, !disk_full);
 			d->w = NULL;
 		}
 	}
@@ -410,8 +420,19 @@ static int add_manifest_blobs(struct puller *p, const struct fetched_manifest *m
 
 static int put_manifest(struct layout *l, const struct fetched_manifest *m, struct err **err)
 {
+	struct spec_manifest man = SPEC_MANIFEST_INIT;
 	char d[DIGEST_STR_MAX];
+	int r;
 
+	/* an image the store could not read is refused before it is named */
+	if (spec_media_type_is_manifest(m->media_type)) {
+		if (spec_manifest_parse(m->data, m->len, &man, err) < 0)
+			return err_wrap(err, "manifest %s", m->digest);
+		r = layout_image_check(l, &man, err);
+		spec_manifest_release(&man);
+		if (r < 0)
+			return -1;
+	}
 	if (layout_blob_put(l, m->data, m->len, d, err) < 0)
 		return -1;
 	if (!streq(d, m->digest))

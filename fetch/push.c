@@ -271,6 +271,7 @@ static int up_next(struct pusher *p, struct up *u, struct err **err)
 	curl_easy_setopt(u->easy, CURLOPT_HTTPHEADER, u->hdrs);
 	curl_easy_setopt(u->easy, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(u->easy, CURLOPT_INFILESIZE_LARGE, (curl_off_t)u->req_len);
+	registry_set_deadline(p->reg, u->easy, u->req_len);
 	curl_easy_setopt(u->easy, CURLOPT_READFUNCTION, up_read);
 	curl_easy_setopt(u->easy, CURLOPT_READDATA, u);
 	curl_easy_setopt(u->easy, CURLOPT_UPLOAD_BUFFERSIZE, 2L * 1024 * 1024);

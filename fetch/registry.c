@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <ctype.h>   /* tolower, isdigit */
 #include <errno.h>   /* errno */
+#include <limits.h>  /* LONG_MAX */
 #include <strings.h> /* strcasecmp */
 #include <stdlib.h>  /* free */
 #include <string.h>  /* strlen */
@@ -59,6 +60,7 @@ int registry_open(struct registry *r, const struct fetch_config *cfg, const char
 		r->host =
 		    xstrdup(streq(domain, REF_DEFAULT_DOMAIN) ? FETCH_DOCKER_HUB_API : domain);
 	}
+	r->timeouts = cfg->timeouts;
 	r->insecure = fetch_config_insecure(cfg, r->host);
 	r->loopback = fetch_host_is_loopback(r->host);
 	fetch_config_tls(cfg, r->host, &r->ca, &r->cert, &r->key);
@@ -102,13 +104,32 @@ char *registry_scope(const char *repo, const char *actions)
 	return xasprintf("repository:%s:%s", repo, actions);
 }
 
+void registry_set_deadline(const struct registry *r, CURL *e, int64_t bytes)
+{
+	const struct fetch_timeouts *t = &r->timeouts;
+	int64_t total = 0;
+
+	if (t->min_rate > 0 && bytes >= 0)
+		total = t->base + bytes / t->min_rate;
+	curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)(total > LONG_MAX ? LONG_MAX : total));
+}
+
+/* Connect and idle bounds, and a total fit for a small document. */
+static void apply_timeouts(struct registry *r, CURL *e)
+{
+	const struct fetch_timeouts *t = &r->timeouts;
+
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, (long)t->connect);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, t->idle ? (long)t->low_speed : 0L);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, t->low_speed ? (long)t->idle : 0L);
+	registry_set_deadline(r, e, SPEC_MAX_DOC_SIZE);
+}
+
 static void apply_basic(struct registry *r, CURL *e)
 {
 	curl_easy_setopt(e, CURLOPT_USERAGENT, FETCH_USER_AGENT);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 30L);
-	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, 60L);
+	apply_timeouts(r, e);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	if (r->debug && getenv("KIST_FETCH_CURL_VERBOSE"))
@@ -120,9 +141,7 @@ static void apply_common(struct registry *r, CURL *e)
 	curl_easy_setopt(e, CURLOPT_USERAGENT, FETCH_USER_AGENT);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_SHARE, r->share);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 30L);
-	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, 60L);
+	apply_timeouts(r, e);
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
@@ -599,6 +618,7 @@ int registry_do(struct registry *r, const struct reg_req *q, struct http_resp *r
 			curl_easy_setopt(e, CURLOPT_READDATA, &src);
 			curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE,
 					 (curl_off_t)(len < 0 ? 0 : len));
+			registry_set_deadline(r, e, len);
 			curl_easy_setopt(e, CURLOPT_UPLOAD_BUFFERSIZE, 512L * 1024);
 			if (streq(method, "PATCH"))
 				curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, "PATCH");

@@ -64,7 +64,8 @@ static int get_int(const cJSON *obj, const char *path, const char *key, bool req
 	if (!cJSON_IsNumber(v))
 		return wrong_type(path, key, "an integer", err);
 	d = v->valuedouble;
-	if (d != (double)(int64_t)d || d < -9007199254740992.0 || d > 9007199254740992.0)
+	/* range (and NaN) first: converting a double out of int64_t's range is undefined */
+	if (!(d >= -9007199254740992.0 && d <= 9007199254740992.0) || d != (double)(int64_t)d)
 		return wrong_type(path, key, "an integer", err);
 	*out = (int64_t)d;
 	return 1;

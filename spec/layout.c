@@ -88,17 +88,21 @@ static int create_layout(struct layout *l, struct err **err)
 	lock = lock_acquireat(l->dirfd, LOCK_FILE, LOCK_MODE_EXCLUSIVE, true, err);
 	if (lock < 0)
 		return -1;
+	/* A new layout: index.json first, oci-layout last (it marks a complete
+	 * layout).  A layout that has its oci-layout but lost its index.json is
+	 * damaged, not new: an empty index would make every blob unreferenced
+	 * (gc would delete them all), so none is made. */
 	if (faccessat(l->dirfd, LAYOUT_FILE, F_OK, 0) < 0) {
 		static const char text[] = "{\"imageLayoutVersion\":\"" MT_OCI_LAYOUT_VERSION "\"}";
 
+		if (faccessat(l->dirfd, INDEX_FILE, F_OK, 0) < 0) {
+			cleanup_json cJSON *idx = empty_index();
+
+			if (json_write_fileat(l->dirfd, INDEX_FILE, idx, 0644, err) < 0)
+				return -1;
+		}
 		if (fs_write_file_atomicat(l->dirfd, LAYOUT_FILE, text, sizeof(text) - 1, 0644,
 					   err) < 0)
-			return -1;
-	}
-	if (faccessat(l->dirfd, INDEX_FILE, F_OK, 0) < 0) {
-		cleanup_json cJSON *idx = empty_index();
-
-		if (json_write_fileat(l->dirfd, INDEX_FILE, idx, 0644, err) < 0)
 			return -1;
 	}
 	return 0;
@@ -559,8 +563,10 @@ cJSON *layout_index_load(struct layout *l, struct err **err)
 {
 	cJSON *idx = json_load_fileat(l->dirfd, INDEX_FILE, SPEC_MAX_DOC_SIZE, err);
 
-	if (!idx)
+	if (!idx) {
+		err_wrap(err, "image index of '%s'", l->path);
 		return NULL;
+	}
 	if (check_index(idx, err) < 0) {
 		cJSON_Delete(idx);
 		return NULL;
@@ -737,4 +743,41 @@ void layout_ref_list_free(struct layout_ref *refs, size_t n)
 		spec_descriptor_release(&refs[i].desc);
 	}
 	free(refs);
+}
+
+int layout_image_check(struct layout *l, const struct spec_manifest *m, struct err **err)
+{
+	cleanup_free char *data = NULL;
+	cleanup_json cJSON *cfg = NULL;
+	const cJSON *diffs, *d;
+	size_t len, i = 0;
+
+	if (layout_blob_read(l, m->config.digest, SPEC_MAX_DOC_SIZE, &data, &len, err) < 0)
+		return err_wrap(err, "image config %s", m->config.digest);
+	cfg = json_parse(data, len, "image config", err);
+	if (!cfg)
+		return err_wrap(err, "image config %s", m->config.digest);
+	if (!cJSON_IsObject(cfg))
+		return err_set_code(err, EINVAL, "image config %s: not a JSON object",
+				    m->config.digest);
+	diffs = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(cfg, "rootfs"),
+						 "diff_ids");
+	if (!cJSON_IsArray(diffs))
+		return err_set_code(err, EINVAL,
+				    "image config %s: 'rootfs.diff_ids' is missing: not an image "
+				    "config",
+				    m->config.digest);
+	cJSON_ArrayForEach(d, diffs)
+	{
+		if (!cJSON_IsString(d) || !digest_is_valid(d->valuestring))
+			return err_set_code(
+			    err, EINVAL, "image config %s: 'rootfs.diff_ids[%zu]' is not a digest",
+			    m->config.digest, i);
+		i++;
+	}
+	if (i != m->n_layers)
+		return err_set_code(err, EINVAL,
+				    "image config %s: %zu diff_ids for the manifest's %zu layers",
+				    m->config.digest, i, m->n_layers);
+	return 0;
 }

@@ -87,4 +87,9 @@ struct layout_ref {
 int layout_ref_list(struct layout *l, struct layout_ref **out, size_t *n, struct err **err);
 void layout_ref_list_free(struct layout_ref *refs, size_t n);
 
+/* An image the store can use: the manifest's config blob is in l, is a JSON
+ * object with rootfs.diff_ids, digests, one per layer of m.  Checked before
+ * a ref names the image.  0, or -1 with *err naming the config. */
+int layout_image_check(struct layout *l, const struct spec_manifest *m, struct err **err);
+
 #endif

@@ -81,12 +81,17 @@ static int get_uint64(const cJSON *obj, const char *path, const char *key, bool 
 			return err_set(err, 0, "'%s.%s' is required", path, key);
 		return 0;
 	}
-	if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble) || it->valuedouble < 0 ||
-	    it->valuedouble != (double)(uint64_t)it->valuedouble)
-		if (!(cJSON_IsNumber(it) && it->valuedouble >= 18446744073709551615.0))
-			return err_set(err, 0, "'%s.%s' must be a non-negative integer", path, key);
-	v = it->valuedouble;
-	*out = v >= 18446744073709551615.0 ? UINT64_MAX : (uint64_t)v;
+	v = cJSON_IsNumber(it) ? it->valuedouble : -1;
+	/* range first: converting a double at or past 2^64 is undefined */
+	if (!(v >= 0))
+		return err_set(err, 0, "'%s.%s' must be a non-negative integer", path, key);
+	if (v >= 18446744073709551615.0) {
+		*out = UINT64_MAX;
+		return 1;
+	}
+	if (v != (double)(uint64_t)v)
+		return err_set(err, 0, "'%s.%s' must be a non-negative integer", path, key);
+	*out = (uint64_t)v;
 	return 1;
 }
 

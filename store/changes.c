@@ -11,7 +11,7 @@
 /* JSON array form, or shell form wrapped in /bin/sh -c. */
 static cJSON *exec_form(const char *arg, bool shell)
 {
-	cJSON *j = cJSON_Parse(arg), *a;
+	cJSON *j = json_parse(arg, strlen(arg), "change", NULL), *a;
 	const cJSON *e;
 	bool ok = cJSON_IsArray(j);
 

@@ -33,9 +33,8 @@ int cmd_save(void *g, int argc, char **argv, struct err **err)
 	struct store *s = g;
 	const char *output = NULL;
 	bool oci = false;
-	cleanup_free char *tmp = NULL;
-	cleanup_close int fd = -1;
-	int c, r;
+	cleanup_output struct fs_output out = FS_OUTPUT_INIT;
+	int c, r, fd = 1;
 
 	while ((c = cli_getopt(argc, argv, "+o:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -66,21 +65,13 @@ int cmd_save(void *g, int argc, char **argv, struct err **err)
 	if (store_open(s, err) < 0)
 		return -1;
 	if (output) {
-		tmp = xasprintf("%s.tmp-XXXXXX", output);
-		fd = mkostemp(tmp, O_CLOEXEC);
-		if (fd < 0)
-			return err_set(err, errno, "create '%s'", tmp);
-		fchmod(fd, 0644);
-	} else {
-		fd = dup(1);
+		if (fs_output_open(&out, output, 0644, err) < 0)
+			return -1;
+		fd = out.fd;
 	}
 	r = archive_save(s, argv + optind, (size_t)(argc - optind), fd, oci, err);
-	if (output) {
-		if (r == 0 && rename(tmp, output) < 0)
-			r = err_set(err, errno, "rename '%s'", output);
-		if (r < 0)
-			unlink(tmp);
-	}
+	if (r == 0 && output)
+		r = fs_output_commit(&out, err);
 	return r < 0 ? -1 : EXIT_OK;
 }
 
@@ -208,6 +199,39 @@ int cmd_gc(void *g, int argc, char **argv, struct err **err)
 	sz = fmt_size(freed);
 	printf("Total reclaimed space: %s\n", sz);
 	return EXIT_OK;
+}
+
+int cmd_fsck(void *g, int argc, char **argv, struct err **err)
+{
+	static const struct option opts[] = {
+	    {"repair", no_argument, NULL, 'r'}, STORE_HELP_OPT, {NULL, 0, NULL, 0}};
+	struct store *s = g;
+	bool repair = false;
+	size_t problems = 0;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		if (c == 'r')
+			repair = true;
+		else if (c == 'h')
+			HELP(
+			    "usage: kist-store fsck [--repair]\n"
+			    "Check the store: every ref resolves, every blob matches its digest,\n"
+			    "unpacked layers are complete and have their parents, no layer "
+			    "nothing\n"
+			    "uses, containers have their records and layers, no stale partial\n"
+			    "download.  One problem a line; exit 1 if any.  --repair removes what\n"
+			    "nothing references (stale partials, orphaned layers, dangling short\n"
+			    "links, unreferenced corrupt blobs) and reports the rest.\n");
+		else
+			cli_usage_error("fsck: unknown option");
+	}
+	if (optind != argc)
+		cli_usage_error("fsck: no arguments expected");
+	if (store_open(s, err) < 0 || store_fsck(s, repair, &problems, err) < 0)
+		return -1;
+	fflush(stdout);
+	return problems ? EXIT_FAIL : EXIT_OK;
 }
 
 static size_t count_entries(struct store *s, const char *sub, bool hex_only)

@@ -98,10 +98,9 @@ int cmd_export(void *g, int argc, char **argv, struct err **err)
 	    {"output", required_argument, NULL, 'o'}, STORE_HELP_OPT, {NULL, 0, NULL, 0}};
 	struct store *s = g;
 	const char *output = NULL;
-	cleanup_free char *tmp = NULL;
-	cleanup_close int fd = -1;
+	cleanup_output struct fs_output out = FS_OUTPUT_INIT;
 	struct container c;
-	int ch, r;
+	int ch, r, fd = 1;
 
 	while ((ch = cli_getopt(argc, argv, "+o:h", opts, NULL)) != -1) {
 		if (ch == 'o')
@@ -122,23 +121,15 @@ int cmd_export(void *g, int argc, char **argv, struct err **err)
 	if (store_open(s, err) < 0 || container_find(s, argv[optind], &c, err) < 0)
 		return -1;
 	if (output) {
-		tmp = xasprintf("%s.tmp-XXXXXX", output);
-		fd = mkostemp(tmp, O_CLOEXEC);
-		if (fd < 0) {
+		if (fs_output_open(&out, output, 0644, err) < 0) {
 			container_release(&c);
-			return err_set(err, errno, "create '%s'", tmp);
+			return -1;
 		}
-		fchmod(fd, 0644);
-	} else {
-		fd = dup(1);
+		fd = out.fd;
 	}
 	r = container_export(s, &c, fd, err);
 	container_release(&c);
-	if (output) {
-		if (r == 0 && rename(tmp, output) < 0)
-			r = err_set(err, errno, "rename '%s'", output);
-		if (r < 0)
-			unlink(tmp);
-	}
+	if (r == 0 && output)
+		r = fs_output_commit(&out, err);
 	return r < 0 ? -1 : EXIT_OK;
 }

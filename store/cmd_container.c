@@ -1,5 +1,6 @@
 /* cmd_container.c: create-container, mount, umount, rm-container, ls-containers. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include "common/cli.h"
 #include "common/err.h"
 #include "common/json.h"
+#include "common/log.h"
 #include "common/util.h"
 #include "store/store.h"
 
@@ -114,20 +116,43 @@ int cmd_umount(void *g, int argc, char **argv, struct err **err)
 int cmd_rm_container(void *g, int argc, char **argv, struct err **err)
 {
 	struct container c;
+	cleanup_free char *why = NULL;
 	bool force = false;
+	char id[65];
 	int r = one_container(g, argc, argv, "rm-container",
 			      "usage: kist-store rm-container [-f] CONTAINER\n"
-			      "Unmount and remove a container's directory.\n"
+			      "Unmount and remove a container's directory (also when its\n"
+			      "container.json is damaged: found by name or id).\n"
 			      "  -f  even when the runtime still has a state for it\n",
 			      &c, &force, err);
 
-	if (r != 0)
+	if (r > 0)
+		return EXIT_OK;
+	if (r == 0) {
+		r = container_remove(g, &c, force, err);
+		if (r == 0)
+			printf("%s\n", c.id);
+		container_release(&c);
 		return r < 0 ? -1 : EXIT_OK;
-	r = container_remove(g, &c, force, err);
-	if (r == 0)
-		printf("%s\n", c.id);
-	container_release(&c);
-	return r < 0 ? -1 : EXIT_OK;
+	}
+	if (!*err || (*err)->code != ENOENT)
+		return -1;
+	/* no such container, or one whose record is damaged: remove what is there */
+	{
+		cleanup_err struct err *notfound = steal_pointer(err);
+
+		if (container_remove_damaged(g, argv[argc - 1], force, id, &why, err) < 0) {
+			if (*err && (*err)->code == ENOENT) {
+				err_free(steal_pointer(err));
+				*err = steal_pointer(&notfound);
+			}
+			return -1;
+		}
+	}
+	if (why)
+		log_warn("container %.12s: damaged record (%s): removed what was there", id, why);
+	printf("%s\n", id);
+	return EXIT_OK;
 }
 
 int cmd_ls_containers(void *g, int argc, char **argv, struct err **err)

@@ -271,6 +271,78 @@ int container_find(struct store *s, const char *what, struct container *out, str
 	return 0;
 }
 
+/* The one container directory under containers/ whose id is what or starts
+ * with what (3+ hex digits) and whose record does not load. */
+static int damaged_by_id(struct store *s, const char *what, char id[65])
+{
+	cleanup_close int fd = openat(s->rootfd, "containers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cleanup_strv char **names = fd >= 0 ? fs_dir_names(fd, false) : NULL;
+	size_t hits = 0, len = strlen(what);
+
+	if (len < 3 || len > 64)
+		return 0;
+	for (char **n = names; n && *n; n++) {
+		struct container c;
+
+		if (!is_id(*n) || strncmp(*n, what, len) != 0)
+			continue;
+		if (container_load(s, *n, &c) == 0) {
+			container_release(&c);
+			continue;
+		}
+		if (++hits == 1)
+			snprintf(id, 65, "%s", *n);
+	}
+	return (int)hits;
+}
+
+static int find_damaged(struct store *s, const char *what, struct container *out, char **why,
+			struct err **err)
+{
+	cleanup_free char *cj = NULL, *dir = NULL;
+	cleanup_err struct err *perr = NULL;
+	cJSON *doc;
+	char id[65];
+	bool by_name = false;
+	int hits;
+
+	if (name_lookup(s, what, id)) {
+		dir = xasprintf("containers/%s", id);
+		by_name = faccessat(s->rootfd, dir, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+	}
+	if (!by_name) {
+		hits = damaged_by_id(s, what, id);
+		if (hits > 1)
+			return err_set(err, 0, "ambiguous container id '%s'", what);
+		if (hits == 0)
+			return err_set(err, ENOENT, "no such container: '%s'", what);
+	}
+	/* why the record does not load, for the caller's warning */
+	cj = xasprintf("containers/%s/container.json", id);
+	doc = json_load_fileat(s->rootfd, cj, 0, &perr);
+	if (doc) {
+		struct container c;
+
+		if (container_parse(doc, &c, &perr) == 0) {
+			/* the record is fine after all (made meanwhile) */
+			*out = c;
+			*why = NULL;
+			return 0;
+		}
+		cJSON_Delete(doc);
+	}
+	*why = xstrdup(perr && perr->msg ? perr->msg : "unreadable");
+	memset(out, 0, sizeof(*out));
+	snprintf(out->id, sizeof(out->id), "%s", id);
+	out->name = xstrdup(by_name ? what : "");
+	out->image = xstrdup("");
+	out->created = xstrdup("");
+	/* unknown driver: overlay's unmount is a no-op where nothing is mounted */
+	out->driver = STORE_DRIVER_OVERLAY;
+	out->chain_ids = xcalloc(1, sizeof(char *));
+	return 0;
+}
+
 bool container_is_mounted(struct store *s, const struct container *c)
 {
 	cleanup_free char *p = xasprintf("%s/containers/%s/bundle/rootfs", s->root, c->id);
@@ -337,27 +409,54 @@ static int lock_containers(struct store *s, struct err **err)
 	return lock_acquireat(s->rootfd, "containers/.lock", LOCK_MODE_EXCLUSIVE, true, err);
 }
 
-int container_remove(struct store *s, const struct container *c, bool force, struct err **err)
+/* Under the containers lock. */
+static int remove_locked(struct store *s, const struct container *c, bool force, struct err **err)
 {
-	cleanup_close int lock = -1;
 	cleanup_free char *from = xasprintf("containers/%s", c->id);
 	cleanup_free char *to = xasprintf("containers/.tmp-del-%s", c->id);
 	cleanup_free char *state = xasprintf("%s/runtime/%s/state.json", s->run, c->id);
+	const char *shown = *c->name ? c->name : c->id;
 
 	if (!force && fs_exists(state))
 		return err_set(err, EBUSY,
 			       "container '%s' is known to the runtime ('%s' exists): delete it "
 			       "there first or use -f",
-			       c->name, state);
-	lock = lock_containers(s, err);
-	if (lock < 0)
-		return -1;
+			       shown, state);
 	if (container_umount(s, c, err) < 0)
 		return -1;
 	if (renameat(s->rootfd, from, s->rootfd, to) < 0)
 		return err_set(err, errno, "remove container '%s'", c->id);
-	name_unlink(s, c->name, c->id);
+	if (c->doc)
+		name_unlink(s, c->name, c->id);
+	else
+		container_names_sweep(s); /* a damaged record: its name is not known */
 	return fs_rm_rfat(s->rootfd, to, err);
+}
+
+int container_remove(struct store *s, const struct container *c, bool force, struct err **err)
+{
+	cleanup_close int lock = lock_containers(s, err);
+
+	if (lock < 0)
+		return -1;
+	return remove_locked(s, c, force, err);
+}
+
+int container_remove_damaged(struct store *s, const char *what, bool force, char id[65], char **why,
+			     struct err **err)
+{
+	cleanup_close int lock = lock_containers(s, err);
+	struct container c;
+	int r;
+
+	/* under the lock: a container being made (no record yet) holds it */
+	if (lock < 0 || find_damaged(s, what, &c, why, err) < 0)
+		return -1;
+	r = remove_locked(s, &c, force, err);
+	if (r == 0)
+		memcpy(id, c.id, 65);
+	container_release(&c);
+	return r;
 }
 
 static bool name_ok(const char *n)

@@ -57,8 +57,11 @@ int store_gc_lock(struct store *s, bool exclusive, struct err **err)
 			      exclusive ? LOCK_MODE_EXCLUSIVE : LOCK_MODE_SHARED, true, err);
 }
 
-/* Blobs a manifest or index (and what it points at) uses. */
-static void mark_blob(struct store *s, const char *digest, int depth, struct set *blobs)
+/* Blobs a manifest or index (and what it points at) uses.  A missing blob
+ * protects nothing; one that cannot be read or is not JSON is an error (what
+ * it points at cannot be told apart from garbage). */
+static int mark_blob(struct store *s, const char *digest, int depth, struct set *blobs,
+		     struct err **err)
 {
 	cleanup_free char *data = NULL;
 	cleanup_json cJSON *j = NULL;
@@ -66,14 +69,15 @@ static void mark_blob(struct store *s, const char *digest, int depth, struct set
 	size_t len;
 
 	if (set_has(blobs, digest))
-		return;
+		return 0;
 	set_add(blobs, digest);
-	if (depth > 4 ||
-	    layout_blob_read(&s->oci, digest, SPEC_MAX_DOC_SIZE, &data, &len, NULL) < 0)
-		return;
-	j = json_parse(data, len, "manifest", NULL);
+	if (depth > 4 || !layout_blob_exists(&s->oci, digest))
+		return 0;
+	if (layout_blob_read(&s->oci, digest, SPEC_MAX_DOC_SIZE, &data, &len, err) < 0)
+		return -1;
+	j = json_parse(data, len, digest, err);
 	if (!j)
-		return;
+		return -1;
 	e = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "config"),
 					     "digest");
 	if (cJSON_IsString(e))
@@ -87,9 +91,10 @@ static void mark_blob(struct store *s, const char *digest, int depth, struct set
 	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(j, "manifests"))
 	{
 		const cJSON *d = cJSON_GetObjectItemCaseSensitive(e, "digest");
-		if (cJSON_IsString(d))
-			mark_blob(s, d->valuestring, depth + 1, blobs);
+		if (cJSON_IsString(d) && mark_blob(s, d->valuestring, depth + 1, blobs, err) < 0)
+			return -1;
 	}
+	return 0;
 }
 
 /* What the index and the containers keep alive. */
@@ -103,7 +108,11 @@ static int mark(struct store *s, struct set *blobs, struct set *chains, struct e
 	if (layout_ref_list(&s->oci, &refs, &nrefs, err) < 0)
 		return -1;
 	for (i = 0; i < nrefs; i++)
-		mark_blob(s, refs[i].desc.digest, 0, blobs);
+		if (mark_blob(s, refs[i].desc.digest, 0, blobs, err) < 0) {
+			err_wrap(err, "image '%s'", refs[i].name ? refs[i].name : "(unnamed)");
+			layout_ref_list_free(refs, nrefs);
+			return -1;
+		}
 	layout_ref_list_free(refs, nrefs);
 	if (image_list(s, &imgs, &nimg, err) < 0)
 		return -1;
@@ -114,8 +123,12 @@ static int mark(struct store *s, struct set *blobs, struct set *chains, struct e
 	if (container_list(s, &cs, &nc, err) < 0)
 		return -1;
 	for (i = 0; i < nc; i++) {
-		if (digest_is_valid(cs[i].manifest_digest))
-			mark_blob(s, cs[i].manifest_digest, 0, blobs);
+		if (digest_is_valid(cs[i].manifest_digest) &&
+		    mark_blob(s, cs[i].manifest_digest, 0, blobs, err) < 0) {
+			err_wrap(err, "container %.12s", cs[i].id);
+			container_free_list(cs, nc);
+			return -1;
+		}
 		for (k = 0; cs[i].chain_ids && cs[i].chain_ids[k]; k++)
 			set_add(chains, digest_hex(cs[i].chain_ids[k]));
 	}
@@ -177,8 +190,11 @@ int store_gc(struct store *s, bool verbose, int64_t *freed, struct err **err)
 	lock = store_gc_lock(s, true, err);
 	if (lock < 0)
 		return -1;
-	if (mark(s, &blobs, &chains, err) < 0)
+	if (mark(s, &blobs, &chains, err) < 0) {
+		/* never "nothing is referenced": that would delete every blob */
+		err_wrap(err, "gc: cannot tell what is in use, nothing removed");
 		goto out;
+	}
 	if (layout_blob_list(&s->oci, &all, err) < 0)
 		goto out;
 	for (i = 0; all[i]; i++) {
@@ -250,7 +266,11 @@ int store_gc(struct store *s, bool verbose, int64_t *freed, struct err **err)
 		if (ld)
 			closedir(ld);
 	}
-	/* Temporary blobs of writers that died (not fetch's resumable partials). */
+	/* Temporary blobs of writers that died, and fetch's partials (ingest/
+	 * <hex>.partial) no pull holds: a pull holds .gc.lock shared and its
+	 * partial's flock, so neither is held here for a live one.  A partial
+	 * is resumable, but a registry that claims 10 GB and streams junk
+	 * would otherwise fill the disk for good. */
 	{
 		int ifd = openat(s->oci.dirfd, "ingest", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		DIR *id = ifd >= 0 ? fdopendir(ifd) : NULL;
@@ -258,13 +278,16 @@ int store_gc(struct store *s, bool verbose, int64_t *freed, struct err **err)
 		if (!id)
 			fs_close(ifd);
 		while (id && (de = readdir(id))) {
-			if (!str_has_prefix(de->d_name, "tmp-"))
+			if (!str_has_prefix(de->d_name, "tmp-") &&
+			    !str_has_suffix(de->d_name, ".partial"))
 				continue;
 			cleanup_close int l =
 			    lock_acquireat(dirfd(id), de->d_name, LOCK_MODE_EXCLUSIVE, false, NULL);
 			if (l >= 0) {
 				total += tree_size(dirfd(id), de->d_name);
 				unlinkat(dirfd(id), de->d_name, 0);
+				if (verbose)
+					printf("deleted partial %s\n", de->d_name);
 			}
 		}
 		if (id)
@@ -341,7 +364,8 @@ int store_sweep_image(struct store *s, const struct image *img, FILE *out, struc
 		ret = 0; /* still named or listed */
 		goto done;
 	}
-	mark_blob(s, img->manifest_digest, 0, &cand);
+	/* candidates only: what cannot be read stays for gc */
+	(void)mark_blob(s, img->manifest_digest, 0, &cand, NULL);
 	set_add(&cand, img->id);
 	if (out && !set_has(&blobs, img->id))
 		fprintf(out, "Deleted: %s\n", img->id);

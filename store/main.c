@@ -33,6 +33,7 @@ static const struct cli_cmd commands[] = {
     {"import-layout", cmd_import_layout, "copy images from an OCI layout"},
     {"export-layout", cmd_export_layout, "copy an image into an OCI layout"},
     {"gc", cmd_gc, "remove blobs and layers nothing references"},
+    {"fsck", cmd_fsck, "check the store (refs, blobs, layers, containers)"},
     {"du", cmd_du, "disk usage of images, layers and containers"},
     {"info", cmd_info, "store location, driver and counts"},
     {NULL, NULL, NULL},

@@ -182,6 +182,11 @@ enum tarw_mode {
 typedef int (*tarw_sink_fn)(void *arg, const void *data, size_t len, struct err **err);
 int tarw_write_tree(int dirfd, enum tarw_mode mode, tarw_sink_fn sink, void *arg, struct err **err);
 
+/* fsck.c: check the store; problems are printed one a line to stdout and
+ * counted in *problems; repair removes what nothing references.  <0 only
+ * when the check itself cannot run (the index unreadable, the lock). */
+int store_fsck(struct store *s, bool repair, size_t *problems, struct err **err);
+
 /* container.c */
 struct container {
 	char id[65];
@@ -203,6 +208,13 @@ int container_create(struct store *s, const char *name, const char *image, const
 int container_mount(struct store *s, const struct container *c, struct err **err);
 int container_umount(struct store *s, const struct container *c, struct err **err);
 int container_remove(struct store *s, const struct container *c, bool force, struct err **err);
+/* Removal when container_find fails: the container named what (through the
+ * name index) or with id (prefix) what whose container.json is missing or
+ * damaged is removed from what is there (its mount, its directory, its name
+ * link).  id gets its id; *why (malloc'd) says what is wrong with the record,
+ * NULL if it loaded after all. */
+int container_remove_damaged(struct store *s, const char *what, bool force, char id[65], char **why,
+			     struct err **err);
 /* Under the containers lock: drop the name links (containers/.names) whose
  * container is gone (gc). */
 void container_names_sweep(struct store *s);
@@ -257,6 +269,7 @@ int container_export(struct store *s, const struct container *c, int outfd, stru
 /* commands (cmd_*.c): each `int cmd_x(void *g, int argc, char **argv, struct err **err)` */
 #define CMD(x) int cmd_##x(void *g, int argc, char **argv, struct err **err)
 CMD(import);
+CMD(fsck);
 CMD(ls);
 CMD(inspect);
 CMD(tag);

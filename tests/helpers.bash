@@ -91,6 +91,30 @@ kist_cleanup() {
 	cleanup_mounts "$BATS_TEST_TMPDIR"
 }
 
+# ---- output paths ----
+# special_outputs DIR: the kinds of file an output option must not replace:
+# DIR/full (a copy of /dev/full), DIR/fifo, DIR/sock (a bound unix socket),
+# DIR/devlink (a symlink to DIR/full).
+special_outputs() {
+	local d=$1
+	mkdir -p "$d"
+	mknod "$d/full" c 1 7
+	mkfifo "$d/fifo"
+	python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$d/sock"
+	ln -s full "$d/devlink"
+}
+
+# outputs_intact DIR: the files special_outputs made are still what they were.
+outputs_intact() {
+	local d=$1
+	if ! [ -c "$d/full" ] || ! [ -p "$d/fifo" ] || ! [ -S "$d/sock" ] || ! [ -L "$d/devlink" ]; then
+		fail "an output path was replaced: $(ls -l "$d")"
+	fi
+	if [ "$(find "$d" -name '.*tmp*' | wc -l)" -ne 0 ]; then
+		fail "temporary files left in $d"
+	fi
+}
+
 # ---- fixtures ----
 # make_rootfs DIR: a busybox rootfs built offline from busybox-static, plus
 # the static test tools (tests/tools) in /tools.

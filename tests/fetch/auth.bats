@@ -73,6 +73,22 @@ teardown() { kist_cleanup; }
 	assert_failure 1
 }
 
+@test "fetch login/logout: a symlinked config.json stays a link, its target is updated" {
+	mkdir -p "$HOME/dotfiles" "$HOME/.docker"
+	echo '{"auths": {}}' >"$HOME/dotfiles/docker.json"
+	ln -s ../dotfiles/docker.json "$HOME/.docker/config.json"
+	fetch login -u kist -p s3cret "$BASIC"
+	assert_success
+	[ -L "$HOME/.docker/config.json" ]
+	run -0 jq -r --arg h "$BASIC" '.auths[$h].auth' "$HOME/dotfiles/docker.json"
+	assert_output "$(printf 'kist:s3cret' | base64)"
+	fetch logout "$BASIC"
+	assert_success
+	[ -L "$HOME/.docker/config.json" ]
+	run -0 jq -r --arg h "$BASIC" '.auths[$h]' "$HOME/dotfiles/docker.json"
+	assert_output null
+}
+
 @test "fetch login: bad arguments" {
 	fetch login "$BASIC"
 	assert_failure 2

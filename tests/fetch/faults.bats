@@ -102,6 +102,98 @@ no_refs() { [ "$(jq '.manifests | length' "$KIST_ROOT/oci/index.json")" -eq 0 ];
 	store_ok "$KIST_ROOT"
 }
 
+@test "fetch pull: a trickling registry is cut off by the configured idle and total timeouts" {
+	skopeo_push "$SRC" app "$REG/f/slow:v1"
+	local port partial="$KIST_ROOT/oci/ingest/${BIG_LAYER#sha256:}.partial" size
+	size=$(stat -c %s "$SRC/blobs/sha256/${BIG_LAYER#sha256:}")
+	port=$(free_port)
+	start_helper proxy-slow "$port" proxy "$port" "${REG#*:}" "$BATS_TEST_TMPDIR/requests" --rate 2000
+	# idle: under 20 kB/s for 1 s
+	export KIST_CONFIG=$BATS_TEST_TMPDIR/config.json
+	echo '{"fetch-idle-timeout": 1, "fetch-low-speed-limit": 20000}' >"$KIST_CONFIG"
+	run timeout 300 "$FETCH" --root "$KIST_ROOT" pull -q "127.0.0.1:$port/f/slow:v1"
+	assert_failure 1
+	assert_output --regexp "download $BIG_LAYER: Operation too slow. Less than 20000 bytes/sec transferred the last 1 seconds \(gave up after 5 attempts\)"
+	no_refs
+	[ ! -e "$KIST_ROOT/oci/blobs/sha256/${BIG_LAYER#sha256:}" ]
+	[ "$(stat -c %s "$partial")" -lt "$size" ]
+	# total: 1 s plus the blob's size at 1 MB/s, with no idle bound
+	echo '{"fetch-idle-timeout": 0, "fetch-timeout-base": 1, "fetch-min-rate": 1000000}' >"$KIST_CONFIG"
+	run timeout 300 "$FETCH" --root "$KIST_ROOT" pull -q "127.0.0.1:$port/f/slow:v1"
+	assert_failure 1
+	assert_output --regexp "download $BIG_LAYER: Operation timed out after [0-9]+ milliseconds with [0-9]+ out of [0-9]+ bytes received \(gave up after 5 attempts\)"
+	no_refs
+	stop_helper proxy-slow
+	# bad values are refused with the key named
+	echo '{"fetch-min-rate": -1}' >"$KIST_CONFIG"
+	fetch pull -q "$REG/f/slow:v1"
+	assert_failure 1
+	assert_output --partial "'fetch-min-rate' must be a number >= 0"
+	# the defaults pull it, resuming the partial
+	rm "$KIST_CONFIG"
+	fetch pull -q "$REG/f/slow:v1"
+	assert_success
+	cmp "$SRC/blobs/sha256/${BIG_LAYER#sha256:}" "$KIST_ROOT/oci/blobs/sha256/${BIG_LAYER#sha256:}"
+	store_ok "$KIST_ROOT"
+}
+
+@test "fetch pull: a blob body longer than its descriptor is refused as soon as it exceeds it" {
+	local dir="$BATS_TEST_TMPDIR/static" port cfg cd junk jd
+	mkdir -p "$dir"
+	cfg=$(jq -cn '{architecture:"amd64",os:"linux",rootfs:{type:"layers",diff_ids:["sha256:'"$(printf '%064d' 0)"'"]}}')
+	printf '%s' "$cfg" >"$dir/cfg"
+	cd="sha256:$(sha256sum <"$dir/cfg" | cut -d' ' -f1)"
+	mv "$dir/cfg" "$dir/v2_long_body_blobs_$cd"
+	# the layer claims 1000 bytes; the server streams 8 MiB of junk
+	head -c $((8 << 20)) /dev/urandom >"$dir/junk"
+	jd="sha256:$(sha256sum <"$dir/junk" | cut -d' ' -f1)"
+	mv "$dir/junk" "$dir/v2_long_body_blobs_$jd"
+	jq -cn --arg cd "$cd" --argjson cs "${#cfg}" --arg jd "$jd" \
+		'{schemaVersion:2,mediaType:"application/vnd.oci.image.manifest.v1+json",
+		  config:{mediaType:"application/vnd.oci.image.config.v1+json",digest:$cd,size:$cs},
+		  layers:[{mediaType:"application/vnd.oci.image.layer.v1.tar+gzip",digest:$jd,size:1000}]}' \
+		>"$dir/v2_long_body_manifests_v1"
+	echo application/vnd.oci.image.manifest.v1+json >"$dir/v2_long_body_manifests_v1.type"
+	port=$(free_port)
+	start_helper static "$port" static "$port" "$dir"
+	fetch pull -q "127.0.0.1:$port/long/body:v1"
+	stop_helper static
+	assert_failure 1
+	assert_output --partial "blob $jd is larger than its descriptor says (1000 bytes)"
+	no_refs
+	# not a byte past the descriptor's size was written
+	local partial="$KIST_ROOT/oci/ingest/${jd#sha256:}.partial"
+	if [ -e "$partial" ]; then [ "$(stat -c %s "$partial")" -le 1000 ]; fi
+	[ ! -e "$KIST_ROOT/oci/blobs/sha256/${jd#sha256:}" ]
+	[ "$(du -sk "$KIST_ROOT/oci" | cut -f1)" -lt 1024 ]
+}
+
+@test "fetch pull with the disk full: a clear error, nothing named, fsck clean" {
+	requires root
+	skopeo_push "$SRC" app "$REG/f/full:v1"
+	local small=$BATS_TEST_TMPDIR/small avail
+	mkdir -p "$small"
+	mount -t tmpfs -o size=16m kist-full "$small"
+	export KIST_ROOT=$small/root
+	mkdir -p "$KIST_ROOT"
+	# 1 MiB left: the 2 MiB layer cannot fit
+	avail=$(df -k --output=avail "$small" | tail -1)
+	fallocate -l "$(((avail - 1024) * 1024))" "$small/filler"
+	fetch pull -q "$REG/f/full:v1"
+	assert_failure 1
+	assert_output --partial "No space left on device"
+	[ "$(wc -l <<<"$output")" -eq 1 ]
+	no_refs
+	[ ! -e "$KIST_ROOT/oci/blobs/sha256/${BIG_LAYER#sha256:}" ]
+	store fsck
+	assert_success
+	rm "$small/filler"
+	fetch pull -q "$REG/f/full:v1"
+	assert_success
+	store fsck
+	assert_success
+}
+
 @test "fetch pull: malformed, oversized and schema1 manifests are refused" {
 	local dir="$BATS_TEST_TMPDIR/static" port
 	mkdir -p "$dir"
@@ -130,6 +222,45 @@ no_refs() { [ "$(jq '.manifests | length' "$KIST_ROOT/oci/index.json")" -eq 0 ];
 	assert_output --partial "manifest unknown"
 	stop_helper static
 	no_refs
+	[ -z "$(ls -A "$KIST_ROOT/oci/blobs/sha256")" ]
+}
+
+@test "fetch pull: a config that is not JSON, not an image config, or whose diff_ids do not match the layers is refused, nothing named" {
+	local c=$BATS_TEST_TMPDIR/cfg l=$BATS_FILE_TMPDIR/small diff
+	mkdir -p "$c"
+	printf "this is not json" >"$c/notjson"
+	echo '["an", "array"]' >"$c/array"
+	echo '{"architecture":"amd64","os":"linux","config":{}}' >"$c/norootfs"
+	diff=$(tar -C "$l" --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -c . | sha256sum | cut -d' ' -f1)
+	jq -cn --arg d "sha256:$diff" '{architecture:"amd64",os:"linux",rootfs:{type:"layers",diff_ids:[$d,$d]}}' >"$c/twodiffs"
+	jq -cn '{architecture:"amd64",os:"linux",rootfs:{type:"layers",diff_ids:["sha256:zz"]}}' >"$c/baddigest"
+	reg_push_crafted "$REG" crafted/notjson:v1 "$c/notjson" "$l" >/dev/null
+	reg_push_crafted "$REG" crafted/array:v1 "$c/array" "$l" >/dev/null
+	reg_push_crafted "$REG" crafted/norootfs:v1 "$c/norootfs" "$l" >/dev/null
+	reg_push_crafted "$REG" crafted/twodiffs:v1 "$c/twodiffs" "$l" >/dev/null
+	reg_push_crafted "$REG" crafted/baddigest:v1 "$c/baddigest" "$l" >/dev/null
+	fetch pull "$REG/crafted/notjson:v1"
+	assert_failure 1
+	assert_output --regexp "pull '$REG/crafted/notjson:v1': image config sha256:[0-9a-f]{64}: .*JSON"
+	fetch pull "$REG/crafted/array:v1"
+	assert_failure 1
+	assert_output --regexp "image config sha256:[0-9a-f]{64}: not a JSON object"
+	fetch pull "$REG/crafted/norootfs:v1"
+	assert_failure 1
+	assert_output --regexp "image config sha256:[0-9a-f]{64}: 'rootfs.diff_ids' is missing: not an image config"
+	fetch pull "$REG/crafted/twodiffs:v1"
+	assert_failure 1
+	assert_output --regexp "image config sha256:[0-9a-f]{64}: 2 diff_ids for the manifest's 1 layers"
+	fetch pull "$REG/crafted/baddigest:v1"
+	assert_failure 1
+	assert_output --partial "'rootfs.diff_ids[0]' is not a digest"
+	no_refs
+	# nothing the store lists either; the blobs are unnamed garbage for gc
+	store ls -q
+	assert_success
+	assert_output ""
+	store gc
+	assert_success
 	[ -z "$(ls -A "$KIST_ROOT/oci/blobs/sha256")" ]
 }
 

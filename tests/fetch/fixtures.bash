@@ -145,3 +145,41 @@ registry_blob_path() {
 # no_partial_blobs ROOT: nothing in blobs/ but verified blobs (layout_ok),
 # and every ref points at a present blob.
 store_ok() { layout_ok "$1/oci"; }
+
+# reg_push_blob REG REPO FILE: upload FILE as a blob with curl (monolithic
+# POST + PUT, no client-side checks); print its digest.
+reg_push_blob() {
+	local reg=$1 repo=$2 f=$3 d loc
+	d="sha256:$(sha256sum "$f" | cut -d' ' -f1)"
+	loc=$(curl -fsS -X POST -D - -o /dev/null "http://$reg/v2/$repo/blobs/uploads/" |
+		tr -d '\r' | sed -n 's/^[Ll]ocation: //p')
+	case $loc in http*) ;; *) loc="http://$reg$loc" ;; esac
+	case $loc in *\?*) loc="$loc&digest=$d" ;; *) loc="$loc?digest=$d" ;; esac
+	curl -fsS -X PUT -H 'Content-Type: application/octet-stream' --data-binary "@$f" "$loc" >/dev/null
+	echo "$d"
+}
+
+# reg_push_crafted REG REPO:TAG CONFIG DIR...: push an image whose config blob
+# is the file CONFIG as is (not JSON, not an image config, diff_ids that do
+# not match...) and whose layers are the gzipped tars of each DIR, the way a
+# hostile or broken registry client could.  Prints the manifest digest.
+reg_push_crafted() {
+	local reg=$1 ref=$2 cfg=$3 d tmp layers="[]" ld cd
+	shift 3
+	tmp=$(mktemp -d)
+	for d in "$@"; do
+		tar -C "$d" --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -c . | gzip -n >"$tmp/l"
+		ld=$(reg_push_blob "$reg" "${ref%:*}" "$tmp/l")
+		layers=$(jq -c --arg d "$ld" --argjson s "$(stat -c %s "$tmp/l")" \
+			'. + [{mediaType:"application/vnd.oci.image.layer.v1.tar+gzip",digest:$d,size:$s}]' <<<"$layers")
+	done
+	cd=$(reg_push_blob "$reg" "${ref%:*}" "$cfg")
+	jq -cn --arg cd "$cd" --argjson cs "$(stat -c %s "$cfg")" --argjson layers "$layers" \
+		'{schemaVersion:2,mediaType:"application/vnd.oci.image.manifest.v1+json",
+		  config:{mediaType:"application/vnd.oci.image.config.v1+json",digest:$cd,size:$cs},
+		  layers:$layers}' | tr -d '\n' >"$tmp/m"
+	curl -fsS -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' \
+		--data-binary "@$tmp/m" "http://$reg/v2/${ref%:*}/manifests/${ref##*:}" >/dev/null
+	echo "sha256:$(sha256sum "$tmp/m" | cut -d' ' -f1)"
+	rm -rf "$tmp"
+}

@@ -254,6 +254,30 @@ docker_archive_ok() {
 	rm -rf "$d"
 }
 
+@test "fetch copy: to docker-archive: a device, FIFO or socket is refused and left alone; a symlink is followed" {
+	local d=$BATS_TEST_TMPDIR/out
+	special_outputs "$d"
+	fetch copy -q "oci:$BATS_FILE_TMPDIR/src:app" "docker-archive:$d/full"
+	assert_failure 1
+	assert_output "kist-fetch: cannot write '$d/full': is a device"
+	fetch copy -q "oci:$BATS_FILE_TMPDIR/src:app" "docker-archive:$d/fifo"
+	assert_failure 1
+	assert_output "kist-fetch: cannot write '$d/fifo': is a named pipe"
+	fetch copy -q "docker://$REG/test/app:v1" "docker-archive:$d/sock"
+	assert_failure 1
+	assert_output "kist-fetch: cannot write '$d/sock': is a socket"
+	fetch copy -q "oci:$BATS_FILE_TMPDIR/src:app" "docker-archive:$d/devlink"
+	assert_failure 1
+	assert_output "kist-fetch: cannot write '$d/devlink': its target '$d/full' is a device"
+	outputs_intact "$d"
+	ln -s a.tar "$d/link.tar"
+	fetch copy -q "oci:$BATS_FILE_TMPDIR/src:app" "docker-archive:$d/link.tar"
+	assert_success
+	[ -L "$d/link.tar" ]
+	docker_archive_ok "$d/a.tar" ""
+	outputs_intact "$d"
+}
+
 @test "fetch copy: to docker-archive from docker:// and oci:, read back by tar, skopeo and copy" {
 	local a=$BATS_TEST_TMPDIR/reg.tar b=$BATS_TEST_TMPDIR/oci.tar
 	fetch copy -q "docker://$REG/test/app:v1" "docker-archive:$a:kist/saved:v1"

@@ -120,9 +120,10 @@ def proxy(argv):
                         return
                 n += len(d)
                 if rate:
-                    for k in range(0, len(d), 16384):
-                        c.sendall(d[k:k + 16384])
-                        time.sleep(len(d[k:k + 16384]) / rate)
+                    step = min(16384, rate)  # a slow rate trickles
+                    for k in range(0, len(d), step):
+                        c.sendall(d[k:k + step])
+                        time.sleep(len(d[k:k + step]) / rate)
                 else:
                     c.sendall(d)
         except OSError:

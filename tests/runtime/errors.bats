@@ -109,6 +109,24 @@ create_fails() {
 	create_fails "invalid JSON"
 }
 
+@test "runtime run [bad input]: a NUL inside a JSON string (args, env, cwd, cgroupsPath, mounts, hooks)" {
+	cp "$BUNDLE/config.json" "$BATS_TEST_TMPDIR/good.json"
+	local f
+	for f in '.process.args = ["/bin/tr\u0000ue"]' '.process.env += ["A=b\u0000c"]' \
+		'.process.cwd = "/tmp\u0000/x"' '.linux.cgroupsPath = "/kist\u0000/x"' \
+		'.mounts += [{destination: "/mnt\u0000x", type: "tmpfs", source: "tmpfs"}]' \
+		'.hooks = {prestart: [{path: "/bin/tr\u0000ue"}]}'; do
+		jq "$f" "$BATS_TEST_TMPDIR/good.json" >"$BUNDLE/config.json"
+		grep -qF '\u0000' "$BUNDLE/config.json" || fail "jq did not keep the NUL escape: $f"
+		run --separate-stderr "$RT" --root "$RT_ROOT" run --bundle "$BUNDLE" "$CID"
+		echo "run ($f): $status $output $stderr" >&2
+		[ "$status" -eq 1 ] || fail "$f: exit status $status, want 1"
+		[[ "$stderr" == *"config.json"*"a string holds a NUL character near byte "* ]] || fail "$f: error '$stderr'"
+		assert_no_leftovers
+	done
+	create_fails "a string holds a NUL character"
+}
+
 @test "runtime create [bad input]: --systemd-cgroup without systemd, or a path not slice:prefix:name" {
 	update_config "$BUNDLE/config.json" '.linux.cgroupsPath = "/plain/path"'
 	run --separate-stderr "$RT" --root "$RT_ROOT" --systemd-cgroup create --bundle "$BUNDLE" "$CID"

@@ -150,3 +150,43 @@ podman_() {
 	assert_failure 1
 	assert_output --partial "open '$BATS_TEST_TMPDIR/nope.tar'"
 }
+
+@test "store save -o: a device, FIFO or socket is refused and left alone; a symlink is followed" {
+	import_busybox busybox:test
+	local d=$BATS_TEST_TMPDIR/out
+	special_outputs "$d"
+	store save -o "$d/full" busybox:test
+	assert_failure 1
+	assert_output "kist-store: cannot write '$d/full': is a device"
+	store save -o "$d/fifo" busybox:test
+	assert_failure 1
+	assert_output "kist-store: cannot write '$d/fifo': is a named pipe"
+	store save -o "$d/sock" busybox:test
+	assert_failure 1
+	assert_output "kist-store: cannot write '$d/sock': is a socket"
+	store save -o "$d/devlink" busybox:test
+	assert_failure 1
+	assert_output "kist-store: cannot write '$d/devlink': its target '$d/full' is a device"
+	store save -o "$d" busybox:test
+	assert_failure 1
+	assert_output "kist-store: cannot write '$d': is a directory"
+	outputs_intact "$d"
+	# a symlink (relative, through a second link) stays; its target gets the archive
+	mkdir "$d/real"
+	echo old >"$d/real/img.tar"
+	chmod 0600 "$d/real/img.tar"
+	ln -s real/img.tar "$d/hop"
+	ln -s hop "$d/link.tar"
+	store save -o "$d/link.tar" busybox:test
+	assert_success
+	[ -L "$d/link.tar" ] && [ -L "$d/hop" ]
+	[ "$(readlink "$d/link.tar")" = hop ]
+	tar -tf "$d/real/img.tar" | grep -qx manifest.json
+	[ "$(stat -c %a "$d/real/img.tar")" = 600 ]
+	# a dangling link: its target is created
+	ln -s new.tar "$d/dangling"
+	store save -o "$d/dangling" busybox:test
+	assert_success
+	[ -L "$d/dangling" ] && tar -tf "$d/new.tar" | grep -qx manifest.json
+	outputs_intact "$d"
+}

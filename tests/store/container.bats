@@ -119,6 +119,85 @@ teardown() {
 	assert_output --partial "no such container: 'm'"
 }
 
+@test "store rm-container: a truncated or garbage container.json does not block removal" {
+	import_busybox
+	store create-container --name trunc busybox:test
+	assert_success
+	local id1=$output r1="$KIST_ROOT/containers/$output/bundle/rootfs"
+	mountpoint -q "$r1"
+	truncate -s 20 "$KIST_ROOT/containers/$id1/container.json"
+	# by name (through the name index)
+	store rm-container trunc
+	assert_success
+	assert_line --partial "kist-store: container ${id1:0:12}: damaged record (parse"
+	assert_line "$id1"
+	! grep -q " $r1 " /proc/self/mountinfo
+	[ ! -e "$KIST_ROOT/containers/$id1" ]
+	[ ! -L "$KIST_ROOT/containers/.names/trunc" ]
+	# by id prefix, with garbage for a record; its name is freed too
+	store create-container --name garbage busybox:test
+	assert_success
+	local id2=$output r2="$KIST_ROOT/containers/$output/bundle/rootfs"
+	mountpoint -q "$r2"
+	printf '\0\1garbage' >"$KIST_ROOT/containers/$id2/container.json"
+	store rm-container "${id2:0:12}"
+	assert_success
+	assert_line "$id2"
+	! grep -q " $r2 " /proc/self/mountinfo
+	[ ! -e "$KIST_ROOT/containers/$id2" ]
+	[ ! -L "$KIST_ROOT/containers/.names/garbage" ]
+	store create-container --name garbage busybox:test
+	assert_success
+	store rm-container garbage
+	assert_success
+	# a record that is missing altogether, and the runtime's state still guards it
+	store create-container --name gone busybox:test
+	assert_success
+	local id3=$output
+	rm "$KIST_ROOT/containers/$id3/container.json"
+	mkdir -p "$BATS_TEST_TMPDIR/run/runtime/$id3"
+	echo '{}' >"$BATS_TEST_TMPDIR/run/runtime/$id3/state.json"
+	run "$STORE" --root "$KIST_ROOT" --run "$BATS_TEST_TMPDIR/run" rm-container gone
+	assert_failure 1
+	assert_output --partial "is known to the runtime"
+	[ -d "$KIST_ROOT/containers/$id3" ]
+	run "$STORE" --root "$KIST_ROOT" --run "$BATS_TEST_TMPDIR/run" rm-container -f gone
+	assert_success
+	[ ! -e "$KIST_ROOT/containers/$id3" ]
+	# still nothing to remove: the usual error
+	store rm-container trunc
+	assert_failure 1
+	assert_output --partial "kist-store: no such container: 'trunc'"
+}
+
+@test "store export -o: a device, FIFO or socket is refused and left alone; a symlink is followed" {
+	import_busybox
+	store create-container --name ex busybox:test
+	assert_success
+	local d=$BATS_TEST_TMPDIR/out
+	special_outputs "$d"
+	store export -o "$d/full" ex
+	assert_failure 1
+	assert_output "kist-store: cannot write '$d/full': is a device"
+	store export -o "$d/fifo" ex
+	assert_failure 1
+	assert_output "kist-store: cannot write '$d/fifo': is a named pipe"
+	store export -o "$d/sock" ex
+	assert_failure 1
+	assert_output "kist-store: cannot write '$d/sock': is a socket"
+	store export -o "$d/devlink" ex
+	assert_failure 1
+	assert_output "kist-store: cannot write '$d/devlink': its target '$d/full' is a device"
+	outputs_intact "$d"
+	ln -s "$d/rootfs.tar" "$d/link.tar"
+	store export -o "$d/link.tar" ex
+	assert_success
+	[ -L "$d/link.tar" ]
+	tar -tf "$d/rootfs.tar" | grep -qx bin/busybox
+	store rm-container ex
+	assert_success
+}
+
 @test "store create-container: whiteouts and opaque dirs hide lower files through a real overlay" {
 	mkdir -p "$BATS_TEST_TMPDIR"/{l1,l2}
 	cd "$BATS_TEST_TMPDIR/l1"

@@ -65,6 +65,27 @@ teardown() { store_teardown; }
 	assert_output ""
 }
 
+@test "store import-layout, import --change: a NUL inside an image config's Cmd, Env or WorkingDir is refused, nothing named" {
+	mkdir -p "$BATS_TEST_TMPDIR/l" && echo x >"$BATS_TEST_TMPDIR/l/x"
+	tar -C "$BATS_TEST_TMPDIR/l" -cf "$BATS_TEST_TMPDIR/l.tar" .
+	local f n=0
+	for f in '.config.Cmd = ["/bin/tr\u0000ue"]' '.config.Env += ["A=b\u0000c"]' '.config.WorkingDir = "/w\u0000x"'; do
+		n=$((n + 1))
+		LAYOUT_CONFIG=$f make_layout "$BATS_TEST_TMPDIR/lay$n" nul:1 "$BATS_TEST_TMPDIR/l.tar"
+		store import-layout "$BATS_TEST_TMPDIR/lay$n:nul:1" nul:1
+		assert_failure 1
+		assert_output --regexp "a string holds a NUL character near byte [0-9]+"
+	done
+	# the --change exec form is JSON too: with a NUL it is no exec form
+	store import -c 'CMD ["/bin/tr\u0000ue"]' "$BATS_TEST_TMPDIR/l.tar" chg:1
+	assert_success
+	store inspect chg:1
+	run -0 jq -c '.[0].Config.Cmd' <<<"$output"
+	assert_output '["/bin/sh","-c","[\"/bin/tr\\u0000ue\"]"]'
+	store ls -q nul
+	assert_output ""
+}
+
 @test "store import: missing file, bad reference and missing arguments" {
 	store import "$BATS_TEST_TMPDIR/nope.tar" a:1
 	assert_failure 1

@@ -957,3 +957,67 @@ TEST(fs_resolve_in_root)
 	CHECK_STR(out, "/etc");
 	free(out);
 }
+
+TEST(fs_output_refuses_special_files)
+{
+	cleanup_err struct err *e = NULL;
+	cleanup_free char *fifo = tpath("fifo"), *dir = tpath("d"), *out = NULL;
+
+	CHECK(mkfifo(fifo, 0644) == 0);
+	CHECK(mk("d") == 0);
+	CHECK(ln("/dev/null", "devlink") == 0);
+	CHECK(fs_output_resolve("/dev/null", &out, NULL, &e) < 0);
+	CHECK_ERR(e, "cannot write '/dev/null': is a device");
+	CHECK(fs_output_resolve(fifo, &out, NULL, &e) < 0);
+	CHECK_ERR(e, "is a named pipe");
+	CHECK(fs_output_resolve(dir, &out, NULL, &e) < 0);
+	CHECK_ERR(e, "is a directory");
+	{
+		cleanup_free char *l = tpath("devlink");
+		struct fs_output o = FS_OUTPUT_INIT;
+
+		CHECK(fs_output_open(&o, l, 0644, &e) < 0);
+		CHECK_ERR(e, "its target '/dev/null' is a device");
+		CHECK(o.fd < 0 && o.tmp == NULL);
+		fs_output_release(&o);
+	}
+}
+
+TEST(fs_output_follows_symlinks)
+{
+	cleanup_err struct err *e = NULL;
+	cleanup_free char *link = tpath("link"), *target = tpath("sub/t.tar"), *out = NULL;
+	struct fs_output o = FS_OUTPUT_INIT;
+	struct stat st;
+	char buf[16] = "";
+
+	CHECK(mk("sub") == 0);
+	CHECK(ln("hop", "link") == 0);
+	CHECK(ln("sub/t.tar", "hop") == 0);
+	/* a dangling chain: its final target is where the file goes */
+	CHECK_INT(fs_output_resolve(link, &out, NULL, &e), 0);
+	CHECK_STR(out, target);
+	CHECK_INT(fs_output_open(&o, link, 0600, &e), 0);
+	CHECK(fs_write_all(o.fd, "data", 4) == 0);
+	CHECK_INT(fs_output_commit(&o, &e), 0);
+	fs_output_release(&o);
+	CHECK(lstat(link, &st) == 0 && S_ISLNK(st.st_mode));
+	CHECK(stat(target, &st) == 0 && S_ISREG(st.st_mode));
+	CHECK_INT(st.st_mode & 0777, 0600);
+	{
+		cleanup_close int fd = open(target, O_RDONLY | O_CLOEXEC);
+
+		CHECK(fs_read_full(fd, buf, sizeof(buf) - 1) == 4);
+		CHECK_STR(buf, "data");
+	}
+	/* not committed: the temporary file goes, the target stays */
+	CHECK_INT(fs_output_open(&o, link, 0644, &e), 0);
+	CHECK(fs_write_all(o.fd, "other", 5) == 0);
+	{
+		cleanup_free char *tmp = xstrdup(o.tmp);
+
+		fs_output_release(&o);
+		CHECK(access(tmp, F_OK) < 0);
+	}
+	CHECK(stat(target, &st) == 0 && st.st_size == 4);
+}

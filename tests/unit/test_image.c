@@ -811,3 +811,13 @@ TEST(image_platform_rank)
 	spec_platform_release(&v5);
 	spec_platform_release(&amd);
 }
+
+/* fuzz_image found it: a size past int64_t's range was converted (UB). */
+TEST(image_descriptor_huge_size)
+{
+	static const char s[] = "{\"schemaVersion\":2,\"mediaType\":\"" MT_OCI_MANIFEST "\","
+				"\"config\":{\"mediaType\":\"" MT_OCI_CONFIG "\",\"digest\":\"" D1
+				"\",\"size\":11111111111111111111111110},\"layers\":[]}";
+
+	CHECK(manifest_fails(s, "size"));
+}

@@ -432,3 +432,33 @@ TEST(json_write_file_error_leaves_nothing)
 	CHECK_ERR(e, "nodir/x.json");
 	CHECK(!fs_exists(path));
 }
+
+static cJSON *parse_str(const char *s, const char *what, struct err **e)
+{
+	return json_parse(s, strlen(s), what, e);
+}
+
+TEST(json_parse_refuses_nul_in_strings)
+{
+	cleanup_err struct err *e = NULL;
+	cleanup_json cJSON *ok1 = NULL, *ok2 = NULL, *ok3 = NULL;
+	static const char raw[] = "{\"a\": \"x\0y\"}";
+
+	/* \u0000 would cut "/bin/tr\u0000ue" to "/bin/tr" */
+	CHECK(parse_str("{\"args\": [\"/bin/tr\\u0000ue\"]}", "config.json", &e) == NULL);
+	CHECK_ERR(e, "config.json: a string holds a NUL character near byte 18");
+	CHECK_INT(e->code, EINVAL);
+	/* in a key, and a raw 0 byte */
+	CHECK(parse_str("{\"a\\u0000b\": 1}", "k", &e) == NULL);
+	CHECK_ERR(e, "k: a string holds a NUL character near byte 3");
+	CHECK(json_parse(raw, sizeof(raw) - 1, "raw", &e) == NULL);
+	CHECK_ERR(e, "raw: ");
+	/* an escaped backslash before u0000 is no NUL; nor is \u0001 or u0000 outside strings */
+	ok1 = parse_str("[\"a\\\\u0000\"]", "t", &e);
+	CHECK(ok1 != NULL);
+	CHECK_STR(cJSON_GetArrayItem(ok1, 0)->valuestring, "a\\u0000");
+	ok2 = parse_str("[\"\\u0001\", \"u0000\"]", "t", &e);
+	CHECK(ok2 != NULL);
+	ok3 = parse_str("{\"x\\\"\\u0000\": 1}", "t", NULL);
+	CHECK(ok3 == NULL);
+}

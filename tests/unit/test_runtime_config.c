@@ -224,3 +224,20 @@ TEST(runtime_config_lookups)
 	CHECK_INT(spec_rlimit_from_name("RLIMIT_NPROC"), RLIMIT_NPROC);
 	CHECK_INT(spec_rlimit_from_name("NOFILE"), -1);
 }
+
+/* fuzz_config found it: a number past 2^64 was converted to uint64_t (UB). */
+TEST(runtime_resources_huge_numbers)
+{
+	static const char big[] = "{\"cpu\":{\"shares\":1.0244444444444444e31}}";
+	static const char neg[] = "{\"cpu\":{\"shares\":-1e31}}";
+	cleanup_json cJSON *j = json_parse(big, strlen(big), "r", NULL);
+	cleanup_json cJSON *n = json_parse(neg, strlen(neg), "r", NULL);
+	cleanup_err struct err *e = NULL;
+	struct spec_resources r;
+
+	CHECK_INT(spec_resources_parse(j, "resources", &r, &e), 0);
+	CHECK(r.cpu_shares == UINT64_MAX);
+	spec_resources_release(&r);
+	CHECK(spec_resources_parse(n, "resources", &r, &e) < 0);
+	CHECK_ERR(e, "'resources.cpu.shares' must be a non-negative integer");
+}
