@@ -5,6 +5,7 @@
 #include <signal.h> /* kill */
 #include <stdio.h>  /* fputs */
 #include <stdlib.h> /* exit */
+#include "common/cleanup.h"
 #include "common/cli.h"
 #include "common/err.h"
 #include "common/signal.h"
@@ -45,8 +46,19 @@ int cmd_kill(void *gp, int argc, char **argv, struct err **err)
 		if (sig < 0)
 			return err_set(err, 0, "unknown signal \"%s\"", argv[optind + 1]);
 	}
-	if (rt_state_load(g->root, argv[optind], &st, err) < 0)
-		return -1;
+	if (rt_state_load(g->root, argv[optind], &st, err) < 0) {
+		/* a damaged record still names the init (and its cgroup) */
+		cleanup_err struct err *e2 = NULL;
+		if (!*err || (*err)->code == ENOENT ||
+		    rt_state_salvage(g->root, argv[optind], &st, &e2) < 0)
+			return -1;
+		if (st.pid <= 0 && !all) {
+			err_wrap(err, "the init's pid is lost (kill --all or delete --force)");
+			goto out;
+		}
+		err_free(*err);
+		*err = NULL;
+	}
 	status = rt_state_status(&st);
 	if (status == RT_STATUS_STOPPED && !all) {
 		err_set(err, 0, "container not running");

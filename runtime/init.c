@@ -275,7 +275,7 @@ static void setup(struct rt_container *c)
 			fail(c, e);
 		}
 	}
-	if (rt_ns_unshare_late(cfg, &e) < 0)
+	if (rt_ns_unshare_late(cfg, &e) < 0 || rt_ns_loopback_up(cfg, &e) < 0)
 		fail(c, e);
 	if (setsid() < 0) {
 		err_set(&e, errno, "setsid");
@@ -371,6 +371,9 @@ void rt_init_main(struct rt_container *c)
 	setup(c);
 	env = env_with_home(p->env, p->uid);
 	sync_send(c->sync_fd, 'R', NULL);
+	/* the runtime has recorded us: only now may we outlive it */
+	if (sync_recv(c->sync_fd) != 'C')
+		_exit(1);
 	fs_close(c->sync_fd);
 
 	/* created: wait for `start` */
