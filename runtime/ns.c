@@ -5,9 +5,11 @@
 #include <errno.h>      /* errno */
 #include <fcntl.h>      /* open */
 #include <linux/nsfs.h> /* NS_GET_NSTYPE */
+#include <net/if.h>     /* struct ifreq, IFF_UP */
 #include <sched.h>      /* CLONE_NEW*, setns, unshare */
+#include <sys/socket.h> /* socket */
 #include <stdio.h>      /* snprintf */
-#include <sys/ioctl.h>  /* ioctl */
+#include <sys/ioctl.h>  /* ioctl, SIOCSIFFLAGS */
 #include <unistd.h>     /* close */
 #include "common/buf.h"
 #include "common/cleanup.h"
@@ -123,6 +125,26 @@ int rt_ns_unshare_late(const struct spec_config *c, struct err **err)
 					       "'linux.timeOffsets': write timens_offsets");
 		}
 	}
+	return 0;
+}
+
+int rt_ns_loopback_up(const struct spec_config *c, struct err **err)
+{
+	const struct spec_namespace *n = spec_config_ns(c, SPEC_NS_NETWORK);
+	struct ifreq ifr = {0};
+	cleanup_close int fd = -1;
+
+	if (!n || n->path)
+		return 0; /* the host's, or one made by whoever gave the path */
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return err_set(err, errno, "bring up loopback: socket");
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		return err_set(err, errno, "bring up loopback: get flags of 'lo'");
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+		return err_set(err, errno, "bring up loopback: set flags of 'lo'");
 	return 0;
 }
 

@@ -6,7 +6,12 @@ load ../helpers
 load runtime
 
 setup() { setup_bundle; }
-teardown() { teardown_bundle; }
+teardown() {
+	teardown_bundle
+	if [ -f "$BATS_TEST_TMPDIR/netns" ]; then
+		ip netns delete "$(cat "$BATS_TEST_TMPDIR/netns")" 2>/dev/null || true
+	fi
+}
 
 ns_of() { readlink "/proc/$1/ns/$2"; }
 
@@ -100,4 +105,23 @@ ns_of() { readlink "/proc/$1/ns/$2"; }
 	[ "${lines[0]}" -ge $((host_up + 864000)) ]
 	[ "${lines[0]}" -lt $((host_up + 864000 + 60)) ]
 	[ "${lines[1]}" != "$(readlink /proc/self/ns/time)" ]
+}
+
+@test "runtime run: a new network namespace has its loopback up (ping 127.0.0.1)" {
+	update_config "$BUNDLE/config.json" '.process.capabilities |= with_entries(.value += ["CAP_NET_RAW"])'
+	set_args '["sh", "-c", "ip -o link show lo; ping -c 1 -W 2 127.0.0.1"]'
+	rt_bg run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"lo: <LOOPBACK,UP,LOWER_UP>"* ]]
+	[[ "$output" == *"1 packets received"* ]]
+}
+
+@test "runtime run: a joined network namespace's loopback is left as it is" {
+	ip netns add "kist-lo-$$"
+	echo "kist-lo-$$" >"$BATS_TEST_TMPDIR/netns"
+	update_config "$BUNDLE/config.json" ".linux.namespaces |= map(if .type == \"network\" then .path = \"/var/run/netns/kist-lo-$$\" else . end)"
+	set_args '["ip", "-o", "link", "show", "lo"]'
+	rt_bg run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"lo: <LOOPBACK>"* ]]
 }
