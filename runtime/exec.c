@@ -192,6 +192,9 @@ static void setup_tty(const struct exec_ctx *c, int errfd)
 		struct winsize ws = {.ws_row = c->rows, .ws_col = c->cols};
 		(void)ioctl(slave, TIOCSWINSZ, &ws);
 	}
+	if (rt_tty_prepare_slave(slave, c->console_peer >= 0, c->spec.process.uid,
+				 c->spec.process.gid, &e) < 0)
+		child_fail(errfd, 0, "%s", e->msg);
 	if (rt_tty_send_fd(c->console_fd, master, name, &e) < 0)
 		child_fail(errfd, 0, "%s", e->msg);
 	close(master);

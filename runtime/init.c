@@ -317,7 +317,8 @@ static void setup(struct rt_container *c)
 		err_set(&e, errno, "'domainname': set '%s'", cfg->domainname);
 		fail(c, e);
 	}
-	if (cfg->process.terminal && rt_tty_setup(c->console_fd, &e) < 0)
+	if (cfg->process.terminal && rt_tty_setup(c->console_fd, !c->opts->console_socket,
+						  cfg->process.uid, cfg->process.gid, &e) < 0)
 		fail(c, e);
 	fs_close(c->console_fd);
 	c->console_fd = -1;

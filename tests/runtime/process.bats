@@ -150,3 +150,50 @@ teardown() { teardown_bundle; }
 	[[ "$output" == *"SigBlk:	0000000000000000"* ]]
 	[[ "$output" == *100000* ]]
 }
+
+@test "runtime run: a terminal held by the runtime sends bare newlines (ONLCR cleared, as runc)" {
+	update_config "$BUNDLE/config.json" '.process.terminal = true'
+	set_args '["sh", "-c", "echo X; echo Y"]'
+	# into a pipe: exactly what the program wrote, no CR, no NUL
+	run bash -c "'$RT' --root '$RT_ROOT' run --bundle '$BUNDLE' '$CID' </dev/null | od -An -c | tr -s ' '"
+	echo "$output" >&2
+	[ "$status" -eq 0 ]
+	[ "$output" = " X \n Y \n" ]
+	assert_no_leftovers
+}
+
+@test "runtime run: a terminal held by the runtime on the caller's terminal: one CR per newline" {
+	requires cmd:script
+	update_config "$BUNDLE/config.json" '.process.terminal = true'
+	set_args '["sh", "-c", "echo X"]'
+	script -qec "$RT --root $RT_ROOT run --bundle $BUNDLE $CID" /dev/null \
+		</dev/null >"$BATS_TEST_TMPDIR/out"
+	od -An -c "$BATS_TEST_TMPDIR/out" >&2
+	# (script itself echoes the NUL it writes at the end of its input as ^@)
+	[ "$(sed 's/^\^@//' "$BATS_TEST_TMPDIR/out" | od -An -c | tr -s ' ')" = " X \r \n" ]
+}
+
+@test "runtime run: the pty belongs to process.user (uid; the tty group from devpts)" {
+	update_config "$BUNDLE/config.json" '.process.terminal = true | .process.user = {uid: 1000, gid: 1000}'
+	set_args '["sh", "-c", "ls -ln $(tty)"]'
+	"$TOOLS_BIN/recvtty" "$BATS_TEST_TMPDIR/tty.sock" "$BATS_TEST_TMPDIR/tty.out" &
+	track_pid $!
+	wait_for test -S "$BATS_TEST_TMPDIR/tty.sock"
+	rt run --console-socket "$BATS_TEST_TMPDIR/tty.sock" --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	wait_for grep -q /dev/pts/0 "$BATS_TEST_TMPDIR/tty.out"
+	cat "$BATS_TEST_TMPDIR/tty.out" >&2
+	[ "$(awk '{print $3, $4}' "$BATS_TEST_TMPDIR/tty.out" | tr -d '\r')" = "1000 5" ]
+	# through --console-socket the receiver chooses: ONLCR is left on
+	grep -q $'/dev/pts/0\r$' "$BATS_TEST_TMPDIR/tty.out"
+}
+
+@test "runtime exec -t: the pty belongs to the exec'd --user" {
+	set_args '["/tools/init", "pause"]'
+	rt_bg run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	run bash -c "'$RT' --root '$RT_ROOT' exec -t --user 1000:1000 '$CID' sh -c 'ls -ln \$(tty)' </dev/null"
+	echo "$output" >&2
+	[ "$status" -eq 0 ]
+	[ "$(awk '{print $3, $4}' <<<"$output")" = "1000 5" ]
+}
