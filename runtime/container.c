@@ -56,6 +56,7 @@ void rt_container_free(struct rt_container *c)
 	fs_close(c->console_peer);
 	fs_close(c->seccomp_sock);
 	free(c->exec_path);
+	strv_free(c->env);
 	free(c);
 }
 

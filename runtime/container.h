@@ -64,6 +64,7 @@ struct rt_container {
 	int seccomp_sock;     /* connected to linux.seccomp.listenerPath, or -1 */
 	bool userns;
 	char *exec_path; /* resolved in the container */
+	char **env;      /* the process's (rt_env_build), also the init's own for its hooks */
 	bool state_dir_made;
 };
 

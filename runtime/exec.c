@@ -46,6 +46,7 @@
 #include "runtime/exec.h"
 #include "runtime/security.h"
 #include "runtime/state.h"
+#include "runtime/env.h"
 #include "runtime/tty.h"
 #include "spec/runtime_config.h"
 
@@ -518,35 +519,6 @@ static cJSON *build_process(const struct rt_exec_opts *o, const cJSON *config, s
 	return steal_pointer(&proc);
 }
 
-/* HOME from the container's /etc/passwd, as runc does when env lacks it. */
-static char *home_of(int root_fd, uint32_t uid)
-{
-	cleanup_free char *data = NULL;
-	char *line, *save = NULL;
-
-	/* resolved inside the container's root: an absolute symlink in the
-	 * image must not make us read a host file */
-	cleanup_close int fd = fs_open_in_root(root_fd, "/etc/passwd", O_RDONLY, 0, NULL);
-
-	if (fd < 0 || fs_read_fd(fd, 1u << 20, &data, NULL, NULL) < 0)
-		return xstrdup("/");
-	for (line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *f[7] = {0};
-		int n = 0;
-
-		for (char *s = line; n < 7; n++) {
-			f[n] = s;
-			s = strchr(s, ':');
-			if (!s)
-				break;
-			*s++ = '\0';
-		}
-		if (n >= 5 && f[2] && strtoul(f[2], NULL, 10) == uid && f[5] && f[5][0])
-			return xstrdup(f[5]);
-	}
-	return xstrdup("/");
-}
-
 static int open_namespaces(pid_t pid, struct exec_ctx *c, struct err **err)
 {
 	for (size_t i = 0; i < N_NS; i++) {
@@ -660,12 +632,7 @@ static int prepare(const struct rt_exec_opts *o, const struct rt_state *st, stru
 	if (rt_proc_start_time(st->pid) != st->start_time)
 		return err_set(err, ESRCH, "container '%s' stopped", st->id);
 
-	c->envp = strv_dup(c->spec.process.env ? c->spec.process.env : (char *[]){NULL});
-	if (!env_get(c->envp, "HOME")) {
-		cleanup_free char *home = home_of(c->root_fd, c->spec.process.uid);
-		cleanup_free char *kv = xasprintf("HOME=%s", home);
-		strv_push(&c->envp, kv);
-	}
+	c->envp = rt_env_build(c->spec.process.env, c->root_fd, c->spec.process.uid);
 	if (st->cgroup_path && st->cgroup_path[0]) {
 		if (rt_cgroup_open(st->cgroup_path, &c->cg, err) < 0)
 			return -1;

@@ -22,10 +22,13 @@
 #include "common/fs.h"
 #include "common/util.h"
 #include "runtime/container.h"
+#include "runtime/env.h"
 #include "runtime/mount.h"
 #include "runtime/ns.h"
 #include "runtime/security.h"
 #include "runtime/tty.h"
+
+extern char **environ;
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
@@ -126,38 +129,6 @@ static int find_program(const char *name, char *const *env, char **out, struct e
 }
 
 /* HOME from the container's /etc/passwd when the config does not set it. */
-static char **env_with_home(char *const *env, uint32_t uid)
-{
-	char **v = strv_dup(env ? env : (char *const[]){NULL});
-	cleanup_file FILE *f = NULL;
-	char *line = NULL;
-	size_t cap = 0;
-	const char *home = "/";
-
-	if (env_get(v, "HOME"))
-		return v;
-	f = fopen("/etc/passwd", "re");
-	while (f && getline(&line, &cap, f) > 0) {
-		char *fields[7] = {0}, *s = line;
-		int i = 0;
-		for (; i < 7 && s; i++) {
-			fields[i] = s;
-			s = strchr(s, ':');
-			if (s)
-				*s++ = 0;
-		}
-		if (i >= 6 && fields[2] && strtoul(fields[2], NULL, 10) == uid && fields[5] &&
-		    *fields[5]) {
-			home = fields[5];
-			break;
-		}
-	}
-	cleanup_free char *kv = xasprintf("HOME=%s", home);
-	strv_push(&v, kv);
-	free(line);
-	return v;
-}
-
 static int write_sysctls(const struct spec_config *cfg, struct err **err)
 {
 	for (size_t i = 0; cfg->sysctl && cfg->sysctl[i]; i++) {
@@ -291,6 +262,17 @@ static void setup(struct rt_container *c)
 		    rt_mount_all(cfg, rootfs, c->userns, c->st.cgroup_path, &e) < 0)
 			fail(c, e);
 	}
+	{
+		/* the container's passwd gives HOME; the init's hooks see the
+		 * process's environment, as runc's (which runs its init with it) */
+		cleanup_close int root_fd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (root_fd < 0) {
+			err_set(&e, errno, "open rootfs '%s'", rootfs);
+			fail(c, e);
+		}
+		c->env = rt_env_build(cfg->process.env, root_fd, cfg->process.uid);
+		environ = c->env;
+	}
 	if (cfg->hooks) {
 		sync_send(c->sync_fd, 'H', NULL);
 		if (sync_recv(c->sync_fd) != 'G')
@@ -344,7 +326,7 @@ static void setup(struct rt_container *c)
 			fail(c, e);
 		}
 	}
-	if (find_program(cfg->process.args[0], cfg->process.env, &c->exec_path, &e) < 0) {
+	if (find_program(cfg->process.args[0], c->env, &c->exec_path, &e) < 0) {
 		err_wrap(&e, "unable to start container process");
 		fail(c, e);
 	}
@@ -365,12 +347,10 @@ void rt_init_main(struct rt_container *c)
 {
 	cleanup_err struct err *e = NULL;
 	const struct spec_process *p = &c->cfg.process;
-	char **env;
 	char b;
 	ssize_t n;
 
 	setup(c);
-	env = env_with_home(p->env, p->uid);
 	sync_send(c->sync_fd, 'R', NULL);
 	/* the runtime has recorded us: only now may we outlive it */
 	if (sync_recv(c->sync_fd) != 'C')
@@ -423,7 +403,7 @@ void rt_init_main(struct rt_container *c)
 		if (load_seccomp(c, &e) < 0)
 			fail_late(e);
 	}
-	execve(c->exec_path, p->args, env);
+	execve(c->exec_path, p->args, c->env);
 	{
 		char msg[128];
 		snprintf(msg, sizeof(msg), "%s", strerror(errno));

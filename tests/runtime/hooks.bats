@@ -62,6 +62,25 @@ SH
 	[ "${#lines[@]}" -eq 6 ]
 }
 
+@test "runtime hooks: hooks without env: createContainer/startContainer get the process's, the others the runtime's (runc)" {
+	local k hooks="{}"
+	update_config "$BUNDLE/config.json" '.process.env = ["PATH=/bin:/usr/bin", "PROC_VAR=in-process", "PROC_VAR=last"]'
+	for k in prestart createRuntime createContainer startContainer poststart; do
+		hooks=$(jq -c --arg k "$k" --arg l "$HLOG" \
+			'.[$k] = [{path: "/bin/sh", args: ["sh", "-c", "echo \"$0 ${PROC_VAR:-none} ${RT_VAR:-none}\" >>$1/env", $k, $l]}]' <<<"$hooks")
+	done
+	update_config "$BUNDLE/config.json" ".hooks = $hooks"
+	RT_VAR=runtime-env rt_bg run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	wait_for grep -q poststart "$HLOG/env"
+	run cat "$HLOG/env"
+	assert_line "prestart none runtime-env"
+	assert_line "createRuntime none runtime-env"
+	assert_line "createContainer last none"
+	assert_line "startContainer last none"
+	assert_line "poststart none runtime-env"
+}
+
 @test "runtime hooks: the state on stdin is the runtime's state JSON with the pid" {
 	update_config "$BUNDLE/config.json" ".hooks.createRuntime = [{path: \"/bin/sh\", args: [\"sh\", \"-c\", \"cat > $HLOG/state.json\"]}]"
 	rt_bg create --bundle "$BUNDLE" "$CID"

@@ -197,3 +197,27 @@ teardown() { teardown_bundle; }
 	[ "$status" -eq 0 ]
 	[ "$(awk '{print $3, $4}' <<<"$output")" = "1000 5" ]
 }
+
+@test "runtime run: an empty HOME= is filled from the container's passwd; duplicate env names, the last wins" {
+	update_config "$BUNDLE/config.json" '.process.env = ["PATH=/bin", "HOME=", "A=1", "B=x", "A=2"]
+		| .process.user = {uid: 1000, gid: 1000}'
+	set_args '["sh", "-c", "env | sort"]'
+	rt run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	assert_line HOME=/home/kist
+	assert_line A=2
+	assert_line B=x
+	[ "$(grep -c '^A=' <<<"$output")" -eq 1 ]
+	[ "$(grep -c '^HOME=' <<<"$output")" -eq 1 ]
+}
+
+@test "runtime exec: an empty HOME= is filled, duplicate --env names folded (the last wins)" {
+	set_args '["/tools/init", "pause"]'
+	rt_bg run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	rt exec --env HOME= --env A=1 --env A=2 --user 1000 "$CID" sh -c 'env | sort'
+	[ "$status" -eq 0 ]
+	assert_line HOME=/home/kist
+	assert_line A=2
+	[ "$(grep -c '^A=' <<<"$output")" -eq 1 ]
+}
