@@ -796,39 +796,112 @@ int rt_cgroup_freeze(const struct rt_cgroup *cg, bool freeze, struct err **err)
 	return err_set(err, 0, "no freezer cgroup controller on this host");
 }
 
+/* The sub-cgroups of dir (names of its directories), or NULL. */
+static char **sub_cgroups(const char *dir)
+{
+	cleanup_close int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char **names, **subs = NULL;
+
+	if (fd < 0 || !(names = fs_dir_names(fd, true)))
+		return NULL;
+	for (size_t i = 0; names[i]; i++) {
+		struct stat sb;
+		if (fstatat(fd, names[i], &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(sb.st_mode))
+			strv_push(&subs, names[i]);
+	}
+	strv_free(names);
+	return subs;
+}
+
+/* Thaw dir itself (v1 freezer.state or v2 cgroup.freeze), if it has one. */
+static void thaw_one(const char *dir)
+{
+	cleanup_free char *v1 = xasprintf("%s/freezer.state", dir);
+	cleanup_free char *v2 = xasprintf("%s/cgroup.freeze", dir);
+
+	if (fs_exists(v1))
+		write_file(dir, "freezer.state", "THAWED", NULL);
+	else if (fs_exists(v2))
+		write_file(dir, "cgroup.freeze", "0", NULL);
+}
+
+/* SIGKILL every process in dir and its sub-cgroups, and thaw each level (a
+ * frozen task dies only once thawed; a sub-cgroup may be frozen on its own).
+ * Returns how many processes were signalled. */
+static size_t kill_tree(const char *dir, int depth)
+{
+	cleanup_free char *procs = xasprintf("%s/cgroup.procs", dir), *text = NULL;
+	char **subs;
+	size_t n = 0;
+
+	if (fs_read_all(procs, 16 << 20, &text, NULL, NULL) == 0) {
+		for (char *s = text, *end; *s; s = end) {
+			long pid = strtol(s, &end, 10);
+			if (end == s)
+				break;
+			if (pid > 0 && kill((pid_t)pid, SIGKILL) == 0)
+				n++;
+			while (*end == '\n')
+				end++;
+		}
+	}
+	thaw_one(dir);
+	if (depth > 32 || !(subs = sub_cgroups(dir)))
+		return n;
+	for (size_t i = 0; subs[i]; i++) {
+		cleanup_free char *sub = xasprintf("%s/%s", dir, subs[i]);
+		n += kill_tree(sub, depth + 1);
+	}
+	strv_free(subs);
+	return n;
+}
+
+/* rmdir dir after its sub-cgroups, deepest first; EBUSY is retried while
+ * the killed processes are being reaped. */
+static int rmdir_tree(const char *dir, int depth, struct err **err)
+{
+	char **subs = depth <= 32 ? sub_cgroups(dir) : NULL;
+	int tries = 0;
+
+	for (size_t i = 0; subs && subs[i]; i++) {
+		cleanup_free char *sub = xasprintf("%s/%s", dir, subs[i]);
+		if (rmdir_tree(sub, depth + 1, err) < 0) {
+			strv_free(subs);
+			return -1;
+		}
+	}
+	strv_free(subs);
+	while (rmdir(dir) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		if (errno == EBUSY && tries++ < 500) {
+			if (tries % 50 == 0)
+				kill_tree(dir, depth);
+			sleep_ms(2);
+			continue;
+		}
+		return err_set(err, errno, "remove cgroup '%s'", dir);
+	}
+	return 0;
+}
+
 int rt_cgroup_destroy(const struct rt_cgroup *cg, struct err **err)
 {
 	int ret = 0;
 
 	if (!cg->dirs)
 		return 0;
-	/* anything left gets SIGKILL; a frozen cgroup must be thawed to die */
+	/* anything left (in the container's cgroup or below) gets SIGKILL */
 	for (int round = 0; round < 1000; round++) {
-		cleanup_free pid_t *pids = NULL;
 		size_t n = 0;
-		if (rt_cgroup_pids(cg, &pids, &n, NULL) < 0 || n == 0)
+		for (size_t i = 0; cg->dirs[i]; i++)
+			n += kill_tree(cg->dirs[i], 0);
+		if (n == 0)
 			break;
-		if (round == 0 && rt_cgroup_is_frozen(cg)) {
-			for (size_t i = 0; i < n; i++)
-				kill(pids[i], SIGKILL);
-			rt_cgroup_freeze(cg, false, NULL);
-		}
-		for (size_t i = 0; i < n; i++)
-			kill(pids[i], SIGKILL);
 		sleep_ms(round < 10 ? 1 : 5);
 	}
-	for (size_t i = 0; cg->dirs[i]; i++) {
-		int tries = 0;
-		while (rmdir(cg->dirs[i]) < 0) {
-			if (errno == ENOENT)
-				break;
-			if (errno == EBUSY && tries++ < 500) {
-				sleep_ms(2);
-				continue;
-			}
-			ret = err_set(err, errno, "remove cgroup '%s'", cg->dirs[i]);
-			break;
-		}
-	}
+	for (size_t i = 0; cg->dirs[i]; i++)
+		if (rmdir_tree(cg->dirs[i], 0, ret < 0 ? NULL : err) < 0)
+			ret = -1;
 	return ret;
 }

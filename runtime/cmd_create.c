@@ -68,6 +68,10 @@ int rt_parse_create_opts(int argc, char **argv, struct rt_create_opts *o, bool *
 			*detach = true;
 			break;
 		case 'K':
+			if (!detach)
+				cli_usage_error("%s: unknown option '--keep'", argv[0]);
+			o->keep = true;
+			break;
 		case 's':
 			break;
 		case 'h':

@@ -46,6 +46,7 @@ struct rt_create_opts {
 	bool no_pivot;
 	bool systemd_cgroup;
 	bool no_new_keyring;
+	bool keep; /* run: leave the stopped container for `delete` (runc 1.2) */
 };
 
 struct rt_container {

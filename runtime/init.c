@@ -289,6 +289,12 @@ static void setup(struct rt_container *c)
 		err_set(&e, errno, "chroot into '%s'", rootfs);
 		fail(c, e);
 	}
+	/* a process.cwd that is not in the image is made (as runc), inside
+	 * the new root and before it may become read-only */
+	if (fs_mkdir_p(cfg->process.cwd, 0755, &e) < 0) {
+		err_wrap(&e, "'process.cwd'");
+		fail(c, e);
+	}
 	if (write_sysctls(cfg, &e) < 0)
 		fail(c, e);
 	if (cfg->hostname && sethostname(cfg->hostname, strlen(cfg->hostname)) < 0) {
