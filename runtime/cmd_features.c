@@ -8,6 +8,7 @@
 #include "common/util.h"
 #include "runtime/cgroup.h"
 #include "runtime/runtime.h"
+#include "spec/defaults.h"
 
 static cJSON *strings(const char *const *v)
 {
@@ -67,7 +68,7 @@ int cmd_features(void *g, int argc, char **argv, struct err **err)
 	if (argc != 1)
 		cli_usage_error("features: takes no arguments");
 	cJSON_AddStringToObject(j, "ociVersionMin", "1.0.0");
-	cJSON_AddStringToObject(j, "ociVersionMax", "1.1.0");
+	cJSON_AddStringToObject(j, "ociVersionMax", spec_runtime_version());
 	cJSON_AddItemToObject(j, "hooks", strings(hooks));
 	cJSON_AddItemToObject(j, "mountOptions", strings(mount_opts));
 	linux_ = cJSON_AddObjectToObject(j, "linux");

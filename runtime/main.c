@@ -1,9 +1,10 @@
 /* main.c: kist-runtime, an OCI runtime with runc's command line.
  * Exit codes: 0 success, 1 failure, 2 usage error; `run` passes the
  * container's exit status through. */
-#include <stdio.h>  /* printf */
-#include <stdlib.h> /* exit */
-#include <string.h> /* strcmp */
+#include <seccomp.h> /* seccomp_version */
+#include <stdio.h>   /* printf */
+#include <stdlib.h>  /* exit */
+#include <string.h>  /* strcmp */
 #include "common/cli.h"
 #include "common/err.h"
 #include "common/log.h"
@@ -11,8 +12,7 @@
 #include "runtime/runtime.h"
 #include "runtime/security.h"
 #include "runtime/state.h"
-
-#define OCI_SPEC_VERSION "1.0.2-dev"
+#include "spec/defaults.h"
 
 static const struct cli_cmd commands[] = {
     {"spec", cmd_spec, "write a default config.json"},
@@ -44,6 +44,23 @@ static void usage(void)
 	       "  -h, --help          this help\n"
 	       "  -v, --version       print the version\n",
 	       rt_state_default_root());
+}
+
+/* runc's layout: version, commit, the runtime-spec version implemented
+ * (the one `state` reports and `features` gives as ociVersionMax), the
+ * libseccomp in use. */
+static void print_version(void)
+{
+	const struct scmp_version *sv = seccomp_version();
+	/* a build from a commit without a release tag is numbered 0.0.0 */
+	unsigned a, b, c;
+	bool release = sscanf(kist_version, "%u.%u.%u", &a, &b, &c) == 3;
+
+	printf("kist-runtime version %s\n", release ? kist_version : "0.0.0-dev");
+	printf("commit: %s\n", kist_version);
+	printf("spec: %s\n", spec_runtime_version());
+	if (sv)
+		printf("libseccomp: %u.%u.%u\n", sv->major, sv->minor, sv->micro);
 }
 
 /* "--opt value" or "--opt=value"; advances *i. */
@@ -94,8 +111,7 @@ int main(int argc, char **argv, char **envp)
 			usage();
 			return EXIT_OK;
 		} else if (streq(a, "-v") || streq(a, "--version")) {
-			cli_print_version();
-			printf("spec: %s\n", OCI_SPEC_VERSION);
+			print_version();
 			return EXIT_OK;
 		} else
 			cli_usage_error("unknown global option '%s'", a);

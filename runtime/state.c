@@ -14,8 +14,10 @@
 #include "common/fs.h"
 #include "common/util.h"
 #include "runtime/cgroup.h"
+#include "spec/defaults.h"
 
-#define OCI_VERSION "1.0.2-dev"
+/* the runtime-spec version implemented (`--version`, `features`) */
+#define OCI_VERSION spec_runtime_version()
 
 const char *rt_state_default_root(void)
 {

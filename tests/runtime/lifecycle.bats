@@ -233,7 +233,7 @@ $CID-b" ]
 	rt --version
 	[ "$status" -eq 0 ]
 	[[ "${lines[0]}" =~ ^kist-runtime\ version\  ]]
-	[[ "${lines[1]}" =~ ^spec:\ 1\. ]]
+	[[ "${lines[2]}" =~ ^spec:\ 1\. ]]
 	rt --help
 	[ "$status" -eq 0 ]
 	[[ "$output" == *create* ]]

@@ -2,9 +2,10 @@
 # kist-runtime spec and features: the files callers read.
 bats_require_minimum_version 1.5.0
 load ../helpers
+load runtime
 
 setup() { requires root; }
-teardown() { kist_cleanup; }
+teardown() { teardown_bundle; }
 
 @test "runtime spec: writes runc's default config.json, refuses to overwrite" {
 	cd "$BATS_TEST_TMPDIR"
@@ -36,4 +37,24 @@ teardown() { kist_cleanup; }
 	[ "$(jq -r '.linux.cgroup.v1' <<<"$output")" = true ]
 	[ "$(jq -r '.linux.seccomp.enabled' <<<"$output")" = true ]
 	[ "$(jq -r '.linux.capabilities | index("CAP_SYS_ADMIN") != null' <<<"$output")" = true ]
+}
+
+@test "runtime --version: runc's layout; --version, state, features and spec name one runtime-spec version" {
+	setup_bundle
+	run -0 "$RT" --version
+	[[ "${lines[0]}" =~ ^kist-runtime\ version\ [0-9]+\.[0-9]+\.[0-9]+ ]]
+	[[ "${lines[1]}" == "commit: "?* ]]
+	[[ "${lines[2]}" =~ ^spec:\ [0-9]+\.[0-9]+\.[0-9]+$ ]]
+	[[ "${lines[3]}" =~ ^libseccomp:\ [0-9]+\.[0-9]+\.[0-9]+$ ]]
+	spec=${lines[2]#spec: }
+	run -0 "$RT" -v
+	[ "${lines[2]}" = "spec: $spec" ]
+	run -0 "$RT" features
+	[ "$(jq -r .ociVersionMax <<<"$output")" = "$spec" ]
+	[ "$(jq -r .ociVersion "$BUNDLE/config.json")" = "$spec" ]
+	set_args '["/tools/init", "pause"]'
+	rt_bg create --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	rt state "$CID"
+	[ "$(jq -r .ociVersion <<<"$output")" = "$spec" ]
 }
