@@ -8,6 +8,7 @@
 #include <stdio.h>    /* FILE */
 #include <stdlib.h>   /* free */
 #include <string.h>   /* strchr */
+#include <strings.h>  /* strcasecmp */
 #include <sys/stat.h> /* mkdir */
 #include <time.h>     /* nanosleep */
 #include <unistd.h>   /* rmdir */
@@ -579,6 +580,40 @@ static int apply_devices(const struct rt_cgroup *cg, const struct spec_resources
 	return 0;
 }
 
+/* pageSize ("2MB", "1GB", "1024MB", "2048kB") named as the kernel names
+ * its hugetlb files (in the largest unit it reaches: 1GB, 2MB, 64KB),
+ * checked against the page sizes this host has. */
+static int hugetlb_name(const char *ps, char *out, size_t n, struct err **err)
+{
+	unsigned long long v, bytes;
+	char *end;
+	char sys[80];
+
+	errno = 0;
+	v = strtoull(ps, &end, 10);
+	if (errno || end == ps || !v)
+		return err_set(err, 0, "invalid page size '%s'", ps);
+	if (strcasecmp(end, "kB") == 0 || strcasecmp(end, "k") == 0)
+		bytes = v << 10;
+	else if (strcasecmp(end, "MB") == 0 || strcasecmp(end, "M") == 0)
+		bytes = v << 20;
+	else if (strcasecmp(end, "GB") == 0 || strcasecmp(end, "G") == 0)
+		bytes = v << 30;
+	else
+		return err_set(err, 0, "invalid page size '%s' (want a number and kB, MB or GB)",
+			       ps);
+	snprintf(sys, sizeof(sys), "/sys/kernel/mm/hugepages/hugepages-%llukB", bytes >> 10);
+	if (!fs_exists(sys))
+		return err_set(err, 0, "page size '%s' is not a huge page size of this host", ps);
+	if (bytes >= (1ULL << 30))
+		snprintf(out, n, "%lluGB", bytes >> 30);
+	else if (bytes >= (1ULL << 20))
+		snprintf(out, n, "%lluMB", bytes >> 20);
+	else
+		snprintf(out, n, "%lluKB", bytes >> 10);
+	return 0;
+}
+
 int rt_cgroup_apply(const struct rt_cgroup *cg, const struct spec_resources *r, struct err **err)
 {
 	const char *d;
@@ -634,12 +669,15 @@ int rt_cgroup_apply(const struct rt_cgroup *cg, const struct spec_resources *r, 
 	for (size_t i = 0; i < r->n_hugepages; i++) {
 		const struct spec_hugepage_limit *h = &r->hugepages[i];
 		cleanup_free char *f = NULL;
+		char name[32];
+		if (hugetlb_name(h->page_size, name, sizeof(name), err) < 0)
+			return err_wrap(err, "'linux.resources.hugepageLimits[%zu].pageSize'", i);
 		d = v1_dir(cg, "hugetlb");
 		if (d)
-			f = xasprintf("hugetlb.%s.limit_in_bytes", h->page_size);
+			f = xasprintf("hugetlb.%s.limit_in_bytes", name);
 		else if (cg->v2_dir && v2_has_controller("hugetlb")) {
 			d = cg->v2_dir;
-			f = xasprintf("hugetlb.%s.max", h->page_size);
+			f = xasprintf("hugetlb.%s.max", name);
 		} else
 			return err_set(err, 0,
 				       "'linux.resources.hugepageLimits': no hugetlb cgroup "
