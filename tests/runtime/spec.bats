@@ -58,3 +58,26 @@ teardown() { teardown_bundle; }
 	rt state "$CID"
 	[ "$(jq -r .ociVersion <<<"$output")" = "$spec" ]
 }
+
+@test "runtime spec: no seccomp profile (as runc), and --help says so; --seccomp-default adds docker's" {
+	setup_bundle
+	run -0 "$RT" spec --help
+	[[ "$output" == *"no seccomp profile"* ]]
+	[[ "$output" == *"--seccomp-default"* ]]
+	[ "$(jq -r '.linux.seccomp' "$BUNDLE/config.json")" = null ]
+	set_args '["sh", "-c", "grep ^Seccomp: /proc/self/status"]'
+	rt run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Seccomp:"*0* ]]
+
+	mkdir "$BATS_TEST_TMPDIR/sc"
+	run -0 "$RT" spec --seccomp-default --bundle "$BATS_TEST_TMPDIR/sc"
+	run -0 jq -r '.linux.seccomp | .defaultAction, .defaultErrnoRet, (.syscalls | length > 0)' "$BATS_TEST_TMPDIR/sc/config.json"
+	[ "$output" = $'SCMP_ACT_ERRNO\n1\ntrue' ]
+	update_config "$BUNDLE/config.json" ".linux.seccomp = $(jq -c .linux.seccomp "$BATS_TEST_TMPDIR/sc/config.json")"
+	# filtered: Seccomp mode 2, and unshare (CAP_SYS_ADMIN only in docker's profile) refused
+	set_args '["sh", "-c", "grep ^Seccomp: /proc/self/status; unshare -U true && echo unshared"]'
+	rt run --bundle "$BUNDLE" "$CID-sc"
+	[[ "$output" == *"Seccomp:"*2* ]]
+	[[ "$output" != *unshared* ]]
+}
