@@ -388,6 +388,21 @@ static int copy_tree(int from, int to, const char *what, struct err **err)
 	return 0;
 }
 
+/* proc and sysfs go on an ordinary directory only, as runc: a symlink (or a
+ * file) there in the image is refused rather than followed. */
+static bool not_a_directory(int rootfd, const char *dest, const char *what, struct err **err)
+{
+	cleanup_close int fd =
+	    fs_open_in_root(rootfd, dest, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0, NULL);
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st) < 0 || S_ISDIR(st.st_mode))
+		return false; /* missing: made as a directory */
+	err_set(err, 0, "%s: '%s' in the rootfs is a %s, not a directory", what, dest,
+		S_ISLNK(st.st_mode) ? "symlink" : "file");
+	return true;
+}
+
 static int mount_one(int rootfd, const struct spec_mount *m, size_t idx, bool userns,
 		     const char *cgpath, bool own_cgns, struct err **err)
 {
@@ -402,6 +417,9 @@ static int mount_one(int rootfd, const struct spec_mount *m, size_t idx, bool us
 		o.bind = true;
 	what = xasprintf("'mounts[%zu]': mount %s on '%s'", idx,
 			 o.bind ? "bind" : (m->type ? m->type : "none"), m->destination);
+	if (m->type && (streq(m->type, "proc") || streq(m->type, "sysfs")) &&
+	    not_a_directory(rootfd, m->destination, what, err))
+		goto out;
 	if (o.bind) {
 		struct stat st;
 		if (stat(m->source, &st) < 0) {

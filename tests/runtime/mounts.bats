@@ -175,3 +175,16 @@ mnt_type() { awk -v m="$1" '$5 == m { for (i = 7; $i != "-"; i++); print $(i + 1
 	# the copy went to the tmpfs, the rootfs is untouched
 	[ ! -e "$BUNDLE/rootfs/seeded/dir/file2" ]
 }
+
+@test "runtime create [bad input]: /proc a symlink in the rootfs is refused, no hang (as runc)" {
+	mkdir -p "$BUNDLE/rootfs/fakeproc"
+	rm -rf "$BUNDLE/rootfs/proc"
+	ln -s /fakeproc "$BUNDLE/rootfs/proc"
+	run timeout 60 "$RT" --root "$RT_ROOT" create --bundle "$BUNDLE" "$CID"
+	echo "$output" >&2
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"mount proc on '/proc': '/proc' in the rootfs is a symlink, not a directory"* ]]
+	[ "${#lines[@]}" -eq 1 ]
+	[ -z "$(ls -A "$BUNDLE/rootfs/fakeproc")" ]
+	assert_no_leftovers
+}
