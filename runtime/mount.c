@@ -388,6 +388,11 @@ static int copy_tree(int from, int to, const char *what, struct err **err)
 	return 0;
 }
 
+static bool has_mode_option(const char *data)
+{
+	return str_has_prefix(data, "mode=") || strstr(data, ",mode=");
+}
+
 /* proc and sysfs go on an ordinary directory only, as runc: a symlink (or a
  * file) there in the image is refused rather than followed. */
 static bool not_a_directory(int rootfd, const char *dest, const char *what, struct err **err)
@@ -427,6 +432,18 @@ static int mount_one(int rootfd, const struct spec_mount *m, size_t idx, bool us
 			goto out;
 		}
 		dir = S_ISDIR(st.st_mode);
+	}
+	if (m->type && streq(m->type, "tmpfs") && !(o.data && has_mode_option(o.data))) {
+		/* a tmpfs on a directory of the image takes its mode (runc) */
+		cleanup_close int efd =
+		    fs_open_in_root(rootfd, m->destination, O_PATH | O_CLOEXEC, 0, NULL);
+		struct stat est;
+		if (efd >= 0 && fstat(efd, &est) == 0 && S_ISDIR(est.st_mode)) {
+			char *d = xasprintf("%s%smode=%o", o.data ? o.data : "", o.data ? "," : "",
+					    (unsigned)(est.st_mode & 07777));
+			free(o.data);
+			o.data = d;
+		}
 	}
 	fd = make_target(rootfd, m->destination, dir, err);
 	if (fd < 0) {

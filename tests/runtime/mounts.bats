@@ -188,3 +188,19 @@ mnt_type() { awk -v m="$1" '$5 == m { for (i = 7; $i != "-"; i++); print $(i + 1
 	[ -z "$(ls -A "$BUNDLE/rootfs/fakeproc")" ]
 	assert_no_leftovers
 }
+
+@test "runtime run: a tmpfs on a directory of the image takes its mode, unless mode= is given (as runc)" {
+	mkdir -p "$BUNDLE/rootfs/data" "$BUNDLE/rootfs/data2"
+	chmod 0710 "$BUNDLE/rootfs/data"
+	chmod 0710 "$BUNDLE/rootfs/data2"
+	update_config "$BUNDLE/config.json" '.mounts += [
+		{destination: "/data", type: "tmpfs", source: "tmpfs", options: ["nosuid"]},
+		{destination: "/data2", type: "tmpfs", source: "tmpfs", options: ["mode=755"]},
+		{destination: "/fresh", type: "tmpfs", source: "tmpfs"}]'
+	set_args '["sh", "-c", "stat -c \"%n %a\" /data /data2 /fresh"]'
+	rt run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	assert_line "/data 710"
+	assert_line "/data2 755"
+	assert_line "/fresh 1777"
+}
