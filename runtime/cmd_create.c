@@ -2,7 +2,8 @@
  * [--preserve-fds N] [--no-pivot] ID` */
 #include <getopt.h> /* getopt_long */
 #include <stdio.h>  /* printf */
-#include <stdlib.h> /* free */
+#include <stdlib.h> /* free, getenv */
+#include <unistd.h> /* getpid */
 #include "common/cli.h"
 #include "common/err.h"
 #include "common/util.h"
@@ -84,6 +85,16 @@ int rt_parse_create_opts(int argc, char **argv, struct rt_create_opts *o, bool *
 	if (argc - optind != 1)
 		cli_usage_error("%s: expected exactly one container id", argv[0]);
 	o->id = argv[optind];
+	{
+		/* systemd socket activation (as runc): LISTEN_FDS meant for us
+		 * go on to the container, before the --preserve-fds ones */
+		const char *lf = getenv("LISTEN_FDS"), *lp = getenv("LISTEN_PID");
+		char *end;
+		long n = lf ? strtol(lf, &end, 10) : 0;
+		if (lf && lp && *lf && !*end && n > 0 && n < 1024 &&
+		    strtol(lp, NULL, 10) == (long)getpid())
+			o->listen_fds = (int)n;
+	}
 	return 0;
 }
 

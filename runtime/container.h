@@ -43,6 +43,7 @@ struct rt_create_opts {
 	bool own_console; /* terminal without --console-socket: the pty master
 			     comes back to the runtime (foreground `run`) */
 	int preserve_fds;
+	int listen_fds; /* socket activation: LISTEN_FDS for us, passed on from fd 3 */
 	bool no_pivot;
 	bool systemd_cgroup;
 	bool no_new_keyring;

@@ -270,7 +270,14 @@ static void setup(struct rt_container *c)
 			err_set(&e, errno, "open rootfs '%s'", rootfs);
 			fail(c, e);
 		}
-		c->env = rt_env_build(cfg->process.env, root_fd, cfg->process.uid);
+		char **env = strv_dup(cfg->process.env ? cfg->process.env : (char *[]){NULL});
+		if (c->opts->listen_fds > 0) {
+			cleanup_free char *lf = xasprintf("LISTEN_FDS=%d", c->opts->listen_fds);
+			strv_push(&env, lf);
+			strv_push(&env, "LISTEN_PID=1");
+		}
+		c->env = rt_env_build(env, root_fd, cfg->process.uid);
+		strv_free(env);
 		environ = c->env;
 	}
 	if (cfg->hooks) {
@@ -380,8 +387,9 @@ void rt_init_main(struct rt_container *c)
 	rt_signals_reset();
 	/* only stdio and --preserve-fds reach the program; done before the
 	 * seccomp filter so that a strict profile need not allow these calls */
-	syscall(SYS_close_range, 3 + c->opts->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
-	for (int fd = 3; fd < 3 + c->opts->preserve_fds; fd++) {
+	syscall(SYS_close_range, 3 + c->opts->listen_fds + c->opts->preserve_fds, ~0U,
+		CLOSE_RANGE_CLOEXEC);
+	for (int fd = 3; fd < 3 + c->opts->listen_fds + c->opts->preserve_fds; fd++) {
 		int fl = fcntl(fd, F_GETFD);
 		if (fl >= 0)
 			fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);

@@ -221,3 +221,25 @@ teardown() { teardown_bundle; }
 	assert_line A=2
 	[ "$(grep -c '^A=' <<<"$output")" -eq 1 ]
 }
+
+@test "runtime run: socket activation: LISTEN_FDS for the runtime go on from fd 3, before --preserve-fds (as runc)" {
+	echo listen-a >"$BATS_TEST_TMPDIR/a"
+	echo listen-b >"$BATS_TEST_TMPDIR/b"
+	echo preserved >"$BATS_TEST_TMPDIR/c"
+	set_args '["sh", "-c", "echo \"$LISTEN_FDS $LISTEN_PID\"; cat <&3; cat <&4; cat <&5; [ -e /proc/self/fd/6 ] || echo no-fd-6"]'
+	# LISTEN_PID names the runtime itself (bash execs it in place)
+	run bash -c 'export LISTEN_FDS=2 LISTEN_PID=$$; exec "$0" --root "$1" run --preserve-fds 1 --bundle "$2" "$3" </dev/null' \
+		"$RT" "$RT_ROOT" "$BUNDLE" "$CID" 3<"$BATS_TEST_TMPDIR/a" 4<"$BATS_TEST_TMPDIR/b" 5<"$BATS_TEST_TMPDIR/c"
+	echo "$output" >&2
+	[ "$status" -eq 0 ]
+	[ "$output" = $'2 1\nlisten-a\nlisten-b\npreserved\nno-fd-6' ]
+}
+
+@test "runtime run: LISTEN_FDS meant for another process are not passed on" {
+	echo listen-a >"$BATS_TEST_TMPDIR/a"
+	set_args '["sh", "-c", "echo \"${LISTEN_FDS:-none}\"; [ -e /proc/self/fd/3 ] || echo no-fd-3"]'
+	run bash -c 'export LISTEN_FDS=1 LISTEN_PID=1; exec "$0" --root "$1" run --bundle "$2" "$3" </dev/null' \
+		"$RT" "$RT_ROOT" "$BUNDLE" "$CID" 3<"$BATS_TEST_TMPDIR/a"
+	[ "$status" -eq 0 ]
+	[ "$output" = $'none\nno-fd-3' ]
+}
