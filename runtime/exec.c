@@ -334,13 +334,9 @@ static NORETURN void process_child(struct exec_ctx *c)
 		load_seccomp(c, errfd);
 	}
 	execve(path, p->args, c->envp);
-	if (errno == ENOENT && !strchr(p->args[0], '/'))
-		child_fail(errfd, 0, "exec: \"%s\": executable file not found in $PATH",
-			   p->args[0]);
-	if (errno == ENOENT)
-		child_fail(errfd, 0, "exec: \"%s\": stat %s: no such file or directory", p->args[0],
-			   path);
-	child_fail(errfd, 0, "exec: \"%s\": %s", p->args[0], exec_errstr(errno));
+	/* found, yet execve failed (a missing interpreter, a bad format):
+	 * Go's PathError wording, as runc */
+	child_fail(errfd, 0, "exec %s: %s", path, exec_errstr(errno));
 }
 
 static NORETURN void joiner_child(struct exec_ctx *c)

@@ -422,8 +422,9 @@ void rt_init_main(struct rt_container *c)
 		char msg[128];
 		snprintf(msg, sizeof(msg), "%s", strerror(errno));
 		msg[0] = (char)tolower((unsigned char)msg[0]); /* Go's wording */
-		err_set(&e, 0, "unable to start container process: exec: \"%s\": %s", p->args[0],
-			msg);
+		/* found, yet execve failed (a missing interpreter, a bad
+		 * format): Go's PathError wording, as runc */
+		err_set(&e, 0, "unable to start container process: exec %s: %s", c->exec_path, msg);
 		fail_late(e);
 	}
 }

@@ -79,7 +79,7 @@ create_fails() {
 @test "runtime kill [bad input]: bad signal, unknown container" {
 	set_args '["/tools/init", "pause"]'
 	rt_bg run --detach --bundle "$BUNDLE" "$CID"
-	for sig in FOO 0 99 -1 SIGNOPE; do
+	for sig in FOO 99 -1 SIGNOPE; do # (0 is valid: it checks the container runs)
 		run --separate-stderr "$RT" --root "$RT_ROOT" kill "$CID" -- "$sig"
 		[ "$status" -ne 0 ]
 		[[ "$stderr" == *"unknown signal \"$sig\""* ]] || fail "signal $sig: $stderr"
@@ -119,4 +119,20 @@ create_fails() {
 		[[ "$stderr" == *"--systemd-cgroup: systemd is not running on this host"* ]]
 	fi
 	assert_no_leftovers
+}
+
+@test "runtime run/exec: an execve failure reads 'exec /x: no such file or directory' (Go's PathError, as runc)" {
+	printf '#!/no/such/interpreter\n' >"$BUNDLE/rootfs/script"
+	chmod 755 "$BUNDLE/rootfs/script"
+	set_args '["/script"]'
+	rt run --bundle "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"unable to start container process: exec /script: no such file or directory"* ]]
+	rt delete --force "$CID"
+	set_args '["/tools/init", "pause"]'
+	rt_bg run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	rt exec "$CID" /script
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"exec /script: no such file or directory"* ]]
 }
