@@ -20,6 +20,7 @@
 #include "common/cleanup.h"
 #include "common/err.h"
 #include "common/fs.h"
+#include "common/log.h"
 #include "common/util.h"
 #include "runtime/container.h"
 #include "runtime/env.h"
@@ -356,6 +357,38 @@ void rt_signals_reset(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/* Close every fd we were cloned with but do not need: the runtime's caller
+ * may have left its own open (not close-on-exec), and a container that is
+ * only created must not hold them.  Kept: stdio, the fds passed on
+ * (LISTEN_FDS, --preserve-fds), the sync socket, the start pipe, the console
+ * and seccomp listener sockets, the namespace fds, the log file. */
+static void close_inherited_fds(const struct rt_container *c)
+{
+	int keep[16 + SPEC_NS_COUNT], n = 0, next = 3 + c->opts->listen_fds + c->opts->preserve_fds;
+	const int own[] = {c->sync_fd,    c->start_r,      c->start_w,
+			   c->console_fd, c->seccomp_sock, log_file_fd()};
+
+	for (size_t i = 0; i < ARRAY_SIZE(own); i++)
+		if (own[i] >= next)
+			keep[n++] = own[i];
+	for (int i = 0; i < SPEC_NS_COUNT; i++)
+		if (c->ns_fds[i] >= next)
+			keep[n++] = c->ns_fds[i];
+	qsort(keep, (size_t)n, sizeof(int), cmp_int);
+	for (int i = 0; i < n; i++) {
+		if (keep[i] > next)
+			syscall(SYS_close_range, (unsigned)next, (unsigned)keep[i] - 1, 0);
+		if (keep[i] >= next)
+			next = keep[i] + 1;
+	}
+	syscall(SYS_close_range, (unsigned)next, ~0U, 0);
+}
+
 void rt_init_main(struct rt_container *c)
 {
 	cleanup_err struct err *e = NULL;
@@ -363,6 +396,7 @@ void rt_init_main(struct rt_container *c)
 	char b;
 	ssize_t n;
 
+	close_inherited_fds(c);
 	setup(c);
 	sync_send(c->sync_fd, 'R', NULL);
 	/* the runtime has recorded us: only now may we outlive it */

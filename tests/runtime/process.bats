@@ -243,3 +243,15 @@ teardown() { teardown_bundle; }
 	[ "$status" -eq 0 ]
 	[ "$output" = $'none\nno-fd-3' ]
 }
+
+@test "runtime create: a created container holds none of the caller's fds" {
+	set_args '["/tools/init", "pause"]'
+	echo x >"$BATS_TEST_TMPDIR/caller-file"
+	rt_bg create --bundle "$BUNDLE" "$CID" 7<"$BATS_TEST_TMPDIR/caller-file" 9>"$BATS_TEST_TMPDIR/caller-out"
+	[ "$status" -eq 0 ]
+	pid=$(ctr_pid)
+	ls -l "/proc/$pid/fd" >&2
+	! ls -l "/proc/$pid/fd" | grep -q "$BATS_TEST_TMPDIR/caller-"
+	# only stdio and the start pipe
+	[ "$(find "/proc/$pid/fd" -mindepth 1 | wc -l)" -le 5 ]
+}
