@@ -266,6 +266,7 @@ static NORETURN void process_child(struct exec_ctx *c)
 	const struct spec_process *p = &c->spec.process;
 	struct err *e = NULL;
 	char *path;
+	bool cwd_done = false;
 	int errfd = c->err_w;
 
 	log_set_forked_child();
@@ -307,6 +308,13 @@ static NORETURN void process_child(struct exec_ctx *c)
 	 * (runc does the same; the filter must then allow setuid & co). */
 	if (!p->no_new_privileges)
 		load_seccomp(c, errfd);
+	/* cwd first as root (the user may not reach it: runc lets the process
+	 * start there anyway), again as the user when root may not (a volume
+	 * owned by the user on a root-squashing file system) */
+	if (chdir(p->cwd) == 0)
+		cwd_done = true;
+	else if (errno != EACCES && errno != EPERM)
+		child_fail(errfd, errno, "chdir to cwd '%s' in the container", p->cwd);
 	if (p->n_additional_gids > 0) {
 		gid_t *g = xcalloc(p->n_additional_gids, sizeof(gid_t));
 		for (size_t i = 0; i < p->n_additional_gids; i++)
@@ -325,7 +333,7 @@ static NORETURN void process_child(struct exec_ctx *c)
 	if (rt_caps_after_setuid(c->caps, &e) < 0)
 		child_fail(errfd, 0, "%s", e->msg);
 	umask(p->has_umask ? p->umask : 022);
-	if (chdir(p->cwd) < 0)
+	if (!cwd_done && chdir(p->cwd) < 0)
 		child_fail(errfd, errno, "chdir to cwd '%s' in the container", p->cwd);
 	path = lookup(p->args[0], c->envp, errfd);
 	if (p->no_new_privileges) {

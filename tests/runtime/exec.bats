@@ -197,3 +197,19 @@ EOF
 	refute_output --partial "host-leak"
 	assert_line "home=/"
 }
+
+@test "runtime exec --user: a cwd the user cannot enter is entered as root first (as runc)" {
+	mkdir -p "$BUNDLE/rootfs/private"
+	chmod 700 "$BUNDLE/rootfs/private"
+	update_config "$BUNDLE/config.json" '.process.cwd = "/private"'
+	set_args '["/tools/init", "pause"]'
+	rt_bg run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	rt exec --user 1000:1000 "$CID" sh -c 'pwd; id -u; ls . >/dev/null 2>&1 || echo cannot-list'
+	[ "$status" -eq 0 ]
+	[ "$output" = $'/private\n1000\ncannot-list' ]
+	# a cwd that does not exist is still an error
+	rt exec --user 1000:1000 --cwd /no/such/dir "$CID" true
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"chdir to cwd '/no/such/dir' in the container: No such file or directory"* ]]
+}
