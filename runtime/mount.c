@@ -653,21 +653,36 @@ static int setup_dev(const struct spec_config *c, int rootfd, bool userns, struc
 	return 0;
 }
 
+/* linux.rootfsPropagation as mount flags, 0 when not set. */
+static unsigned long root_propagation(const struct spec_config *c)
+{
+	for (size_t i = 0; c->rootfs_propagation && i < ARRAY_SIZE(propagations); i++)
+		if (streq(propagations[i].name, c->rootfs_propagation))
+			return propagations[i].flag;
+	return 0;
+}
+
+/* shared and unbindable are applied to the container's "/" after
+ * pivot_root (rt_mount_finish_root): pivot_root refuses a shared root, a
+ * bind of the rootfs an unbindable one, and a shared "/" set before the
+ * pivot would be the host's peer (runc does the same). */
+static bool propagation_after_pivot(unsigned long prop)
+{
+	return prop & (MS_SHARED | MS_UNBINDABLE);
+}
+
 int rt_mount_prepare_root(const struct spec_config *c, const char *rootfs, struct err **err)
 {
-	unsigned long prop = MS_SLAVE | MS_REC;
+	unsigned long prop = root_propagation(c);
 
-	if (c->rootfs_propagation)
-		for (size_t i = 0; i < ARRAY_SIZE(propagations); i++)
-			if (streq(propagations[i].name, c->rootfs_propagation))
-				prop = propagations[i].flag;
+	if (!prop || propagation_after_pivot(prop))
+		prop = MS_SLAVE | MS_REC;
 	if (mount(NULL, "/", NULL, prop, NULL) < 0)
 		return err_set(err, errno, "set propagation of '/'");
 	if (mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return err_set(err, errno, "bind rootfs '%s'", rootfs);
-	/* pivot_root refuses a shared parent: keep the new root's own mount private
-	 * unless the config asked for shared propagation */
-	if (!(prop & MS_SHARED) && mount(NULL, rootfs, NULL, MS_PRIVATE, NULL) < 0)
+	/* pivot_root refuses a shared parent: keep the new root's own mount private */
+	if (mount(NULL, rootfs, NULL, MS_PRIVATE, NULL) < 0)
 		return err_set(err, errno, "make rootfs '%s' private", rootfs);
 	return 0;
 }
@@ -762,6 +777,11 @@ int rt_mount_protect(const struct spec_config *c, struct err **err)
 
 int rt_mount_finish_root(const struct spec_config *c, struct err **err)
 {
+	unsigned long prop = root_propagation(c);
+
+	if (propagation_after_pivot(prop) && mount(NULL, "/", NULL, prop, NULL) < 0)
+		return err_set(err, errno, "'linux.rootfsPropagation': set '%s' on '/'",
+			       c->rootfs_propagation);
 	if (!c->root_readonly)
 		return 0;
 	if (mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | locked_flags("/"), NULL) < 0)

@@ -204,3 +204,22 @@ mnt_type() { awk -v m="$1" '$5 == m { for (i = 7; $i != "-"; i++); print $(i + 1
 	assert_line "/data2 755"
 	assert_line "/fresh 1777"
 }
+
+@test "runtime run: rootfsPropagation shared, rshared, unbindable and runbindable apply to the container's / (as runc)" {
+	local host_peers p tag
+	host_peers=$(grep -o 'shared:[0-9]*' /proc/self/mountinfo | sort -u | tr '\n' ' ')
+	set_args '["sh", "-c", "awk '\''$5 == \"/\"'\'' /proc/self/mountinfo"]'
+	for p in shared rshared unbindable runbindable; do
+		update_config "$BUNDLE/config.json" ".linux.rootfsPropagation = \"$p\""
+		rt run --bundle "$BUNDLE" "$CID-$p"
+		[ "$status" -eq 0 ] || fail "$p: $output"
+		case $p in
+		*shared)
+			tag=$(grep -o 'shared:[0-9]*' <<<"$output") || fail "$p: / is not shared: $output"
+			# a peer group of its own: mounts inside never reach the host
+			[[ " $host_peers" != *" $tag "* ]] || fail "$p: / is a peer of the host's $tag"
+			;;
+		*) grep -q unbindable <<<"$output" || fail "$p: / is not unbindable: $output" ;;
+		esac
+	done
+}
