@@ -388,6 +388,20 @@ static int copy_tree(int from, int to, const char *what, struct err **err)
 	return 0;
 }
 
+/* A tmpfs, or any file system on /dev, asked read-only. */
+static bool ro_later(const struct spec_mount *m)
+{
+	struct rt_mount_opts o;
+	bool ro, bind = m->type && streq(m->type, "bind");
+
+	if (bind || !m->type || !(streq(m->type, "tmpfs") || streq(m->destination, "/dev")))
+		return false;
+	rt_mount_parse_options(m->options, &o);
+	ro = o.flags & MS_RDONLY;
+	free(o.data);
+	return ro && !o.bind;
+}
+
 static bool has_mode_option(const char *data)
 {
 	return str_has_prefix(data, "mode=") || strstr(data, ",mode=");
@@ -493,7 +507,12 @@ static int mount_one(int rootfd, const struct spec_mount *m, size_t idx, bool us
 				goto out;
 			}
 		}
-		if (mount(m->source ? m->source : type, target, type, o.flags, o.data) < 0) {
+		unsigned long fl = o.flags;
+		/* files are made in /dev and in a tmpfs after it is mounted:
+		 * read-only comes in rt_mount_finish_root (as runc) */
+		if (ro_later(m))
+			fl &= ~(unsigned long)MS_RDONLY;
+		if (mount(m->source ? m->source : type, target, type, fl, o.data) < 0) {
 			int e = errno;
 			/* sysfs needs a network namespace owned by our userns, mqueue
 			 * an ipc one: fall back to binding the host's, as runc does */
@@ -782,6 +801,16 @@ int rt_mount_finish_root(const struct spec_config *c, struct err **err)
 	if (propagation_after_pivot(prop) && mount(NULL, "/", NULL, prop, NULL) < 0)
 		return err_set(err, errno, "'linux.rootfsPropagation': set '%s' on '/'",
 			       c->rootfs_propagation);
+	for (size_t i = 0; i < c->n_mounts; i++) {
+		const struct spec_mount *m = &c->mounts[i];
+		if (!ro_later(m))
+			continue;
+		if (mount(NULL, m->destination, NULL,
+			  MS_BIND | MS_REMOUNT | MS_RDONLY | locked_flags(m->destination),
+			  NULL) < 0)
+			return err_set(err, errno, "'mounts[%zu]': make '%s' read-only", i,
+				       m->destination);
+	}
 	if (!c->root_readonly)
 		return 0;
 	if (mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | locked_flags("/"), NULL) < 0)

@@ -223,3 +223,18 @@ mnt_type() { awk -v m="$1" '$5 == m { for (i = 7; $i != "-"; i++); print $(i + 1
 		esac
 	done
 }
+
+@test "runtime run: a read-only /dev (and tmpfs) still gets devpts, devices and links, then is read-only (as runc)" {
+	update_config "$BUNDLE/config.json" '.mounts |= map(if .destination == "/dev" then .options += ["ro"] else . end)
+		| .mounts += [{destination: "/scratch", type: "tmpfs", source: "tmpfs", options: ["ro", "nosuid", "mode=750"]}]'
+	set_args '["sh", "-c", "ls -d /dev/pts /dev/null /dev/ptmx; echo x >/dev/null && echo null-ok; touch /dev/new 2>/dev/null || echo dev-ro; touch /scratch/f 2>/dev/null || echo scratch-ro; stat -c %a /scratch; awk '\''$5 == \"/dev\" || $5 == \"/scratch\" {print $5, $6}'\'' /proc/self/mountinfo"]'
+	rt run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	assert_line /dev/pts
+	assert_line null-ok
+	assert_line dev-ro
+	assert_line scratch-ro
+	assert_line 750
+	assert_line --regexp '^/dev ro,nosuid'
+	assert_line --regexp '^/scratch ro,nosuid'
+}
