@@ -322,6 +322,13 @@ static void setup(struct rt_container *c)
 		fail(c, e);
 	if (set_rlimits(&cfg->process, &e) < 0)
 		fail(c, e);
+	/* inherited through execve; before a seccomp profile may forbid it */
+	if (cfg->has_memory_policy &&
+	    syscall(SYS_set_mempolicy, cfg->mempolicy_mode, cfg->mempolicy_nodes,
+		    (unsigned long)SPEC_MAX_NUMA_NODES + 1) < 0) {
+		err_set(&e, errno, "'linux.memoryPolicy': set_mempolicy (are the nodes online?)");
+		fail(c, e);
+	}
 	if (cfg->process.has_oom_score_adj &&
 	    write_oom_score_adj(cfg->process.oom_score_adj, &e) < 0)
 		fail(c, e);

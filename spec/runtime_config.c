@@ -1,6 +1,7 @@
 /* runtime_config.c: config.json -> struct spec_config, validated. */
 #include "spec/runtime_config.h"
 
+#include <errno.h>        /* EINVAL */
 #include <math.h>         /* isfinite */
 #include <stdlib.h>       /* free */
 #include <string.h>       /* strcmp */
@@ -577,6 +578,110 @@ static int parse_time_offsets(const cJSON *linux_, struct spec_config *c, struct
 	return 0;
 }
 
+/* "0-3,7" into mask; -1 naming what is wrong. */
+static int parse_nodes(const char *s, unsigned long *mask, struct err **err)
+{
+	const size_t bits = 8 * sizeof(unsigned long);
+	const char *p = s;
+
+	while (*p) {
+		char *end;
+		unsigned long a, b;
+		if (*p < '0' || *p > '9')
+			goto bad;
+		a = strtoul(p, &end, 10);
+		b = a;
+		if (*end == '-') {
+			p = end + 1;
+			if (*p < '0' || *p > '9')
+				goto bad;
+			b = strtoul(p, &end, 10);
+		}
+		if (a > b || b >= SPEC_MAX_NUMA_NODES)
+			return err_set_code(err, EINVAL,
+					    "'linux.memoryPolicy.nodes': invalid range in '%s' "
+					    "(nodes 0 to %d, low-high)",
+					    s, SPEC_MAX_NUMA_NODES - 1);
+		for (unsigned long n = a; n <= b; n++)
+			mask[n / bits] |= 1UL << (n % bits);
+		p = end;
+		if (*p == ',' && p[1])
+			p++;
+		else if (*p)
+			goto bad;
+	}
+	return 0;
+bad:
+	return err_set_code(
+	    err, EINVAL, "'linux.memoryPolicy.nodes': invalid node list '%s' (want e.g. 0-3,7)", s);
+}
+
+static int parse_memory_policy(const cJSON *linux_, struct spec_config *c, struct err **err)
+{
+	static const struct {
+		const char *name;
+		int mode;
+		int nodes; /* 1 required, 0 optional, -1 refused */
+	} modes[] = {
+	    {"MPOL_DEFAULT", 0, -1},
+	    {"MPOL_PREFERRED", 1, 0},
+	    {"MPOL_BIND", 2, 1},
+	    {"MPOL_INTERLEAVE", 3, 1},
+	    {"MPOL_LOCAL", 4, -1},
+	    {"MPOL_PREFERRED_MANY", 5, 1},
+	    {"MPOL_WEIGHTED_INTERLEAVE", 6, 1},
+	};
+	static const struct {
+		const char *name;
+		int flag;
+	} flags[] = {
+	    {"MPOL_F_NUMA_BALANCING", 1 << 13},
+	    {"MPOL_F_RELATIVE_NODES", 1 << 14},
+	    {"MPOL_F_STATIC_NODES", 1 << 15},
+	};
+	const cJSON *mp = NULL;
+	const char *mode = NULL, *nodes = NULL;
+	cleanup_strv char **fl = NULL;
+	size_t i;
+	bool empty = true;
+	int ret;
+
+	if ((ret = json_get_object(linux_, "linux", "memoryPolicy", false, &mp, err)) <= 0)
+		return ret;
+	if (json_get_string(mp, "linux.memoryPolicy", "mode", true, &mode, err) < 0 ||
+	    json_get_string(mp, "linux.memoryPolicy", "nodes", false, &nodes, err) < 0 ||
+	    json_get_strv(mp, "linux.memoryPolicy", "flags", false, &fl, err) < 0)
+		return -1;
+	for (i = 0; i < ARRAY_SIZE(modes) && !streq(modes[i].name, mode); i++)
+		;
+	if (i == ARRAY_SIZE(modes))
+		return err_set_code(err, EINVAL, "'linux.memoryPolicy.mode': unknown mode '%s'",
+				    mode);
+	c->mempolicy_mode = modes[i].mode;
+	if (nodes && parse_nodes(nodes, c->mempolicy_nodes, err) < 0)
+		return -1;
+	for (size_t k = 0; k < ARRAY_SIZE(c->mempolicy_nodes); k++)
+		empty = empty && !c->mempolicy_nodes[k];
+	if (modes[i].nodes > 0 && empty)
+		return err_set_code(err, EINVAL, "'linux.memoryPolicy.nodes': %s needs nodes",
+				    mode);
+	if (modes[i].nodes < 0 && !empty)
+		return err_set_code(err, EINVAL,
+				    "'linux.memoryPolicy.nodes': %s takes no nodes, got '%s'", mode,
+				    nodes);
+	for (size_t k = 0; fl && fl[k]; k++) {
+		size_t f;
+		for (f = 0; f < ARRAY_SIZE(flags) && !streq(flags[f].name, fl[k]); f++)
+			;
+		if (f == ARRAY_SIZE(flags))
+			return err_set_code(err, EINVAL,
+					    "'linux.memoryPolicy.flags': unknown flag '%s'", fl[k]);
+		c->mempolicy_mode |= flags[f].flag;
+	}
+	c->has_memory_policy = true;
+	return 0;
+}
+
 static int parse_linux(const cJSON *root, struct spec_config *c, struct err **err)
 {
 	const cJSON *linux_ = NULL, *res = NULL;
@@ -588,7 +693,8 @@ static int parse_linux(const cJSON *root, struct spec_config *c, struct err **er
 	if (parse_namespaces(linux_, c, err) < 0 ||
 	    parse_mappings(linux_, "uidMappings", &c->uid_mappings, &c->n_uid_mappings, err) < 0 ||
 	    parse_mappings(linux_, "gidMappings", &c->gid_mappings, &c->n_gid_mappings, err) < 0 ||
-	    parse_devices(linux_, c, err) < 0 || parse_time_offsets(linux_, c, err) < 0)
+	    parse_devices(linux_, c, err) < 0 || parse_time_offsets(linux_, c, err) < 0 ||
+	    parse_memory_policy(linux_, c, err) < 0)
 		return -1;
 	if (json_get_string_map(linux_, "linux", "sysctl", false, &c->sysctl, err) < 0)
 		return -1;

@@ -119,6 +119,8 @@ struct spec_process {
 	const cJSON *capabilities; /* borrowed, may be NULL */
 };
 
+#define SPEC_MAX_NUMA_NODES 1024
+
 struct spec_config {
 	char *oci_version;
 	char *root_path; /* as written (relative to the bundle or absolute) */
@@ -147,6 +149,12 @@ struct spec_config {
 	char **masked_paths, **readonly_paths; /* may be NULL */
 	struct spec_device *devices;
 	size_t n_devices;
+
+	/* linux.memoryPolicy, for set_mempolicy(2): mode with its flags
+	 * or'ed in, and the node mask (bit n: node n) */
+	bool has_memory_policy;
+	int mempolicy_mode;
+	unsigned long mempolicy_nodes[SPEC_MAX_NUMA_NODES / (8 * sizeof(unsigned long))];
 
 	const cJSON *seccomp;     /* borrowed, may be NULL */
 	const cJSON *hooks;       /* borrowed, may be NULL */

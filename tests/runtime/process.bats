@@ -255,3 +255,32 @@ teardown() { teardown_bundle; }
 	# only stdio and the start pipe
 	[ "$(find "/proc/$pid/fd" -mindepth 1 | wc -l)" -le 5 ]
 }
+
+@test "runtime run: linux.memoryPolicy is applied with set_mempolicy (numa_maps from the host)" {
+	set_args '["/tools/init", "pause"]'
+	update_config "$BUNDLE/config.json" '.linux.memoryPolicy = {mode: "MPOL_INTERLEAVE", nodes: "0", flags: ["MPOL_F_STATIC_NODES"]}'
+	rt_bg run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	pid=$(ctr_pid)
+	wait_for grep -q pause "/proc/$pid/cmdline"
+	grep -q 'interleave=static:0' "/proc/$pid/numa_maps" || grep -q 'interleave:0' "/proc/$pid/numa_maps"
+}
+
+@test "runtime create [bad input]: linux.memoryPolicy mode, nodes and flags are checked" {
+	while IFS='|' read -r mp msg; do
+		update_config "$BUNDLE/config.json" ".linux.memoryPolicy = $mp"
+		rt create --bundle "$BUNDLE" "$CID"
+		[ "$status" -eq 1 ] || fail "accepted: $mp"
+		[[ "$output" == *"$msg"* ]] || fail "$mp: $output"
+		[ "${#lines[@]}" -eq 1 ]
+		assert_no_leftovers
+	done <<'CASES'
+{"mode": "MPOL_FOO"}|'linux.memoryPolicy.mode': unknown mode 'MPOL_FOO'
+{"mode": "MPOL_BIND"}|'linux.memoryPolicy.nodes': MPOL_BIND needs nodes
+{"mode": "MPOL_LOCAL", "nodes": "0"}|'linux.memoryPolicy.nodes': MPOL_LOCAL takes no nodes, got '0'
+{"mode": "MPOL_BIND", "nodes": "3-1"}|'linux.memoryPolicy.nodes': invalid range in '3-1'
+{"mode": "MPOL_BIND", "nodes": "0,x"}|'linux.memoryPolicy.nodes': invalid node list '0,x'
+{"mode": "MPOL_BIND", "nodes": "0", "flags": ["MPOL_F_NOPE"]}|'linux.memoryPolicy.flags': unknown flag 'MPOL_F_NOPE'
+{"mode": "MPOL_BIND", "nodes": "1000"}|'linux.memoryPolicy': set_mempolicy (are the nodes online?): Invalid argument
+CASES
+}
