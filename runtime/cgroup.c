@@ -701,6 +701,57 @@ int rt_cgroup_apply(const struct rt_cgroup *cg, const struct spec_resources *r, 
 	return 0;
 }
 
+/* Point *dir at its existing sub-cgroup sub. */
+static int descend(char **dir, const char *sub, struct err **err)
+{
+	char *p = xasprintf("%s/%s", *dir, sub);
+
+	if (!fs_exists(p)) {
+		err_set(err, 0, "--cgroup: sub-cgroup '%s' does not exist", p);
+		free(p);
+		return -1;
+	}
+	free(*dir);
+	*dir = p;
+	return 0;
+}
+
+int rt_cgroup_use_sub(struct rt_cgroup *cg, const char *spec, struct err **err)
+{
+	const char *colon = strchr(spec, ':');
+	cleanup_free char *ctrl = colon ? xstrndup(spec, (size_t)(colon - spec)) : NULL;
+	const char *sub = colon ? colon + 1 : spec;
+	bool matched = false;
+	size_t d = 0;
+
+	while (*sub == '/')
+		sub++;
+	if (!*sub || strstr(sub, ".."))
+		return err_set(err, 0, "--cgroup: invalid sub-cgroup '%s'", spec);
+	/* the v1 controller hierarchies, in rt_cgroup_open's order */
+	for (size_t i = 0; i < n_hiers; i++) {
+		if (hiers[i].v2 || !hiers[i].options || str_has_prefix(hiers[i].options, "name="))
+			continue;
+		if (!ctrl || (*ctrl && has_controller(hiers[i].options, ctrl))) {
+			if (descend(&cg->dirs[d], sub, err) < 0)
+				return -1;
+			matched = true;
+		}
+		d++;
+	}
+	/* then the cgroup2 one: without a controller, or with an empty one */
+	if (cg->v2_dir && (!ctrl || !*ctrl)) {
+		if (descend(&cg->dirs[d], sub, err) < 0)
+			return -1;
+		cg->v2_dir = cg->dirs[d];
+		matched = true;
+	}
+	if (!matched)
+		return err_set(err, 0, "--cgroup: no cgroup hierarchy on this host has '%s'",
+			       ctrl ? ctrl : spec);
+	return 0;
+}
+
 int rt_cgroup_enter(const struct rt_cgroup *cg, pid_t pid, struct err **err)
 {
 	char v[24];

@@ -641,7 +641,11 @@ static int prepare(const struct rt_exec_opts *o, const struct rt_state *st, stru
 		if (rt_cgroup_open(st->cgroup_path, &c->cg, err) < 0)
 			return -1;
 		c->has_cgroup = true;
-	}
+		for (size_t i = 0; o->cgroups && o->cgroups[i]; i++)
+			if (rt_cgroup_use_sub(&c->cg, o->cgroups[i], err) < 0)
+				return -1;
+	} else if (o->cgroups)
+		return err_set(err, 0, "--cgroup: container '%s' has no cgroup", st->id);
 	if (c->tty && o->console_socket) {
 		c->console_fd = rt_tty_connect(o->console_socket, err);
 		if (c->console_fd < 0)

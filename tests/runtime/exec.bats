@@ -213,3 +213,37 @@ EOF
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"chdir to cwd '/no/such/dir' in the container: No such file or directory"* ]]
 }
+
+@test "runtime exec --cgroup: [controller:]path runs the process in an existing sub-cgroup (as runc)" {
+	set_args '["/tools/init", "pause"]'
+	rt_bg run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	for d in $(cg_dirs_of "$CG"); do
+		mkdir "$d/sub"
+		if [ -f "$d/cpuset.cpus" ]; then # v1 cpuset starts empty
+			cat "$d/cpuset.cpus" >"$d/sub/cpuset.cpus"
+			cat "$d/cpuset.mems" >"$d/sub/cpuset.mems"
+		fi
+	done
+	mem=$(cg_dir memory)
+	mkdir "$mem/only-mem"
+	rt_bg exec --detach --pid-file "$BATS_TEST_TMPDIR/p1" --cgroup sub "$CID" /tools/init pause
+	[ "$status" -eq 0 ]
+	p1=$(cat "$BATS_TEST_TMPDIR/p1")
+	grep -q "^[0-9]*:memory:$CG/sub$" "/proc/$p1/cgroup"
+	grep -q "^[0-9]*:pids:$CG/sub$" "/proc/$p1/cgroup"
+	rt_bg exec --detach --pid-file "$BATS_TEST_TMPDIR/p2" --cgroup memory:only-mem "$CID" /tools/init pause
+	[ "$status" -eq 0 ]
+	p2=$(cat "$BATS_TEST_TMPDIR/p2")
+	grep -q "^[0-9]*:memory:$CG/only-mem$" "/proc/$p2/cgroup"
+	grep -q "^[0-9]*:pids:$CG$" "/proc/$p2/cgroup"
+	rt exec --cgroup no-such "$CID" true
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"--cgroup: sub-cgroup '"*"$CG/no-such' does not exist"* ]]
+	rt exec --cgroup ../escape "$CID" true
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"--cgroup: invalid sub-cgroup '../escape'"* ]]
+	rt delete --force "$CID"
+	[ "$status" -eq 0 ]
+	assert_no_leftovers
+}
