@@ -76,7 +76,7 @@ int rt_parse_create_opts(int argc, char **argv, struct rt_create_opts *o, bool *
 		case 's':
 			break;
 		case 'h':
-			fputs(usage, stdout);
+			rt_help(usage);
 			exit(EXIT_OK);
 		default:
 			cli_usage_error("%s: unknown option '%s'", argv[0], argv[optind - 1]);

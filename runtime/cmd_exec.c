@@ -127,7 +127,7 @@ int cmd_exec(void *gp, int argc, char **argv, struct err **err)
 		case 'I':
 			break; /* no SELinux/AppArmor here; paused containers are refused */
 		case 'h':
-			fputs(usage_text, stdout);
+			rt_help(usage_text);
 			return EXIT_OK;
 		default:
 			cli_usage_error("exec: unknown option '%s'", argv[optind - 1]);

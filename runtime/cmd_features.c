@@ -62,7 +62,7 @@ int cmd_features(void *g, int argc, char **argv, struct err **err)
 	(void)g;
 	(void)err;
 	if (argc > 1 && (streq(argv[1], "-h") || streq(argv[1], "--help"))) {
-		fputs("usage: kist-runtime features\n", stdout);
+		rt_help("usage: kist-runtime features\n");
 		return EXIT_OK;
 	}
 	if (argc != 1)

@@ -60,7 +60,12 @@ int cmd_kill(void *gp, int argc, char **argv, struct err **err)
 		if (c == 'a')
 			all = true;
 		else if (c == 'h') {
-			fputs("usage: kist-runtime kill [--all] ID [SIGNAL]\n", stdout);
+			rt_help(
+			    "usage: kist-runtime kill [command options] <container-id> [signal]\n"
+			    "The signal is a name (KILL, SIGKILL) or a number; SIGTERM by "
+			    "default, 0 checks that the container runs.\n"
+			    "  -a, --all                send it to every process of the "
+			    "container\n");
 			exit(EXIT_OK);
 		} else
 			cli_usage_error("kill: unknown option '%s'", argv[optind - 1]);

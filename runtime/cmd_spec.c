@@ -71,7 +71,7 @@ int cmd_spec(void *g, int argc, char **argv, struct err **err)
 		else if (c == 'b')
 			bundle = optarg;
 		else if (c == 'h') {
-			fputs(usage_text, stdout);
+			rt_help(usage_text);
 			exit(EXIT_OK);
 		} else
 			cli_usage_error("spec: unknown option '%s'", argv[optind - 1]);

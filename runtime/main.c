@@ -32,17 +32,35 @@ static const struct cli_cmd commands[] = {
     {NULL, NULL, NULL},
 };
 
+const char *rt_command_summary_n(const char *verb, size_t n)
+{
+	for (const struct cli_cmd *c = commands; c->name; c++)
+		if (strlen(c->name) == n && strncmp(c->name, verb, n) == 0)
+			return c->summary;
+	return "";
+}
+
+static void print_version(void);
+
+/* runc's layout: NAME, USAGE, VERSION, COMMANDS, GLOBAL OPTIONS. */
 static void usage(void)
 {
-	cli_print_commands(commands);
-	printf("\nglobal options:\n"
-	       "  --root DIR          state directory (default %s)\n"
-	       "  --log FILE          write log lines to FILE instead of stderr\n"
-	       "  --log-format FMT    text or json\n"
-	       "  --debug             log debug messages\n"
-	       "  --systemd-cgroup    cgroupsPath is slice:prefix:name\n"
-	       "  -h, --help          this help\n"
-	       "  -v, --version       print the version\n",
+	printf("NAME:\n   kist-runtime - Open Container Initiative runtime\n\n"
+	       "kist-runtime runs containers from OCI bundles with runc's command line.\n\n"
+	       "USAGE:\n   kist-runtime [global options] command [command options] "
+	       "[arguments...]\n\nVERSION:\n   ");
+	print_version();
+	printf("\nCOMMANDS:\n");
+	for (const struct cli_cmd *c = commands; c->name; c++)
+		printf("   %-10s  %s\n", c->name, c->summary);
+	printf("\nGLOBAL OPTIONS:\n"
+	       "   --root DIR          state directory (default %s)\n"
+	       "   --log FILE          write log lines to FILE instead of stderr\n"
+	       "   --log-format FMT    text or json\n"
+	       "   --debug             log debug messages\n"
+	       "   --systemd-cgroup    cgroupsPath is slice:prefix:name\n"
+	       "   --help, -h          show help\n"
+	       "   --version, -v       print the version\n",
 	       rt_state_default_root());
 }
 

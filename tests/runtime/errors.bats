@@ -136,3 +136,25 @@ create_fails() {
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"exec /script: no such file or directory"* ]]
 }
+
+@test "runtime -h and VERB -h: runc's help layout (NAME, USAGE, OPTIONS)" {
+	run -0 "$RT" -h
+	[ "${lines[0]}" = "NAME:" ]
+	[ "${lines[1]}" = "   kist-runtime - Open Container Initiative runtime" ]
+	assert_line "USAGE:"
+	assert_line "COMMANDS:"
+	assert_line "GLOBAL OPTIONS:"
+	assert_line --regexp '^   delete +delete a container$'
+	for v in spec create start run state kill delete list ps pause resume update exec features; do
+		run -0 "$RT" "$v" -h
+		[ "${lines[0]}" = "NAME:" ] || fail "$v -h: $output"
+		[[ "${lines[1]}" == "   kist-runtime $v - "?* ]] || fail "$v -h: ${lines[1]}"
+		[ "${lines[2]}" = "USAGE:" ] || fail "$v -h: $output"
+		[[ "${lines[3]}" == "   kist-runtime $v"* ]] || fail "$v -h: ${lines[3]}"
+		run -0 "$RT" "$v" --help
+		[ "${lines[0]}" = "NAME:" ] || fail "$v --help: $output"
+	done
+	run -0 "$RT" delete -h
+	assert_line "OPTIONS:"
+	assert_line --regexp '^   -f, --force '
+}
