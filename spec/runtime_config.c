@@ -317,6 +317,93 @@ static int parse_rlimits(const cJSON *proc, struct spec_process *p, struct err *
 	return 0;
 }
 
+/* process.scheduler, checked as runc and the kernel would (so that a bad
+ * one fails create with a message, not sched_setattr with EINVAL). */
+static int parse_scheduler(const cJSON *proc, struct spec_process *p, struct err **err)
+{
+	static const char *const policies[] = {"SCHED_OTHER",   "SCHED_FIFO", "SCHED_RR",
+					       "SCHED_BATCH",   "SCHED_ISO",  "SCHED_IDLE",
+					       "SCHED_DEADLINE"};
+	static const char *const flags[] = {
+	    "SCHED_FLAG_RESET_ON_FORK",  "SCHED_FLAG_RECLAIM",     "SCHED_FLAG_DL_OVERRUN",
+	    "SCHED_FLAG_KEEP_POLICY",    "SCHED_FLAG_KEEP_PARAMS", "SCHED_FLAG_UTIL_CLAMP_MIN",
+	    "SCHED_FLAG_UTIL_CLAMP_MAX",
+	};
+	const char *const w = "process.scheduler";
+	const cJSON *s = NULL;
+	const char *policy = NULL;
+	cleanup_strv char **fl = NULL;
+	int64_t v = 0;
+	size_t i;
+	int ret;
+	bool deadline;
+
+	if ((ret = json_get_object(proc, "process", "scheduler", false, &s, err)) <= 0)
+		return ret;
+	if (json_get_string(s, w, "policy", true, &policy, err) < 0)
+		return -1;
+	for (i = 0; i < ARRAY_SIZE(policies) && !streq(policies[i], policy); i++)
+		;
+	if (i == ARRAY_SIZE(policies))
+		return err_set_code(err, EINVAL, "'process.scheduler.policy': unknown policy '%s'",
+				    policy);
+	p->sched_policy = (uint32_t)i; /* SCHED_OTHER 0 ... SCHED_DEADLINE 6 */
+	deadline = i == 6;
+	if ((ret = json_get_int64(s, w, "nice", false, &v, err)) < 0)
+		return -1;
+	if (ret && (v < -20 || v > 19))
+		return err_set_code(err, EINVAL,
+				    "'process.scheduler.nice': %lld is not between -20 and 19",
+				    (long long)v);
+	p->sched_nice = (int32_t)v;
+	v = 0;
+	if ((ret = json_get_int64(s, w, "priority", false, &v, err)) < 0)
+		return -1;
+	if (ret && v != 0 && i != 1 && i != 2)
+		return err_set_code(err, EINVAL,
+				    "'process.scheduler.priority': only SCHED_FIFO and SCHED_RR "
+				    "take a priority");
+	if (ret && (v < 0 || v > 99))
+		return err_set_code(err, EINVAL,
+				    "'process.scheduler.priority': %lld is not between 1 and 99",
+				    (long long)v);
+	p->sched_priority = (uint32_t)v;
+	if (get_uint64(s, w, "runtime", false, &p->sched_runtime, err) < 0 ||
+	    get_uint64(s, w, "deadline", false, &p->sched_deadline, err) < 0 ||
+	    get_uint64(s, w, "period", false, &p->sched_period, err) < 0)
+		return -1;
+	if (!deadline && (p->sched_runtime || p->sched_deadline || p->sched_period))
+		return err_set_code(err, EINVAL,
+				    "'process.scheduler': runtime, deadline and period are for "
+				    "SCHED_DEADLINE only, not %s",
+				    policy);
+	if (deadline) {
+		uint64_t period = p->sched_period ? p->sched_period : p->sched_deadline;
+		if (p->sched_runtime < 1024 || p->sched_runtime > p->sched_deadline ||
+		    p->sched_deadline > period)
+			return err_set_code(
+			    err, EINVAL,
+			    "'process.scheduler': SCHED_DEADLINE needs 1024 <= runtime <= deadline "
+			    "<= period (ns), got runtime %llu, deadline %llu, period %llu",
+			    (unsigned long long)p->sched_runtime,
+			    (unsigned long long)p->sched_deadline,
+			    (unsigned long long)p->sched_period);
+	}
+	if (json_get_strv(s, w, "flags", false, &fl, err) < 0)
+		return -1;
+	for (size_t k = 0; fl && fl[k]; k++) {
+		size_t f;
+		for (f = 0; f < ARRAY_SIZE(flags) && !streq(flags[f], fl[k]); f++)
+			;
+		if (f == ARRAY_SIZE(flags))
+			return err_set_code(err, EINVAL,
+					    "'process.scheduler.flags': unknown flag '%s'", fl[k]);
+		p->sched_flags |= 1ULL << f; /* the kernel's bit order */
+	}
+	p->has_scheduler = true;
+	return 0;
+}
+
 static int parse_process(const cJSON *proc, struct spec_process *p, struct err **err)
 {
 	const cJSON *user = NULL, *arr = NULL, *el;
@@ -388,7 +475,7 @@ static int parse_process(const cJSON *proc, struct spec_process *p, struct err *
 	}
 	if (json_get_object(proc, "process", "capabilities", false, &p->capabilities, err) < 0)
 		return -1;
-	return 0;
+	return parse_scheduler(proc, p, err);
 }
 
 static void process_release(struct spec_process *p)

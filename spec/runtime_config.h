@@ -117,6 +117,13 @@ struct spec_process {
 	bool has_oom_score_adj;
 	int oom_score_adj;
 	const cJSON *capabilities; /* borrowed, may be NULL */
+	/* process.scheduler, for sched_setattr(2) */
+	bool has_scheduler;
+	uint32_t sched_policy; /* SCHED_* */
+	int32_t sched_nice;
+	uint32_t sched_priority;
+	uint64_t sched_flags;
+	uint64_t sched_runtime, sched_deadline, sched_period; /* ns, SCHED_DEADLINE */
 };
 
 #define SPEC_MAX_NUMA_NODES 1024

@@ -284,3 +284,34 @@ teardown() { teardown_bundle; }
 {"mode": "MPOL_BIND", "nodes": "1000"}|'linux.memoryPolicy': set_mempolicy (are the nodes online?): Invalid argument
 CASES
 }
+
+@test "runtime run: process.scheduler is applied with sched_setattr (policy and nice from the host)" {
+	set_args '["/tools/init", "pause"]'
+	update_config "$BUNDLE/config.json" '.process.scheduler = {policy: "SCHED_BATCH", nice: 7}'
+	rt_bg run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	pid=$(ctr_pid)
+	wait_for grep -q pause "/proc/$pid/cmdline"
+	chrt -p "$pid" | grep -q "policy: SCHED_BATCH"
+	[ "$(ps -o ni= -p "$pid" | tr -d ' ')" = 7 ]
+}
+
+@test "runtime create [bad input]: process.scheduler policy, nice, priority and SCHED_DEADLINE parameters" {
+	while IFS='|' read -r sc msg; do
+		update_config "$BUNDLE/config.json" ".process.scheduler = $sc"
+		rt create --bundle "$BUNDLE" "$CID"
+		[ "$status" -eq 1 ] || fail "accepted: $sc"
+		[[ "$output" == *"$msg"* ]] || fail "$sc: $output"
+		[ "${#lines[@]}" -eq 1 ]
+		assert_no_leftovers
+	done <<'CASES'
+{"policy": "SCHED_FAST"}|'process.scheduler.policy': unknown policy 'SCHED_FAST'
+{"policy": "SCHED_OTHER", "nice": 20}|'process.scheduler.nice': 20 is not between -20 and 19
+{"policy": "SCHED_OTHER", "priority": 5}|'process.scheduler.priority': only SCHED_FIFO and SCHED_RR take a priority
+{"policy": "SCHED_BATCH", "runtime": 10000}|'process.scheduler': runtime, deadline and period are for SCHED_DEADLINE only, not SCHED_BATCH
+{"policy": "SCHED_DEADLINE", "runtime": 20000, "deadline": 10000, "period": 30000}|SCHED_DEADLINE needs 1024 <= runtime <= deadline <= period (ns), got runtime 20000, deadline 10000, period 30000
+{"policy": "SCHED_DEADLINE", "runtime": 100, "deadline": 10000}|SCHED_DEADLINE needs 1024 <= runtime <= deadline <= period
+{"policy": "SCHED_DEADLINE", "runtime": 1000000, "deadline": 2000000, "period": 1500000}|got runtime 1000000, deadline 2000000, period 1500000
+{"policy": "SCHED_OTHER", "flags": ["SCHED_FLAG_NOPE"]}|'process.scheduler.flags': unknown flag 'SCHED_FLAG_NOPE'
+CASES
+}
