@@ -20,6 +20,7 @@
 #include "common/cleanup.h"
 #include "common/err.h"
 #include "common/fs.h"
+#include "common/log.h"
 #include "common/util.h"
 #include "runtime/cgroup.h"
 
@@ -582,9 +583,17 @@ static int make_device(int rootfd, const char *path, char type, unsigned maj, un
 		dfd = d2;
 	}
 	if (userns) {
-		cleanup_close int f =
-		    openat(dfd, name, O_CREAT | O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+		/* no mknod in a user namespace: the host's node is bound
+		 * (nosuid, noexec, as runc); one the host lacks is left out */
+		cleanup_close int f = -1;
 		cleanup_free char *t2 = NULL;
+		struct stat hs;
+		if (stat(path, &hs) < 0 ||
+		    !(S_ISCHR(hs.st_mode) || S_ISBLK(hs.st_mode) || S_ISFIFO(hs.st_mode))) {
+			log_debug("device '%s': not on the host, left out of the container", path);
+			return 0;
+		}
+		f = openat(dfd, name, O_CREAT | O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
 		if (f < 0 && errno != EEXIST)
 			return err_set(err, errno, "create '%s'", path);
 		fs_close(f);
@@ -594,6 +603,17 @@ static int make_device(int rootfd, const char *path, char type, unsigned maj, un
 		t2 = fs_fd_path(f);
 		if (mount(path, t2, NULL, MS_BIND, NULL) < 0)
 			return err_set(err, errno, "bind device '%s'", path);
+		/* the remount goes to the bind, opened anew */
+		fs_close(f);
+		free(t2);
+		f = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (f < 0)
+			return err_set(err, errno, "open '%s'", path);
+		t2 = fs_fd_path(f);
+		if (mount(NULL, t2, NULL,
+			  MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NOEXEC | locked_flags(t2),
+			  NULL) < 0)
+			return err_set(err, errno, "make device '%s' nosuid, noexec", path);
 		return 0;
 	}
 	unlinkat(dfd, name, 0);

@@ -125,3 +125,23 @@ ns_of() { readlink "/proc/$1/ns/$2"; }
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"lo: <LOOPBACK>"* ]]
 }
+
+@test "runtime run: in a user namespace devices are bound nosuid,noexec; one the host lacks is left out" {
+	requires userns
+	update_config "$BUNDLE/config.json" '.linux.namespaces += [{type: "user"}]
+		| .linux.uidMappings = [{containerID: 0, hostID: 200000, size: 65536}]
+		| .linux.gidMappings = [{containerID: 0, hostID: 200000, size: 65536}]
+		| .linux.devices = [{path: "/dev/kist-no-such-node", type: "c", major: 10, minor: 251, fileMode: 438}]'
+	chown -R 200000:200000 "$BUNDLE/rootfs"
+	d=$BUNDLE
+	while [ "$d" != / ]; do
+		chmod o+x "$d"
+		d=$(dirname "$d")
+	done
+	set_args '["sh", "-c", "awk '\''$5 == \"/dev/null\" {print $6}'\'' /proc/self/mountinfo; echo x >/dev/null && echo null-ok; [ -e /dev/kist-no-such-node ] || echo left-out"]'
+	rt run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	assert_line --regexp '^rw,nosuid,(nodev,)?noexec'
+	assert_line null-ok
+	assert_line left-out
+}
