@@ -164,10 +164,46 @@ void rt_mount_parse_options(char *const *options, struct rt_mount_opts *o)
 
 /* An O_PATH fd for dest inside rootfd, created as a directory (dir=true) or
  * an empty file when missing. */
-static int make_target(int rootfd, const char *dest, bool dir, struct err **err)
+/* When dest's last component is a symlink whose target is missing (a
+ * dangling /etc/resolv.conf in an image), the path it points to, to be made
+ * instead (as runc's securejoin does); NULL otherwise. */
+static char *dangling_target(int rootfd, const char *dest)
 {
+	cleanup_free char *parent = xstrdup(dest);
+	char *slash = strrchr(parent, '/');
+	cleanup_close int pfd = -1, t = -1;
+	char link[PATH_MAX];
+	ssize_t n;
+
+	if (!slash || !slash[1])
+		return NULL;
+	*slash = 0;
+	pfd = fs_open_in_root(rootfd, *parent ? parent : "/", O_PATH | O_DIRECTORY | O_CLOEXEC, 0,
+			      NULL);
+	if (pfd < 0)
+		return NULL;
+	n = readlinkat(pfd, slash + 1, link, sizeof(link) - 1);
+	if (n <= 0)
+		return NULL;
+	link[n] = 0;
+	t = fs_open_in_root(rootfd, dest, O_PATH | O_CLOEXEC, 0, NULL);
+	if (t >= 0)
+		return NULL; /* not dangling */
+	return link[0] == '/' ? xstrdup(link) : xasprintf("%s/%s", parent, link);
+}
+
+static int make_target_at(int rootfd, const char *dest, bool dir, int depth, struct err **err)
+{
+	cleanup_free char *next = depth < 40 ? dangling_target(rootfd, dest) : NULL;
 	int fd;
 
+	if (next) {
+		/* make what the dangling symlink points to, inside the root */
+		fd = make_target_at(rootfd, next, dir, depth + 1, err);
+		if (fd < 0)
+			return -1;
+		fs_close(fd);
+	}
 	if (dir)
 		return fs_mkdir_p_in_root(rootfd, dest, 0755, err);
 	fd = fs_open_in_root(rootfd, dest, O_PATH | O_CLOEXEC, 0, NULL);
@@ -189,6 +225,11 @@ static int make_target(int rootfd, const char *dest, bool dir, struct err **err)
 			return -1;
 	}
 	return fs_open_in_root(rootfd, dest, O_PATH | O_CLOEXEC, 0, err);
+}
+
+static int make_target(int rootfd, const char *dest, bool dir, struct err **err)
+{
+	return make_target_at(rootfd, dest, dir, 0, err);
 }
 
 /* The flags of the mount at path that a remount must keep (locked in a userns). */

@@ -238,3 +238,21 @@ mnt_type() { awk -v m="$1" '$5 == m { for (i = 7; $i != "-"; i++); print $(i + 1
 	assert_line --regexp '^/dev ro,nosuid'
 	assert_line --regexp '^/scratch ro,nosuid'
 }
+
+@test "runtime run: a bind onto a dangling symlink makes its target inside the rootfs (as runc), never on the host" {
+	mkdir -p "$BUNDLE/rootfs/etc"
+	rm -f "$BUNDLE/rootfs/etc/resolv.conf"
+	ln -s ../run/resolve/stub.conf "$BUNDLE/rootfs/etc/resolv.conf"
+	ln -s "../../../../../../../../$BATS_TEST_TMPDIR/escape/file" "$BUNDLE/rootfs/etc/escape"
+	echo "nameserver 192.0.2.1" >"$BATS_TEST_TMPDIR/resolv"
+	update_config "$BUNDLE/config.json" ".mounts += [
+		{destination: \"/etc/resolv.conf\", type: \"bind\", source: \"$BATS_TEST_TMPDIR/resolv\", options: [\"rbind\", \"ro\"]},
+		{destination: \"/etc/escape\", type: \"bind\", source: \"$BATS_TEST_TMPDIR/resolv\", options: [\"rbind\", \"ro\"]}]"
+	set_args '["sh", "-c", "cat /etc/resolv.conf /etc/escape"]'
+	rt run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$output" = $'nameserver 192.0.2.1\nnameserver 192.0.2.1' ]
+	[ -f "$BUNDLE/rootfs/run/resolve/stub.conf" ]
+	[ ! -e "$BATS_TEST_TMPDIR/escape" ]
+	[ -f "$BUNDLE/rootfs/$BATS_TEST_TMPDIR/escape/file" ]
+}
