@@ -170,7 +170,10 @@ static int wait_ready(struct rt_container *c, pid_t pid, struct err **err)
 		case 'E':
 			return err_set(err, 0, "%s", buf + 1);
 		case 'H':
-			if (rt_container_hooks(c->cfg.hooks, "prestart", &c->st, RT_STATUS_CREATING,
+			/* prestart (runtime-spec lifecycle step 3, after the
+			 * environment is made: "created", as runtime-tools checks;
+			 * runc says "creating"); createRuntime stays "creating" */
+			if (rt_container_hooks(c->cfg.hooks, "prestart", &c->st, RT_STATUS_CREATED,
 					       err) < 0 ||
 			    rt_container_hooks(c->cfg.hooks, "createRuntime", &c->st,
 					       RT_STATUS_CREATING, err) < 0)

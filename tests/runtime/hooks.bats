@@ -42,7 +42,7 @@ SH
 	rt_bg create --bundle "$BUNDLE" "$CID"
 	[ "$status" -eq 0 ]
 	run cat "$HLOG/log"
-	assert_line --index 0 "prestart $CID creating arg-prestart env-prestart"
+	assert_line --index 0 "prestart $CID created arg-prestart env-prestart"
 	assert_line --index 1 "createRuntime $CID creating arg-createRuntime env-createRuntime"
 	assert_line --index 2 "createContainer $CID creating arg-createContainer env-createContainer"
 	[ "${#lines[@]}" -eq 3 ]
