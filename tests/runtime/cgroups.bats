@@ -388,3 +388,35 @@ SH
 	[ "$status" -eq 0 ]
 	assert_no_leftovers
 }
+
+@test "runtime update: cpu quota and device rules (access 'rwa', as runc's tests write it) in a nested cgroup" {
+	local parent=$CG
+	CG=$parent/sub/ctr
+	update_config "$BUNDLE/config.json" ".linux.cgroupsPath = \"$CG\"
+		| .linux.resources.devices = [{allow: false, access: \"rwm\"}, {allow: false, type: \"c\", major: 1, minor: 11, access: \"rwa\"}]"
+	set_args '["/tools/init", "pause"]'
+	rt_bg run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	rt update --cpu-quota 20000 --cpu-period 100000 "$CID"
+	[ "$status" -eq 0 ]
+	if v1 cpu; then
+		[ "$(cat "$(cg_dir cpu)/cpu.cfs_quota_us")" = 20000 ]
+	else
+		[ "$(cat "$(cg_dir cpu)/cpu.max")" = "20000 100000" ]
+	fi
+	echo '{"devices": [{"allow": false, "access": "rwm"}, {"allow": true, "type": "c", "major": 1, "minor": 11, "access": "rwa"}]}' >"$BATS_TEST_TMPDIR/res.json"
+	rt update -r "$BATS_TEST_TMPDIR/res.json" "$CID"
+	[ "$status" -eq 0 ]
+	if v1 devices; then
+		grep -qx 'c 1:11 rw' "$(cg_dir devices)/devices.list"
+	fi
+	rt exec "$CID" sh -c 'echo x >/dev/null && echo null-ok'
+	assert_output null-ok
+	rt update -r - "$CID" <<<'{"devices": [{"allow": true, "type": "c", "major": 1, "minor": 3, "access": "rwx"}]}'
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"invalid access 'rwx'"* ]]
+	rt delete --force "$CID"
+	[ "$status" -eq 0 ]
+	for d in $(cg_dirs_of "$parent/sub") $(cg_dirs_of "$parent"); do rmdir "$d"; done
+	CG=$parent
+}
