@@ -47,6 +47,7 @@
 #include "runtime/security.h"
 #include "runtime/state.h"
 #include "runtime/env.h"
+#include "runtime/sched.h"
 #include "runtime/tty.h"
 #include "spec/runtime_config.h"
 
@@ -70,7 +71,7 @@ static const struct {
 
 /* Everything the children need, prepared by the parent. */
 struct exec_ctx {
-	struct spec_config spec; /* only .process is used */
+	struct spec_config spec; /* .process and linux.memoryPolicy are used */
 	struct rt_caps *caps;
 	struct rt_seccomp *seccomp;
 	char **envp;
@@ -301,6 +302,8 @@ static NORETURN void process_child(struct exec_ctx *c)
 		close(fd);
 	}
 
+	if (rt_sched_apply(&c->spec, &e) < 0)
+		child_fail(errfd, 0, "%s", e->msg);
 	if (rt_caps_before_setuid(c->caps, &e) < 0)
 		child_fail(errfd, 0, "%s", e->msg);
 	/* Without no_new_privs, installing a filter needs CAP_SYS_ADMIN, which
@@ -589,6 +592,14 @@ static int prepare(const struct rt_exec_opts *o, const struct rt_state *st, stru
 	cJSON_AddItemToObject(cJSON_AddObjectToObject(wrapper, "root"), "path",
 			      cJSON_CreateString("/"));
 	cJSON_AddItemToObject(wrapper, "process", steal_pointer(&proc));
+	{
+		/* the container's memory policy applies to its exec'd processes */
+		const cJSON *mp = cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(config, "linux"), "memoryPolicy");
+		if (mp)
+			cJSON_AddItemToObject(cJSON_AddObjectToObject(wrapper, "linux"),
+					      "memoryPolicy", cJSON_Duplicate(mp, true));
+	}
 	if (spec_config_parse(wrapper, &c->spec, err) < 0)
 		return o->process_path ? err_wrap(err, "process '%s'", o->process_path) : -1;
 	if (c->spec.process.args == NULL || c->spec.process.args[0] == NULL)

@@ -26,6 +26,7 @@
 #include "runtime/env.h"
 #include "runtime/mount.h"
 #include "runtime/ns.h"
+#include "runtime/sched.h"
 #include "runtime/security.h"
 #include "runtime/tty.h"
 
@@ -220,36 +221,6 @@ static int switch_user(struct rt_container *c, struct err **err)
 	return 0;
 }
 
-/* sched_setattr(2)'s argument (linux/sched/types.h clashes with glibc's
- * sched.h) */
-struct sched_attr {
-	uint32_t size;
-	uint32_t sched_policy;
-	uint64_t sched_flags;
-	int32_t sched_nice;
-	uint32_t sched_priority;
-	uint64_t sched_runtime, sched_deadline, sched_period;
-};
-
-/* process.scheduler with sched_setattr(2) (checked by spec/ already). */
-static int set_scheduler(const struct spec_process *p, struct err **err)
-{
-	struct sched_attr a = {
-	    .size = sizeof(a),
-	    .sched_policy = p->sched_policy,
-	    .sched_flags = p->sched_flags,
-	    .sched_nice = p->sched_nice,
-	    .sched_priority = p->sched_priority,
-	    .sched_runtime = p->sched_runtime,
-	    .sched_deadline = p->sched_deadline,
-	    .sched_period = p->sched_period,
-	};
-
-	if (syscall(SYS_sched_setattr, 0, &a, 0) < 0)
-		return err_set(err, errno, "'process.scheduler': sched_setattr");
-	return 0;
-}
-
 static void setup(struct rt_container *c)
 {
 	cleanup_err struct err *e = NULL;
@@ -352,15 +323,9 @@ static void setup(struct rt_container *c)
 		fail(c, e);
 	if (set_rlimits(&cfg->process, &e) < 0)
 		fail(c, e);
-	if (cfg->process.has_scheduler && set_scheduler(&cfg->process, &e) < 0)
+	/* inherited through execve; before a seccomp profile may forbid them */
+	if (rt_sched_apply(cfg, &e) < 0)
 		fail(c, e);
-	/* inherited through execve; before a seccomp profile may forbid it */
-	if (cfg->has_memory_policy &&
-	    syscall(SYS_set_mempolicy, cfg->mempolicy_mode, cfg->mempolicy_nodes,
-		    (unsigned long)SPEC_MAX_NUMA_NODES + 1) < 0) {
-		err_set(&e, errno, "'linux.memoryPolicy': set_mempolicy (are the nodes online?)");
-		fail(c, e);
-	}
 	if (cfg->process.has_oom_score_adj &&
 	    write_oom_score_adj(cfg->process.oom_score_adj, &e) < 0)
 		fail(c, e);

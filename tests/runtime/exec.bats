@@ -247,3 +247,17 @@ EOF
 	[ "$status" -eq 0 ]
 	assert_no_leftovers
 }
+
+@test "runtime exec: the process gets the config's process.scheduler and linux.memoryPolicy" {
+	set_args '["/tools/init", "pause"]'
+	update_config "$BUNDLE/config.json" '.process.scheduler = {policy: "SCHED_IDLE"}
+		| .linux.memoryPolicy = {mode: "MPOL_INTERLEAVE", nodes: "0"}'
+	rt_bg run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	rt_bg exec --detach --pid-file "$BATS_TEST_TMPDIR/p" "$CID" /tools/init pause
+	[ "$status" -eq 0 ]
+	p=$(cat "$BATS_TEST_TMPDIR/p")
+	wait_for grep -q pause "/proc/$p/cmdline"
+	chrt -p "$p" | grep -q "policy: SCHED_IDLE"
+	grep -q 'interleave' "/proc/$p/numa_maps"
+}
