@@ -271,7 +271,15 @@ int rt_container_create(const struct rt_create_opts *o, struct rt_container **ou
 	if (rt_cgroup_open(c->st.cgroup_path, &c->cg, err) < 0 ||
 	    rt_cgroup_create(&c->cg, c->cfg.has_resources ? &c->cfg.resources : NULL, err) < 0) {
 		rt_cgroup_release(&c->cg);
-		goto fail;
+		/* rootless, as runc: without limits to apply, a cgroup we may
+		 * not make is no error; the container stays in ours */
+		if (geteuid() == 0 || c->cfg.has_resources || !*err ||
+		    ((*err)->code != EACCES && (*err)->code != EPERM && (*err)->code != EROFS))
+			goto fail;
+		err_free(*err);
+		*err = NULL;
+		free(c->st.cgroup_path);
+		c->st.cgroup_path = xstrdup("");
 	}
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0 ||
@@ -312,7 +320,7 @@ int rt_container_create(const struct rt_create_opts *o, struct rt_container **ou
 		const struct spec_namespace *cgns = spec_config_ns(&c->cfg, SPEC_NS_CGROUP);
 		early_join = (cgns && !cgns->path) || c->cfg.hooks;
 	}
-	if (early_join && rt_cgroup_enter(&c->cg, pid, err) < 0)
+	if (early_join && c->cg.dirs && rt_cgroup_enter(&c->cg, pid, err) < 0)
 		goto fail;
 	{
 		char go[32];
@@ -324,7 +332,7 @@ int rt_container_create(const struct rt_create_opts *o, struct rt_container **ou
 	}
 	if (wait_ready(c, pid, err) < 0)
 		goto fail;
-	if (!early_join && rt_cgroup_enter(&c->cg, pid, err) < 0)
+	if (!early_join && c->cg.dirs && rt_cgroup_enter(&c->cg, pid, err) < 0)
 		goto fail;
 	fs_close(c->console_fd);
 	c->console_fd = -1;

@@ -204,12 +204,14 @@ static int switch_user(struct rt_container *c, struct err **err)
 
 	if (rt_caps_before_setuid(c->caps, err) < 0)
 		return -1;
-	/* setgroups is denied in a user namespace whose gid_map was written
-	 * with setgroups disabled; we write maps as root, so it is allowed */
+	/* setgroups is denied in a user namespace whose gid_map an
+	 * unprivileged runtime wrote (setgroups "deny", as runc rootless):
+	 * with no additional gids there is nothing to drop */
 	groups = xcalloc(p->n_additional_gids + 1, sizeof(gid_t));
 	for (size_t i = 0; i < p->n_additional_gids; i++)
 		groups[i] = p->additional_gids[i];
-	if (setgroups(p->n_additional_gids, groups) < 0) {
+	if (setgroups(p->n_additional_gids, groups) < 0 &&
+	    (errno != EPERM || p->n_additional_gids > 0 || !c->userns)) {
 		free(groups);
 		return err_set(err, errno, "'process.user.additionalGids': setgroups");
 	}

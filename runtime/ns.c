@@ -167,6 +167,16 @@ static int write_map(pid_t pid, const char *file, const struct spec_id_mapping *
 
 int rt_ns_write_mappings(const struct spec_config *c, pid_t pid, struct err **err)
 {
+	if (geteuid() != 0) {
+		/* unprivileged (rootless): the kernel takes a gid_map from us
+		 * only once setgroups is denied in the namespace */
+		char path[64];
+		cleanup_close int fd = -1;
+		snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || fs_write_all(fd, "deny", 4) < 0)
+			return err_set(err, errno, "write %s", path);
+	}
 	if (write_map(pid, "uid_map", c->uid_mappings, c->n_uid_mappings, err) < 0 ||
 	    write_map(pid, "gid_map", c->gid_mappings, c->n_gid_mappings, err) < 0)
 		return -1;

@@ -90,7 +90,8 @@ ns_of() { readlink "/proc/$1/ns/$2"; }
 	[ "$(awk '/^Gid:/ {print $2}' "/proc/$pid/status")" = 201000 ]
 	[ "$(awk '{print $1, $2, $3}' "/proc/$pid/uid_map")" = "0 200000 65536" ]
 	[ "$(ns_of "$pid" user)" != "$(ns_of $$ user)" ]
-	grep -q "^1000$" "$BATS_TEST_TMPDIR/ctr.log"
+	# (the sh -c line names pause too: its output may come after the check above)
+	wait_for grep -q "^1000$" "$BATS_TEST_TMPDIR/ctr.log"
 }
 
 @test "runtime run: time namespace with boottime and monotonic offsets" {
