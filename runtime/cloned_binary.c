@@ -7,7 +7,7 @@
  * detached, read-only overlayfs mount (its directory over an empty one):
  * /proc/<pid>/exe then names a file on a read-only mount that has no upper
  * layer to copy up into, so it cannot be opened for writing; that takes a few
- * syscalls (~0.2 ms) where copying the binary took ~4 ms.  Where overlayfs
+ * syscalls (~0.2 ms) and no copy of the binary per start.  Where overlayfs
  * or the new mount API is unavailable (no CAP_SYS_ADMIN, older kernels) it
  * falls back to a sealed memfd copy, as runc 1.2 does. */
 #define _GNU_SOURCE
