@@ -255,3 +255,8 @@ void die_errno(const char *fmt, ...)
 	free(msg);
 	die_exit();
 }
+
+int log_file_fd(void)
+{
+	return log_fd;
+}

@@ -29,6 +29,8 @@ int log_parse_format(const char *s, enum log_format *out, struct err **err);
 int log_parse_level(const char *s, enum log_level *out, struct err **err);
 /* Append to path (created 0600 if missing) instead of stderr. */
 int log_set_file(const char *path, struct err **err);
+/* The fd of the log file set with log_set_file, or -1 (stderr). */
+int log_file_fd(void);
 /* Close the log file, back to stderr. */
 void log_close(void);
 

@@ -8,6 +8,7 @@
 #include <stdio.h>    /* FILE */
 #include <stdlib.h>   /* free */
 #include <string.h>   /* strchr */
+#include <strings.h>  /* strcasecmp */
 #include <sys/stat.h> /* mkdir */
 #include <time.h>     /* nanosleep */
 #include <unistd.h>   /* rmdir */
@@ -579,6 +580,40 @@ static int apply_devices(const struct rt_cgroup *cg, const struct spec_resources
 	return 0;
 }
 
+/* pageSize ("2MB", "1GB", "1024MB", "2048kB") named as the kernel names
+ * its hugetlb files (in the largest unit it reaches: 1GB, 2MB, 64KB),
+ * checked against the page sizes this host has. */
+static int hugetlb_name(const char *ps, char *out, size_t n, struct err **err)
+{
+	unsigned long long v, bytes;
+	char *end;
+	char sys[80];
+
+	errno = 0;
+	v = strtoull(ps, &end, 10);
+	if (errno || end == ps || !v)
+		return err_set(err, 0, "invalid page size '%s'", ps);
+	if (strcasecmp(end, "kB") == 0 || strcasecmp(end, "k") == 0)
+		bytes = v << 10;
+	else if (strcasecmp(end, "MB") == 0 || strcasecmp(end, "M") == 0)
+		bytes = v << 20;
+	else if (strcasecmp(end, "GB") == 0 || strcasecmp(end, "G") == 0)
+		bytes = v << 30;
+	else
+		return err_set(err, 0, "invalid page size '%s' (want a number and kB, MB or GB)",
+			       ps);
+	snprintf(sys, sizeof(sys), "/sys/kernel/mm/hugepages/hugepages-%llukB", bytes >> 10);
+	if (!fs_exists(sys))
+		return err_set(err, 0, "page size '%s' is not a huge page size of this host", ps);
+	if (bytes >= (1ULL << 30))
+		snprintf(out, n, "%lluGB", bytes >> 30);
+	else if (bytes >= (1ULL << 20))
+		snprintf(out, n, "%lluMB", bytes >> 20);
+	else
+		snprintf(out, n, "%lluKB", bytes >> 10);
+	return 0;
+}
+
 int rt_cgroup_apply(const struct rt_cgroup *cg, const struct spec_resources *r, struct err **err)
 {
 	const char *d;
@@ -634,12 +669,15 @@ int rt_cgroup_apply(const struct rt_cgroup *cg, const struct spec_resources *r, 
 	for (size_t i = 0; i < r->n_hugepages; i++) {
 		const struct spec_hugepage_limit *h = &r->hugepages[i];
 		cleanup_free char *f = NULL;
+		char name[32];
+		if (hugetlb_name(h->page_size, name, sizeof(name), err) < 0)
+			return err_wrap(err, "'linux.resources.hugepageLimits[%zu].pageSize'", i);
 		d = v1_dir(cg, "hugetlb");
 		if (d)
-			f = xasprintf("hugetlb.%s.limit_in_bytes", h->page_size);
+			f = xasprintf("hugetlb.%s.limit_in_bytes", name);
 		else if (cg->v2_dir && v2_has_controller("hugetlb")) {
 			d = cg->v2_dir;
-			f = xasprintf("hugetlb.%s.max", h->page_size);
+			f = xasprintf("hugetlb.%s.max", name);
 		} else
 			return err_set(err, 0,
 				       "'linux.resources.hugepageLimits': no hugetlb cgroup "
@@ -660,6 +698,57 @@ int rt_cgroup_apply(const struct rt_cgroup *cg, const struct spec_resources *r, 
 		if (write_file(cg->v2_dir, k, eq + 1, err) < 0)
 			return err_wrap(err, "'linux.resources.unified.%s'", k);
 	}
+	return 0;
+}
+
+/* Point *dir at its existing sub-cgroup sub. */
+static int descend(char **dir, const char *sub, struct err **err)
+{
+	char *p = xasprintf("%s/%s", *dir, sub);
+
+	if (!fs_exists(p)) {
+		err_set(err, 0, "--cgroup: sub-cgroup '%s' does not exist", p);
+		free(p);
+		return -1;
+	}
+	free(*dir);
+	*dir = p;
+	return 0;
+}
+
+int rt_cgroup_use_sub(struct rt_cgroup *cg, const char *spec, struct err **err)
+{
+	const char *colon = strchr(spec, ':');
+	cleanup_free char *ctrl = colon ? xstrndup(spec, (size_t)(colon - spec)) : NULL;
+	const char *sub = colon ? colon + 1 : spec;
+	bool matched = false;
+	size_t d = 0;
+
+	while (*sub == '/')
+		sub++;
+	if (!*sub || strstr(sub, ".."))
+		return err_set(err, 0, "--cgroup: invalid sub-cgroup '%s'", spec);
+	/* the v1 controller hierarchies, in rt_cgroup_open's order */
+	for (size_t i = 0; i < n_hiers; i++) {
+		if (hiers[i].v2 || !hiers[i].options || str_has_prefix(hiers[i].options, "name="))
+			continue;
+		if (!ctrl || (*ctrl && has_controller(hiers[i].options, ctrl))) {
+			if (descend(&cg->dirs[d], sub, err) < 0)
+				return -1;
+			matched = true;
+		}
+		d++;
+	}
+	/* then the cgroup2 one: without a controller, or with an empty one */
+	if (cg->v2_dir && (!ctrl || !*ctrl)) {
+		if (descend(&cg->dirs[d], sub, err) < 0)
+			return -1;
+		cg->v2_dir = cg->dirs[d];
+		matched = true;
+	}
+	if (!matched)
+		return err_set(err, 0, "--cgroup: no cgroup hierarchy on this host has '%s'",
+			       ctrl ? ctrl : spec);
 	return 0;
 }
 
@@ -796,39 +885,112 @@ int rt_cgroup_freeze(const struct rt_cgroup *cg, bool freeze, struct err **err)
 	return err_set(err, 0, "no freezer cgroup controller on this host");
 }
 
+/* The sub-cgroups of dir (names of its directories), or NULL. */
+static char **sub_cgroups(const char *dir)
+{
+	cleanup_close int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char **names, **subs = NULL;
+
+	if (fd < 0 || !(names = fs_dir_names(fd, true)))
+		return NULL;
+	for (size_t i = 0; names[i]; i++) {
+		struct stat sb;
+		if (fstatat(fd, names[i], &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(sb.st_mode))
+			strv_push(&subs, names[i]);
+	}
+	strv_free(names);
+	return subs;
+}
+
+/* Thaw dir itself (v1 freezer.state or v2 cgroup.freeze), if it has one. */
+static void thaw_one(const char *dir)
+{
+	cleanup_free char *v1 = xasprintf("%s/freezer.state", dir);
+	cleanup_free char *v2 = xasprintf("%s/cgroup.freeze", dir);
+
+	if (fs_exists(v1))
+		write_file(dir, "freezer.state", "THAWED", NULL);
+	else if (fs_exists(v2))
+		write_file(dir, "cgroup.freeze", "0", NULL);
+}
+
+/* SIGKILL every process in dir and its sub-cgroups, and thaw each level (a
+ * frozen task dies only once thawed; a sub-cgroup may be frozen on its own).
+ * Returns how many processes were signalled. */
+static size_t kill_tree(const char *dir, int depth)
+{
+	cleanup_free char *procs = xasprintf("%s/cgroup.procs", dir), *text = NULL;
+	char **subs;
+	size_t n = 0;
+
+	if (fs_read_all(procs, 16 << 20, &text, NULL, NULL) == 0) {
+		for (char *s = text, *end; *s; s = end) {
+			long pid = strtol(s, &end, 10);
+			if (end == s)
+				break;
+			if (pid > 0 && kill((pid_t)pid, SIGKILL) == 0)
+				n++;
+			while (*end == '\n')
+				end++;
+		}
+	}
+	thaw_one(dir);
+	if (depth > 32 || !(subs = sub_cgroups(dir)))
+		return n;
+	for (size_t i = 0; subs[i]; i++) {
+		cleanup_free char *sub = xasprintf("%s/%s", dir, subs[i]);
+		n += kill_tree(sub, depth + 1);
+	}
+	strv_free(subs);
+	return n;
+}
+
+/* rmdir dir after its sub-cgroups, deepest first; EBUSY is retried while
+ * the killed processes are being reaped. */
+static int rmdir_tree(const char *dir, int depth, struct err **err)
+{
+	char **subs = depth <= 32 ? sub_cgroups(dir) : NULL;
+	int tries = 0;
+
+	for (size_t i = 0; subs && subs[i]; i++) {
+		cleanup_free char *sub = xasprintf("%s/%s", dir, subs[i]);
+		if (rmdir_tree(sub, depth + 1, err) < 0) {
+			strv_free(subs);
+			return -1;
+		}
+	}
+	strv_free(subs);
+	while (rmdir(dir) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		if (errno == EBUSY && tries++ < 500) {
+			if (tries % 50 == 0)
+				kill_tree(dir, depth);
+			sleep_ms(2);
+			continue;
+		}
+		return err_set(err, errno, "remove cgroup '%s'", dir);
+	}
+	return 0;
+}
+
 int rt_cgroup_destroy(const struct rt_cgroup *cg, struct err **err)
 {
 	int ret = 0;
 
 	if (!cg->dirs)
 		return 0;
-	/* anything left gets SIGKILL; a frozen cgroup must be thawed to die */
+	/* anything left (in the container's cgroup or below) gets SIGKILL */
 	for (int round = 0; round < 1000; round++) {
-		cleanup_free pid_t *pids = NULL;
 		size_t n = 0;
-		if (rt_cgroup_pids(cg, &pids, &n, NULL) < 0 || n == 0)
+		for (size_t i = 0; cg->dirs[i]; i++)
+			n += kill_tree(cg->dirs[i], 0);
+		if (n == 0)
 			break;
-		if (round == 0 && rt_cgroup_is_frozen(cg)) {
-			for (size_t i = 0; i < n; i++)
-				kill(pids[i], SIGKILL);
-			rt_cgroup_freeze(cg, false, NULL);
-		}
-		for (size_t i = 0; i < n; i++)
-			kill(pids[i], SIGKILL);
 		sleep_ms(round < 10 ? 1 : 5);
 	}
-	for (size_t i = 0; cg->dirs[i]; i++) {
-		int tries = 0;
-		while (rmdir(cg->dirs[i]) < 0) {
-			if (errno == ENOENT)
-				break;
-			if (errno == EBUSY && tries++ < 500) {
-				sleep_ms(2);
-				continue;
-			}
-			ret = err_set(err, errno, "remove cgroup '%s'", cg->dirs[i]);
-			break;
-		}
-	}
+	for (size_t i = 0; cg->dirs[i]; i++)
+		if (rmdir_tree(cg->dirs[i], 0, ret < 0 ? NULL : err) < 0)
+			ret = -1;
 	return ret;
 }

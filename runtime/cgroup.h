@@ -43,6 +43,11 @@ int rt_cgroup_open(const char *path, struct rt_cgroup *cg, struct err **err);
 int rt_cgroup_create(struct rt_cgroup *cg, const struct spec_resources *res, struct err **err);
 /* Write limits (create and update). */
 int rt_cgroup_apply(const struct rt_cgroup *cg, const struct spec_resources *res, struct err **err);
+/* exec --cgroup: "[controller:]path" moves the directories of that v1
+ * controller (all of them, and the cgroup2 one, without a controller; the
+ * cgroup2 one only with an empty controller) to the existing sub-cgroup
+ * path below them, as runc. */
+int rt_cgroup_use_sub(struct rt_cgroup *cg, const char *spec, struct err **err);
 /* Move pid into every directory of cg. */
 int rt_cgroup_enter(const struct rt_cgroup *cg, pid_t pid, struct err **err);
 /* Processes in the container's cgroup (malloc'd array). */

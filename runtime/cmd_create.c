@@ -2,7 +2,8 @@
  * [--preserve-fds N] [--no-pivot] ID` */
 #include <getopt.h> /* getopt_long */
 #include <stdio.h>  /* printf */
-#include <stdlib.h> /* free */
+#include <stdlib.h> /* free, getenv */
+#include <unistd.h> /* getpid */
 #include "common/cli.h"
 #include "common/err.h"
 #include "common/util.h"
@@ -68,10 +69,14 @@ int rt_parse_create_opts(int argc, char **argv, struct rt_create_opts *o, bool *
 			*detach = true;
 			break;
 		case 'K':
+			if (!detach)
+				cli_usage_error("%s: unknown option '--keep'", argv[0]);
+			o->keep = true;
+			break;
 		case 's':
 			break;
 		case 'h':
-			fputs(usage, stdout);
+			rt_help(usage);
 			exit(EXIT_OK);
 		default:
 			cli_usage_error("%s: unknown option '%s'", argv[0], argv[optind - 1]);
@@ -80,6 +85,16 @@ int rt_parse_create_opts(int argc, char **argv, struct rt_create_opts *o, bool *
 	if (argc - optind != 1)
 		cli_usage_error("%s: expected exactly one container id", argv[0]);
 	o->id = argv[optind];
+	{
+		/* systemd socket activation (as runc): LISTEN_FDS meant for us
+		 * go on to the container, before the --preserve-fds ones */
+		const char *lf = getenv("LISTEN_FDS"), *lp = getenv("LISTEN_PID");
+		char *end;
+		long n = lf ? strtol(lf, &end, 10) : 0;
+		if (lf && lp && *lf && !*end && n > 0 && n < 1024 &&
+		    strtol(lp, NULL, 10) == (long)getpid())
+			o->listen_fds = (int)n;
+	}
 	return 0;
 }
 

@@ -26,7 +26,10 @@ int cmd_delete(void *gp, int argc, char **argv, struct err **err)
 		if (c == 'f')
 			force = true;
 		else if (c == 'h') {
-			fputs("usage: kist-runtime delete [--force] ID\n", stdout);
+			rt_help("usage: kist-runtime delete [command options] <container-id>\n"
+				"  -f, --force              kill a container that is not stopped "
+				"(SIGKILL)\n"
+				"                           and remove what is left of it\n");
 			exit(EXIT_OK);
 		} else
 			cli_usage_error("delete: unknown option '%s'", argv[optind - 1]);

@@ -20,6 +20,8 @@ static const char usage_text[] =
     "      --pid-file F         write the process's pid to F\n"
     "      --cwd DIR            working directory in the container\n"
     "  -e, --env K=V            add or replace an environment variable\n"
+    "      --cgroup [CTRL:]PATH run in an existing sub-cgroup of the container's\n"
+    "                           (of controller CTRL only; repeatable)\n"
     "  -u, --user UID[:GID]     run as this user\n"
     "      --additional-gids G  add a supplementary group (repeatable)\n"
     "  -c, --cap CAP            add a capability (repeatable)\n"
@@ -53,12 +55,13 @@ int cmd_exec(void *gp, int argc, char **argv, struct err **err)
 	    {"process-label", required_argument, NULL, 'L'},
 	    {"apparmor", required_argument, NULL, 'A'},
 	    {"ignore-paused", no_argument, NULL, 'I'},
+	    {"cgroup", required_argument, NULL, 'G'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct rt_global *g = gp;
 	struct rt_exec_opts o = RT_EXEC_OPTS_INIT;
-	char **env = NULL, **caps = NULL;
+	char **env = NULL, **caps = NULL, **cgroups = NULL;
 	uint32_t *gids = NULL;
 	size_t n_gids = 0;
 	int c, ret, code = 0;
@@ -85,6 +88,9 @@ int cmd_exec(void *gp, int argc, char **argv, struct err **err)
 			break;
 		case 'w':
 			o.cwd = optarg;
+			break;
+		case 'G':
+			strv_push(&cgroups, optarg);
 			break;
 		case 'e':
 			if (!strchr(optarg, '='))
@@ -121,7 +127,7 @@ int cmd_exec(void *gp, int argc, char **argv, struct err **err)
 		case 'I':
 			break; /* no SELinux/AppArmor here; paused containers are refused */
 		case 'h':
-			fputs(usage_text, stdout);
+			rt_help(usage_text);
 			return EXIT_OK;
 		default:
 			cli_usage_error("exec: unknown option '%s'", argv[optind - 1]);
@@ -140,12 +146,14 @@ int cmd_exec(void *gp, int argc, char **argv, struct err **err)
 	o.root = g->root;
 	o.env = env;
 	o.caps = caps;
+	o.cgroups = cgroups;
 	o.additional_gids = gids;
 	o.n_additional_gids = n_gids;
 
 	ret = rt_exec(&o, &code, err);
 	strv_free(env);
 	strv_free(caps);
+	strv_free(cgroups);
 	free(gids);
 	return ret < 0 ? -1 : code;
 }

@@ -8,6 +8,7 @@
 #include "common/util.h"
 #include "runtime/cgroup.h"
 #include "runtime/runtime.h"
+#include "spec/defaults.h"
 
 static cJSON *strings(const char *const *v)
 {
@@ -61,13 +62,13 @@ int cmd_features(void *g, int argc, char **argv, struct err **err)
 	(void)g;
 	(void)err;
 	if (argc > 1 && (streq(argv[1], "-h") || streq(argv[1], "--help"))) {
-		fputs("usage: kist-runtime features\n", stdout);
+		rt_help("usage: kist-runtime features\n");
 		return EXIT_OK;
 	}
 	if (argc != 1)
 		cli_usage_error("features: takes no arguments");
 	cJSON_AddStringToObject(j, "ociVersionMin", "1.0.0");
-	cJSON_AddStringToObject(j, "ociVersionMax", "1.1.0");
+	cJSON_AddStringToObject(j, "ociVersionMax", spec_runtime_version());
 	cJSON_AddItemToObject(j, "hooks", strings(hooks));
 	cJSON_AddItemToObject(j, "mountOptions", strings(mount_opts));
 	linux_ = cJSON_AddObjectToObject(j, "linux");

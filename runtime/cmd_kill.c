@@ -1,10 +1,13 @@
 /* cmd_kill.c: `kill [--all] ID [SIGNAL]`: signal by name or number,
  * SIGTERM by default. */
-#include <errno.h>  /* errno */
-#include <getopt.h> /* getopt_long */
-#include <signal.h> /* kill */
-#include <stdio.h>  /* fputs */
-#include <stdlib.h> /* exit */
+#include <errno.h>       /* errno */
+#include <getopt.h>      /* getopt_long */
+#include <signal.h>      /* kill */
+#include <stdio.h>       /* fputs */
+#include <stdlib.h>      /* exit */
+#include <sys/syscall.h> /* SYS_pidfd_open */
+#include <unistd.h>      /* syscall */
+#include "common/cleanup.h"
 #include "common/cli.h"
 #include "common/err.h"
 #include "common/signal.h"
@@ -12,6 +15,30 @@
 #include "runtime/cgroup.h"
 #include "runtime/container.h"
 #include "runtime/runtime.h"
+
+/* Signal the init through a pidfd taken while it is still the process the
+ * state names; gone by then (it exited since the status was read) is
+ * "container not running", as runc says, not a kill(2) error. */
+static int signal_init(const struct rt_state *st, int sig, struct err **err)
+{
+	cleanup_close int pfd = (int)syscall(SYS_pidfd_open, st->pid, 0);
+
+	if (pfd < 0) {
+		if (errno != ENOSYS)
+			return errno == ESRCH ? err_set(err, 0, "container not running")
+					      : err_set(err, errno, "kill container '%s'", st->id);
+		if (kill(st->pid, sig) < 0)
+			return errno == ESRCH ? err_set(err, 0, "container not running")
+					      : err_set(err, errno, "kill container '%s'", st->id);
+		return 0;
+	}
+	if (!rt_state_alive(st))
+		return err_set(err, 0, "container not running");
+	if (syscall(SYS_pidfd_send_signal, pfd, sig, NULL, 0) < 0)
+		return errno == ESRCH ? err_set(err, 0, "container not running")
+				      : err_set(err, errno, "kill container '%s'", st->id);
+	return 0;
+}
 
 int cmd_kill(void *gp, int argc, char **argv, struct err **err)
 {
@@ -33,7 +60,12 @@ int cmd_kill(void *gp, int argc, char **argv, struct err **err)
 		if (c == 'a')
 			all = true;
 		else if (c == 'h') {
-			fputs("usage: kist-runtime kill [--all] ID [SIGNAL]\n", stdout);
+			rt_help(
+			    "usage: kist-runtime kill [command options] <container-id> [signal]\n"
+			    "The signal is a name (KILL, SIGKILL) or a number; SIGTERM by "
+			    "default, 0 checks that the container runs.\n"
+			    "  -a, --all                send it to every process of the "
+			    "container\n");
 			exit(EXIT_OK);
 		} else
 			cli_usage_error("kill: unknown option '%s'", argv[optind - 1]);
@@ -41,12 +73,24 @@ int cmd_kill(void *gp, int argc, char **argv, struct err **err)
 	if (argc - optind < 1 || argc - optind > 2)
 		cli_usage_error("kill: expected a container id and an optional signal");
 	if (argc - optind == 2) {
-		sig = signal_parse(argv[optind + 1]);
+		/* 0: is it running (runc takes any number) */
+		sig = streq(argv[optind + 1], "0") ? 0 : signal_parse(argv[optind + 1]);
 		if (sig < 0)
 			return err_set(err, 0, "unknown signal \"%s\"", argv[optind + 1]);
 	}
-	if (rt_state_load(g->root, argv[optind], &st, err) < 0)
-		return -1;
+	if (rt_state_load(g->root, argv[optind], &st, err) < 0) {
+		/* a damaged record still names the init (and its cgroup) */
+		cleanup_err struct err *e2 = NULL;
+		if (!*err || (*err)->code == ENOENT ||
+		    rt_state_salvage(g->root, argv[optind], &st, &e2) < 0)
+			return -1;
+		if (st.pid <= 0 && !all) {
+			err_wrap(err, "the init's pid is lost (kill --all or delete --force)");
+			goto out;
+		}
+		err_free(*err);
+		*err = NULL;
+	}
 	status = rt_state_status(&st);
 	if (status == RT_STATUS_STOPPED && !all) {
 		err_set(err, 0, "container not running");
@@ -58,10 +102,8 @@ int cmd_kill(void *gp, int argc, char **argv, struct err **err)
 			goto out;
 		if (status == RT_STATUS_PAUSED && sig == SIGKILL)
 			rt_cgroup_freeze(&cg, false, NULL);
-	} else if (kill(st.pid, sig) < 0) {
-		err_set(err, errno, "kill container '%s'", st.id);
+	} else if (signal_init(&st, sig, err) < 0)
 		goto out;
-	}
 	ret = EXIT_OK;
 out:
 	rt_cgroup_release(&cg);

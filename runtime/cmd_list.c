@@ -44,7 +44,9 @@ int cmd_list(void *gp, int argc, char **argv, struct err **err)
 		else if (c == 'q')
 			quiet = true;
 		else if (c == 'h') {
-			fputs("usage: kist-runtime list [--format table|json] [-q]\n", stdout);
+			rt_help("usage: kist-runtime list [command options]\n"
+				"  -f, --format FMT         table (default) or json\n"
+				"  -q, --quiet              print the ids only\n");
 			exit(EXIT_OK);
 		} else
 			cli_usage_error("list: unknown option '%s'", argv[optind - 1]);

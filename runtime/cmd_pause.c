@@ -1,5 +1,6 @@
 /* cmd_pause.c: `pause ID` and `resume ID` (the freezer). */
 #include <stdio.h> /* fputs */
+#include "common/cleanup.h"
 #include "common/cli.h"
 #include "common/err.h"
 #include "common/util.h"
@@ -15,7 +16,9 @@ static int freeze(struct rt_global *g, int argc, char **argv, bool on, struct er
 	int ret = -1;
 
 	if (argc == 2 && (streq(argv[1], "-h") || streq(argv[1], "--help"))) {
-		printf("usage: kist-runtime %s ID\n", argv[0]);
+		cleanup_free char *u =
+		    xasprintf("usage: kist-runtime %s <container-id>\n", argv[0]);
+		rt_help(u);
 		return EXIT_OK;
 	}
 	if (argc != 2)

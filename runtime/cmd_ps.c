@@ -34,8 +34,10 @@ int cmd_ps(void *gp, int argc, char **argv, struct err **err)
 		if (c == 'f')
 			format = optarg;
 		else if (c == 'h') {
-			fputs("usage: kist-runtime ps [--format table|json] ID [ps options]\n",
-			      stdout);
+			rt_help(
+			    "usage: kist-runtime ps [command options] <container-id> [ps options]\n"
+			    "  -f, --format FMT         table (default, ps output) or json "
+			    "(pids)\n");
 			exit(EXIT_OK);
 		} else
 			cli_usage_error("ps: unknown option '%s'", argv[optind - 1]);

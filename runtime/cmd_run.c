@@ -22,6 +22,7 @@ static const char usage_text[] =
     "usage: kist-runtime run [options] ID\n"
     "  -b, --bundle DIR         bundle directory (default: current directory)\n"
     "  -d, --detach             return once the container runs\n"
+    "      --keep               do not delete the container after it exits\n"
     "      --pid-file FILE      write the init's pid to FILE\n"
     "      --console-socket S   send the pty master to this unix socket\n"
     "      --preserve-fds N     pass N extra fds (from 3) to the container\n"
@@ -67,6 +68,8 @@ int cmd_run(void *gp, int argc, char **argv, struct err **err)
 	}
 	code = rt_tty_wait_forwarding(c->st.pid, master, err);
 	rt_container_free(c);
+	if (o.keep)
+		return code; /* stopped, for `state` and `delete` */
 	if (rt_container_delete(o.root, o.id, true, code < 0 ? NULL : err) < 0 && code >= 0)
 		return -1;
 	return code;

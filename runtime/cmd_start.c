@@ -17,7 +17,7 @@ int cmd_start(void *gp, int argc, char **argv, struct err **err)
 	int ret = -1;
 
 	if (argc == 2 && (streq(argv[1], "-h") || streq(argv[1], "--help"))) {
-		fputs("usage: kist-runtime start ID\n", stdout);
+		rt_help("usage: kist-runtime start <container-id>\n");
 		return EXIT_OK;
 	}
 	if (argc != 2)

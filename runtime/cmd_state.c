@@ -17,7 +17,7 @@ int cmd_state(void *gp, int argc, char **argv, struct err **err)
 	cleanup_free char *s = NULL;
 
 	if (argc == 2 && (streq(argv[1], "-h") || streq(argv[1], "--help"))) {
-		fputs("usage: kist-runtime state ID\n", stdout);
+		rt_help("usage: kist-runtime state <container-id>\n");
 		return EXIT_OK;
 	}
 	if (argc != 2)

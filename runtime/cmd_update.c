@@ -132,7 +132,7 @@ int cmd_update(void *gp, int argc, char **argv, struct err **err)
 	opterr = 0;
 	while ((c = cli_getopt(argc, argv, "r:h", opts, NULL)) != -1) {
 		if (c == 'h') {
-			fputs(usage_text, stdout);
+			rt_help(usage_text);
 			exit(EXIT_OK);
 		}
 		if (c == 'r') {

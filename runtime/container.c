@@ -56,6 +56,7 @@ void rt_container_free(struct rt_container *c)
 	fs_close(c->console_peer);
 	fs_close(c->seccomp_sock);
 	free(c->exec_path);
+	strv_free(c->env);
 	free(c);
 }
 
@@ -169,7 +170,10 @@ static int wait_ready(struct rt_container *c, pid_t pid, struct err **err)
 		case 'E':
 			return err_set(err, 0, "%s", buf + 1);
 		case 'H':
-			if (rt_container_hooks(c->cfg.hooks, "prestart", &c->st, RT_STATUS_CREATING,
+			/* prestart (runtime-spec lifecycle step 3, after the
+			 * environment is made: "created", as runtime-tools checks;
+			 * runc says "creating"); createRuntime stays "creating" */
+			if (rt_container_hooks(c->cfg.hooks, "prestart", &c->st, RT_STATUS_CREATED,
 					       err) < 0 ||
 			    rt_container_hooks(c->cfg.hooks, "createRuntime", &c->st,
 					       RT_STATUS_CREATING, err) < 0)
@@ -255,11 +259,27 @@ int rt_container_create(const struct rt_create_opts *o, struct rt_container **ou
 	c->st.created = rt_time_now_rfc3339();
 	if (c->cfg.annotations)
 		c->st.annotations = cJSON_Duplicate(c->cfg.annotations, true);
+	/* Recorded before anything exists on the host, and again once the init
+	 * is cloned: a create killed at any point leaves a record (status
+	 * "creating" while we live, "stopped" after) that names the cgroup and
+	 * the init, so delete --force finds what there is to remove. */
+	c->st.creator_pid = getpid();
+	c->st.creator_start_time = rt_proc_start_time(c->st.creator_pid);
+	if (rt_state_save(&c->st, err) < 0)
+		goto fail;
 
 	if (rt_cgroup_open(c->st.cgroup_path, &c->cg, err) < 0 ||
 	    rt_cgroup_create(&c->cg, c->cfg.has_resources ? &c->cfg.resources : NULL, err) < 0) {
 		rt_cgroup_release(&c->cg);
-		goto fail;
+		/* rootless, as runc: without limits to apply, a cgroup we may
+		 * not make is no error; the container stays in ours */
+		if (geteuid() == 0 || c->cfg.has_resources || !*err ||
+		    ((*err)->code != EACCES && (*err)->code != EPERM && (*err)->code != EROFS))
+			goto fail;
+		err_free(*err);
+		*err = NULL;
+		free(c->st.cgroup_path);
+		c->st.cgroup_path = xstrdup("");
 	}
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0 ||
@@ -287,6 +307,9 @@ int rt_container_create(const struct rt_create_opts *o, struct rt_container **ou
 	fs_close(sp[1]);
 	c->sync_fd = sp[0];
 	c->st.pid = pid;
+	c->st.start_time = rt_proc_start_time(pid);
+	if (rt_state_save(&c->st, err) < 0)
+		goto fail;
 	if (c->userns && rt_ns_write_mappings(&c->cfg, pid, err) < 0)
 		goto fail;
 	/* The init joins its cgroup as late as it can: what it allocates while
@@ -297,7 +320,7 @@ int rt_container_create(const struct rt_create_opts *o, struct rt_container **ou
 		const struct spec_namespace *cgns = spec_config_ns(&c->cfg, SPEC_NS_CGROUP);
 		early_join = (cgns && !cgns->path) || c->cfg.hooks;
 	}
-	if (early_join && rt_cgroup_enter(&c->cg, pid, err) < 0)
+	if (early_join && c->cg.dirs && rt_cgroup_enter(&c->cg, pid, err) < 0)
 		goto fail;
 	{
 		char go[32];
@@ -309,10 +332,8 @@ int rt_container_create(const struct rt_create_opts *o, struct rt_container **ou
 	}
 	if (wait_ready(c, pid, err) < 0)
 		goto fail;
-	if (!early_join && rt_cgroup_enter(&c->cg, pid, err) < 0)
+	if (!early_join && c->cg.dirs && rt_cgroup_enter(&c->cg, pid, err) < 0)
 		goto fail;
-	fs_close(c->sync_fd);
-	c->sync_fd = -1;
 	fs_close(c->console_fd);
 	c->console_fd = -1;
 	fs_close(c->seccomp_sock); /* the init holds its own copy */
@@ -320,14 +341,24 @@ int rt_container_create(const struct rt_create_opts *o, struct rt_container **ou
 	fs_close(c->start_r);
 	c->start_r = -1;
 
-	c->st.start_time = rt_proc_start_time(pid);
 	if (fstat(c->start_w, &pst) == 0)
 		c->st.start_pipe_ino = (unsigned long long)pst.st_ino;
 	c->st.start_pipe_fd = pp[1]; /* same number in the init: it is a clone of us */
+	c->st.creator_pid = 0;
+	c->st.creator_start_time = 0;
 	if (rt_state_save(&c->st, err) < 0)
 		goto fail;
 	if (o->pid_file && write_pid_file(o->pid_file, pid, err) < 0)
 		goto fail;
+	/* The init waits for this before it waits for `start`: until then it
+	 * exits when we go away (end of file on the sync socket), so a create
+	 * killed half-way leaves no init blocked forever. */
+	if (send(c->sync_fd, "C", 1, MSG_NOSIGNAL) < 0) {
+		err_set(err, errno, "container init exited before it was created");
+		goto fail;
+	}
+	fs_close(c->sync_fd);
+	c->sync_fd = -1;
 	*out = c;
 	return 0;
 fail:
@@ -404,42 +435,56 @@ int rt_container_delete(const char *root, const char *id, bool force, struct err
 	struct rt_cgroup cg = RT_CGROUP_INIT;
 	enum rt_status status;
 	cleanup_json cJSON *cfg = NULL;
+	bool salvaged = false;
 	int ret = -1;
 
 	if (rt_state_load(root, id, &st, err) < 0) {
-		/* --force also clears what a create killed half-way left: a
-		 * state dir without state.json (a create still running has
-		 * one too, hence only with --force) */
 		cleanup_free char *dir = NULL;
-		if (!force || !err || !*err || (*err)->code != ENOENT ||
-		    rt_id_validate(id, NULL) < 0)
+		if (!force || !err || !*err || rt_id_validate(id, NULL) < 0)
 			return -1;
-		dir = xasprintf("%s/%s", root, id);
-		if (!fs_exists(dir))
-			return -1;
-		err_free(*err);
-		*err = NULL;
-		return fs_rm_rf(dir, err);
+		if ((*err)->code != ENOENT) {
+			/* a damaged record: remove what it still names, or
+			 * what is named by the id */
+			cleanup_err struct err *e2 = NULL;
+			if (rt_state_salvage(root, id, &st, &e2) < 0)
+				return -1;
+			err_free(*err);
+			*err = NULL;
+			salvaged = true;
+		} else {
+			/* --force also clears a state dir without state.json
+			 * (a create killed before it wrote one) */
+			dir = xasprintf("%s/%s", root, id);
+			if (!fs_exists(dir))
+				return -1;
+			err_free(*err);
+			*err = NULL;
+			return fs_rm_rf(dir, err);
+		}
 	}
 	status = rt_state_status(&st);
-	if ((status == RT_STATUS_RUNNING || status == RT_STATUS_PAUSED) && !force) {
+	if ((status == RT_STATUS_RUNNING || status == RT_STATUS_PAUSED ||
+	     status == RT_STATUS_CREATING) &&
+	    !force) {
 		err_set(err, 0, "cannot delete container %s that is not stopped: %s", id,
 			rt_status_name(status));
 		goto out;
 	}
 	if (st.cgroup_path && *st.cgroup_path && rt_cgroup_open(st.cgroup_path, &cg, err) < 0)
 		goto out;
-	if (status != RT_STATUS_STOPPED) {
-		if (status == RT_STATUS_PAUSED && cg.dirs)
-			rt_cgroup_signal_all(&cg, SIGKILL, NULL);
+	if (status == RT_STATUS_PAUSED && cg.dirs) {
+		rt_cgroup_signal_all(&cg, SIGKILL, NULL);
 		kill(st.pid, SIGKILL);
-		if (status == RT_STATUS_PAUSED && cg.dirs)
-			rt_cgroup_freeze(&cg, false, NULL);
+		rt_cgroup_freeze(&cg, false, NULL);
+	}
+	/* also an init whose create was killed before it joined its cgroup */
+	if (rt_state_alive(&st)) {
+		kill(st.pid, SIGKILL);
 		wait_gone(&st);
 	}
 	if (cg.dirs && rt_cgroup_destroy(&cg, err) < 0)
 		goto out;
-	{
+	if (!salvaged && st.bundle && *st.bundle) {
 		cleanup_free char *p = xasprintf("%s/config.json", st.bundle);
 		cfg = json_load_file(p, 0, NULL);
 		if (cfg) {

@@ -43,9 +43,11 @@ struct rt_create_opts {
 	bool own_console; /* terminal without --console-socket: the pty master
 			     comes back to the runtime (foreground `run`) */
 	int preserve_fds;
+	int listen_fds; /* socket activation: LISTEN_FDS for us, passed on from fd 3 */
 	bool no_pivot;
 	bool systemd_cgroup;
 	bool no_new_keyring;
+	bool keep; /* run: leave the stopped container for `delete` (runc 1.2) */
 };
 
 struct rt_container {
@@ -64,6 +66,7 @@ struct rt_container {
 	int seccomp_sock;     /* connected to linux.seccomp.listenerPath, or -1 */
 	bool userns;
 	char *exec_path; /* resolved in the container */
+	char **env;      /* the process's (rt_env_build), also the init's own for its hooks */
 	bool state_dir_made;
 };
 

@@ -46,6 +46,8 @@
 #include "runtime/exec.h"
 #include "runtime/security.h"
 #include "runtime/state.h"
+#include "runtime/env.h"
+#include "runtime/sched.h"
 #include "runtime/tty.h"
 #include "spec/runtime_config.h"
 
@@ -69,7 +71,7 @@ static const struct {
 
 /* Everything the children need, prepared by the parent. */
 struct exec_ctx {
-	struct spec_config spec; /* only .process is used */
+	struct spec_config spec; /* .process and linux.memoryPolicy are used */
 	struct rt_caps *caps;
 	struct rt_seccomp *seccomp;
 	char **envp;
@@ -192,6 +194,9 @@ static void setup_tty(const struct exec_ctx *c, int errfd)
 		struct winsize ws = {.ws_row = c->rows, .ws_col = c->cols};
 		(void)ioctl(slave, TIOCSWINSZ, &ws);
 	}
+	if (rt_tty_prepare_slave(slave, c->console_peer >= 0, c->spec.process.uid,
+				 c->spec.process.gid, &e) < 0)
+		child_fail(errfd, 0, "%s", e->msg);
 	if (rt_tty_send_fd(c->console_fd, master, name, &e) < 0)
 		child_fail(errfd, 0, "%s", e->msg);
 	close(master);
@@ -262,6 +267,7 @@ static NORETURN void process_child(struct exec_ctx *c)
 	const struct spec_process *p = &c->spec.process;
 	struct err *e = NULL;
 	char *path;
+	bool cwd_done = false;
 	int errfd = c->err_w;
 
 	log_set_forked_child();
@@ -296,6 +302,8 @@ static NORETURN void process_child(struct exec_ctx *c)
 		close(fd);
 	}
 
+	if (rt_sched_apply(&c->spec, &e) < 0)
+		child_fail(errfd, 0, "%s", e->msg);
 	if (rt_caps_before_setuid(c->caps, &e) < 0)
 		child_fail(errfd, 0, "%s", e->msg);
 	/* Without no_new_privs, installing a filter needs CAP_SYS_ADMIN, which
@@ -303,6 +311,13 @@ static NORETURN void process_child(struct exec_ctx *c)
 	 * (runc does the same; the filter must then allow setuid & co). */
 	if (!p->no_new_privileges)
 		load_seccomp(c, errfd);
+	/* cwd first as root (the user may not reach it: runc lets the process
+	 * start there anyway), again as the user when root may not (a volume
+	 * owned by the user on a root-squashing file system) */
+	if (chdir(p->cwd) == 0)
+		cwd_done = true;
+	else if (errno != EACCES && errno != EPERM)
+		child_fail(errfd, errno, "chdir to cwd '%s' in the container", p->cwd);
 	if (p->n_additional_gids > 0) {
 		gid_t *g = xcalloc(p->n_additional_gids, sizeof(gid_t));
 		for (size_t i = 0; i < p->n_additional_gids; i++)
@@ -321,7 +336,7 @@ static NORETURN void process_child(struct exec_ctx *c)
 	if (rt_caps_after_setuid(c->caps, &e) < 0)
 		child_fail(errfd, 0, "%s", e->msg);
 	umask(p->has_umask ? p->umask : 022);
-	if (chdir(p->cwd) < 0)
+	if (!cwd_done && chdir(p->cwd) < 0)
 		child_fail(errfd, errno, "chdir to cwd '%s' in the container", p->cwd);
 	path = lookup(p->args[0], c->envp, errfd);
 	if (p->no_new_privileges) {
@@ -330,13 +345,9 @@ static NORETURN void process_child(struct exec_ctx *c)
 		load_seccomp(c, errfd);
 	}
 	execve(path, p->args, c->envp);
-	if (errno == ENOENT && !strchr(p->args[0], '/'))
-		child_fail(errfd, 0, "exec: \"%s\": executable file not found in $PATH",
-			   p->args[0]);
-	if (errno == ENOENT)
-		child_fail(errfd, 0, "exec: \"%s\": stat %s: no such file or directory", p->args[0],
-			   path);
-	child_fail(errfd, 0, "exec: \"%s\": %s", p->args[0], exec_errstr(errno));
+	/* found, yet execve failed (a missing interpreter, a bad format):
+	 * Go's PathError wording, as runc */
+	child_fail(errfd, 0, "exec %s: %s", path, exec_errstr(errno));
 }
 
 static NORETURN void joiner_child(struct exec_ctx *c)
@@ -515,35 +526,6 @@ static cJSON *build_process(const struct rt_exec_opts *o, const cJSON *config, s
 	return steal_pointer(&proc);
 }
 
-/* HOME from the container's /etc/passwd, as runc does when env lacks it. */
-static char *home_of(int root_fd, uint32_t uid)
-{
-	cleanup_free char *data = NULL;
-	char *line, *save = NULL;
-
-	/* resolved inside the container's root: an absolute symlink in the
-	 * image must not make us read a host file */
-	cleanup_close int fd = fs_open_in_root(root_fd, "/etc/passwd", O_RDONLY, 0, NULL);
-
-	if (fd < 0 || fs_read_fd(fd, 1u << 20, &data, NULL, NULL) < 0)
-		return xstrdup("/");
-	for (line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *f[7] = {0};
-		int n = 0;
-
-		for (char *s = line; n < 7; n++) {
-			f[n] = s;
-			s = strchr(s, ':');
-			if (!s)
-				break;
-			*s++ = '\0';
-		}
-		if (n >= 5 && f[2] && strtoul(f[2], NULL, 10) == uid && f[5] && f[5][0])
-			return xstrdup(f[5]);
-	}
-	return xstrdup("/");
-}
-
 static int open_namespaces(pid_t pid, struct exec_ctx *c, struct err **err)
 {
 	for (size_t i = 0; i < N_NS; i++) {
@@ -610,6 +592,14 @@ static int prepare(const struct rt_exec_opts *o, const struct rt_state *st, stru
 	cJSON_AddItemToObject(cJSON_AddObjectToObject(wrapper, "root"), "path",
 			      cJSON_CreateString("/"));
 	cJSON_AddItemToObject(wrapper, "process", steal_pointer(&proc));
+	{
+		/* the container's memory policy applies to its exec'd processes */
+		const cJSON *mp = cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(config, "linux"), "memoryPolicy");
+		if (mp)
+			cJSON_AddItemToObject(cJSON_AddObjectToObject(wrapper, "linux"),
+					      "memoryPolicy", cJSON_Duplicate(mp, true));
+	}
 	if (spec_config_parse(wrapper, &c->spec, err) < 0)
 		return o->process_path ? err_wrap(err, "process '%s'", o->process_path) : -1;
 	if (c->spec.process.args == NULL || c->spec.process.args[0] == NULL)
@@ -657,17 +647,16 @@ static int prepare(const struct rt_exec_opts *o, const struct rt_state *st, stru
 	if (rt_proc_start_time(st->pid) != st->start_time)
 		return err_set(err, ESRCH, "container '%s' stopped", st->id);
 
-	c->envp = strv_dup(c->spec.process.env ? c->spec.process.env : (char *[]){NULL});
-	if (!env_get(c->envp, "HOME")) {
-		cleanup_free char *home = home_of(c->root_fd, c->spec.process.uid);
-		cleanup_free char *kv = xasprintf("HOME=%s", home);
-		strv_push(&c->envp, kv);
-	}
+	c->envp = rt_env_build(c->spec.process.env, c->root_fd, c->spec.process.uid);
 	if (st->cgroup_path && st->cgroup_path[0]) {
 		if (rt_cgroup_open(st->cgroup_path, &c->cg, err) < 0)
 			return -1;
 		c->has_cgroup = true;
-	}
+		for (size_t i = 0; o->cgroups && o->cgroups[i]; i++)
+			if (rt_cgroup_use_sub(&c->cg, o->cgroups[i], err) < 0)
+				return -1;
+	} else if (o->cgroups)
+		return err_set(err, 0, "--cgroup: container '%s' has no cgroup", st->id);
 	if (c->tty && o->console_socket) {
 		c->console_fd = rt_tty_connect(o->console_socket, err);
 		if (c->console_fd < 0)

@@ -34,6 +34,7 @@ struct rt_exec_opts {
 	size_t n_additional_gids;
 	bool no_new_privs; /* --no-new-privs */
 	int preserve_fds;  /* --preserve-fds N */
+	char **cgroups;    /* --cgroup [CONTROLLER:]PATH ... (may be NULL) */
 };
 #define RT_EXEC_OPTS_INIT                                                                          \
 	{                                                                                          \

@@ -20,12 +20,17 @@
 #include "common/cleanup.h"
 #include "common/err.h"
 #include "common/fs.h"
+#include "common/log.h"
 #include "common/util.h"
 #include "runtime/container.h"
+#include "runtime/env.h"
 #include "runtime/mount.h"
 #include "runtime/ns.h"
+#include "runtime/sched.h"
 #include "runtime/security.h"
 #include "runtime/tty.h"
+
+extern char **environ;
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
@@ -126,38 +131,6 @@ static int find_program(const char *name, char *const *env, char **out, struct e
 }
 
 /* HOME from the container's /etc/passwd when the config does not set it. */
-static char **env_with_home(char *const *env, uint32_t uid)
-{
-	char **v = strv_dup(env ? env : (char *const[]){NULL});
-	cleanup_file FILE *f = NULL;
-	char *line = NULL;
-	size_t cap = 0;
-	const char *home = "/";
-
-	if (env_get(v, "HOME"))
-		return v;
-	f = fopen("/etc/passwd", "re");
-	while (f && getline(&line, &cap, f) > 0) {
-		char *fields[7] = {0}, *s = line;
-		int i = 0;
-		for (; i < 7 && s; i++) {
-			fields[i] = s;
-			s = strchr(s, ':');
-			if (s)
-				*s++ = 0;
-		}
-		if (i >= 6 && fields[2] && strtoul(fields[2], NULL, 10) == uid && fields[5] &&
-		    *fields[5]) {
-			home = fields[5];
-			break;
-		}
-	}
-	cleanup_free char *kv = xasprintf("HOME=%s", home);
-	strv_push(&v, kv);
-	free(line);
-	return v;
-}
-
 static int write_sysctls(const struct spec_config *cfg, struct err **err)
 {
 	for (size_t i = 0; cfg->sysctl && cfg->sysctl[i]; i++) {
@@ -231,12 +204,14 @@ static int switch_user(struct rt_container *c, struct err **err)
 
 	if (rt_caps_before_setuid(c->caps, err) < 0)
 		return -1;
-	/* setgroups is denied in a user namespace whose gid_map was written
-	 * with setgroups disabled; we write maps as root, so it is allowed */
+	/* setgroups is denied in a user namespace whose gid_map an
+	 * unprivileged runtime wrote (setgroups "deny", as runc rootless):
+	 * with no additional gids there is nothing to drop */
 	groups = xcalloc(p->n_additional_gids + 1, sizeof(gid_t));
 	for (size_t i = 0; i < p->n_additional_gids; i++)
 		groups[i] = p->additional_gids[i];
-	if (setgroups(p->n_additional_gids, groups) < 0) {
+	if (setgroups(p->n_additional_gids, groups) < 0 &&
+	    (errno != EPERM || p->n_additional_gids > 0 || !c->userns)) {
 		free(groups);
 		return err_set(err, errno, "'process.user.additionalGids': setgroups");
 	}
@@ -275,7 +250,7 @@ static void setup(struct rt_container *c)
 			fail(c, e);
 		}
 	}
-	if (rt_ns_unshare_late(cfg, &e) < 0)
+	if (rt_ns_unshare_late(cfg, &e) < 0 || rt_ns_loopback_up(cfg, &e) < 0)
 		fail(c, e);
 	if (setsid() < 0) {
 		err_set(&e, errno, "setsid");
@@ -290,6 +265,24 @@ static void setup(struct rt_container *c)
 		if (rt_mount_prepare_root(cfg, rootfs, &e) < 0 ||
 		    rt_mount_all(cfg, rootfs, c->userns, c->st.cgroup_path, &e) < 0)
 			fail(c, e);
+	}
+	{
+		/* the container's passwd gives HOME; the init's hooks see the
+		 * process's environment, as runc's (which runs its init with it) */
+		cleanup_close int root_fd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (root_fd < 0) {
+			err_set(&e, errno, "open rootfs '%s'", rootfs);
+			fail(c, e);
+		}
+		char **env = strv_dup(cfg->process.env ? cfg->process.env : (char *[]){NULL});
+		if (c->opts->listen_fds > 0) {
+			cleanup_free char *lf = xasprintf("LISTEN_FDS=%d", c->opts->listen_fds);
+			strv_push(&env, lf);
+			strv_push(&env, "LISTEN_PID=1");
+		}
+		c->env = rt_env_build(env, root_fd, cfg->process.uid);
+		strv_free(env);
+		environ = c->env;
 	}
 	if (cfg->hooks) {
 		sync_send(c->sync_fd, 'H', NULL);
@@ -307,6 +300,12 @@ static void setup(struct rt_container *c)
 		err_set(&e, errno, "chroot into '%s'", rootfs);
 		fail(c, e);
 	}
+	/* a process.cwd that is not in the image is made (as runc), inside
+	 * the new root and before it may become read-only */
+	if (fs_mkdir_p(cfg->process.cwd, 0755, &e) < 0) {
+		err_wrap(&e, "'process.cwd'");
+		fail(c, e);
+	}
 	if (write_sysctls(cfg, &e) < 0)
 		fail(c, e);
 	if (cfg->hostname && sethostname(cfg->hostname, strlen(cfg->hostname)) < 0) {
@@ -317,13 +316,17 @@ static void setup(struct rt_container *c)
 		err_set(&e, errno, "'domainname': set '%s'", cfg->domainname);
 		fail(c, e);
 	}
-	if (cfg->process.terminal && rt_tty_setup(c->console_fd, &e) < 0)
+	if (cfg->process.terminal && rt_tty_setup(c->console_fd, !c->opts->console_socket,
+						  cfg->process.uid, cfg->process.gid, &e) < 0)
 		fail(c, e);
 	fs_close(c->console_fd);
 	c->console_fd = -1;
 	if (mnt && (rt_mount_protect(cfg, &e) < 0 || rt_mount_finish_root(cfg, &e) < 0))
 		fail(c, e);
 	if (set_rlimits(&cfg->process, &e) < 0)
+		fail(c, e);
+	/* inherited through execve; before a seccomp profile may forbid them */
+	if (rt_sched_apply(cfg, &e) < 0)
 		fail(c, e);
 	if (cfg->process.has_oom_score_adj &&
 	    write_oom_score_adj(cfg->process.oom_score_adj, &e) < 0)
@@ -343,7 +346,7 @@ static void setup(struct rt_container *c)
 			fail(c, e);
 		}
 	}
-	if (find_program(cfg->process.args[0], cfg->process.env, &c->exec_path, &e) < 0) {
+	if (find_program(cfg->process.args[0], c->env, &c->exec_path, &e) < 0) {
 		err_wrap(&e, "unable to start container process");
 		fail(c, e);
 	}
@@ -360,17 +363,51 @@ void rt_signals_reset(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/* Close every fd we were cloned with but do not need: the runtime's caller
+ * may have left its own open (not close-on-exec), and a container that is
+ * only created must not hold them.  Kept: stdio, the fds passed on
+ * (LISTEN_FDS, --preserve-fds), the sync socket, the start pipe, the console
+ * and seccomp listener sockets, the namespace fds, the log file. */
+static void close_inherited_fds(const struct rt_container *c)
+{
+	int keep[16 + SPEC_NS_COUNT], n = 0, next = 3 + c->opts->listen_fds + c->opts->preserve_fds;
+	const int own[] = {c->sync_fd,    c->start_r,      c->start_w,
+			   c->console_fd, c->seccomp_sock, log_file_fd()};
+
+	for (size_t i = 0; i < ARRAY_SIZE(own); i++)
+		if (own[i] >= next)
+			keep[n++] = own[i];
+	for (int i = 0; i < SPEC_NS_COUNT; i++)
+		if (c->ns_fds[i] >= next)
+			keep[n++] = c->ns_fds[i];
+	qsort(keep, (size_t)n, sizeof(int), cmp_int);
+	for (int i = 0; i < n; i++) {
+		if (keep[i] > next)
+			syscall(SYS_close_range, (unsigned)next, (unsigned)keep[i] - 1, 0);
+		if (keep[i] >= next)
+			next = keep[i] + 1;
+	}
+	syscall(SYS_close_range, (unsigned)next, ~0U, 0);
+}
+
 void rt_init_main(struct rt_container *c)
 {
 	cleanup_err struct err *e = NULL;
 	const struct spec_process *p = &c->cfg.process;
-	char **env;
 	char b;
 	ssize_t n;
 
+	close_inherited_fds(c);
 	setup(c);
-	env = env_with_home(p->env, p->uid);
 	sync_send(c->sync_fd, 'R', NULL);
+	/* the runtime has recorded us: only now may we outlive it */
+	if (sync_recv(c->sync_fd) != 'C')
+		_exit(1);
 	fs_close(c->sync_fd);
 
 	/* created: wait for `start` */
@@ -390,8 +427,9 @@ void rt_init_main(struct rt_container *c)
 	rt_signals_reset();
 	/* only stdio and --preserve-fds reach the program; done before the
 	 * seccomp filter so that a strict profile need not allow these calls */
-	syscall(SYS_close_range, 3 + c->opts->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
-	for (int fd = 3; fd < 3 + c->opts->preserve_fds; fd++) {
+	syscall(SYS_close_range, 3 + c->opts->listen_fds + c->opts->preserve_fds, ~0U,
+		CLOSE_RANGE_CLOEXEC);
+	for (int fd = 3; fd < 3 + c->opts->listen_fds + c->opts->preserve_fds; fd++) {
 		int fl = fcntl(fd, F_GETFD);
 		if (fl >= 0)
 			fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
@@ -419,13 +457,14 @@ void rt_init_main(struct rt_container *c)
 		if (load_seccomp(c, &e) < 0)
 			fail_late(e);
 	}
-	execve(c->exec_path, p->args, env);
+	execve(c->exec_path, p->args, c->env);
 	{
 		char msg[128];
 		snprintf(msg, sizeof(msg), "%s", strerror(errno));
 		msg[0] = (char)tolower((unsigned char)msg[0]); /* Go's wording */
-		err_set(&e, 0, "unable to start container process: exec: \"%s\": %s", p->args[0],
-			msg);
+		/* found, yet execve failed (a missing interpreter, a bad
+		 * format): Go's PathError wording, as runc */
+		err_set(&e, 0, "unable to start container process: exec %s: %s", c->exec_path, msg);
 		fail_late(e);
 	}
 }

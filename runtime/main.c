@@ -1,9 +1,10 @@
 /* main.c: kist-runtime, an OCI runtime with runc's command line.
  * Exit codes: 0 success, 1 failure, 2 usage error; `run` passes the
  * container's exit status through. */
-#include <stdio.h>  /* printf */
-#include <stdlib.h> /* exit */
-#include <string.h> /* strcmp */
+#include <seccomp.h> /* seccomp_version */
+#include <stdio.h>   /* printf */
+#include <stdlib.h>  /* exit */
+#include <string.h>  /* strcmp */
 #include "common/cli.h"
 #include "common/err.h"
 #include "common/log.h"
@@ -11,8 +12,7 @@
 #include "runtime/runtime.h"
 #include "runtime/security.h"
 #include "runtime/state.h"
-
-#define OCI_SPEC_VERSION "1.0.2-dev"
+#include "spec/defaults.h"
 
 static const struct cli_cmd commands[] = {
     {"spec", cmd_spec, "write a default config.json"},
@@ -32,18 +32,53 @@ static const struct cli_cmd commands[] = {
     {NULL, NULL, NULL},
 };
 
+const char *rt_command_summary_n(const char *verb, size_t n)
+{
+	for (const struct cli_cmd *c = commands; c->name; c++)
+		if (strlen(c->name) == n && strncmp(c->name, verb, n) == 0)
+			return c->summary;
+	return "";
+}
+
+static void print_version(void);
+
+/* runc's layout: NAME, USAGE, VERSION, COMMANDS, GLOBAL OPTIONS. */
 static void usage(void)
 {
-	cli_print_commands(commands);
-	printf("\nglobal options:\n"
-	       "  --root DIR          state directory (default %s)\n"
-	       "  --log FILE          write log lines to FILE instead of stderr\n"
-	       "  --log-format FMT    text or json\n"
-	       "  --debug             log debug messages\n"
-	       "  --systemd-cgroup    cgroupsPath is slice:prefix:name\n"
-	       "  -h, --help          this help\n"
-	       "  -v, --version       print the version\n",
+	printf("NAME:\n   kist-runtime - Open Container Initiative runtime\n\n"
+	       "kist-runtime runs containers from OCI bundles with runc's command line.\n\n"
+	       "USAGE:\n   kist-runtime [global options] command [command options] "
+	       "[arguments...]\n\nVERSION:\n   ");
+	print_version();
+	printf("\nCOMMANDS:\n");
+	for (const struct cli_cmd *c = commands; c->name; c++)
+		printf("   %-10s  %s\n", c->name, c->summary);
+	printf("\nGLOBAL OPTIONS:\n"
+	       "   --root DIR          state directory (default %s)\n"
+	       "   --log FILE          write log lines to FILE instead of stderr\n"
+	       "   --log-format FMT    text or json\n"
+	       "   --debug             log debug messages\n"
+	       "   --systemd-cgroup    cgroupsPath is slice:prefix:name\n"
+	       "   --help, -h          show help\n"
+	       "   --version, -v       print the version\n",
 	       rt_state_default_root());
+}
+
+/* runc's layout: version, commit, the runtime-spec version implemented
+ * (the one `state` reports and `features` gives as ociVersionMax), the
+ * libseccomp in use. */
+static void print_version(void)
+{
+	const struct scmp_version *sv = seccomp_version();
+	/* a build from a commit without a release tag is numbered 0.0.0 */
+	unsigned a, b, c;
+	bool release = sscanf(kist_version, "%u.%u.%u", &a, &b, &c) == 3;
+
+	printf("kist-runtime version %s\n", release ? kist_version : "0.0.0-dev");
+	printf("commit: %s\n", kist_version);
+	printf("spec: %s\n", spec_runtime_version());
+	if (sv)
+		printf("libseccomp: %u.%u.%u\n", sv->major, sv->minor, sv->micro);
 }
 
 /* "--opt value" or "--opt=value"; advances *i. */
@@ -94,8 +129,7 @@ int main(int argc, char **argv, char **envp)
 			usage();
 			return EXIT_OK;
 		} else if (streq(a, "-v") || streq(a, "--version")) {
-			cli_print_version();
-			printf("spec: %s\n", OCI_SPEC_VERSION);
+			print_version();
 			return EXIT_OK;
 		} else
 			cli_usage_error("unknown global option '%s'", a);

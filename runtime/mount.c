@@ -20,6 +20,7 @@
 #include "common/cleanup.h"
 #include "common/err.h"
 #include "common/fs.h"
+#include "common/log.h"
 #include "common/util.h"
 #include "runtime/cgroup.h"
 
@@ -163,10 +164,46 @@ void rt_mount_parse_options(char *const *options, struct rt_mount_opts *o)
 
 /* An O_PATH fd for dest inside rootfd, created as a directory (dir=true) or
  * an empty file when missing. */
-static int make_target(int rootfd, const char *dest, bool dir, struct err **err)
+/* When dest's last component is a symlink whose target is missing (a
+ * dangling /etc/resolv.conf in an image), the path it points to, to be made
+ * instead (as runc's securejoin does); NULL otherwise. */
+static char *dangling_target(int rootfd, const char *dest)
 {
+	cleanup_free char *parent = xstrdup(dest);
+	char *slash = strrchr(parent, '/');
+	cleanup_close int pfd = -1, t = -1;
+	char link[PATH_MAX];
+	ssize_t n;
+
+	if (!slash || !slash[1])
+		return NULL;
+	*slash = 0;
+	pfd = fs_open_in_root(rootfd, *parent ? parent : "/", O_PATH | O_DIRECTORY | O_CLOEXEC, 0,
+			      NULL);
+	if (pfd < 0)
+		return NULL;
+	n = readlinkat(pfd, slash + 1, link, sizeof(link) - 1);
+	if (n <= 0)
+		return NULL;
+	link[n] = 0;
+	t = fs_open_in_root(rootfd, dest, O_PATH | O_CLOEXEC, 0, NULL);
+	if (t >= 0)
+		return NULL; /* not dangling */
+	return link[0] == '/' ? xstrdup(link) : xasprintf("%s/%s", parent, link);
+}
+
+static int make_target_at(int rootfd, const char *dest, bool dir, int depth, struct err **err)
+{
+	cleanup_free char *next = depth < 40 ? dangling_target(rootfd, dest) : NULL;
 	int fd;
 
+	if (next) {
+		/* make what the dangling symlink points to, inside the root */
+		fd = make_target_at(rootfd, next, dir, depth + 1, err);
+		if (fd < 0)
+			return -1;
+		fs_close(fd);
+	}
 	if (dir)
 		return fs_mkdir_p_in_root(rootfd, dest, 0755, err);
 	fd = fs_open_in_root(rootfd, dest, O_PATH | O_CLOEXEC, 0, NULL);
@@ -188,6 +225,11 @@ static int make_target(int rootfd, const char *dest, bool dir, struct err **err)
 			return -1;
 	}
 	return fs_open_in_root(rootfd, dest, O_PATH | O_CLOEXEC, 0, err);
+}
+
+static int make_target(int rootfd, const char *dest, bool dir, struct err **err)
+{
+	return make_target_at(rootfd, dest, dir, 0, err);
 }
 
 /* The flags of the mount at path that a remount must keep (locked in a userns). */
@@ -388,6 +430,40 @@ static int copy_tree(int from, int to, const char *what, struct err **err)
 	return 0;
 }
 
+/* A tmpfs, or any file system on /dev, asked read-only. */
+static bool ro_later(const struct spec_mount *m)
+{
+	struct rt_mount_opts o;
+	bool ro, bind = m->type && streq(m->type, "bind");
+
+	if (bind || !m->type || !(streq(m->type, "tmpfs") || streq(m->destination, "/dev")))
+		return false;
+	rt_mount_parse_options(m->options, &o);
+	ro = o.flags & MS_RDONLY;
+	free(o.data);
+	return ro && !o.bind;
+}
+
+static bool has_mode_option(const char *data)
+{
+	return str_has_prefix(data, "mode=") || strstr(data, ",mode=");
+}
+
+/* proc and sysfs go on an ordinary directory only, as runc: a symlink (or a
+ * file) there in the image is refused rather than followed. */
+static bool not_a_directory(int rootfd, const char *dest, const char *what, struct err **err)
+{
+	cleanup_close int fd =
+	    fs_open_in_root(rootfd, dest, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0, NULL);
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st) < 0 || S_ISDIR(st.st_mode))
+		return false; /* missing: made as a directory */
+	err_set(err, 0, "%s: '%s' in the rootfs is a %s, not a directory", what, dest,
+		S_ISLNK(st.st_mode) ? "symlink" : "file");
+	return true;
+}
+
 static int mount_one(int rootfd, const struct spec_mount *m, size_t idx, bool userns,
 		     const char *cgpath, bool own_cgns, struct err **err)
 {
@@ -402,6 +478,9 @@ static int mount_one(int rootfd, const struct spec_mount *m, size_t idx, bool us
 		o.bind = true;
 	what = xasprintf("'mounts[%zu]': mount %s on '%s'", idx,
 			 o.bind ? "bind" : (m->type ? m->type : "none"), m->destination);
+	if (m->type && (streq(m->type, "proc") || streq(m->type, "sysfs")) &&
+	    not_a_directory(rootfd, m->destination, what, err))
+		goto out;
 	if (o.bind) {
 		struct stat st;
 		if (stat(m->source, &st) < 0) {
@@ -409,6 +488,18 @@ static int mount_one(int rootfd, const struct spec_mount *m, size_t idx, bool us
 			goto out;
 		}
 		dir = S_ISDIR(st.st_mode);
+	}
+	if (m->type && streq(m->type, "tmpfs") && !(o.data && has_mode_option(o.data))) {
+		/* a tmpfs on a directory of the image takes its mode (runc) */
+		cleanup_close int efd =
+		    fs_open_in_root(rootfd, m->destination, O_PATH | O_CLOEXEC, 0, NULL);
+		struct stat est;
+		if (efd >= 0 && fstat(efd, &est) == 0 && S_ISDIR(est.st_mode)) {
+			char *d = xasprintf("%s%smode=%o", o.data ? o.data : "", o.data ? "," : "",
+					    (unsigned)(est.st_mode & 07777));
+			free(o.data);
+			o.data = d;
+		}
 	}
 	fd = make_target(rootfd, m->destination, dir, err);
 	if (fd < 0) {
@@ -458,7 +549,12 @@ static int mount_one(int rootfd, const struct spec_mount *m, size_t idx, bool us
 				goto out;
 			}
 		}
-		if (mount(m->source ? m->source : type, target, type, o.flags, o.data) < 0) {
+		unsigned long fl = o.flags;
+		/* files are made in /dev and in a tmpfs after it is mounted:
+		 * read-only comes in rt_mount_finish_root (as runc) */
+		if (ro_later(m))
+			fl &= ~(unsigned long)MS_RDONLY;
+		if (mount(m->source ? m->source : type, target, type, fl, o.data) < 0) {
 			int e = errno;
 			/* sysfs needs a network namespace owned by our userns, mqueue
 			 * an ipc one: fall back to binding the host's, as runc does */
@@ -528,9 +624,17 @@ static int make_device(int rootfd, const char *path, char type, unsigned maj, un
 		dfd = d2;
 	}
 	if (userns) {
-		cleanup_close int f =
-		    openat(dfd, name, O_CREAT | O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+		/* no mknod in a user namespace: the host's node is bound
+		 * (nosuid, noexec, as runc); one the host lacks is left out */
+		cleanup_close int f = -1;
 		cleanup_free char *t2 = NULL;
+		struct stat hs;
+		if (stat(path, &hs) < 0 ||
+		    !(S_ISCHR(hs.st_mode) || S_ISBLK(hs.st_mode) || S_ISFIFO(hs.st_mode))) {
+			log_debug("device '%s': not on the host, left out of the container", path);
+			return 0;
+		}
+		f = openat(dfd, name, O_CREAT | O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
 		if (f < 0 && errno != EEXIST)
 			return err_set(err, errno, "create '%s'", path);
 		fs_close(f);
@@ -540,6 +644,17 @@ static int make_device(int rootfd, const char *path, char type, unsigned maj, un
 		t2 = fs_fd_path(f);
 		if (mount(path, t2, NULL, MS_BIND, NULL) < 0)
 			return err_set(err, errno, "bind device '%s'", path);
+		/* the remount goes to the bind, opened anew */
+		fs_close(f);
+		free(t2);
+		f = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (f < 0)
+			return err_set(err, errno, "open '%s'", path);
+		t2 = fs_fd_path(f);
+		if (mount(NULL, t2, NULL,
+			  MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NOEXEC | locked_flags(t2),
+			  NULL) < 0)
+			return err_set(err, errno, "make device '%s' nosuid, noexec", path);
 		return 0;
 	}
 	unlinkat(dfd, name, 0);
@@ -618,21 +733,36 @@ static int setup_dev(const struct spec_config *c, int rootfd, bool userns, struc
 	return 0;
 }
 
+/* linux.rootfsPropagation as mount flags, 0 when not set. */
+static unsigned long root_propagation(const struct spec_config *c)
+{
+	for (size_t i = 0; c->rootfs_propagation && i < ARRAY_SIZE(propagations); i++)
+		if (streq(propagations[i].name, c->rootfs_propagation))
+			return propagations[i].flag;
+	return 0;
+}
+
+/* shared and unbindable are applied to the container's "/" after
+ * pivot_root (rt_mount_finish_root): pivot_root refuses a shared root, a
+ * bind of the rootfs an unbindable one, and a shared "/" set before the
+ * pivot would be the host's peer (runc does the same). */
+static bool propagation_after_pivot(unsigned long prop)
+{
+	return prop & (MS_SHARED | MS_UNBINDABLE);
+}
+
 int rt_mount_prepare_root(const struct spec_config *c, const char *rootfs, struct err **err)
 {
-	unsigned long prop = MS_SLAVE | MS_REC;
+	unsigned long prop = root_propagation(c);
 
-	if (c->rootfs_propagation)
-		for (size_t i = 0; i < ARRAY_SIZE(propagations); i++)
-			if (streq(propagations[i].name, c->rootfs_propagation))
-				prop = propagations[i].flag;
+	if (!prop || propagation_after_pivot(prop))
+		prop = MS_SLAVE | MS_REC;
 	if (mount(NULL, "/", NULL, prop, NULL) < 0)
 		return err_set(err, errno, "set propagation of '/'");
 	if (mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return err_set(err, errno, "bind rootfs '%s'", rootfs);
-	/* pivot_root refuses a shared parent: keep the new root's own mount private
-	 * unless the config asked for shared propagation */
-	if (!(prop & MS_SHARED) && mount(NULL, rootfs, NULL, MS_PRIVATE, NULL) < 0)
+	/* pivot_root refuses a shared parent: keep the new root's own mount private */
+	if (mount(NULL, rootfs, NULL, MS_PRIVATE, NULL) < 0)
 		return err_set(err, errno, "make rootfs '%s' private", rootfs);
 	return 0;
 }
@@ -727,6 +857,21 @@ int rt_mount_protect(const struct spec_config *c, struct err **err)
 
 int rt_mount_finish_root(const struct spec_config *c, struct err **err)
 {
+	unsigned long prop = root_propagation(c);
+
+	if (propagation_after_pivot(prop) && mount(NULL, "/", NULL, prop, NULL) < 0)
+		return err_set(err, errno, "'linux.rootfsPropagation': set '%s' on '/'",
+			       c->rootfs_propagation);
+	for (size_t i = 0; i < c->n_mounts; i++) {
+		const struct spec_mount *m = &c->mounts[i];
+		if (!ro_later(m))
+			continue;
+		if (mount(NULL, m->destination, NULL,
+			  MS_BIND | MS_REMOUNT | MS_RDONLY | locked_flags(m->destination),
+			  NULL) < 0)
+			return err_set(err, errno, "'mounts[%zu]': make '%s' read-only", i,
+				       m->destination);
+	}
 	if (!c->root_readonly)
 		return 0;
 	if (mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | locked_flags("/"), NULL) < 0)

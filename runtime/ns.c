@@ -5,9 +5,11 @@
 #include <errno.h>      /* errno */
 #include <fcntl.h>      /* open */
 #include <linux/nsfs.h> /* NS_GET_NSTYPE */
+#include <net/if.h>     /* struct ifreq, IFF_UP */
 #include <sched.h>      /* CLONE_NEW*, setns, unshare */
+#include <sys/socket.h> /* socket */
 #include <stdio.h>      /* snprintf */
-#include <sys/ioctl.h>  /* ioctl */
+#include <sys/ioctl.h>  /* ioctl, SIOCSIFFLAGS */
 #include <unistd.h>     /* close */
 #include "common/buf.h"
 #include "common/cleanup.h"
@@ -126,6 +128,26 @@ int rt_ns_unshare_late(const struct spec_config *c, struct err **err)
 	return 0;
 }
 
+int rt_ns_loopback_up(const struct spec_config *c, struct err **err)
+{
+	const struct spec_namespace *n = spec_config_ns(c, SPEC_NS_NETWORK);
+	struct ifreq ifr = {0};
+	cleanup_close int fd = -1;
+
+	if (!n || n->path)
+		return 0; /* the host's, or one made by whoever gave the path */
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return err_set(err, errno, "bring up loopback: socket");
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		return err_set(err, errno, "bring up loopback: get flags of 'lo'");
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+		return err_set(err, errno, "bring up loopback: set flags of 'lo'");
+	return 0;
+}
+
 static int write_map(pid_t pid, const char *file, const struct spec_id_mapping *m, size_t n,
 		     struct err **err)
 {
@@ -145,6 +167,16 @@ static int write_map(pid_t pid, const char *file, const struct spec_id_mapping *
 
 int rt_ns_write_mappings(const struct spec_config *c, pid_t pid, struct err **err)
 {
+	if (geteuid() != 0) {
+		/* unprivileged (rootless): the kernel takes a gid_map from us
+		 * only once setgroups is denied in the namespace */
+		char path[64];
+		cleanup_close int fd = -1;
+		snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || fs_write_all(fd, "deny", 4) < 0)
+			return err_set(err, errno, "write %s", path);
+	}
 	if (write_map(pid, "uid_map", c->uid_mappings, c->n_uid_mappings, err) < 0 ||
 	    write_map(pid, "gid_map", c->gid_mappings, c->n_gid_mappings, err) < 0)
 		return -1;

@@ -22,6 +22,9 @@ int rt_ns_join_pid(int fds[SPEC_NS_COUNT], struct err **err);
 int rt_ns_join(int fds[SPEC_NS_COUNT], struct err **err);
 /* Child, after it was put in its cgroup: new cgroup and time namespaces. */
 int rt_ns_unshare_late(const struct spec_config *c, struct err **err);
+/* Child, in its namespaces: a network namespace it created gets its
+ * loopback interface up (as runc and crun). */
+int rt_ns_loopback_up(const struct spec_config *c, struct err **err);
 /* Parent: write /proc/<pid>/uid_map and gid_map. */
 int rt_ns_write_mappings(const struct spec_config *c, pid_t pid, struct err **err);
 

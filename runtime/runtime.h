@@ -3,6 +3,7 @@
 #define KIST_RUNTIME_RUNTIME_H
 
 #include <stdbool.h> /* bool */
+#include <stddef.h>  /* size_t */
 
 struct err;
 
@@ -27,5 +28,11 @@ int cmd_resume(void *g, int argc, char **argv, struct err **err);
 int cmd_update(void *g, int argc, char **argv, struct err **err);
 int cmd_features(void *g, int argc, char **argv, struct err **err);
 int cmd_exec(void *g, int argc, char **argv, struct err **err);
+
+/* The one-line summary of a verb (main.c's command table), or "". */
+const char *rt_command_summary_n(const char *verb, size_t n);
+/* Print a verb's usage text ("usage: kist-runtime VERB ARGS\n", then
+ * description and option lines) in runc's help layout. */
+void rt_help(const char *usage_text);
 
 #endif

@@ -14,8 +14,10 @@
 #include "common/fs.h"
 #include "common/util.h"
 #include "runtime/cgroup.h"
+#include "spec/defaults.h"
 
-#define OCI_VERSION "1.0.2-dev"
+/* the runtime-spec version implemented (`--version`, `features`) */
+#define OCI_VERSION spec_runtime_version()
 
 const char *rt_state_default_root(void)
 {
@@ -111,6 +113,14 @@ int rt_state_load(const char *root, const char *id, struct rt_state *out, struct
 	if (json_get_int64(j, "state.json", "startPipeFd", false, &v, err) < 0)
 		goto fail;
 	s.start_pipe_fd = (int)v;
+	v = 0;
+	if (json_get_int64(j, "state.json", "creatorPid", false, &v, err) < 0)
+		goto fail;
+	s.creator_pid = (pid_t)v;
+	v = 0;
+	if (json_get_int64(j, "state.json", "creatorStartTime", false, &v, err) < 0)
+		goto fail;
+	s.creator_start_time = (unsigned long long)v;
 	it = cJSON_GetObjectItemCaseSensitive(j, "annotations");
 	if (cJSON_IsObject(it))
 		s.annotations = cJSON_Duplicate(it, true);
@@ -119,6 +129,70 @@ int rt_state_load(const char *root, const char *id, struct rt_state *out, struct
 fail:
 	rt_state_release(&s);
 	return err_wrap(err, "load state of container '%s'", id);
+}
+
+/* The digits after "key": in text, or 0. */
+static unsigned long long scan_number(const char *text, const char *key)
+{
+	cleanup_free char *pat = xasprintf("\"%s\":", key);
+	const char *p = strstr(text, pat);
+	unsigned long long v = 0;
+	char *end;
+
+	if (!p)
+		return 0;
+	p += strlen(pat);
+	v = strtoull(p, &end, 10);
+	/* a number cut short by the truncation is no number */
+	return end > p && *end && strchr(",}", *end) ? v : 0;
+}
+
+/* The string after "key": in text when complete and plain, or NULL. */
+static char *scan_string(const char *text, const char *key)
+{
+	cleanup_free char *pat = xasprintf("\"%s\":\"", key);
+	const char *p = strstr(text, pat), *q;
+
+	if (!p)
+		return NULL;
+	p += strlen(pat);
+	q = strchr(p, '"');
+	if (!q || memchr(p, '\\', (size_t)(q - p)))
+		return NULL;
+	return xstrndup(p, (size_t)(q - p));
+}
+
+int rt_state_salvage(const char *root, const char *id, struct rt_state *out, struct err **err)
+{
+	cleanup_free char *dir = NULL, *path = NULL, *text = NULL;
+	struct rt_state s = RT_STATE_INIT;
+
+	if (rt_id_validate(id, err) < 0)
+		return -1;
+	dir = xasprintf("%s/%s", root, id);
+	path = xasprintf("%s/state.json", dir);
+	if (fs_read_all(path, 1 << 20, &text, NULL, err) < 0)
+		return err_wrap(err, "load state of container '%s'", id);
+	s.dir = steal_pointer(&dir);
+	s.id = xstrdup(id);
+	s.bundle = xstrdup("");
+	s.start_time = scan_number(text, "initStartTime");
+	/* without its start time the pid may name another process by now */
+	s.pid = s.start_time ? (pid_t)scan_number(text, "pid") : 0;
+	if (s.pid <= 0)
+		s.pid = 0;
+	s.creator_pid = (pid_t)scan_number(text, "creatorPid");
+	s.creator_start_time = scan_number(text, "creatorStartTime");
+	if (!s.creator_start_time)
+		s.creator_pid = 0;
+	s.cgroup_path = scan_string(text, "cgroupPath");
+	if (!s.cgroup_path || !*s.cgroup_path || s.cgroup_path[0] != '/' ||
+	    strstr(s.cgroup_path, "..")) {
+		free(s.cgroup_path);
+		s.cgroup_path = xasprintf("/%s", id); /* runc's default, named by id */
+	}
+	*out = s;
+	return 0;
 }
 
 int rt_write_file_replace(const char *path, const void *data, size_t len, mode_t mode,
@@ -149,15 +223,21 @@ int rt_state_save(const struct rt_state *s, struct err **err)
 	cleanup_free char *path = xasprintf("%s/state.json", s->dir);
 	cleanup_free char *text = NULL;
 
+	/* what finds the container's processes first: rt_state_salvage reads
+	 * them from a truncated file */
+	cJSON_AddNumberToObject(j, "pid", s->pid);
+	cJSON_AddNumberToObject(j, "initStartTime", (double)s->start_time);
+	cJSON_AddStringToObject(j, "cgroupPath", s->cgroup_path ? s->cgroup_path : "");
+	if (s->creator_pid > 0) {
+		cJSON_AddNumberToObject(j, "creatorPid", s->creator_pid);
+		cJSON_AddNumberToObject(j, "creatorStartTime", (double)s->creator_start_time);
+	}
 	cJSON_AddStringToObject(j, "ociVersion", OCI_VERSION);
 	cJSON_AddStringToObject(j, "id", s->id);
-	cJSON_AddNumberToObject(j, "pid", s->pid);
 	cJSON_AddStringToObject(j, "bundle", s->bundle);
 	cJSON_AddStringToObject(j, "rootfs", s->rootfs ? s->rootfs : "");
 	cJSON_AddStringToObject(j, "created", s->created ? s->created : "");
 	cJSON_AddStringToObject(j, "owner", s->owner ? s->owner : "");
-	cJSON_AddStringToObject(j, "cgroupPath", s->cgroup_path ? s->cgroup_path : "");
-	cJSON_AddNumberToObject(j, "initStartTime", (double)s->start_time);
 	cJSON_AddNumberToObject(j, "startPipeIno", (double)s->start_pipe_ino);
 	cJSON_AddNumberToObject(j, "startPipeFd", s->start_pipe_fd);
 	if (s->annotations)
@@ -218,16 +298,21 @@ unsigned long long rt_proc_start_time(pid_t pid)
 	return start;
 }
 
-bool rt_state_alive(const struct rt_state *s)
+static bool proc_alive(pid_t pid, unsigned long long start_time)
 {
 	char st = 0;
 	unsigned long long start = 0;
 
-	if (s->pid <= 0 || proc_stat(s->pid, &st, &start) < 0)
+	if (pid <= 0 || proc_stat(pid, &st, &start) < 0)
 		return false;
-	if (s->start_time && start != s->start_time)
+	if (start_time && start != start_time)
 		return false;
 	return st != 'Z' && st != 'X';
+}
+
+bool rt_state_alive(const struct rt_state *s)
+{
+	return proc_alive(s->pid, s->start_time);
 }
 
 enum rt_status rt_state_status(const struct rt_state *s)
@@ -235,6 +320,10 @@ enum rt_status rt_state_status(const struct rt_state *s)
 	char path[80], link[64];
 	ssize_t n;
 
+	/* a create killed half-way left a record that nothing will finish */
+	if (s->creator_pid > 0)
+		return proc_alive(s->creator_pid, s->creator_start_time) ? RT_STATUS_CREATING
+									 : RT_STATUS_STOPPED;
 	if (!rt_state_alive(s))
 		return RT_STATUS_STOPPED;
 	if (s->start_pipe_fd >= 0) {

@@ -47,6 +47,10 @@ struct rt_state {
 	unsigned long long start_pipe_ino; /* inode of the pipe the init waits on */
 	int start_pipe_fd;                 /* that pipe's write end, as numbered in the init */
 	cJSON *annotations;                /* owned, may be NULL */
+	/* while create runs: the creating runtime (pid and start time); 0 once
+	 * the container is created.  A record whose creator is gone is stopped. */
+	pid_t creator_pid;
+	unsigned long long creator_start_time;
 };
 #define RT_STATE_INIT                                                                              \
 	{                                                                                          \
@@ -64,7 +68,13 @@ int rt_id_validate(const char *id, struct err **err);
 /* Load ROOT/<id>/state.json.  A missing container fails with
  * "container 'ID' does not exist" and code ENOENT. */
 int rt_state_load(const char *root, const char *id, struct rt_state *out, struct err **err);
-/* Write s->dir/state.json atomically. */
+/* What can be read from a damaged ROOT/<id>/state.json (truncated, not
+ * JSON): the id, the init's pid and start time and the cgroup path where
+ * they are still there (pid 0 and cgroup "/<id>" otherwise), enough for
+ * delete --force and kill to find the container's processes and cgroups.
+ * Fails (ENOENT) only when there is no state file at all. */
+int rt_state_salvage(const char *root, const char *id, struct rt_state *out, struct err **err);
+/* Write s->dir/state.json atomically (the fields salvage reads first). */
 int rt_state_save(const struct rt_state *s, struct err **err);
 void rt_state_release(struct rt_state *s);
 

@@ -12,6 +12,7 @@
 #include <sys/ioctl.h>    /* ioctl, TIOCSCTTY */
 #include <sys/signalfd.h> /* signalfd */
 #include <sys/socket.h>   /* sendmsg */
+#include <sys/stat.h>     /* fstat */
 #include <sys/un.h>       /* sockaddr_un */
 #include <termios.h>      /* TIOCGPTPEER */
 #include <sys/wait.h>     /* waitpid */
@@ -87,7 +88,28 @@ int rt_tty_recv_fd(int sock, struct err **err)
 	return fd;
 }
 
-int rt_tty_setup(int sock, struct err **err)
+int rt_tty_prepare_slave(int slave, bool held, uid_t uid, gid_t gid, struct err **err)
+{
+	struct stat sb;
+
+	if (held) {
+		struct termios t;
+		if (tcgetattr(slave, &t) < 0)
+			return err_set(err, errno, "read the pty's termios");
+		t.c_oflag &= ~(tcflag_t)ONLCR;
+		if (tcsetattr(slave, TCSANOW, &t) < 0)
+			return err_set(err, errno, "clear ONLCR on the pty");
+	}
+	if (fstat(slave, &sb) < 0)
+		return err_set(err, errno, "stat the pty");
+	/* the group stays the one devpts gives (gid=5 "tty" in the usual
+	 * mount options), as runc; a pty left to root's group gets the user's */
+	if (fchown(slave, uid, sb.st_gid == 0 ? gid : (gid_t)-1) < 0)
+		return err_set(err, errno, "chown the pty to %u:%u", (unsigned)uid, (unsigned)gid);
+	return 0;
+}
+
+int rt_tty_setup(int sock, bool held, uid_t uid, gid_t gid, struct err **err)
 {
 	cleanup_close int master = -1, slave = -1;
 	int unlock = 0;
@@ -106,6 +128,8 @@ int rt_tty_setup(int sock, struct err **err)
 		slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (slave < 0)
 		return err_set(err, errno, "open pty slave '%s'", name);
+	if (rt_tty_prepare_slave(slave, held, uid, gid, err) < 0)
+		return -1;
 	if (rt_mount_console(name, err) < 0)
 		return -1;
 	if (rt_tty_send_fd(sock, master, name, err) < 0)
@@ -162,6 +186,9 @@ int rt_tty_wait_forwarding(pid_t pid, int master, struct err **err)
 	if (master >= 0 && isatty(0) && tcgetattr(0, &saved) == 0) {
 		struct termios t = saved;
 		cfmakeraw(&t);
+		/* the pty inside sends bare newlines (ONLCR cleared): the
+		 * caller's terminal keeps turning them into CR LF */
+		t.c_oflag |= saved.c_oflag & (OPOST | ONLCR);
 		raw = tcsetattr(0, TCSANOW, &t) == 0;
 		copy_winsize(0, master);
 	}

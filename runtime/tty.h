@@ -5,7 +5,8 @@
 #ifndef KIST_RUNTIME_TTY_H
 #define KIST_RUNTIME_TTY_H
 
-#include <sys/types.h> /* pid_t */
+#include <stdbool.h>   /* bool */
+#include <sys/types.h> /* pid_t, uid_t */
 
 struct err;
 
@@ -18,10 +19,15 @@ int rt_tty_connect(const char *path, struct err **err);
 int rt_tty_send_fd(int sock, int fd, const char *name, struct err **err);
 /* Receive one fd (for `run` with a terminal and no console socket). */
 int rt_tty_recv_fd(int sock, struct err **err);
+/* A new pty's slave: chowned to the process's uid (and gid when devpts
+ * left it to group 0); with held (the runtime itself forwards the pty, no
+ * --console-socket) ONLCR is cleared, as runc, so output comes back "X\n"
+ * and not "X\r\n" (or "X\r\r\n" through a second terminal). */
+int rt_tty_prepare_slave(int slave, bool held, uid_t uid, gid_t gid, struct err **err);
 /* Container init: open a pty from the container's /dev/ptmx, send its master
  * over sock, bind the slave on /dev/console, make it the controlling
- * terminal and stdin/out/err. */
-int rt_tty_setup(int sock, struct err **err);
+ * terminal and stdin/out/err (rt_tty_prepare_slave first). */
+int rt_tty_setup(int sock, bool held, uid_t uid, gid_t gid, struct err **err);
 
 /* Wait for pid (a child or a reaped-by-us process), forwarding signals to
  * it; with a pty master (>= 0), copy stdin into it and its output to stdout

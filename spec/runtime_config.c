@@ -1,6 +1,7 @@
 /* runtime_config.c: config.json -> struct spec_config, validated. */
 #include "spec/runtime_config.h"
 
+#include <errno.h>        /* EINVAL */
 #include <math.h>         /* isfinite */
 #include <stdlib.h>       /* free */
 #include <string.h>       /* strcmp */
@@ -200,11 +201,24 @@ static int parse_device_rules(const cJSON *res, const char *path, struct spec_re
 			return -1;
 		if (!ret || !*access)
 			access = "rwm";
-		if (strlen(access) > 3 || strspn(access, "rwm") != strlen(access))
+		/* 'a' (runc's tests write "rwa") grants nothing the kernel
+		 * knows: it is dropped, as runc's rule emulator drops it */
+		if (strspn(access, "rwma") != strlen(access))
 			return err_set(err, 0,
 				       "'%s.access': invalid access '%s' (want letters of \"rwm\")",
 				       p, access);
-		strcpy(d->access, access);
+		{
+			size_t k = 0;
+			for (const char *l = "rwm"; *l; l++)
+				if (strchr(access, *l))
+					d->access[k++] = *l;
+			d->access[k] = 0;
+			if (!k)
+				return err_set(err, 0,
+					       "'%s.access': invalid access '%s' (want letters of "
+					       "\"rwm\")",
+					       p, access);
+		}
 		i++;
 	}
 	r->n_devices = i;
@@ -321,6 +335,93 @@ static int parse_rlimits(const cJSON *proc, struct spec_process *p, struct err *
 	return 0;
 }
 
+/* process.scheduler, checked as runc and the kernel would (so that a bad
+ * one fails create with a message, not sched_setattr with EINVAL). */
+static int parse_scheduler(const cJSON *proc, struct spec_process *p, struct err **err)
+{
+	static const char *const policies[] = {"SCHED_OTHER",   "SCHED_FIFO", "SCHED_RR",
+					       "SCHED_BATCH",   "SCHED_ISO",  "SCHED_IDLE",
+					       "SCHED_DEADLINE"};
+	static const char *const flags[] = {
+	    "SCHED_FLAG_RESET_ON_FORK",  "SCHED_FLAG_RECLAIM",     "SCHED_FLAG_DL_OVERRUN",
+	    "SCHED_FLAG_KEEP_POLICY",    "SCHED_FLAG_KEEP_PARAMS", "SCHED_FLAG_UTIL_CLAMP_MIN",
+	    "SCHED_FLAG_UTIL_CLAMP_MAX",
+	};
+	const char *const w = "process.scheduler";
+	const cJSON *s = NULL;
+	const char *policy = NULL;
+	cleanup_strv char **fl = NULL;
+	int64_t v = 0;
+	size_t i;
+	int ret;
+	bool deadline;
+
+	if ((ret = json_get_object(proc, "process", "scheduler", false, &s, err)) <= 0)
+		return ret;
+	if (json_get_string(s, w, "policy", true, &policy, err) < 0)
+		return -1;
+	for (i = 0; i < ARRAY_SIZE(policies) && !streq(policies[i], policy); i++)
+		;
+	if (i == ARRAY_SIZE(policies))
+		return err_set_code(err, EINVAL, "'process.scheduler.policy': unknown policy '%s'",
+				    policy);
+	p->sched_policy = (uint32_t)i; /* SCHED_OTHER 0 ... SCHED_DEADLINE 6 */
+	deadline = i == 6;
+	if ((ret = json_get_int64(s, w, "nice", false, &v, err)) < 0)
+		return -1;
+	if (ret && (v < -20 || v > 19))
+		return err_set_code(err, EINVAL,
+				    "'process.scheduler.nice': %lld is not between -20 and 19",
+				    (long long)v);
+	p->sched_nice = (int32_t)v;
+	v = 0;
+	if ((ret = json_get_int64(s, w, "priority", false, &v, err)) < 0)
+		return -1;
+	if (ret && v != 0 && i != 1 && i != 2)
+		return err_set_code(err, EINVAL,
+				    "'process.scheduler.priority': only SCHED_FIFO and SCHED_RR "
+				    "take a priority");
+	if (ret && (v < 0 || v > 99))
+		return err_set_code(err, EINVAL,
+				    "'process.scheduler.priority': %lld is not between 1 and 99",
+				    (long long)v);
+	p->sched_priority = (uint32_t)v;
+	if (get_uint64(s, w, "runtime", false, &p->sched_runtime, err) < 0 ||
+	    get_uint64(s, w, "deadline", false, &p->sched_deadline, err) < 0 ||
+	    get_uint64(s, w, "period", false, &p->sched_period, err) < 0)
+		return -1;
+	if (!deadline && (p->sched_runtime || p->sched_deadline || p->sched_period))
+		return err_set_code(err, EINVAL,
+				    "'process.scheduler': runtime, deadline and period are for "
+				    "SCHED_DEADLINE only, not %s",
+				    policy);
+	if (deadline) {
+		uint64_t period = p->sched_period ? p->sched_period : p->sched_deadline;
+		if (p->sched_runtime < 1024 || p->sched_runtime > p->sched_deadline ||
+		    p->sched_deadline > period)
+			return err_set_code(
+			    err, EINVAL,
+			    "'process.scheduler': SCHED_DEADLINE needs 1024 <= runtime <= deadline "
+			    "<= period (ns), got runtime %llu, deadline %llu, period %llu",
+			    (unsigned long long)p->sched_runtime,
+			    (unsigned long long)p->sched_deadline,
+			    (unsigned long long)p->sched_period);
+	}
+	if (json_get_strv(s, w, "flags", false, &fl, err) < 0)
+		return -1;
+	for (size_t k = 0; fl && fl[k]; k++) {
+		size_t f;
+		for (f = 0; f < ARRAY_SIZE(flags) && !streq(flags[f], fl[k]); f++)
+			;
+		if (f == ARRAY_SIZE(flags))
+			return err_set_code(err, EINVAL,
+					    "'process.scheduler.flags': unknown flag '%s'", fl[k]);
+		p->sched_flags |= 1ULL << f; /* the kernel's bit order */
+	}
+	p->has_scheduler = true;
+	return 0;
+}
+
 static int parse_process(const cJSON *proc, struct spec_process *p, struct err **err)
 {
 	const cJSON *user = NULL, *arr = NULL, *el;
@@ -392,7 +493,7 @@ static int parse_process(const cJSON *proc, struct spec_process *p, struct err *
 	}
 	if (json_get_object(proc, "process", "capabilities", false, &p->capabilities, err) < 0)
 		return -1;
-	return 0;
+	return parse_scheduler(proc, p, err);
 }
 
 static void process_release(struct spec_process *p)
@@ -582,6 +683,110 @@ static int parse_time_offsets(const cJSON *linux_, struct spec_config *c, struct
 	return 0;
 }
 
+/* "0-3,7" into mask; -1 naming what is wrong. */
+static int parse_nodes(const char *s, unsigned long *mask, struct err **err)
+{
+	const size_t bits = 8 * sizeof(unsigned long);
+	const char *p = s;
+
+	while (*p) {
+		char *end;
+		unsigned long a, b;
+		if (*p < '0' || *p > '9')
+			goto bad;
+		a = strtoul(p, &end, 10);
+		b = a;
+		if (*end == '-') {
+			p = end + 1;
+			if (*p < '0' || *p > '9')
+				goto bad;
+			b = strtoul(p, &end, 10);
+		}
+		if (a > b || b >= SPEC_MAX_NUMA_NODES)
+			return err_set_code(err, EINVAL,
+					    "'linux.memoryPolicy.nodes': invalid range in '%s' "
+					    "(nodes 0 to %d, low-high)",
+					    s, SPEC_MAX_NUMA_NODES - 1);
+		for (unsigned long n = a; n <= b; n++)
+			mask[n / bits] |= 1UL << (n % bits);
+		p = end;
+		if (*p == ',' && p[1])
+			p++;
+		else if (*p)
+			goto bad;
+	}
+	return 0;
+bad:
+	return err_set_code(
+	    err, EINVAL, "'linux.memoryPolicy.nodes': invalid node list '%s' (want e.g. 0-3,7)", s);
+}
+
+static int parse_memory_policy(const cJSON *linux_, struct spec_config *c, struct err **err)
+{
+	static const struct {
+		const char *name;
+		int mode;
+		int nodes; /* 1 required, 0 optional, -1 refused */
+	} modes[] = {
+	    {"MPOL_DEFAULT", 0, -1},
+	    {"MPOL_PREFERRED", 1, 0},
+	    {"MPOL_BIND", 2, 1},
+	    {"MPOL_INTERLEAVE", 3, 1},
+	    {"MPOL_LOCAL", 4, -1},
+	    {"MPOL_PREFERRED_MANY", 5, 1},
+	    {"MPOL_WEIGHTED_INTERLEAVE", 6, 1},
+	};
+	static const struct {
+		const char *name;
+		int flag;
+	} flags[] = {
+	    {"MPOL_F_NUMA_BALANCING", 1 << 13},
+	    {"MPOL_F_RELATIVE_NODES", 1 << 14},
+	    {"MPOL_F_STATIC_NODES", 1 << 15},
+	};
+	const cJSON *mp = NULL;
+	const char *mode = NULL, *nodes = NULL;
+	cleanup_strv char **fl = NULL;
+	size_t i;
+	bool empty = true;
+	int ret;
+
+	if ((ret = json_get_object(linux_, "linux", "memoryPolicy", false, &mp, err)) <= 0)
+		return ret;
+	if (json_get_string(mp, "linux.memoryPolicy", "mode", true, &mode, err) < 0 ||
+	    json_get_string(mp, "linux.memoryPolicy", "nodes", false, &nodes, err) < 0 ||
+	    json_get_strv(mp, "linux.memoryPolicy", "flags", false, &fl, err) < 0)
+		return -1;
+	for (i = 0; i < ARRAY_SIZE(modes) && !streq(modes[i].name, mode); i++)
+		;
+	if (i == ARRAY_SIZE(modes))
+		return err_set_code(err, EINVAL, "'linux.memoryPolicy.mode': unknown mode '%s'",
+				    mode);
+	c->mempolicy_mode = modes[i].mode;
+	if (nodes && parse_nodes(nodes, c->mempolicy_nodes, err) < 0)
+		return -1;
+	for (size_t k = 0; k < ARRAY_SIZE(c->mempolicy_nodes); k++)
+		empty = empty && !c->mempolicy_nodes[k];
+	if (modes[i].nodes > 0 && empty)
+		return err_set_code(err, EINVAL, "'linux.memoryPolicy.nodes': %s needs nodes",
+				    mode);
+	if (modes[i].nodes < 0 && !empty)
+		return err_set_code(err, EINVAL,
+				    "'linux.memoryPolicy.nodes': %s takes no nodes, got '%s'", mode,
+				    nodes);
+	for (size_t k = 0; fl && fl[k]; k++) {
+		size_t f;
+		for (f = 0; f < ARRAY_SIZE(flags) && !streq(flags[f].name, fl[k]); f++)
+			;
+		if (f == ARRAY_SIZE(flags))
+			return err_set_code(err, EINVAL,
+					    "'linux.memoryPolicy.flags': unknown flag '%s'", fl[k]);
+		c->mempolicy_mode |= flags[f].flag;
+	}
+	c->has_memory_policy = true;
+	return 0;
+}
+
 static int parse_linux(const cJSON *root, struct spec_config *c, struct err **err)
 {
 	const cJSON *linux_ = NULL, *res = NULL;
@@ -593,7 +798,8 @@ static int parse_linux(const cJSON *root, struct spec_config *c, struct err **er
 	if (parse_namespaces(linux_, c, err) < 0 ||
 	    parse_mappings(linux_, "uidMappings", &c->uid_mappings, &c->n_uid_mappings, err) < 0 ||
 	    parse_mappings(linux_, "gidMappings", &c->gid_mappings, &c->n_gid_mappings, err) < 0 ||
-	    parse_devices(linux_, c, err) < 0 || parse_time_offsets(linux_, c, err) < 0)
+	    parse_devices(linux_, c, err) < 0 || parse_time_offsets(linux_, c, err) < 0 ||
+	    parse_memory_policy(linux_, c, err) < 0)
 		return -1;
 	if (json_get_string_map(linux_, "linux", "sysctl", false, &c->sysctl, err) < 0)
 		return -1;

@@ -117,7 +117,16 @@ struct spec_process {
 	bool has_oom_score_adj;
 	int oom_score_adj;
 	const cJSON *capabilities; /* borrowed, may be NULL */
+	/* process.scheduler, for sched_setattr(2) */
+	bool has_scheduler;
+	uint32_t sched_policy; /* SCHED_* */
+	int32_t sched_nice;
+	uint32_t sched_priority;
+	uint64_t sched_flags;
+	uint64_t sched_runtime, sched_deadline, sched_period; /* ns, SCHED_DEADLINE */
 };
+
+#define SPEC_MAX_NUMA_NODES 1024
 
 struct spec_config {
 	char *oci_version;
@@ -147,6 +156,12 @@ struct spec_config {
 	char **masked_paths, **readonly_paths; /* may be NULL */
 	struct spec_device *devices;
 	size_t n_devices;
+
+	/* linux.memoryPolicy, for set_mempolicy(2): mode with its flags
+	 * or'ed in, and the node mask (bit n: node n) */
+	bool has_memory_policy;
+	int mempolicy_mode;
+	unsigned long mempolicy_nodes[SPEC_MAX_NUMA_NODES / (8 * sizeof(unsigned long))];
 
 	const cJSON *seccomp;     /* borrowed, may be NULL */
 	const cJSON *hooks;       /* borrowed, may be NULL */

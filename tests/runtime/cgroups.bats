@@ -9,7 +9,8 @@ load runtime
 setup() { setup_bundle; }
 teardown() { teardown_bundle; }
 
-v1() { [ -d "/sys/fs/cgroup/$1" ]; }
+# (a mounted v1 hierarchy: a bare directory of that name is not one)
+v1() { mountpoint -q "/sys/fs/cgroup/$1"; }
 
 @test "runtime run: memory, cpu, cpuset and pids limits land in the host's cgroup files" {
 	update_config "$BUNDLE/config.json" '.linux.resources.memory = {limit: 67108864, reservation: 33554432}
@@ -58,26 +59,62 @@ v1() { [ -d "/sys/fs/cgroup/$1" ]; }
 	fi
 }
 
-@test "runtime run: hugetlb limit in whichever hierarchy has the controller" {
-	size=$(ls /sys/kernel/mm/hugepages 2>/dev/null | head -1)
-	[ -n "$size" ] || skip_or_fail "no huge page sizes on this host"
-	kb=${size#hugepages-}
-	kb=${kb%kB}
-	name="$((kb / 1024))MB"
-	if v1 hugetlb; then
-		file="$(cg_dir hugetlb)/hugetlb.$name.limit_in_bytes"
-	elif grep -qw hugetlb /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null; then
-		file="/sys/fs/cgroup/unified$CG/hugetlb.$name.max"
-	elif grep -qw hugetlb /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
-		file="/sys/fs/cgroup$CG/hugetlb.$name.max"
+# hugetlb_name KB: the kernel's name for a huge page size (mem_fmt in
+# mm/hugetlb_cgroup.c: 1GB, 2MB, 64KB)
+hugetlb_name() {
+	if [ "$1" -ge $((1024 * 1024)) ]; then
+		echo "$(($1 / 1024 / 1024))GB"
+	elif [ "$1" -ge 1024 ]; then
+		echo "$(($1 / 1024))MB"
 	else
-		skip_or_fail "no hugetlb cgroup controller on this host"
+		echo "$1KB"
 	fi
-	update_config "$BUNDLE/config.json" ".linux.resources.hugepageLimits = [{pageSize: \"$name\", limit: $((kb * 1024 * 4))}]"
+}
+
+# hugetlb_file NAME: the container's limit file for that page size
+hugetlb_file() {
+	if v1 hugetlb; then
+		echo "$(cg_dir hugetlb)/hugetlb.$1.limit_in_bytes"
+	elif grep -qw hugetlb /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null; then
+		echo "/sys/fs/cgroup/unified$CG/hugetlb.$1.max"
+	elif grep -qw hugetlb /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
+		echo "/sys/fs/cgroup$CG/hugetlb.$1.max"
+	fi
+}
+
+@test "runtime run: hugetlb limits for every huge page size of the host, named as the kernel does" {
+	local sizes=() kbs=() limits="[]" kb name i
+	for d in /sys/kernel/mm/hugepages/hugepages-*kB; do
+		[ -d "$d" ] || continue
+		kb=${d##*/hugepages-}
+		kbs+=("${kb%kB}")
+	done
+	[ "${#kbs[@]}" -gt 0 ] || skip_or_fail "no huge page sizes on this host"
+	[ -n "$(hugetlb_file 2MB)" ] || skip_or_fail "no hugetlb cgroup controller on this host"
+	for i in "${!kbs[@]}"; do
+		kb=${kbs[$i]}
+		# the config may spell the size in kB (2048kB, 1048576kB): the
+		# runtime names it as the kernel does
+		limits=$(jq -c --arg ps "${kb}kB" --argjson l $((kb * 1024 * (i + 2))) \
+			'. + [{pageSize: $ps, limit: $l}]' <<<"$limits")
+	done
+	update_config "$BUNDLE/config.json" ".linux.resources.hugepageLimits = $limits"
 	set_args '["/tools/init", "pause"]'
 	rt_bg run --detach --bundle "$BUNDLE" "$CID"
 	[ "$status" -eq 0 ]
-	[ "$(cat "$file")" = $((kb * 1024 * 4)) ]
+	for i in "${!kbs[@]}"; do
+		kb=${kbs[$i]}
+		name=$(hugetlb_name "$kb")
+		[ "$(cat "$(hugetlb_file "$name")")" = $((kb * 1024 * (i + 2))) ] || fail "$name limit not set"
+	done
+}
+
+@test "runtime create [bad input]: a huge page size the host does not have" {
+	update_config "$BUNDLE/config.json" '.linux.resources.hugepageLimits = [{pageSize: "3MB", limit: 1048576}]'
+	rt create --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"'linux.resources.hugepageLimits[0].pageSize': page size '3MB' is not a huge page size of this host"* ]]
+	assert_no_leftovers
 }
 
 @test "runtime run: the memory limit OOM-kills a memory hog" {
@@ -350,4 +387,36 @@ SH
 	rt delete --force "$CID"
 	[ "$status" -eq 0 ]
 	assert_no_leftovers
+}
+
+@test "runtime update: cpu quota and device rules (access 'rwa', as runc's tests write it) in a nested cgroup" {
+	local parent=$CG
+	CG=$parent/sub/ctr
+	update_config "$BUNDLE/config.json" ".linux.cgroupsPath = \"$CG\"
+		| .linux.resources.devices = [{allow: false, access: \"rwm\"}, {allow: false, type: \"c\", major: 1, minor: 11, access: \"rwa\"}]"
+	set_args '["/tools/init", "pause"]'
+	rt_bg run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	rt update --cpu-quota 20000 --cpu-period 100000 "$CID"
+	[ "$status" -eq 0 ]
+	if v1 cpu; then
+		[ "$(cat "$(cg_dir cpu)/cpu.cfs_quota_us")" = 20000 ]
+	else
+		[ "$(cat "$(cg_dir cpu)/cpu.max")" = "20000 100000" ]
+	fi
+	echo '{"devices": [{"allow": false, "access": "rwm"}, {"allow": true, "type": "c", "major": 1, "minor": 11, "access": "rwa"}]}' >"$BATS_TEST_TMPDIR/res.json"
+	rt update -r "$BATS_TEST_TMPDIR/res.json" "$CID"
+	[ "$status" -eq 0 ]
+	if v1 devices; then
+		grep -qx 'c 1:11 rw' "$(cg_dir devices)/devices.list"
+	fi
+	rt exec "$CID" sh -c 'echo x >/dev/null && echo null-ok'
+	assert_output null-ok
+	rt update -r - "$CID" <<<'{"devices": [{"allow": true, "type": "c", "major": 1, "minor": 3, "access": "rwx"}]}'
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"invalid access 'rwx'"* ]]
+	rt delete --force "$CID"
+	[ "$status" -eq 0 ]
+	for d in $(cg_dirs_of "$parent/sub") $(cg_dirs_of "$parent"); do rmdir "$d"; done
+	CG=$parent
 }

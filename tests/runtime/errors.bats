@@ -79,7 +79,7 @@ create_fails() {
 @test "runtime kill [bad input]: bad signal, unknown container" {
 	set_args '["/tools/init", "pause"]'
 	rt_bg run --detach --bundle "$BUNDLE" "$CID"
-	for sig in FOO 0 99 -1 SIGNOPE; do
+	for sig in FOO 99 -1 SIGNOPE; do # (0 is valid: it checks the container runs)
 		run --separate-stderr "$RT" --root "$RT_ROOT" kill "$CID" -- "$sig"
 		[ "$status" -ne 0 ]
 		[[ "$stderr" == *"unknown signal \"$sig\""* ]] || fail "signal $sig: $stderr"
@@ -137,4 +137,42 @@ create_fails() {
 		[[ "$stderr" == *"--systemd-cgroup: systemd is not running on this host"* ]]
 	fi
 	assert_no_leftovers
+}
+
+@test "runtime run/exec: an execve failure reads 'exec /x: no such file or directory' (Go's PathError, as runc)" {
+	printf '#!/no/such/interpreter\n' >"$BUNDLE/rootfs/script"
+	chmod 755 "$BUNDLE/rootfs/script"
+	set_args '["/script"]'
+	rt run --bundle "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"unable to start container process: exec /script: no such file or directory"* ]]
+	rt delete --force "$CID"
+	set_args '["/tools/init", "pause"]'
+	rt_bg run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	rt exec "$CID" /script
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"exec /script: no such file or directory"* ]]
+}
+
+@test "runtime -h and VERB -h: runc's help layout (NAME, USAGE, OPTIONS)" {
+	run -0 "$RT" -h
+	[ "${lines[0]}" = "NAME:" ]
+	[ "${lines[1]}" = "   kist-runtime - Open Container Initiative runtime" ]
+	assert_line "USAGE:"
+	assert_line "COMMANDS:"
+	assert_line "GLOBAL OPTIONS:"
+	assert_line --regexp '^   delete +delete a container$'
+	for v in spec create start run state kill delete list ps pause resume update exec features; do
+		run -0 "$RT" "$v" -h
+		[ "${lines[0]}" = "NAME:" ] || fail "$v -h: $output"
+		[[ "${lines[1]}" == "   kist-runtime $v - "?* ]] || fail "$v -h: ${lines[1]}"
+		[ "${lines[2]}" = "USAGE:" ] || fail "$v -h: $output"
+		[[ "${lines[3]}" == "   kist-runtime $v"* ]] || fail "$v -h: ${lines[3]}"
+		run -0 "$RT" "$v" --help
+		[ "${lines[0]}" = "NAME:" ] || fail "$v --help: $output"
+	done
+	run -0 "$RT" delete -h
+	assert_line "OPTIONS:"
+	assert_line --regexp '^   -f, --force '
 }

@@ -197,3 +197,67 @@ EOF
 	refute_output --partial "host-leak"
 	assert_line "home=/"
 }
+
+@test "runtime exec --user: a cwd the user cannot enter is entered as root first (as runc)" {
+	mkdir -p "$BUNDLE/rootfs/private"
+	chmod 700 "$BUNDLE/rootfs/private"
+	update_config "$BUNDLE/config.json" '.process.cwd = "/private"'
+	set_args '["/tools/init", "pause"]'
+	rt_bg run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	rt exec --user 1000:1000 "$CID" sh -c 'pwd; id -u; ls . >/dev/null 2>&1 || echo cannot-list'
+	[ "$status" -eq 0 ]
+	[ "$output" = $'/private\n1000\ncannot-list' ]
+	# a cwd that does not exist is still an error
+	rt exec --user 1000:1000 --cwd /no/such/dir "$CID" true
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"chdir to cwd '/no/such/dir' in the container: No such file or directory"* ]]
+}
+
+@test "runtime exec --cgroup: [controller:]path runs the process in an existing sub-cgroup (as runc)" {
+	set_args '["/tools/init", "pause"]'
+	rt_bg run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	for d in $(cg_dirs_of "$CG"); do
+		mkdir "$d/sub"
+		if [ -f "$d/cpuset.cpus" ]; then # v1 cpuset starts empty
+			cat "$d/cpuset.cpus" >"$d/sub/cpuset.cpus"
+			cat "$d/cpuset.mems" >"$d/sub/cpuset.mems"
+		fi
+	done
+	mem=$(cg_dir memory)
+	mkdir "$mem/only-mem"
+	rt_bg exec --detach --pid-file "$BATS_TEST_TMPDIR/p1" --cgroup sub "$CID" /tools/init pause
+	[ "$status" -eq 0 ]
+	p1=$(cat "$BATS_TEST_TMPDIR/p1")
+	grep -q "^[0-9]*:memory:$CG/sub$" "/proc/$p1/cgroup"
+	grep -q "^[0-9]*:pids:$CG/sub$" "/proc/$p1/cgroup"
+	rt_bg exec --detach --pid-file "$BATS_TEST_TMPDIR/p2" --cgroup memory:only-mem "$CID" /tools/init pause
+	[ "$status" -eq 0 ]
+	p2=$(cat "$BATS_TEST_TMPDIR/p2")
+	grep -q "^[0-9]*:memory:$CG/only-mem$" "/proc/$p2/cgroup"
+	grep -q "^[0-9]*:pids:$CG$" "/proc/$p2/cgroup"
+	rt exec --cgroup no-such "$CID" true
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"--cgroup: sub-cgroup '"*"$CG/no-such' does not exist"* ]]
+	rt exec --cgroup ../escape "$CID" true
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"--cgroup: invalid sub-cgroup '../escape'"* ]]
+	rt delete --force "$CID"
+	[ "$status" -eq 0 ]
+	assert_no_leftovers
+}
+
+@test "runtime exec: the process gets the config's process.scheduler and linux.memoryPolicy" {
+	set_args '["/tools/init", "pause"]'
+	update_config "$BUNDLE/config.json" '.process.scheduler = {policy: "SCHED_IDLE"}
+		| .linux.memoryPolicy = {mode: "MPOL_INTERLEAVE", nodes: "0"}'
+	rt_bg run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	rt_bg exec --detach --pid-file "$BATS_TEST_TMPDIR/p" "$CID" /tools/init pause
+	[ "$status" -eq 0 ]
+	p=$(cat "$BATS_TEST_TMPDIR/p")
+	wait_for grep -q pause "/proc/$p/cmdline"
+	chrt -p "$p" | grep -q "policy: SCHED_IDLE"
+	grep -q 'interleave' "/proc/$p/numa_maps"
+}

@@ -42,7 +42,7 @@ SH
 	rt_bg create --bundle "$BUNDLE" "$CID"
 	[ "$status" -eq 0 ]
 	run cat "$HLOG/log"
-	assert_line --index 0 "prestart $CID creating arg-prestart env-prestart"
+	assert_line --index 0 "prestart $CID created arg-prestart env-prestart"
 	assert_line --index 1 "createRuntime $CID creating arg-createRuntime env-createRuntime"
 	assert_line --index 2 "createContainer $CID creating arg-createContainer env-createContainer"
 	[ "${#lines[@]}" -eq 3 ]
@@ -60,6 +60,25 @@ SH
 	run cat "$HLOG/log"
 	assert_line --index 5 "poststop $CID stopped arg-poststop env-poststop"
 	[ "${#lines[@]}" -eq 6 ]
+}
+
+@test "runtime hooks: hooks without env: createContainer/startContainer get the process's, the others the runtime's (runc)" {
+	local k hooks="{}"
+	update_config "$BUNDLE/config.json" '.process.env = ["PATH=/bin:/usr/bin", "PROC_VAR=in-process", "PROC_VAR=last"]'
+	for k in prestart createRuntime createContainer startContainer poststart; do
+		hooks=$(jq -c --arg k "$k" --arg l "$HLOG" \
+			'.[$k] = [{path: "/bin/sh", args: ["sh", "-c", "echo \"$0 ${PROC_VAR:-none} ${RT_VAR:-none}\" >>$1/env", $k, $l]}]' <<<"$hooks")
+	done
+	update_config "$BUNDLE/config.json" ".hooks = $hooks"
+	RT_VAR=runtime-env rt_bg run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	wait_for grep -q poststart "$HLOG/env"
+	run cat "$HLOG/env"
+	assert_line "prestart none runtime-env"
+	assert_line "createRuntime none runtime-env"
+	assert_line "createContainer last none"
+	assert_line "startContainer last none"
+	assert_line "poststart none runtime-env"
 }
 
 @test "runtime hooks: the state on stdin is the runtime's state JSON with the pid" {

@@ -233,7 +233,7 @@ $CID-b" ]
 	rt --version
 	[ "$status" -eq 0 ]
 	[[ "${lines[0]}" =~ ^kist-runtime\ version\  ]]
-	[[ "${lines[1]}" =~ ^spec:\ 1\. ]]
+	[[ "${lines[2]}" =~ ^spec:\ 1\. ]]
 	rt --help
 	[ "$status" -eq 0 ]
 	[[ "$output" == *create* ]]
@@ -277,4 +277,71 @@ $CID-b" ]
 	set_args '["/tools/init", "exit", "0"]'
 	rt run --bundle "$BUNDLE" "$CID"
 	[ "$status" -eq 0 ]
+}
+
+@test "runtime delete --force: paused, with an exec'd process moved to a sub-cgroup, leaves nothing" {
+	set_args '["/tools/init", "pause"]'
+	rt_bg run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	pid=$(ctr_pid)
+	rt_bg exec --detach --pid-file "$BATS_TEST_TMPDIR/exec.pid" "$CID" /tools/init pause
+	[ "$status" -eq 0 ]
+	epid=$(cat "$BATS_TEST_TMPDIR/exec.pid")
+	# a sub-cgroup in every hierarchy, the exec'd process in it
+	for d in $(cg_dirs_of "$CG"); do
+		mkdir "$d/sub"
+		if [ -f "$d/cpuset.cpus" ]; then # v1 cpuset starts empty
+			cat "$d/cpuset.cpus" >"$d/sub/cpuset.cpus"
+			cat "$d/cpuset.mems" >"$d/sub/cpuset.mems"
+		fi
+		echo "$epid" >"$d/sub/cgroup.procs"
+	done
+	rt pause "$CID"
+	[ "$status" -eq 0 ]
+	[ "$(ctr_status)" = paused ]
+	rt delete --force "$CID"
+	[ "$status" -eq 0 ]
+	for p in $pid $epid; do
+		[ ! -d "/proc/$p" ] || grep -q '^State:.*Z' "/proc/$p/status" || fail "process $p left"
+	done
+	assert_no_leftovers
+}
+
+@test "runtime kill: signal 0 checks the container runs (runc); after the process exited, 'container not running'" {
+	set_args '["/tools/init", "pause"]'
+	rt_bg run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	pid=$(ctr_pid)
+	rt kill "$CID" 0
+	[ "$status" -eq 0 ]
+	[ -d "/proc/$pid" ]
+	rt kill "$CID" KILL
+	[ "$status" -eq 0 ]
+	# straight after: never a kill(2) error, whether or not it is gone yet
+	rt kill "$CID" KILL
+	[[ "$status" -eq 0 || "$output" == *"container not running" ]]
+	wait_for is_stopped
+	rt kill "$CID" 0
+	[ "$status" -eq 1 ]
+	[ "$output" = "kist-runtime: container not running" ]
+}
+
+@test "runtime run --keep: the stopped container stays for state and delete" {
+	set_args '["/tools/init", "exit", "3"]'
+	rt run --keep --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 3 ]
+	[ "$(ctr_status)" = stopped ]
+	[ -n "$(cg_dirs_of "$CG")" ]
+	rt delete "$CID"
+	[ "$status" -eq 0 ]
+	assert_no_leftovers
+}
+
+@test "runtime run: a process.cwd missing from the image is made (as runc)" {
+	update_config "$BUNDLE/config.json" '.process.cwd = "/no/such/dir" | .root.readonly = true'
+	set_args '["sh", "-c", "pwd; ls -ld /no/such/dir"]'
+	rt run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = /no/such/dir ]
+	[[ "${lines[1]}" == drwxr-xr-x* ]]
 }

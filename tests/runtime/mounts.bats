@@ -175,3 +175,84 @@ mnt_type() { awk -v m="$1" '$5 == m { for (i = 7; $i != "-"; i++); print $(i + 1
 	# the copy went to the tmpfs, the rootfs is untouched
 	[ ! -e "$BUNDLE/rootfs/seeded/dir/file2" ]
 }
+
+@test "runtime create [bad input]: /proc a symlink in the rootfs is refused, no hang (as runc)" {
+	mkdir -p "$BUNDLE/rootfs/fakeproc"
+	rm -rf "$BUNDLE/rootfs/proc"
+	ln -s /fakeproc "$BUNDLE/rootfs/proc"
+	run timeout 60 "$RT" --root "$RT_ROOT" create --bundle "$BUNDLE" "$CID"
+	echo "$output" >&2
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"mount proc on '/proc': '/proc' in the rootfs is a symlink, not a directory"* ]]
+	[ "${#lines[@]}" -eq 1 ]
+	[ -z "$(ls -A "$BUNDLE/rootfs/fakeproc")" ]
+	assert_no_leftovers
+}
+
+@test "runtime run: a tmpfs on a directory of the image takes its mode, unless mode= is given (as runc)" {
+	mkdir -p "$BUNDLE/rootfs/data" "$BUNDLE/rootfs/data2"
+	chmod 0710 "$BUNDLE/rootfs/data"
+	chmod 0710 "$BUNDLE/rootfs/data2"
+	update_config "$BUNDLE/config.json" '.mounts += [
+		{destination: "/data", type: "tmpfs", source: "tmpfs", options: ["nosuid"]},
+		{destination: "/data2", type: "tmpfs", source: "tmpfs", options: ["mode=755"]},
+		{destination: "/fresh", type: "tmpfs", source: "tmpfs"}]'
+	set_args '["sh", "-c", "stat -c \"%n %a\" /data /data2 /fresh"]'
+	rt run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	assert_line "/data 710"
+	assert_line "/data2 755"
+	assert_line "/fresh 1777"
+}
+
+@test "runtime run: rootfsPropagation shared, rshared, unbindable and runbindable apply to the container's / (as runc)" {
+	local host_peers p tag
+	host_peers=$(grep -o 'shared:[0-9]*' /proc/self/mountinfo | sort -u | tr '\n' ' ')
+	set_args '["sh", "-c", "awk '\''$5 == \"/\"'\'' /proc/self/mountinfo"]'
+	for p in shared rshared unbindable runbindable; do
+		update_config "$BUNDLE/config.json" ".linux.rootfsPropagation = \"$p\""
+		rt run --bundle "$BUNDLE" "$CID-$p"
+		[ "$status" -eq 0 ] || fail "$p: $output"
+		case $p in
+		*shared)
+			tag=$(grep -o 'shared:[0-9]*' <<<"$output") || fail "$p: / is not shared: $output"
+			# a peer group of its own: mounts inside never reach the host
+			[[ " $host_peers" != *" $tag "* ]] || fail "$p: / is a peer of the host's $tag"
+			;;
+		*) grep -q unbindable <<<"$output" || fail "$p: / is not unbindable: $output" ;;
+		esac
+	done
+}
+
+@test "runtime run: a read-only /dev (and tmpfs) still gets devpts, devices and links, then is read-only (as runc)" {
+	update_config "$BUNDLE/config.json" '.mounts |= map(if .destination == "/dev" then .options += ["ro"] else . end)
+		| .mounts += [{destination: "/scratch", type: "tmpfs", source: "tmpfs", options: ["ro", "nosuid", "mode=750"]}]'
+	set_args '["sh", "-c", "ls -d /dev/pts /dev/null /dev/ptmx; echo x >/dev/null && echo null-ok; touch /dev/new 2>/dev/null || echo dev-ro; touch /scratch/f 2>/dev/null || echo scratch-ro; stat -c %a /scratch; awk '\''$5 == \"/dev\" || $5 == \"/scratch\" {print $5, $6}'\'' /proc/self/mountinfo"]'
+	rt run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	assert_line /dev/pts
+	assert_line null-ok
+	assert_line dev-ro
+	assert_line scratch-ro
+	assert_line 750
+	assert_line --regexp '^/dev ro,nosuid'
+	assert_line --regexp '^/scratch ro,nosuid'
+}
+
+@test "runtime run: a bind onto a dangling symlink makes its target inside the rootfs (as runc), never on the host" {
+	mkdir -p "$BUNDLE/rootfs/etc"
+	rm -f "$BUNDLE/rootfs/etc/resolv.conf"
+	ln -s ../run/resolve/stub.conf "$BUNDLE/rootfs/etc/resolv.conf"
+	ln -s "../../../../../../../../$BATS_TEST_TMPDIR/escape/file" "$BUNDLE/rootfs/etc/escape"
+	echo "nameserver 192.0.2.1" >"$BATS_TEST_TMPDIR/resolv"
+	update_config "$BUNDLE/config.json" ".mounts += [
+		{destination: \"/etc/resolv.conf\", type: \"bind\", source: \"$BATS_TEST_TMPDIR/resolv\", options: [\"rbind\", \"ro\"]},
+		{destination: \"/etc/escape\", type: \"bind\", source: \"$BATS_TEST_TMPDIR/resolv\", options: [\"rbind\", \"ro\"]}]"
+	set_args '["sh", "-c", "cat /etc/resolv.conf /etc/escape"]'
+	rt run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$output" = $'nameserver 192.0.2.1\nnameserver 192.0.2.1' ]
+	[ -f "$BUNDLE/rootfs/run/resolve/stub.conf" ]
+	[ ! -e "$BATS_TEST_TMPDIR/escape" ]
+	[ -f "$BUNDLE/rootfs/$BATS_TEST_TMPDIR/escape/file" ]
+}

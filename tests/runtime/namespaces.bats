@@ -6,7 +6,12 @@ load ../helpers
 load runtime
 
 setup() { setup_bundle; }
-teardown() { teardown_bundle; }
+teardown() {
+	teardown_bundle
+	if [ -f "$BATS_TEST_TMPDIR/netns" ]; then
+		ip netns delete "$(cat "$BATS_TEST_TMPDIR/netns")" 2>/dev/null || true
+	fi
+}
 
 ns_of() { readlink "/proc/$1/ns/$2"; }
 
@@ -85,7 +90,8 @@ ns_of() { readlink "/proc/$1/ns/$2"; }
 	[ "$(awk '/^Gid:/ {print $2}' "/proc/$pid/status")" = 201000 ]
 	[ "$(awk '{print $1, $2, $3}' "/proc/$pid/uid_map")" = "0 200000 65536" ]
 	[ "$(ns_of "$pid" user)" != "$(ns_of $$ user)" ]
-	grep -q "^1000$" "$BATS_TEST_TMPDIR/ctr.log"
+	# (the sh -c line names pause too: its output may come after the check above)
+	wait_for grep -q "^1000$" "$BATS_TEST_TMPDIR/ctr.log"
 }
 
 @test "runtime run: time namespace with boottime and monotonic offsets" {
@@ -100,4 +106,43 @@ ns_of() { readlink "/proc/$1/ns/$2"; }
 	[ "${lines[0]}" -ge $((host_up + 864000)) ]
 	[ "${lines[0]}" -lt $((host_up + 864000 + 60)) ]
 	[ "${lines[1]}" != "$(readlink /proc/self/ns/time)" ]
+}
+
+@test "runtime run: a new network namespace has its loopback up (ping 127.0.0.1)" {
+	update_config "$BUNDLE/config.json" '.process.capabilities |= with_entries(.value += ["CAP_NET_RAW"])'
+	set_args '["sh", "-c", "ip -o link show lo; ping -c 1 -W 2 127.0.0.1"]'
+	rt_bg run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"lo: <LOOPBACK,UP,LOWER_UP>"* ]]
+	[[ "$output" == *"1 packets received"* ]]
+}
+
+@test "runtime run: a joined network namespace's loopback is left as it is" {
+	ip netns add "kist-lo-$$"
+	echo "kist-lo-$$" >"$BATS_TEST_TMPDIR/netns"
+	update_config "$BUNDLE/config.json" ".linux.namespaces |= map(if .type == \"network\" then .path = \"/var/run/netns/kist-lo-$$\" else . end)"
+	set_args '["ip", "-o", "link", "show", "lo"]'
+	rt_bg run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"lo: <LOOPBACK>"* ]]
+}
+
+@test "runtime run: in a user namespace devices are bound nosuid,noexec; one the host lacks is left out" {
+	requires userns
+	update_config "$BUNDLE/config.json" '.linux.namespaces += [{type: "user"}]
+		| .linux.uidMappings = [{containerID: 0, hostID: 200000, size: 65536}]
+		| .linux.gidMappings = [{containerID: 0, hostID: 200000, size: 65536}]
+		| .linux.devices = [{path: "/dev/kist-no-such-node", type: "c", major: 10, minor: 251, fileMode: 438}]'
+	chown -R 200000:200000 "$BUNDLE/rootfs"
+	d=$BUNDLE
+	while [ "$d" != / ]; do
+		chmod o+x "$d"
+		d=$(dirname "$d")
+	done
+	set_args '["sh", "-c", "awk '\''$5 == \"/dev/null\" {print $6}'\'' /proc/self/mountinfo; echo x >/dev/null && echo null-ok; [ -e /dev/kist-no-such-node ] || echo left-out"]'
+	rt run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	assert_line --regexp '^rw,nosuid,(nodev,)?noexec'
+	assert_line null-ok
+	assert_line left-out
 }

@@ -150,3 +150,168 @@ teardown() { teardown_bundle; }
 	[[ "$output" == *"SigBlk:	0000000000000000"* ]]
 	[[ "$output" == *100000* ]]
 }
+
+@test "runtime run: a terminal held by the runtime sends bare newlines (ONLCR cleared, as runc)" {
+	update_config "$BUNDLE/config.json" '.process.terminal = true'
+	set_args '["sh", "-c", "echo X; echo Y"]'
+	# into a pipe: exactly what the program wrote, no CR, no NUL
+	run bash -c "'$RT' --root '$RT_ROOT' run --bundle '$BUNDLE' '$CID' </dev/null | od -An -c | tr -s ' '"
+	echo "$output" >&2
+	[ "$status" -eq 0 ]
+	[ "$output" = " X \n Y \n" ]
+	assert_no_leftovers
+}
+
+@test "runtime run: a terminal held by the runtime on the caller's terminal: one CR per newline" {
+	requires cmd:script
+	update_config "$BUNDLE/config.json" '.process.terminal = true'
+	set_args '["sh", "-c", "echo X"]'
+	script -qec "$RT --root $RT_ROOT run --bundle $BUNDLE $CID" /dev/null \
+		</dev/null >"$BATS_TEST_TMPDIR/out"
+	od -An -c "$BATS_TEST_TMPDIR/out" >&2
+	# (script itself echoes the NUL it writes at the end of its input as ^@)
+	[ "$(sed 's/^\^@//' "$BATS_TEST_TMPDIR/out" | od -An -c | tr -s ' ')" = " X \r \n" ]
+}
+
+@test "runtime run: the pty belongs to process.user (uid; the tty group from devpts)" {
+	update_config "$BUNDLE/config.json" '.process.terminal = true | .process.user = {uid: 1000, gid: 1000}'
+	set_args '["sh", "-c", "ls -ln $(tty)"]'
+	"$TOOLS_BIN/recvtty" "$BATS_TEST_TMPDIR/tty.sock" "$BATS_TEST_TMPDIR/tty.out" &
+	track_pid $!
+	wait_for test -S "$BATS_TEST_TMPDIR/tty.sock"
+	rt run --console-socket "$BATS_TEST_TMPDIR/tty.sock" --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	wait_for grep -q /dev/pts/0 "$BATS_TEST_TMPDIR/tty.out"
+	cat "$BATS_TEST_TMPDIR/tty.out" >&2
+	[ "$(awk '{print $3, $4}' "$BATS_TEST_TMPDIR/tty.out" | tr -d '\r')" = "1000 5" ]
+	# through --console-socket the receiver chooses: ONLCR is left on
+	grep -q $'/dev/pts/0\r$' "$BATS_TEST_TMPDIR/tty.out"
+}
+
+@test "runtime exec -t: the pty belongs to the exec'd --user" {
+	set_args '["/tools/init", "pause"]'
+	rt_bg run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	run bash -c "'$RT' --root '$RT_ROOT' exec -t --user 1000:1000 '$CID' sh -c 'ls -ln \$(tty)' </dev/null"
+	echo "$output" >&2
+	[ "$status" -eq 0 ]
+	[ "$(awk '{print $3, $4}' <<<"$output")" = "1000 5" ]
+}
+
+@test "runtime run: an empty HOME= is filled from the container's passwd; duplicate env names, the last wins" {
+	update_config "$BUNDLE/config.json" '.process.env = ["PATH=/bin", "HOME=", "A=1", "B=x", "A=2"]
+		| .process.user = {uid: 1000, gid: 1000}'
+	set_args '["sh", "-c", "env | sort"]'
+	rt run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	assert_line HOME=/home/kist
+	assert_line A=2
+	assert_line B=x
+	[ "$(grep -c '^A=' <<<"$output")" -eq 1 ]
+	[ "$(grep -c '^HOME=' <<<"$output")" -eq 1 ]
+}
+
+@test "runtime exec: an empty HOME= is filled, duplicate --env names folded (the last wins)" {
+	set_args '["/tools/init", "pause"]'
+	rt_bg run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	rt exec --env HOME= --env A=1 --env A=2 --user 1000 "$CID" sh -c 'env | sort'
+	[ "$status" -eq 0 ]
+	assert_line HOME=/home/kist
+	assert_line A=2
+	[ "$(grep -c '^A=' <<<"$output")" -eq 1 ]
+}
+
+@test "runtime run: socket activation: LISTEN_FDS for the runtime go on from fd 3, before --preserve-fds (as runc)" {
+	echo listen-a >"$BATS_TEST_TMPDIR/a"
+	echo listen-b >"$BATS_TEST_TMPDIR/b"
+	echo preserved >"$BATS_TEST_TMPDIR/c"
+	set_args '["sh", "-c", "echo \"$LISTEN_FDS $LISTEN_PID\"; cat <&3; cat <&4; cat <&5; [ -e /proc/self/fd/6 ] || echo no-fd-6"]'
+	# LISTEN_PID names the runtime itself (bash execs it in place)
+	run bash -c 'export LISTEN_FDS=2 LISTEN_PID=$$; exec "$0" --root "$1" run --preserve-fds 1 --bundle "$2" "$3" </dev/null' \
+		"$RT" "$RT_ROOT" "$BUNDLE" "$CID" 3<"$BATS_TEST_TMPDIR/a" 4<"$BATS_TEST_TMPDIR/b" 5<"$BATS_TEST_TMPDIR/c"
+	echo "$output" >&2
+	[ "$status" -eq 0 ]
+	[ "$output" = $'2 1\nlisten-a\nlisten-b\npreserved\nno-fd-6' ]
+}
+
+@test "runtime run: LISTEN_FDS meant for another process are not passed on" {
+	echo listen-a >"$BATS_TEST_TMPDIR/a"
+	set_args '["sh", "-c", "echo \"${LISTEN_FDS:-none}\"; [ -e /proc/self/fd/3 ] || echo no-fd-3"]'
+	run bash -c 'export LISTEN_FDS=1 LISTEN_PID=1; exec "$0" --root "$1" run --bundle "$2" "$3" </dev/null' \
+		"$RT" "$RT_ROOT" "$BUNDLE" "$CID" 3<"$BATS_TEST_TMPDIR/a"
+	[ "$status" -eq 0 ]
+	[ "$output" = $'none\nno-fd-3' ]
+}
+
+@test "runtime create: a created container holds none of the caller's fds" {
+	set_args '["/tools/init", "pause"]'
+	echo x >"$BATS_TEST_TMPDIR/caller-file"
+	rt_bg create --bundle "$BUNDLE" "$CID" 7<"$BATS_TEST_TMPDIR/caller-file" 9>"$BATS_TEST_TMPDIR/caller-out"
+	[ "$status" -eq 0 ]
+	pid=$(ctr_pid)
+	ls -l "/proc/$pid/fd" >&2
+	! ls -l "/proc/$pid/fd" | grep -q "$BATS_TEST_TMPDIR/caller-"
+	# only stdio and the start pipe
+	[ "$(find "/proc/$pid/fd" -mindepth 1 | wc -l)" -le 5 ]
+}
+
+@test "runtime run: linux.memoryPolicy is applied with set_mempolicy (numa_maps from the host)" {
+	set_args '["/tools/init", "pause"]'
+	update_config "$BUNDLE/config.json" '.linux.memoryPolicy = {mode: "MPOL_INTERLEAVE", nodes: "0", flags: ["MPOL_F_STATIC_NODES"]}'
+	rt_bg run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	pid=$(ctr_pid)
+	wait_for grep -q pause "/proc/$pid/cmdline"
+	grep -q 'interleave=static:0' "/proc/$pid/numa_maps" || grep -q 'interleave:0' "/proc/$pid/numa_maps"
+}
+
+@test "runtime create [bad input]: linux.memoryPolicy mode, nodes and flags are checked" {
+	while IFS='|' read -r mp msg; do
+		update_config "$BUNDLE/config.json" ".linux.memoryPolicy = $mp"
+		rt create --bundle "$BUNDLE" "$CID"
+		[ "$status" -eq 1 ] || fail "accepted: $mp"
+		[[ "$output" == *"$msg"* ]] || fail "$mp: $output"
+		[ "${#lines[@]}" -eq 1 ]
+		assert_no_leftovers
+	done <<'CASES'
+{"mode": "MPOL_FOO"}|'linux.memoryPolicy.mode': unknown mode 'MPOL_FOO'
+{"mode": "MPOL_BIND"}|'linux.memoryPolicy.nodes': MPOL_BIND needs nodes
+{"mode": "MPOL_LOCAL", "nodes": "0"}|'linux.memoryPolicy.nodes': MPOL_LOCAL takes no nodes, got '0'
+{"mode": "MPOL_BIND", "nodes": "3-1"}|'linux.memoryPolicy.nodes': invalid range in '3-1'
+{"mode": "MPOL_BIND", "nodes": "0,x"}|'linux.memoryPolicy.nodes': invalid node list '0,x'
+{"mode": "MPOL_BIND", "nodes": "0", "flags": ["MPOL_F_NOPE"]}|'linux.memoryPolicy.flags': unknown flag 'MPOL_F_NOPE'
+{"mode": "MPOL_BIND", "nodes": "1000"}|'linux.memoryPolicy': set_mempolicy (are the nodes online?): Invalid argument
+CASES
+}
+
+@test "runtime run: process.scheduler is applied with sched_setattr (policy and nice from the host)" {
+	set_args '["/tools/init", "pause"]'
+	update_config "$BUNDLE/config.json" '.process.scheduler = {policy: "SCHED_BATCH", nice: 7}'
+	rt_bg run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	pid=$(ctr_pid)
+	wait_for grep -q pause "/proc/$pid/cmdline"
+	chrt -p "$pid" | grep -q "policy: SCHED_BATCH"
+	[ "$(ps -o ni= -p "$pid" | tr -d ' ')" = 7 ]
+}
+
+@test "runtime create [bad input]: process.scheduler policy, nice, priority and SCHED_DEADLINE parameters" {
+	while IFS='|' read -r sc msg; do
+		update_config "$BUNDLE/config.json" ".process.scheduler = $sc"
+		rt create --bundle "$BUNDLE" "$CID"
+		[ "$status" -eq 1 ] || fail "accepted: $sc"
+		[[ "$output" == *"$msg"* ]] || fail "$sc: $output"
+		[ "${#lines[@]}" -eq 1 ]
+		assert_no_leftovers
+	done <<'CASES'
+{"policy": "SCHED_FAST"}|'process.scheduler.policy': unknown policy 'SCHED_FAST'
+{"policy": "SCHED_OTHER", "nice": 20}|'process.scheduler.nice': 20 is not between -20 and 19
+{"policy": "SCHED_OTHER", "priority": 5}|'process.scheduler.priority': only SCHED_FIFO and SCHED_RR take a priority
+{"policy": "SCHED_BATCH", "runtime": 10000}|'process.scheduler': runtime, deadline and period are for SCHED_DEADLINE only, not SCHED_BATCH
+{"policy": "SCHED_DEADLINE", "runtime": 20000, "deadline": 10000, "period": 30000}|SCHED_DEADLINE needs 1024 <= runtime <= deadline <= period (ns), got runtime 20000, deadline 10000, period 30000
+{"policy": "SCHED_DEADLINE", "runtime": 100, "deadline": 10000}|SCHED_DEADLINE needs 1024 <= runtime <= deadline <= period
+{"policy": "SCHED_DEADLINE", "runtime": 1000000, "deadline": 2000000, "period": 1500000}|got runtime 1000000, deadline 2000000, period 1500000
+{"policy": "SCHED_OTHER", "flags": ["SCHED_FLAG_NOPE"]}|'process.scheduler.flags': unknown flag 'SCHED_FLAG_NOPE'
+CASES
+}

@@ -59,7 +59,7 @@ is_stopped() { [ "$(ctr_status "$1")" = stopped ]; }
 # for that controller (v1 hierarchy if mounted, else cgroup2).
 cg_dir() {
 	local ctrl=$1 path=${2:-$CG}
-	if [ -d "/sys/fs/cgroup/$ctrl" ]; then
+	if mountpoint -q "/sys/fs/cgroup/$ctrl"; then
 		echo "/sys/fs/cgroup/$ctrl$path"
 	elif [ -f /sys/fs/cgroup/unified/cgroup.controllers ]; then
 		echo "/sys/fs/cgroup/unified$path"
