@@ -46,6 +46,7 @@ struct rt_create_opts {
 	bool no_pivot;
 	bool systemd_cgroup;
 	bool no_new_keyring;
+	const char *config; /* --config: must be the bundle's config.json */
 };
 
 struct rt_container {
