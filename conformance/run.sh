@@ -187,6 +187,38 @@ reap() {
 	return 0
 }
 
+# The suites' containers' cgroups are named after them (crun's test-*,
+# runc's test_*, runtime-tools' uuids, runc-cgroups-integration-test, crun's
+# "frozen" freezer, /test/deeply/nested/...): a runtime that leaves one
+# behind (or a parent of it) must not make the next suite fail.
+CG_NAMES='^(test|test[-_].*|frozen|runc-cgroups-integration-test|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$'
+cgroup_dirs() {
+	local r d
+	awk '$3 == "cgroup" || $3 == "cgroup2" { print $2 }' /proc/self/mounts | while IFS= read -r r; do
+		for d in "$r"/*/; do
+			d=${d%/}
+			[[ ${d##*/} =~ $CG_NAMES ]] && echo "$d"
+		done
+	done
+	return 0
+}
+
+# clean_cgroups: remove (deepest first) the empty ones that were not there
+# before the run
+clean_cgroups() {
+	local d
+	cgroup_dirs | grep -vxF -f "$work/cgroups.before" | while IFS= read -r d; do
+		find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+	done
+	return 0
+}
+
+# after_test: what every test file is followed by
+after_test() {
+	reap
+	clean_cgroups
+}
+
 # record SUITE RT RESULT NAME: RESULT is pass, fail or skip
 record() {
 	echo "$4" >>"$out/$1/$2.$3"
@@ -225,7 +257,7 @@ run_runtime_tools() {
 		[ $rc -eq 124 ] && echo "# timed out after ${FILE_TIMEOUT}s" >>"$log"
 		echo "# exit status $rc" >>"$log"
 		record runtime-tools "$rt" "$(rt_result "$log" $rc)" "$name"
-		reap
+		after_test
 	done
 }
 
@@ -289,12 +321,12 @@ run_crun_suite() {
 				else
 					echo "not ok $n - $t # timed out after ${TEST_TIMEOUT}s" >>"$log.tap"
 				fi
-				reap
+				after_test
 			done
 			rm -f "$log.one"
 		fi
 		count_tap crun "$rt" "${f%.py}" "$log.tap"
-		reap
+		after_test
 	done
 	rm -rf "$work"/crun/.testsuite-run-*
 }
@@ -310,7 +342,7 @@ run_runc_suite() {
 			script -qefc "bats --tap $f.bats" /dev/null >"$log" 2>&1 </dev/null
 		[ $? -eq 124 ] && echo "# timed out after ${FILE_TIMEOUT}s" >>"$log"
 		count_tap runc "$rt" "$f" "$log"
-		reap
+		after_test
 	done
 }
 
@@ -352,6 +384,7 @@ main() {
 	# the suites' bundles (and sockets: keep the path short) go here
 	tmp=$(mktemp -d /tmp/kist-conf.XXXXXX)
 	export TMPDIR=$tmp
+	cgroup_dirs >"$work/cgroups.before"
 	for suite in $SUITE_LIST; do
 		case $suite in
 		runtime-tools) build_runtime_tools ;;
