@@ -383,6 +383,7 @@ main() {
 	mkdir -p "$work"
 	# the suites' bundles (and sockets: keep the path short) go here
 	tmp=$(mktemp -d /tmp/kist-conf.XXXXXX)
+	chmod 755 "$tmp" # user namespaces' root must reach the bundles
 	export TMPDIR=$tmp
 	cgroup_dirs >"$work/cgroups.before"
 	for suite in $SUITE_LIST; do
