@@ -213,9 +213,21 @@ clean_cgroups() {
 	return 0
 }
 
+# unmount_left: a container without a mount namespace of its own mounts in
+# ours; unmount what is left below the suites' directories
+unmount_left() {
+	local m
+	awk -v a="$tmp/" -v b="$work/" 'index($5, a) == 1 || index($5, b) == 1 { print $5 }' \
+		/proc/self/mountinfo | sort -r | while IFS= read -r m; do
+		umount -l "$m" 2>/dev/null
+	done
+	return 0
+}
+
 # after_test: what every test file is followed by
 after_test() {
 	reap
+	unmount_left
 	clean_cgroups
 }
 
