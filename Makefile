@@ -6,6 +6,7 @@
 #   make demo            deps, build, run an image end to end
 #   make bench           side-by-side benchmarks against the peer tools
 #   make fuzz            libFuzzer targets, FUZZ_TIME seconds each (default 60)
+#   make conformance SUITES=DIR   the peers' test suites (docs/conformance.md)
 #   make install PREFIX=/usr/local DESTDIR=
 #   make B=/tmp/out      put objects and binaries under another directory
 
@@ -186,6 +187,12 @@ bench: all
 	$(Q)./tests/deps.sh bench/packages.txt
 	$(Q)for s in bench/*.sh; do KIST_BIN=$(abspath $(BIN)) bash $$s || exit 1; done
 
+# The peers' own test suites against kist-runtime, runc and crun, from a
+# directory of their sources (docs/conformance.md); not part of check.
+conformance: all
+	$(Q)if [ -z "$(SUITES)" ]; then echo "make conformance: set SUITES=DIR (see docs/conformance.md)" >&2; exit 2; fi
+	$(Q)KIST_RUNTIME=$(abspath $(BIN))/kist-runtime ./conformance/run.sh $(SUITES) $(CONF_OUT)
+
 install: $(addprefix install.,$(PROGRAMS))
 
 uninstall:
@@ -195,13 +202,13 @@ fmt-check:
 	clang-format --dry-run --Werror $(wildcard */*.c */*.h)
 
 lint: fmt-check
-	shellcheck -x tests/*.sh tests/*.bash tests/*/*.bash bench/*.sh
+	shellcheck -x tests/*.sh tests/*.bash tests/*/*.bash bench/*.sh conformance/*.sh
 
 clean:
 	rm -rf $(OBJ) $(BIN)
 
-.PHONY: all deps unit unit-build check demo bench install uninstall fmt-check lint clean tools \
-	fuzz fuzz-build
+.PHONY: all deps unit unit-build check demo bench conformance install uninstall fmt-check lint \
+	clean tools fuzz fuzz-build
 .DELETE_ON_ERROR:
 
 -include $(shell find $(OBJ) -name '*.d' 2>/dev/null)

@@ -47,7 +47,8 @@ struct rt_create_opts {
 	bool no_pivot;
 	bool systemd_cgroup;
 	bool no_new_keyring;
-	bool keep; /* run: leave the stopped container for `delete` (runc 1.2) */
+	bool keep;          /* run: leave the stopped container for `delete` (runc 1.2) */
+	const char *config; /* --config: must be the bundle's config.json */
 };
 
 struct rt_container {

@@ -59,6 +59,7 @@ static void usage(void)
 	       "   --log-format FMT    text or json\n"
 	       "   --debug             log debug messages\n"
 	       "   --systemd-cgroup    cgroupsPath is slice:prefix:name\n"
+	       "   --cgroup-manager M  cgroupfs (default) or systemd (as --systemd-cgroup)\n"
 	       "   --help, -h          show help\n"
 	       "   --version, -v       print the version\n",
 	       rt_state_default_root());
@@ -122,7 +123,17 @@ int main(int argc, char **argv, char **envp)
 			g.debug = true;
 		else if (streq(a, "--systemd-cgroup"))
 			g.systemd_cgroup = true;
-		else if (is_opt(a, "--rootless") || is_opt(a, "--criu"))
+		else if (is_opt(a, "--cgroup-manager")) {
+			/* crun's spelling of the cgroup driver choice */
+			const char *m = opt_value(argc, argv, &i, "--cgroup-manager");
+			if (streq(m, "systemd"))
+				g.systemd_cgroup = true;
+			else if (streq(m, "cgroupfs"))
+				g.systemd_cgroup = false;
+			else
+				cli_usage_error("unknown cgroup manager '%s' (cgroupfs or systemd)",
+						m);
+		} else if (is_opt(a, "--rootless") || is_opt(a, "--criu"))
 			(void)opt_value(argc, argv, &i,
 					is_opt(a, "--criu") ? "--criu" : "--rootless");
 		else if (streq(a, "-h") || streq(a, "--help")) {
