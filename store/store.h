@@ -207,6 +207,10 @@ int container_remove(struct store *s, const struct container *c, bool force, str
  * container is gone (gc). */
 void container_names_sweep(struct store *s);
 char *container_dir(struct store *s, const char *id);
+/* cmd_ps.c: does a live shim hold RUN/shim/<id>/lock?  The container's
+ * docker State block (the shim's record; "created" or "dead" without one). */
+bool container_shim_alive(struct store *s, const char *id);
+cJSON *container_state(struct store *s, const char *id);
 bool container_is_mounted(struct store *s, const struct container *c);
 
 /* bundle.c: config.json from the image config + overrides (spec/convert). */
@@ -269,6 +273,8 @@ CMD(mount);
 CMD(umount);
 CMD(rm_container);
 CMD(ls_containers);
+CMD(ps);
+CMD(inspect_container);
 CMD(commit);
 CMD(diff);
 CMD(export);
