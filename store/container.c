@@ -438,9 +438,9 @@ int container_create(struct store *s, const char *name, const char *image, const
 		char other[65];
 
 		if (name_held(s, name, other)) {
-			err_set(err, EEXIST,
-				"container name '%s' is already in use by container %.12s", name,
-				other);
+			err_set_code(err, EEXIST,
+				     "container name '%s' is already in use by container %s", name,
+				     other);
 			goto out;
 		}
 		unlinkat(s->rootfd, link, 0); /* none, or left by a crash */
