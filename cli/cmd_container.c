@@ -281,7 +281,6 @@ enum {
 	R_ENV,
 	R_ENV_FILE,
 	R_HOSTNAME,
-	R_INIT,
 	R_INTERACTIVE,
 	R_LABEL,
 	R_LOG_OPT,
@@ -730,6 +729,25 @@ static int remove_container(const struct kist *k, const char *id, bool force, bo
 	struct err *err = NULL;
 	int r;
 
+	if (force) {
+		/* stop a running container (the shim blocks until it stopped),
+		 * then wait for its shim to exit: it holds its lock until then */
+		char *sargs[] = {"stop", "-s", "SIGKILL", "-t", "0", (char *)id, NULL};
+		struct kist bare = {.debug = false};
+		cleanup_free char *o2 = NULL, *e2 = NULL;
+		cleanup_free char *lock = xasprintf("%s/shim/%s/lock", run_root(), id);
+		int fd;
+
+		(void)kist_capture_err(&bare, "kist-shim", sargs, ID_MAX, &o2, &e2, &err);
+		err_free(err);
+		err = NULL;
+		fd = open(lock, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			while (flock(fd, LOCK_SH) < 0 && errno == EINTR)
+				;
+			close(fd);
+		}
+	}
 	{
 		/* the shim's run dir (and, with -f, a running container) */
 		struct kist bare = {.debug = false};

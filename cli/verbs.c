@@ -328,8 +328,6 @@ static const struct kflag run_flags[] = {
     {"env", 'e', KF_LIST, "list", "Set environment variables", NULL},
     {"env-file", 0, KF_LIST, "list", "Read in a file of environment variables", NULL},
     {"hostname", 'h', KF_STRING, "string", "Container host name", NULL},
-    {"init", 0, KF_BOOL, NULL,
-     "Run an init inside the container that forwards signals and reaps processes", NULL},
     {"interactive", 'i', KF_BOOL, NULL, "Keep STDIN open even if not attached", NULL},
     {"label", 'l', KF_LIST, "list", "Set meta data on a container", NULL},
     {"log-opt", 0, KF_LIST, "list", "Log driver options", NULL},

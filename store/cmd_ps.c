@@ -285,7 +285,7 @@ static const struct fmt_field ps_fields[P_N] = {
 struct ps_row {
 	struct container *c;
 	cJSON *doc;
-	int64_t created;
+	double created; /* with its fraction: containers made in one second keep their order */
 };
 
 static int by_created_desc(const void *a, const void *b)
@@ -453,6 +453,21 @@ static bool m_label(const char *want, const void *ctx)
 	return cJSON_IsString(v) && (!eq || streq(v->valuestring, eq + 1));
 }
 
+/* before=/since=: the creation time of the container named */
+static int ps_ref_time(struct store *s, const char *ref, double *out, struct err **err)
+{
+	struct container rc;
+	int r;
+
+	if (container_find(s, ref, &rc, err) < 0)
+		return -1;
+	r = time_parse_rfc3339(rc.created, out);
+	container_release(&rc);
+	if (r < 0)
+		return err_set_code(err, EINVAL, "container '%s' has no creation time", ref);
+	return 0;
+}
+
 static const char ps_usage[] =
     "usage: kist-store ps [-a] [-q] [-l] [-n N] [-s] [--no-trunc] [-f FILTER]... [--format F]\n"
     "List containers as docker ps does (running ones; -a: all).  Filters:\n"
@@ -478,7 +493,7 @@ int cmd_ps(void *g, int argc, char **argv, struct err **err)
 	const char *format = NULL;
 	bool all = false, quiet = false, no_trunc = false, size = false;
 	long last = -1;
-	int64_t before = -1, since = -1;
+	double before = -1, since = -1;
 	size_t n = 0, i, shown = 0;
 	int c, ret = -1;
 
@@ -540,23 +555,13 @@ int cmd_ps(void *g, int argc, char **argv, struct err **err)
 	rows = xcalloc(n + 1, sizeof(*rows));
 	for (i = 0; i < n; i++) {
 		rows[i].c = &cs[i];
-		rows[i].created = store_time_parse(cs[i].created);
+		if (time_parse_rfc3339(cs[i].created, &rows[i].created) < 0)
+			rows[i].created = 0;
 	}
 	qsort(rows, n, sizeof(*rows), by_created_desc);
-	for (const char *ref = f.before; ref; ref = ref == f.before ? f.since : NULL) {
-		struct container rc;
-		if (!*ref)
-			continue;
-		if (container_find(s, ref, &rc, err) < 0)
-			goto out;
-		if (ref == f.before)
-			before = store_time_parse(rc.created);
-		else
-			since = store_time_parse(rc.created);
-		container_release(&rc);
-		if (!f.since)
-			break;
-	}
+	if ((f.before && ps_ref_time(s, f.before, &before, err) < 0) ||
+	    (f.since && ps_ref_time(s, f.since, &since, err) < 0))
+		goto out;
 	for (i = 0; i < n; i++) {
 		struct ps_row *r = &rows[i];
 		cJSON *doc = container_doc(s, r->c);
@@ -568,8 +573,8 @@ int cmd_ps(void *g, int argc, char **argv, struct err **err)
 		char ecs[16];
 		cleanup_free char *id = no_trunc ? xstrdup(r->c->id) : xstrndup(r->c->id, 12);
 		cleanup_free char *cmd = command_text(doc, no_trunc);
-		cleanup_free char *at = fmt_time_go(r->created);
-		cleanup_free char *since_s = fmt_since(r->created);
+		cleanup_free char *at = fmt_time_go((int64_t)r->created);
+		cleanup_free char *since_s = fmt_since((int64_t)r->created);
 		cleanup_free char *status = status_text(st);
 		cleanup_free char *lt = labels_text(labels);
 		char *vals[P_N];

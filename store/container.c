@@ -345,10 +345,10 @@ int container_remove(struct store *s, const struct container *c, bool force, str
 	cleanup_free char *state = xasprintf("%s/runtime/%s/state.json", s->run, c->id);
 
 	if (!force && container_shim_alive(s, c->id))
-		return err_set(err, EBUSY,
-			       "container '%s' is running (its shim holds it): stop it first or "
-			       "use -f",
-			       c->name);
+		return err_set_code(err, EBUSY,
+				    "container '%s' is running (its shim holds it): stop it first "
+				    "or use -f",
+				    c->name);
 	if (!force && fs_exists(state))
 		return err_set(err, EBUSY,
 			       "container '%s' is known to the runtime ('%s' exists): delete it "
