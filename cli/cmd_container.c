@@ -125,7 +125,7 @@ static char *container_path(const cJSON *doc, const char *leaf)
 }
 
 /* Start the container's shim (it returns once the container runs). */
-static int shim_start(const cJSON *doc)
+static int shim_start(const cJSON *doc, bool no_start)
 {
 	cleanup_free char *rt = kist_program_path("kist-runtime");
 	cleanup_free char *rtroot = xasprintf("%s/runtime", run_root());
@@ -169,6 +169,8 @@ static int shim_start(const cJSON *doc)
 		strv_push(&args, "--interactive");
 	if (jbool(doc, "Config", "Tty"))
 		strv_push(&args, "--tty");
+	if (no_start)
+		strv_push(&args, "--no-start");
 	{
 		/* the shim takes no --root: run it directly */
 		struct kist bare = {.debug = false};
@@ -554,24 +556,20 @@ int kist_create(const struct kist *k, const struct kverb *v, char **args, const 
 	return EXIT_OK;
 }
 
-/* Foreground: attach (a terminal or stdin) or follow the log, then the
- * container's exit code. */
-static int foreground(const struct kist *k, const cJSON *doc, bool stdin_open, bool tty)
+/* Foreground: attach to a container its shim created (--no-start) and
+ * start it once attached, so no early output is lost; exits with the
+ * container's code.  Without -i the container gets no stdin. */
+static int foreground(const cJSON *doc, bool stdin_open, bool created)
 {
-	const char *id = jstr(doc, "Id");
-	int r;
+	cleanup_strv char **aargs = NULL;
 
-	if (stdin_open || tty) {
-		char *aargs[] = {"attach", (char *)id, NULL};
-		r = shim_verb(aargs);
-		if (r != EXIT_RUN_ERROR)
-			return r;
-	} else {
-		char *largs[] = {"logs", "--follow", (char *)id, NULL};
-		(void)shim_verb(largs);
-	}
-	r = wait_exit(k, id);
-	return r < 0 ? EXIT_RUN_ERROR : r;
+	strv_push(&aargs, "attach");
+	if (!stdin_open)
+		strv_push(&aargs, "--no-stdin");
+	if (created)
+		strv_push(&aargs, "--start");
+	strv_push(&aargs, jstr(doc, "Id"));
+	return shim_verb(aargs);
 }
 
 int kist_run_cmd(const struct kist *k, const struct kverb *v, char **args, const char *const *vals,
@@ -585,7 +583,7 @@ int kist_run_cmd(const struct kist *k, const struct kverb *v, char **args, const
 	doc = create(k, args, vals, &code);
 	if (!doc)
 		return code;
-	code = shim_start(doc);
+	code = shim_start(doc, !vals[R_DETACH]);
 	if (code != 0) {
 		if (vals[R_RM])
 			remove_container(k, jstr(doc, "Id"), true, true);
@@ -595,7 +593,7 @@ int kist_run_cmd(const struct kist *k, const struct kverb *v, char **args, const
 		printf("%s\n", jstr(doc, "Id"));
 		return EXIT_OK;
 	}
-	code = foreground(k, doc, vals[R_INTERACTIVE], vals[R_TTY]);
+	code = foreground(doc, vals[R_INTERACTIVE], true);
 	if (vals[R_RM])
 		remove_container(k, jstr(doc, "Id"), true, true);
 	return code;
@@ -624,16 +622,19 @@ int kist_start(const struct kist *k, const struct kverb *v, char **args, const c
 			ret = EXIT_FAIL;
 			continue;
 		}
+		bool created = false;
+
 		if (!is_running(doc)) {
-			code = shim_start(doc);
+			created = vals[0] || vals[1];
+			code = shim_start(doc, created);
 			if (code) {
 				ret = code;
 				continue;
 			}
 		}
 		if (vals[0] || vals[1])
-			return foreground(k, doc, vals[1] && jbool(doc, "Config", "OpenStdin"),
-					  jbool(doc, "Config", "Tty"));
+			return foreground(doc, vals[1] && jbool(doc, "Config", "OpenStdin"),
+					  created);
 		printf("%s\n", *ops);
 	}
 	return ret;
@@ -672,7 +673,7 @@ int kist_stop(const struct kist *k, const struct kverb *v, char **args, const ch
 		}
 		if (streq(v->name, "restart")) {
 			cleanup_json cJSON *now = container_get(k, *ops, &code);
-			if (!now || shim_start(now) != 0) {
+			if (!now || shim_start(now, false) != 0) {
 				ret = EXIT_FAIL;
 				continue;
 			}

@@ -201,6 +201,15 @@ three" ]
 	assert_failure
 	kist run --rm --cap-drop ALL bb sh -c 'grep CapEff /proc/self/status'
 	assert_output --regexp 'CapEff:[[:space:]]+0+$'
+	# --privileged reaches the bundle: every capability the kernel has
+	kist create --privileged bb true
+	jq -e --argjson n "$(($(cat /proc/sys/kernel/cap_last_cap) + 1))" \
+		'.process.capabilities.bounding | length == $n' \
+		"$KIST_ROOT/containers/$output/bundle/config.json"
+	kist run --rm --security-opt seccomp=unconfined bb sh -c 'grep Seccomp: /proc/self/status'
+	assert_output --regexp 'Seccomp:[[:space:]]+0$'
+	kist run --rm bb sh -c 'grep Seccomp: /proc/self/status'
+	assert_output --regexp 'Seccomp:[[:space:]]+2$'
 	kist create --name lim -l a=b --label c=d --memory 64m --pids-limit 50 --cpus 0.5 \
 		--restart on-failure:3 --stop-timeout 3 bb true
 	assert_success
@@ -355,8 +364,8 @@ Error: No such object: nosuch"
 	[ "$status" -eq 125 ]
 	[ "$(store_snapshot)" = "$before" ] || fail "the store changed"
 	# the command: 127 not found, 126 not executable
-	kist run --rm bb nosuchcmd
-	[ "$status" -eq 127 ]
+	run -127 "$KIST" run --rm bb nosuchcmd
+	assert_output --partial nosuchcmd
 	kist run --rm bb /etc
 	[ "$status" -eq 126 ]
 }
