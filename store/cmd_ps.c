@@ -323,19 +323,27 @@ static char *status_text(const cJSON *st)
 	return xstrdup("Created");
 }
 
-static char *command_text(const cJSON *doc, bool no_trunc)
+/* The command from container.json's Args (the process's args), or from
+ * bundle/config.json for containers made before the store recorded them. */
+static char *command_text(struct store *s, const struct container *c, bool no_trunc)
 {
 	struct buf b = BUF_INIT;
-	const cJSON *e;
+	const cJSON *args = cJSON_GetObjectItemCaseSensitive(c->doc, "Args"), *e;
+	cleanup_json cJSON *spec = NULL;
 	cleanup_free char *all = NULL;
 
+	if (!cJSON_IsArray(args)) {
+		cleanup_free char *cp = xasprintf("containers/%s/bundle/config.json", c->id);
+		spec = json_load_fileat(s->rootfd, cp, 0, NULL);
+		args = cJSON_GetObjectItemCaseSensitive(obj_of(spec, "process"), "args");
+	}
 	buf_add(&b, "\"", 1);
-	buf_add(&b, str_of(doc, "Path", ""), strlen(str_of(doc, "Path", "")));
-	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(doc, "Args"))
+	cJSON_ArrayForEach(e, args)
 	{
 		if (!cJSON_IsString(e))
 			continue;
-		buf_add(&b, " ", 1);
+		if (b.len > 1)
+			buf_add(&b, " ", 1);
 		buf_add(&b, e->valuestring, strlen(e->valuestring));
 	}
 	all = buf_detach(&b, NULL);
@@ -564,22 +572,20 @@ int cmd_ps(void *g, int argc, char **argv, struct err **err)
 		goto out;
 	for (i = 0; i < n; i++) {
 		struct ps_row *r = &rows[i];
-		cJSON *doc = container_doc(s, r->c);
-		const cJSON *st = cJSON_GetObjectItemCaseSensitive(doc, "State");
-		const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(doc, "Config");
-		const cJSON *labels = cJSON_GetObjectItemCaseSensitive(cfg, "Labels");
+		cJSON *st = container_state(s, r->c->id);
+		const cJSON *labels = obj_of(obj_of(r->c->doc, "Overrides"), "Labels");
 		const char *state = str_of(st, "Status", "created");
 		const cJSON *code = cJSON_GetObjectItemCaseSensitive(st, "ExitCode");
 		char ecs[16];
 		cleanup_free char *id = no_trunc ? xstrdup(r->c->id) : xstrndup(r->c->id, 12);
-		cleanup_free char *cmd = command_text(doc, no_trunc);
+		cleanup_free char *cmd = NULL;
 		cleanup_free char *at = fmt_time_go((int64_t)r->created);
 		cleanup_free char *since_s = fmt_since((int64_t)r->created);
 		cleanup_free char *status = status_text(st);
 		cleanup_free char *lt = labels_text(labels);
 		char *vals[P_N];
 
-		r->doc = doc;
+		r->doc = st;
 		snprintf(ecs, sizeof(ecs), "%d", cJSON_IsNumber(code) ? code->valueint : 0);
 		if (!all && !streq(state, "running") && !streq(state, "restarting"))
 			continue;
@@ -599,6 +605,7 @@ int cmd_ps(void *g, int argc, char **argv, struct err **err)
 		if (last >= 0 && (long)shown >= last)
 			break;
 		shown++;
+		cmd = command_text(s, r->c, no_trunc);
 		vals[P_ID] = id;
 		vals[P_IMAGE] = r->c->image;
 		vals[P_CMD] = cmd;

@@ -531,6 +531,14 @@ int container_create(struct store *s, const char *name, const char *image, const
 			goto out;
 	}
 	{
+		/* the command, for listings that read only container.json */
+		const cJSON *args = cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(config, "process"), "args");
+
+		if (cJSON_IsArray(args))
+			cJSON_AddItemToObject(doc, "Args", cJSON_Duplicate(args, true));
+	}
+	{
 		cleanup_free char *p = xasprintf("%s/bundle/config.json", finalname);
 		cleanup_free char *cj = xasprintf("%s/container.json.tmp", finalname);
 		cleanup_free char *cjf = xasprintf("%s/container.json", finalname);
