@@ -30,7 +30,7 @@ cleanup() {
 	for d in "$work"/kist/containers/[0-9a-f]*; do
 		[ -d "$d" ] && "$KIST" rm -f "${d##*/}" >/dev/null 2>&1
 	done
-	"${PODMAN[@]}" rm -f -a >/dev/null 2>&1
+	"${PODMAN[@]}" rm -f -t 0 -a >/dev/null 2>&1
 	rm -rf "$KIST_RUN"
 	podman --root "$work/podman" --runroot "$work/podman-run" --storage-driver vfs \
 		system reset -f >/dev/null 2>&1
@@ -107,7 +107,7 @@ report "run --rm IMAGE true" "$(median_ms "$KIST" run --rm bench/bb:v1 true)" \
 report "run -d IMAGE sleep" "$(median_ms "$KIST" run -d bench/bb:v1 sleep 1000)" \
 	"$(median_ms "${PODMAN[@]}" run -d "${PRUN[@]}" localhost/bench/bb:v1 sleep 1000)"
 for d in "$work"/kist/containers/[0-9a-f]*; do "$KIST" rm -f "${d##*/}" >/dev/null; done
-"${PODMAN[@]}" rm -f -a >/dev/null
+"${PODMAN[@]}" rm -f -t 0 -a >/dev/null
 
 echo "== fixture: $NC containers"
 for i in $(seq "$NC"); do "$KIST" create bench/bb:v1 true >/dev/null; done
