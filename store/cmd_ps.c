@@ -578,7 +578,7 @@ int cmd_ps(void *g, int argc, char **argv, struct err **err)
 		const cJSON *code = cJSON_GetObjectItemCaseSensitive(st, "ExitCode");
 		char ecs[16];
 		cleanup_free char *id = no_trunc ? xstrdup(r->c->id) : xstrndup(r->c->id, 12);
-		cleanup_free char *cmd = NULL;
+		cleanup_free char *cmd = NULL, *sz = NULL;
 		cleanup_free char *at = fmt_time_go((int64_t)r->created);
 		cleanup_free char *since_s = fmt_since((int64_t)r->created);
 		cleanup_free char *status = status_text(st);
@@ -606,6 +606,13 @@ int cmd_ps(void *g, int argc, char **argv, struct err **err)
 			break;
 		shown++;
 		cmd = command_text(s, r->c, no_trunc);
+		if (size) {
+			/* docker's SIZE: what the container wrote (its upper dir) */
+			cleanup_free char *u = xasprintf("containers/%s/upper", r->c->id);
+			sz = fmt_size(store_tree_size(s->rootfd, u));
+		} else {
+			sz = xstrdup("");
+		}
 		vals[P_ID] = id;
 		vals[P_IMAGE] = r->c->image;
 		vals[P_CMD] = cmd;
@@ -614,7 +621,7 @@ int cmd_ps(void *g, int argc, char **argv, struct err **err)
 		vals[P_PORTS] = "";
 		vals[P_STATE] = (char *)state;
 		vals[P_STATUS] = status;
-		vals[P_SIZE] = "0B";
+		vals[P_SIZE] = sz;
 		vals[P_NAMES] = r->c->name;
 		vals[P_LABELS] = lt;
 		vals[P_MOUNTS] = "";

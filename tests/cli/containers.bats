@@ -275,6 +275,10 @@ p1"
 	assert_success
 	kist ps -a --format '{{.Names}}'
 	assert_output p3
+	# -s: what the container wrote
+	kist exec p3 sh -c 'head -c 200000 /dev/zero >/big'
+	kist ps -s --format '{{.Names}} {{.Size}}'
+	assert_output --regexp "^p3 20[0-9]kB$"
 }
 
 @test "kist inspect and container prune" {
