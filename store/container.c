@@ -565,3 +565,43 @@ out:
 	image_release(&img);
 	return ret;
 }
+
+int container_rename(struct store *s, const struct container *c, const char *name, struct err **err)
+{
+	cleanup_close int lock = -1;
+	cleanup_free char *link = xasprintf(NAMES "/%s", name);
+	cleanup_free char *cj = xasprintf("containers/%s/container.json", c->id);
+	cleanup_free char *tmp = xasprintf("containers/%s/container.json.tmp", c->id);
+	cleanup_json cJSON *doc = NULL;
+	char other[65];
+
+	if (!name_ok(name))
+		return err_set_code(
+		    err, EINVAL,
+		    "invalid container name '%s': only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
+		    name);
+	lock = lock_containers(s, err);
+	if (lock < 0 || names_ensure(s, err) < 0)
+		return -1;
+	if (name_held(s, name, other))
+		return err_set_code(err, EEXIST,
+				    "container name '%s' is already in use by container %s", name,
+				    other);
+	doc = json_load_fileat(s->rootfd, cj, 0, err);
+	if (!doc)
+		return -1;
+	cJSON_ReplaceItemInObjectCaseSensitive(doc, "Name", cJSON_CreateString(name));
+	unlinkat(s->rootfd, link, 0); /* none, or left by a crash */
+	if (symlinkat(c->id, s->rootfd, link) < 0)
+		return err_set(err, errno, "record container name '%s'", name);
+	unlinkat(s->rootfd, tmp, 0);
+	if (write_json(s->rootfd, tmp, doc, err) < 0 ||
+	    renameat(s->rootfd, tmp, s->rootfd, cj) < 0) {
+		if (!err || !*err)
+			err_set(err, errno, "rename '%s/%s' into place", s->root, tmp);
+		unlinkat(s->rootfd, link, 0);
+		return -1;
+	}
+	name_unlink(s, c->name, c->id);
+	return 0;
+}

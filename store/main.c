@@ -27,6 +27,7 @@ static const struct cli_cmd commands[] = {
     {"ls-containers", cmd_ls_containers, "list containers the store holds"},
     {"ps", cmd_ps, "list containers as docker ps (state from the shim's record)"},
     {"inspect-container", cmd_inspect_container, "show containers as docker-shaped JSON"},
+    {"rename-container", cmd_rename_container, "give a container another name"},
     {"commit", cmd_commit, "make an image from a container's changes"},
     {"diff", cmd_diff, "list a container's changed files (A/C/D)"},
     {"export", cmd_export, "write a container's merged rootfs as a tar"},

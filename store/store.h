@@ -207,6 +207,9 @@ int container_remove(struct store *s, const struct container *c, bool force, str
  * container is gone (gc). */
 void container_names_sweep(struct store *s);
 char *container_dir(struct store *s, const char *id);
+/* Give c another name (unique: the name index changes under the lock). */
+int container_rename(struct store *s, const struct container *c, const char *name,
+		     struct err **err);
 /* cmd_ps.c: does a live shim hold RUN/shim/<id>/lock?  The container's
  * docker State block (the shim's record; "created" or "dead" without one). */
 bool container_shim_alive(struct store *s, const char *id);
@@ -274,6 +277,7 @@ CMD(umount);
 CMD(rm_container);
 CMD(ls_containers);
 CMD(ps);
+CMD(rename_container);
 CMD(inspect_container);
 CMD(commit);
 CMD(diff);

@@ -85,9 +85,20 @@ ctr_pid() { "$KIST" inspect --type container --format '{{.State.Pid}}' "$1"; }
 	assert_output c1
 	ctr_is c1 running
 	[ "$(ctr_pid c1)" != "$pid1" ]
-	kist rm -f c1
+	kist rename c1 c2
 	assert_success
-	assert_output c1
+	ctr_is c2 running
+	kist inspect --format '{{.Name}}' "${id:0:8}"
+	assert_output /c2
+	kist create --name c1 bb true
+	assert_success
+	kist rm "$output"
+	kist rename c2 c2x/bad
+	[ "$status" -eq 1 ]
+	assert_output --partial "invalid container name 'c2x/bad'"
+	kist rm -f c2
+	assert_success
+	assert_output c2
 	kist ps -a -q
 	assert_output ""
 	[ ! -d "$KIST_ROOT/containers/$id" ]
