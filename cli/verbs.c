@@ -627,6 +627,56 @@ static const struct kverb v_rename = {
     NULL,
     NULL,
 };
+static const struct kflag commit_flags[] = {
+    {"author", 'a', KF_STRING, "string",
+     "Author (e.g., \"John Hannibal Smith <hannibal@a-team.com>\")", NULL},
+    {"change", 'c', KF_LIST, "list", "Apply Dockerfile instruction to the created image", NULL},
+    {"message", 'm', KF_STRING, "string", "Commit message", NULL},
+    END_FLAGS,
+};
+static const struct kverb v_commit = {
+    "commit",
+    "[OPTIONS] CONTAINER [REPOSITORY[:TAG]]",
+    "Create a new image from a container's changes",
+    "kist container commit, kist commit",
+    "kist-store",
+    "commit",
+    commit_flags,
+    1,
+    2,
+    NULL,
+    "container",
+};
+static const struct kflag export_flags[] = {
+    {"output", 'o', KF_STRING, "string", "Write to a file, instead of STDOUT", NULL},
+    END_FLAGS,
+};
+static const struct kverb v_export = {
+    "export",
+    "[OPTIONS] CONTAINER",
+    "Export a container's filesystem as a tar archive",
+    "kist container export, kist export",
+    "kist-store",
+    "export",
+    export_flags,
+    1,
+    1,
+    NULL,
+    "container",
+};
+static const struct kverb v_diff = {
+    "diff",
+    "CONTAINER",
+    "Inspect changes to files or directories on a container's filesystem",
+    "kist container diff, kist diff",
+    "kist-store",
+    "diff",
+    no_flags,
+    1,
+    1,
+    NULL,
+    "container",
+};
 static const struct kflag cprune_flags[] = {
     {"force", 'f', KF_BOOL, NULL, "Do not prompt for confirmation", ""},
     END_FLAGS,
@@ -663,8 +713,11 @@ static const struct kverb v_container_inspect = {
 /* clang-format off */
 const struct kentry kist_commands[] = {
     {"attach", &v_attach, false},
+    {"commit", &v_commit, false},
     {"create", &v_create, false},
+    {"diff", &v_diff, false},
     {"exec", &v_exec, false},
+    {"export", &v_export, false},
     {"history", &v_image_history, false},
     {"images", &v_image_ls, false},
     {"import", &v_image_import, false},
@@ -698,8 +751,11 @@ const struct kentry kist_commands[] = {
 
 static const struct kentry container_verbs[] = {
     {"attach", &v_attach, false},
+    {"commit", &v_commit, false},
     {"create", &v_create, false},
+    {"diff", &v_diff, false},
     {"exec", &v_exec, false},
+    {"export", &v_export, false},
     {"inspect", &v_container_inspect, false},
     {"kill", &v_kill, false},
     {"logs", &v_logs, false},

@@ -307,6 +307,48 @@ p1"
 	assert_output keep
 }
 
+@test "kist create -i, start -a -i: stdin and output attached, the exit code passed through" {
+	kist create -i --name ci bb sh -c 'read x; echo "got $x"; exit 9'
+	assert_success
+	run bash -c 'echo hello | "$1" start -a -i ci' _ "$KIST"
+	[ "$status" -eq 9 ]
+	assert_output "got hello"
+	kist create --name ca bb sh -c 'echo early; exit 0'
+	kist start -a ca
+	assert_success
+	assert_output early
+}
+
+@test "kist diff, commit, export: a container's changes" {
+	kist run --name ch bb sh -c 'echo x >/new; rm /bin/ps'
+	kist diff ch
+	assert_success
+	assert_line "A /new"
+	assert_line "D /bin/ps"
+	kist commit -m msg ch me/changed:1
+	assert_success
+	assert_output --regexp '^sha256:[0-9a-f]{64}$'
+	kist run --rm me/changed:1 cat /new
+	assert_output x
+	kist export -o "$BATS_TEST_TMPDIR/c.tar" ch
+	assert_success
+	tar -tf "$BATS_TEST_TMPDIR/c.tar" | grep -qxE '(\./)?new'
+	kist container diff nosuch
+	[ "$status" -eq 1 ]
+	assert_output "Error: No such container: nosuch"
+}
+
+@test "kist run --log-opt: the shim rotates the container's log" {
+	kist run --name lo --log-opt max-size=2k --log-opt max-file=2 bb sh -c 'seq 1 3000'
+	assert_success
+	local id
+	id=$("$KIST" inspect --format '{{.Id}}' lo)
+	[ -f "$KIST_ROOT/containers/$id/log.json.1" ]
+	[ ! -e "$KIST_ROOT/containers/$id/log.json.2" ]
+	kist logs --tail 1 lo
+	assert_output 3000
+}
+
 @test "kist run: 20 concurrent runs of one name, exactly one wins" {
 	local i pids=()
 	for i in $(seq 1 20); do
@@ -344,10 +386,10 @@ p1"
 		[ "$status" -eq 1 ] || fail "$v: $status"
 		assert_output "Error: No such container: nosuch"
 	done
-	kist inspect nosuch
+	run --separate-stderr "$KIST" inspect nosuch
 	[ "$status" -eq 1 ]
-	assert_output "[]
-Error: No such object: nosuch"
+	[ "$output" = "[]" ]
+	[ "$stderr" = "Error: No such object: nosuch" ]
 	kist exec nosuch true
 	[ "$status" -eq 1 ]
 	assert_output "Error: No such container: nosuch"
@@ -377,6 +419,12 @@ Error: No such object: nosuch"
 	assert_output --partial 'invalid argument "abc" for "--pids-limit" flag'
 	kist run --memory lots bb true
 	[ "$status" -eq 125 ]
+	kist run --restart sometimes bb true
+	[ "$status" -eq 125 ]
+	assert_output --partial "sometimes"
+	kist run --pull often bb true
+	[ "$status" -eq 125 ]
+	assert_output --partial "often"
 	[ "$(store_snapshot)" = "$before" ] || fail "the store changed"
 	# the command: 127 not found, 126 not executable
 	run -127 "$KIST" run --rm bb nosuchcmd
