@@ -124,6 +124,21 @@ static char *container_path(const cJSON *doc, const char *leaf)
 	return xasprintf("%.*s/%s", slash ? (int)(slash - lp) : 0, lp, leaf);
 }
 
+/* A paused (frozen) container takes no signal: thaw it first, as docker
+ * does before a stop or a forced removal (a container not paused is left
+ * as it is; the runtime's error is not kist's). */
+static void thaw(const char *id)
+{
+	cleanup_free char *rtroot = xasprintf("%s/runtime", run_root());
+	char *args[] = {"--root", rtroot, "resume", (char *)id, NULL};
+	cleanup_free char *out = NULL, *errtext = NULL;
+	struct kist bare = {.debug = false};
+	struct err *err = NULL;
+
+	(void)kist_capture_err(&bare, "kist-runtime", args, 4096, &out, &errtext, &err);
+	err_free(err);
+}
+
 /* Start the container's shim (it returns once the container runs). */
 static int shim_start(const cJSON *doc, bool no_start)
 {
@@ -651,6 +666,7 @@ static int stop_one(const struct kist *k, const cJSON *doc, const char *timeout)
 	(void)k;
 	if (!is_running(doc))
 		return 0;
+	thaw(jstr(doc, "Id"));
 	t = timeout ? xstrdup(timeout) : xasprintf("%d", jint(doc, "Config", "StopTimeout", 10));
 	sargs[4] = t;
 	return shim_verb(sargs);
@@ -739,6 +755,7 @@ static int remove_container(const struct kist *k, const char *id, bool force, bo
 		cleanup_free char *lock = xasprintf("%s/shim/%s/lock", run_root(), id);
 		int fd;
 
+		thaw(id);
 		(void)kist_capture_err(&bare, "kist-shim", sargs, ID_MAX, &o2, &e2, &err);
 		err_free(err);
 		err = NULL;

@@ -60,6 +60,31 @@ ctr_pid() { "$KIST" inspect --type container --format '{{.State.Pid}}' "$1"; }
 	assert_output --regexp '^Up '
 }
 
+@test "kist run -d from a terminal that then closes; top, pause, unpause, rm -f of a paused one" {
+	run script -qec "$KIST run -d --name term bb sleep 1000" /dev/null
+	assert_success
+	# script's pty is gone (its session hung up): the container runs on
+	ctr_is term running
+	kist top term
+	assert_success
+	assert_line --index 0 --regexp '^UID +PID +PPID'
+	assert_output --partial "sleep 1000"
+	kist pause term
+	assert_success
+	assert_output term
+	local id
+	id=$("$KIST" inspect --format '{{.Id}}' term)
+	[ "$(cat /sys/fs/cgroup/freezer/"$id"/freezer.state)" = FROZEN ]
+	kist unpause term
+	assert_success
+	[ "$(cat /sys/fs/cgroup/freezer/"$id"/freezer.state)" = THAWED ]
+	kist pause term
+	kist rm -f term
+	assert_success
+	kist ps -a -q
+	assert_output ""
+}
+
 @test "kist create, start, stop, restart, rm: the lifecycle by name and by id prefix" {
 	kist create --name c1 bb sh -c 'trap "exit 0" TERM; while :; do sleep 0.1; done'
 	assert_success
