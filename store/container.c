@@ -350,10 +350,10 @@ int container_remove(struct store *s, const struct container *c, bool force, str
 				    "or use -f",
 				    c->name);
 	if (!force && fs_exists(state))
-		return err_set(err, EBUSY,
-			       "container '%s' is known to the runtime ('%s' exists): delete it "
-			       "there first or use -f",
-			       c->name, state);
+		return err_set_code(err, EBUSY,
+				    "container '%s' is known to the runtime ('%s' exists): delete "
+				    "it there first or use -f",
+				    c->name, state);
 	lock = lock_containers(s, err);
 	if (lock < 0)
 		return -1;

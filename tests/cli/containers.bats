@@ -389,6 +389,26 @@ p1"
 	[ "$(find "$KIST_ROOT/containers" -mindepth 1 -maxdepth 1 -name '[0-9a-f]*' | wc -l)" -eq 1 ]
 }
 
+@test "kist ps: a container whose shim was killed shows as Dead; rm -f cleans up" {
+	kist run -d --name dd bb sleep 1000
+	local shim pid
+	shim=$("$KIST" inspect --format '{{.State.ShimPid}}' dd)
+	pid=$(ctr_pid dd)
+	kill -9 "$shim"
+	wait_for ctr_is dd dead
+	kist ps -a --format '{{.Names}} {{.Status}}'
+	assert_output "dd Dead"
+	# its process still runs: plain rm refuses, rm -f kills and removes
+	kist rm dd
+	[ "$status" -eq 1 ]
+	assert_output --partial "known to the runtime"
+	kist rm -f dd
+	assert_success
+	wait_for bash -c "! kill -0 $pid 2>/dev/null"
+	kist ps -a -q
+	assert_output ""
+}
+
 @test "kist-store rm-container refuses a container its shim runs" {
 	kist run -d --name busy bb sleep 1000
 	local id
