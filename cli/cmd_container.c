@@ -741,7 +741,9 @@ int kist_kill(const struct kist *k, const struct kverb *v, char **args, const ch
 static int remove_container(const struct kist *k, const char *id, bool force, bool quiet)
 {
 	char *dargs[] = {"delete", force ? "-f" : (char *)id, force ? (char *)id : NULL, NULL};
-	char *rargs[] = {"rm-container", "--", (char *)id, NULL};
+	/* -f: the runtime's state goes with it (the shim stopped and deleted it) */
+	char *rargs[] = {"rm-container", force ? "-f" : "--", force ? "--" : (char *)id,
+			 force ? (char *)id : NULL, NULL};
 	cleanup_free char *out = NULL, *errtext = NULL;
 	struct err *err = NULL;
 	int r;

@@ -42,6 +42,9 @@ ctr_teardown() {
 	for d in "${KIST_RUN:-/nonexistent}"/runtime/*; do
 		[ -e "$d" ] && "$KIST_BIN/kist-runtime" --root "$KIST_RUN/runtime" delete --force "${d##*/}" >/dev/null 2>&1
 	done
+	for d in "$KIST_ROOT"/containers/[0-9a-f]*; do
+		[ -d "$d" ] && "$KIST_BIN/kist-store" --root "$KIST_ROOT" rm-container -f "${d##*/}" >/dev/null 2>&1
+	done
 	kist_cleanup
 	case ${KIST_RUN:-} in /tmp/kr.*) rm -rf "$KIST_RUN" ;; esac
 }
