@@ -224,6 +224,19 @@ three" ]
 	assert_output piped
 }
 
+@test "kist attach: a terminal into a detached -it container, ctrl-p ctrl-q detaches" {
+	kist run -d -it --name at bb sh
+	assert_success
+	run bash -c '(sleep 1; printf "echo marker\$((1+1))\n"; sleep 1; printf "\020\021"; sleep 1) |
+		script -qec "$1 attach at" /dev/null' _ "$KIST"
+	assert_success
+	assert_output --partial marker2
+	# detached, not stopped
+	ctr_is at running
+	kist logs at
+	assert_output --partial marker2
+}
+
 @test "kist run: the docker flags reach the container" {
 	kist run --rm -e A=1 --env B=2 -w /tmp -u 1000:1000 -h myhost bb sh -c 'echo $A $B $(pwd) $(id -u) $(hostname)'
 	assert_success
