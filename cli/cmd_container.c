@@ -289,7 +289,6 @@ bad:
 /* ---- create / run ---- */
 
 enum {
-	R_ATTACH,
 	R_CAP_ADD,
 	R_CAP_DROP,
 	R_CPUS,

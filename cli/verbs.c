@@ -319,7 +319,6 @@ static const struct kverb v_system_df = {
 
 /* in the order of cmd_container.c's R_* */
 static const struct kflag run_flags[] = {
-    {"attach", 'a', KF_LIST, "list", "Attach to STDIN, STDOUT or STDERR", NULL},
     {"cap-add", 0, KF_LIST, "list", "Add Linux capabilities", NULL},
     {"cap-drop", 0, KF_LIST, "list", "Drop Linux capabilities", NULL},
     {"cpus", 0, KF_STRING, "decimal", "Number of CPUs", NULL},
