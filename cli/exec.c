@@ -19,7 +19,7 @@
 
 /* The program's path: beside kist's own binary when it is there (a build
  * tree, an install), else its name for a PATH lookup. */
-static char *program_path(const char *prog)
+char *kist_program_path(const char *prog)
 {
 	char self[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -76,6 +76,18 @@ static void translate(const char *prog, const char *verb, const char *line, cons
 			(int)len, what);
 		return;
 	}
+	if (str_has_prefix(msg, "container name '") &&
+	    strstr(msg, "' is already in use by container ")) {
+		const char *q = strstr(msg, "' is already in use by container ");
+
+		fprintf(out,
+			"Error: Conflict. The container name \"/%.*s\" is already in use by "
+			"container \"%s\". You have to remove (or rename) that container to be "
+			"able to reuse that name.\n",
+			(int)(q - msg - 16), msg + 16,
+			q + strlen("' is already in use by container "));
+		return;
+	}
 	if (str_has_prefix(msg, "template"))
 		fprintf(out, "%s\n", msg); /* docker prints template errors bare */
 	else
@@ -106,9 +118,10 @@ static void drain_lines(const char *prog, const char *verb, struct buf *b, const
 }
 
 static int run(const struct kist *k, const char *prog, char *const *args, const char *noun,
-	       size_t max, char **out, struct err **err)
+	       size_t max, char **out, char **errtext, struct err **err)
 {
-	cleanup_free char *path = program_path(prog);
+	struct buf raw = BUF_INIT;
+	cleanup_free char *path = kist_program_path(prog);
 	cleanup_strv char **argv = NULL;
 	struct proc p = PROC_INIT;
 	struct buf eb = BUF_INIT, ob = BUF_INIT;
@@ -156,6 +169,10 @@ static int run(const struct kist *k, const char *prog, char *const *args, const 
 				open_fds--;
 				continue;
 			}
+			if (!i && errtext) {
+				buf_add(&raw, chunk, (size_t)n);
+				continue;
+			}
 			buf_add(i ? &ob : &eb, chunk, (size_t)n);
 			if (!i)
 				drain_lines(prog, args ? args[0] : NULL, &eb, noun, false);
@@ -163,6 +180,8 @@ static int run(const struct kist *k, const char *prog, char *const *args, const 
 	}
 	drain_lines(prog, args ? args[0] : NULL, &eb, noun, true);
 	buf_release(&eb);
+	if (errtext)
+		*errtext = raw.data ? buf_detach(&raw, NULL) : xstrdup("");
 	code = proc_wait(&p, err);
 	if (code < 0) {
 		buf_release(&ob);
@@ -182,11 +201,41 @@ static int run(const struct kist *k, const char *prog, char *const *args, const 
 int kist_run(const struct kist *k, const char *prog, char *const *args, const char *noun,
 	     struct err **err)
 {
-	return run(k, prog, args, noun, 0, NULL, err);
+	return run(k, prog, args, noun, 0, NULL, NULL, err);
 }
 
 int kist_capture(const struct kist *k, const char *prog, char *const *args, const char *noun,
 		 size_t max, char **out, struct err **err)
 {
-	return run(k, prog, args, noun, max, out, err);
+	return run(k, prog, args, noun, max, out, NULL, err);
+}
+
+int kist_capture_err(const struct kist *k, const char *prog, char *const *args, size_t max,
+		     char **out, char **errtext, struct err **err)
+{
+	return run(k, prog, args, NULL, max, out, errtext, err);
+}
+
+void kist_print_error(const char *prog, const char *errtext, const char *noun)
+{
+	struct buf b = BUF_INIT;
+
+	buf_add(&b, errtext, strlen(errtext));
+	drain_lines(prog, NULL, &b, noun, true);
+	buf_release(&b);
+}
+
+int kist_spawn(const char *prog, char *const *args, struct err **err)
+{
+	cleanup_free char *path = kist_program_path(prog);
+	cleanup_strv char **argv = NULL;
+	struct proc p = PROC_INIT;
+
+	strv_push(&argv, path);
+	for (size_t i = 0; args && args[i]; i++)
+		strv_push(&argv, args[i]);
+	p.argv = (const char *const *)argv;
+	if (proc_start(&p, err) < 0)
+		return -1;
+	return proc_wait(&p, err);
 }

@@ -72,6 +72,16 @@ int kist_run(const struct kist *k, const char *prog, char *const *args, const ch
 int kist_capture(const struct kist *k, const char *prog, char *const *args, const char *noun,
 		 size_t max, char **out, struct err **err);
 
+/* As kist_capture, with the child's stderr kept raw in *errtext (nothing
+ * printed); kist_print_error prints such text with docker's wording. */
+int kist_capture_err(const struct kist *k, const char *prog, char *const *args, size_t max,
+		     char **out, char **errtext, struct err **err);
+void kist_print_error(const char *prog, const char *errtext, const char *noun);
+/* Run prog with args as they are (no --root), on kist's own stdio; returns
+ * its exit code (a signal death as 128+N). */
+int kist_spawn(const char *prog, char *const *args, struct err **err);
+char *kist_program_path(const char *prog);
+
 /* verbs.c */
 extern const struct kentry kist_commands[]; /* top-level commands */
 extern const struct kgroup kist_groups[];   /* management commands */
@@ -91,6 +101,23 @@ int kist_version_cmd(const struct kist *k, const struct kverb *v, char **args,
 		     const char *const *vals, struct err **err);
 int kist_info(const struct kist *k, const struct kverb *v, char **args, const char *const *vals,
 	      struct err **err);
+
+/* cmd_container.c: the container verbs */
+#define KVERB_FN(name)                                                                             \
+	int name(const struct kist *k, const struct kverb *v, char **args,                         \
+		 const char *const *vals, struct err **err)
+KVERB_FN(kist_run_cmd);
+KVERB_FN(kist_create);
+KVERB_FN(kist_start);
+KVERB_FN(kist_stop);
+KVERB_FN(kist_kill);
+KVERB_FN(kist_rm);
+KVERB_FN(kist_wait);
+KVERB_FN(kist_logs);
+KVERB_FN(kist_attach);
+KVERB_FN(kist_exec);
+KVERB_FN(kist_runtime_verb);
+KVERB_FN(kist_container_prune);
 
 /* names.c: docker-like generated container names, "adjective_surname". */
 char *names_generate(unsigned retry);

@@ -315,23 +315,464 @@ static const struct kverb v_system_df = {
     "df", "[OPTIONS]", "Show kist disk usage", NULL, "kist-store", "du", no_flags, 0, 0, NULL, NULL,
 };
 
+/* ---- containers ---- */
+
+/* in the order of cmd_container.c's R_* */
+static const struct kflag run_flags[] = {
+    {"cap-add", 0, KF_LIST, "list", "Add Linux capabilities", NULL},
+    {"cap-drop", 0, KF_LIST, "list", "Drop Linux capabilities", NULL},
+    {"cpus", 0, KF_STRING, "decimal", "Number of CPUs", NULL},
+    {"detach", 'd', KF_BOOL, NULL, "Run container in background and print container ID", NULL},
+    {"entrypoint", 0, KF_STRING, "string", "Overwrite the default ENTRYPOINT of the image", NULL},
+    {"env", 'e', KF_LIST, "list", "Set environment variables", NULL},
+    {"env-file", 0, KF_LIST, "list", "Read in a file of environment variables", NULL},
+    {"hostname", 'h', KF_STRING, "string", "Container host name", NULL},
+    {"interactive", 'i', KF_BOOL, NULL, "Keep STDIN open even if not attached", NULL},
+    {"label", 'l', KF_LIST, "list", "Set meta data on a container", NULL},
+    {"log-opt", 0, KF_LIST, "list", "Log driver options", NULL},
+    {"memory", 'm', KF_STRING, "bytes", "Memory limit", NULL},
+    {"name", 0, KF_STRING, "string", "Assign a name to the container", NULL},
+    {"pids-limit", 0, KF_INT, "int", "Tune container pids limit (set -1 for unlimited)", NULL},
+    {"privileged", 0, KF_BOOL, NULL, "Give extended privileges to this container", NULL},
+    {"pull", 0, KF_STRING, "string",
+     "Pull image before running (\"always\", \"missing\", \"never\") (default \"missing\")", NULL},
+    {"read-only", 0, KF_BOOL, NULL, "Mount the container's root filesystem as read only", NULL},
+    {"restart", 0, KF_STRING, "string",
+     "Restart policy to apply when a container exits (default \"no\")", NULL},
+    {"rm", 0, KF_BOOL, NULL, "Automatically remove the container when it exits", NULL},
+    {"security-opt", 0, KF_LIST, "list", "Security Options", NULL},
+    {"stop-signal", 0, KF_STRING, "string", "Signal to stop the container", NULL},
+    {"stop-timeout", 0, KF_INT, "int", "Timeout (in seconds) to stop a container", NULL},
+    {"tty", 't', KF_BOOL, NULL, "Allocate a pseudo-TTY", NULL},
+    {"user", 'u', KF_STRING, "string", "Username or UID (format: <name|uid>[:<group|gid>])", NULL},
+    {"workdir", 'w', KF_STRING, "string", "Working directory inside the container", NULL},
+    END_FLAGS,
+};
+static const struct kverb v_run = {
+    "run",
+    "[OPTIONS] IMAGE [COMMAND] [ARG...]",
+    "Create and run a new container from an image",
+    "kist container run, kist run",
+    NULL,
+    NULL,
+    run_flags,
+    1,
+    -1,
+    kist_run_cmd,
+    NULL,
+};
+static const struct kverb v_create = {
+    "create",
+    "[OPTIONS] IMAGE [COMMAND] [ARG...]",
+    "Create a new container",
+    "kist container create, kist create",
+    NULL,
+    NULL,
+    run_flags,
+    1,
+    -1,
+    kist_create,
+    NULL,
+};
+
+static const struct kflag start_flags[] = {
+    {"attach", 'a', KF_BOOL, NULL, "Attach STDOUT/STDERR and forward signals", ""},
+    {"interactive", 'i', KF_BOOL, NULL, "Attach container's STDIN", ""},
+    END_FLAGS,
+};
+static const struct kverb v_start = {
+    "start",
+    "[OPTIONS] CONTAINER [CONTAINER...]",
+    "Start one or more stopped containers",
+    "kist container start, kist start",
+    NULL,
+    NULL,
+    start_flags,
+    1,
+    -1,
+    kist_start,
+    NULL,
+};
+
+static const struct kflag stop_flags[] = {
+    {"time", 't', KF_INT, "int", "Seconds to wait before killing the container", ""},
+    END_FLAGS,
+};
+static const struct kverb v_stop = {
+    "stop",
+    "[OPTIONS] CONTAINER [CONTAINER...]",
+    "Stop one or more running containers",
+    "kist container stop, kist stop",
+    NULL,
+    NULL,
+    stop_flags,
+    1,
+    -1,
+    kist_stop,
+    NULL,
+};
+static const struct kverb v_restart = {
+    "restart",
+    "[OPTIONS] CONTAINER [CONTAINER...]",
+    "Restart one or more containers",
+    "kist container restart, kist restart",
+    NULL,
+    NULL,
+    stop_flags,
+    1,
+    -1,
+    kist_stop,
+    NULL,
+};
+
+static const struct kflag kill_flags[] = {
+    {"signal", 's', KF_STRING, "string", "Signal to send to the container", ""},
+    END_FLAGS,
+};
+static const struct kverb v_kill = {
+    "kill",
+    "[OPTIONS] CONTAINER [CONTAINER...]",
+    "Kill one or more running containers",
+    "kist container kill, kist kill",
+    NULL,
+    NULL,
+    kill_flags,
+    1,
+    -1,
+    kist_kill,
+    NULL,
+};
+
+static const struct kflag crm_flags[] = {
+    {"force", 'f', KF_BOOL, NULL, "Force the removal of a running container (uses SIGKILL)", ""},
+    {"volumes", 'v', KF_BOOL, NULL, "Remove anonymous volumes associated with the container", ""},
+    END_FLAGS,
+};
+static const struct kverb v_rm = {
+    "rm",
+    "[OPTIONS] CONTAINER [CONTAINER...]",
+    "Remove one or more containers",
+    "kist container rm, kist container remove, kist rm",
+    NULL,
+    NULL,
+    crm_flags,
+    1,
+    -1,
+    kist_rm,
+    NULL,
+};
+
+static const struct kflag ps_flags[] = {
+    {"all", 'a', KF_BOOL, NULL, "Show all containers (default shows just running)", NULL},
+    {"filter", 'f', KF_LIST, "filter", "Filter output based on conditions provided", NULL},
+    {"format", 0, KF_STRING, "string", FORMAT_HELP, NULL},
+    {"last", 'n', KF_INT, "int", "Show n last created containers (includes all states)", NULL},
+    {"latest", 'l', KF_BOOL, NULL, "Show the latest created container (includes all states)", NULL},
+    {"no-trunc", 0, KF_BOOL, NULL, "Don't truncate output", NULL},
+    {"quiet", 'q', KF_BOOL, NULL, "Only display container IDs", NULL},
+    {"size", 's', KF_BOOL, NULL, "Display total file sizes", NULL},
+    END_FLAGS,
+};
+static const struct kverb v_ps = {
+    "ls",
+    "[OPTIONS]",
+    "List containers",
+    "kist container ls, kist container list, kist container ps, kist ps",
+    "kist-store",
+    "ps",
+    ps_flags,
+    0,
+    0,
+    NULL,
+    NULL,
+};
+
+static const struct kflag logs_flags[] = {
+    {"details", 0, KF_BOOL, NULL, "Show extra details provided to logs", NULL},
+    {"follow", 'f', KF_BOOL, NULL, "Follow log output", NULL},
+    {"since", 0, KF_STRING, "string",
+     "Show logs since timestamp (e.g. \"2013-01-02T13:23:37Z\") or relative (e.g. \"42m\" "
+     "for 42 minutes)",
+     NULL},
+    {"tail", 'n', KF_STRING, "string", "Number of lines to show from the end of the logs", NULL},
+    {"timestamps", 't', KF_BOOL, NULL, "Show timestamps", NULL},
+    {"until", 0, KF_STRING, "string",
+     "Show logs before a timestamp (e.g. \"2013-01-02T13:23:37Z\") or relative (e.g. \"42m\" "
+     "for 42 minutes)",
+     NULL},
+    END_FLAGS,
+};
+static const struct kverb v_logs = {
+    "logs",
+    "[OPTIONS] CONTAINER",
+    "Fetch the logs of a container",
+    "kist container logs, kist logs",
+    NULL,
+    NULL,
+    logs_flags,
+    1,
+    1,
+    kist_logs,
+    NULL,
+};
+
+static const struct kflag exec_flags[] = {
+    {"detach", 'd', KF_BOOL, NULL, "Detached mode: run command in the background", ""},
+    {"env", 'e', KF_LIST, "list", "Set environment variables", NULL},
+    {"interactive", 'i', KF_BOOL, NULL, "Keep STDIN open even if not attached", ""},
+    {"tty", 't', KF_BOOL, NULL, "Allocate a pseudo-TTY", ""},
+    {"user", 'u', KF_STRING, "string", "Username or UID (format: \"<name|uid>[:<group|gid>]\")",
+     ""},
+    {"workdir", 'w', KF_STRING, "string", "Working directory inside the container", ""},
+    END_FLAGS,
+};
+static const struct kverb v_exec = {
+    "exec",
+    "[OPTIONS] CONTAINER COMMAND [ARG...]",
+    "Execute a command in a running container",
+    "kist container exec, kist exec",
+    NULL,
+    NULL,
+    exec_flags,
+    2,
+    -1,
+    kist_exec,
+    NULL,
+};
+
+static const struct kflag attach_flags[] = {
+    {"detach-keys", 0, KF_STRING, "string", "Override the key sequence for detaching a container",
+     ""},
+    {"no-stdin", 0, KF_BOOL, NULL, "Do not attach STDIN", ""},
+    {"sig-proxy", 0, KF_BOOL, NULL, "Proxy all received signals to the process", ""},
+    END_FLAGS,
+};
+static const struct kverb v_attach = {
+    "attach",
+    "[OPTIONS] CONTAINER",
+    "Attach local standard input, output, and error streams to a running container",
+    "kist container attach, kist attach",
+    NULL,
+    NULL,
+    attach_flags,
+    1,
+    1,
+    kist_attach,
+    NULL,
+};
+
+static const struct kverb v_wait = {
+    "wait",
+    "CONTAINER [CONTAINER...]",
+    "Block until one or more containers stop, then print their exit codes",
+    "kist container wait, kist wait",
+    NULL,
+    NULL,
+    no_flags,
+    1,
+    -1,
+    kist_wait,
+    NULL,
+};
+static const struct kverb v_pause = {
+    "pause",
+    "CONTAINER [CONTAINER...]",
+    "Pause all processes within one or more containers",
+    "kist container pause, kist pause",
+    NULL,
+    "pause",
+    no_flags,
+    1,
+    -1,
+    kist_runtime_verb,
+    NULL,
+};
+static const struct kverb v_unpause = {
+    "unpause",
+    "CONTAINER [CONTAINER...]",
+    "Unpause all processes within one or more containers",
+    "kist container unpause, kist unpause",
+    NULL,
+    "resume",
+    no_flags,
+    1,
+    -1,
+    kist_runtime_verb,
+    NULL,
+};
+static const struct kverb v_top = {
+    "top",
+    "CONTAINER",
+    "Display the running processes of a container",
+    "kist container top, kist top",
+    NULL,
+    "ps",
+    no_flags,
+    1,
+    1,
+    kist_runtime_verb,
+    NULL,
+};
+static const struct kverb v_rename = {
+    "rename",
+    "CONTAINER NEW_NAME",
+    "Rename a container",
+    "kist container rename, kist rename",
+    "kist-store",
+    "rename-container",
+    no_flags,
+    2,
+    2,
+    NULL,
+    NULL,
+};
+static const struct kflag commit_flags[] = {
+    {"author", 'a', KF_STRING, "string",
+     "Author (e.g., \"John Hannibal Smith <hannibal@a-team.com>\")", NULL},
+    {"change", 'c', KF_LIST, "list", "Apply Dockerfile instruction to the created image", NULL},
+    {"message", 'm', KF_STRING, "string", "Commit message", NULL},
+    END_FLAGS,
+};
+static const struct kverb v_commit = {
+    "commit",
+    "[OPTIONS] CONTAINER [REPOSITORY[:TAG]]",
+    "Create a new image from a container's changes",
+    "kist container commit, kist commit",
+    "kist-store",
+    "commit",
+    commit_flags,
+    1,
+    2,
+    NULL,
+    "container",
+};
+static const struct kflag export_flags[] = {
+    {"output", 'o', KF_STRING, "string", "Write to a file, instead of STDOUT", NULL},
+    END_FLAGS,
+};
+static const struct kverb v_export = {
+    "export",
+    "[OPTIONS] CONTAINER",
+    "Export a container's filesystem as a tar archive",
+    "kist container export, kist export",
+    "kist-store",
+    "export",
+    export_flags,
+    1,
+    1,
+    NULL,
+    "container",
+};
+static const struct kverb v_diff = {
+    "diff",
+    "CONTAINER",
+    "Inspect changes to files or directories on a container's filesystem",
+    "kist container diff, kist diff",
+    "kist-store",
+    "diff",
+    no_flags,
+    1,
+    1,
+    NULL,
+    "container",
+};
+static const struct kflag cprune_flags[] = {
+    {"force", 'f', KF_BOOL, NULL, "Do not prompt for confirmation", ""},
+    END_FLAGS,
+};
+static const struct kverb v_container_prune = {
+    "prune",
+    "[OPTIONS]",
+    "Remove all stopped containers",
+    NULL,
+    NULL,
+    NULL,
+    cprune_flags,
+    0,
+    0,
+    kist_container_prune,
+    NULL,
+};
+static const struct kverb v_container_inspect = {
+    "inspect",
+    "[OPTIONS] CONTAINER [CONTAINER...]",
+    "Display detailed information on one or more containers",
+    NULL,
+    "kist-store",
+    "inspect-container",
+    image_inspect_flags,
+    1,
+    -1,
+    NULL,
+    "container",
+};
+
 /* ---- tables ---- */
 
+/* clang-format off */
 const struct kentry kist_commands[] = {
+    {"attach", &v_attach, false},
+    {"commit", &v_commit, false},
+    {"create", &v_create, false},
+    {"diff", &v_diff, false},
+    {"exec", &v_exec, false},
+    {"export", &v_export, false},
     {"history", &v_image_history, false},
     {"images", &v_image_ls, false},
     {"import", &v_image_import, false},
     {"info", &v_info, false},
     {"inspect", &v_inspect, false},
+    {"kill", &v_kill, false},
     {"load", &v_image_load, false},
     {"login", &v_login, false},
     {"logout", &v_logout, false},
+    {"logs", &v_logs, false},
+    {"pause", &v_pause, false},
+    {"ps", &v_ps, false},
     {"pull", &v_image_pull, false},
     {"push", &v_image_push, false},
+    {"rename", &v_rename, false},
+    {"restart", &v_restart, false},
+    {"rm", &v_rm, false},
     {"rmi", &v_image_rm, false},
+    {"run", &v_run, false},
     {"save", &v_image_save, false},
+    {"start", &v_start, false},
+    {"stop", &v_stop, false},
     {"tag", &v_image_tag, false},
+    {"top", &v_top, false},
+    {"unpause", &v_unpause, false},
     {"version", &v_version, false},
+    {"wait", &v_wait, false},
+    {NULL, NULL, false},
+};
+/* clang-format on */
+
+static const struct kentry container_verbs[] = {
+    {"attach", &v_attach, false},
+    {"commit", &v_commit, false},
+    {"create", &v_create, false},
+    {"diff", &v_diff, false},
+    {"exec", &v_exec, false},
+    {"export", &v_export, false},
+    {"inspect", &v_container_inspect, false},
+    {"kill", &v_kill, false},
+    {"logs", &v_logs, false},
+    {"ls", &v_ps, false},
+    {"list", &v_ps, true},
+    {"ps", &v_ps, true},
+    {"pause", &v_pause, false},
+    {"prune", &v_container_prune, false},
+    {"rename", &v_rename, false},
+    {"restart", &v_restart, false},
+    {"rm", &v_rm, false},
+    {"remove", &v_rm, true},
+    {"run", &v_run, false},
+    {"start", &v_start, false},
+    {"stop", &v_stop, false},
+    {"top", &v_top, false},
+    {"unpause", &v_unpause, false},
+    {"wait", &v_wait, false},
     {NULL, NULL, false},
 };
 
@@ -359,6 +800,7 @@ static const struct kentry system_verbs[] = {
 };
 
 const struct kgroup kist_groups[] = {
+    {"container", "Manage containers", container_verbs},
     {"image", "Manage images", image_verbs},
     {"system", "Manage kist", system_verbs},
     {NULL, NULL, NULL},
@@ -445,6 +887,7 @@ int kverb_main(const struct kist *k, const struct kverb *v, const char *typed, i
 	const char **vals;
 	struct err *err = NULL;
 	int c, idx, ret, nargs;
+	bool help_short;
 
 	cli_set_verb(typed);
 	for (; v->flags[n].name; n++)
@@ -463,16 +906,25 @@ int kverb_main(const struct kist *k, const struct kverb *v, const char *typed, i
 				shorts[sl++] = ':';
 		}
 	}
-	opts[n] = (struct option){"help", no_argument, NULL, 'h'};
-	shorts[sl++] = 'h';
+	/* -h is --help unless the verb has a flag -h (run's --hostname) */
+	help_short = !strchr(shorts, 'h');
+	opts[n] = (struct option){"help", no_argument, NULL, help_short ? 'h' : 1};
+	if (help_short)
+		shorts[sl++] = 'h';
 	shorts[sl] = '\0';
+	/* run, create, exec: the flags end at the first operand (the command's
+	 * own flags follow it) */
+	if (strstr(v->usage, "COMMAND")) {
+		memmove(shorts + 1, shorts, sl + 1);
+		shorts[0] = '+';
+	}
 	optind = 0;
 	while ((c = cli_getopt(argc, argv, shorts, opts, &idx)) != -1) {
 		const struct kflag *f;
 		const char *value = optarg;
 		cleanup_free char *label = NULL;
 
-		if (c == 'h') {
+		if (c == (help_short ? 'h' : 1)) {
 			kverb_help(v, typed);
 			ret = EXIT_OK;
 			goto out;

@@ -28,7 +28,7 @@ char *fmt_size(int64_t bytes)
 	return xasprintf("%.3g%s", v, units[i]);
 }
 
-static char *human_duration(int64_t secs)
+char *fmt_duration(int64_t secs)
 {
 	int64_t hours;
 
@@ -62,7 +62,7 @@ char *fmt_since(int64_t created)
 
 	if (created <= 0)
 		return xstrdup("N/A");
-	d = human_duration((int64_t)time(NULL) - created);
+	d = fmt_duration((int64_t)time(NULL) - created);
 	return xasprintf("%s ago", d);
 }
 

@@ -13,6 +13,7 @@
 struct err;
 
 char *fmt_size(int64_t bytes);                /* "1.24MB" (decimal, 3 significant digits) */
+char *fmt_duration(int64_t secs);             /* "2 hours" (docker's HumanDuration) */
 char *fmt_since(int64_t created);             /* "2 hours ago" */
 char *fmt_time_go(int64_t created);           /* "2006-01-02 15:04:05 -0700 MST" */
 char *fmt_shorten(const char *s, size_t max); /* at most max runes, ending in "…" */

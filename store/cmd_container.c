@@ -192,3 +192,25 @@ int cmd_ls_containers(void *g, int argc, char **argv, struct err **err)
 	container_free_list(cs, n);
 	return EXIT_OK;
 }
+
+int cmd_rename_container(void *g, int argc, char **argv, struct err **err)
+{
+	static const struct option opts[] = {STORE_HELP_OPT, {NULL, 0, NULL, 0}};
+	struct store *s = g;
+	struct container c;
+	int ch, r;
+
+	while ((ch = cli_getopt(argc, argv, "+h", opts, NULL)) != -1) {
+		if (ch == 'h')
+			HELP("usage: kist-store rename-container CONTAINER NEW_NAME\n"
+			     "Give a container another (unique) name.\n");
+		cli_usage_error("rename-container: unknown option");
+	}
+	if (argc - optind != 2)
+		cli_usage_error("rename-container: want CONTAINER and NEW_NAME");
+	if (store_open(s, err) < 0 || container_find(s, argv[optind], &c, err) < 0)
+		return -1;
+	r = container_rename(s, &c, argv[optind + 1], err);
+	container_release(&c);
+	return r < 0 ? -1 : EXIT_OK;
+}

@@ -417,11 +417,16 @@ static int remove_locked(struct store *s, const struct container *c, bool force,
 	cleanup_free char *state = xasprintf("%s/runtime/%s/state.json", s->run, c->id);
 	const char *shown = *c->name ? c->name : c->id;
 
+	if (!force && container_shim_alive(s, c->id))
+		return err_set_code(err, EBUSY,
+				    "container '%s' is running (its shim holds it): stop it first "
+				    "or use -f",
+				    shown);
 	if (!force && fs_exists(state))
-		return err_set(err, EBUSY,
-			       "container '%s' is known to the runtime ('%s' exists): delete it "
-			       "there first or use -f",
-			       shown, state);
+		return err_set_code(err, EBUSY,
+				    "container '%s' is known to the runtime ('%s' exists): delete "
+				    "it there first or use -f",
+				    shown, state);
 	if (container_umount(s, c, err) < 0)
 		return -1;
 	if (renameat(s->rootfd, from, s->rootfd, to) < 0)
@@ -532,9 +537,9 @@ int container_create(struct store *s, const char *name, const char *image, const
 		char other[65];
 
 		if (name_held(s, name, other)) {
-			err_set(err, EEXIST,
-				"container name '%s' is already in use by container %.12s", name,
-				other);
+			err_set_code(err, EEXIST,
+				     "container name '%s' is already in use by container %s", name,
+				     other);
 			goto out;
 		}
 		unlinkat(s->rootfd, link, 0); /* none, or left by a crash */
@@ -625,6 +630,14 @@ int container_create(struct store *s, const char *name, const char *image, const
 			goto out;
 	}
 	{
+		/* the command, for listings that read only container.json */
+		const cJSON *args = cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(config, "process"), "args");
+
+		if (cJSON_IsArray(args))
+			cJSON_AddItemToObject(doc, "Args", cJSON_Duplicate(args, true));
+	}
+	{
 		cleanup_free char *p = xasprintf("%s/bundle/config.json", finalname);
 		cleanup_free char *cj = xasprintf("%s/container.json.tmp", finalname);
 		cleanup_free char *cjf = xasprintf("%s/container.json", finalname);
@@ -650,4 +663,44 @@ out:
 		name_unlink(s, name, id);
 	image_release(&img);
 	return ret;
+}
+
+int container_rename(struct store *s, const struct container *c, const char *name, struct err **err)
+{
+	cleanup_close int lock = -1;
+	cleanup_free char *link = xasprintf(NAMES "/%s", name);
+	cleanup_free char *cj = xasprintf("containers/%s/container.json", c->id);
+	cleanup_free char *tmp = xasprintf("containers/%s/container.json.tmp", c->id);
+	cleanup_json cJSON *doc = NULL;
+	char other[65];
+
+	if (!name_ok(name))
+		return err_set_code(
+		    err, EINVAL,
+		    "invalid container name '%s': only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
+		    name);
+	lock = lock_containers(s, err);
+	if (lock < 0 || names_ensure(s, err) < 0)
+		return -1;
+	if (name_held(s, name, other))
+		return err_set_code(err, EEXIST,
+				    "container name '%s' is already in use by container %s", name,
+				    other);
+	doc = json_load_fileat(s->rootfd, cj, 0, err);
+	if (!doc)
+		return -1;
+	cJSON_ReplaceItemInObjectCaseSensitive(doc, "Name", cJSON_CreateString(name));
+	unlinkat(s->rootfd, link, 0); /* none, or left by a crash */
+	if (symlinkat(c->id, s->rootfd, link) < 0)
+		return err_set(err, errno, "record container name '%s'", name);
+	unlinkat(s->rootfd, tmp, 0);
+	if (write_json(s->rootfd, tmp, doc, err) < 0 ||
+	    renameat(s->rootfd, tmp, s->rootfd, cj) < 0) {
+		if (!err || !*err)
+			err_set(err, errno, "rename '%s/%s' into place", s->root, tmp);
+		unlinkat(s->rootfd, link, 0);
+		return -1;
+	}
+	name_unlink(s, c->name, c->id);
+	return 0;
 }

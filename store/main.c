@@ -25,6 +25,9 @@ static const struct cli_cmd commands[] = {
     {"umount", cmd_umount, "unmount a container's rootfs"},
     {"rm-container", cmd_rm_container, "unmount and remove a container"},
     {"ls-containers", cmd_ls_containers, "list containers the store holds"},
+    {"ps", cmd_ps, "list containers as docker ps (state from the shim's record)"},
+    {"inspect-container", cmd_inspect_container, "show containers as docker-shaped JSON"},
+    {"rename-container", cmd_rename_container, "give a container another name"},
     {"commit", cmd_commit, "make an image from a container's changes"},
     {"diff", cmd_diff, "list a container's changed files (A/C/D)"},
     {"export", cmd_export, "write a container's merged rootfs as a tar"},
@@ -42,8 +45,20 @@ static const struct cli_cmd commands[] = {
 /* Verbs that only read the store: on a --root that does not exist they
  * fail instead of creating a store there. */
 static const char *const readonly_verbs[] = {
-    "ls",     "images", "inspect",       "history", "ls-containers", "diff",
-    "export", "save",   "export-layout", "du",      "info",          NULL,
+    "ls",
+    "images",
+    "inspect",
+    "history",
+    "ls-containers",
+    "diff",
+    "ps",
+    "inspect-container",
+    "export",
+    "save",
+    "export-layout",
+    "du",
+    "info",
+    NULL,
 };
 
 static bool readonly_verb(const char *name)

@@ -219,6 +219,13 @@ int container_remove_damaged(struct store *s, const char *what, bool force, char
  * container is gone (gc). */
 void container_names_sweep(struct store *s);
 char *container_dir(struct store *s, const char *id);
+/* Give c another name (unique: the name index changes under the lock). */
+int container_rename(struct store *s, const struct container *c, const char *name,
+		     struct err **err);
+/* cmd_ps.c: does a live shim hold RUN/shim/<id>/lock?  The container's
+ * docker State block (the shim's record; "created" or "dead" without one). */
+bool container_shim_alive(struct store *s, const char *id);
+cJSON *container_state(struct store *s, const char *id);
 bool container_is_mounted(struct store *s, const struct container *c);
 
 /* bundle.c: config.json from the image config + overrides (spec/convert). */
@@ -282,6 +289,9 @@ CMD(mount);
 CMD(umount);
 CMD(rm_container);
 CMD(ls_containers);
+CMD(ps);
+CMD(rename_container);
+CMD(inspect_container);
 CMD(commit);
 CMD(diff);
 CMD(export);

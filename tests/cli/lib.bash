@@ -28,3 +28,23 @@ store_snapshot() {
 		find "$KIST_ROOT" -path "$KIST_ROOT/tmp" -prune -o -printf '%p %s\n' | sort
 	fi
 }
+
+# ctr_teardown: remove every container of the test (kist rm -f stops its
+# shim), then kill any shim and delete any runtime state a failed test left.
+ctr_teardown() {
+	local d f
+	for d in "$KIST_ROOT"/containers/[0-9a-f]*; do
+		[ -d "$d" ] && "$KIST" rm -f "${d##*/}" >/dev/null 2>&1
+	done
+	for f in "${KIST_RUN:-/nonexistent}"/shim/*/shim.pid; do
+		[ -f "$f" ] && track_pid "$(cat "$f")"
+	done
+	for d in "${KIST_RUN:-/nonexistent}"/runtime/*; do
+		[ -e "$d" ] && "$KIST_BIN/kist-runtime" --root "$KIST_RUN/runtime" delete --force "${d##*/}" >/dev/null 2>&1
+	done
+	for d in "$KIST_ROOT"/containers/[0-9a-f]*; do
+		[ -d "$d" ] && "$KIST_BIN/kist-store" --root "$KIST_ROOT" rm-container -f "${d##*/}" >/dev/null 2>&1
+	done
+	kist_cleanup
+	case ${KIST_RUN:-} in /tmp/kr.*) rm -rf "$KIST_RUN" ;; esac
+}
