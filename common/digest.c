@@ -27,20 +27,21 @@ void digest_skip_config(void)
 	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
 }
 
-bool digest_is_valid(const char *s)
+bool digest_hex_is_valid(const char *s)
 {
 	size_t i;
 
-	if (!s || strncmp(s, PREFIX, PREFIX_LEN) != 0)
+	if (!s)
 		return false;
-	s += PREFIX_LEN;
-	for (i = 0; i < DIGEST_HEX_LEN; i++) {
-		char c = s[i];
-
-		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+	for (i = 0; i < DIGEST_HEX_LEN; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
 			return false;
-	}
 	return s[DIGEST_HEX_LEN] == '\0';
+}
+
+bool digest_is_valid(const char *s)
+{
+	return s && strncmp(s, PREFIX, PREFIX_LEN) == 0 && digest_hex_is_valid(s + PREFIX_LEN);
 }
 
 int digest_validate(const char *s, struct err **err)

@@ -19,6 +19,9 @@ void digest_skip_config(void);
 /* 0 if s is "sha256:<64 lowercase hex>", else -1 with an error naming s. */
 int digest_validate(const char *s, struct err **err);
 bool digest_is_valid(const char *s);
+/* s is the hex part alone: 64 lowercase hex digits (a layer's chain id, a
+ * blob's file name, an image id). */
+bool digest_hex_is_valid(const char *s);
 /* The hex part of a valid digest. */
 const char *digest_hex(const char *digest);
 

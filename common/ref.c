@@ -150,19 +150,9 @@ static bool valid_tag(const char *s)
 	return true;
 }
 
-static bool is_hex64(const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < DIGEST_HEX_LEN; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return false;
-	return s[DIGEST_HEX_LEN] == '\0';
-}
-
 bool ref_is_id(const char *s)
 {
-	return s && (is_hex64(s) || str_has_prefix(s, "sha256:"));
+	return s && (digest_hex_is_valid(s) || str_has_prefix(s, "sha256:"));
 }
 
 /* The digest part: algorithm grammar first (docker's), then what we support. */
@@ -220,7 +210,7 @@ int ref_parse(const char *s, struct ref *out, struct err **err)
 		return fail(
 		    err, s ? s : "",
 		    "invalid reference format: repository name must have at least one component");
-	if (is_hex64(s))
+	if (digest_hex_is_valid(s))
 		return fail(err, s,
 			    "invalid repository name, cannot specify 64-byte hexadecimal strings");
 	copy = xstrdup(s);

@@ -214,16 +214,6 @@ int layout_blob_remove(struct layout *l, const char *digest, struct err **err)
 	return 0;
 }
 
-static bool is_hex64(const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < DIGEST_HEX_LEN; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return false;
-	return s[i] == '\0';
-}
-
 int layout_blob_list(struct layout *l, char ***out, struct err **err)
 {
 	cleanup_dir DIR *d = NULL;
@@ -249,7 +239,7 @@ int layout_blob_list(struct layout *l, char ***out, struct err **err)
 	for (errno = 0; (e = readdir(d)); errno = 0) {
 		char digest[DIGEST_STR_MAX];
 
-		if (!is_hex64(e->d_name))
+		if (!digest_hex_is_valid(e->d_name))
 			continue;
 		snprintf(digest, sizeof(digest), "sha256:%.64s", e->d_name);
 		strv_push(&v, digest);

@@ -74,16 +74,6 @@ PRINTF(2, 3) static void repaired(struct fsck *f, const char *fmt, ...)
 	f->repaired++;
 }
 
-static bool is_hex64(const char *s)
-{
-	size_t i;
-
-	for (i = 0; s[i]; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return false;
-	return i == 64;
-}
-
 /* Mark what a manifest or index uses; report what a manifest lacks.  An
  * index's missing children are no problem (a pull keeps one platform). */
 static void walk_manifest(struct fsck *f, const char *who, const char *digest, int depth)
@@ -204,7 +194,7 @@ static void check_containers(struct fsck *f)
 		cleanup_free char *cj = NULL, *rootfs = NULL;
 		bool listed = false;
 
-		if (!is_hex64(*p))
+		if (!digest_hex_is_valid(*p))
 			continue;
 		for (size_t i = 0; i < n && !listed; i++)
 			listed = streq(cs[i].id, *p);
@@ -260,7 +250,7 @@ static void check_layers(struct fsck *f)
 	for (char **p = names; p && *p; p++) {
 		cleanup_free char *diff = NULL, *link = NULL;
 
-		if (!is_hex64(*p))
+		if (!digest_hex_is_valid(*p))
 			continue;
 		diff = xasprintf("%s/diff", *p);
 		link = xasprintf("%s/link", *p);

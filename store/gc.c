@@ -166,16 +166,6 @@ int64_t store_tree_size(int parent, const char *name)
 	return tree_size(parent, name);
 }
 
-static bool is_hex64(const char *s)
-{
-	size_t i;
-
-	for (i = 0; s[i]; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return false;
-	return i == 64;
-}
-
 int store_gc(struct store *s, bool verbose, int64_t *freed, struct err **err)
 {
 	struct set blobs = {0}, chains = {0};
@@ -219,7 +209,7 @@ int store_gc(struct store *s, bool verbose, int64_t *freed, struct err **err)
 	while ((de = readdir(d))) {
 		const char *n = de->d_name;
 
-		if (is_hex64(n) && !set_has(&chains, n)) {
+		if (digest_hex_is_valid(n) && !set_has(&chains, n)) {
 			total += tree_size(s->layersfd, n);
 			if (layer_remove(s, n, err) < 0)
 				goto out;
@@ -240,7 +230,7 @@ int store_gc(struct store *s, bool verbose, int64_t *freed, struct err **err)
 			fs_rm_rfat(s->layersfd, n, NULL);
 			if (verbose)
 				printf("deleted leftover layers/%s\n", n);
-		} else if (str_has_prefix(n, ".lock-") && is_hex64(n + 6) &&
+		} else if (str_has_prefix(n, ".lock-") && digest_hex_is_valid(n + 6) &&
 			   faccessat(s->layersfd, n + 6, F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
 			cleanup_close int l =
 			    lock_acquireat(s->layersfd, n, LOCK_MODE_EXCLUSIVE, false, NULL);
@@ -306,7 +296,7 @@ int store_gc(struct store *s, bool verbose, int64_t *freed, struct err **err)
 
 		while (cd && (de = readdir(cd))) {
 			cleanup_free char *cj = xasprintf("%s/container.json", de->d_name);
-			bool half = is_hex64(de->d_name) &&
+			bool half = digest_hex_is_valid(de->d_name) &&
 				    faccessat(dirfd(cd), cj, F_OK, AT_SYMLINK_NOFOLLOW) < 0;
 
 			if (str_has_prefix(de->d_name, ".names-tmp-")) {
