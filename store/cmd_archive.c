@@ -210,7 +210,7 @@ int cmd_fsck(void *g, int argc, char **argv, struct err **err)
 	size_t problems = 0;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+h", opts, NULL)) != -1) {
 		if (c == 'r')
 			repair = true;
 		else if (c == 'h')
