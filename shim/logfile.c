@@ -322,7 +322,7 @@ static int add_record(struct logfile *lf, enum log_stream stream, const char *a,
 			return -1;
 		buf_add(&lf->out, rec, rlen);
 	}
-	if (lf->out.len >= 256 * 1024)
+	if (lf->out.len >= 64 * 1024)
 		return write_out(lf, err);
 	return 0;
 }

@@ -512,7 +512,7 @@ static int write_state(struct shim *s, struct err **err)
 
 /* ---- output ---- */
 
-static char rbuf[128 * 1024];
+static char rbuf[64 * 1024];
 #define BURST_BYTES (64 * 1024)
 #define BURST_PAUSE_NS 2000000
 
