@@ -47,6 +47,21 @@ static int last_cap(void)
 	return (int)v;
 }
 
+/* The caller's bounding set (/proc/self/status CapBnd): what a container
+ * it starts can be given.  All ones when it cannot be read. */
+static uint64_t bounding_set(void)
+{
+	cleanup_free char *text = NULL;
+	const char *line;
+
+	if (fs_read_all("/proc/self/status", 1u << 16, &text, NULL, NULL) < 0)
+		return ~0ULL;
+	line = strstr(text, "\nCapBnd:");
+	if (!line)
+		return ~0ULL;
+	return strtoull(line + strlen("\nCapBnd:"), NULL, 16);
+}
+
 /* Index of a capability name ("net_admin", "CAP_NET_ADMIN"), -2 for ALL, -1
  * unknown. */
 static int cap_index(const char *name)
@@ -94,6 +109,10 @@ int spec_caps_apply(char *const *add, char *const *drop, bool privileged, char *
 
 	for (i = 0; i <= last; i++)
 		all |= 1ULL << i;
+	/* "all" is what this host can give: --privileged and --cap-add ALL as
+	 * podman reads them (root may lack some, e.g. CAP_SYS_RESOURCE in a
+	 * container, and a runtime cannot grant what it does not hold) */
+	all &= bounding_set();
 	if (cap_mask(add, "CapAdd", &add_m, &add_all, err) < 0 ||
 	    cap_mask(drop, "CapDrop", &drop_m, &drop_all, err) < 0) {
 		free(r);

@@ -250,11 +250,11 @@ three" ]
 	assert_failure
 	kist run --rm --cap-drop ALL bb sh -c 'grep CapEff /proc/self/status'
 	assert_output --regexp 'CapEff:[[:space:]]+0+$'
-	# --privileged reaches the bundle: every capability the kernel has
-	kist create --privileged bb true
-	jq -e --argjson n "$(($(cat /proc/sys/kernel/cap_last_cap) + 1))" \
-		'.process.capabilities.bounding | length == $n' \
-		"$KIST_ROOT/containers/$output/bundle/config.json"
+	# --privileged runs with every capability this host can give (the
+	# caller's bounding set: root here may lack some), as podman's does
+	kist run --rm --privileged bb sh -c 'grep CapEff /proc/self/status'
+	assert_success
+	[ "$(awk '{print $2}' <<<"$output")" = "$(awk '/^CapBnd/ {print $2}' /proc/self/status)" ]
 	kist run --rm --security-opt seccomp=unconfined bb sh -c 'grep Seccomp: /proc/self/status'
 	assert_output --regexp 'Seccomp:[[:space:]]+0$'
 	kist run --rm bb sh -c 'grep Seccomp: /proc/self/status'
