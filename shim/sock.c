@@ -33,6 +33,25 @@ static int fill_addr(struct sockaddr_un *sa, const char *path, struct err **err)
 	return 0;
 }
 
+/* sa for path; a path too long for sun_path goes through its directory's
+ * fd (/proc/self/fd/N/name), which *dirfd holds open until the caller's
+ * bind or connect is done. */
+static int fill_addr_any(struct sockaddr_un *sa, const char *path, int *dirfd, struct err **err)
+{
+	const char *slash = strrchr(path, '/');
+	cleanup_free char *dir = NULL;
+	cleanup_free char *short_path = NULL;
+
+	if (strlen(path) < sizeof(sa->sun_path) || !slash)
+		return fill_addr(sa, path, err);
+	dir = xstrndup(path, (size_t)(slash - path));
+	*dirfd = open(*dir ? dir : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (*dirfd < 0)
+		return err_set(err, errno, "socket directory '%s'", dir);
+	short_path = xasprintf("/proc/self/fd/%d/%s", *dirfd, slash + 1);
+	return fill_addr(sa, short_path, err);
+}
+
 int unix_listen(const char *path, struct err **err)
 {
 	return unix_listen_type(path, SOCK_STREAM, err);
@@ -42,21 +61,9 @@ int unix_listen_type(const char *path, int type, struct err **err)
 {
 	struct sockaddr_un sa;
 	cleanup_close int dirfd = -1;
-	cleanup_free char *short_path = NULL;
 	int fd;
 
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		/* too long for sun_path: bind through the directory's fd */
-		const char *slash = strrchr(path, '/');
-		cleanup_free char *dir = slash ? xstrndup(path, (size_t)(slash - path)) : NULL;
-
-		if (dir)
-			dirfd = open(*dir ? dir : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (dirfd < 0)
-			return err_set(err, ENAMETOOLONG, "socket path '%s' is too long", path);
-		short_path = xasprintf("/proc/self/fd/%d/%s", dirfd, slash + 1);
-	}
-	if (fill_addr(&sa, short_path ? short_path : path, err) < 0)
+	if (fill_addr_any(&sa, path, &dirfd, err) < 0)
 		return -1;
 	fd = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
@@ -73,9 +80,10 @@ int unix_listen_type(const char *path, int type, struct err **err)
 int unix_connect(const char *path, struct err **err)
 {
 	struct sockaddr_un sa;
+	cleanup_close int dirfd = -1;
 	int fd;
 
-	if (fill_addr(&sa, path, err) < 0)
+	if (fill_addr_any(&sa, path, &dirfd, err) < 0)
 		return -1;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)

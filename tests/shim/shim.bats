@@ -469,3 +469,20 @@ second" ]
 	[ "$status" -eq 0 ]
 	[ ! -e "$(shim_dir c2)" ]
 }
+
+@test "shim: sockets work under a run dir too long for a socket path" {
+	set_args '["sh", "-c", "read x; echo got $x"]'
+	KIST_RUN=$BATS_TEST_TMPDIR/$(printf 'long%.0s' {1..20})
+	export KIST_RUN
+	mkdir -p "$KIST_RUN"
+	id=$(printf '%064d' 7)
+	[ "${#KIST_RUN}" -gt 40 ]
+	[ $((${#KIST_RUN} + ${#id} + 13)) -gt 108 ] # $KIST_RUN/shim/<id>/attach
+	shim_start "$id" -i
+	[ "$status" -eq 0 ]
+	run bash -c 'echo hi | "$1" attach "$2"' _ "$SHIM" "$id"
+	[ "$output" = "got hi" ]
+	wait_shim_gone "$id"
+	shim delete "$id"
+	[ "$status" -eq 0 ]
+}
