@@ -279,11 +279,6 @@ out:
 	strv_free(exit_args);
 	strv_free(cm.exit_command);
 	strv_free(cm.runtime_args);
-	free(cfg.bundle);
-	free(cfg.runtime);
-	free(cfg.dir);
-	free(cfg.log_path);
-	free(cfg.state_path);
-	free(cfg.pid_file);
+	shim_config_release(&cfg);
 	return ret;
 }

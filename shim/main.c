@@ -169,7 +169,7 @@ static int cmd_start(int argc, char **argv, struct err **err)
 			break;
 		case 'o':
 			if (log_opts_parse(optarg, &cfg.log_opts, err) < 0)
-				return -1;
+				goto out;
 			break;
 		case 's':
 			state = optarg;
@@ -179,7 +179,7 @@ static int cmd_start(int argc, char **argv, struct err **err)
 			break;
 		case 'x':
 			if (restart_policy_parse(optarg, &cfg.restart, err) < 0)
-				return -1;
+				goto out;
 			break;
 		case 'i':
 			cfg.stdin_open = true;
@@ -208,15 +208,23 @@ static int cmd_start(int argc, char **argv, struct err **err)
 		cli_usage_error("--id is required");
 	if (!bundle)
 		cli_usage_error("--bundle is required");
-	if (!shim_id_valid(cfg.id))
-		return err_set(err, 0, "invalid container id '%s'", cfg.id);
-	if (stat(bundle, &st) < 0)
-		return err_set(err, errno, "bundle '%s'", bundle);
-	if (!S_ISDIR(st.st_mode))
-		return err_set(err, 0, "bundle '%s' is not a directory", bundle);
+	if (!shim_id_valid(cfg.id)) {
+		err_set(err, 0, "invalid container id '%s'", cfg.id);
+		goto out;
+	}
+	if (stat(bundle, &st) < 0) {
+		err_set(err, errno, "bundle '%s'", bundle);
+		goto out;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		err_set(err, 0, "bundle '%s' is not a directory", bundle);
+		goto out;
+	}
 	config = xasprintf("%s/config.json", bundle);
-	if (!fs_exists(config))
-		return err_set(err, 0, "bundle '%s' has no config.json", bundle);
+	if (!fs_exists(config)) {
+		err_set(err, 0, "bundle '%s' has no config.json", bundle);
+		goto out;
+	}
 	cfg.bundle = absolute(bundle);
 	if (find_runtime(runtime, &cfg.runtime, err) < 0)
 		goto out;
@@ -226,13 +234,7 @@ static int cmd_start(int argc, char **argv, struct err **err)
 	cfg.pid_file = pid ? absolute(pid) : xasprintf("%s/pid", cfg.dir);
 	ret = shim_start(&cfg, err);
 out:
-	free(cfg.bundle);
-	free(cfg.runtime);
-	free(cfg.runtime_root);
-	free(cfg.dir);
-	free(cfg.log_path);
-	free(cfg.state_path);
-	free(cfg.pid_file);
+	shim_config_release(&cfg);
 	return ret;
 }
 

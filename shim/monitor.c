@@ -1308,6 +1308,17 @@ static void shim_main(struct shim_config *cfg, int sync_fd, bool fresh_dir, int 
 	_exit(EXIT_OK);
 }
 
+void shim_config_release(struct shim_config *cfg)
+{
+	free(cfg->bundle);
+	free(cfg->runtime);
+	free(cfg->runtime_root);
+	free(cfg->dir);
+	free(cfg->log_path);
+	free(cfg->state_path);
+	free(cfg->pid_file);
+}
+
 int shim_start(struct shim_config *cfg, struct err **err)
 {
 	cleanup_close int lock = -1;

@@ -170,5 +170,7 @@ struct shim_config {
 /* Daemonize and monitor; returns in the caller with 0 once the container
  * runs, or -1 with err set (the runtime's message) when it failed to start. */
 int shim_start(struct shim_config *cfg, struct err **err);
+/* Free the paths a command line filled in (id stays borrowed from argv). */
+void shim_config_release(struct shim_config *cfg);
 
 #endif
