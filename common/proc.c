@@ -27,6 +27,26 @@ struct child_report {
 	int err;
 };
 
+void proc_signals_default(void)
+{
+	struct sigaction sa;
+	sigset_t none;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	for (int sig = 1; sig < NSIG; sig++) {
+		/* glibc refuses its reserved real-time signals (32, 33), which an
+		 * ignoring parent (make, timeout, a CI runner) can hand down:
+		 * reset them raw */
+		if (sigaction(sig, &sa, NULL) < 0 && errno == EINVAL) {
+			unsigned long ksa[4] = {0, 0, 0, 0}; /* SIG_DFL, no flags, empty mask */
+			(void)syscall(SYS_rt_sigaction, sig, ksa, NULL, (size_t)(_NSIG / 8));
+		}
+	}
+	sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 static void child_fail(int fd, int stage)
 {
 	struct child_report r = {stage, errno};
@@ -39,23 +59,10 @@ static void child_fail(int fd, int stage)
 static NORETURN void child(const struct proc *p, const int src[3], int report)
 {
 	int tmp[3] = {-1, -1, -1};
-	struct sigaction sa;
-	sigset_t all;
-	int i, sig;
+	int i;
 
 	log_set_forked_child();
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	for (sig = 1; sig < NSIG; sig++) {
-		/* glibc refuses its reserved real-time signals (32, 33), which an
-		 * ignoring parent (make, timeout) can hand down: reset them raw */
-		if (sigaction(sig, &sa, NULL) < 0 && errno == EINVAL) {
-			unsigned long ksa[4] = {0, 0, 0, 0}; /* SIG_DFL, no flags, empty mask */
-			(void)syscall(SYS_rt_sigaction, sig, ksa, NULL, (size_t)(_NSIG / 8));
-		}
-	}
-	sigemptyset(&all);
-	(void)sigprocmask(SIG_SETMASK, &all, NULL);
+	proc_signals_default();
 
 	if (p->new_session && setsid() < 0)
 		child_fail(report, STAGE_SETUP);

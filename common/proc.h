@@ -38,6 +38,10 @@ int proc_run(struct proc *p, struct err **err);
  * proc_wait; past max the child is killed and -1 returned
  * ("output of 'x' is larger than N bytes"). */
 int proc_capture(const char *const *argv, size_t max, char **out, struct err **err);
+/* Every signal back to its default disposition (glibc's reserved 32 and 33
+ * too, which sigaction refuses) and an empty mask: what a child gets before
+ * it execs, whatever its parent ignored.  Async-signal-safe. */
+void proc_signals_default(void);
 /* Convert a waitpid status to exit code / 128+signal. */
 int proc_status_code(int status);
 

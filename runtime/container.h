@@ -90,10 +90,6 @@ int rt_container_delete(const char *root, const char *id, bool force, struct err
 int rt_container_hooks(const cJSON *hooks, const char *kind, const struct rt_state *st,
 		       enum rt_status status, struct err **err);
 
-/* Default dispositions for every signal and an empty mask (init and exec,
- * before the program runs). */
-void rt_signals_reset(void);
-
 /* Child side (init.c): never returns. */
 void rt_init_main(struct rt_container *c) __attribute__((noreturn));
 

@@ -40,6 +40,7 @@
 #include "common/fs.h"
 #include "common/json.h"
 #include "common/log.h"
+#include "common/proc.h"
 #include "common/util.h"
 #include "runtime/cgroup.h"
 #include "runtime/container.h"
@@ -271,7 +272,7 @@ static NORETURN void process_child(struct exec_ctx *c)
 	int errfd = c->err_w;
 
 	log_set_forked_child();
-	rt_signals_reset();
+	proc_signals_default();
 
 	if (c->hostpid_r >= 0) {
 		/* the joiner forked us in the host's pid namespace: it knows */

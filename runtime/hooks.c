@@ -123,13 +123,10 @@ static int64_t now_ms(void)
 /* In the child: never returns.  Reports an exec failure's errno on errfd. */
 static void NORETURN hook_child(const struct hook *h, int in, int out, int errfd)
 {
-	sigset_t all;
 	int e;
 
-	/* The runtime may have blocked signals; the hook starts clean. */
-	sigemptyset(&all);
-	sigprocmask(SIG_SETMASK, &all, NULL);
-	signal(SIGPIPE, SIG_DFL);
+	/* The runtime may have blocked or ignored signals; the hook starts clean. */
+	proc_signals_default();
 	/* Move the pipes above 0-2 first (the runtime may run with closed
 	 * stdio) so that no dup2 clobbers another's source. */
 	in = fcntl(in, F_DUPFD_CLOEXEC, 3);

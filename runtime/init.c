@@ -21,6 +21,7 @@
 #include "common/err.h"
 #include "common/fs.h"
 #include "common/log.h"
+#include "common/proc.h"
 #include "common/util.h"
 #include "runtime/container.h"
 #include "runtime/env.h"
@@ -352,17 +353,6 @@ static void setup(struct rt_container *c)
 	}
 }
 
-void rt_signals_reset(void)
-{
-	struct sigaction sa = {.sa_handler = SIG_DFL};
-	sigset_t none;
-
-	for (int sig = 1; sig < NSIG; sig++)
-		(void)sigaction(sig, &sa, NULL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-}
-
 static int cmp_int(const void *a, const void *b)
 {
 	return *(const int *)a - *(const int *)b;
@@ -424,7 +414,7 @@ void rt_init_main(struct rt_container *c)
 	/* the program starts with default signal dispositions and an empty
 	 * mask, whatever its caller ignored (a monitor ignoring SIGPIPE would
 	 * leave `yes | head` spinning on EPIPE) */
-	rt_signals_reset();
+	proc_signals_default();
 	/* only stdio and --preserve-fds reach the program; done before the
 	 * seccomp filter so that a strict profile need not allow these calls */
 	syscall(SYS_close_range, 3 + c->opts->listen_fds + c->opts->preserve_fds, ~0U,

@@ -11,6 +11,9 @@
  *   init subreaper FILE CMD... become a child subreaper, run CMD, then reap
  *                              every orphan that lands on us, appending
  *                              "reaped PID exit N" (or "signal N") to FILE
+ *   init ignore SIGS CMD...    ignore the comma-separated signal numbers SIGS
+ *                              (glibc's reserved 32 and 33 too, set raw), then
+ *                              exec CMD: a caller that hands ignored signals down
  */
 #include <errno.h>
 #include <signal.h>
@@ -20,6 +23,7 @@
 #include <dirent.h>
 #include <unistd.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 static void on_term(int sig)
@@ -108,6 +112,23 @@ int main(int argc, char **argv)
 			fclose(f);
 		}
 		return 0;
+	}
+	if (!strcmp(cmd, "ignore") && argc > 3) {
+		char *p = argv[2];
+		while (*p) {
+			/* the kernel's sigaction: handler, flags, restorer, mask */
+			unsigned long ksa[4] = {(unsigned long)SIG_IGN, 0, 0, 0};
+			long sig = strtol(p, &p, 10);
+			if (syscall(SYS_rt_sigaction, (int)sig, ksa, NULL, (size_t)8) < 0) {
+				perror("init: rt_sigaction");
+				return 2;
+			}
+			if (*p == ',')
+				p++;
+		}
+		execvp(argv[3], argv + 3);
+		perror("init: exec");
+		return 127;
 	}
 	fprintf(stderr, "init: unknown command '%s'\n", cmd);
 	return 2;
