@@ -1,0 +1,150 @@
+/* dockerfile.h: a Dockerfile as kist-build reads it: the parser (text ->
+ * instructions, with docker's line continuations, comments, parser
+ * directives, heredocs, exec and shell forms), variable expansion where
+ * docker expands, and .dockerignore patterns.
+ *
+ * The parser does not expand variables: expansion needs the build's ARG and
+ * ENV values at each step, which only the executor knows.  It checks what can
+ * be checked from the text alone (unknown instructions, a missing FROM,
+ * unterminated heredocs, malformed JSON forms, flags an instruction does not
+ * take) and names the Dockerfile line in every error. */
+#ifndef KIST_BUILD_DOCKERFILE_H
+#define KIST_BUILD_DOCKERFILE_H
+
+#include <stdbool.h> /* bool */
+#include <stddef.h>  /* size_t */
+
+struct err;
+
+enum df_kind {
+	DF_FROM,
+	DF_RUN,
+	DF_CMD,
+	DF_ENTRYPOINT,
+	DF_WORKDIR,
+	DF_ENV,
+	DF_ARG,
+	DF_LABEL,
+	DF_MAINTAINER,
+	DF_EXPOSE,
+	DF_VOLUME,
+	DF_USER,
+	DF_SHELL,
+	DF_STOPSIGNAL,
+	DF_HEALTHCHECK,
+	DF_ONBUILD,
+	DF_COPY,
+	DF_ADD,
+};
+
+/* "FROM", "RUN", ... */
+const char *df_kind_name(enum df_kind k);
+
+/* An instruction flag: `--from=build` is {"from", "build"}; a bare `--link`
+ * is {"link", NULL}.  Repeated flags (RUN --mount) are repeated entries, in
+ * order. */
+struct df_flag {
+	char *name;
+	char *value;
+};
+
+/* `<<EOF` (expand true), `<<"EOF"` / `<<'EOF'` (expand false: no variable
+ * expansion in the body), `<<-EOF` (chomp: leading tabs stripped from the
+ * body lines). */
+struct df_heredoc {
+	char *name;    /* the delimiter word: "EOF" */
+	char *content; /* the body, each line with its newline */
+	bool expand;
+	bool chomp;
+};
+
+/* A key=value pair of ENV, LABEL and ARG (ARG's value may be absent:
+ * has_value false). */
+struct df_kv {
+	char *key;
+	char *value;
+	bool has_value;
+};
+
+struct df_instr {
+	enum df_kind kind;
+	int line;       /* 1-based line of the instruction's first line */
+	char *original; /* as written, continuations joined, for "Step N/M : ..." */
+	struct df_flag *flags;
+	size_t nflags;
+	/* Exec (JSON) form: json is true and args are the array's strings.
+	 * Shell form: json is false and args holds one string, the rest of the
+	 * line after the flags (unexpanded; for RUN it goes to the SHELL).
+	 * COPY and ADD in shell form: args are the whitespace-separated words
+	 * (sources then destination).  EXPOSE, VOLUME (shell form): the words.
+	 * FROM: args are the image, then "AS", name if given.  HEALTHCHECK NONE:
+	 * args is {"NONE"}; HEALTHCHECK [flags] CMD ...: the CMD's form in
+	 * json/args as for CMD.  ONBUILD: args holds the trigger instruction as
+	 * written, and onbuild the parsed trigger. */
+	bool json;
+	char **args;
+	size_t nargs;
+	/* ENV, LABEL, ARG (and MAINTAINER: none): the pairs, both syntaxes
+	 * (`ENV k v` and `ENV k=v k2="v 2"`), quotes removed as docker does,
+	 * values unexpanded. */
+	struct df_kv *kvs;
+	size_t nkvs;
+	struct df_heredoc *heredocs; /* RUN, COPY, ADD */
+	size_t nheredocs;
+	struct df_instr *onbuild; /* ONBUILD's trigger, or NULL */
+};
+
+/* One FROM and the instructions after it up to the next FROM. */
+struct df_stage {
+	char *name;  /* the AS name, lowercased, or NULL */
+	size_t from; /* index in dockerfile.instrs of the FROM */
+	size_t end;  /* one past the stage's last instruction */
+};
+
+struct dockerfile {
+	char escape;  /* '\\' or '`' (the escape directive) */
+	char *syntax; /* the syntax directive's value, or NULL */
+	struct df_instr *instrs;
+	size_t ninstrs;
+	size_t nmeta; /* instrs[0..nmeta) are the ARGs before the first FROM */
+	struct df_stage *stages;
+	size_t nstages;
+};
+
+/* Parse a Dockerfile's text; name is what errors call it ("Dockerfile").
+ * Errors read "Dockerfile:7: unknown instruction: FORM" (the line number is
+ * the instruction's first line). */
+int dockerfile_parse(const char *text, size_t len, const char *name, struct dockerfile **out,
+		     struct err **err);
+void dockerfile_free(struct dockerfile *df);
+
+/* The stage named name (an AS name, case-insensitive) or numbered ("0",
+ * "1", ...); -1 if there is none. */
+int dockerfile_stage(const struct dockerfile *df, const char *name);
+
+/* Variables for expansion: a NULL-terminated list of "KEY=VALUE" strings
+ * (the later of two same keys wins). */
+/* Expand $V, ${V}, ${V:-word}, ${V-word}, ${V:+word}, ${V+word} (and the
+ * escape character before $ keeps it literal) in word, as docker does for
+ * the instructions it expands (FROM, ENV, ARG, LABEL, EXPOSE, VOLUME, USER,
+ * WORKDIR, COPY, ADD, STOPSIGNAL, and the flags of COPY/ADD/RUN --mount);
+ * quotes are removed by df_words, not here. */
+int df_expand(const char *word, const char *const *vars, char escape, char **out, struct err **err);
+/* Split a shell-form argument into words as docker does for COPY, ADD,
+ * EXPOSE, VOLUME: whitespace separates, quotes group and are removed,
+ * expansion is applied inside (not inside single quotes).  NULL-terminated
+ * malloc'd vector in *out. */
+int df_words(const char *text, const char *const *vars, char escape, char ***out, struct err **err);
+
+/* .dockerignore: docker's rules (filepath.Match patterns with **, cleaned
+ * paths, leading / ignored, `!` exceptions, later lines win). */
+struct dockerignore;
+int dockerignore_parse(const char *text, size_t len, struct dockerignore **out, struct err **err);
+void dockerignore_free(struct dockerignore *d);
+/* Is path (relative to the context root, '/'-separated, no leading "./")
+ * excluded?  A directory that is excluded may still hold an excepted file:
+ * dockerignore_may_hold_exception tells whether to walk into it. */
+bool dockerignore_excluded(const struct dockerignore *d, const char *path);
+bool dockerignore_may_hold_exception(const struct dockerignore *d, const char *dir);
+
+#endif
