@@ -85,6 +85,25 @@ static const cJSON *obj_of(const cJSON *o, const char *key)
 	return cJSON_IsObject(v) ? v : NULL;
 }
 
+/* docker inspect's Mounts (the record's, made by create-container) and
+ * HostConfig's Binds, Mounts and Tmpfs as the user gave them. */
+static void container_doc_mounts(const cJSON *doc, const cJSON *ov, cJSON *o, cJSON *host)
+{
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(doc, "Mounts");
+	const cJSON *b = cJSON_GetObjectItemCaseSensitive(ov, "Binds");
+	const cJSON *um = cJSON_GetObjectItemCaseSensitive(ov, "Mounts");
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(ov, "Tmpfs");
+
+	cJSON_AddItemToObject(o, "Mounts",
+			      cJSON_IsArray(m) ? cJSON_Duplicate(m, true) : cJSON_CreateArray());
+	cJSON_AddItemToObject(host, "Binds",
+			      cJSON_IsArray(b) ? cJSON_Duplicate(b, true) : cJSON_CreateNull());
+	if (cJSON_IsArray(um))
+		cJSON_AddItemToObject(host, "Mounts", cJSON_Duplicate(um, true));
+	if (cJSON_IsObject(t))
+		cJSON_AddItemToObject(host, "Tmpfs", cJSON_Duplicate(t, true));
+}
+
 /* docker inspect's shape for one container. */
 static cJSON *container_doc(struct store *s, const struct container *c)
 {
@@ -141,6 +160,7 @@ static cJSON *container_doc(struct store *s, const struct container *c)
 	}
 	cJSON_AddBoolToObject(host, "AutoRemove", streq(str_of(ann, "io.kist.rm", ""), "true"));
 	cJSON_AddStringToObject(host, "LogOpt", str_of(ann, "io.kist.log-opt", ""));
+	container_doc_mounts(c->doc, ov, o, host);
 	{
 		cJSON *gd = cJSON_AddObjectToObject(o, "GraphDriver");
 		cJSON *d = cJSON_AddObjectToObject(gd, "Data");
@@ -171,6 +191,16 @@ static cJSON *container_doc(struct store *s, const struct container *c)
 		const cJSON *ol = obj_of(ov, "Labels");
 		cJSON_ArrayForEach(e, ol) if (cJSON_IsString(e))
 		    cJSON_AddStringToObject(labels, e->string, e->valuestring);
+	}
+	{
+		/* docker's Config.Volumes: the image's and -v DST ones */
+		const cJSON *vl = cJSON_GetObjectItemCaseSensitive(ann, SPEC_ANNOTATION_VOLUMES);
+		cleanup_json cJSON *arr = cJSON_IsString(vl) ? cJSON_Parse(vl->valuestring) : NULL;
+		cJSON *vols = cJSON_GetArraySize(arr) > 0 ? cJSON_AddObjectToObject(cfg, "Volumes")
+							  : cJSON_AddNullToObject(cfg, "Volumes");
+
+		cJSON_ArrayForEach(e, arr) if (cJSON_IsString(e))
+		    cJSON_AddObjectToObject(vols, e->valuestring);
 	}
 	cJSON_AddStringToObject(cfg, "StopSignal",
 				str_of(ann, SPEC_ANNOTATION_STOP_SIGNAL, "SIGTERM"));

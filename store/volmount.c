@@ -229,7 +229,8 @@ static int parse_raw(const char *raw, struct vmount *m, struct err **err)
 	if (!mode_valid(mode))
 		return err_set_code(err, EINVAL, "invalid mode: %s", mode);
 	m->type = m->source && m->source[0] == '/' ? VM_BIND : VM_VOLUME;
-	m->mode = xstrdup(mode);
+	/* inspect's Mode: docker's default "z" for a named volume */
+	m->mode = xstrdup(!*mode && m->type == VM_VOLUME && m->source ? "z" : mode);
 	m->ro = mode_has(mode, "ro") || mode_has(mode, "rro") ||
 		mode_has(mode, "ro-non-recursive") || mode_has(mode, "ro-force-recursive");
 	m->nocopy = mode_has(mode, "nocopy");

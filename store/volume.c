@@ -188,12 +188,8 @@ int volume_create_locked(struct store *s, const char *name, const cJSON *labels,
 	l = labels ? cJSON_Duplicate(labels, true) : cJSON_CreateObject();
 	if (anonymous && !cJSON_GetObjectItemCaseSensitive(l, VOLUME_ANON_LABEL))
 		cJSON_AddStringToObject(l, VOLUME_ANON_LABEL, "");
-	if (!l->child) {
-		cJSON_Delete(l);
-		l = cJSON_CreateNull();
-	}
 	cJSON_AddItemToObject(meta, "Labels", l);
-	cJSON_AddNullToObject(meta, "Options");
+	cJSON_AddObjectToObject(meta, "Options");
 	cJSON_AddStringToObject(meta, "Scope", "local");
 	{
 		cleanup_free char *data = xasprintf("%s/_data", tmp);
