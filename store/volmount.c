@@ -447,6 +447,9 @@ static int plan(const cJSON *image_config, const cJSON *ov, struct vplan *p, str
 		*vplan_add(p) = m;
 	}
 	for (size_t i = 0; i < p->n; i++) {
+		if (p->v[i].type == VM_VOLUME && p->v[i].source &&
+		    volume_name_check(p->v[i].source, err) < 0)
+			return -1;
 		for (size_t j = 0; j < i; j++)
 			if (streq(p->v[i].dest, p->v[j].dest))
 				return err_set_code(err, EINVAL, "Duplicate mount point: %s",
