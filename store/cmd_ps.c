@@ -85,6 +85,30 @@ static const cJSON *obj_of(const cJSON *o, const char *key)
 	return cJSON_IsObject(v) ? v : NULL;
 }
 
+/* docker ps's MOUNTS: volume names and bind sources (15 runes each unless
+ * no_trunc). */
+static char *mounts_text(const cJSON *doc, bool no_trunc)
+{
+	struct buf b = BUF_INIT;
+	const cJSON *m;
+
+	cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(doc, "Mounts"))
+	{
+		const char *name = str_of(m, "Name", "");
+		cleanup_free char *shown = NULL;
+
+		if (!*name)
+			name = str_of(m, "Source", "");
+		if (!*name)
+			continue; /* a tmpfs */
+		shown = no_trunc ? xstrdup(name) : fmt_shorten(name, 15);
+		if (b.len)
+			buf_addch(&b, ',');
+		buf_adds(&b, shown);
+	}
+	return buf_detach(&b, NULL);
+}
+
 /* docker inspect's Mounts (the record's, made by create-container) and
  * HostConfig's Binds, Mounts and Tmpfs as the user gave them. */
 static void container_doc_mounts(const cJSON *doc, const cJSON *ov, cJSON *o, cJSON *host)
@@ -613,6 +637,7 @@ int cmd_ps(void *g, int argc, char **argv, struct err **err)
 		cleanup_free char *since_s = fmt_since((int64_t)r->created);
 		cleanup_free char *status = status_text(st);
 		cleanup_free char *lt = labels_text(labels);
+		cleanup_free char *mt = mounts_text(r->c->doc, no_trunc);
 		char *vals[P_N];
 
 		r->doc = st;
@@ -654,7 +679,7 @@ int cmd_ps(void *g, int argc, char **argv, struct err **err)
 		vals[P_SIZE] = sz;
 		vals[P_NAMES] = r->c->name;
 		vals[P_LABELS] = lt;
-		vals[P_MOUNTS] = "";
+		vals[P_MOUNTS] = mt;
 		vals[P_NETWORKS] = "";
 		if (fmt_table_row(t, vals, err) < 0)
 			goto out;
