@@ -316,6 +316,7 @@ enum {
 	R_TTY,
 	R_USER,
 	R_VOLUME,
+	R_VOLUMES_FROM,
 	R_WORKDIR,
 };
 

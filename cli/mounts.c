@@ -1,8 +1,9 @@
 /* mounts.c: run and create's -v, --mount and --tmpfs, passed on as docker's
  * command line passes them to its daemon: -v SRC:DST[:MODE] into
  * HostConfig.Binds, a bare -v DST into Config.Volumes, each --mount's
- * key=value list parsed into a HostConfig.Mounts object and --tmpfs
- * DST[:OPTIONS] into HostConfig.Tmpfs.  Checking them against the store
+ * key=value list parsed into a HostConfig.Mounts object, --tmpfs
+ * DST[:OPTIONS] into HostConfig.Tmpfs and --volumes-from into
+ * HostConfig.VolumesFrom.  Checking them against the store
  * and making volumes is kist-store's business (create-container). */
 #define _GNU_SOURCE
 #include <limits.h> /* PATH_MAX */
@@ -199,6 +200,7 @@ void kist_mount_overrides(char **args, cJSON *ov)
 	cleanup_strv char **vols = flag_values(args, "--volume");
 	cleanup_strv char **mounts = flag_values(args, "--mount");
 	cleanup_strv char **tmpfs = flag_values(args, "--tmpfs");
+	cleanup_strv char **from = flag_values(args, "--volumes-from");
 	cJSON *binds = NULL, *volumes = NULL, *mnts = NULL, *t = NULL;
 
 	for (char **v = vols; v && *v; v++) {
@@ -219,6 +221,12 @@ void kist_mount_overrides(char **args, cJSON *ov)
 		if (!mnts)
 			mnts = cJSON_AddArrayToObject(ov, "Mounts");
 		cJSON_AddItemToArray(mnts, parse_mount(*m));
+	}
+	if (from) {
+		cJSON *vf = cJSON_AddArrayToObject(ov, "VolumesFrom");
+
+		for (char **f = from; *f; f++)
+			cJSON_AddItemToArray(vf, cJSON_CreateString(*f));
 	}
 	for (char **p = tmpfs; p && *p; p++) {
 		const char *colon = strchr(*p, ':');

@@ -348,6 +348,7 @@ static const struct kflag run_flags[] = {
     {"tty", 't', KF_BOOL, NULL, "Allocate a pseudo-TTY", NULL},
     {"user", 'u', KF_STRING, "string", "Username or UID (format: <name|uid>[:<group|gid>])", NULL},
     {"volume", 'v', KF_LIST, "list", "Bind mount a volume", NULL},
+    {"volumes-from", 0, KF_LIST, "list", "Mount volumes from the specified container(s)", NULL},
     {"workdir", 'w', KF_STRING, "string", "Working directory inside the container", NULL},
     END_FLAGS,
 };

@@ -117,6 +117,7 @@ static void container_doc_mounts(const cJSON *doc, const cJSON *ov, cJSON *o, cJ
 	const cJSON *b = cJSON_GetObjectItemCaseSensitive(ov, "Binds");
 	const cJSON *um = cJSON_GetObjectItemCaseSensitive(ov, "Mounts");
 	const cJSON *t = cJSON_GetObjectItemCaseSensitive(ov, "Tmpfs");
+	const cJSON *vf = cJSON_GetObjectItemCaseSensitive(ov, "VolumesFrom");
 
 	cJSON_AddItemToObject(o, "Mounts",
 			      cJSON_IsArray(m) ? cJSON_Duplicate(m, true) : cJSON_CreateArray());
@@ -126,6 +127,8 @@ static void container_doc_mounts(const cJSON *doc, const cJSON *ov, cJSON *o, cJ
 		cJSON_AddItemToObject(host, "Mounts", cJSON_Duplicate(um, true));
 	if (cJSON_IsObject(t))
 		cJSON_AddItemToObject(host, "Tmpfs", cJSON_Duplicate(t, true));
+	cJSON_AddItemToObject(host, "VolumesFrom",
+			      cJSON_IsArray(vf) ? cJSON_Duplicate(vf, true) : cJSON_CreateNull());
 }
 
 /* docker inspect's shape for one container. */

@@ -414,7 +414,58 @@ static cJSON *record_entry(const struct vmount *m, const char *name, const char 
 	return e;
 }
 
-static int plan(const cJSON *image_config, const cJSON *ov, struct vplan *p, struct err **err)
+/* --volumes-from ID[:ro|rw]: the volumes and binds of another container at
+ * the same destinations (not where the user mounts something); without a
+ * mode each keeps its own. */
+static int volumes_from(struct store *s, const char *spec, const cJSON *tmpfs, struct vplan *p,
+			struct err **err)
+{
+	cleanup_free char *id = xstrdup(spec);
+	char *mode = strchr(id, ':');
+	struct container c;
+	const cJSON *e;
+
+	if (mode)
+		*mode++ = '\0';
+	if (!*id)
+		return err_set_code(err, EINVAL,
+				    "volumes-from specification cannot be an empty string");
+	if (mode) {
+		cleanup_free char *prop = mode_prop(mode);
+
+		if (!*mode || !mode_valid(mode) || prop || mode_has(mode, "nocopy"))
+			return err_set_code(err, EINVAL, "invalid mode: %s", mode);
+	}
+	if (container_find(s, id, &c, err) < 0)
+		return -1;
+	cJSON_ArrayForEach(e, member(c.doc, "Mounts"))
+	{
+		const char *type = member_str(e, "Type"), *dest = member_str(e, "Destination");
+		const char *src = member_str(e, "Source"), *name = member_str(e, "Name");
+		const char *emode = member_str(e, "Mode"), *prop = member_str(e, "Propagation");
+		struct vmount *m;
+
+		if (!type || !dest || (!streq(type, "volume") && !streq(type, "bind")) ||
+		    vplan_find(p, dest) || member(tmpfs, dest))
+			continue;
+		if (streq(type, "volume") ? !name || !volume_name_valid(name) : !src || *src != '/')
+			continue;
+		m = vplan_add(p);
+		m->type = streq(type, "volume") ? VM_VOLUME : VM_BIND;
+		m->source = xstrdup(m->type == VM_VOLUME ? name : src);
+		m->dest = path_clean(dest);
+		m->mode = xstrdup(mode ? mode : emode ? emode : "");
+		m->ro = mode ? mode_has(mode, "ro") : !cJSON_IsTrue(member(e, "RW"));
+		m->nocopy = true; /* the other container's data, as it is */
+		if (m->type == VM_BIND && prop && *prop)
+			m->prop = xstrdup(prop);
+	}
+	container_release(&c);
+	return 0;
+}
+
+static int plan(struct store *s, const cJSON *image_config, const cJSON *ov, struct vplan *p,
+		struct err **err)
 {
 	const cJSON *binds = member(ov, "Binds"), *mounts = member(ov, "Mounts"), *e;
 	const cJSON *tmpfs = member(ov, "Tmpfs");
@@ -424,6 +475,8 @@ static int plan(const cJSON *image_config, const cJSON *ov, struct vplan *p, str
 		return err_set_code(err, EINVAL, "override 'Binds' must be an array");
 	if (mounts && !cJSON_IsArray(mounts))
 		return err_set_code(err, EINVAL, "override 'Mounts' must be an array");
+	if (member(ov, "VolumesFrom") && !cJSON_IsArray(member(ov, "VolumesFrom")))
+		return err_set_code(err, EINVAL, "override 'VolumesFrom' must be an array");
 	cJSON_ArrayForEach(e, binds)
 	{
 		struct vmount m = {0};
@@ -461,6 +514,14 @@ static int plan(const cJSON *image_config, const cJSON *ov, struct vplan *p, str
 			if (streq(c, p->v[i].dest))
 				return err_set_code(err, EINVAL, "Duplicate mount point: %s", c);
 		}
+	}
+	cJSON_ArrayForEach(e, member(ov, "VolumesFrom"))
+	{
+		if (!cJSON_IsString(e))
+			return err_set_code(err, EINVAL,
+					    "override 'VolumesFrom' must hold strings");
+		if (volumes_from(s, e->valuestring, tmpfs, p, err) < 0)
+			return -1;
 	}
 	/* -v DST (Config.Volumes) and the image's VOLUMEs: anonymous volumes
 	 * where no other mount is */
@@ -504,13 +565,14 @@ int volume_mounts(struct store *s, const cJSON *image_config, const cJSON *ov, c
 	int ret = -1;
 
 	*made = NULL;
-	if (plan(image_config, ov, &p, err) < 0) {
+	if (plan(s, image_config, ov, &p, err) < 0) {
 		cJSON_Delete(binds);
 		goto out;
 	}
 	conv = ov ? cJSON_Duplicate(ov, true) : cJSON_CreateObject();
 	cJSON_DeleteItemFromObjectCaseSensitive(conv, "Binds");
 	cJSON_DeleteItemFromObjectCaseSensitive(conv, "Mounts");
+	cJSON_DeleteItemFromObjectCaseSensitive(conv, "VolumesFrom");
 	cJSON_AddItemToObject(conv, "Binds", binds);
 	tmpfs = cJSON_GetObjectItemCaseSensitive(conv, "Tmpfs");
 	for (size_t i = 0; i < p.n; i++) {

@@ -302,3 +302,43 @@ teardown() { vol_teardown; }
 	run grep -c -e "$BATS_TEST_TMPDIR" /proc/self/mountinfo
 	assert_output 0
 }
+
+@test "kist run --volumes-from: another container's volumes and binds, with its modes or :ro" {
+	local h="$BATS_TEST_TMPDIR/host"
+	mkdir -p "$h"
+	echo bound >"$h/f"
+	kist create --name src -v shared:/v -v "$h:/h:ro" bb true
+	assert_success
+	kist run --rm --volumes-from src bb sh -c 'echo w >/v/w && cat /h/f; touch /h/x 2>/dev/null || echo h-ro'
+	assert_success
+	assert_output $'bound\nh-ro'
+	[ "$(cat "$(vol_dir shared)/w")" = w ]
+	kist run --rm --volumes-from src:ro bb sh -c 'touch /v/y 2>/dev/null || echo v-ro'
+	assert_output v-ro
+	[ ! -e "$(vol_dir shared)/y" ]
+	# the user's own mount on a destination wins
+	kist run --rm --volumes-from src -v other:/v bb sh -c 'ls /v'
+	assert_output ""
+	kist create --name user --volumes-from src bb true
+	kist inspect --format '{{json .HostConfig.VolumesFrom}}' user
+	assert_output '["src"]'
+	# the volume is the new container's too: in use after src is gone
+	kist rm src
+	run -1 --separate-stderr "$KIST" volume rm shared
+	[[ $stderr == "Error: remove shared: volume is in use - ["* ]]
+	run -125 --separate-stderr "$KIST" run --rm --volumes-from nosuch bb true
+	[ "$stderr" = "Error: No such container: nosuch" ]
+	run -125 --separate-stderr "$KIST" run --rm --volumes-from user:rshared bb true
+	[ "$stderr" = "Error: invalid mode: rshared" ]
+}
+
+@test "kist ps --format {{.Mounts}}: volume names and bind sources" {
+	local h="$BATS_TEST_TMPDIR/a-rather-long-host-path"
+	mkdir -p "$h"
+	kist create --name m1 -v vol1:/a -v "$h:/b" --tmpfs /t bb true
+	assert_success
+	kist ps -a --format '{{.Names}} {{.Mounts}}'
+	assert_output "m1 vol1,${h:0:14}…"
+	kist ps -a --no-trunc --format '{{.Mounts}}'
+	assert_output "vol1,$h"
+}
