@@ -158,6 +158,18 @@ static char *now_seconds(void)
 	return dot ? xasprintf("%.*sZ", (int)(dot - t), t) : xstrdup(t);
 }
 
+/* Under the lock no volume is being made or removed: a .tmp-* or .del-*
+ * left in volumes/ is a crash's, and goes. */
+static void sweep(struct store *s)
+{
+	cleanup_close int fd = openat(s->rootfd, "volumes", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cleanup_strv char **names = fd >= 0 ? fs_dir_names(fd, false) : NULL;
+
+	for (char **n = names; n && *n; n++)
+		if (str_has_prefix(*n, ".tmp-") || str_has_prefix(*n, ".del-"))
+			fs_rm_rfat(fd, *n, NULL);
+}
+
 int volume_create_locked(struct store *s, const char *name, const cJSON *labels, bool anonymous,
 			 bool *created, struct err **err)
 {
@@ -176,6 +188,7 @@ int volume_create_locked(struct store *s, const char *name, const cJSON *labels,
 		return err_set(err, errno, "create %s: open '%s/volumes/%s'", name, s->root, name);
 	if (mkdirat(s->rootfd, "volumes", 0700) < 0 && errno != EEXIST)
 		return err_set(err, errno, "create '%s/volumes'", s->root);
+	sweep(s);
 	tmpdir = xasprintf("%s/volumes/.tmp-XXXXXX", s->root);
 	if (!mkdtemp(tmpdir))
 		return err_set(err, errno, "create '%s'", tmpdir);
@@ -361,6 +374,7 @@ int volume_prune(struct store *s, bool all, char *const *labels, char ***removed
 	*freed = 0;
 	if (lock < 0)
 		return -1;
+	sweep(s);
 	names = volume_names(s);
 	for (char **n = names; *n; n++) {
 		cleanup_json cJSON *vol = volume_get(s, *n, NULL);

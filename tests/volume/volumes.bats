@@ -342,3 +342,21 @@ teardown() { vol_teardown; }
 	kist ps -a --no-trunc --format '{{.Mounts}}'
 	assert_output "vol1,$h"
 }
+
+@test "kist system df: Local Volumes counts volumes, active ones in use; a crash's leftovers are swept" {
+	kist volume create idle
+	kist create --name dfc -v busy:/b bb true
+	head -c 100000 /dev/zero >"$(vol_dir idle)/f"
+	head -c 100000 /dev/zero >"$(vol_dir busy)/f"
+	kist system df
+	assert_success
+	assert_line --regexp '^Local Volumes +2 +1 +[0-9.]+kB +[0-9.]+kB \(50%\)$'
+	# a volume half made or half removed when a process died
+	mkdir -p "$KIST_ROOT/volumes/.tmp-x1y2z3/_data" "$KIST_ROOT/volumes/.del-old/_data"
+	kist volume ls -q
+	assert_output $'busy\nidle'
+	kist volume prune -f
+	assert_success
+	[ ! -e "$KIST_ROOT/volumes/.tmp-x1y2z3" ]
+	[ ! -e "$KIST_ROOT/volumes/.del-old" ]
+}
