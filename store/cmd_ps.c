@@ -429,7 +429,7 @@ static char *labels_text(const cJSON *labels)
 }
 
 struct ps_filter {
-	char **status, **name, **id, **label, **ancestor, **exited;
+	char **status, **name, **id, **label, **ancestor, **exited, **volume;
 	char *before, *since;
 };
 
@@ -441,6 +441,7 @@ static void ps_filter_free(struct ps_filter *f)
 	strv_free(f->label);
 	strv_free(f->ancestor);
 	strv_free(f->exited);
+	strv_free(f->volume);
 	free(f->before);
 	free(f->since);
 }
@@ -470,6 +471,8 @@ static int ps_filter_add(struct ps_filter *f, const char *arg, struct err **err)
 		strv_push(&f->label, val);
 	else if (streq(key, "ancestor"))
 		strv_push(&f->ancestor, val);
+	else if (streq(key, "volume"))
+		strv_push(&f->volume, val);
 	else if (streq(key, "exited")) {
 		char *end;
 		(void)strtol(val, &end, 10);
@@ -518,6 +521,19 @@ static bool m_label(const char *want, const void *ctx)
 	return cJSON_IsString(v) && (!eq || streq(v->valuestring, eq + 1));
 }
 
+/* volume=: a volume's name or a mount's destination (ctx: the Mounts) */
+static bool m_volume(const char *want, const void *ctx)
+{
+	const cJSON *m;
+
+	cJSON_ArrayForEach(m, (const cJSON *)ctx)
+	{
+		if (streq(str_of(m, "Name", ""), want) || streq(str_of(m, "Destination", ""), want))
+			return true;
+	}
+	return false;
+}
+
 /* before=/since=: the creation time of the container named */
 static int ps_ref_time(struct store *s, const char *ref, double *out, struct err **err)
 {
@@ -536,7 +552,7 @@ static int ps_ref_time(struct store *s, const char *ref, double *out, struct err
 static const char ps_usage[] =
     "usage: kist-store ps [-a] [-q] [-l] [-n N] [-s] [--no-trunc] [-f FILTER]... [--format F]\n"
     "List containers as docker ps does (running ones; -a: all).  Filters:\n"
-    "status= name= id= label= ancestor= exited= before= since=.\n";
+    "status= name= id= label= ancestor= exited= volume= before= since=.\n";
 
 int cmd_ps(void *g, int argc, char **argv, struct err **err)
 {
@@ -648,7 +664,9 @@ int cmd_ps(void *g, int argc, char **argv, struct err **err)
 		if (!all && !streq(state, "running") && !streq(state, "restarting"))
 			continue;
 		if (!any_of(f.status, m_streq, state) || !any_of(f.name, m_substr, r->c->name) ||
-		    !any_of(f.id, m_prefix, r->c->id) || !any_of(f.label, m_label, labels))
+		    !any_of(f.id, m_prefix, r->c->id) || !any_of(f.label, m_label, labels) ||
+		    !any_of(f.volume, m_volume,
+			    cJSON_GetObjectItemCaseSensitive(r->c->doc, "Mounts")))
 			continue;
 		if (f.ancestor && !any_of(f.ancestor, m_streq, r->c->image) &&
 		    !any_of(f.ancestor, m_prefix, r->c->image_id + 7) &&

@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +67,12 @@ int volume_lock(struct store *s, struct err **err)
 
 char *volume_data_path(struct store *s, const char *name)
 {
+	char cwd[PATH_MAX];
+
+	/* absolute: it is a bind mount's source and inspect's Source */
+	if (s->root[0] != '/' && getcwd(cwd, sizeof(cwd)))
+		return xasprintf("%s/%s/volumes/%s/_data", streq(cwd, "/") ? "" : cwd,
+				 str_has_prefix(s->root, "./") ? s->root + 2 : s->root, name);
 	return xasprintf("%s/volumes/%s/_data", s->root, name);
 }
 

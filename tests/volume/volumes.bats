@@ -341,6 +341,14 @@ teardown() { vol_teardown; }
 	assert_output "m1 vol1,${h:0:14}…"
 	kist ps -a --no-trunc --format '{{.Mounts}}'
 	assert_output "vol1,$h"
+	# --filter volume=: a volume's name or a mount's destination
+	kist create --name m2 bb true
+	kist ps -a --filter volume=vol1 --format '{{.Names}}'
+	assert_output m1
+	kist ps -a --filter volume=/b --format '{{.Names}}'
+	assert_output m1
+	kist ps -a --filter volume=none --format '{{.Names}}'
+	assert_output ""
 }
 
 @test "kist system df: Local Volumes counts volumes, active ones in use; a crash's leftovers are swept" {
