@@ -191,3 +191,20 @@ refused() {
 	[ "$(find "$out" -printf '%p %s %T@\n' | sort)" = "$snap" ]
 	[ "$(cat "$out/_data/keep")" = precious ]
 }
+
+@test "kist volume verbs: argument counts and unknown flags are usage errors" {
+	run -125 --separate-stderr "$KIST" volume ls extra
+	assert_equal "${stderr_lines[0]}" '"kist volume ls" accepts no arguments.'
+	assert_equal "${stderr_lines[1]}" "See 'kist volume ls --help'."
+	run -125 --separate-stderr "$KIST" volume rm
+	assert_equal "${stderr_lines[0]}" '"kist volume rm" requires at least 1 argument.'
+	run -125 --separate-stderr "$KIST" volume inspect
+	assert_equal "${stderr_lines[0]}" '"kist volume inspect" requires at least 1 argument.'
+	run -125 --separate-stderr "$KIST" volume create a1 b1
+	assert_equal "${stderr_lines[0]}" '"kist volume create" accepts at most 1 argument.'
+	run -125 --separate-stderr "$KIST" volume prune --bogus
+	assert_equal "${stderr_lines[0]}" 'unknown flag: --bogus'
+	run -125 --separate-stderr "$KIST" volume nosuchverb
+	run vol_names
+	assert_output ""
+}

@@ -368,3 +368,22 @@ teardown() { vol_teardown; }
 	[ ! -e "$KIST_ROOT/volumes/.tmp-x1y2z3" ]
 	[ ! -e "$KIST_ROOT/volumes/.del-old" ]
 }
+
+@test "kist create -v NAME: concurrent first uses make one volume, copied up once" {
+	vol_image bbvol
+	local i pids=()
+	for i in 1 2 3 4 5 6 7 8; do
+		"$KIST" create --name "cc$i" -v conc:/data bbvol true >"$BATS_TEST_TMPDIR/cc$i.out" 2>&1 &
+		pids+=("$!")
+	done
+	for i in "${pids[@]}"; do
+		wait "$i"
+	done
+	run vol_names
+	assert_output conc
+	run ls -A "$(vol_dir conc)"
+	assert_output $'seed\nsub'
+	[ "$(cat "$(vol_dir conc)/seed")" = "from the image" ]
+	kist ps -a -q --filter volume=conc
+	[ "${#lines[@]}" -eq 8 ]
+}
