@@ -112,9 +112,10 @@ struct df_health {
 	int retries;
 };
 
-/* The last flag named name ("from") of in, or NULL.  Boolean flags
- * (--link, --parents, --keep-git-dir) are there, with value NULL, only when
- * true (`--link=false` leaves none). */
+/* The last flag named name ("from") of in, or NULL.  The boolean flags
+ * --link and --parents are there, with value NULL, only when true
+ * (`--link=false` leaves none); ADD's --unpack and --keep-git-dir, whose
+ * false differs from their absence, have value "true" or "false". */
 const struct df_flag *df_instr_flag(const struct df_instr *in, const char *name);
 /* The heredoc a COPY/ADD source word ("<<EOF", "<<-'EOF'") names, or NULL
  * when the word is a path. */

@@ -43,6 +43,22 @@ void df_lexer_release(struct df_lexer *lx)
 	lx->syntax = NULL;
 }
 
+/* The next physical line, with its newline. */
+static bool read_raw_line(struct df_lexer *lx, const char **s, size_t *n)
+{
+	const char *start, *nl;
+
+	if (lx->pos >= lx->len)
+		return false;
+	start = lx->text + lx->pos;
+	nl = memchr(start, '\n', lx->len - lx->pos);
+	*n = nl ? (size_t)(nl - start) + 1 : lx->len - lx->pos;
+	lx->pos += *n;
+	*s = start;
+	lx->line++;
+	return true;
+}
+
 /* The next physical line, without its newline and a \r before it. */
 static bool read_line(struct df_lexer *lx, const char **s, size_t *n)
 {
@@ -176,6 +192,9 @@ static bool continues(const struct df_lexer *lx, const char *s, size_t *n)
 		m--;
 	if (!m || s[m - 1] != lx->escape)
 		return false;
+	/* an escaped escape character ("a\\") does not continue the line */
+	if (m >= 2 && s[m - 2] == lx->escape)
+		return false;
 	*n = m - 1;
 	return true;
 }
@@ -235,7 +254,7 @@ int df_lex_heredoc(struct df_lexer *lx, const char *name, bool chomp, char **con
 	size_t n;
 
 	*content = NULL;
-	while (read_line(lx, &s, &n)) {
+	while (read_raw_line(lx, &s, &n)) {
 		const char *t = s;
 		size_t tn = n;
 
@@ -256,7 +275,6 @@ int df_lex_heredoc(struct df_lexer *lx, const char *name, bool chomp, char **con
 			}
 		}
 		buf_add(&b, s, n);
-		buf_addch(&b, '\n');
 	}
 	return -1;
 }

@@ -69,30 +69,32 @@ struct flag_def {
 	enum df_kind kind;
 	const char *name;
 	enum flag_type type;
+	bool tristate; /* a boolean whose false differs from its absence */
 };
 
 static const struct flag_def flag_defs[] = {
-    {DF_FROM, "platform", F_STRING},
-    {DF_RUN, "mount", F_STRINGS},
-    {DF_RUN, "network", F_STRING},
-    {DF_RUN, "security", F_STRING},
-    {DF_COPY, "from", F_STRING},
-    {DF_COPY, "chown", F_STRING},
-    {DF_COPY, "chmod", F_STRING},
-    {DF_COPY, "link", F_BOOL},
-    {DF_COPY, "parents", F_BOOL},
-    {DF_COPY, "exclude", F_STRINGS},
-    {DF_ADD, "chown", F_STRING},
-    {DF_ADD, "chmod", F_STRING},
-    {DF_ADD, "link", F_BOOL},
-    {DF_ADD, "keep-git-dir", F_BOOL},
-    {DF_ADD, "checksum", F_STRING},
-    {DF_ADD, "exclude", F_STRINGS},
-    {DF_HEALTHCHECK, "interval", F_STRING},
-    {DF_HEALTHCHECK, "timeout", F_STRING},
-    {DF_HEALTHCHECK, "start-period", F_STRING},
-    {DF_HEALTHCHECK, "start-interval", F_STRING},
-    {DF_HEALTHCHECK, "retries", F_STRING},
+    {DF_FROM, "platform", F_STRING, false},
+    {DF_RUN, "mount", F_STRINGS, false},
+    {DF_RUN, "network", F_STRING, false},
+    {DF_RUN, "security", F_STRING, false},
+    {DF_COPY, "from", F_STRING, false},
+    {DF_COPY, "chown", F_STRING, false},
+    {DF_COPY, "chmod", F_STRING, false},
+    {DF_COPY, "link", F_BOOL, false},
+    {DF_COPY, "parents", F_BOOL, false},
+    {DF_COPY, "exclude", F_STRINGS, false},
+    {DF_ADD, "chown", F_STRING, false},
+    {DF_ADD, "chmod", F_STRING, false},
+    {DF_ADD, "link", F_BOOL, false},
+    {DF_ADD, "keep-git-dir", F_BOOL, true},
+    {DF_ADD, "checksum", F_STRING, false},
+    {DF_ADD, "unpack", F_BOOL, true},
+    {DF_ADD, "exclude", F_STRINGS, false},
+    {DF_HEALTHCHECK, "interval", F_STRING, false},
+    {DF_HEALTHCHECK, "timeout", F_STRING, false},
+    {DF_HEALTHCHECK, "start-period", F_STRING, false},
+    {DF_HEALTHCHECK, "start-interval", F_STRING, false},
+    {DF_HEALTHCHECK, "retries", F_STRING, false},
 };
 
 static const struct flag_def *flag_find(enum df_kind kind, const char *name, size_t len)
@@ -524,13 +526,17 @@ static int flags_parse(struct parser *p, int line, struct df_instr *in, char **r
 		if (def->type == F_BOOL && eq && strcasecmp(eq + 1, "false") == 0) {
 			/* kept so that a repeat is still refused; dropped below */
 			f->value = xstrdup("false");
+		} else if (def->type == F_BOOL && def->tristate) {
+			f->value = xstrdup("true");
 		}
 	}
-	/* --link=false is no --link: the flags left are the ones in force */
+	/* --link=false is no --link: the flags left are the ones in force
+	 * (but ADD's --unpack=false and --keep-git-dir=false say something) */
 	for (size_t i = 0; i < in->nflags;) {
-		if (in->flags[i].value && streq(in->flags[i].value, "false") &&
-		    flag_find(in->kind, in->flags[i].name, strlen(in->flags[i].name))->type ==
-			F_BOOL) {
+		const struct flag_def *def =
+		    flag_find(in->kind, in->flags[i].name, strlen(in->flags[i].name));
+
+		if (def->type == F_BOOL && !def->tristate && in->flags[i].value) {
 			free(in->flags[i].name);
 			free(in->flags[i].value);
 			memmove(&in->flags[i], &in->flags[i + 1],
@@ -546,13 +552,13 @@ static int flags_parse(struct parser *p, int line, struct df_instr *in, char **r
 		if (f && !streq(f->value, "default") && !streq(f->value, "none") &&
 		    !streq(f->value, "host"))
 			return perr(p, line,
-				    "unsupported network mode \"%s\" (RUN --network takes default, "
+				    "invalid network mode \"%s\" (RUN --network takes default, "
 				    "none or host)",
 				    f->value);
 		f = df_instr_flag(in, "security");
 		if (f && !streq(f->value, "sandbox") && !streq(f->value, "insecure"))
 			return perr(p, line,
-				    "unsupported security mode \"%s\" (RUN --security takes "
+				    "security \"%s\" is not valid (RUN --security takes "
 				    "sandbox or insecure)",
 				    f->value);
 	}
@@ -726,6 +732,8 @@ static bool heredoc_word(const char *w, struct df_heredoc *h)
 	h->chomp = *s == '-';
 	if (h->chomp)
 		s++;
+	while (df_is_space((unsigned char)*s))
+		s++;
 	if (!*s || strchr(s, '<'))
 		return false;
 	if (df_shell_process(s, NULL, '\\', DF_SH_SKIP_UNSET, NULL, &words, NULL) < 0 ||
@@ -771,7 +779,8 @@ static int read_heredocs(struct parser *p, const char *line, struct df_instr *in
 
 	if (!takes_heredocs(target) || !strstr(line, "<<"))
 		return 0;
-	if (df_shell_process(line, NULL, '\\', DF_SH_RAW_QUOTES | DF_SH_RAW_ESCAPES, NULL, &words,
+	if (df_shell_process(line, NULL, '\\',
+			     DF_SH_RAW_QUOTES | DF_SH_RAW_ESCAPES | DF_SH_SKIP_UNSET, NULL, &words,
 			     NULL) < 0)
 		return 0;
 	for (char **w = words; *w; w++) {

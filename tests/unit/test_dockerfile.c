@@ -187,7 +187,7 @@ TEST(dockerfile_run_flags)
 	CHECK_PARSE("FROM a\nRUN --network=none --network=host x\n",
 		    "error: Dockerfile:2: duplicate flag specified: --network");
 	CHECK_PARSE("FROM a\nRUN --network=bridge x\n",
-		    "error: Dockerfile:2: unsupported network mode \"bridge\" (RUN --network takes "
+		    "error: Dockerfile:2: invalid network mode \"bridge\" (RUN --network takes "
 		    "default, none or host)");
 	CHECK_PARSE("FROM a\nRUN --mount x\n",
 		    "error: Dockerfile:2: missing a value on flag: --mount");
@@ -207,15 +207,18 @@ TEST(dockerfile_copy_add)
 		    "1 FROM <a>\n2 COPY --from=build --chown=1:2 --chmod=0755 --link <x> </y>\n");
 	CHECK_PARSE("FROM a\nCOPY --link=false --parents=true x /y\n",
 		    "1 FROM <a>\n2 COPY --parents <x> </y>\n");
-	CHECK_PARSE("FROM a\nADD --checksum=sha256:00 --keep-git-dir http://h/x /y\n",
-		    "1 FROM <a>\n2 ADD --checksum=sha256:00 --keep-git-dir <http://h/x> </y>\n");
+	CHECK_PARSE(
+	    "FROM a\nADD --checksum=sha256:00 --keep-git-dir http://h/x /y\n",
+	    "1 FROM <a>\n2 ADD --checksum=sha256:00 --keep-git-dir=true <http://h/x> </y>\n");
+	CHECK_PARSE("FROM a\nADD --unpack=false --link=false x.tar /y\n",
+		    "1 FROM <a>\n2 ADD --unpack=false <x.tar> </y>\n");
 	CHECK_PARSE("FROM a\nCOPY --from=x --from=y a b\n",
 		    "error: Dockerfile:2: duplicate flag specified: --from");
 	CHECK_PARSE("FROM a\nCOPY --link=maybe a b\n",
 		    "error: Dockerfile:2: expecting boolean value for flag --link, not: maybe");
 	CHECK_PARSE("FROM a\nADD --from=x a b\n",
 		    "error: Dockerfile:2: unknown flag: --from (ADD takes --chown --chmod --link "
-		    "--keep-git-dir --checksum --exclude)");
+		    "--keep-git-dir --checksum --unpack --exclude)");
 	CHECK_PARSE("FROM a\nCOPY onlyone\n",
 		    "error: Dockerfile:2: COPY requires at least two arguments, but only one was "
 		    "provided; the destination could not be determined");
@@ -288,8 +291,9 @@ TEST(dockerfile_continuations_and_comments)
 	CHECK_PARSE("FROM a\nRUN x \\", "1 FROM <a>\n2 RUN <x>\n");
 	/* CRLF line ends */
 	CHECK_PARSE("FROM a\r\nRUN a \\\r\n b\r\n", "1 FROM <a>\n2 RUN <a  b>\n");
-	/* an escaped backslash at the end still continues (as docker) */
-	CHECK_PARSE("FROM a\nRUN a\\\\\nb\n", "1 FROM <a>\n2 RUN <a\\b>\n");
+	/* an escaped escape character at the end does not continue */
+	CHECK_PARSE("FROM a\nRUN a\\\\\nRUN b\n", "1 FROM <a>\n2 RUN <a\\\\>\n3 RUN <b>\n");
+	CHECK_PARSE("FROM a\nRUN a \\\n\\\nb\n", "1 FROM <a>\n2 RUN <a b>\n");
 	/* a byte order mark */
 	CHECK_PARSE("\xef\xbb\xbf"
 		    "FROM a\n",
@@ -314,4 +318,179 @@ TEST(dockerfile_nul_refused)
 
 	CHECK_INT(dockerfile_parse("FROM a\nRUN a\0b\n", 13, "Dockerfile", &df, &e), -1);
 	CHECK_ERR(e, "Dockerfile:2: a NUL byte");
+}
+
+TEST(dockerfile_directives)
+{
+	const char *t = "# syntax=docker/dockerfile:1\n#ESCAPE = `\nFROM a\nRUN a \\b `\n c\n";
+	struct dockerfile *df = NULL;
+	cleanup_err struct err *e = NULL;
+
+	CHECK_INT(dockerfile_parse(t, strlen(t), "Dockerfile", &df, &e), 0);
+	CHECK_INT(df->escape, '`');
+	CHECK_STR(df->syntax, "docker/dockerfile:1");
+	CHECK_INT(df->ninstrs, 2);
+	CHECK_STR(df->instrs[1].args[0], "a \\b  c");
+	dockerfile_free(df);
+
+	/* after a comment, an empty line or an instruction: only a comment */
+	CHECK_PARSE("# hello\n# escape=`\nFROM a\nRUN a \\\n b\n", "3 FROM <a>\n4 RUN <a  b>\n");
+	CHECK_PARSE("\n# escape=`\nFROM a\nRUN a \\\n b\n", "3 FROM <a>\n4 RUN <a  b>\n");
+	CHECK_PARSE("FROM a\n# escape=`\nRUN a \\\n b\n", "1 FROM <a>\n3 RUN <a  b>\n");
+	/* an unknown directive ends them too */
+	CHECK_PARSE("# foo=bar\n# escape=`\nFROM a\nRUN a \\\n b\n", "3 FROM <a>\n4 RUN <a  b>\n");
+	/* leading blanks before the # are allowed */
+	CHECK_PARSE("  #  escape  =  `  \nFROM a\nRUN a `\n b\n", "2 FROM <a>\n3 RUN <a  b>\n");
+	CHECK_PARSE("# escape=x\nFROM a\n",
+		    "error: Dockerfile:1: invalid escape token 'x' does not match ` or \\");
+	CHECK_PARSE("# escape=`\n# escape=\\\nFROM a\n",
+		    "error: Dockerfile:2: only one escape parser directive can be used");
+	CHECK_PARSE("# syntax=a\n# syntax=b\nFROM a\n",
+		    "error: Dockerfile:2: only one syntax parser directive can be used");
+}
+
+TEST(dockerfile_heredocs)
+{
+	CHECK_PARSE("FROM a\nRUN <<EOF\necho $HOME\n  EOF\nEOF\nRUN x\n",
+		    "1 FROM <a>\n2 RUN <<<EOF> <<EOF:echo $HOME\n  EOF\n\n6 RUN <x>\n");
+	/* <<- strips the body's and the delimiter's leading tabs */
+	CHECK_PARSE("FROM a\nRUN <<-EOF\n\techo a\n\t\techo b\n\tEOF\n",
+		    "1 FROM <a>\n2 RUN <<<-EOF> <<-EOF:echo a\necho b\n\n");
+	/* quoted delimiters: no expansion */
+	CHECK_PARSE(
+	    "FROM a\nRUN <<'EOF' cat\n$X\nEOF\nRUN <<\"E F\" cat\nb\nE F\n",
+	    "1 FROM <a>\n2 RUN <<<'EOF' cat> <<'EOF:$X\n\n5 RUN <<<\"E F\" cat> <<'E F:b\n\n");
+	/* several on one line, each body in turn */
+	CHECK_PARSE("FROM a\nRUN <<A cat - /dev/fd/3 3<<B\none\nA\ntwo\nB\n",
+		    "1 FROM <a>\n2 RUN <<<A cat - /dev/fd/3 3<<B> <<A:one\n <<B:two\n\n");
+	/* COPY and ADD take them as sources */
+	CHECK_PARSE(
+	    "FROM a\nCOPY <<EOF /dest\nhello\nEOF\nCOPY --chmod=755 <<one <<two /d/\n1\none\n2\n"
+	    "two\n",
+	    "1 FROM <a>\n2 COPY <<<EOF> </dest> <<EOF:hello\n\n5 COPY --chmod=755 <<<one> "
+	    "<<<two> </d/> <<one:1\n <<two:2\n\n");
+	/* CRLF bodies stay as written; the delimiter may end in \r */
+	CHECK_PARSE("FROM a\r\nRUN <<EOF\r\na\r\nEOF\r\nRUN b\r\n",
+		    "1 FROM <a>\n2 RUN <<<EOF> <<EOF:a\r\n\n5 RUN <b>\n");
+	/* not heredocs: quoted, JSON form, other instructions, a bare << */
+	CHECK_PARSE(
+	    "FROM a\nRUN echo \"<<EOF\"\nRUN [\"<<EOF\"]\nENV a=<<EOF\nRUN echo a << b\nRUN c\n",
+	    "1 FROM <a>\n2 RUN <echo \"<<EOF\">\n3 RUN json <<<EOF>\n4 ENV {a=<<EOF}\n"
+	    "5 RUN <echo a << b>\n6 RUN <c>\n");
+}
+
+TEST(dockerfile_heredoc_errors)
+{
+	CHECK_PARSE("FROM a\nRUN <<EOF\necho\n",
+		    "error: Dockerfile:2: unterminated heredoc <<EOF (no line \"EOF\" ends it)");
+	CHECK_PARSE("FROM a\nRUN <<A <<B\na\nA\nb\n",
+		    "error: Dockerfile:2: unterminated heredoc <<B (no line \"B\" ends it)");
+	CHECK_PARSE("FROM a\nCOPY x <<EOF\nb\nEOF\n",
+		    "error: Dockerfile:2: COPY cannot accept a heredoc as a destination");
+}
+
+TEST(dockerfile_heredoc_lookup)
+{
+	const char *t = "FROM a\nCOPY <<-'one' <<two /d/\n\t1\none\n2\ntwo\n";
+	struct dockerfile *df = NULL;
+	cleanup_err struct err *e = NULL;
+	const struct df_heredoc *h;
+
+	CHECK_INT(dockerfile_parse(t, strlen(t), "Dockerfile", &df, &e), 0);
+	h = df_instr_heredoc(&df->instrs[1], df->instrs[1].args[0]);
+	CHECK(h != NULL);
+	CHECK_STR(h->name, "one");
+	CHECK_STR(h->content, "1\n");
+	CHECK(h->chomp && !h->expand);
+	h = df_instr_heredoc(&df->instrs[1], "<<two");
+	CHECK(h != NULL);
+	CHECK(!h->chomp && h->expand);
+	CHECK(df_instr_heredoc(&df->instrs[1], "/d/") == NULL);
+	CHECK(df_instr_heredoc(&df->instrs[1], "<<three") == NULL);
+	dockerfile_free(df);
+}
+
+TEST(dockerfile_healthcheck)
+{
+	const char *t = "FROM a\nHEALTHCHECK --interval=1m30s --timeout=1.5s --start-period=0 "
+			"--start-interval=250ms --retries=3 CMD [\"curl\", \"-f\", \"x\"]\n"
+			"HEALTHCHECK NONE\nHEALTHCHECK cmd curl -f x || exit 1\n";
+	struct dockerfile *df = NULL;
+	cleanup_err struct err *e = NULL;
+	const struct df_health *h;
+
+	CHECK_INT(dockerfile_parse(t, strlen(t), "Dockerfile", &df, &e), 0);
+	h = df->instrs[1].health;
+	CHECK(h != NULL && !h->none);
+	CHECK_INT(h->interval_ns, 90000000000LL);
+	CHECK_INT(h->timeout_ns, 1500000000LL);
+	CHECK_INT(h->start_period_ns, 0);
+	CHECK_INT(h->start_interval_ns, 250000000LL);
+	CHECK_INT(h->retries, 3);
+	CHECK(df->instrs[1].json);
+	CHECK_INT(df->instrs[1].nargs, 3);
+	CHECK_STR(df->instrs[1].args[0], "curl");
+	CHECK(df->instrs[2].health->none);
+	CHECK_INT(df->instrs[2].nargs, 1);
+	CHECK_STR(df->instrs[2].args[0], "NONE");
+	CHECK(!df->instrs[3].json);
+	CHECK_STR(df->instrs[3].args[0], "curl -f x || exit 1");
+	CHECK_INT(df->instrs[3].health->interval_ns, 0);
+	dockerfile_free(df);
+
+	CHECK_PARSE("FROM a\nHEALTHCHECK\n",
+		    "error: Dockerfile:2: HEALTHCHECK requires at least one argument");
+	CHECK_PARSE("FROM a\nHEALTHCHECK NONE x\n",
+		    "error: Dockerfile:2: HEALTHCHECK NONE takes no arguments");
+	CHECK_PARSE("FROM a\nHEALTHCHECK CMD\n",
+		    "error: Dockerfile:2: missing command after HEALTHCHECK CMD");
+	CHECK_PARSE("FROM a\nHEALTHCHECK RUN x\n",
+		    "error: Dockerfile:2: unknown type \"RUN\" in HEALTHCHECK (try CMD)");
+	CHECK_PARSE("FROM a\nHEALTHCHECK --interval=5 CMD x\n",
+		    "error: Dockerfile:2: time: invalid duration \"5\" for --interval");
+	CHECK_PARSE("FROM a\nHEALTHCHECK --timeout=10us CMD x\n",
+		    "error: Dockerfile:2: Interval \"timeout\" cannot be less than 1ms");
+	CHECK_PARSE("FROM a\nHEALTHCHECK --retries=-1 CMD x\n",
+		    "error: Dockerfile:2: --retries cannot be negative (-1)");
+	CHECK_PARSE("FROM a\nHEALTHCHECK --retries=x CMD x\n",
+		    "error: Dockerfile:2: invalid --retries value \"x\": not an integer");
+	CHECK_PARSE("FROM a\nHEALTHCHECK --retry=1 CMD x\n",
+		    "error: Dockerfile:2: unknown flag: --retry (HEALTHCHECK takes --interval "
+		    "--timeout --start-period --start-interval --retries)");
+}
+
+TEST(dockerfile_onbuild)
+{
+	CHECK_PARSE("FROM a\nONBUILD RUN --network=none echo hi\nonbuild copy . /app\n",
+		    "1 FROM <a>\n2 ONBUILD <RUN --network=none echo hi> [RUN --network=none "
+		    "<echo hi>]\n3 ONBUILD <copy . /app> [COPY <.> </app>]\n");
+	/* the trigger keeps its heredocs, as the image's config stores it */
+	CHECK_PARSE(
+	    "FROM a\nONBUILD RUN <<EOF\necho a\nEOF\n",
+	    "1 FROM <a>\n2 ONBUILD <RUN <<EOF\necho a\nEOF> [RUN <<<EOF> <<EOF:echo a\n]\n");
+	CHECK_PARSE("FROM a\nONBUILD\n",
+		    "error: Dockerfile:2: ONBUILD requires at least one argument");
+	CHECK_PARSE("FROM a\nONBUILD ONBUILD RUN x\n",
+		    "error: Dockerfile:2: chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
+	CHECK_PARSE("FROM a\nONBUILD from b\n",
+		    "error: Dockerfile:2: FROM isn't allowed as an ONBUILD trigger");
+	CHECK_PARSE("FROM a\nONBUILD MAINTAINER me\n",
+		    "error: Dockerfile:2: MAINTAINER isn't allowed as an ONBUILD trigger");
+	CHECK_PARSE("FROM a\nONBUILD FOO x\n", "error: Dockerfile:2: unknown instruction: FOO");
+	CHECK_PARSE("FROM a\nONBUILD COPY --form=x a b\n",
+		    "error: Dockerfile:2: unknown flag: --form (COPY takes --from --chown --chmod "
+		    "--link --parents --exclude)");
+}
+
+TEST(dockerfile_shell_stopsignal)
+{
+	CHECK_PARSE("FROM a\nSHELL [\"/bin/bash\", \"-c\"]\nSTOPSIGNAL 9\n",
+		    "1 FROM <a>\n2 SHELL json </bin/bash> <-c>\n3 STOPSIGNAL <9>\n");
+	CHECK_PARSE("FROM a\nSHELL /bin/bash -c\n",
+		    "error: Dockerfile:2: SHELL requires the arguments to be in JSON form: SHELL "
+		    "[\"executable\", \"parameters\"]");
+	CHECK_PARSE("FROM a\nSHELL []\n",
+		    "error: Dockerfile:2: SHELL requires at least one argument");
+	CHECK_PARSE("FROM a\nSTOPSIGNAL\n",
+		    "error: Dockerfile:2: STOPSIGNAL requires exactly one argument");
 }
