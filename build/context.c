@@ -147,8 +147,8 @@ int context_sources(struct build *b, const char *root, bool from_context, char *
 		struct stat st;
 
 		if (!rel) {
-			err_set(err, EPERM, "forbidden path outside the build context: %s",
-				srcs[i]);
+			err_set_code(err, EPERM, "forbidden path outside the build context: %s",
+				     srcs[i]);
 			goto out;
 		}
 		if (has_glob(rel)) {
@@ -170,7 +170,7 @@ int context_sources(struct build *b, const char *root, bool from_context, char *
 				globfree(&g);
 			}
 			if (strv_len(out) == before) {
-				err_set(err, ENOENT, "no source files were specified");
+				err_set_code(err, ENOENT, "no source files were specified");
 				goto out;
 			}
 			continue;
@@ -182,10 +182,10 @@ int context_sources(struct build *b, const char *root, bool from_context, char *
 		{
 			cleanup_free char *p = xasprintf("%s/%s", root, rel);
 			if (lstat(p, &st) < 0 || ignored(b, from_context, rel)) {
-				err_set(err, ENOENT,
-					"file not found in build context or excluded by "
-					".dockerignore: stat %s: file does not exist",
-					rel);
+				err_set_code(err, ENOENT,
+					     "file not found in build context or excluded by "
+					     ".dockerignore: stat %s: file does not exist",
+					     rel);
 				goto out;
 			}
 		}

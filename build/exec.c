@@ -433,6 +433,10 @@ struct ctr {
 	char *rootfs;
 };
 
+/* A container only written into, never run: any image (scratch, a USER
+ * its passwd lacks) must convert. */
+#define FILES_ONLY "{\"Cmd\":[\"/bin/true\"],\"Entrypoint\":[],\"User\":\"0:0\"}"
+
 static int ctr_create(struct build *b, const char *image, const char *overrides, struct ctr *c,
 		      struct err **err)
 {
@@ -645,14 +649,14 @@ static int copy_step(struct build *b, struct stage *st, struct stage *stages, st
 		char *end;
 		unsigned long m = strtoul(chmod, &end, 8);
 		if (*end || m > 07777)
-			return err_set(err, EINVAL, "Dockerfile:%d: invalid --chmod=%s", in->line,
-				       chmod);
+			return err_set_code(err, EINVAL, "Dockerfile:%d: invalid --chmod=%s",
+					    in->line, chmod);
 		co.mode = (long)m;
 	}
 	created_by = xasprintf("/bin/sh -c #(nop) %s", s->desc);
 	if (ensure_written(b, &st->img, err) < 0)
 		return -1;
-	if (ctr_create(b, st->img.manifest, NULL, &c, err) < 0)
+	if (ctr_create(b, st->img.manifest, FILES_ONLY, &c, err) < 0)
 		return err_wrap(err, "Dockerfile:%d", in->line);
 	rootfd = open(c.rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0) {
@@ -815,15 +819,17 @@ static int prepare(struct build *b, struct stage *stages, size_t si, struct step
 		}
 		n = strv_len(words);
 		if (n < 2) {
-			err_set(err, EINVAL, "Dockerfile:%d: %s requires at least two arguments",
-				in->line, df_kind_name(in->kind));
+			err_set_code(err, EINVAL,
+				     "Dockerfile:%d: %s requires at least two arguments", in->line,
+				     df_kind_name(in->kind));
 			goto out;
 		}
 		if (n > 2 && !str_has_suffix(words[n - 1], "/")) {
-			err_set(err, EINVAL,
-				"Dockerfile:%d: When using %s with more than one source file, the "
-				"destination must be a directory and end with a /",
-				in->line, df_kind_name(in->kind));
+			err_set_code(
+			    err, EINVAL,
+			    "Dockerfile:%d: When using %s with more than one source file, the "
+			    "destination must be a directory and end with a /",
+			    in->line, df_kind_name(in->kind));
 			goto out;
 		}
 		{
@@ -859,8 +865,8 @@ static int prepare(struct build *b, struct stage *stages, size_t si, struct step
 			if (idx >= 0 && (size_t)idx < si) {
 				if (ensure_written(b, &stages[idx].img, err) < 0)
 					goto out;
-				if (ctr_create(b, stages[idx].img.manifest, NULL, from_ctr, err) <
-				    0)
+				if (ctr_create(b, stages[idx].img.manifest, FILES_ONLY, from_ctr,
+					       err) < 0)
 					goto out;
 				buf_addf(&d, " --from=%s", stages[idx].img.manifest);
 			} else {
@@ -869,7 +875,7 @@ static int prepare(struct build *b, struct stage *stages, size_t si, struct step
 
 				if (r <= 0) {
 					if (r == 0)
-						err_set(
+						err_set_code(
 						    err, ENOENT,
 						    "Dockerfile:%d: %s --from: no stage or image "
 						    "named '%s'",
@@ -878,7 +884,7 @@ static int prepare(struct build *b, struct stage *stages, size_t si, struct step
 					goto out;
 				}
 				buf_addf(&d, " --from=%s", fi.manifest);
-				r = ctr_create(b, fi.manifest, NULL, from_ctr, err);
+				r = ctr_create(b, fi.manifest, FILES_ONLY, from_ctr, err);
 				bimage_release(&fi);
 				if (r < 0)
 					goto out;
@@ -999,8 +1005,8 @@ static int apply_meta(struct build *b, struct stage *st, struct step *s, struct 
 
 		if (in->nargs < 1 || expand(b, in, vars, in->args[0], &w, err) < 0)
 			return in->nargs < 1
-				   ? err_set(err, EINVAL, "Dockerfile:%d: WORKDIR needs a path",
-					     in->line)
+				   ? err_set_code(err, EINVAL,
+						  "Dockerfile:%d: WORKDIR needs a path", in->line)
 				   : -1;
 		if (w[0] == '/')
 			p = xstrdup(w);
@@ -1026,9 +1032,10 @@ static int apply_meta(struct build *b, struct stage *st, struct step *s, struct 
 	case DF_USER: {
 		cleanup_free char *u = NULL;
 		if (in->nargs < 1 || expand(b, in, vars, in->args[0], &u, err) < 0)
-			return in->nargs < 1 ? err_set(err, EINVAL,
-						       "Dockerfile:%d: USER needs a user", in->line)
-					     : -1;
+			return in->nargs < 1
+				   ? err_set_code(err, EINVAL, "Dockerfile:%d: USER needs a user",
+						  in->line)
+				   : -1;
 		cfg_set(cfg, "User", cJSON_CreateString(u));
 		break;
 	}
@@ -1061,7 +1068,7 @@ static int apply_meta(struct build *b, struct stage *st, struct step *s, struct 
 	}
 	case DF_SHELL:
 		if (!in->json || in->nargs < 1)
-			return err_set(
+			return err_set_code(
 			    err, EINVAL,
 			    "Dockerfile:%d: SHELL requires the arguments to be in JSON form",
 			    in->line);
@@ -1071,8 +1078,9 @@ static int apply_meta(struct build *b, struct stage *st, struct step *s, struct 
 		cleanup_free char *sg = NULL;
 		if (in->nargs < 1 || expand(b, in, vars, in->args[0], &sg, err) < 0)
 			return in->nargs < 1
-				   ? err_set(err, EINVAL,
-					     "Dockerfile:%d: STOPSIGNAL needs a signal", in->line)
+				   ? err_set_code(err, EINVAL,
+						  "Dockerfile:%d: STOPSIGNAL needs a signal",
+						  in->line)
 				   : -1;
 		cfg_set(cfg, "StopSignal", cJSON_CreateString(sg));
 		break;
@@ -1104,7 +1112,7 @@ static int apply_meta(struct build *b, struct stage *st, struct step *s, struct 
 				double ns = go_duration(v);
 				if (ns < 0) {
 					cJSON_Delete(hc);
-					return err_set(
+					return err_set_code(
 					    err, EINVAL,
 					    "Dockerfile:%d: HEALTHCHECK --%s: invalid duration "
 					    "'%s'",
@@ -1131,8 +1139,8 @@ static int apply_meta(struct build *b, struct stage *st, struct step *s, struct 
 		break;
 	}
 	default:
-		return err_set(err, EINVAL, "Dockerfile:%d: %s is not supported here", in->line,
-			       df_kind_name(in->kind));
+		return err_set_code(err, EINVAL, "Dockerfile:%d: %s is not supported here",
+				    in->line, df_kind_name(in->kind));
 	}
 	history_add(b, &st->img, created_by, true);
 	return 0;
@@ -1205,7 +1213,7 @@ static int run_from(struct build *b, struct stage *stages, size_t si, char *cons
 
 	out_printf(b, "Step %zu/%zu : %s\n", ++b->step, b->nsteps, in->original);
 	if (in->nargs < 1)
-		return err_set(err, EINVAL, "Dockerfile:%d: FROM requires an image", in->line);
+		return err_set_code(err, EINVAL, "Dockerfile:%d: FROM requires an image", in->line);
 	if (df_expand(in->args[0], (const char *const *)meta, b->df->escape, &base, err) < 0)
 		return err_wrap(err, "Dockerfile:%d", in->line);
 	idx = dockerfile_stage(b->df, base);
@@ -1227,7 +1235,7 @@ static int run_from(struct build *b, struct stage *stages, size_t si, char *cons
 			int st;
 
 			if (!b->o->pull)
-				return err_set(
+				return err_set_code(
 				    err, ENOENT,
 				    "Dockerfile:%d: no such image: %s (not in the store; "
 				    "kist pull it, or build with --pull)",
@@ -1243,9 +1251,9 @@ static int run_from(struct build *b, struct stage *stages, size_t si, char *cons
 			r = bimage_resolve(b, base, &stages[si].img, err);
 			if (r <= 0)
 				return r < 0 ? -1
-					     : err_set(err, ENOENT,
-						       "Dockerfile:%d: no such image: %s", in->line,
-						       base);
+					     : err_set_code(err, ENOENT,
+							    "Dockerfile:%d: no such image: %s",
+							    in->line, base);
 		}
 	}
 	out_printf(b, " ---> %s\n", short_id(stages[si].img.id, sid));
@@ -1289,7 +1297,7 @@ int build_run(struct build *b, struct bimage *out, struct err **err)
 
 	if (!df->nstages) {
 		free(stages);
-		return err_set(err, EINVAL, "Dockerfile: no FROM instruction");
+		return err_set_code(err, EINVAL, "Dockerfile: no FROM instruction");
 	}
 	/* ARGs before the first FROM: for FROM lines (and ARG NAME in a stage) */
 	for (size_t i = 0; i < df->nmeta; i++) {
@@ -1310,8 +1318,8 @@ int build_run(struct build *b, struct bimage *out, struct err **err)
 	if (b->o->target) {
 		int t = dockerfile_stage(df, b->o->target);
 		if (t < 0) {
-			err_set(err, ENOENT, "failed to reach build target %s in Dockerfile",
-				b->o->target);
+			err_set_code(err, ENOENT, "failed to reach build target %s in Dockerfile",
+				     b->o->target);
 			goto out;
 		}
 		target = (size_t)t;

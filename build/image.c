@@ -145,7 +145,8 @@ static int pick_platform(struct build *b, cJSON *index, char out[DIGEST_STR_MAX]
 	spec_index_release(&idx);
 	spec_platform_release(&host);
 	if (best < 0)
-		return err_set(err, ENOENT, "no manifest for this platform in the image index");
+		return err_set_code(err, ENOENT,
+				    "no manifest for this platform in the image index");
 	return 0;
 }
 
@@ -167,13 +168,13 @@ int bimage_load(struct build *b, const char *manifest, struct bimage *out, struc
 	cfg = cJSON_GetObjectItemCaseSensitive(m, "config");
 	digest = cJSON_GetObjectItemCaseSensitive(cfg, "digest");
 	if (!cJSON_IsString(digest))
-		return err_set(err, EINVAL, "manifest %s: no config digest", manifest);
+		return err_set_code(err, EINVAL, "manifest %s: no config digest", manifest);
 	bimage_release(out);
 	if (read_json_blob(b, digest->valuestring, &out->config, err) < 0)
 		return -1;
 	if (!cJSON_IsObject(out->config))
-		return err_set(err, EINVAL, "image config %s is not an object",
-			       digest->valuestring);
+		return err_set_code(err, EINVAL, "image config %s is not an object",
+				    digest->valuestring);
 	snprintf(out->id, DIGEST_STR_MAX, "%s", digest->valuestring);
 	snprintf(out->manifest, DIGEST_STR_MAX, "%s", manifest);
 	out->layers = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(m, "layers"), true);
@@ -208,10 +209,24 @@ int bimage_resolve(struct build *b, const char *what, struct bimage *out, struct
 		const char *argv[] = {b->store_bin, "--root",   b->o->root,
 				      "inspect",    "--format", "{{.ManifestDigest}}",
 				      what,         NULL};
+		struct proc p = PROC_INIT;
 		cleanup_free char *outp = NULL;
-		int st = build_exec(b, argv, &outp, NULL);
+		size_t len = 0;
+		int st;
 
-		if (st != 0 || !digest_is_valid(outp))
+		p.argv = argv;
+		p.in = PROC_FD_NULL;
+		p.out = PROC_FD_PIPE;
+		p.err = PROC_FD_NULL; /* "no such image" is ours to say */
+		if (proc_start(&p, err) < 0)
+			return -1;
+		st = fs_read_fd(p.out, 4096, &outp, &len, NULL);
+		fs_close(p.out);
+		if (proc_wait(&p, err) != 0 || st < 0)
+			return 0;
+		while (len && (outp[len - 1] == '\n' || outp[len - 1] == ' '))
+			outp[--len] = '\0';
+		if (!digest_is_valid(outp))
 			return 0;
 		return bimage_load(b, outp, out, err) < 0 ? -1 : 1;
 	}

@@ -346,8 +346,8 @@ int main(int argc, char **argv)
 		struct stat st;
 
 		if (stat(o.context, &st) < 0 || !S_ISDIR(st.st_mode)) {
-			err_set(&err, ENOENT, "unable to prepare context: path \"%s\" not found",
-				o.context);
+			err_set_code(&err, ENOENT,
+				     "unable to prepare context: path \"%s\" not found", o.context);
 			goto fail;
 		}
 		b.ctxdir = o.context;
@@ -360,10 +360,11 @@ int main(int argc, char **argv)
 		} else {
 			df_path = o.file ? xstrdup(o.file) : xasprintf("%s/Dockerfile", b.ctxdir);
 			if (fs_read_all(df_path, 16 << 20, &b.df_text, &df_len, NULL) < 0) {
-				err_set(&err, ENOENT,
-					"unable to prepare context: unable to evaluate symlinks in "
-					"Dockerfile path: lstat %s: no such file or directory",
-					df_path);
+				err_set_code(
+				    &err, ENOENT,
+				    "unable to prepare context: unable to evaluate symlinks in "
+				    "Dockerfile path: lstat %s: no such file or directory",
+				    df_path);
 				goto fail;
 			}
 		}
@@ -505,11 +506,11 @@ static int write_output(struct build *b, const char *spec, const struct bimage *
 		} else if (!strchr(t, '=') && !type) {
 			type = xstrdup(t);
 		} else {
-			return err_set(err, EINVAL, "--output: unknown key in '%s'", spec);
+			return err_set_code(err, EINVAL, "--output: unknown key in '%s'", spec);
 		}
 	}
 	if (!type || !dest)
-		return err_set(err, EINVAL, "--output '%s': want type=TYPE,dest=PATH", spec);
+		return err_set_code(err, EINVAL, "--output '%s': want type=TYPE,dest=PATH", spec);
 	if (streq(type, "image"))
 		return 0;
 	if (streq(type, "oci")) {
@@ -548,8 +549,8 @@ static int write_output(struct build *b, const char *spec, const struct bimage *
 		return st == 0 ? 0
 			       : err_set(err, 0, "--output type=bundle: copy to '%s' failed", dest);
 	}
-	return err_set(err, EINVAL,
-		       "--output: unknown type '%s' (want oci, oci-archive, "
-		       "docker-archive, bundle or image)",
-		       type);
+	return err_set_code(err, EINVAL,
+			    "--output: unknown type '%s' (want oci, oci-archive, "
+			    "docker-archive, bundle or image)",
+			    type);
 }
