@@ -217,12 +217,6 @@ static char *join_words(char *const *v)
 	return buf_detach(&b, NULL);
 }
 
-static char *json_words(char *const *v)
-{
-	cleanup_json cJSON *a = strv_json(v, strv_len(v));
-	return json_print(a, false);
-}
-
 static void history_add(struct build *b, struct bimage *img, const char *created_by, bool empty)
 {
 	cJSON *h = cJSON_GetObjectItemCaseSensitive(img->config, "history"), *e;
@@ -924,11 +918,8 @@ static int prepare(struct build *b, struct stage *stages, size_t si, struct step
 			buf_addf(&d, " %s=%s", k, v);
 		}
 		if (in->json) {
-			cleanup_strv char **a = strv_dup(in->args);
-			cleanup_free char *j = NULL;
-			a = xrealloc(a, (in->nargs + 1) * sizeof(char *));
-			a[in->nargs] = NULL;
-			j = json_words(a);
+			cleanup_json cJSON *a = strv_json(in->args, in->nargs);
+			cleanup_free char *j = json_print(a, false);
 			buf_addf(&d, " %s", j);
 		} else {
 			bool expands = in->kind != DF_CMD && in->kind != DF_ENTRYPOINT &&
@@ -1178,6 +1169,9 @@ static int run_triggers(struct build *b, struct stage *stages, size_t si, struct
 
 	if (n <= 0)
 		return 0;
+	/* the triggers do not pass on: the stage's image is the base without them */
+	if (bimage_write(b, &stages[si].img, err) < 0)
+		return -1;
 	out_printf(b, "# Executing %d build trigger%s\n", n, n == 1 ? "" : "s");
 	cJSON_ArrayForEach(t, ob)
 	{
