@@ -61,6 +61,64 @@ static int kind_lookup(const char *word, enum df_kind *out)
 	return -1;
 }
 
+/* Levenshtein distance of a and b (case-insensitive), capped at 3. */
+static size_t distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), prev[33], cur[33];
+
+	if (la > 32 || lb > 32)
+		return 3;
+	for (size_t j = 0; j <= lb; j++)
+		prev[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		cur[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t sub = prev[j - 1] + (tolower((unsigned char)a[i - 1]) !=
+						    tolower((unsigned char)b[j - 1]));
+			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+
+			cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+		}
+		memcpy(prev, cur, sizeof(prev));
+	}
+	return prev[lb];
+}
+
+/* " (did you mean FROM?)" for a word close to one of the names, in the
+ * word's case, as docker suggests; "" if none is close. */
+static char *suggest(const char *word, const char *const *names, size_t n, const char *prefix,
+		     bool fix_case)
+{
+	const char *best = NULL;
+	size_t min = 3;
+	bool lower = true, upper = true;
+	char *out;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t d;
+
+		if (!names[i])
+			continue;
+		d = distance(word, names[i]);
+		if (d < min) {
+			min = d;
+			best = names[i];
+		}
+	}
+	if (!best)
+		return xstrdup("");
+	for (const char *c = word; *c && fix_case; c++) {
+		lower = lower && !isupper((unsigned char)*c);
+		upper = upper && !islower((unsigned char)*c);
+	}
+	out = xasprintf(" (did you mean %s%s?)", prefix, best);
+	for (char *c = out + 15; fix_case && *c != '?'; c++)
+		*c = (char)(lower   ? tolower((unsigned char)*c)
+			    : upper ? toupper((unsigned char)*c)
+				    : *c);
+	return out;
+}
+
 /* ---- flags ---- */
 
 enum flag_type { F_BOOL, F_STRING, F_STRINGS };
@@ -496,6 +554,15 @@ static int flags_parse(struct parser *p, int line, struct df_instr *in, char **r
 
 		if (!def) {
 			cleanup_free char *list = flag_list(in->kind);
+			cleanup_free char *name = xstrndup(a, nlen);
+			const char *names[ARRAY_SIZE(flag_defs)];
+			cleanup_free char *hint = NULL;
+
+			for (size_t k = 0; k < ARRAY_SIZE(flag_defs); k++)
+				names[k] = flag_defs[k].kind == in->kind ? flag_defs[k].name : NULL;
+			hint = suggest(name, names, ARRAY_SIZE(names), "--", false);
+			if (*hint)
+				return perr(p, line, "unknown flag: --%s%s", name, hint);
 
 			if (!*list)
 				return perr(p, line, "unknown flag: --%.*s (%s takes no flags)",
@@ -609,8 +676,12 @@ static int parse_instr(struct parser *p, const char *line, int lineno, struct df
 	for (e = text; *e && *e != ' ' && *e != '\t' && *e != '\v' && *e != '\f' && *e != '\r';)
 		e++;
 	cmd = xstrndup(text, (size_t)(e - text));
-	if (kind_lookup(cmd, &in->kind) < 0)
-		return perr(p, lineno, "unknown instruction: %s", cmd);
+	if (kind_lookup(cmd, &in->kind) < 0) {
+		cleanup_free char *hint =
+		    suggest(cmd, kind_names, ARRAY_SIZE(kind_names), "", true);
+
+		return perr(p, lineno, "unknown instruction: %s%s", cmd, hint);
+	}
 	if (*e) {
 		while (*e == ' ' || *e == '\t' || *e == '\v' || *e == '\f' || *e == '\r')
 			e++;

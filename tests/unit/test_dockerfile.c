@@ -95,7 +95,7 @@ TEST(dockerfile_from_forms)
 		    "error: Dockerfile:1: invalid name for build stage: \"b/c\", name can't start "
 		    "with a number or contain symbols");
 	CHECK_PARSE("FROM --platorm=x a\n",
-		    "error: Dockerfile:1: unknown flag: --platorm (FROM takes --platform)");
+		    "error: Dockerfile:1: unknown flag: --platorm (did you mean --platform?)");
 }
 
 TEST(dockerfile_stages)
@@ -152,7 +152,12 @@ TEST(dockerfile_stage_errors)
 
 TEST(dockerfile_unknown_instruction)
 {
-	CHECK_PARSE("FROM a\n\n# c\nFORM b\n", "error: Dockerfile:4: unknown instruction: FORM");
+	CHECK_PARSE("FROM a\n\n# c\nFORM b\n",
+		    "error: Dockerfile:4: unknown instruction: FORM (did you mean FROM?)");
+	CHECK_PARSE("FROM a\nrnu b\n",
+		    "error: Dockerfile:2: unknown instruction: rnu (did you mean run?)");
+	CHECK_PARSE("FROM a\nWorkDri b\n",
+		    "error: Dockerfile:2: unknown instruction: WorkDri (did you mean WORKDIR?)");
 	CHECK_PARSE("FROM a\nRUN a \\\n  b\nbogus\n",
 		    "error: Dockerfile:4: unknown instruction: bogus");
 }
@@ -454,8 +459,10 @@ TEST(dockerfile_healthcheck)
 		    "error: Dockerfile:2: --retries cannot be negative (-1)");
 	CHECK_PARSE("FROM a\nHEALTHCHECK --retries=x CMD x\n",
 		    "error: Dockerfile:2: invalid --retries value \"x\": not an integer");
-	CHECK_PARSE("FROM a\nHEALTHCHECK --retry=1 CMD x\n",
-		    "error: Dockerfile:2: unknown flag: --retry (HEALTHCHECK takes --interval "
+	CHECK_PARSE("FROM a\nHEALTHCHECK --retrie=1 CMD x\n",
+		    "error: Dockerfile:2: unknown flag: --retrie (did you mean --retries?)");
+	CHECK_PARSE("FROM a\nHEALTHCHECK --x=1 CMD x\n",
+		    "error: Dockerfile:2: unknown flag: --x (HEALTHCHECK takes --interval "
 		    "--timeout --start-period --start-interval --retries)");
 }
 
@@ -476,10 +483,12 @@ TEST(dockerfile_onbuild)
 		    "error: Dockerfile:2: FROM isn't allowed as an ONBUILD trigger");
 	CHECK_PARSE("FROM a\nONBUILD MAINTAINER me\n",
 		    "error: Dockerfile:2: MAINTAINER isn't allowed as an ONBUILD trigger");
-	CHECK_PARSE("FROM a\nONBUILD FOO x\n", "error: Dockerfile:2: unknown instruction: FOO");
+	CHECK_PARSE("FROM a\nONBUILD FOO x\n",
+		    "error: Dockerfile:2: unknown instruction: FOO (did you mean FROM?)");
 	CHECK_PARSE("FROM a\nONBUILD COPY --form=x a b\n",
-		    "error: Dockerfile:2: unknown flag: --form (COPY takes --from --chown --chmod "
-		    "--link --parents --exclude)");
+		    "error: Dockerfile:2: unknown flag: --form (did you mean --from?)");
+	CHECK_PARSE("FROM a\nONBUILD COPY --FROM=x a b\n",
+		    "error: Dockerfile:2: unknown flag: --FROM (did you mean --from?)");
 }
 
 TEST(dockerfile_shell_stopsignal)
