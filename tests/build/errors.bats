@@ -60,7 +60,7 @@ fails_cleanly() {
 	fails_cleanly 1 "kist-build: Dockerfile:1: no such image: nosuch:1 (not in the store; kist pull it, or build with --pull)"
 	dockerfile 'FROM busybox:test' 'FORM x'
 	kbuild -t app:1 "$CTX"
-	fails_cleanly 1 "kist-build: Dockerfile:2: unknown instruction: FORM"
+	fails_cleanly 1 "kist-build: Dockerfile:2: unknown instruction: FORM (did you mean FROM?)"
 	dockerfile '# nothing' 'RUN true'
 	kbuild -t app:1 "$CTX"
 	assert_failure 1

@@ -165,3 +165,25 @@ heredoc-ran"
 	assert_success
 	refute_output --partial 'Using cache'
 }
+
+@test "kist-build: .dockerignore keeps files out of COPY and out of the cache key; ! exceptions" {
+	mkdir -p "$CTX/logs" "$CTX/src"
+	echo keep >"$CTX/src/main.c"
+	echo noise >"$CTX/logs/a.log"
+	echo important >"$CTX/logs/keep.log"
+	echo tmp >"$CTX/src/x.tmp"
+	printf '%s\n' 'logs' '!logs/keep.log' '**/*.tmp' >"$CTX/.dockerignore"
+	dockerfile 'FROM busybox:test' 'COPY . /app/'
+	kbuild -t ign:1 "$CTX"
+	assert_success
+	run_image ign:1 '{"Cmd":["sh","-c","cd /app && find . -type f | sort"]}'
+	assert_output "./.dockerignore
+./Dockerfile
+./logs/keep.log
+./src/main.c"
+	echo more-noise >"$CTX/logs/b.log"
+	echo changed >"$CTX/src/y.tmp"
+	kbuild -t ign:1 "$CTX"
+	assert_success
+	assert_line --index 3 ' ---> Using cache'
+}
