@@ -375,5 +375,6 @@ int build_exec(struct build *b, const char *const *argv, char **out, struct err 
 	}
 	p.argv = argv;
 	p.in = PROC_FD_NULL;
+	p.out = PROC_FD_NULL; /* stdout is the build's (-q: the id alone) */
 	return proc_run(&p, err);
 }

@@ -514,8 +514,11 @@ static int write_output(struct build *b, const char *spec, const struct bimage *
 	if (streq(type, "image"))
 		return 0;
 	if (streq(type, "oci")) {
+		/* the layout names it by the first tag, or "latest" */
+		cleanup_free char *to =
+		    xasprintf("%s:%s", dest, b->o->tags[0] ? b->o->tags[0] : "latest");
 		const char *argv[] = {b->store_bin,  "--root", b->o->root, "export-layout",
-				      img->manifest, dest,     NULL};
+				      img->manifest, to,       NULL};
 		return build_exec(b, argv, NULL, err) == 0
 			   ? 0
 			   : err_set(err, 0, "--output type=oci: export to '%s' failed", dest);
@@ -528,26 +531,34 @@ static int write_output(struct build *b, const char *spec, const struct bimage *
 			   : err_set(err, 0, "--output type=%s: save to '%s' failed", type, dest);
 	}
 	if (streq(type, "bundle")) {
-		/* an OCI bundle: config.json for the image + its rootfs as files */
+		/* an OCI bundle: the image's config.json and its rootfs as files */
 		const char *cargv[] = {b->store_bin,       "--root",      b->o->root,
 				       "create-container", img->manifest, NULL};
-		cleanup_free char *id = NULL, *cmd = NULL;
+		cleanup_free char *id = NULL, *src = NULL, *rootfs = NULL, *cfg = NULL;
 		int st = build_exec(b, cargv, &id, err);
 
 		if (st != 0)
 			return st < 0 ? -1 : err_set(err, 0, "--output type=bundle: create failed");
-		cmd = xasprintf("mkdir -p '%s/rootfs' && cp -a '%s/containers/%s/bundle/rootfs/.' "
-				"'%s/rootfs/' && cp '%s/containers/%s/bundle/config.json' '%s/'",
-				dest, b->o->root, id, dest, b->o->root, id, dest);
+		src = xasprintf("%s/containers/%s/bundle/rootfs/.", b->o->root, id);
+		cfg = xasprintf("%s/containers/%s/bundle/config.json", b->o->root, id);
+		rootfs = xasprintf("%s/rootfs", dest);
+		st = fs_mkdir_p(rootfs, 0755, err);
+		if (st == 0) {
+			const char *cp1[] = {"cp", "-a", "--", src, rootfs, NULL};
+			const char *cp2[] = {"cp", "--", cfg, dest, NULL};
+
+			st = build_exec(b, cp1, NULL, err);
+			if (st == 0)
+				st = build_exec(b, cp2, NULL, err);
+			if (st > 0)
+				err_set(err, 0, "--output type=bundle: copy to '%s' failed", dest);
+		}
 		{
-			const char *sh[] = {"/bin/sh", "-c", cmd, NULL};
 			const char *rargv[] = {b->store_bin, "--root", b->o->root, "rm-container",
 					       "-f",         id,       NULL};
-			st = build_exec(b, sh, NULL, err);
 			build_exec(b, rargv, NULL, NULL);
 		}
-		return st == 0 ? 0
-			       : err_set(err, 0, "--output type=bundle: copy to '%s' failed", dest);
+		return st == 0 ? 0 : -1;
 	}
 	return err_set_code(err, EINVAL,
 			    "--output: unknown type '%s' (want oci, oci-archive, "

@@ -187,3 +187,24 @@ heredoc-ran"
 	assert_success
 	assert_line --index 3 ' ---> Using cache'
 }
+
+@test "kist-build --output: an OCI layout, oci and docker archives, a bundle runc runs; --iidfile" {
+	requires cmd:runc
+	echo hi >"$CTX/f"
+	dockerfile 'FROM busybox:test' 'COPY f /f' 'CMD ["cat", "/f"]'
+	local o=$BATS_TEST_TMPDIR/out
+	kbuild -q --iidfile "$o.iid" -o "type=oci,dest=$o/layout" -o "type=oci-archive,dest=$o/oci.tar" \
+		-o "type=docker-archive,dest=$o/docker.tar" -o "type=bundle,dest=$o/bundle" "$CTX"
+	assert_success
+	assert_equal "$(cat "$o.iid")" "$output"
+	run jq -r '.manifests | length' "$o/layout/index.json"
+	assert_output 1
+	run tar -tf "$o/docker.tar" manifest.json
+	assert_success
+	run tar -tf "$o/oci.tar" index.json
+	assert_success
+	run runc run --bundle "$o/bundle" "kist-bo-$$"
+	assert_success
+	assert_output hi
+	no_containers
+}
