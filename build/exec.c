@@ -509,6 +509,9 @@ static int run_step(struct build *b, struct stage *st, struct step *s, struct er
 	cJSON *env;
 	int status, ret = -1;
 
+	if (flag_get(in, "mount"))
+		return err_set_code(err, ENOTSUP, "Dockerfile:%d: RUN --mount is not supported yet",
+				    in->line);
 	if (in->nheredocs && !in->json && in->nargs && str_has_prefix(in->args[0], "<<") &&
 	    !strchr(in->args[0], ' ')) {
 		/* RUN <<EOF: the heredoc is the script */
@@ -812,6 +815,14 @@ static int prepare(struct build *b, struct stage *stages, size_t si, struct step
 			strv_push(&words, w);
 		}
 		n = strv_len(words);
+		for (size_t i = 0; i + 1 < n; i++)
+			if (str_has_prefix(words[i], "http://") ||
+			    str_has_prefix(words[i], "https://")) {
+				err_set_code(err, ENOTSUP,
+					     "Dockerfile:%d: %s of a URL is not supported yet",
+					     in->line, df_kind_name(in->kind));
+				goto out;
+			}
 		if (n < 2) {
 			err_set_code(err, EINVAL,
 				     "Dockerfile:%d: %s requires at least two arguments", in->line,

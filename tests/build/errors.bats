@@ -87,3 +87,12 @@ fails_cleanly() {
 	assert_failure 2
 	no_containers
 }
+
+@test "kist-build: what is not built yet is refused with its line, not ignored" {
+	dockerfile 'FROM busybox:test' 'RUN --mount=type=cache,target=/c true'
+	kbuild -t app:1 "$CTX"
+	fails_cleanly 1 "kist-build: Dockerfile:2: RUN --mount is not supported yet"
+	dockerfile 'FROM busybox:test' 'ADD http://127.0.0.1:1/x /x'
+	kbuild -t app:1 "$CTX"
+	fails_cleanly 1 "kist-build: Dockerfile:2: ADD of a URL is not supported yet"
+}
