@@ -53,13 +53,16 @@ struct df_flag {
  * body lines). */
 struct df_heredoc {
 	char *name;    /* the delimiter word: "EOF" */
-	char *content; /* the body, each line with its newline */
+	char *content; /* the body, each line with its newline (tabs chomped) */
 	bool expand;
 	bool chomp;
 };
 
 /* A key=value pair of ENV, LABEL and ARG (ARG's value may be absent:
- * has_value false). */
+ * has_value false).  Key and value are as written, quotes and escapes
+ * included (`ENV a="x y"` has value "\"x y\""): docker removes them when it
+ * expands, so df_expand(value) gives the value (single quotes keeping $
+ * literal).  In `ENV k v w` the value is the rest of the line, "v w". */
 struct df_kv {
 	char *key;
 	char *value;
@@ -76,7 +79,10 @@ struct df_instr {
 	 * Shell form: json is false and args holds one string, the rest of the
 	 * line after the flags (unexpanded; for RUN it goes to the SHELL).
 	 * COPY and ADD in shell form: args are the whitespace-separated words
-	 * (sources then destination).  EXPOSE, VOLUME (shell form): the words.
+	 * (sources then destination), as written: each goes through df_expand
+	 * (quotes removed there).  EXPOSE, VOLUME (shell form): the words
+	 * (EXPOSE's each through df_words, VOLUME's through df_expand).
+	 * WORKDIR, USER, STOPSIGNAL, MAINTAINER: one arg, the rest of the line.
 	 * FROM: args are the image, then "AS", name if given.  HEALTHCHECK NONE:
 	 * args is {"NONE"}; HEALTHCHECK [flags] CMD ...: the CMD's form in
 	 * json/args as for CMD.  ONBUILD: args holds the trigger instruction as
@@ -92,7 +98,28 @@ struct df_instr {
 	struct df_heredoc *heredocs; /* RUN, COPY, ADD */
 	size_t nheredocs;
 	struct df_instr *onbuild; /* ONBUILD's trigger, or NULL */
+	struct df_health *health; /* HEALTHCHECK's, or NULL */
 };
+
+/* HEALTHCHECK's settings, checked: durations in nanoseconds, 0 when not
+ * given (docker's defaults then apply), as the image config stores them. */
+struct df_health {
+	bool none; /* HEALTHCHECK NONE */
+	long long interval_ns;
+	long long timeout_ns;
+	long long start_period_ns;
+	long long start_interval_ns;
+	int retries;
+};
+
+/* The last flag named name ("from") of in, or NULL.  The boolean flags
+ * --link and --parents are there, with value NULL, only when true
+ * (`--link=false` leaves none); ADD's --unpack and --keep-git-dir, whose
+ * false differs from their absence, have value "true" or "false". */
+const struct df_flag *df_instr_flag(const struct df_instr *in, const char *name);
+/* The heredoc a COPY/ADD source word ("<<EOF", "<<-'EOF'") names, or NULL
+ * when the word is a path. */
+const struct df_heredoc *df_instr_heredoc(const struct df_instr *in, const char *word);
 
 /* One FROM and the instructions after it up to the next FROM. */
 struct df_stage {
@@ -124,16 +151,26 @@ int dockerfile_stage(const struct dockerfile *df, const char *name);
 
 /* Variables for expansion: a NULL-terminated list of "KEY=VALUE" strings
  * (the later of two same keys wins). */
-/* Expand $V, ${V}, ${V:-word}, ${V-word}, ${V:+word}, ${V+word} (and the
- * escape character before $ keeps it literal) in word, as docker does for
- * the instructions it expands (FROM, ENV, ARG, LABEL, EXPOSE, VOLUME, USER,
- * WORKDIR, COPY, ADD, STOPSIGNAL, and the flags of COPY/ADD/RUN --mount);
- * quotes are removed by df_words, not here. */
+/* Docker's processing of one word (buildkit's ProcessWord) for the
+ * instructions it expands (FROM, ENV, ARG, LABEL, EXPOSE, VOLUME, USER,
+ * WORKDIR, COPY, ADD, STOPSIGNAL, and the flags of COPY/ADD/RUN --mount):
+ * $V, ${V}, ${V:-word}, ${V-word}, ${V:+word}, ${V+word}, ${V:?msg},
+ * ${V?msg}, ${V#pat}, ${V##pat}, ${V%pat}, ${V%%pat}, ${V/pat/repl},
+ * ${V//pat/repl} expand (unset is empty); quotes are removed (single quotes
+ * keep everything literal; in double quotes the escape character escapes
+ * only " $ and itself); the escape character outside quotes takes the next
+ * character literally (`\$V` stays "$V").  Whitespace is kept: one word
+ * out.  Errors (bad substitution, unterminated quote, ${V:?msg}) read
+ * "failed to process \"${V:?}\": V: is not allowed to be unset". */
 int df_expand(const char *word, const char *const *vars, char escape, char **out, struct err **err);
-/* Split a shell-form argument into words as docker does for COPY, ADD,
- * EXPOSE, VOLUME: whitespace separates, quotes group and are removed,
- * expansion is applied inside (not inside single quotes).  NULL-terminated
- * malloc'd vector in *out. */
+/* A COPY/ADD heredoc's body (expand true), as docker expands it: variables
+ * expanded, quotes kept as plain characters, the backslash escaping the
+ * next character ("\\$A" gives "$A"). */
+int df_expand_heredoc(const char *content, const char *const *vars, char **out, struct err **err);
+/* Split a shell-form argument into words as docker does for EXPOSE
+ * (buildkit's ProcessWords): as df_expand, and then unquoted whitespace,
+ * including whitespace a variable's value brings, separates words (empty
+ * words are dropped).  NULL-terminated malloc'd vector in *out. */
 int df_words(const char *text, const char *const *vars, char escape, char ***out, struct err **err);
 
 /* .dockerignore: docker's rules (filepath.Match patterns with **, cleaned

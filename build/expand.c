@@ -1,0 +1,500 @@
+/* expand.c: docker's variable expansion and word splitting of Dockerfile
+ * arguments (the rules of buildkit's shell lexer): single quotes keep
+ * everything, double quotes keep all but $ and the escapes of " $ and the
+ * escape character, the escape character outside quotes takes the next
+ * character literally, and $V ${V} ${V:-w} ${V-w} ${V:+w} ${V+w} ${V:?w}
+ * ${V?w} ${V#p} ${V##p} ${V%p} ${V%%p} ${V/p/r} ${V//p/r} expand from the
+ * build's variables. */
+#define _GNU_SOURCE
+#include <ctype.h>   /* isalnum */
+#include <fnmatch.h> /* fnmatch */
+#include <stdlib.h>  /* free */
+#include <string.h>  /* strlen */
+
+#include "build/df_internal.h"
+#include "build/dockerfile.h"
+#include "common/buf.h"
+#include "common/cleanup.h"
+#include "common/err.h"
+#include "common/util.h"
+
+/* Nesting of ${...} deeper than this is refused (the recursion is bounded). */
+#define MAX_DEPTH 64
+
+struct words {
+	struct buf word;
+	char **v;
+	size_t n;
+	bool in_word;
+};
+
+struct lexer {
+	const char *s;
+	size_t i, n;
+	char escape;
+	unsigned flags;
+	const char *const *vars;
+	int depth;
+	struct err **err;
+};
+
+static bool is_space(int c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+
+static int peek(const struct lexer *lx)
+{
+	return lx->i < lx->n ? (unsigned char)lx->s[lx->i] : -1;
+}
+
+static int next(struct lexer *lx)
+{
+	return lx->i < lx->n ? (unsigned char)lx->s[lx->i++] : -1;
+}
+
+static void words_push(struct words *w)
+{
+	w->v = xrealloc(w->v, (w->n + 2) * sizeof(*w->v));
+	w->v[w->n++] = buf_detach(&w->word, NULL);
+	w->v[w->n] = NULL;
+	w->in_word = false;
+}
+
+static void words_raw(struct words *w, const char *s, size_t len)
+{
+	buf_add(&w->word, s, len);
+	w->in_word = true;
+}
+
+static void words_char(struct words *w, char c)
+{
+	if (is_space((unsigned char)c)) {
+		if (w->in_word && w->word.len)
+			words_push(w);
+	} else {
+		words_raw(w, &c, 1);
+	}
+}
+
+static void words_release(struct words *w)
+{
+	buf_release(&w->word);
+	strv_free(w->v);
+	w->v = NULL;
+	w->n = 0;
+}
+
+const char *df_var_lookup(const char *const *vars, const char *name, size_t len)
+{
+	const char *found = NULL;
+
+	for (; vars && *vars; vars++)
+		if (strncmp(*vars, name, len) == 0 && (*vars)[len] == '=')
+			found = *vars + len + 1;
+	return found;
+}
+
+static int fail(struct lexer *lx, const char *msg)
+{
+	return err_set(lx->err, 0, "%s", msg);
+}
+
+static int process_until(struct lexer *lx, const char *stops, bool raw_escapes, struct buf *out,
+			 struct words *w);
+
+static int single_quote(struct lexer *lx, struct buf *out)
+{
+	int c = next(lx);
+
+	if (lx->flags & DF_SH_RAW_QUOTES)
+		buf_addch(out, (char)c);
+	for (;;) {
+		c = next(lx);
+		if (c < 0)
+			return fail(lx, "unexpected end of statement while looking for matching "
+					"single-quote");
+		if (c == '\'') {
+			if (lx->flags & DF_SH_RAW_QUOTES)
+				buf_addch(out, (char)c);
+			return 0;
+		}
+		buf_addch(out, (char)c);
+	}
+}
+
+static int dollar(struct lexer *lx, struct buf *out);
+
+static int double_quote(struct lexer *lx, struct buf *out)
+{
+	int c = next(lx);
+
+	if (lx->flags & DF_SH_RAW_QUOTES)
+		buf_addch(out, (char)c);
+	for (;;) {
+		c = peek(lx);
+		if (c < 0)
+			return fail(lx, "unexpected end of statement while looking for matching "
+					"double-quote");
+		if (c == '"') {
+			next(lx);
+			if (lx->flags & DF_SH_RAW_QUOTES)
+				buf_addch(out, (char)c);
+			return 0;
+		}
+		if (c == '$') {
+			if (dollar(lx, out) < 0)
+				return -1;
+			continue;
+		}
+		c = next(lx);
+		if (c == lx->escape) {
+			int p = peek(lx);
+
+			if (lx->flags & DF_SH_RAW_ESCAPES)
+				buf_addch(out, (char)c);
+			if (p < 0)
+				continue; /* an escape at the end is dropped */
+			if (p == '"' || p == '$' || p == lx->escape)
+				c = next(lx);
+		}
+		buf_addch(out, (char)c);
+	}
+}
+
+static bool special_param(int c)
+{
+	return c == '@' || c == '*' || c == '#' || c == '?' || c == '-' || c == '$' || c == '!' ||
+	       c == '0';
+}
+
+/* A variable name: letters, digits, _; or a run of digits; or one special
+ * parameter character. */
+static size_t name(struct lexer *lx)
+{
+	size_t start = lx->i;
+	int c = peek(lx);
+
+	if (c >= 0 && isdigit(c)) {
+		while (peek(lx) >= 0 && isdigit(peek(lx)))
+			lx->i++;
+		return lx->i - start;
+	}
+	if (c >= 0 && special_param(c)) {
+		lx->i++;
+		return 1;
+	}
+	while ((c = peek(lx)) >= 0 && (isalnum(c) || c == '_'))
+		lx->i++;
+	return lx->i - start;
+}
+
+/* Shell pattern matching for ${V#p} and friends: * and ? match any
+ * character (slashes too), escapes make the next one literal. */
+static bool pattern_match(const char *pat, const char *s, size_t len)
+{
+	cleanup_free char *part = xstrndup(s, len);
+
+	return fnmatch(pat, part, 0) == 0;
+}
+
+static int trim(const char *value, const char *pat, bool suffix, bool greedy, struct buf *out)
+{
+	size_t n = strlen(value);
+
+	for (size_t k = 0; k <= n; k++) {
+		size_t len = greedy ? n - k : k;
+
+		if (suffix ? pattern_match(pat, value + n - len, len)
+			   : pattern_match(pat, value, len)) {
+			if (suffix)
+				buf_add(out, value, n - len);
+			else
+				buf_adds(out, value + len);
+			return 0;
+		}
+	}
+	buf_adds(out, value);
+	return 0;
+}
+
+static void replace(const char *value, const char *pat, const char *repl, bool all, struct buf *out)
+{
+	size_t n = strlen(value), i = 0;
+	bool done = false;
+
+	while (i <= n) {
+		size_t len = 0;
+		bool found = false;
+
+		if (!done) {
+			for (size_t j = n; j + 1 > i; j--) {
+				if (pattern_match(pat, value + i, j - i)) {
+					found = true;
+					len = j - i;
+					break;
+				}
+			}
+		}
+		if (found) {
+			buf_adds(out, repl);
+			if (!all)
+				done = true;
+			if (len == 0) {
+				if (i < n)
+					buf_addch(out, value[i]);
+				i++;
+			} else {
+				i += len;
+			}
+			continue;
+		}
+		if (i < n)
+			buf_addch(out, value[i]);
+		i++;
+	}
+}
+
+static int dollar(struct lexer *lx, struct buf *out)
+{
+	cleanup_buf struct buf word = BUF_INIT;
+	cleanup_buf struct buf repl = BUF_INIT;
+	cleanup_free char *nm = NULL;
+	struct words ignored = {.word = BUF_INIT};
+	const char *value;
+	bool null_unset = false;
+	size_t start, len;
+	int c, op, ret;
+
+	next(lx); /* $ */
+	if (peek(lx) != '{') {
+		start = lx->i;
+		len = name(lx);
+		if (len == 0) {
+			buf_addch(out, '$');
+			return 0;
+		}
+		value = df_var_lookup(lx->vars, lx->s + start, len);
+		if (!value && (lx->flags & DF_SH_SKIP_UNSET)) {
+			buf_addch(out, '$');
+			buf_add(out, lx->s + start, len);
+			return 0;
+		}
+		if (value)
+			buf_adds(out, value);
+		return 0;
+	}
+	next(lx); /* { */
+	c = peek(lx);
+	if (c < 0)
+		return fail(lx, "syntax error: missing '}'");
+	if (c == '{' || c == '}' || c == ':')
+		return fail(lx, "syntax error: bad substitution");
+	start = lx->i;
+	len = name(lx);
+	nm = xstrndup(lx->s + start, len);
+	value = df_var_lookup(lx->vars, nm, len);
+	op = next(lx);
+	if (op == '}') {
+		if (!value && (lx->flags & DF_SH_SKIP_UNSET)) {
+			buf_addf(out, "${%s}", nm);
+			return 0;
+		}
+		if (value)
+			buf_adds(out, value);
+		return 0;
+	}
+	if (op < 0)
+		return fail(lx, "syntax error: missing '}'");
+	if (++lx->depth > MAX_DEPTH)
+		return fail(lx, "syntax error: substitutions nested too deep");
+	if (op == ':') {
+		null_unset = true;
+		op = next(lx);
+		if (op == '#' || op == '%')
+			return err_set(lx->err, 0, "unsupported modifier (:%c) in substitution",
+				       (char)op);
+		if (op != '-' && op != '+' && op != '?') {
+			if (op < 0)
+				return fail(lx, "syntax error: missing '}'");
+			return err_set(lx->err, 0, "unsupported modifier (:%c) in substitution",
+				       (char)op);
+		}
+	}
+	switch (op) {
+	case '-':
+	case '+':
+	case '?':
+	case '#':
+	case '%':
+		ret = process_until(lx, "}", op == '#' || op == '%', &word, &ignored);
+		words_release(&ignored);
+		if (ret < 0 && peek(lx) < 0)
+			return fail(lx, "syntax error: missing '}'");
+		if (ret < 0)
+			return -1;
+		lx->depth--;
+		if (!value && (lx->flags & DF_SH_SKIP_UNSET)) {
+			buf_addf(out, "${%s%s%c%s}", nm, null_unset ? ":" : "", (char)op,
+				 word.data);
+			return 0;
+		}
+		break;
+	case '/': {
+		bool all = peek(lx) == '/';
+
+		if (all)
+			next(lx);
+		ret = process_until(lx, "/", true, &word, &ignored);
+		words_release(&ignored);
+		if (ret < 0)
+			return -1;
+		ret = process_until(lx, "}", true, &repl, &ignored);
+		words_release(&ignored);
+		if (ret < 0)
+			return -1;
+		lx->depth--;
+		if (!value && (lx->flags & DF_SH_SKIP_UNSET)) {
+			buf_addf(out, "${%s/%s%s/%s}", nm, all ? "/" : "", word.data, repl.data);
+			return 0;
+		}
+		replace(value ? value : "", word.data, repl.data, all, out);
+		return 0;
+	}
+	default:
+		return err_set(lx->err, 0, "unsupported modifier (%c) in substitution", (char)op);
+	}
+	switch (op) {
+	case '-':
+		buf_adds(out, !value || (null_unset && !*value) ? word.data : value);
+		return 0;
+	case '+':
+		if (value && !(null_unset && !*value))
+			buf_adds(out, word.data);
+		return 0;
+	case '?':
+		if (!value)
+			return err_set(lx->err, 0, "%s: %s", nm,
+				       word.len ? word.data : "is not allowed to be unset");
+		if (null_unset && !*value)
+			return err_set(lx->err, 0, "%s: %s", nm,
+				       word.len ? word.data : "is not allowed to be empty");
+		buf_adds(out, value);
+		return 0;
+	default: { /* # and %: shortest, ## and %%: longest */
+		const char *pat = word.data;
+		bool greedy = false;
+
+		if (*pat == op) {
+			greedy = true;
+			pat++;
+		}
+		return trim(value ? value : "", pat, op == '%', greedy, out);
+	}
+	}
+}
+
+/* Process up to one of stops (consumed; NULL or "" for the end of the
+ * text), appending the result to out and the words to w. */
+static int process_until(struct lexer *lx, const char *stops, bool raw_escapes, struct buf *out,
+			 struct words *w)
+{
+	int c;
+
+	while ((c = peek(lx)) >= 0) {
+		if (stops && *stops && strchr(stops, c)) {
+			next(lx);
+			return 0;
+		}
+		if (c == '$' || ((c == '\'' || c == '"') && !(lx->flags & DF_SH_SKIP_QUOTES))) {
+			cleanup_buf struct buf part = BUF_INIT;
+			int ret;
+
+			if (c == '\'')
+				ret = single_quote(lx, &part);
+			else if (c == '"')
+				ret = double_quote(lx, &part);
+			else
+				ret = dollar(lx, &part);
+			if (ret < 0)
+				return -1;
+			buf_add(out, part.data, part.len);
+			if (c == '$') {
+				for (size_t k = 0; k < part.len; k++)
+					words_char(w, part.data[k]);
+			} else {
+				words_raw(w, part.data, part.len);
+			}
+			continue;
+		}
+		c = next(lx);
+		if (c == lx->escape) {
+			if (raw_escapes) {
+				words_raw(w, (char[]){(char)c}, 1);
+				buf_addch(out, (char)c);
+			}
+			c = next(lx);
+			if (c < 0)
+				break;
+			words_raw(w, (char[]){(char)c}, 1);
+		} else {
+			words_char(w, (char)c);
+		}
+		buf_addch(out, (char)c);
+	}
+	if (stops && *stops)
+		return err_set(lx->err, 0,
+			       "unexpected end of statement while looking for matching %s", stops);
+	return 0;
+}
+
+int df_shell_process(const char *text, const char *const *vars, char escape, unsigned flags,
+		     char **result, char ***words, struct err **err)
+{
+	cleanup_buf struct buf out = BUF_INIT;
+	struct words w = {.word = BUF_INIT};
+	struct err *e = NULL;
+	struct lexer lx = {
+	    .s = text,
+	    .n = strlen(text),
+	    .escape = escape,
+	    .flags = flags,
+	    .vars = vars,
+	    .err = &e,
+	};
+
+	if (process_until(&lx, NULL, flags & DF_SH_RAW_ESCAPES, &out, &w) < 0) {
+		words_release(&w);
+		err_set(err, 0, "failed to process \"%s\": %s", text, e->msg);
+		err_free(e);
+		return -1;
+	}
+	if (w.word.len)
+		words_push(&w);
+	buf_release(&w.word);
+	if (result)
+		*result = buf_detach(&out, NULL);
+	if (words) {
+		if (!w.v)
+			w.v = xcalloc(1, sizeof(*w.v));
+		*words = w.v;
+	} else {
+		strv_free(w.v);
+	}
+	return 0;
+}
+
+int df_expand(const char *word, const char *const *vars, char escape, char **out, struct err **err)
+{
+	return df_shell_process(word, vars, escape, 0, out, NULL, err);
+}
+
+int df_words(const char *text, const char *const *vars, char escape, char ***out, struct err **err)
+{
+	return df_shell_process(text, vars, escape, 0, NULL, out, err);
+}
+
+int df_expand_heredoc(const char *content, const char *const *vars, char **out, struct err **err)
+{
+	return df_shell_process(content, vars, '\\', DF_SH_SKIP_QUOTES, out, NULL, err);
+}
