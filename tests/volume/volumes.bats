@@ -387,3 +387,19 @@ teardown() { vol_teardown; }
 	kist ps -a -q --filter volume=conc
 	[ "${#lines[@]}" -eq 8 ]
 }
+
+@test "kist build after VOLUME: RUN's writes there are discarded, COPY's kept, no volume left behind" {
+	local ctx="$BATS_TEST_TMPDIR/ctx"
+	mkdir -p "$ctx"
+	echo copied >"$ctx/f"
+	printf 'FROM bb\nVOLUME /data\nRUN echo run >/data/r && echo ok >/ok\nCOPY f /data/f\n' >"$ctx/Dockerfile"
+	kist build -q -t bvol "$ctx"
+	assert_success
+	run vol_names
+	assert_output ""
+	kist run --rm -v check:/data bvol sh -c 'ls /data; cat /ok'
+	assert_success
+	assert_output $'f\nok'
+	run vol_names
+	assert_output check
+}
