@@ -314,6 +314,7 @@ static int parse_mount(const cJSON *o, struct vmount *m, struct err **err)
 			why = buf = xasprintf("bind source path does not exist: %s", src);
 		if (!why && prop && *prop)
 			m->prop = xstrdup(prop);
+		m->make_source = cJSON_IsTrue(member(bo, "CreateMountpoint"));
 	} else if (!why && m->type == VM_VOLUME) {
 		if (bo)
 			why = "field BindOptions must not be specified";
