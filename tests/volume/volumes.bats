@@ -20,6 +20,10 @@ teardown() { vol_teardown; }
 	assert_success
 	assert_output "on the host"
 	[ "$(cat "$h/g")" = "from the container" ]
+	# a single file, at a path the image lacks, under a read-only rootfs
+	kist run --rm --read-only -v "$h/f:/new/dir/file:ro" bb cat /new/dir/file
+	assert_success
+	assert_output "on the host"
 }
 
 @test "kist run -v HOST:CTR:ro: writes fail inside and the host dir is unchanged" {
