@@ -163,6 +163,12 @@ int dockerfile_stage(const struct dockerfile *df, const char *name);
  * out.  Errors (bad substitution, unterminated quote, ${V:?msg}) read
  * "failed to process \"${V:?}\": V: is not allowed to be unset". */
 int df_expand(const char *word, const char *const *vars, char escape, char **out, struct err **err);
+/* ENV's, LABEL's or ARG's pairs expanded as docker does: every key and
+ * value with vars as they were before the instruction, so `ENV a=1 b=$a`
+ * gives b the old a.  *out: "KEY=VALUE" each (an ARG without a default:
+ * "KEY"), NULL-terminated. */
+int df_expand_kvs(const struct df_instr *in, const char *const *vars, char escape, char ***out,
+		  struct err **err);
 /* A COPY/ADD heredoc's body (expand true), as docker expands it: variables
  * expanded, quotes kept as plain characters, the backslash escaping the
  * next character ("\\$A" gives "$A"). */

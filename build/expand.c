@@ -498,3 +498,23 @@ int df_expand_heredoc(const char *content, const char *const *vars, char **out, 
 {
 	return df_shell_process(content, vars, '\\', DF_SH_SKIP_QUOTES, out, NULL, err);
 }
+
+int df_expand_kvs(const struct df_instr *in, const char *const *vars, char escape, char ***out,
+		  struct err **err)
+{
+	cleanup_strv char **v = xcalloc(in->nkvs + 1, sizeof(*v));
+
+	for (size_t i = 0; i < in->nkvs; i++) {
+		cleanup_free char *key = NULL;
+		cleanup_free char *value = NULL;
+
+		if (df_expand(in->kvs[i].key, vars, escape, &key, err) < 0)
+			return -1;
+		if (in->kvs[i].has_value &&
+		    df_expand(in->kvs[i].value, vars, escape, &value, err) < 0)
+			return -1;
+		v[i] = value ? xasprintf("%s=%s", key, value) : steal_pointer(&key);
+	}
+	*out = steal_pointer(&v);
+	return 0;
+}

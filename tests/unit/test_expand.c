@@ -153,3 +153,34 @@ TEST(expand_heredoc_content)
 	CHECK_INT(df_expand_heredoc("echo \"$A\" '$B' \\$A ${NOPE:-d}\n", vars, &out, &e), 0);
 	CHECK_STR(out, "echo \"alpha\" 'b b' $A d\n");
 }
+
+TEST(expand_kvs_see_old_values)
+{
+	const char *t = "ARG X Y=${A}2\nFROM a\nENV A=1 B=$A C=\"$B d\" 'E'='$A' F=a\\ b\n"
+			"ENV PATH /x:$PATH\nENV G=${NOPE:?unset}\n";
+	struct dockerfile *df = NULL;
+	cleanup_err struct err *e = NULL;
+	cleanup_strv char **v = NULL;
+	cleanup_strv char **w = NULL;
+	cleanup_strv char **x = NULL;
+	cleanup_strv char **y = NULL;
+
+	CHECK_INT(dockerfile_parse(t, strlen(t), "Dockerfile", &df, &e), 0);
+	CHECK_INT(df_expand_kvs(&df->instrs[0], vars, df->escape, &x, &e), 0);
+	CHECK_STR(x[0], "X");
+	CHECK_STR(x[1], "Y=alpha2");
+	CHECK(x[2] == NULL);
+	CHECK_INT(df_expand_kvs(&df->instrs[2], vars, df->escape, &v, &e), 0);
+	/* B sees the A from before the instruction, not 1 */
+	CHECK_STR(v[0], "A=1");
+	CHECK_STR(v[1], "B=alpha");
+	CHECK_STR(v[2], "C=b b d");
+	CHECK_STR(v[3], "E=$A");
+	CHECK_STR(v[4], "F=a b");
+	CHECK(v[5] == NULL);
+	CHECK_INT(df_expand_kvs(&df->instrs[3], vars, df->escape, &w, &e), 0);
+	CHECK_STR(w[0], "PATH=/x:/usr/bin:/bin");
+	CHECK_INT(df_expand_kvs(&df->instrs[4], vars, df->escape, &y, &e), -1);
+	CHECK_ERR(e, "NOPE: unset");
+	dockerfile_free(df);
+}
