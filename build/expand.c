@@ -427,6 +427,18 @@ static int process_until(struct lexer *lx, const char *stops, bool raw_escapes, 
 			}
 			continue;
 		}
+		if (c == '<' && lx->i + 1 < lx->n && lx->s[lx->i + 1] == '<') {
+			/* "<<" and the blanks after it stay in one word: a heredoc's
+			 * delimiter may follow them (RUN <<  EOF) */
+			size_t start = lx->i;
+
+			lx->i += 2;
+			while (peek(lx) == ' ' || peek(lx) == '\t' || peek(lx) == '\r')
+				lx->i++;
+			buf_add(out, lx->s + start, lx->i - start);
+			words_raw(w, lx->s + start, lx->i - start);
+			continue;
+		}
 		c = next(lx);
 		if (c == lx->escape) {
 			if (raw_escapes) {

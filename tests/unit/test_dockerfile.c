@@ -377,11 +377,19 @@ TEST(dockerfile_heredocs)
 	/* CRLF bodies stay as written; the delimiter may end in \r */
 	CHECK_PARSE("FROM a\r\nRUN <<EOF\r\na\r\nEOF\r\nRUN b\r\n",
 		    "1 FROM <a>\n2 RUN <<<EOF> <<EOF:a\r\n\n5 RUN <b>\n");
+	/* blanks after <<, quotes and escapes in the delimiter, an unset $ */
+	CHECK_PARSE("FROM a\nRUN <<  EOF  > foo\na\nEOF\nRUN <<eo\\'f\nb\neo'f\n"
+		    "RUN <<'e'o\\'f\nc\neo'f\nRUN <<'one two'\nd\none two\nRUN <<$EOF\n$EOF\n",
+		    "1 FROM <a>\n2 RUN <<<  EOF  > foo> <<EOF:a\n\n5 RUN <<<eo\\'f> <<eo'f:b\n\n"
+		    "8 RUN <<<'e'o\\'f> <<'eo'f:c\n\n11 RUN <<<'one two'> <<'one two:d\n\n"
+		    "14 RUN <<<$EOF> <<$EOF:\n");
 	/* not heredocs: quoted, JSON form, other instructions, a bare << */
 	CHECK_PARSE(
-	    "FROM a\nRUN echo \"<<EOF\"\nRUN [\"<<EOF\"]\nENV a=<<EOF\nRUN echo a << b\nRUN c\n",
+	    "FROM a\nRUN echo \"<<EOF\"\nRUN [\"<<EOF\"]\nENV a=<<EOF\nRUN echo a <<< b\nRUN c\n",
 	    "1 FROM <a>\n2 RUN <echo \"<<EOF\">\n3 RUN json <<<EOF>\n4 ENV {a=<<EOF}\n"
-	    "5 RUN <echo a << b>\n6 RUN <c>\n");
+	    "5 RUN <echo a <<< b>\n6 RUN <c>\n");
+	/* as docker, "<< b" opens a heredoc too */
+	CHECK_PARSE("FROM a\nRUN cat << b\nx\nb\n", "1 FROM <a>\n2 RUN <cat << b> <<b:x\n\n");
 }
 
 TEST(dockerfile_heredoc_errors)

@@ -141,6 +141,7 @@ TEST(expand_words)
 	CHECK_WORDS("$B x", "<b><b><x>");
 	CHECK_WORDS("\"$B\" x", "<b b><x>");
 	CHECK_WORDS("80/tcp ${NOPE} \"\" 443", "<80/tcp><443>");
+	CHECK_WORDS("cat <<  EOF > x << y", "<cat><<<  EOF><>><x><<< y>");
 	CHECK_WORDS("'unterminated", "error: failed to process \"'unterminated\": unexpected end "
 				     "of statement while looking for matching single-quote");
 }
