@@ -6,10 +6,10 @@
  * ${V?w} ${V#p} ${V##p} ${V%p} ${V%%p} ${V/p/r} ${V//p/r} expand from the
  * build's variables. */
 #define _GNU_SOURCE
-#include <ctype.h>   /* isalnum */
-#include <fnmatch.h> /* fnmatch */
-#include <stdlib.h>  /* free */
-#include <string.h>  /* strlen */
+#include <ctype.h>  /* isalnum */
+#include <stdint.h> /* SIZE_MAX */
+#include <stdlib.h> /* free */
+#include <string.h> /* strlen */
 
 #include "build/df_internal.h"
 #include "build/dockerfile.h"
@@ -189,36 +189,97 @@ static size_t name(struct lexer *lx)
 	return lx->i - start;
 }
 
-/* Shell pattern matching for ${V#p} and friends: * and ? match any
- * character (slashes too), escapes make the next one literal. */
-static bool pattern_match(const char *pat, const char *s, size_t len)
-{
-	cleanup_free char *part = xstrndup(s, len);
+/* The patterns of ${V#p}, ${V%p} and ${V/p/r}: `*` matches any string
+ * (slashes too), `?` any character, `\\` makes * ? and itself literal
+ * (and is dropped before } and /); there are no bracket expressions. */
+struct glob {
+	char *lit;  /* the literal of each token */
+	char *kind; /* 'l' literal, '*', '?' */
+	size_t n;
+};
 
-	return fnmatch(pat, part, 0) == 0;
+static void glob_release(struct glob *g)
+{
+	free(g->lit);
+	free(g->kind);
 }
 
-static int trim(const char *value, const char *pat, bool suffix, bool greedy, struct buf *out)
+static int glob_compile(const char *pat, struct glob *g, struct err **err)
+{
+	size_t len = strlen(pat);
+
+	g->lit = xmalloc(len + 1);
+	g->kind = xmalloc(len + 1);
+	g->n = 0;
+	for (size_t i = 0; i < len; i++) {
+		char c = pat[i], k = 'l';
+
+		if (c == '*' || c == '?') {
+			k = c;
+		} else if (c == '\\') {
+			if (pat[i + 1] == '}' || pat[i + 1] == '/')
+				continue;
+			c = pat[++i];
+			if (c != '*' && c != '?' && c != '\\')
+				return err_set(
+				    err, 0,
+				    "invalid pattern (%s) in substitution: invalid escape "
+				    "'\\%c'",
+				    pat, c ? c : ' ');
+		}
+		g->lit[g->n] = c;
+		g->kind[g->n++] = k;
+	}
+	return 0;
+}
+
+/* Does g match all of s[0..len)? */
+static bool glob_match(const struct glob *g, const char *s, size_t len)
+{
+	size_t p = 0, i = 0, star = SIZE_MAX, mark = 0;
+
+	while (i < len) {
+		if (p < g->n && (g->kind[p] == '?' || (g->kind[p] == 'l' && g->lit[p] == s[i]))) {
+			p++;
+			i++;
+		} else if (p < g->n && g->kind[p] == '*') {
+			star = p++;
+			mark = i;
+		} else if (star != SIZE_MAX) {
+			p = star + 1;
+			i = ++mark;
+		} else {
+			return false;
+		}
+	}
+	while (p < g->n && g->kind[p] == '*')
+		p++;
+	return p == g->n;
+}
+
+/* ${V#p} ${V##p} (prefix) and ${V%p} ${V%%p} (suffix): the shortest or,
+ * when greedy, the longest match goes. */
+static void trim(const char *value, const struct glob *g, bool suffix, bool greedy, struct buf *out)
 {
 	size_t n = strlen(value);
 
 	for (size_t k = 0; k <= n; k++) {
 		size_t len = greedy ? n - k : k;
 
-		if (suffix ? pattern_match(pat, value + n - len, len)
-			   : pattern_match(pat, value, len)) {
+		if (suffix ? glob_match(g, value + n - len, len) : glob_match(g, value, len)) {
 			if (suffix)
 				buf_add(out, value, n - len);
 			else
 				buf_adds(out, value + len);
-			return 0;
+			return;
 		}
 	}
 	buf_adds(out, value);
-	return 0;
 }
 
-static void replace(const char *value, const char *pat, const char *repl, bool all, struct buf *out)
+/* ${V/p/r} and ${V//p/r}: the leftmost (longest) match, or each. */
+static void replace(const char *value, const struct glob *g, const char *repl, bool all,
+		    struct buf *out)
 {
 	size_t n = strlen(value), i = 0;
 	bool done = false;
@@ -227,27 +288,20 @@ static void replace(const char *value, const char *pat, const char *repl, bool a
 		size_t len = 0;
 		bool found = false;
 
-		if (!done) {
-			for (size_t j = n; j + 1 > i; j--) {
-				if (pattern_match(pat, value + i, j - i)) {
-					found = true;
-					len = j - i;
-					break;
-				}
+		for (size_t j = n; !done && j + 1 > i; j--) {
+			if (glob_match(g, value + i, j - i)) {
+				found = true;
+				len = j - i;
+				break;
 			}
 		}
 		if (found) {
 			buf_adds(out, repl);
-			if (!all)
-				done = true;
-			if (len == 0) {
-				if (i < n)
-					buf_addch(out, value[i]);
-				i++;
-			} else {
+			done = !all;
+			if (len) {
 				i += len;
+				continue;
 			}
-			continue;
 		}
 		if (i < n)
 			buf_addch(out, value[i]);
@@ -347,10 +401,14 @@ static int dollar(struct lexer *lx, struct buf *out)
 			next(lx);
 		ret = process_until(lx, "/", true, &word, &ignored);
 		words_release(&ignored);
+		if (ret < 0 && peek(lx) < 0)
+			return fail(lx, "syntax error: missing '/' in ${}");
 		if (ret < 0)
 			return -1;
 		ret = process_until(lx, "}", true, &repl, &ignored);
 		words_release(&ignored);
+		if (ret < 0 && peek(lx) < 0)
+			return fail(lx, "syntax error: missing '}'");
 		if (ret < 0)
 			return -1;
 		lx->depth--;
@@ -358,8 +416,15 @@ static int dollar(struct lexer *lx, struct buf *out)
 			buf_addf(out, "${%s/%s%s/%s}", nm, all ? "/" : "", word.data, repl.data);
 			return 0;
 		}
-		replace(value ? value : "", word.data, repl.data, all, out);
-		return 0;
+		{
+			struct glob g;
+			int r = glob_compile(word.data, &g, lx->err);
+
+			if (r == 0)
+				replace(value ? value : "", &g, repl.data, all, out);
+			glob_release(&g);
+			return r;
+		}
 	}
 	default:
 		return err_set(lx->err, 0, "unsupported modifier (%c) in substitution", (char)op);
@@ -389,15 +454,38 @@ static int dollar(struct lexer *lx, struct buf *out)
 			greedy = true;
 			pat++;
 		}
-		return trim(value ? value : "", pat, op == '%', greedy, out);
+		struct glob g;
+		int r = glob_compile(pat, &g, lx->err);
+
+		if (r == 0)
+			trim(value ? value : "", &g, op == '%', greedy, out);
+		glob_release(&g);
+		return r;
 	}
 	}
 }
 
 /* Process up to one of stops (consumed; NULL or "" for the end of the
  * text), appending the result to out and the words to w. */
+static int process_until_(struct lexer *lx, const char *stops, bool raw_escapes, struct buf *out,
+			  struct words *w);
+
+/* The escapes are raw (kept) inside this word as raw_escapes says, quotes
+ * included, as buildkit's processStopOn sets it for the word it reads. */
 static int process_until(struct lexer *lx, const char *stops, bool raw_escapes, struct buf *out,
 			 struct words *w)
+{
+	unsigned saved = lx->flags;
+	int ret;
+
+	lx->flags = raw_escapes ? lx->flags | DF_SH_RAW_ESCAPES : lx->flags & ~DF_SH_RAW_ESCAPES;
+	ret = process_until_(lx, stops, raw_escapes, out, w);
+	lx->flags = saved;
+	return ret;
+}
+
+static int process_until_(struct lexer *lx, const char *stops, bool raw_escapes, struct buf *out,
+			  struct words *w)
 {
 	int c;
 

@@ -12,8 +12,8 @@
 #include "tests/unit/unit.h"
 
 static const char *const vars[] = {
-    "A=a",     "B=b b",         "EMPTY=",        "PATH=/usr/bin:/bin",
-    "A=alpha", "F=file.tar.gz", "DQ=say \"hi\"", NULL,
+    "A=a",           "B=b b",   "EMPTY=", "PATH=/usr/bin:/bin", "A=alpha", "F=file.tar.gz",
+    "DQ=say \"hi\"", "BR=a[x]", NULL,
 };
 
 static char *expand(const char *word, char escape)
@@ -117,6 +117,15 @@ TEST(expand_modifiers)
 	CHECK_EXPAND("${PATH/bin/sbin}", "/usr/sbin:/bin");
 	CHECK_EXPAND("${PATH//bin/sbin}", "/usr/sbin:/sbin");
 	CHECK_EXPAND("${NOPE/a/b}", "");
+	CHECK_EXPAND("${BR/[x]/y}", "ay");
+	CHECK_EXPAND("${BR#?}", "[x]");
+	CHECK_EXPAND("${PATH/\\/usr/}", "/bin:/bin");
+	CHECK_EXPAND("${F%\\*}", "file.tar.gz");
+	CHECK_EXPAND("${F#*\\.}", "error: failed to process \"${F#*\\.}\": invalid pattern (*\\.) "
+				  "in substitution: invalid escape '\\.'");
+	CHECK_EXPAND("${F/x", "error: failed to process \"${F/x\": syntax error: missing '/' in "
+			      "${}");
+	CHECK_EXPAND("${F/x/", "error: failed to process \"${F/x/\": syntax error: missing '}'");
 }
 
 TEST(expand_errors)
