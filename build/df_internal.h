@@ -27,6 +27,10 @@ int df_shell_process(const char *text, const char *const *vars, char escape, uns
  * NULL when unset. */
 const char *df_var_lookup(const char *const *vars, const char *name, size_t len);
 
+/* What RUN --mount=spec's text alone can tell (runmount.c): its CSV, and
+ * no variable in from=. */
+int df_mount_precheck(const char *spec, struct err **err);
+
 /* Go's path.Clean of s (malloc'd). */
 char *df_path_clean(const char *s);
 

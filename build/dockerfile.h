@@ -179,6 +179,39 @@ int df_expand_heredoc(const char *content, const char *const *vars, char **out, 
  * words are dropped).  NULL-terminated malloc'd vector in *out. */
 int df_words(const char *text, const char *const *vars, char escape, char ***out, struct err **err);
 
+/* RUN --mount=VALUE, parsed as docker does: CSV fields, key=value (bare
+ * ro, rw, required), values expanded with vars (df_expand), the type's
+ * defaults (read-only but for cache and tmpfs) and checks.  Errors read
+ * "unexpected key 'x' in 'x=1'", "unsupported mount type \"nfs\" ...". */
+enum df_mount_type { DF_MOUNT_BIND, DF_MOUNT_CACHE, DF_MOUNT_TMPFS, DF_MOUNT_SECRET, DF_MOUNT_SSH };
+enum df_mount_sharing {
+	DF_SHARING_DEFAULT, /* not given: shared */
+	DF_SHARING_SHARED,
+	DF_SHARING_PRIVATE,
+	DF_SHARING_LOCKED,
+};
+
+struct df_mount {
+	enum df_mount_type type; /* bind when not given */
+	char *from;              /* stage or image (bind, cache), or NULL */
+	char *source;            /* or NULL */
+	char *target;            /* or NULL */
+	char *id;                /* cache or secret id, or NULL */
+	char *env;               /* secret's env=, or NULL */
+	bool readonly;
+	bool required;  /* secret, ssh */
+	long long size; /* tmpfs size= in bytes, 0 if not given */
+	enum df_mount_sharing sharing;
+	bool has_mode, has_uid, has_gid;
+	unsigned mode, uid, gid;
+};
+
+int df_mount_parse(const char *spec, const char *const *vars, char escape, struct df_mount *out,
+		   struct err **err);
+void df_mount_release(struct df_mount *m);
+/* "bind", "cache", ... */
+const char *df_mount_type_name(enum df_mount_type t);
+
 /* .dockerignore: docker's rules (filepath.Match patterns with **, cleaned
  * paths, leading / ignored, `!` exceptions, later lines win). */
 struct dockerignore;

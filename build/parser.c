@@ -616,6 +616,17 @@ static int flags_parse(struct parser *p, int line, struct df_instr *in, char **r
 	if (in->kind == DF_RUN) {
 		const struct df_flag *f = df_instr_flag(in, "network");
 
+		for (size_t i = 0; i < in->nflags; i++) {
+			struct err *e = NULL;
+
+			if (!streq(in->flags[i].name, "mount") ||
+			    df_mount_precheck(in->flags[i].value, &e) == 0)
+				continue;
+			perr(p, line, "--mount=%s: %s", in->flags[i].value, e->msg);
+			err_free(e);
+			return -1;
+		}
+
 		if (f && !streq(f->value, "default") && !streq(f->value, "none") &&
 		    !streq(f->value, "host"))
 			return perr(p, line,

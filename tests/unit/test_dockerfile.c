@@ -511,3 +511,78 @@ TEST(dockerfile_shell_stopsignal)
 	CHECK_PARSE("FROM a\nSTOPSIGNAL\n",
 		    "error: Dockerfile:2: STOPSIGNAL requires exactly one argument");
 }
+
+static char *mount(const char *spec)
+{
+	static const char *const vars[] = {"D=/cache", "T=tmpfs", NULL};
+	cleanup_err struct err *e = NULL;
+	struct df_mount m;
+	char *out;
+
+	if (df_mount_parse(spec, vars, '\\', &m, &e) < 0)
+		return xasprintf("error: %s", e->msg);
+	out =
+	    xasprintf("%s from=%s src=%s dst=%s id=%s ro=%d req=%d size=%lld sharing=%d "
+		      "mode=%s%o uid=%s%u gid=%s%u env=%s",
+		      df_mount_type_name(m.type), m.from ? m.from : "-", m.source ? m.source : "-",
+		      m.target ? m.target : "-", m.id ? m.id : "-", m.readonly, m.required, m.size,
+		      (int)m.sharing, m.has_mode ? "" : "!", m.mode, m.has_uid ? "" : "!", m.uid,
+		      m.has_gid ? "" : "!", m.gid, m.env ? m.env : "-");
+	df_mount_release(&m);
+	return out;
+}
+
+#define CHECK_MOUNT(spec, want)                                                                    \
+	do {                                                                                       \
+		cleanup_free char *got_ = mount(spec);                                             \
+		CHECK_STR(got_, want);                                                             \
+	} while (0)
+
+TEST(dockerfile_run_mount)
+{
+	CHECK_MOUNT("target=/src",
+		    "bind from=- src=- dst=/src id=- ro=1 req=0 size=0 sharing=0 mode=!0 uid=!0 "
+		    "gid=!0 env=-");
+	CHECK_MOUNT("type=cache,target=$D,sharing=locked,id=x,mode=0755,uid=1,gid=2",
+		    "cache from=- src=- dst=/cache id=x ro=0 req=0 size=0 sharing=3 mode=755 uid=1 "
+		    "gid=2 env=-");
+	CHECK_MOUNT("type=$T,dst=/t,size=64m",
+		    "tmpfs from=- src=- dst=/t id=- ro=0 req=0 size=67108864 sharing=0 mode=!0 "
+		    "uid=!0 gid=!0 env=-");
+	CHECK_MOUNT("type=bind,from=build,source=/out,target=/in,rw",
+		    "bind from=build src=/out dst=/in id=- ro=0 req=0 size=0 sharing=0 mode=!0 "
+		    "uid=!0 gid=!0 env=-");
+	CHECK_MOUNT("\"type=secret\",id=tok,env=TOKEN,required",
+		    "secret from=- src=- dst=- id=tok ro=1 req=1 size=0 sharing=0 mode=!0 uid=!0 "
+		    "gid=!0 env=TOKEN");
+	CHECK_MOUNT("type=nfs", "error: unsupported mount type \"nfs\" (--mount type= takes bind, "
+				"cache, tmpfs, secret or ssh)");
+	CHECK_MOUNT("target=/a,bogus=1", "error: unexpected key 'bogus' in 'bogus=1'");
+	CHECK_MOUNT("target=/a,x", "error: invalid field 'x' must be a key=value pair");
+	CHECK_MOUNT("target=/a,required", "error: unexpected key 'required' for mount type 'bind'");
+	CHECK_MOUNT("type=bind,target=/a,mode=0644",
+		    "error: mode not allowed for \"bind\" type mounts");
+	CHECK_MOUNT("type=cache,target=/a,mode=9", "error: invalid value 9 for mode");
+	CHECK_MOUNT("type=tmpfs,target=/a,size=lots", "error: invalid value for size: lots");
+	CHECK_MOUNT("type=bind,target=/a,sharing=locked",
+		    "error: invalid cache sharing set for bind mount");
+	CHECK_MOUNT("type=cache,target=/a,sharing=all",
+		    "error: unsupported sharing value \"all\" (sharing= takes shared, private or "
+		    "locked)");
+	CHECK_MOUNT("type=secret", "error: invalid secret mount. one of source, target required");
+	CHECK_MOUNT("target=/a,ro=maybe", "error: invalid value for ro: maybe");
+	CHECK_MOUNT("target=\"/a",
+		    "error: failed to parse csv mounts: bare \" in non-quoted-field");
+	CHECK_MOUNT("\"target=/a", "error: failed to parse csv mounts: extraneous or missing \" "
+				   "in quoted-field");
+	CHECK_MOUNT("\"target=/a\"x", "error: failed to parse csv mounts: extraneous or missing \" "
+				      "in quoted-field");
+	CHECK_MOUNT("target=${D", "error: failed to process \"${D\": syntax error: missing '}'");
+	/* checked when the Dockerfile is parsed: the CSV, and from= without $ */
+	CHECK_PARSE("FROM a\nRUN --mount=type=bind,from=$X,target=/a true\n",
+		    "error: Dockerfile:2: --mount=type=bind,from=$X,target=/a: 'from' doesn't "
+		    "support variable expansion, define alias stage instead");
+	CHECK_PARSE("FROM a\nRUN --mount=\\\"target=/a true\n",
+		    "error: Dockerfile:2: --mount=\"target=/a: failed to parse csv mounts: "
+		    "extraneous or missing \" in quoted-field");
+}
