@@ -1,6 +1,7 @@
 /* fuzz_dockerfile.c: the Dockerfile parser (lines, directives, heredocs,
  * every instruction's forms and flags, stages), docker's expansion of
- * what it parsed, and the same input read as a .dockerignore. */
+ * what it parsed (words, ENV pairs, heredoc bodies, --mount values), and
+ * the same input read as a .dockerignore. */
 #include <stdlib.h>
 #include <string.h>
 #include "build/dockerfile.h"
@@ -25,6 +26,23 @@ static void expand_all(const struct df_instr *in, char escape)
 			strv_free(w);
 		err_free(e);
 		(void)df_instr_heredoc(in, in->args[i]);
+	}
+	for (size_t i = 0; i < in->nflags; i++) {
+		struct df_mount m;
+		struct err *e = NULL;
+
+		if (in->flags[i].value &&
+		    df_mount_parse(in->flags[i].value, vars, escape, &m, &e) == 0)
+			df_mount_release(&m);
+		err_free(e);
+	}
+	if (in->nkvs) {
+		char **kv = NULL;
+		struct err *e = NULL;
+
+		if (df_expand_kvs(in, vars, escape, &kv, &e) == 0)
+			strv_free(kv);
+		err_free(e);
 	}
 	for (size_t i = 0; i < in->nkvs; i++) {
 		char *out = NULL;
@@ -88,6 +106,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    ((in->kind == DF_COPY || in->kind == DF_ADD) && in->nargs < 2))
 				abort();
 			expand_all(in, df->escape);
+			if (in->nargs)
+				(void)dockerfile_stage(df, in->args[0]);
 		}
 		dockerfile_free(df);
 	} else if (!e || !e->msg || strncmp(e->msg, "Dockerfile:", 11) != 0) {
