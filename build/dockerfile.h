@@ -163,6 +163,11 @@ int dockerfile_stage(const struct dockerfile *df, const char *name);
  * out.  Errors (bad substitution, unterminated quote, ${V:?msg}) read
  * "failed to process \"${V:?}\": V: is not allowed to be unset". */
 int df_expand(const char *word, const char *const *vars, char escape, char **out, struct err **err);
+/* df_expand, and the names of the variables word refers to (set or not)
+ * appended to *used (a NULL-terminated vector, *used may be NULL; each name
+ * once): what a step's cache key depends on. */
+int df_expand_used(const char *word, const char *const *vars, char escape, char **out, char ***used,
+		   struct err **err);
 /* ENV's, LABEL's or ARG's pairs expanded as docker does: every key and
  * value with vars as they were before the instruction, so `ENV a=1 b=$a`
  * gives b the old a.  *out: "KEY=VALUE" each (an ARG without a default:

@@ -35,8 +35,26 @@ struct lexer {
 	unsigned flags;
 	const char *const *vars;
 	int depth;
+	char ***used; /* names looked up, or NULL */
 	struct err **err;
 };
+
+/* The value of a variable, noting its name in lx->used. */
+static const char *lookup(struct lexer *lx, const char *name, size_t len)
+{
+	if (lx->used) {
+		bool seen = false;
+
+		for (char **u = *lx->used; u && *u && !seen; u++)
+			seen = strlen(*u) == len && strncmp(*u, name, len) == 0;
+		if (!seen) {
+			cleanup_free char *n = xstrndup(name, len);
+
+			strv_push(lx->used, n);
+		}
+	}
+	return df_var_lookup(lx->vars, name, len);
+}
 
 static bool is_space(int c)
 {
@@ -328,7 +346,7 @@ static int dollar(struct lexer *lx, struct buf *out)
 			buf_addch(out, '$');
 			return 0;
 		}
-		value = df_var_lookup(lx->vars, lx->s + start, len);
+		value = lookup(lx, lx->s + start, len);
 		if (!value && (lx->flags & DF_SH_SKIP_UNSET)) {
 			buf_addch(out, '$');
 			buf_add(out, lx->s + start, len);
@@ -347,7 +365,7 @@ static int dollar(struct lexer *lx, struct buf *out)
 	start = lx->i;
 	len = name(lx);
 	nm = xstrndup(lx->s + start, len);
-	value = df_var_lookup(lx->vars, nm, len);
+	value = lookup(lx, nm, len);
 	op = next(lx);
 	if (op == '}') {
 		if (!value && (lx->flags & DF_SH_SKIP_UNSET)) {
@@ -548,8 +566,8 @@ static int process_until_(struct lexer *lx, const char *stops, bool raw_escapes,
 	return 0;
 }
 
-int df_shell_process(const char *text, const char *const *vars, char escape, unsigned flags,
-		     char **result, char ***words, struct err **err)
+static int shell_process(const char *text, const char *const *vars, char escape, unsigned flags,
+			 char **result, char ***words, char ***used, struct err **err)
 {
 	cleanup_buf struct buf out = BUF_INIT;
 	struct words w = {.word = BUF_INIT};
@@ -560,6 +578,7 @@ int df_shell_process(const char *text, const char *const *vars, char escape, uns
 	    .escape = escape,
 	    .flags = flags,
 	    .vars = vars,
+	    .used = used,
 	    .err = &e,
 	};
 
@@ -582,6 +601,18 @@ int df_shell_process(const char *text, const char *const *vars, char escape, uns
 		strv_free(w.v);
 	}
 	return 0;
+}
+
+int df_shell_process(const char *text, const char *const *vars, char escape, unsigned flags,
+		     char **result, char ***words, struct err **err)
+{
+	return shell_process(text, vars, escape, flags, result, words, NULL, err);
+}
+
+int df_expand_used(const char *word, const char *const *vars, char escape, char **out, char ***used,
+		   struct err **err)
+{
+	return shell_process(word, vars, escape, 0, out, NULL, used, err);
 }
 
 int df_expand(const char *word, const char *const *vars, char escape, char **out, struct err **err)

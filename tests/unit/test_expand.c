@@ -194,3 +194,21 @@ TEST(expand_kvs_see_old_values)
 	CHECK_ERR(e, "NOPE: unset");
 	dockerfile_free(df);
 }
+
+TEST(expand_used_names)
+{
+	cleanup_err struct err *e = NULL;
+	cleanup_strv char **used = NULL;
+	cleanup_free char *a = NULL;
+	cleanup_free char *b = NULL;
+
+	CHECK_INT(df_expand_used("$A/${NOPE:-${B}}/'$C'/\\$D/$A", vars, '\\', &a, &used, &e), 0);
+	CHECK_STR(a, "alpha/b b/$C/$D/alpha");
+	CHECK_INT(strv_len(used), 3);
+	CHECK_STR(used[0], "A");
+	CHECK_STR(used[1], "NOPE");
+	CHECK_STR(used[2], "B");
+	CHECK_INT(df_expand_used("${F%.*}$A", vars, '\\', &b, &used, &e), 0);
+	CHECK_INT(strv_len(used), 4);
+	CHECK_STR(used[3], "F");
+}
