@@ -145,6 +145,13 @@ int dockerfile_parse(const char *text, size_t len, const char *name, struct dock
 		     struct err **err);
 void dockerfile_free(struct dockerfile *df);
 
+/* The instructions as JSON lines (malloc'd), one object a line:
+ * {"stage":0,"line":3,"instruction":"COPY","original":"...","flags":
+ * {"from":"b","link":true,"mount":[...]},"json":true,"args":[...],
+ * "pairs":[["k","v"]],"heredocs":[{"name","content","expand","chomp"}],
+ * "trigger":{...}}; stage is -1 for the ARGs before the first FROM. */
+char *dockerfile_to_json(const struct dockerfile *df);
+
 /* The stage named name (an AS name, case-insensitive) or numbered ("0",
  * "1", ...); -1 if there is none. */
 int dockerfile_stage(const struct dockerfile *df, const char *name);

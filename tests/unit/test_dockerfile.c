@@ -586,3 +586,33 @@ TEST(dockerfile_run_mount)
 		    "error: Dockerfile:2: --mount=\"target=/a: failed to parse csv mounts: "
 		    "extraneous or missing \" in quoted-field");
 }
+
+TEST(dockerfile_json_lines)
+{
+	const char *t = "ARG V=1\nFROM a AS b\nRUN --mount=type=tmpfs,target=/t --mount=target=/x "
+			"--network=none <<EOF\nhi\nEOF\nCOPY --link [\"a\", \"b\"]\n"
+			"ONBUILD ENV k=v\n";
+	struct dockerfile *df = NULL;
+	cleanup_err struct err *e = NULL;
+	cleanup_free char *j = NULL;
+
+	CHECK_INT(dockerfile_parse(t, strlen(t), "Dockerfile", &df, &e), 0);
+	j = dockerfile_to_json(df);
+	dockerfile_free(df);
+	CHECK_STR(j,
+		  "{\"stage\":-1,\"line\":1,\"instruction\":\"ARG\",\"original\":\"ARG V=1\","
+		  "\"pairs\":[[\"V\",\"1\"]]}\n"
+		  "{\"stage\":0,\"line\":2,\"instruction\":\"FROM\",\"original\":\"FROM a AS b\","
+		  "\"args\":[\"a\",\"AS\",\"b\"]}\n"
+		  "{\"stage\":0,\"line\":3,\"instruction\":\"RUN\",\"original\":\"RUN "
+		  "--mount=type=tmpfs,target=/t --mount=target=/x --network=none <<EOF\","
+		  "\"flags\":{\"mount\":[\"type=tmpfs,target=/t\",\"target=/x\"],\"network\":"
+		  "\"none\"},\"args\":[\"<<EOF\"],\"heredocs\":[{\"name\":\"EOF\",\"content\":"
+		  "\"hi\\n\",\"expand\":true,\"chomp\":false}]}\n"
+		  "{\"stage\":0,\"line\":6,\"instruction\":\"COPY\",\"original\":\"COPY --link "
+		  "[\\\"a\\\", \\\"b\\\"]\",\"flags\":{\"link\":true},\"json\":true,\"args\":"
+		  "[\"a\",\"b\"]}\n"
+		  "{\"stage\":0,\"line\":7,\"instruction\":\"ONBUILD\",\"original\":\"ONBUILD ENV "
+		  "k=v\",\"args\":[\"ENV k=v\"],\"trigger\":{\"line\":7,\"instruction\":\"ENV\","
+		  "\"original\":\"ENV k=v\",\"pairs\":[[\"k\",\"v\"]]}}\n");
+}
