@@ -203,6 +203,39 @@ static const struct kverb v_inspect = {
     "object",
 };
 
+static const struct kflag build_flags[] = {
+    {"build-arg", 0, KF_LIST, "list", "Set build-time variables", NULL},
+    {"file", 'f', KF_STRING, "string", "Name of the Dockerfile (Default is 'PATH/Dockerfile')",
+     NULL},
+    {"iidfile", 0, KF_STRING, "string", "Write the image ID to the file", NULL},
+    {"label", 0, KF_LIST, "list", "Set metadata for an image", NULL},
+    {"network", 0, KF_STRING, "string", "Networking mode for the RUN instructions (host, none)",
+     NULL},
+    {"no-cache", 0, KF_BOOL, NULL, "Do not use cache when building the image", NULL},
+    {"output", 'o', KF_LIST, "stringArray", "Output destination (format: \"type=oci,dest=path\")",
+     NULL},
+    {"platform", 0, KF_STRING, "string", "Set platform if server is multi-platform capable", NULL},
+    {"progress", 0, KF_STRING, "string", "Set type of progress output (auto, plain, tty)", NULL},
+    {"pull", 0, KF_BOOL, NULL, "Always attempt to pull a newer version of the image", NULL},
+    {"quiet", 'q', KF_BOOL, NULL, "Suppress the build output and print image ID on success", NULL},
+    {"tag", 't', KF_LIST, "list", "Name and optionally a tag in the \"name:tag\" format", NULL},
+    {"target", 0, KF_STRING, "string", "Set the target build stage to build", NULL},
+    END_FLAGS,
+};
+static const struct kverb v_build = {
+    "build",
+    "[OPTIONS] PATH | -",
+    "Build an image from a Dockerfile",
+    "kist image build, kist build",
+    "kist-build",
+    NULL,
+    build_flags,
+    1,
+    1,
+    NULL,
+    "image",
+};
+
 static const struct kflag pull_flags[] = {
     {"platform", 0, KF_STRING, "string", "Set platform if server is multi-platform capable", NULL},
     {"quiet", 'q', KF_BOOL, NULL, "Suppress verbose output", NULL},
@@ -712,6 +745,7 @@ static const struct kverb v_container_inspect = {
 /* clang-format off */
 const struct kentry kist_commands[] = {
     {"attach", &v_attach, false},
+    {"build", &v_build, false},
     {"commit", &v_commit, false},
     {"create", &v_create, false},
     {"diff", &v_diff, false},
@@ -777,21 +811,14 @@ static const struct kentry container_verbs[] = {
 };
 
 static const struct kentry image_verbs[] = {
-    {"history", &v_image_history, false},
-    {"import", &v_image_import, false},
-    {"inspect", &v_image_inspect, false},
-    {"load", &v_image_load, false},
-    {"ls", &v_image_ls, false},
-    {"list", &v_image_ls, true},
-    {"prune", &v_image_prune, false},
-    {"pull", &v_image_pull, false},
-    {"push", &v_image_push, false},
-    {"rm", &v_image_rm, false},
-    {"remove", &v_image_rm, true},
-    {"rmi", &v_image_rm, true},
-    {"save", &v_image_save, false},
-    {"tag", &v_image_tag, false},
-    {NULL, NULL, false},
+    {"build", &v_build, false},         {"history", &v_image_history, false},
+    {"import", &v_image_import, false}, {"inspect", &v_image_inspect, false},
+    {"load", &v_image_load, false},     {"ls", &v_image_ls, false},
+    {"list", &v_image_ls, true},        {"prune", &v_image_prune, false},
+    {"pull", &v_image_pull, false},     {"push", &v_image_push, false},
+    {"rm", &v_image_rm, false},         {"remove", &v_image_rm, true},
+    {"rmi", &v_image_rm, true},         {"save", &v_image_save, false},
+    {"tag", &v_image_tag, false},       {NULL, NULL, false},
 };
 static const struct kentry system_verbs[] = {
     {"df", &v_system_df, false},

@@ -8,16 +8,22 @@
  * conmon pid file, the k8s-file log, the exit files (exit-dir/ID,
  * persist-dir/exit and oom) and the exit command, which the shim becomes
  * at the end.  podman starts the container itself (`runtime start`).
- * Not spoken: conmon's attach socket (SOCK_SEQPACKET, used by a foreground
- * `podman run` and `podman attach`), its ctl and winsz fifos, and --exec
- * (podman exec); these are refused or absent, so podman's detached
- * containers work and its attached ones do not. */
+ * The attach socket is the bundle's "attach" (SOCK_SEQPACKET: each packet
+ * out is the stream's number, 2 stdout or 3 stderr, then the bytes; packets
+ * in are stdin), and the bundle's ctl and winsz fifos take terminal resizes
+ * and log reopens.  --exec runs podman's process.json in the running
+ * container (`runtime exec --process --detach`) as its own session: the
+ * pid and then the exit code go on the sync pipe, and with --exec-attach
+ * {"data": 0} on _OCI_ATTACHPIPE says the attach socket listens.
+ * Not spoken: --restore (checkpoints) and the seccomp notify plugins,
+ * which are refused. */
 #define _GNU_SOURCE
 #include <fcntl.h>  /* fcntl */
 #include <getopt.h> /* getopt_long */
 #include <stdio.h>  /* printf */
 #include <stdlib.h> /* getenv */
 #include <string.h> /* strrchr */
+#include <unistd.h> /* getpid */
 #include "common/cleanup.h"
 #include "common/cli.h"
 #include "common/err.h"
@@ -52,12 +58,13 @@ static int env_fd(const char *name)
 	return (int)fd;
 }
 
-void conmon_report(const struct conmon_compat *c, int pid, const char *error)
+/* {"data": value} or {"data": -1, "message": error}, a line on podman's pipe */
+static void pipe_report(int fd, int value, const char *error)
 {
 	cleanup_free char *msg = NULL;
 	struct buf b = BUF_INIT;
 
-	if (c->sync_fd < 0)
+	if (fd < 0)
 		return;
 	if (error) {
 		/* the message as a JSON string */
@@ -70,12 +77,24 @@ void conmon_report(const struct conmon_compat *c, int pid, const char *error)
 		}
 		buf_adds(&b, "\"}\n");
 	} else {
-		buf_addf(&b, "{\"data\": %d}\n", pid);
+		buf_addf(&b, "{\"data\": %d}\n", value);
 	}
 	msg = buf_detach(&b, NULL);
-	if (fs_write_all(c->sync_fd, msg, strlen(msg)) < 0) {
+	if (fs_write_all(fd, msg, strlen(msg)) < 0) {
 		/* podman went away: nobody to tell */
 	}
+}
+
+void conmon_report(const struct conmon_compat *c, int pid, const char *error)
+{
+	pipe_report(c->sync_fd, pid, error);
+}
+
+void conmon_attach_ready(struct conmon_compat *c)
+{
+	pipe_report(c->attach_fd, 0, NULL);
+	fs_close(c->attach_fd);
+	c->attach_fd = -1;
 }
 
 static void write_number(const char *dir, const char *name, int v)
@@ -126,6 +145,8 @@ int conmon_main(int argc, char **argv, struct err **err)
 		O_SOCKDIR,
 		O_FULL,
 		O_VERSION,
+		O_EXEC_ATTACH,
+		O_EXEC_SPEC,
 		O_IGNORED,
 		O_IGNORED_ARG,
 		O_UNSUPPORTED,
@@ -166,8 +187,8 @@ int conmon_main(int argc, char **argv, struct err **err)
 	    {"sdnotify-socket", required_argument, NULL, O_IGNORED_ARG},
 	    {"timeout", required_argument, NULL, 'T'},
 	    {"exec", no_argument, NULL, 'e'},
-	    {"exec-attach", no_argument, NULL, O_UNSUPPORTED},
-	    {"exec-process-spec", required_argument, NULL, O_UNSUPPORTED},
+	    {"exec-attach", no_argument, NULL, O_EXEC_ATTACH},
+	    {"exec-process-spec", required_argument, NULL, O_EXEC_SPEC},
 	    {"restore", required_argument, NULL, O_UNSUPPORTED},
 	    {"seccomp-notify-socket", required_argument, NULL, O_UNSUPPORTED},
 	    {"seccomp-notify-plugins", required_argument, NULL, O_UNSUPPORTED},
@@ -175,10 +196,11 @@ int conmon_main(int argc, char **argv, struct err **err)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	struct conmon_compat cm = {.sync_fd = -1, .start_fd = -1};
+	struct conmon_compat cm = {.sync_fd = -1, .start_fd = -1, .attach_fd = -1};
 	struct shim_config cfg = {.log_opts = {.max_size = 0, .max_file = 1}};
 	char **exit_args = NULL;
-	const char *bundle = NULL, *log = NULL, *exit_cmd = NULL;
+	const char *bundle = NULL, *log = NULL, *exit_cmd = NULL, *cuuid = NULL, *exec_spec = NULL;
+	bool exec = false, exec_attach = false;
 	int c, ret = -1;
 
 	optind = 0;
@@ -193,6 +215,18 @@ int conmon_main(int argc, char **argv, struct err **err)
 			break;
 		case 'P':
 			cm.conmon_pidfile = optarg;
+			break;
+		case 'u':
+			cuuid = optarg;
+			break;
+		case 'e':
+			exec = true;
+			break;
+		case O_EXEC_ATTACH:
+			exec_attach = true;
+			break;
+		case O_EXEC_SPEC:
+			exec_spec = optarg;
 			break;
 		case 'p':
 			cfg.pid_file = xstrdup(optarg);
@@ -236,7 +270,6 @@ int conmon_main(int argc, char **argv, struct err **err)
 			puts("usage: conmon [OPTION...]  (kist-shim speaking conmon's protocol)\n\n"
 			     "Takes conmon's options as podman passes them; see kist-shim --help.");
 			exit(EXIT_OK);
-		case 'e':
 		case O_UNSUPPORTED:
 			ret = err_set(err, 0, "conmon's '%s' is not supported by kist-shim",
 				      argv[optind - 1]);
@@ -251,8 +284,18 @@ int conmon_main(int argc, char **argv, struct err **err)
 		ret = err_set(err, 0, "conmon mode needs --cid, --bundle and --runtime");
 		goto out;
 	}
+	if (exec && !exec_spec) {
+		ret = err_set(err, 0, "conmon's --exec needs --exec-process-spec");
+		goto out;
+	}
+	if (exec_attach && !exec) {
+		ret = err_set(err, 0, "conmon's --exec-attach needs --exec");
+		goto out;
+	}
 	if (log && str_has_prefix(log, "k8s-file:")) {
 		log += strlen("k8s-file:");
+	} else if (log && (streq(log, "none") || streq(log, "none:"))) {
+		log = "/dev/null"; /* podman's exec sessions: no log */
 	} else if (log && log[0] != '/') {
 		ret =
 		    err_set(err, 0, "log driver '%.*s' is not supported by kist-shim: use k8s-file",
@@ -266,16 +309,33 @@ int conmon_main(int argc, char **argv, struct err **err)
 	}
 	cm.sync_fd = env_fd("_OCI_SYNCPIPE");
 	cm.start_fd = env_fd("_OCI_STARTPIPE");
+	if (exec_attach) {
+		cm.attach_fd = env_fd("_OCI_ATTACHPIPE");
+		if (cm.attach_fd < 0) {
+			ret = err_set(err, 0, "--exec-attach without _OCI_ATTACHPIPE");
+			goto out;
+		}
+	}
 	cfg.no_start = true; /* podman runs `runtime start` itself */
 	cfg.conmon = &cm;
 	cfg.bundle = xstrdup(bundle);
-	cfg.dir = shim_dir(cfg.id);
+	if (exec) {
+		/* an exec session: its own run dir (the container's shim holds the
+		 * id's), named by podman's session id */
+		cfg.exec_process = xstrdup(exec_spec);
+		cfg.dir = cuuid && shim_id_valid(cuuid)
+			      ? shim_dir(cuuid)
+			      : xasprintf("%s/shim/exec-%d", shim_run_root(), (int)getpid());
+	} else {
+		cfg.dir = shim_dir(cfg.id);
+	}
 	cfg.log_path = log ? xstrdup(log) : xasprintf("%s/ctr.log", cfg.dir);
 	cfg.state_path = xasprintf("%s/state.json", cfg.dir);
 	if (!cfg.pid_file)
 		cfg.pid_file = xasprintf("%s/pid", cfg.dir);
 	ret = shim_start(&cfg, err);
 out:
+	fs_close(cm.attach_fd);
 	strv_free(exit_args);
 	strv_free(cm.exit_command);
 	strv_free(cm.runtime_args);

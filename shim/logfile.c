@@ -407,6 +407,14 @@ int logfile_flush(struct logfile *lf, struct err **err)
 	return write_out(lf, err);
 }
 
+int logfile_reopen(struct logfile *lf, struct err **err)
+{
+	if (write_out(lf, err) < 0)
+		return -1;
+	fs_close(lf->fd);
+	return open_log(lf, err);
+}
+
 void logfile_close(struct logfile *lf)
 {
 	fs_close(lf->fd);

@@ -43,6 +43,7 @@ enum ev_kind {
 	EV_ATTACH_LISTEN,
 	EV_CTL_LISTEN,
 	EV_CONMON_LISTEN,
+	EV_CONMON_CTL,
 	EV_CLIENT,
 	EV_STDIN
 };
@@ -62,6 +63,8 @@ struct client {
 struct shim {
 	struct shim_config *cfg;
 	int epfd, sigfd, timerfd, attach_lfd, ctl_lfd, conmon_lfd;
+	int conmon_fifo[2];    /* conmon's ctl and winsz fifos, or -1 */
+	struct buf fifo_in[2]; /* a partial line read from each */
 	struct client *clients;
 	struct client *stdin_owner;
 
@@ -311,6 +314,14 @@ static void runtime_delete(struct shim *s, bool force)
 	const char *del[] = {"delete", s->cfg->id, NULL};
 	const char *fdel[] = {"delete", "--force", s->cfg->id, NULL};
 
+	if (s->cfg->exec_process) {
+		/* an exec'd process: the container is not ours to delete; a
+		 * process that did not get going is killed */
+		if (force && s->pid > 0)
+			kill(s->pid, SIGKILL);
+		return;
+	}
+
 	if (runtime_call(s, force ? fdel : del, PROC_FD_NULL, PROC_FD_NULL, PROC_FD_NULL, NULL) <
 		0 &&
 	    !force)
@@ -386,9 +397,19 @@ static int start_container(struct shim *s, bool start_it, struct err **err)
 		err_set(err, errno, "pipe");
 		goto out;
 	}
-	create[n++] = "create";
-	create[n++] = "--bundle";
-	create[n++] = cfg->bundle;
+	if (cfg->exec_process) {
+		/* into the running container; the runtime returns once the
+		 * process runs, and we, its subreaper, inherit it */
+		create[n++] = "exec";
+		create[n++] = "--process";
+		create[n++] = cfg->exec_process;
+		create[n++] = "--detach";
+		start_it = false;
+	} else {
+		create[n++] = "create";
+		create[n++] = "--bundle";
+		create[n++] = cfg->bundle;
+	}
 	create[n++] = "--pid-file";
 	create[n++] = cfg->pid_file;
 	if (cfg->tty) {
@@ -459,7 +480,7 @@ static int start_container(struct shim *s, bool start_it, struct err **err)
 			fcntl(s->in_fd, F_SETFL, O_NONBLOCK);
 		}
 	}
-	s->phase = start_it ? PHASE_RUNNING : PHASE_CREATED;
+	s->phase = start_it || cfg->exec_process ? PHASE_RUNNING : PHASE_CREATED;
 	ret = 0;
 out:
 	if (ret < 0)
@@ -651,7 +672,7 @@ static bool should_restart(const struct shim *s)
 {
 	const struct restart_policy *p = &s->cfg->restart;
 
-	if (s->user_stopped || s->delete_requested)
+	if (s->user_stopped || s->delete_requested || s->cfg->exec_process)
 		return false;
 	switch (p->mode) {
 	case RESTART_ALWAYS:
@@ -666,6 +687,7 @@ static bool should_restart(const struct shim *s)
 }
 
 static void remove_run_files(struct shim *s, bool all);
+static void conmon_fifos_close(struct shim *s);
 
 /* The container has ended for good.  Its record is written, then the shim
  * lets go of the id (sockets, pid file and lock gone: a new shim may start
@@ -684,6 +706,7 @@ static void finish(struct shim *s)
 
 		close_fd(s, &s->conmon_lfd);
 		unlink(cpath);
+		conmon_fifos_close(s);
 	}
 	remove_run_files(s, s->delete_requested);
 	fs_close(s->lock_fd);
@@ -1015,6 +1038,80 @@ static void client_input(struct shim *s, struct client *c)
 	c->in.data[c->in.len] = '\0';
 }
 
+/* ---- conmon's fifos in the bundle: ctl takes "TYPE HEIGHT WIDTH" lines
+ * (1: resize the terminal, 2: reopen the log), winsz "HEIGHT WIDTH" ---- */
+
+static const char *const conmon_fifo_names[2] = {"ctl", "winsz"};
+
+static void conmon_fifo_line(struct shim *s, int which, const char *line)
+{
+	int type = 1, h, w;
+	bool ok = which == 0 ? sscanf(line, "%d %d %d", &type, &h, &w) == 3
+			     : sscanf(line, "%d %d", &h, &w) == 2;
+
+	if (!ok || h < 0 || w < 0 || h > 65535 || w > 65535)
+		return; /* as conmon: a bad line is dropped */
+	if (type == 1 && s->master >= 0) {
+		struct winsize ws = {.ws_row = (unsigned short)h, .ws_col = (unsigned short)w};
+
+		ioctl(s->master, TIOCSWINSZ, &ws);
+	} else if (type == 2) {
+		logfile_reopen(&s->log, NULL);
+	}
+}
+
+static void conmon_fifo_input(struct shim *s, int fd)
+{
+	int which = fd == s->conmon_fifo[0] ? 0 : 1;
+	struct buf *in = &s->fifo_in[which];
+	char tmp[512], *nl;
+	size_t off = 0;
+	ssize_t n;
+
+	while ((n = read(fd, tmp, sizeof(tmp))) > 0)
+		buf_add(in, tmp, (size_t)n);
+	while ((nl = memchr(in->data + off, '\n', in->len - off))) {
+		*nl = '\0';
+		conmon_fifo_line(s, which, in->data + off);
+		off = (size_t)(nl - in->data) + 1;
+	}
+	if (in->len - off > 256)
+		off = in->len; /* no line is that long: drop it */
+	memmove(in->data, in->data + off, in->len - off);
+	in->len -= off;
+	in->data[in->len] = '\0';
+}
+
+static int conmon_fifos_open(struct shim *s, struct err **err)
+{
+	for (int i = 0; i < 2; i++) {
+		cleanup_free char *p = xasprintf("%s/%s", s->cfg->bundle, conmon_fifo_names[i]);
+
+		if (mkfifo(p, 0600) < 0 && errno != EEXIST)
+			return err_set(err, errno, "mkfifo '%s'", p);
+		/* read and write: a writer that goes away is no end of file */
+		s->conmon_fifo[i] = open(p, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+		if (s->conmon_fifo[i] < 0)
+			return err_set(err, errno, "open '%s'", p);
+		ep_add(s, s->conmon_fifo[i], EV_CONMON_CTL, EPOLLIN);
+	}
+	return 0;
+}
+
+static void conmon_fifos_close(struct shim *s)
+{
+	for (int i = 0; i < 2; i++) {
+		if (s->conmon_fifo[i] >= 0) {
+			cleanup_free char *p =
+			    xasprintf("%s/%s", s->cfg->bundle, conmon_fifo_names[i]);
+
+			close_fd(s, &s->conmon_fifo[i]);
+			unlink(p);
+		}
+		buf_release(&s->fifo_in[i]);
+	}
+}
+
 static void accept_client(struct shim *s, int lfd, bool ctl)
 {
 	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
@@ -1081,6 +1178,9 @@ static void loop(struct shim *s)
 				break;
 			case EV_CONMON_LISTEN:
 				accept_client(s, s->conmon_lfd, false);
+				break;
+			case EV_CONMON_CTL:
+				conmon_fifo_input(s, fd);
 				break;
 			case EV_CLIENT:
 				c = client_find(s, fd);
@@ -1203,6 +1303,8 @@ static int setup(struct shim *s, struct err **err)
 		if (s->conmon_lfd < 0)
 			return -1;
 		ep_add(s, s->conmon_lfd, EV_CONMON_LISTEN, EPOLLIN);
+		if (conmon_fifos_open(s, err) < 0)
+			return -1;
 	}
 	if (write_shim_json(s, err) < 0)
 		return -1;
@@ -1219,6 +1321,28 @@ static void report(int fd, const char *msg)
 	}
 }
 
+/* As conmon: once the attach socket listens, tell an exec's attacher so
+ * (--exec-attach), then wait for podman's word to go on (it has attached,
+ * or set up what the container needs). */
+static int conmon_wait_start(struct shim *s)
+{
+	struct conmon_compat *cm = s->cfg->conmon;
+	char go[64];
+
+	if (!cm)
+		return 0;
+	if (cm->attach_fd >= 0)
+		conmon_attach_ready(cm);
+	if (cm->start_fd >= 0) {
+		if (read(cm->start_fd, go, sizeof(go)) < 0) {
+			/* closed without a word: go on anyway */
+		}
+		fs_close(cm->start_fd);
+		cm->start_fd = -1;
+	}
+	return 0;
+}
+
 /* The daemon: never returns. */
 static void shim_main(struct shim_config *cfg, int sync_fd, bool fresh_dir, int lock_fd)
 {
@@ -1230,6 +1354,8 @@ static void shim_main(struct shim_config *cfg, int sync_fd, bool fresh_dir, int 
 	    .attach_lfd = -1,
 	    .ctl_lfd = -1,
 	    .conmon_lfd = -1,
+	    .conmon_fifo = {-1, -1},
+	    .fifo_in = {BUF_INIT, BUF_INIT},
 	    .out_fd = -1,
 	    .err_fd = -1,
 	    .in_fd = -1,
@@ -1251,20 +1377,10 @@ static void shim_main(struct shim_config *cfg, int sync_fd, bool fresh_dir, int 
 		dup2(nullfd, 2);
 		fs_close(nullfd);
 	}
-	if (cfg->conmon && cfg->conmon->start_fd >= 0) {
-		char go[64];
-
-		/* podman says when to create (after it has set things up) */
-		if (read(cfg->conmon->start_fd, go, sizeof(go)) < 0) {
-			/* closed without a word: create anyway */
-		}
-		fs_close(cfg->conmon->start_fd);
-		cfg->conmon->start_fd = -1;
-	}
 	if (logfile_open(&s.log, cfg->log_path, cfg->conmon ? LOGFMT_K8S_FILE : LOGFMT_JSON_FILE,
 			 &cfg->log_opts, &e) < 0 ||
-	    setup(&s, &e) < 0 || start_container(&s, !cfg->no_start, &e) < 0 ||
-	    write_state(&s, &e) < 0) {
+	    setup(&s, &e) < 0 || conmon_wait_start(&s) < 0 ||
+	    start_container(&s, !cfg->no_start, &e) < 0 || write_state(&s, &e) < 0) {
 		cleanup_free char *msg = xasprintf("error %s\n", e ? e->msg : "start failed");
 
 		if (s.pid > 0 && (s.phase == PHASE_RUNNING || s.phase == PHASE_CREATED)) {
@@ -1272,8 +1388,10 @@ static void shim_main(struct shim_config *cfg, int sync_fd, bool fresh_dir, int 
 			runtime_delete(&s, true);
 		}
 		report(sync_fd, msg);
-		if (cfg->conmon)
+		if (cfg->conmon) {
 			conmon_report(cfg->conmon, -1, e ? e->msg : "start failed");
+			conmon_fifos_close(&s);
+		}
 		remove_run_files(&s, fresh_dir);
 		if (!fresh_dir) {
 			cleanup_free char *j = path_in_dir(&s, "shim.json");
@@ -1299,6 +1417,8 @@ static void shim_main(struct shim_config *cfg, int sync_fd, bool fresh_dir, int 
 		/* as conmon: the exit files podman reads, then become the exit
 		 * command (podman's cleanup) */
 		conmon_exit_files(cfg->conmon, cfg->id, s.exit_code, s.oom_killed);
+		if (cfg->exec_process) /* an exec's code goes on the sync pipe too */
+			conmon_report(cfg->conmon, s.exit_code, NULL);
 		fs_rm_rf(cfg->dir, NULL);
 		if (cfg->conmon->exit_command) {
 			execv(cfg->conmon->exit_command[0], cfg->conmon->exit_command);
@@ -1317,6 +1437,7 @@ void shim_config_release(struct shim_config *cfg)
 	free(cfg->log_path);
 	free(cfg->state_path);
 	free(cfg->pid_file);
+	free(cfg->exec_process);
 }
 
 int shim_start(struct shim_config *cfg, struct err **err)

@@ -72,6 +72,9 @@ int logfile_add(struct logfile *lf, enum log_stream stream, const char *data, si
 /* Log what is pending on stream without a newline (at EOF). */
 int logfile_flush_partial(struct logfile *lf, enum log_stream stream, struct err **err);
 int logfile_flush(struct logfile *lf, struct err **err);
+/* Write what is pending, then open the path again (a log rotated away by
+ * another program: conmon's ctl message 2). */
+int logfile_reopen(struct logfile *lf, struct err **err);
 void logfile_close(struct logfile *lf);
 /* "2026-12-05T10:00:00.123456789Z" as Go's RFC3339Nano (trailing zeros cut). */
 void log_time_format(const struct timespec *ts, char *out, size_t len);
@@ -144,6 +147,7 @@ int cmd_wait(int argc, char **argv, struct err **err);
 /* conmon's command line and protocol, for podman (conmon.c) */
 struct conmon_compat {
 	int sync_fd, start_fd; /* _OCI_SYNCPIPE, _OCI_STARTPIPE, or -1 */
+	int attach_fd;         /* _OCI_ATTACHPIPE (--exec-attach), or -1 */
 	char *exit_dir, *persist_dir, *conmon_pidfile;
 	char **exit_command; /* argv of the exit command, or NULL */
 	char **runtime_args; /* before the runtime's verb */
@@ -151,8 +155,12 @@ struct conmon_compat {
 /* argv[0] is "conmon", or the first argument is conmon's --api-version */
 bool conmon_invoked(int argc, char **argv);
 int conmon_main(int argc, char **argv, struct err **err);
-/* After create: {"data": PID} (or -1 and the message) on the sync pipe. */
+/* After create: {"data": PID} (or -1 and the message) on the sync pipe;
+ * after an exec'd process ended, {"data": EXIT_CODE} too. */
 void conmon_report(const struct conmon_compat *c, int pid, const char *error);
+/* --exec-attach: {"data": 0} on the attach pipe once the attach socket
+ * listens (podman connects, then says start on the start pipe). */
+void conmon_attach_ready(struct conmon_compat *c);
 /* The exit files podman reads: exit-dir/ID, persist-dir/exit and oom. */
 void conmon_exit_files(const struct conmon_compat *c, const char *id, int exit_code,
 		       bool oom_killed);
@@ -164,7 +172,11 @@ struct shim_config {
 	struct log_opts log_opts;
 	struct restart_policy restart;
 	bool stdin_open, tty;
-	bool no_start;                /* create only: `kist-shim start` starts it */
+	bool no_start; /* create only: `kist-shim start` starts it */
+	/* a process.json to run in the running container (`runtime exec
+	 * --process`) instead of creating one; the container is not deleted
+	 * when it ends */
+	char *exec_process;
 	struct conmon_compat *conmon; /* started as conmon (by podman), or NULL */
 };
 /* Daemonize and monitor; returns in the caller with 0 once the container

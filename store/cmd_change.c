@@ -20,20 +20,28 @@ static const char commit_usage[] =
     "Make an image of the container's image plus its changes (one new layer).\n"
     "  -c, --change   Dockerfile instruction to apply (CMD, ENTRYPOINT, ENV, LABEL, ...)\n"
     "  -m, --message  history comment\n"
-    "  -a, --author   author\n";
+    "  -a, --author   author\n"
+    "      --created-by TEXT  the history entry's created_by (default: kist-store commit NAME)\n"
+    "      --timestamp SECS   created times from SECS since the epoch, layer mtimes clamped\n"
+    "                         to it, no atime/ctime (reproducible; default: now, as is)\n"
+    "      --print-manifest   print the new manifest's digest instead of the image id\n";
 
 int cmd_commit(void *g, int argc, char **argv, struct err **err)
 {
 	static const struct option opts[] = {{"change", required_argument, NULL, 'c'},
 					     {"message", required_argument, NULL, 'm'},
 					     {"author", required_argument, NULL, 'a'},
+					     {"created-by", required_argument, NULL, 'B'},
+					     {"timestamp", required_argument, NULL, 'T'},
+					     {"print-manifest", no_argument, NULL, 'P'},
 					     STORE_HELP_OPT,
 					     {NULL, 0, NULL, 0}};
 	struct store *s = g;
 	cleanup_strv char **changes = NULL;
-	const char *message = NULL, *author = NULL;
+	struct commit_opts o = COMMIT_OPTS_INIT;
 	struct container c;
-	char id[DIGEST_STR_MAX];
+	char id[DIGEST_STR_MAX], man[DIGEST_STR_MAX];
+	bool print_manifest = false;
 	int ch, r;
 
 	while ((ch = cli_getopt(argc, argv, "+c:m:a:h", opts, NULL)) != -1) {
@@ -42,10 +50,30 @@ int cmd_commit(void *g, int argc, char **argv, struct err **err)
 			strv_push(&changes, optarg);
 			break;
 		case 'm':
-			message = optarg;
+			o.message = optarg;
 			break;
 		case 'a':
-			author = optarg;
+			o.author = optarg;
+			break;
+		case 'B':
+			o.created_by = optarg;
+			break;
+		case 'T': {
+			char *end;
+			long long t;
+
+			errno = 0;
+			t = strtoll(optarg, &end, 10);
+			if (errno || end == optarg || *end || t < 0)
+				cli_usage_error(
+				    "commit: invalid --timestamp '%s' (want seconds since "
+				    "the epoch)",
+				    optarg);
+			o.timestamp = t;
+			break;
+		}
+		case 'P':
+			print_manifest = true;
 			break;
 		case 'h':
 			fputs(commit_usage, stdout);
@@ -58,12 +86,12 @@ int cmd_commit(void *g, int argc, char **argv, struct err **err)
 		cli_usage_error("commit: want CONTAINER and optional REF");
 	if (store_open(s, err) < 0 || container_find(s, argv[optind], &c, err) < 0)
 		return -1;
-	r = container_commit(s, &c, argc - optind == 2 ? argv[optind + 1] : NULL, changes, message,
-			     author, id, err);
+	o.changes = changes;
+	r = container_commit(s, &c, argc - optind == 2 ? argv[optind + 1] : NULL, &o, id, man, err);
 	container_release(&c);
 	if (r < 0)
 		return -1;
-	printf("%s\n", id);
+	printf("%s\n", print_manifest ? man : id);
 	return EXIT_OK;
 }
 

@@ -846,6 +846,28 @@ int cmd_prune(void *g, int argc, char **argv, struct err **err)
 		for (j = 0; j < n && drop[i]; j++)
 			if (!drop[j] && image_is_parent(&imgs[i], &imgs[j]))
 				drop[i] = false;
+	/* As docker deletes a dangling image with its untagged parents: an
+	 * untagged image no container uses goes once every image it is the
+	 * parent of goes (a build's intermediate images after its result). */
+	for (bool more = !all; more;) {
+		more = false;
+		for (i = 0; i < n; i++) {
+			bool keep = false, child = false;
+
+			if (drop[i] || imgs[i].n_names)
+				continue;
+			for (j = 0; used[j]; j++)
+				if (streq(used[j], imgs[i].id))
+					keep = true;
+			for (j = 0; j < n && !keep; j++)
+				if (j != i && image_is_parent(&imgs[i], &imgs[j])) {
+					child = true;
+					keep = !drop[j];
+				}
+			if (!keep && child)
+				drop[i] = more = true;
+		}
+	}
 	for (i = 0; i < n; i++) {
 		struct drop_arg a = {imgs[i].manifest_digest};
 

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
+#include <time.h>
 #include <unistd.h>
 #include "common/cleanup.h"
 #include "common/digest.h"
@@ -59,10 +60,24 @@ static void drop_upper(char *tmp)
 	free(tmp);
 }
 
-int container_commit(struct store *s, const struct container *c, const char *ref,
-		     char *const *changes, const char *message, const char *author,
-		     char id_out[DIGEST_STR_MAX], struct err **err)
+/* RFC 3339 of a fixed time, whole seconds (reproducible builds). */
+static char *time_at(int64_t t)
 {
+	time_t tt = (time_t)t;
+	struct tm tm;
+	char buf[64];
+
+	gmtime_r(&tt, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return xstrdup(buf);
+}
+
+int container_commit(struct store *s, const struct container *c, const char *ref,
+		     const struct commit_opts *o, char id_out[DIGEST_STR_MAX],
+		     char manifest_out[DIGEST_STR_MAX], struct err **err)
+{
+	char *const *changes = o->changes;
+	const char *message = o->message, *author = o->author;
 	struct image img;
 	struct layer_writer *w = NULL;
 	struct spec_descriptor layer = SPEC_DESCRIPTOR_INIT, man = SPEC_DESCRIPTOR_INIT;
@@ -102,13 +117,14 @@ int container_commit(struct store *s, const struct container *c, const char *ref
 		goto out;
 	if (layer_writer_new(s, &w, err) < 0)
 		goto out;
-	if (tarw_write_tree(upper, TARW_OVERLAY, layer_writer_write, w, err) < 0) {
+	if (tarw_write_tree_clamped(upper, TARW_OVERLAY, o->timestamp, layer_writer_write, w, err) <
+	    0) {
 		layer_writer_abort(w);
 		goto out;
 	}
 	if (layer_writer_commit(w, &layer, diff_id, NULL, err) < 0)
 		goto out;
-	now = store_time_now();
+	now = o->timestamp >= 0 ? time_at(o->timestamp) : store_time_now();
 	cJSON_DeleteItemFromObjectCaseSensitive(config, "created");
 	cJSON_AddStringToObject(config, "created", now);
 	if (author) {
@@ -127,7 +143,9 @@ int container_commit(struct store *s, const struct container *c, const char *ref
 	cJSON_AddStringToObject(h, "created", now);
 	if (author)
 		cJSON_AddStringToObject(h, "author", author);
-	{
+	if (o->created_by) {
+		cJSON_AddStringToObject(h, "created_by", o->created_by);
+	} else {
 		cleanup_free char *by = xasprintf("kist-store commit %s", c->name);
 		cJSON_AddStringToObject(h, "created_by", by);
 	}
@@ -142,6 +160,8 @@ int container_commit(struct store *s, const struct container *c, const char *ref
 	if (image_write(s, ctext, strlen(ctext), layers, names, &man, err) < 0)
 		goto out;
 	digest_buf(ctext, strlen(ctext), id_out);
+	if (manifest_out)
+		memcpy(manifest_out, man.digest, DIGEST_STR_MAX);
 	ret = 0;
 out:
 	spec_descriptor_release(&layer);

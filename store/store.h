@@ -181,6 +181,10 @@ enum tarw_mode {
 };
 typedef int (*tarw_sink_fn)(void *arg, const void *data, size_t len, struct err **err);
 int tarw_write_tree(int dirfd, enum tarw_mode mode, tarw_sink_fn sink, void *arg, struct err **err);
+/* The same with every mtime later than clamp set to clamp, in whole
+ * seconds, and no atime or ctime (reproducible layers); clamp -1: as is. */
+int tarw_write_tree_clamped(int dirfd, enum tarw_mode mode, int64_t clamp, tarw_sink_fn sink,
+			    void *arg, struct err **err);
 
 /* fsck.c: check the store; problems are printed one a line to stdout and
  * counted in *problems; repair removes what nothing references.  <0 only
@@ -267,9 +271,20 @@ int layout_export(struct store *s, const char *what, const char *dir, const char
 		  struct err **err);
 
 /* commit.c */
+struct commit_opts {
+	char *const *changes;   /* docker --change instructions, or NULL */
+	const char *message;    /* history comment, or NULL */
+	const char *author;     /* or NULL */
+	const char *created_by; /* history created_by, or NULL for "kist-store commit NAME" */
+	int64_t timestamp;      /* -1: now; else the created times, mtimes clamped to it */
+};
+/* clang-format off */
+#define COMMIT_OPTS_INIT { .timestamp = -1 }
+/* clang-format on */
+/* id_out: the new image's id; manifest_out (may be NULL): its manifest digest. */
 int container_commit(struct store *s, const struct container *c, const char *ref,
-		     char *const *changes, const char *message, const char *author,
-		     char id_out[DIGEST_STR_MAX], struct err **err);
+		     const struct commit_opts *o, char id_out[DIGEST_STR_MAX],
+		     char manifest_out[DIGEST_STR_MAX], struct err **err);
 int container_diff(struct store *s, const struct container *c, FILE *out, struct err **err);
 int container_export(struct store *s, const struct container *c, int outfd, struct err **err);
 

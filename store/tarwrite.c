@@ -38,6 +38,7 @@ struct tarw {
 	struct hl *links;
 	size_t n_links;
 	char *buf;
+	int64_t clamp; /* mtimes later than this become it; -1 keeps them */
 };
 
 static la_ssize_t write_cb(struct archive *a, void *data, const void *buf, size_t len)
@@ -118,6 +119,14 @@ static int one(struct tarw *t, int dirfd, const char *name, const char *prefix, 
 	}
 	e = archive_entry_new();
 	archive_entry_copy_stat(e, &st);
+	if (t->clamp >= 0) {
+		/* reproducible: no atime or ctime, mtimes clamped, whole seconds */
+		archive_entry_unset_atime(e);
+		archive_entry_unset_ctime(e);
+		archive_entry_unset_birthtime(e);
+		archive_entry_set_mtime(e, st.st_mtime > t->clamp ? (time_t)t->clamp : st.st_mtime,
+					0);
+	}
 	archive_entry_set_pathname(e, path);
 	archive_entry_set_uname(e, "");
 	archive_entry_set_gname(e, "");
@@ -219,7 +228,13 @@ static int walk(struct tarw *t, int dirfd, const char *prefix, struct err **err)
 
 int tarw_write_tree(int dirfd, enum tarw_mode mode, tarw_sink_fn sink, void *arg, struct err **err)
 {
-	struct tarw t = {.mode = mode, .sink = sink, .arg = arg};
+	return tarw_write_tree_clamped(dirfd, mode, -1, sink, arg, err);
+}
+
+int tarw_write_tree_clamped(int dirfd, enum tarw_mode mode, int64_t clamp, tarw_sink_fn sink,
+			    void *arg, struct err **err)
+{
+	struct tarw t = {.mode = mode, .sink = sink, .arg = arg, .clamp = clamp};
 	int ret = -1;
 
 	t.a = archive_write_new();

@@ -207,3 +207,50 @@ pc() {
 	pc ps -a -q
 	[ -z "$output" ]
 }
+
+@test "podman with kist-shim as conmon: exec (output, stdin, exit code, detached)" {
+	pc run -d --name shim-x --network none localhost/kist-bb sleep 1000
+	[ "$status" -eq 0 ]
+	pc exec shim-x sh -c 'echo exec-out; echo exec-err >&2; exit 5'
+	[ "$status" -eq 5 ]
+	[[ "$output" == *exec-out* ]]
+	[[ "$output" == *exec-err* ]]
+	run bash -c 'echo typed | "$@"' _ podman --root "$PD/root" --runroot "$PD/runroot" \
+		--storage-driver vfs --runtime "$RT" --cgroup-manager cgroupfs --conmon "$PD/conmon" \
+		exec -i shim-x cat
+	[ "$status" -eq 0 ]
+	[ "$output" = typed ]
+	# detached: the file it writes shows it ran
+	pc exec -d shim-x sh -c 'echo done >/tmp/detached'
+	[ "$status" -eq 0 ]
+	for _ in $(seq 50); do
+		pm exec shim-x cat /tmp/detached >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	pc exec shim-x cat /tmp/detached
+	[ "$output" = done ]
+	# each session's monitor went away with it
+	[ -z "$(pgrep -f "kist-shim.*--exec" || true)" ]
+	[ -z "$(pgrep -af conmon | grep -- --exec || true)" ]
+	pc rm -f -t 0 shim-x
+	[ "$status" -eq 0 ]
+}
+
+@test "podman with kist-shim as conmon: -it through a pty, sized from the terminal (ctl fifo)" {
+	local pm_cmd="podman --root $PD/root --runroot $PD/runroot --storage-driver vfs --runtime $RT --cgroup-manager cgroupfs --conmon $PD/conmon"
+	run script -qec "stty rows 33 cols 77; $pm_cmd run -it --rm --network none localhost/kist-bb sh -c 'tty; stty size'" /dev/null
+	echo "$output" >&2
+	[ "$status" -eq 0 ]
+	[[ "$output" == */dev/pts/0* ]]
+	[[ "$output" == *"33 77"* ]]
+	pc run -d --name shim-t --network none localhost/kist-bb sleep 1000
+	[ "$status" -eq 0 ]
+	# podman sends an exec's size once the process runs (with conmon too):
+	# read it after a moment
+	run script -qec "stty rows 21 cols 61; $pm_cmd exec -it shim-t sh -c 'tty; sleep 1; stty size'" /dev/null
+	echo "$output" >&2
+	[ "$status" -eq 0 ]
+	[[ "$output" == */dev/pts/* ]]
+	[[ "$output" == *"21 61"* ]]
+	pc rm -f -t 0 shim-t
+}

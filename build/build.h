@@ -1,0 +1,135 @@
+/* build.h: kist-build's executor (not a public API; other programs meet
+ * kist-build only through its command line and the store it writes).
+ *
+ * Every step's result is an image in the store (docker's intermediate
+ * images): metadata steps write a new config + manifest through spec/layout,
+ * RUN, COPY and ADD run a container (kist-store create-container,
+ * kist-runtime run, kist-store commit --timestamp) whose upper dir becomes
+ * the next layer.  The cache maps a step's key (parent image, instruction
+ * after expansion, build args it sees, content of its sources) to the
+ * manifest it made: ROOT/build-cache/keys/<hex>; what a step saw last time
+ * (for "cache miss: ..." reasons) is in ROOT/build-cache/steps/<hex>.
+ *
+ * Functions follow the project convention: <0 (or NULL) with *err set. */
+#ifndef KIST_BUILD_BUILD_H
+#define KIST_BUILD_BUILD_H
+
+#include <stdbool.h> /* bool */
+#include <stddef.h>  /* size_t */
+#include <stdint.h>  /* int64_t */
+#include "build/dockerfile.h"
+#include "common/digest.h" /* DIGEST_STR_MAX */
+#include "common/json.h"   /* cJSON */
+#include "spec/layout.h"   /* struct layout */
+
+struct err;
+struct dockerignore;
+
+enum progress { PROGRESS_CLASSIC, PROGRESS_PLAIN };
+
+struct build_opts {
+	const char *root;    /* KIST_ROOT */
+	const char *run;     /* KIST_RUN */
+	char **tags;         /* full normalised references */
+	const char *file;    /* -f, or NULL: CONTEXT/Dockerfile; "-": stdin */
+	char **build_args;   /* "K=V" (validated) */
+	const char *target;  /* --target or NULL */
+	char **labels;       /* --label "K=V" */
+	const char *network; /* RUN's network: "host" (default) or "none" */
+	const char *iidfile;
+	const char *context; /* directory, or "-" */
+	bool no_cache, pull, quiet, verbose;
+	enum progress progress;
+	int64_t timestamp; /* SOURCE_DATE_EPOCH or 0 */
+};
+
+/* An image as the build holds it: the store's manifest digest ("" for
+ * scratch before any layer), its config (the whole image config JSON) and
+ * its layer descriptors. */
+struct bimage {
+	char manifest[DIGEST_STR_MAX];
+	char id[DIGEST_STR_MAX]; /* config digest */
+	cJSON *config;
+	cJSON *layers;
+};
+void bimage_release(struct bimage *img);
+void bimage_copy(struct bimage *dst, const struct bimage *src);
+/* The image config's "config" object (made if missing). */
+cJSON *bimage_cfg(struct bimage *img);
+
+/* A build in progress. */
+struct build {
+	const struct build_opts *o;
+	struct layout oci;
+	int rootfd;
+	int gclock; /* ROOT/.gc.lock held shared while writing */
+	char *store_bin, *runtime_bin, *fetch_bin;
+	char **index_digests; /* manifests index.json lists (known to exist) */
+	struct dockerfile *df;
+	char *df_text;
+	const char *ctxdir;          /* the context directory */
+	struct dockerignore *ignore; /* or NULL */
+	char *df_id;                 /* sha256 of context path + Dockerfile path (steps records) */
+	bool cache_broken;           /* a step missed: no later step of the stage can hit */
+	size_t step, nsteps;
+	char **used_args; /* build args some instruction consumed */
+	int stdout_fd;    /* where RUN output goes (1, or /dev/null with -q) */
+};
+
+/* main.c -> exec.c: run the whole build; 0 and the final image in *out. */
+int build_run(struct build *b, struct bimage *out, struct err **err);
+
+/* image.c: the store, read and written through spec/layout. */
+int bstore_open(struct build *b, struct err **err);
+void bstore_close(struct build *b);
+/* Load the image of a manifest digest (an index: the host platform's). */
+int bimage_load(struct build *b, const char *manifest, struct bimage *out, struct err **err);
+/* Resolve an image reference in the store (name, id); 1 found, 0 not. */
+int bimage_resolve(struct build *b, const char *ref, struct bimage *out, struct err **err);
+/* Write img's config and a manifest over its layers, listed unnamed in the
+ * index (an intermediate image); fills img->manifest and img->id. */
+int bimage_write(struct build *b, struct bimage *img, struct err **err);
+/* Config created / history created time for the build's timestamp. */
+char *build_time(const struct build *b);
+/* cache: the manifest stored for key, if it is still in the store. */
+bool cache_get(struct build *b, const char *key, char manifest[DIGEST_STR_MAX]);
+int cache_put(struct build *b, const char *key, const char *manifest, struct err **err);
+/* What a step saw (for miss reasons), keyed by the step's place. */
+char *step_record_get(struct build *b, const char *place);
+void step_record_put(struct build *b, const char *place, const char *record);
+/* Run a kist program; argv[0] is its path.  capture: its stdout (trimmed)
+ * into *out.  Returns its exit code, or -1. */
+int build_exec(struct build *b, const char *const *argv, char **out, struct err **err);
+
+/* context.c: the build context and COPY/ADD sources. */
+struct src_entry {
+	char *rel;  /* path in the context (or in the source image) */
+	char *name; /* the name it gets under the destination (relative) */
+};
+/* Expand COPY sources (wildcards, .dockerignore) relative to root (the
+ * context directory or a stage's rootfs); refuse paths leaving it.  Hash
+ * their content (names, modes, owners, bytes) into *hash; *files gets one
+ * "<hash> <path>" line per file for miss reasons. */
+int context_sources(struct build *b, const char *root, bool from_context, char *const *srcs,
+		    char ***matched, char hash[DIGEST_STR_MAX], char **files, struct err **err);
+/* Copy src (a path under srcroot) to dst inside rootfd (the container's
+ * rootfs), docker's COPY rules: a directory's contents, dst a directory
+ * when it ends in '/' or is one.  uid/gid -1 keep the source's; mode -1
+ * keeps the source's mode. */
+struct copy_opts {
+	long uid, gid;
+	long mode;
+	bool dst_is_dir;
+	bool unpack; /* ADD: local archives are unpacked */
+};
+int context_copy(struct build *b, const char *srcroot, const char *src, int rootfd, const char *dst,
+		 const struct copy_opts *co, struct err **err);
+
+/* output.c: docker's classic lines on stdout (nothing with -q). */
+void out_printf(struct build *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "cache miss: ..." with --progress=plain or -v */
+void out_miss(struct build *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The short id docker prints: 12 hex characters of a digest or id. */
+const char *short_id(const char *digest_or_id, char out[13]);
+
+#endif
