@@ -289,6 +289,23 @@ static char *trim_dup(const char *s)
 	return xstrndup(s, n);
 }
 
+/* Does a string of the JSON text s hold a raw control character?  JSON
+ * (and docker's Go decoder) refuses them; cJSON takes them. */
+static bool raw_control_in_string(const char *s)
+{
+	bool in = false;
+
+	for (; *s; s++) {
+		if (in && (unsigned char)*s < 0x20)
+			return true;
+		if (in && *s == '\\' && s[1])
+			s++;
+		else if (*s == '"')
+			in = !in;
+	}
+	return false;
+}
+
 /* The JSON (exec) form: 1 when rest is a JSON array of strings (args
  * set), 0 when it is not JSON (the shell form applies), -1 when it is a
  * JSON array holding something else. */
@@ -299,7 +316,7 @@ static int json_form(struct parser *p, int line, struct df_instr *in, const char
 
 	while (*rest && df_is_space((unsigned char)*rest))
 		rest++;
-	if (*rest != '[')
+	if (*rest != '[' || raw_control_in_string(rest))
 		return 0;
 	doc = json_parse(rest, strlen(rest), NULL, NULL);
 	if (!doc || !cJSON_IsArray(doc))

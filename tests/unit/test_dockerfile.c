@@ -171,6 +171,9 @@ TEST(dockerfile_run_cmd_entrypoint)
 	/* not valid JSON: the shell form, as written */
 	CHECK_PARSE("FROM a\nCMD [\"a\", 'b']\nRUN [ \"x\"\n",
 		    "1 FROM <a>\n2 CMD <[\"a\", 'b']>\n3 RUN <[ \"x\">\n");
+	/* a raw control character in a JSON string: not JSON, as docker's decoder has it */
+	CHECK_PARSE("FROM a\nCMD [\"a\tb\"]\nCMD [\"a\", \"b\",]\n",
+		    "1 FROM <a>\n2 CMD <[\"a\tb\"]>\n3 CMD <[\"a\", \"b\",]>\n");
 	CHECK_PARSE("FROM a\nCMD []\nENTRYPOINT\nCMD\n",
 		    "1 FROM <a>\n2 CMD json\n3 ENTRYPOINT\n4 CMD\n");
 	CHECK_PARSE("FROM a\nCMD [\"a\", 1]\n",
