@@ -143,7 +143,8 @@ FUZZ_FLAGS   := -std=gnu11 -g -O1 -I. -Wall -Wextra -Werror -DVERSION='"$(VERSIO
 	-fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
 	$(shell $(PKG_CONFIG) --cflags libcjson libcrypto libcurl 2>/dev/null)
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
-FUZZ_LIB_OBJS := $(patsubst %.c,$(FUZZ_OBJ)/%.o,$(COMMON_SRCS) $(SPEC_SRCS) fetch/http.c)
+FUZZ_LIB_OBJS := $(patsubst %.c,$(FUZZ_OBJ)/%.o,$(COMMON_SRCS) $(SPEC_SRCS) fetch/http.c \
+	$(BUILD_PARSER_SRCS))
 
 $(FUZZ_OBJ)/%.o: %.c
 	@mkdir -p $(@D)

@@ -6,6 +6,7 @@
 #include <stdbool.h> /* bool */
 #include <stddef.h>  /* size_t */
 
+struct df_instr;
 struct err;
 
 /* Options of df_shell_process (buildkit's shell.Lex switches). */
@@ -26,6 +27,19 @@ int df_shell_process(const char *text, const char *const *vars, char escape, uns
 /* The value of name (len bytes) in vars ("K=V" list; the last wins), or
  * NULL when unset. */
 const char *df_var_lookup(const char *const *vars, const char *name, size_t len);
+
+/* The raw --flags of in (df_extract_flags) checked against what its kind
+ * takes and stored in in->flags (flags.c); err without the line. */
+int df_flags_parse(struct df_instr *in, char **raw, struct err **err);
+/* " (did you mean X?)" for a word within two edits of one of names (NULL
+ * entries skipped), prefix before it, in the word's case when fix_case;
+ * "" if none (malloc'd). */
+char *df_suggest(const char *word, const char *const *names, size_t n, const char *prefix,
+		 bool fix_case);
+
+/* What RUN --mount=spec's text alone can tell (runmount.c): its CSV, and
+ * no variable in from=. */
+int df_mount_precheck(const char *spec, struct err **err);
 
 /* Go's path.Clean of s (malloc'd). */
 char *df_path_clean(const char *s);

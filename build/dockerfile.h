@@ -145,6 +145,13 @@ int dockerfile_parse(const char *text, size_t len, const char *name, struct dock
 		     struct err **err);
 void dockerfile_free(struct dockerfile *df);
 
+/* The instructions as JSON lines (malloc'd), one object a line:
+ * {"stage":0,"line":3,"instruction":"COPY","original":"...","flags":
+ * {"from":"b","link":true,"mount":[...]},"json":true,"args":[...],
+ * "pairs":[["k","v"]],"heredocs":[{"name","content","expand","chomp"}],
+ * "trigger":{...}}; stage is -1 for the ARGs before the first FROM. */
+char *dockerfile_to_json(const struct dockerfile *df);
+
 /* The stage named name (an AS name, case-insensitive) or numbered ("0",
  * "1", ...); -1 if there is none. */
 int dockerfile_stage(const struct dockerfile *df, const char *name);
@@ -163,6 +170,17 @@ int dockerfile_stage(const struct dockerfile *df, const char *name);
  * out.  Errors (bad substitution, unterminated quote, ${V:?msg}) read
  * "failed to process \"${V:?}\": V: is not allowed to be unset". */
 int df_expand(const char *word, const char *const *vars, char escape, char **out, struct err **err);
+/* df_expand, and the names of the variables word refers to (set or not)
+ * appended to *used (a NULL-terminated vector, *used may be NULL; each name
+ * once): what a step's cache key depends on. */
+int df_expand_used(const char *word, const char *const *vars, char escape, char **out, char ***used,
+		   struct err **err);
+/* ENV's, LABEL's or ARG's pairs expanded as docker does: every key and
+ * value with vars as they were before the instruction, so `ENV a=1 b=$a`
+ * gives b the old a.  *out: "KEY=VALUE" each (an ARG without a default:
+ * "KEY"), NULL-terminated. */
+int df_expand_kvs(const struct df_instr *in, const char *const *vars, char escape, char ***out,
+		  struct err **err);
 /* A COPY/ADD heredoc's body (expand true), as docker expands it: variables
  * expanded, quotes kept as plain characters, the backslash escaping the
  * next character ("\\$A" gives "$A"). */
@@ -172,6 +190,39 @@ int df_expand_heredoc(const char *content, const char *const *vars, char **out, 
  * including whitespace a variable's value brings, separates words (empty
  * words are dropped).  NULL-terminated malloc'd vector in *out. */
 int df_words(const char *text, const char *const *vars, char escape, char ***out, struct err **err);
+
+/* RUN --mount=VALUE, parsed as docker does: CSV fields, key=value (bare
+ * ro, rw, required), values expanded with vars (df_expand), the type's
+ * defaults (read-only but for cache and tmpfs) and checks.  Errors read
+ * "unexpected key 'x' in 'x=1'", "unsupported mount type \"nfs\" ...". */
+enum df_mount_type { DF_MOUNT_BIND, DF_MOUNT_CACHE, DF_MOUNT_TMPFS, DF_MOUNT_SECRET, DF_MOUNT_SSH };
+enum df_mount_sharing {
+	DF_SHARING_DEFAULT, /* not given: shared */
+	DF_SHARING_SHARED,
+	DF_SHARING_PRIVATE,
+	DF_SHARING_LOCKED,
+};
+
+struct df_mount {
+	enum df_mount_type type; /* bind when not given */
+	char *from;              /* stage or image (bind, cache), or NULL */
+	char *source;            /* or NULL */
+	char *target;            /* or NULL */
+	char *id;                /* cache or secret id, or NULL */
+	char *env;               /* secret's env=, or NULL */
+	bool readonly;
+	bool required;  /* secret, ssh */
+	long long size; /* tmpfs size= in bytes, 0 if not given */
+	enum df_mount_sharing sharing;
+	bool has_mode, has_uid, has_gid;
+	unsigned mode, uid, gid;
+};
+
+int df_mount_parse(const char *spec, const char *const *vars, char escape, struct df_mount *out,
+		   struct err **err);
+void df_mount_release(struct df_mount *m);
+/* "bind", "cache", ... */
+const char *df_mount_type_name(enum df_mount_type t);
 
 /* .dockerignore: docker's rules (filepath.Match patterns with **, cleaned
  * paths, leading / ignored, `!` exceptions, later lines win). */

@@ -6,10 +6,10 @@
  * ${V?w} ${V#p} ${V##p} ${V%p} ${V%%p} ${V/p/r} ${V//p/r} expand from the
  * build's variables. */
 #define _GNU_SOURCE
-#include <ctype.h>   /* isalnum */
-#include <fnmatch.h> /* fnmatch */
-#include <stdlib.h>  /* free */
-#include <string.h>  /* strlen */
+#include <ctype.h>  /* isalnum */
+#include <stdint.h> /* SIZE_MAX */
+#include <stdlib.h> /* free */
+#include <string.h> /* strlen */
 
 #include "build/df_internal.h"
 #include "build/dockerfile.h"
@@ -35,8 +35,26 @@ struct lexer {
 	unsigned flags;
 	const char *const *vars;
 	int depth;
+	char ***used; /* names looked up, or NULL */
 	struct err **err;
 };
+
+/* The value of a variable, noting its name in lx->used. */
+static const char *lookup(struct lexer *lx, const char *name, size_t len)
+{
+	if (lx->used) {
+		bool seen = false;
+
+		for (char **u = *lx->used; u && *u && !seen; u++)
+			seen = strlen(*u) == len && strncmp(*u, name, len) == 0;
+		if (!seen) {
+			cleanup_free char *n = xstrndup(name, len);
+
+			strv_push(lx->used, n);
+		}
+	}
+	return df_var_lookup(lx->vars, name, len);
+}
 
 static bool is_space(int c)
 {
@@ -189,36 +207,97 @@ static size_t name(struct lexer *lx)
 	return lx->i - start;
 }
 
-/* Shell pattern matching for ${V#p} and friends: * and ? match any
- * character (slashes too), escapes make the next one literal. */
-static bool pattern_match(const char *pat, const char *s, size_t len)
-{
-	cleanup_free char *part = xstrndup(s, len);
+/* The patterns of ${V#p}, ${V%p} and ${V/p/r}: `*` matches any string
+ * (slashes too), `?` any character, `\\` makes * ? and itself literal
+ * (and is dropped before } and /); there are no bracket expressions. */
+struct glob {
+	char *lit;  /* the literal of each token */
+	char *kind; /* 'l' literal, '*', '?' */
+	size_t n;
+};
 
-	return fnmatch(pat, part, 0) == 0;
+static void glob_release(struct glob *g)
+{
+	free(g->lit);
+	free(g->kind);
 }
 
-static int trim(const char *value, const char *pat, bool suffix, bool greedy, struct buf *out)
+static int glob_compile(const char *pat, struct glob *g, struct err **err)
+{
+	size_t len = strlen(pat);
+
+	g->lit = xmalloc(len + 1);
+	g->kind = xmalloc(len + 1);
+	g->n = 0;
+	for (size_t i = 0; i < len; i++) {
+		char c = pat[i], k = 'l';
+
+		if (c == '*' || c == '?') {
+			k = c;
+		} else if (c == '\\') {
+			if (pat[i + 1] == '}' || pat[i + 1] == '/')
+				continue;
+			c = pat[++i];
+			if (c != '*' && c != '?' && c != '\\')
+				return err_set(
+				    err, 0,
+				    "invalid pattern (%s) in substitution: invalid escape "
+				    "'\\%c'",
+				    pat, c ? c : ' ');
+		}
+		g->lit[g->n] = c;
+		g->kind[g->n++] = k;
+	}
+	return 0;
+}
+
+/* Does g match all of s[0..len)? */
+static bool glob_match(const struct glob *g, const char *s, size_t len)
+{
+	size_t p = 0, i = 0, star = SIZE_MAX, mark = 0;
+
+	while (i < len) {
+		if (p < g->n && (g->kind[p] == '?' || (g->kind[p] == 'l' && g->lit[p] == s[i]))) {
+			p++;
+			i++;
+		} else if (p < g->n && g->kind[p] == '*') {
+			star = p++;
+			mark = i;
+		} else if (star != SIZE_MAX) {
+			p = star + 1;
+			i = ++mark;
+		} else {
+			return false;
+		}
+	}
+	while (p < g->n && g->kind[p] == '*')
+		p++;
+	return p == g->n;
+}
+
+/* ${V#p} ${V##p} (prefix) and ${V%p} ${V%%p} (suffix): the shortest or,
+ * when greedy, the longest match goes. */
+static void trim(const char *value, const struct glob *g, bool suffix, bool greedy, struct buf *out)
 {
 	size_t n = strlen(value);
 
 	for (size_t k = 0; k <= n; k++) {
 		size_t len = greedy ? n - k : k;
 
-		if (suffix ? pattern_match(pat, value + n - len, len)
-			   : pattern_match(pat, value, len)) {
+		if (suffix ? glob_match(g, value + n - len, len) : glob_match(g, value, len)) {
 			if (suffix)
 				buf_add(out, value, n - len);
 			else
 				buf_adds(out, value + len);
-			return 0;
+			return;
 		}
 	}
 	buf_adds(out, value);
-	return 0;
 }
 
-static void replace(const char *value, const char *pat, const char *repl, bool all, struct buf *out)
+/* ${V/p/r} and ${V//p/r}: the leftmost (longest) match, or each. */
+static void replace(const char *value, const struct glob *g, const char *repl, bool all,
+		    struct buf *out)
 {
 	size_t n = strlen(value), i = 0;
 	bool done = false;
@@ -227,27 +306,20 @@ static void replace(const char *value, const char *pat, const char *repl, bool a
 		size_t len = 0;
 		bool found = false;
 
-		if (!done) {
-			for (size_t j = n; j + 1 > i; j--) {
-				if (pattern_match(pat, value + i, j - i)) {
-					found = true;
-					len = j - i;
-					break;
-				}
+		for (size_t j = n; !done && j + 1 > i; j--) {
+			if (glob_match(g, value + i, j - i)) {
+				found = true;
+				len = j - i;
+				break;
 			}
 		}
 		if (found) {
 			buf_adds(out, repl);
-			if (!all)
-				done = true;
-			if (len == 0) {
-				if (i < n)
-					buf_addch(out, value[i]);
-				i++;
-			} else {
+			done = !all;
+			if (len) {
 				i += len;
+				continue;
 			}
-			continue;
 		}
 		if (i < n)
 			buf_addch(out, value[i]);
@@ -274,7 +346,7 @@ static int dollar(struct lexer *lx, struct buf *out)
 			buf_addch(out, '$');
 			return 0;
 		}
-		value = df_var_lookup(lx->vars, lx->s + start, len);
+		value = lookup(lx, lx->s + start, len);
 		if (!value && (lx->flags & DF_SH_SKIP_UNSET)) {
 			buf_addch(out, '$');
 			buf_add(out, lx->s + start, len);
@@ -293,7 +365,7 @@ static int dollar(struct lexer *lx, struct buf *out)
 	start = lx->i;
 	len = name(lx);
 	nm = xstrndup(lx->s + start, len);
-	value = df_var_lookup(lx->vars, nm, len);
+	value = lookup(lx, nm, len);
 	op = next(lx);
 	if (op == '}') {
 		if (!value && (lx->flags & DF_SH_SKIP_UNSET)) {
@@ -347,10 +419,14 @@ static int dollar(struct lexer *lx, struct buf *out)
 			next(lx);
 		ret = process_until(lx, "/", true, &word, &ignored);
 		words_release(&ignored);
+		if (ret < 0 && peek(lx) < 0)
+			return fail(lx, "syntax error: missing '/' in ${}");
 		if (ret < 0)
 			return -1;
 		ret = process_until(lx, "}", true, &repl, &ignored);
 		words_release(&ignored);
+		if (ret < 0 && peek(lx) < 0)
+			return fail(lx, "syntax error: missing '}'");
 		if (ret < 0)
 			return -1;
 		lx->depth--;
@@ -358,8 +434,15 @@ static int dollar(struct lexer *lx, struct buf *out)
 			buf_addf(out, "${%s/%s%s/%s}", nm, all ? "/" : "", word.data, repl.data);
 			return 0;
 		}
-		replace(value ? value : "", word.data, repl.data, all, out);
-		return 0;
+		{
+			struct glob g;
+			int r = glob_compile(word.data, &g, lx->err);
+
+			if (r == 0)
+				replace(value ? value : "", &g, repl.data, all, out);
+			glob_release(&g);
+			return r;
+		}
 	}
 	default:
 		return err_set(lx->err, 0, "unsupported modifier (%c) in substitution", (char)op);
@@ -389,15 +472,38 @@ static int dollar(struct lexer *lx, struct buf *out)
 			greedy = true;
 			pat++;
 		}
-		return trim(value ? value : "", pat, op == '%', greedy, out);
+		struct glob g;
+		int r = glob_compile(pat, &g, lx->err);
+
+		if (r == 0)
+			trim(value ? value : "", &g, op == '%', greedy, out);
+		glob_release(&g);
+		return r;
 	}
 	}
 }
 
 /* Process up to one of stops (consumed; NULL or "" for the end of the
  * text), appending the result to out and the words to w. */
+static int process_until_(struct lexer *lx, const char *stops, bool raw_escapes, struct buf *out,
+			  struct words *w);
+
+/* The escapes are raw (kept) inside this word as raw_escapes says, quotes
+ * included, as buildkit's processStopOn sets it for the word it reads. */
 static int process_until(struct lexer *lx, const char *stops, bool raw_escapes, struct buf *out,
 			 struct words *w)
+{
+	unsigned saved = lx->flags;
+	int ret;
+
+	lx->flags = raw_escapes ? lx->flags | DF_SH_RAW_ESCAPES : lx->flags & ~DF_SH_RAW_ESCAPES;
+	ret = process_until_(lx, stops, raw_escapes, out, w);
+	lx->flags = saved;
+	return ret;
+}
+
+static int process_until_(struct lexer *lx, const char *stops, bool raw_escapes, struct buf *out,
+			  struct words *w)
 {
 	int c;
 
@@ -427,6 +533,18 @@ static int process_until(struct lexer *lx, const char *stops, bool raw_escapes, 
 			}
 			continue;
 		}
+		if (c == '<' && lx->i + 1 < lx->n && lx->s[lx->i + 1] == '<') {
+			/* "<<" and the blanks after it stay in one word: a heredoc's
+			 * delimiter may follow them (RUN <<  EOF) */
+			size_t start = lx->i;
+
+			lx->i += 2;
+			while (peek(lx) == ' ' || peek(lx) == '\t' || peek(lx) == '\r')
+				lx->i++;
+			buf_add(out, lx->s + start, lx->i - start);
+			words_raw(w, lx->s + start, lx->i - start);
+			continue;
+		}
 		c = next(lx);
 		if (c == lx->escape) {
 			if (raw_escapes) {
@@ -448,8 +566,8 @@ static int process_until(struct lexer *lx, const char *stops, bool raw_escapes, 
 	return 0;
 }
 
-int df_shell_process(const char *text, const char *const *vars, char escape, unsigned flags,
-		     char **result, char ***words, struct err **err)
+static int shell_process(const char *text, const char *const *vars, char escape, unsigned flags,
+			 char **result, char ***words, char ***used, struct err **err)
 {
 	cleanup_buf struct buf out = BUF_INIT;
 	struct words w = {.word = BUF_INIT};
@@ -460,6 +578,7 @@ int df_shell_process(const char *text, const char *const *vars, char escape, uns
 	    .escape = escape,
 	    .flags = flags,
 	    .vars = vars,
+	    .used = used,
 	    .err = &e,
 	};
 
@@ -484,6 +603,18 @@ int df_shell_process(const char *text, const char *const *vars, char escape, uns
 	return 0;
 }
 
+int df_shell_process(const char *text, const char *const *vars, char escape, unsigned flags,
+		     char **result, char ***words, struct err **err)
+{
+	return shell_process(text, vars, escape, flags, result, words, NULL, err);
+}
+
+int df_expand_used(const char *word, const char *const *vars, char escape, char **out, char ***used,
+		   struct err **err)
+{
+	return shell_process(word, vars, escape, 0, out, NULL, used, err);
+}
+
 int df_expand(const char *word, const char *const *vars, char escape, char **out, struct err **err)
 {
 	return df_shell_process(word, vars, escape, 0, out, NULL, err);
@@ -497,4 +628,24 @@ int df_words(const char *text, const char *const *vars, char escape, char ***out
 int df_expand_heredoc(const char *content, const char *const *vars, char **out, struct err **err)
 {
 	return df_shell_process(content, vars, '\\', DF_SH_SKIP_QUOTES, out, NULL, err);
+}
+
+int df_expand_kvs(const struct df_instr *in, const char *const *vars, char escape, char ***out,
+		  struct err **err)
+{
+	cleanup_strv char **v = xcalloc(in->nkvs + 1, sizeof(*v));
+
+	for (size_t i = 0; i < in->nkvs; i++) {
+		cleanup_free char *key = NULL;
+		cleanup_free char *value = NULL;
+
+		if (df_expand(in->kvs[i].key, vars, escape, &key, err) < 0)
+			return -1;
+		if (in->kvs[i].has_value &&
+		    df_expand(in->kvs[i].value, vars, escape, &value, err) < 0)
+			return -1;
+		v[i] = value ? xasprintf("%s=%s", key, value) : steal_pointer(&key);
+	}
+	*out = steal_pointer(&v);
+	return 0;
 }

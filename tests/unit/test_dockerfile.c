@@ -171,6 +171,9 @@ TEST(dockerfile_run_cmd_entrypoint)
 	/* not valid JSON: the shell form, as written */
 	CHECK_PARSE("FROM a\nCMD [\"a\", 'b']\nRUN [ \"x\"\n",
 		    "1 FROM <a>\n2 CMD <[\"a\", 'b']>\n3 RUN <[ \"x\">\n");
+	/* a raw control character in a JSON string: not JSON, as docker's decoder has it */
+	CHECK_PARSE("FROM a\nCMD [\"a\tb\"]\nCMD [\"a\", \"b\",]\n",
+		    "1 FROM <a>\n2 CMD <[\"a\tb\"]>\n3 CMD <[\"a\", \"b\",]>\n");
 	CHECK_PARSE("FROM a\nCMD []\nENTRYPOINT\nCMD\n",
 		    "1 FROM <a>\n2 CMD json\n3 ENTRYPOINT\n4 CMD\n");
 	CHECK_PARSE("FROM a\nCMD [\"a\", 1]\n",
@@ -377,11 +380,19 @@ TEST(dockerfile_heredocs)
 	/* CRLF bodies stay as written; the delimiter may end in \r */
 	CHECK_PARSE("FROM a\r\nRUN <<EOF\r\na\r\nEOF\r\nRUN b\r\n",
 		    "1 FROM <a>\n2 RUN <<<EOF> <<EOF:a\r\n\n5 RUN <b>\n");
+	/* blanks after <<, quotes and escapes in the delimiter, an unset $ */
+	CHECK_PARSE("FROM a\nRUN <<  EOF  > foo\na\nEOF\nRUN <<eo\\'f\nb\neo'f\n"
+		    "RUN <<'e'o\\'f\nc\neo'f\nRUN <<'one two'\nd\none two\nRUN <<$EOF\n$EOF\n",
+		    "1 FROM <a>\n2 RUN <<<  EOF  > foo> <<EOF:a\n\n5 RUN <<<eo\\'f> <<eo'f:b\n\n"
+		    "8 RUN <<<'e'o\\'f> <<'eo'f:c\n\n11 RUN <<<'one two'> <<'one two:d\n\n"
+		    "14 RUN <<<$EOF> <<$EOF:\n");
 	/* not heredocs: quoted, JSON form, other instructions, a bare << */
 	CHECK_PARSE(
-	    "FROM a\nRUN echo \"<<EOF\"\nRUN [\"<<EOF\"]\nENV a=<<EOF\nRUN echo a << b\nRUN c\n",
+	    "FROM a\nRUN echo \"<<EOF\"\nRUN [\"<<EOF\"]\nENV a=<<EOF\nRUN echo a <<< b\nRUN c\n",
 	    "1 FROM <a>\n2 RUN <echo \"<<EOF\">\n3 RUN json <<<EOF>\n4 ENV {a=<<EOF}\n"
-	    "5 RUN <echo a << b>\n6 RUN <c>\n");
+	    "5 RUN <echo a <<< b>\n6 RUN <c>\n");
+	/* as docker, "<< b" opens a heredoc too */
+	CHECK_PARSE("FROM a\nRUN cat << b\nx\nb\n", "1 FROM <a>\n2 RUN <cat << b> <<b:x\n\n");
 }
 
 TEST(dockerfile_heredoc_errors)
@@ -502,4 +513,109 @@ TEST(dockerfile_shell_stopsignal)
 		    "error: Dockerfile:2: SHELL requires at least one argument");
 	CHECK_PARSE("FROM a\nSTOPSIGNAL\n",
 		    "error: Dockerfile:2: STOPSIGNAL requires exactly one argument");
+}
+
+static char *mount(const char *spec)
+{
+	static const char *const vars[] = {"D=/cache", "T=tmpfs", NULL};
+	cleanup_err struct err *e = NULL;
+	struct df_mount m;
+	char *out;
+
+	if (df_mount_parse(spec, vars, '\\', &m, &e) < 0)
+		return xasprintf("error: %s", e->msg);
+	out =
+	    xasprintf("%s from=%s src=%s dst=%s id=%s ro=%d req=%d size=%lld sharing=%d "
+		      "mode=%s%o uid=%s%u gid=%s%u env=%s",
+		      df_mount_type_name(m.type), m.from ? m.from : "-", m.source ? m.source : "-",
+		      m.target ? m.target : "-", m.id ? m.id : "-", m.readonly, m.required, m.size,
+		      (int)m.sharing, m.has_mode ? "" : "!", m.mode, m.has_uid ? "" : "!", m.uid,
+		      m.has_gid ? "" : "!", m.gid, m.env ? m.env : "-");
+	df_mount_release(&m);
+	return out;
+}
+
+#define CHECK_MOUNT(spec, want)                                                                    \
+	do {                                                                                       \
+		cleanup_free char *got_ = mount(spec);                                             \
+		CHECK_STR(got_, want);                                                             \
+	} while (0)
+
+TEST(dockerfile_run_mount)
+{
+	CHECK_MOUNT("target=/src",
+		    "bind from=- src=- dst=/src id=- ro=1 req=0 size=0 sharing=0 mode=!0 uid=!0 "
+		    "gid=!0 env=-");
+	CHECK_MOUNT("type=cache,target=$D,sharing=locked,id=x,mode=0755,uid=1,gid=2",
+		    "cache from=- src=- dst=/cache id=x ro=0 req=0 size=0 sharing=3 mode=755 uid=1 "
+		    "gid=2 env=-");
+	CHECK_MOUNT("type=$T,dst=/t,size=64m",
+		    "tmpfs from=- src=- dst=/t id=- ro=0 req=0 size=67108864 sharing=0 mode=!0 "
+		    "uid=!0 gid=!0 env=-");
+	CHECK_MOUNT("type=bind,from=build,source=/out,target=/in,rw",
+		    "bind from=build src=/out dst=/in id=- ro=0 req=0 size=0 sharing=0 mode=!0 "
+		    "uid=!0 gid=!0 env=-");
+	CHECK_MOUNT("\"type=secret\",id=tok,env=TOKEN,required",
+		    "secret from=- src=- dst=- id=tok ro=1 req=1 size=0 sharing=0 mode=!0 uid=!0 "
+		    "gid=!0 env=TOKEN");
+	CHECK_MOUNT("type=nfs", "error: unsupported mount type \"nfs\" (--mount type= takes bind, "
+				"cache, tmpfs, secret or ssh)");
+	CHECK_MOUNT("target=/a,bogus=1", "error: unexpected key 'bogus' in 'bogus=1'");
+	CHECK_MOUNT("target=/a,x", "error: invalid field 'x' must be a key=value pair");
+	CHECK_MOUNT("target=/a,required", "error: unexpected key 'required' for mount type 'bind'");
+	CHECK_MOUNT("type=bind,target=/a,mode=0644",
+		    "error: mode not allowed for \"bind\" type mounts");
+	CHECK_MOUNT("type=cache,target=/a,mode=9", "error: invalid value 9 for mode");
+	CHECK_MOUNT("type=tmpfs,target=/a,size=lots", "error: invalid value for size: lots");
+	CHECK_MOUNT("type=bind,target=/a,sharing=locked",
+		    "error: invalid cache sharing set for bind mount");
+	CHECK_MOUNT("type=cache,target=/a,sharing=all",
+		    "error: unsupported sharing value \"all\" (sharing= takes shared, private or "
+		    "locked)");
+	CHECK_MOUNT("type=secret", "error: invalid secret mount. one of source, target required");
+	CHECK_MOUNT("target=/a,ro=maybe", "error: invalid value for ro: maybe");
+	CHECK_MOUNT("target=\"/a",
+		    "error: failed to parse csv mounts: bare \" in non-quoted-field");
+	CHECK_MOUNT("\"target=/a", "error: failed to parse csv mounts: extraneous or missing \" "
+				   "in quoted-field");
+	CHECK_MOUNT("\"target=/a\"x", "error: failed to parse csv mounts: extraneous or missing \" "
+				      "in quoted-field");
+	CHECK_MOUNT("target=${D", "error: failed to process \"${D\": syntax error: missing '}'");
+	/* checked when the Dockerfile is parsed: the CSV, and from= without $ */
+	CHECK_PARSE("FROM a\nRUN --mount=type=bind,from=$X,target=/a true\n",
+		    "error: Dockerfile:2: --mount=type=bind,from=$X,target=/a: 'from' doesn't "
+		    "support variable expansion, define alias stage instead");
+	CHECK_PARSE("FROM a\nRUN --mount=\\\"target=/a true\n",
+		    "error: Dockerfile:2: --mount=\"target=/a: failed to parse csv mounts: "
+		    "extraneous or missing \" in quoted-field");
+}
+
+TEST(dockerfile_json_lines)
+{
+	const char *t = "ARG V=1\nFROM a AS b\nRUN --mount=type=tmpfs,target=/t --mount=target=/x "
+			"--network=none <<EOF\nhi\nEOF\nCOPY --link [\"a\", \"b\"]\n"
+			"ONBUILD ENV k=v\n";
+	struct dockerfile *df = NULL;
+	cleanup_err struct err *e = NULL;
+	cleanup_free char *j = NULL;
+
+	CHECK_INT(dockerfile_parse(t, strlen(t), "Dockerfile", &df, &e), 0);
+	j = dockerfile_to_json(df);
+	dockerfile_free(df);
+	CHECK_STR(j,
+		  "{\"stage\":-1,\"line\":1,\"instruction\":\"ARG\",\"original\":\"ARG V=1\","
+		  "\"pairs\":[[\"V\",\"1\"]]}\n"
+		  "{\"stage\":0,\"line\":2,\"instruction\":\"FROM\",\"original\":\"FROM a AS b\","
+		  "\"args\":[\"a\",\"AS\",\"b\"]}\n"
+		  "{\"stage\":0,\"line\":3,\"instruction\":\"RUN\",\"original\":\"RUN "
+		  "--mount=type=tmpfs,target=/t --mount=target=/x --network=none <<EOF\","
+		  "\"flags\":{\"mount\":[\"type=tmpfs,target=/t\",\"target=/x\"],\"network\":"
+		  "\"none\"},\"args\":[\"<<EOF\"],\"heredocs\":[{\"name\":\"EOF\",\"content\":"
+		  "\"hi\\n\",\"expand\":true,\"chomp\":false}]}\n"
+		  "{\"stage\":0,\"line\":6,\"instruction\":\"COPY\",\"original\":\"COPY --link "
+		  "[\\\"a\\\", \\\"b\\\"]\",\"flags\":{\"link\":true},\"json\":true,\"args\":"
+		  "[\"a\",\"b\"]}\n"
+		  "{\"stage\":0,\"line\":7,\"instruction\":\"ONBUILD\",\"original\":\"ONBUILD ENV "
+		  "k=v\",\"args\":[\"ENV k=v\"],\"trigger\":{\"line\":7,\"instruction\":\"ENV\","
+		  "\"original\":\"ENV k=v\",\"pairs\":[[\"k\",\"v\"]]}}\n");
 }

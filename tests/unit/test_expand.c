@@ -12,8 +12,8 @@
 #include "tests/unit/unit.h"
 
 static const char *const vars[] = {
-    "A=a",     "B=b b",         "EMPTY=",        "PATH=/usr/bin:/bin",
-    "A=alpha", "F=file.tar.gz", "DQ=say \"hi\"", NULL,
+    "A=a",           "B=b b",   "EMPTY=", "PATH=/usr/bin:/bin", "A=alpha", "F=file.tar.gz",
+    "DQ=say \"hi\"", "BR=a[x]", NULL,
 };
 
 static char *expand(const char *word, char escape)
@@ -117,6 +117,15 @@ TEST(expand_modifiers)
 	CHECK_EXPAND("${PATH/bin/sbin}", "/usr/sbin:/bin");
 	CHECK_EXPAND("${PATH//bin/sbin}", "/usr/sbin:/sbin");
 	CHECK_EXPAND("${NOPE/a/b}", "");
+	CHECK_EXPAND("${BR/[x]/y}", "ay");
+	CHECK_EXPAND("${BR#?}", "[x]");
+	CHECK_EXPAND("${PATH/\\/usr/}", "/bin:/bin");
+	CHECK_EXPAND("${F%\\*}", "file.tar.gz");
+	CHECK_EXPAND("${F#*\\.}", "error: failed to process \"${F#*\\.}\": invalid pattern (*\\.) "
+				  "in substitution: invalid escape '\\.'");
+	CHECK_EXPAND("${F/x", "error: failed to process \"${F/x\": syntax error: missing '/' in "
+			      "${}");
+	CHECK_EXPAND("${F/x/", "error: failed to process \"${F/x/\": syntax error: missing '}'");
 }
 
 TEST(expand_errors)
@@ -141,6 +150,7 @@ TEST(expand_words)
 	CHECK_WORDS("$B x", "<b><b><x>");
 	CHECK_WORDS("\"$B\" x", "<b b><x>");
 	CHECK_WORDS("80/tcp ${NOPE} \"\" 443", "<80/tcp><443>");
+	CHECK_WORDS("cat <<  EOF > x << y", "<cat><<<  EOF><>><x><<< y>");
 	CHECK_WORDS("'unterminated", "error: failed to process \"'unterminated\": unexpected end "
 				     "of statement while looking for matching single-quote");
 }
@@ -152,4 +162,53 @@ TEST(expand_heredoc_content)
 
 	CHECK_INT(df_expand_heredoc("echo \"$A\" '$B' \\$A ${NOPE:-d}\n", vars, &out, &e), 0);
 	CHECK_STR(out, "echo \"alpha\" 'b b' $A d\n");
+}
+
+TEST(expand_kvs_see_old_values)
+{
+	const char *t = "ARG X Y=${A}2\nFROM a\nENV A=1 B=$A C=\"$B d\" 'E'='$A' F=a\\ b\n"
+			"ENV PATH /x:$PATH\nENV G=${NOPE:?unset}\n";
+	struct dockerfile *df = NULL;
+	cleanup_err struct err *e = NULL;
+	cleanup_strv char **v = NULL;
+	cleanup_strv char **w = NULL;
+	cleanup_strv char **x = NULL;
+	cleanup_strv char **y = NULL;
+
+	CHECK_INT(dockerfile_parse(t, strlen(t), "Dockerfile", &df, &e), 0);
+	CHECK_INT(df_expand_kvs(&df->instrs[0], vars, df->escape, &x, &e), 0);
+	CHECK_STR(x[0], "X");
+	CHECK_STR(x[1], "Y=alpha2");
+	CHECK(x[2] == NULL);
+	CHECK_INT(df_expand_kvs(&df->instrs[2], vars, df->escape, &v, &e), 0);
+	/* B sees the A from before the instruction, not 1 */
+	CHECK_STR(v[0], "A=1");
+	CHECK_STR(v[1], "B=alpha");
+	CHECK_STR(v[2], "C=b b d");
+	CHECK_STR(v[3], "E=$A");
+	CHECK_STR(v[4], "F=a b");
+	CHECK(v[5] == NULL);
+	CHECK_INT(df_expand_kvs(&df->instrs[3], vars, df->escape, &w, &e), 0);
+	CHECK_STR(w[0], "PATH=/x:/usr/bin:/bin");
+	CHECK_INT(df_expand_kvs(&df->instrs[4], vars, df->escape, &y, &e), -1);
+	CHECK_ERR(e, "NOPE: unset");
+	dockerfile_free(df);
+}
+
+TEST(expand_used_names)
+{
+	cleanup_err struct err *e = NULL;
+	cleanup_strv char **used = NULL;
+	cleanup_free char *a = NULL;
+	cleanup_free char *b = NULL;
+
+	CHECK_INT(df_expand_used("$A/${NOPE:-${B}}/'$C'/\\$D/$A", vars, '\\', &a, &used, &e), 0);
+	CHECK_STR(a, "alpha/b b/$C/$D/alpha");
+	CHECK_INT(strv_len(used), 3);
+	CHECK_STR(used[0], "A");
+	CHECK_STR(used[1], "NOPE");
+	CHECK_STR(used[2], "B");
+	CHECK_INT(df_expand_used("${F%.*}$A", vars, '\\', &b, &used, &e), 0);
+	CHECK_INT(strv_len(used), 4);
+	CHECK_STR(used[3], "F");
 }
