@@ -467,13 +467,24 @@ static void ctr_remove(struct build *b, struct ctr *c)
 	c->id = c->rootfs = NULL;
 }
 
-static int ctr_commit(struct build *b, struct ctr *c, const char *created_by, struct bimage *out,
-		      struct err **err)
+/* change: a Dockerfile instruction kist-store applies to the config, or NULL */
+static int ctr_commit(struct build *b, struct ctr *c, const char *created_by, const char *change,
+		      struct bimage *out, struct err **err)
 {
 	cleanup_free char *ts = xasprintf("%lld", (long long)b->o->timestamp);
-	const char *argv[] = {
-	    b->store_bin,   "--root",   b->o->root,         "commit", "--timestamp", ts,
-	    "--created-by", created_by, "--print-manifest", c->id,    NULL};
+	const char *argv[] = {b->store_bin,
+			      "--root",
+			      b->o->root,
+			      "commit",
+			      "--timestamp",
+			      ts,
+			      "--created-by",
+			      created_by,
+			      "--print-manifest",
+			      change ? "--change" : c->id,
+			      change ? change : NULL,
+			      c->id,
+			      NULL};
 	cleanup_free char *man = NULL;
 	int st = build_exec(b, argv, &man, err);
 
@@ -592,7 +603,7 @@ static int run_step(struct build *b, struct stage *st, struct step *s, struct er
 			in->line, created_by, status);
 		goto out;
 	}
-	if (ctr_commit(b, &c, created_by, &st->img, err) < 0)
+	if (ctr_commit(b, &c, created_by, NULL, &st->img, err) < 0)
 		goto out;
 	ret = 0;
 out:
@@ -669,11 +680,98 @@ static int copy_step(struct build *b, struct stage *st, struct stage *stages, st
 			err_wrap(err, "Dockerfile:%d: %s failed", in->line, df_kind_name(in->kind));
 			goto out;
 		}
-	if (ctr_commit(b, &c, created_by, &st->img, err) < 0)
+	if (ctr_commit(b, &c, created_by, NULL, &st->img, err) < 0)
 		goto out;
 	ret = 0;
 out:
 	ctr_remove(b, &c);
+	return ret;
+}
+
+/* ---- WORKDIR ---- */
+
+static int apply_meta(struct build *b, struct stage *st, struct step *s, struct err **err);
+
+/* WORKDIR makes its directory (and missing parents) as BuildKit does:
+ * mode 0755, owned by the image's USER (root without one), a layer only
+ * when something was made. */
+static int workdir_step(struct build *b, struct stage *st, struct step *s, struct err **err)
+{
+	const struct df_instr *in = s->in;
+	struct bimage parent = {0};
+	struct ctr c = {0};
+	cleanup_close int rootfd = -1;
+	cleanup_free char *change = NULL, *created_by = NULL;
+	const cJSON *wd, *user;
+	long uid = 0, gid = 0;
+	bool made = false;
+	int ret = -1;
+
+	bimage_copy(&parent, &st->img);
+	if (apply_meta(b, st, s, err) < 0)
+		goto out;
+	wd = cJSON_GetObjectItemCaseSensitive(bimage_cfg(&st->img), "WorkingDir");
+	if (!cJSON_IsString(wd) || streq(wd->valuestring, "/")) {
+		ret = bimage_write(b, &st->img, err);
+		goto out;
+	}
+	if (ensure_written(b, &parent, err) < 0 ||
+	    ctr_create(b, parent.manifest, FILES_ONLY, &c, err) < 0)
+		goto out;
+	rootfd = open(c.rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0) {
+		err_set(err, errno, "open '%s'", c.rootfs);
+		goto out;
+	}
+	user = cJSON_GetObjectItemCaseSensitive(bimage_cfg(&st->img), "User");
+	if (cJSON_IsString(user) && *user->valuestring &&
+	    parse_chown(c.rootfs, user->valuestring, &uid, &gid, err) < 0) {
+		err_wrap(err, "Dockerfile:%d: WORKDIR: USER", in->line);
+		goto out;
+	}
+	/* each missing component in turn: the ones made get the owner */
+	for (const char *p = wd->valuestring + 1;; p++) {
+		if (*p == '/' || !*p) {
+			cleanup_free char *part =
+			    xstrndup(wd->valuestring, (size_t)(p - wd->valuestring));
+			int fd = fs_open_in_root(rootfd, part, O_PATH | O_DIRECTORY | O_CLOEXEC, 0,
+						 NULL);
+
+			if (fd < 0) {
+				cleanup_free char *path = NULL;
+
+				fd = fs_mkdir_p_in_root(rootfd, part, 0755, err);
+				if (fd < 0) {
+					err_wrap(err, "Dockerfile:%d: WORKDIR %s", in->line,
+						 wd->valuestring);
+					goto out;
+				}
+				path = fs_fd_path(fd);
+				if (chown(path, (uid_t)uid, (gid_t)gid) < 0 ||
+				    chmod(path, 0755) < 0) {
+					err_set(err, errno, "Dockerfile:%d: WORKDIR %s", in->line,
+						wd->valuestring);
+					fs_close(fd);
+					goto out;
+				}
+				made = true;
+			}
+			fs_close(fd);
+			if (!*p)
+				break;
+		}
+	}
+	if (!made) {
+		ret = bimage_write(b, &st->img, err);
+		goto out;
+	}
+	/* the layer's image: the parent, the directory, the WorkingDir */
+	created_by = xasprintf("/bin/sh -c #(nop)  %s", s->desc);
+	change = xasprintf("WORKDIR %s", wd->valuestring);
+	ret = ctr_commit(b, &c, created_by, change, &st->img, err);
+out:
+	ctr_remove(b, &c);
+	bimage_release(&parent);
 	return ret;
 }
 
@@ -723,6 +821,10 @@ static int do_step(struct build *b, struct stage *stages, size_t si, const struc
 		switch (in->kind) {
 		case DF_RUN:
 			if (run_step(b, st, &s, err) < 0)
+				goto out;
+			break;
+		case DF_WORKDIR:
+			if (workdir_step(b, st, &s, err) < 0)
 				goto out;
 			break;
 		case DF_COPY:
