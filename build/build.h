@@ -125,6 +125,43 @@ struct copy_opts {
 int context_copy(struct build *b, const char *srcroot, const char *src, int rootfd, const char *dst,
 		 const struct copy_opts *co, struct err **err);
 
+/* mounts.c: RUN --mount=type=bind|cache|tmpfs (BuildKit's options). */
+enum rmount_type { RMOUNT_BIND, RMOUNT_CACHE, RMOUNT_TMPFS };
+struct rmount {
+	enum rmount_type type;
+	char *target; /* absolute (relative ones under the WORKDIR) */
+	char *source; /* bind: path in the context or the from image; NULL: its root */
+	char *from;   /* bind: a stage or image; NULL: the context */
+	char from_manifest[DIGEST_STR_MAX]; /* bind: from's image (exec.c) */
+	char *id;                           /* cache: default the target */
+	int sharing;                        /* cache: 0 shared, 1 private, 2 locked */
+	long mode, uid, gid;
+	bool rw, ro_set;
+	uint64_t size; /* tmpfs: bytes, 0 none */
+	char *host;    /* bind, cache: the host path mounted (bind: set by exec.c) */
+	int lockfd;    /* cache: the lock held during the RUN */
+	char *tmp;     /* a directory removed after the RUN */
+	char *stub;    /* the first part of the target the rootfs lacked */
+};
+struct rmounts {
+	struct rmount *v;
+	size_t n;
+};
+struct buf;
+/* Parse in's --mount flags (expanded with vars). */
+int rmounts_parse(const struct df_instr *in, char *const *vars, char escape, const char *workdir,
+		  struct rmounts *out, struct err **err);
+/* Their canonical text, for the step's description (the cache key). */
+void rmounts_describe(const struct rmounts *m, struct buf *d);
+/* Take the cache dirs (and locks), make the overlays, add the mounts to
+ * the container's config.json, note what the runtime will make. */
+int rmounts_setup(struct build *b, struct rmounts *m, const char *ctrid, const char *rootfs,
+		  struct err **err);
+/* After the RUN: the targets' stubs out of the rootfs, locks released,
+ * temporary directories removed. */
+void rmounts_finish(struct build *b, struct rmounts *m, const char *rootfs);
+void rmounts_release(struct rmounts *m);
+
 /* output.c: docker's classic lines on stdout (nothing with -q). */
 void out_printf(struct build *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* "cache miss: ..." with --progress=plain or -v */

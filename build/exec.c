@@ -43,6 +43,7 @@ struct step {
 	char *extra; /* what else the key covers (args, sources) */
 	char *files; /* sources' lines, for miss reasons */
 	const char *kind_word;
+	struct rmounts mounts; /* RUN --mount */
 };
 
 static void step_release(struct step *s)
@@ -50,6 +51,7 @@ static void step_release(struct step *s)
 	free(s->desc);
 	free(s->extra);
 	free(s->files);
+	rmounts_release(&s->mounts);
 }
 
 /* ---- variables ---- */
@@ -515,14 +517,11 @@ static int run_step(struct build *b, struct stage *st, struct step *s, struct er
 	cleanup_strv char **cmd = NULL;
 	cleanup_json cJSON *ov = cJSON_CreateObject();
 	cleanup_free char *ovtext = NULL, *created_by = NULL;
-	struct ctr c = {0};
+	struct ctr c = {0}, *from_ctrs = NULL;
 	char sid[13];
 	cJSON *env;
 	int status, ret = -1;
 
-	if (flag_get(in, "mount"))
-		return err_set_code(err, ENOTSUP, "Dockerfile:%d: RUN --mount is not supported yet",
-				    in->line);
 	if (in->nheredocs && !in->json && in->nargs && str_has_prefix(in->args[0], "<<") &&
 	    !strchr(in->args[0], ' ')) {
 		/* RUN <<EOF: the heredoc is the script */
@@ -582,6 +581,27 @@ static int run_step(struct build *b, struct stage *st, struct step *s, struct er
 	if (ctr_create(b, st->img.manifest, ovtext, &c, err) < 0)
 		return err_wrap(err, "Dockerfile:%d: RUN", in->line);
 	out_printf(b, " ---> Running in %s\n", short_id(c.id, sid));
+	if (s->mounts.n) {
+		from_ctrs = xcalloc(s->mounts.n, sizeof(*from_ctrs));
+		for (size_t i = 0; i < s->mounts.n; i++) {
+			struct rmount *r = &s->mounts.v[i];
+			const char *root = b->ctxdir;
+
+			if (r->type != RMOUNT_BIND)
+				continue;
+			if (r->from) {
+				if (ctr_create(b, r->from_manifest, FILES_ONLY, &from_ctrs[i],
+					       err) < 0)
+					goto mount_failed;
+				root = from_ctrs[i].rootfs;
+			}
+			if (fs_resolve_in_root(root, r->source ? r->source : "/", false, &r->host,
+					       err) < 0)
+				goto mount_failed;
+		}
+		if (rmounts_setup(b, &s->mounts, c.id, c.rootfs, err) < 0)
+			goto mount_failed;
+	}
 	{
 		cleanup_free char *rtroot = xasprintf("%s/runtime", b->o->run);
 		cleanup_free char *bundle = xasprintf("%s/containers/%s/bundle", b->o->root, c.id);
@@ -595,6 +615,7 @@ static int run_step(struct build *b, struct stage *st, struct step *s, struct er
 		p.err = b->o->quiet ? b->stdout_fd : PROC_FD_INHERIT;
 		fflush(stdout);
 		status = proc_run(&p, err);
+		rmounts_finish(b, &s->mounts, c.rootfs);
 		if (status < 0)
 			goto out;
 	}
@@ -606,7 +627,15 @@ static int run_step(struct build *b, struct stage *st, struct step *s, struct er
 	if (ctr_commit(b, &c, created_by, NULL, &st->img, err) < 0)
 		goto out;
 	ret = 0;
+	if (0) {
+	mount_failed:
+		err_wrap(err, "Dockerfile:%d: RUN --mount", in->line);
+		rmounts_finish(b, &s->mounts, c.rootfs);
+	}
 out:
+	for (size_t i = 0; from_ctrs && i < s->mounts.n; i++)
+		ctr_remove(b, &from_ctrs[i]);
+	free(from_ctrs);
 	ctr_remove(b, &c);
 	out_printf(b, "Removing intermediate container %s\n", sid);
 	return ret;
@@ -848,6 +877,62 @@ out:
 	return ret;
 }
 
+/* RUN --mount: parsed, bind sources resolved: a stage's or image's
+ * manifest, or the content of the context's source, in the key. */
+static int run_mounts_prepare(struct build *b, struct stage *stages, size_t si, struct step *s,
+			      char *const *vars, struct buf *d, struct err **err)
+{
+	const struct df_instr *in = s->in;
+	const cJSON *wd =
+	    cJSON_GetObjectItemCaseSensitive(bimage_cfg(&stages[si].img), "WorkingDir");
+
+	if (rmounts_parse(in, vars, b->df->escape, cJSON_IsString(wd) ? wd->valuestring : "/",
+			  &s->mounts, err) < 0)
+		return -1;
+	rmounts_describe(&s->mounts, d);
+	for (size_t i = 0; i < s->mounts.n; i++) {
+		struct rmount *r = &s->mounts.v[i];
+
+		if (r->type != RMOUNT_BIND)
+			continue;
+		if (r->from) {
+			int idx = dockerfile_stage(b->df, r->from);
+
+			if (idx >= 0 && (size_t)idx < si) {
+				if (ensure_written(b, &stages[idx].img, err) < 0)
+					return -1;
+				memcpy(r->from_manifest, stages[idx].img.manifest, DIGEST_STR_MAX);
+			} else {
+				struct bimage fi = {0};
+				int rr = bimage_resolve(b, r->from, &fi, err);
+
+				if (rr > 0)
+					memcpy(r->from_manifest, fi.manifest, DIGEST_STR_MAX);
+				bimage_release(&fi);
+				if (rr <= 0)
+					return rr < 0 ? -1
+						      : err_set_code(
+							    err, ENOENT,
+							    "Dockerfile:%d: RUN --mount from: "
+							    "no stage or image named '%s'",
+							    in->line, r->from);
+			}
+			buf_addf(d, " [%s]", r->from_manifest);
+		} else {
+			char *const srcs[] = {r->source ? r->source : ".", NULL};
+			cleanup_strv char **matched = NULL;
+			cleanup_free char *files = NULL;
+			char hash[DIGEST_STR_MAX];
+
+			if (context_sources(b, b->ctxdir, true, srcs, &matched, hash, &files, err) <
+			    0)
+				return err_wrap(err, "Dockerfile:%d: RUN --mount", in->line);
+			buf_addf(d, " [%s]", hash);
+		}
+	}
+	return 0;
+}
+
 /* Expand what the instruction needs and make its description and the
  * extra parts of its key. */
 static int prepare(struct build *b, struct stage *stages, size_t si, struct step *s,
@@ -874,8 +959,11 @@ static int prepare(struct build *b, struct stage *stages, size_t si, struct step
 		/* proxy args stay out of the key, as docker's */
 		s->extra = buf_detach(&x, NULL);
 		for (size_t i = 0; i < in->nflags; i++)
-			buf_addf(&d, " --%s=%s", in->flags[i].name,
-				 in->flags[i].value ? in->flags[i].value : "");
+			if (!streq(in->flags[i].name, "mount"))
+				buf_addf(&d, " --%s=%s", in->flags[i].name,
+					 in->flags[i].value ? in->flags[i].value : "");
+		if (run_mounts_prepare(b, stages, si, s, vars, &d, err) < 0)
+			goto out;
 		buf_addf(&d, " %s", in->json ? "exec" : "shell");
 		for (size_t i = 0; i < in->nargs; i++)
 			buf_addf(&d, " %s", in->args[i]);
@@ -1367,7 +1455,33 @@ static int run_from(struct build *b, struct stage *stages, size_t si, char *cons
 	return run_triggers(b, stages, si, err);
 }
 
-/* Mark the stages the target needs (FROM another stage, COPY --from). */
+static void mark_needed(struct build *b, struct stage *stages, size_t si, char *const *meta);
+
+/* RUN --mount=...,from=STAGE */
+static void mark_mount_from(struct build *b, struct stage *stages, size_t si, const char *name,
+			    const char *value, char *const *meta)
+{
+	cleanup_free char *copy = NULL;
+	char *save = NULL;
+
+	if (!streq(name, "mount") || !value)
+		return;
+	copy = xstrdup(value);
+	for (char *f = strtok_r(copy, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
+		cleanup_free char *exp = NULL;
+		int idx;
+
+		if (!str_has_prefix(f, "from=") ||
+		    df_expand(f + 5, (const char *const *)meta, b->df->escape, &exp, NULL) < 0)
+			continue;
+		idx = dockerfile_stage(b->df, exp);
+		if (idx >= 0 && (size_t)idx < si)
+			mark_needed(b, stages, (size_t)idx, meta);
+	}
+}
+
+/* Mark the stages the target needs (FROM another stage, COPY --from, RUN
+ * --mount from=). */
 static void mark_needed(struct build *b, struct stage *stages, size_t si, char *const *meta)
 {
 	const struct df_stage *ds = &b->df->stages[si];
@@ -1381,6 +1495,10 @@ static void mark_needed(struct build *b, struct stage *stages, size_t si, char *
 		cleanup_free char *exp = NULL;
 		int idx;
 
+		if (in->kind == DF_RUN)
+			for (size_t f = 0; f < in->nflags; f++)
+				mark_mount_from(b, stages, si, in->flags[f].name,
+						in->flags[f].value, meta);
 		if (i == ds->from && in->nargs)
 			ref = in->args[0];
 		else if (in->kind == DF_COPY || in->kind == DF_ADD)
