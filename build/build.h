@@ -162,6 +162,14 @@ int rmounts_setup(struct build *b, struct rmounts *m, const char *ctrid, const c
 void rmounts_finish(struct build *b, struct rmounts *m, const char *rootfs);
 void rmounts_release(struct rmounts *m);
 
+/* url.c: ADD of an http(s) URL. */
+bool url_is_remote(const char *s);
+/* Download url into dir/NAME (NAME from Content-Disposition or the URL's
+ * path, *name); mode 0600, mtime from Last-Modified; checksum
+ * ("sha256:...", or NULL) must match; digest gets the content's. */
+int url_fetch(const char *url, const char *dir, const char *checksum, char **name,
+	      char digest[DIGEST_STR_MAX], struct err **err);
+
 /* output.c: docker's classic lines on stdout (nothing with -q). */
 void out_printf(struct build *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* "cache miss: ..." with --progress=plain or -v */

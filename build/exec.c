@@ -44,6 +44,8 @@ struct step {
 	char *files; /* sources' lines, for miss reasons */
 	const char *kind_word;
 	struct rmounts mounts; /* RUN --mount */
+	char *dl_dir;          /* ADD of URLs: where they were downloaded */
+	char **dl_names;       /* "<n>/<name>" under dl_dir, one per URL */
 };
 
 static void step_release(struct step *s)
@@ -52,6 +54,10 @@ static void step_release(struct step *s)
 	free(s->extra);
 	free(s->files);
 	rmounts_release(&s->mounts);
+	if (s->dl_dir)
+		fs_rm_rf(s->dl_dir, NULL);
+	free(s->dl_dir);
+	strv_free(s->dl_names);
 }
 
 /* ---- variables ---- */
@@ -676,12 +682,12 @@ static int copy_step(struct build *b, struct stage *st, struct stage *stages, st
 	const char *chown = flag_get(in, "chown"), *chmod = flag_get(in, "chmod");
 	cleanup_close int rootfd = -1;
 	cleanup_free char *created_by = NULL;
-	size_t n = strv_len(srcs);
+	size_t n = strv_len(srcs), nurls = strv_len(s->dl_names);
 	int ret = -1;
 
 	(void)stages;
 	co.unpack = in->kind == DF_ADD;
-	co.dst_is_dir = str_has_suffix(dst, "/") || n > 1;
+	co.dst_is_dir = str_has_suffix(dst, "/") || n + nurls > 1;
 	if (chmod && *chmod) {
 		char *end;
 		unsigned long m = strtoul(chmod, &end, 8);
@@ -709,6 +715,19 @@ static int copy_step(struct build *b, struct stage *st, struct stage *stages, st
 			err_wrap(err, "Dockerfile:%d: %s failed", in->line, df_kind_name(in->kind));
 			goto out;
 		}
+	for (size_t i = 0; i < nurls; i++) {
+		/* a downloaded file is never unpacked; 0600 unless --chmod */
+		struct copy_opts uo = co;
+		const char *slash = strchr(s->dl_names[i], '/');
+		cleanup_free char *root =
+		    xasprintf("%s/%.*s", s->dl_dir, (int)(slash - s->dl_names[i]), s->dl_names[i]);
+
+		uo.unpack = false;
+		if (context_copy(b, root, slash + 1, rootfd, dst, &uo, err) < 0) {
+			err_wrap(err, "Dockerfile:%d: ADD failed", in->line);
+			goto out;
+		}
+	}
 	if (ctr_commit(b, &c, created_by, NULL, &st->img, err) < 0)
 		goto out;
 	ret = 0;
@@ -877,6 +896,81 @@ out:
 	return ret;
 }
 
+/* ADD's http(s) sources: taken out of words and downloaded into
+ * s->dl_dir (checked against --checksum); *lines gets "<digest> <url>"
+ * for each.  COPY refuses them, --checksum wants them. */
+static int add_urls(struct build *b, struct step *s, char **words, char **lines, struct err **err)
+{
+	const struct df_instr *in = s->in;
+	const char *checksum = flag_get(in, "checksum");
+	struct buf l = BUF_INIT;
+	cleanup_strv char **keep = xcalloc(1, sizeof(char *));
+	size_t nurl = 0;
+
+	for (size_t i = 0; words[i]; i++) {
+		char digest[DIGEST_STR_MAX];
+		cleanup_free char *sub = NULL, *name = NULL;
+
+		if (!url_is_remote(words[i])) {
+			if (checksum) {
+				err_set_code(err, EINVAL,
+					     "Dockerfile:%d: checksum can't be specified for "
+					     "non-HTTP(S) sources",
+					     in->line);
+				goto fail;
+			}
+			strv_push(&keep, words[i]);
+			continue;
+		}
+		if (in->kind == DF_COPY) {
+			err_set_code(err, EINVAL, "Dockerfile:%d: source can't be a URL for COPY",
+				     in->line);
+			goto fail;
+		}
+		if (!s->dl_dir) {
+			cleanup_free char *base = xasprintf("%s/build-cache/tmp", b->o->root);
+			if (fs_mkdir_p(base, 0700, err) < 0)
+				goto fail;
+			s->dl_dir = xasprintf("%s/add.XXXXXX", base);
+			if (!mkdtemp(s->dl_dir)) {
+				err_set(err, errno, "mkdtemp '%s'", s->dl_dir);
+				free(s->dl_dir);
+				s->dl_dir = NULL;
+				goto fail;
+			}
+			s->dl_names = xcalloc(1, sizeof(char *));
+		}
+		sub = xasprintf("%s/%zu", s->dl_dir, nurl);
+		if (mkdir(sub, 0700) < 0) {
+			err_set(err, errno, "mkdir '%s'", sub);
+			goto fail;
+		}
+		if (url_fetch(words[i], sub, checksum, &name, digest, err) < 0) {
+			err_wrap(err, "Dockerfile:%d: ADD %s", in->line, words[i]);
+			goto fail;
+		}
+		{
+			cleanup_free char *rel = xasprintf("%zu/%s", nurl, name);
+			strv_push(&s->dl_names, rel);
+		}
+		buf_addf(&l, "%s %s\n", digest, words[i]);
+		nurl++;
+	}
+	/* words keeps the local sources (never more than it had) */
+	for (size_t i = 0; words[i]; i++) {
+		free(words[i]);
+		words[i] = NULL;
+	}
+	for (size_t i = 0; keep[i]; i++)
+		words[i] = steal_pointer(&keep[i]);
+	*lines = nurl ? buf_detach(&l, NULL) : NULL;
+	buf_release(&l);
+	return 0;
+fail:
+	buf_release(&l);
+	return -1;
+}
+
 /* RUN --mount: parsed, bind sources resolved: a stage's or image's
  * manifest, or the content of the context's source, in the key. */
 static int run_mounts_prepare(struct build *b, struct stage *stages, size_t si, struct step *s,
@@ -992,7 +1086,7 @@ static int prepare(struct build *b, struct stage *stages, size_t si, struct step
 	case DF_ADD: {
 		const char *from = flag_get(in, "from");
 		cleanup_strv char **words = xcalloc(1, sizeof(char *));
-		cleanup_free char *hash_files = NULL;
+		cleanup_free char *hash_files = NULL, *url_lines = NULL;
 		char hash[DIGEST_STR_MAX];
 		size_t n;
 		const char *root = b->ctxdir;
@@ -1005,14 +1099,6 @@ static int prepare(struct build *b, struct stage *stages, size_t si, struct step
 			strv_push(&words, w);
 		}
 		n = strv_len(words);
-		for (size_t i = 0; i + 1 < n; i++)
-			if (str_has_prefix(words[i], "http://") ||
-			    str_has_prefix(words[i], "https://")) {
-				err_set_code(err, ENOTSUP,
-					     "Dockerfile:%d: %s of a URL is not supported yet",
-					     in->line, df_kind_name(in->kind));
-				goto out;
-			}
 		if (n < 2) {
 			err_set_code(err, EINVAL,
 				     "Dockerfile:%d: %s requires at least two arguments", in->line,
@@ -1049,6 +1135,8 @@ static int prepare(struct build *b, struct stage *stages, size_t si, struct step
 		}
 		free(words[n - 1]);
 		words[n - 1] = NULL;
+		if (add_urls(b, s, words, &url_lines, err) < 0)
+			goto out;
 		if (from && *from) {
 			cleanup_free char *fe = NULL;
 			int idx;
@@ -1099,6 +1187,14 @@ static int prepare(struct build *b, struct stage *stages, size_t si, struct step
 		for (char **w = words; *w; w++)
 			buf_addf(&d, " %s", *w);
 		buf_addf(&d, " in %s", *copy_dst);
+		if (url_lines) {
+			/* the downloads' content joins the key and the miss reasons */
+			cleanup_free char *all =
+			    xasprintf("%s\n%s", hash_files ? hash_files : "", url_lines);
+			digest_buf(all, strlen(all), hash);
+			free(hash_files);
+			hash_files = steal_pointer(&all);
+		}
 		s->extra = xstrdup(hash);
 		s->files = steal_pointer(&hash_files);
 		s->kind_word = df_kind_name(in->kind);
