@@ -1448,7 +1448,11 @@ static void scratch_image(struct bimage *img)
 	cJSON_AddStringToObject(img->config, "os", host.os ? host.os : "linux");
 	if (host.variant)
 		cJSON_AddStringToObject(img->config, "variant", host.variant);
-	cJSON_AddObjectToObject(img->config, "config");
+	/* docker's (BuildKit's) empty image has the default PATH */
+	cJSON_AddItemToArray(
+	    cJSON_AddArrayToObject(cJSON_AddObjectToObject(img->config, "config"), "Env"),
+	    cJSON_CreateString("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/"
+			       "usr/bin:/sbin:/bin"));
 	rootfs = cJSON_AddObjectToObject(img->config, "rootfs");
 	cJSON_AddStringToObject(rootfs, "type", "layers");
 	cJSON_AddArrayToObject(rootfs, "diff_ids");
