@@ -25,7 +25,7 @@
 struct err;
 struct dockerignore;
 
-enum progress { PROGRESS_CLASSIC, PROGRESS_PLAIN };
+enum progress { PROGRESS_CLASSIC, PROGRESS_PLAIN, PROGRESS_TTY };
 
 struct build_opts {
 	const char *root;    /* KIST_ROOT */
@@ -72,8 +72,9 @@ struct build {
 	char *df_id;                 /* sha256 of context path + Dockerfile path (steps records) */
 	bool cache_broken;           /* a step missed: no later step of the stage can hit */
 	size_t step, nsteps;
-	char **used_args; /* build args some instruction consumed */
-	int stdout_fd;    /* where RUN output goes (1, or /dev/null with -q) */
+	char **used_args;    /* build args some instruction consumed */
+	int stdout_fd;       /* where RUN output goes (1, or /dev/null with -q) */
+	struct tty_view *tv; /* output.c's live view (PROGRESS_TTY) */
 };
 
 /* main.c -> exec.c: run the whole build; 0 and the final image in *out. */
@@ -170,8 +171,23 @@ bool url_is_remote(const char *s);
 int url_fetch(const char *url, const char *dir, const char *checksum, char **name,
 	      char digest[DIGEST_STR_MAX], struct err **err);
 
-/* output.c: docker's classic lines on stdout (nothing with -q). */
+/* output.c: docker's classic lines on stdout, or the live view on a
+ * terminal (nothing with -q). */
+struct proc;
+/* A line in every mode (in TTY mode the running step is shown done first). */
 void out_printf(struct build *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A classic line (" ---> id", "Running in", ...): not in TTY mode. */
+void out_detail(struct build *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The next step begins ("Step N/M : instr"; b->step counted here). */
+void out_step(struct build *b, const char *instr);
+/* The running step was a cache hit. */
+void out_cached(struct build *b);
+/* Run p with its stdout and stderr shown: streamed (classic), or in the
+ * running step's live lines (TTY).  As proc_run. */
+int out_run(struct build *b, struct proc *p, struct err **err);
+/* The end: the running step shown done (or failed, with its last output
+ * lines), the view freed. */
+void out_finish(struct build *b, bool failed);
 /* "cache miss: ..." with --progress=plain or -v */
 void out_miss(struct build *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The short id docker prints: 12 hex characters of a digest or id. */

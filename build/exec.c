@@ -586,7 +586,7 @@ static int run_step(struct build *b, struct stage *st, struct step *s, struct er
 		return -1;
 	if (ctr_create(b, st->img.manifest, ovtext, &c, err) < 0)
 		return err_wrap(err, "Dockerfile:%d: RUN", in->line);
-	out_printf(b, " ---> Running in %s\n", short_id(c.id, sid));
+	out_detail(b, " ---> Running in %s\n", short_id(c.id, sid));
 	if (s->mounts.n) {
 		from_ctrs = xcalloc(s->mounts.n, sizeof(*from_ctrs));
 		for (size_t i = 0; i < s->mounts.n; i++) {
@@ -617,10 +617,7 @@ static int run_step(struct build *b, struct stage *st, struct step *s, struct er
 
 		p.argv = argv;
 		p.in = PROC_FD_NULL;
-		p.out = b->stdout_fd;
-		p.err = b->o->quiet ? b->stdout_fd : PROC_FD_INHERIT;
-		fflush(stdout);
-		status = proc_run(&p, err);
+		status = out_run(b, &p, err);
 		rmounts_finish(b, &s->mounts, c.rootfs);
 		if (status < 0)
 			goto out;
@@ -643,7 +640,7 @@ out:
 		ctr_remove(b, &from_ctrs[i]);
 	free(from_ctrs);
 	ctr_remove(b, &c);
-	out_printf(b, "Removing intermediate container %s\n", sid);
+	out_detail(b, "Removing intermediate container %s\n", sid);
 	return ret;
 }
 
@@ -843,12 +840,12 @@ static int do_step(struct build *b, struct stage *stages, size_t si, const struc
 	int ret = -1;
 
 	if (!trigger)
-		out_printf(b, "Step %zu/%zu : %s\n", ++b->step, b->nsteps, in->original);
+		out_step(b, in->original);
 	if (prepare(b, stages, si, &s, &srcs, &dst, &from_ctr, &from_root, err) < 0)
 		goto out;
 	if (in->kind == DF_ARG) {
 		/* scope only: the image stays as it is */
-		out_printf(b, " ---> %s\n", st->img.id[0] ? short_id(st->img.id, sid) : "");
+		out_detail(b, " ---> %s\n", st->img.id[0] ? short_id(st->img.id, sid) : "");
 		ret = 0;
 		goto out;
 	}
@@ -857,8 +854,8 @@ static int do_step(struct build *b, struct stage *stages, size_t si, const struc
 	if (!b->o->no_cache && cache_get(b, key, man)) {
 		if (bimage_load(b, man, &st->img, err) < 0)
 			goto out;
-		out_printf(b, " ---> Using cache\n");
-		out_printf(b, " ---> %s\n", short_id(st->img.id, sid));
+		out_cached(b);
+		out_detail(b, " ---> %s\n", short_id(st->img.id, sid));
 		ret = 0;
 		goto out;
 	}
@@ -888,7 +885,7 @@ static int do_step(struct build *b, struct stage *stages, size_t si, const struc
 			goto out;
 		step_record_put(b, place, rec);
 	}
-	out_printf(b, " ---> %s\n", short_id(st->img.id, sid));
+	out_detail(b, " ---> %s\n", short_id(st->img.id, sid));
 	ret = 0;
 out:
 	ctr_remove(b, &from_ctr);
@@ -1473,7 +1470,7 @@ static int run_triggers(struct build *b, struct stage *stages, size_t si, struct
 	/* the triggers do not pass on: the stage's image is the base without them */
 	if (bimage_write(b, &stages[si].img, err) < 0)
 		return -1;
-	out_printf(b, "# Executing %d build trigger%s\n", n, n == 1 ? "" : "s");
+	out_detail(b, "# Executing %d build trigger%s\n", n, n == 1 ? "" : "s");
 	cJSON_ArrayForEach(t, ob)
 	{
 		struct dockerfile *tdf = NULL;
@@ -1506,7 +1503,7 @@ static int run_from(struct build *b, struct stage *stages, size_t si, char *cons
 	char sid[13];
 	int idx;
 
-	out_printf(b, "Step %zu/%zu : %s\n", ++b->step, b->nsteps, in->original);
+	out_step(b, in->original);
 	if (in->nargs < 1)
 		return err_set_code(err, EINVAL, "Dockerfile:%d: FROM requires an image", in->line);
 	if (df_expand(in->args[0], (const char *const *)meta, b->df->escape, &base, err) < 0)
@@ -1516,7 +1513,7 @@ static int run_from(struct build *b, struct stage *stages, size_t si, char *cons
 		bimage_copy(&stages[si].img, &stages[idx].img);
 	} else if (!strcasecmp(base, "scratch")) {
 		scratch_image(&stages[si].img);
-		out_printf(b, " ---> \n");
+		out_detail(b, " ---> \n");
 		return 0;
 	} else {
 		int r = b->o->pull ? 0 : bimage_resolve(b, base, &stages[si].img, err);
@@ -1537,8 +1534,7 @@ static int run_from(struct build *b, struct stage *stages, size_t si, char *cons
 				    in->line, base);
 			p.argv = argv;
 			p.in = PROC_FD_NULL;
-			p.out = b->stdout_fd;
-			st = proc_run(&p, err);
+			st = out_run(b, &p, err);
 			if (st != 0)
 				return st < 0 ? -1
 					      : err_set(err, 0, "Dockerfile:%d: pull '%s' failed",
@@ -1551,7 +1547,7 @@ static int run_from(struct build *b, struct stage *stages, size_t si, char *cons
 							    in->line, base);
 		}
 	}
-	out_printf(b, " ---> %s\n", short_id(stages[si].img.id, sid));
+	out_detail(b, " ---> %s\n", short_id(stages[si].img.id, sid));
 	return run_triggers(b, stages, si, err);
 }
 

@@ -171,6 +171,7 @@ int main(int argc, char **argv)
 	};
 	struct build_opts o = {.network = "host", .progress = PROGRESS_CLASSIC};
 	struct build b = {.o = &o, .rootfd = -1, .gclock = -1, .oci = LAYOUT_INIT, .stdout_fd = 1};
+	bool progress_auto = true;
 	cleanup_strv char **outputs = NULL;
 	cleanup_free char *df_path = NULL, *tmpctx = NULL;
 	cleanup_close int nullfd = -1;
@@ -264,11 +265,12 @@ int main(int argc, char **argv)
 			o.iidfile = optarg;
 			break;
 		case O_PROGRESS:
+			progress_auto = streq(optarg, "auto");
 			if (streq(optarg, "plain"))
 				o.progress = PROGRESS_PLAIN;
-			else if (streq(optarg, "auto") || streq(optarg, "tty"))
-				o.progress = PROGRESS_CLASSIC;
-			else
+			else if (streq(optarg, "tty"))
+				o.progress = PROGRESS_TTY;
+			else if (!progress_auto)
 				cli_usage_error("--progress: want auto, plain or tty, not '%s'",
 						optarg);
 			break;
@@ -294,6 +296,8 @@ int main(int argc, char **argv)
 	if (argc - optind != 1)
 		cli_usage_error("\"build\" requires exactly 1 argument (the context: PATH or -)");
 	o.context = argv[optind];
+	if (progress_auto) /* docker's auto: the live view on a terminal */
+		o.progress = isatty(STDOUT_FILENO) ? PROGRESS_TTY : PROGRESS_CLASSIC;
 	env = getenv("SOURCE_DATE_EPOCH");
 	if (env && *env) {
 		char *end;
@@ -464,10 +468,12 @@ int main(int argc, char **argv)
 	ret = EXIT_OK;
 	goto out;
 fail:
+	out_finish(&b, true);
 	fflush(stdout);
 	err_print(err);
 	err_free(err);
 out:
+	out_finish(&b, false);
 	bimage_release(&img);
 	bstore_close(&b);
 	if (b.df)
