@@ -604,6 +604,17 @@ static int run_step(struct build *b, struct stage *st, struct step *s, struct er
 			if (fs_resolve_in_root(root, r->source ? r->source : "/", false, &r->host,
 					       err) < 0)
 				goto mount_failed;
+			if (r->host[0] != '/') {
+				/* a relative context: the runtime runs elsewhere */
+				char *abs = realpath(r->host, NULL);
+
+				if (!abs) {
+					err_set(err, errno, "mount source '%s'", r->host);
+					goto mount_failed;
+				}
+				free(r->host);
+				r->host = abs;
+			}
 		}
 		if (rmounts_setup(b, &s->mounts, c.id, c.rootfs, err) < 0)
 			goto mount_failed;
@@ -646,7 +657,9 @@ out:
 
 /* ---- COPY / ADD ---- */
 
-static int parse_chown(const char *rootfs, const char *spec, long *uid, long *gid, struct err **err)
+/* what: the flag or instruction the user came from ("--chown=", "USER ") */
+static int parse_chown(const char *rootfs, const char *spec, const char *what, long *uid, long *gid,
+		       struct err **err)
 {
 	unsigned u, g, *gids = NULL;
 	size_t n = 0;
@@ -657,7 +670,7 @@ static int parse_chown(const char *rootfs, const char *spec, long *uid, long *gi
 	r = spec_resolve_user(rootfs, user, NULL, &u, &g, &gids, &n, &home, err);
 	free(gids);
 	if (r < 0)
-		return err_wrap(err, "--chown=%s", spec);
+		return err_wrap(err, "%s%s", what, spec);
 	*uid = u;
 	*gid = colon ? g : u; /* a user alone: the same number for the group (docker) */
 	if (!colon) {
@@ -703,7 +716,8 @@ static int copy_step(struct build *b, struct stage *st, struct stage *stages, st
 		err_set(err, errno, "open '%s'", c.rootfs);
 		goto out;
 	}
-	if (chown && *chown && parse_chown(c.rootfs, chown, &co.uid, &co.gid, err) < 0) {
+	if (chown && *chown &&
+	    parse_chown(c.rootfs, chown, "--chown=", &co.uid, &co.gid, err) < 0) {
 		err_wrap(err, "Dockerfile:%d", in->line);
 		goto out;
 	}
@@ -770,8 +784,8 @@ static int workdir_step(struct build *b, struct stage *st, struct step *s, struc
 	}
 	user = cJSON_GetObjectItemCaseSensitive(bimage_cfg(&st->img), "User");
 	if (cJSON_IsString(user) && *user->valuestring &&
-	    parse_chown(c.rootfs, user->valuestring, &uid, &gid, err) < 0) {
-		err_wrap(err, "Dockerfile:%d: WORKDIR: USER", in->line);
+	    parse_chown(c.rootfs, user->valuestring, "USER ", &uid, &gid, err) < 0) {
+		err_wrap(err, "Dockerfile:%d: WORKDIR %s", in->line, wd->valuestring);
 		goto out;
 	}
 	/* each missing component in turn: the ones made get the owner */

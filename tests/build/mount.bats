@@ -12,7 +12,7 @@ setup() {
 }
 teardown() { build_teardown; }
 
-# in_image IMAGE PATH: whether PATH is in the image's file tree (unpacked bundle)
+# unpack ARGS...: the image kist-build ARGS makes (cached), unpacked as a bundle
 unpack() {
 	rm -rf "$BATS_TEST_TMPDIR/bundle"
 	"$BUILD" -q -o "type=bundle,dest=$BATS_TEST_TMPDIR/bundle" "$@" >/dev/null || fail "unpack $* failed"
@@ -88,6 +88,18 @@ unpack() {
 	kbuild -t m:3 "$CTX"
 	assert_success
 	assert_line ctx-two
+	no_containers
+}
+
+@test "kist-build RUN --mount=type=bind: a context given as a relative path" {
+	mkdir -p "$CTX/sub"
+	echo rel >"$CTX/sub/r.txt"
+	dockerfile 'FROM busybox:test' 'RUN --mount=type=bind,source=sub,target=/s,rw cat /s/r.txt' \
+		'RUN --mount=type=bind,source=sub/r.txt,target=/r.txt cat /r.txt'
+	cd "$CTX/.."
+	kbuild -t m:6 "${CTX##*/}"
+	assert_success
+	[ "$(grep -c '^rel$' <<<"$output")" -eq 2 ] || fail "the context's file not seen twice"
 	no_containers
 }
 
