@@ -37,20 +37,22 @@ directory 755 0:0"
 }
 
 @test "kist-build WORKDIR: made as the USER in effect (name or uid:gid); an existing directory adds no layer" {
+	# a uid alone: the same number for the group (BuildKit, as COPY --chown)
 	dockerfile 'FROM busybox:test' 'USER kist' 'WORKDIR /data/k' 'USER 1234:4321' 'WORKDIR /num' \
-		'USER root' 'WORKDIR /tmp'
+		'USER 9999' 'WORKDIR /solo' 'USER root' 'WORKDIR /tmp'
 	kbuild -t wd:2 "$CTX"
 	assert_success
 	local base_layers
 	base_layers=$(image_config busybox:test '.rootfs.diff_ids | length')
 	run image_config wd:2 '(.rootfs.diff_ids | length), .history[-1].empty_layer'
-	assert_line --index 0 "$((base_layers + 2))"
+	assert_line --index 0 "$((base_layers + 3))"
 	assert_line --index 1 true
-	run_image wd:2 '{"Cmd":["stat","-c","%n %a %u:%g","/data","/data/k","/num","/tmp"]}'
+	run_image wd:2 '{"Cmd":["stat","-c","%n %a %u:%g","/data","/data/k","/num","/solo","/tmp"]}'
 	assert_success
 	assert_output "/data 755 1000:1000
 /data/k 755 1000:1000
 /num 755 1234:4321
+/solo 755 9999:9999
 /tmp 1777 0:0"
 }
 
