@@ -517,6 +517,43 @@ static int ensure_written(struct build *b, struct bimage *img, struct err **err)
 
 /* ---- RUN ---- */
 
+/* A RUN --mount=type=bind of the context when a .dockerignore applies: its
+ * source copied (the ignored files left out) into a directory of its own,
+ * removed after the RUN. */
+static int bind_context_copy(struct build *b, struct rmount *r, struct err **err)
+{
+	cleanup_free char *base = xasprintf("%s/build-cache/tmp", b->o->root);
+	cleanup_free char *src = NULL;
+	cleanup_close int fd = -1;
+	const char *rel = r->source ? r->source : "";
+	struct copy_opts co = {.uid = -1, .gid = -1, .mode = -1, .dst_is_dir = true};
+	struct stat st;
+
+	while (*rel == '/')
+		rel++;
+	src = *rel ? xasprintf("%s/%s", b->ctxdir, rel) : xstrdup(b->ctxdir);
+	if (stat(src, &st) < 0)
+		return err_set(err, errno, "mount source '%s'", *rel ? rel : ".");
+	if (fs_mkdir_p(base, 0700, err) < 0)
+		return -1;
+	r->tmp = xasprintf("%s/bindctx.XXXXXX", base);
+	if (!mkdtemp(r->tmp))
+		return err_set(err, errno, "mkdtemp '%s'", r->tmp);
+	fd = open(r->tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return err_set(err, errno, "open '%s'", r->tmp);
+	if (context_copy(b, b->ctxdir, rel, fd, "/src/", &co, err) < 0)
+		return -1;
+	if (S_ISDIR(st.st_mode)) {
+		r->host = xasprintf("%s/src", r->tmp);
+	} else {
+		const char *slash = strrchr(rel, '/');
+		r->host = xasprintf("%s/src/%s", r->tmp, slash ? slash + 1 : rel);
+	}
+	r->copied = true;
+	return 0;
+}
+
 static int run_step(struct build *b, struct stage *st, struct step *s, struct err **err)
 {
 	const struct df_instr *in = s->in;
@@ -600,6 +637,12 @@ static int run_step(struct build *b, struct stage *st, struct step *s, struct er
 					       err) < 0)
 					goto mount_failed;
 				root = from_ctrs[i].rootfs;
+			} else if (b->ignore) {
+				/* the context as BuildKit sends it: without what
+				 * .dockerignore leaves out */
+				if (bind_context_copy(b, r, err) < 0)
+					goto mount_failed;
+				continue;
 			}
 			if (fs_resolve_in_root(root, r->source ? r->source : "/", false, &r->host,
 					       err) < 0)

@@ -173,6 +173,7 @@ int main(int argc, char **argv)
 	struct build_opts o = {.network = "host", .progress = PROGRESS_CLASSIC};
 	struct build b = {.o = &o, .rootfd = -1, .gclock = -1, .oci = LAYOUT_INIT, .stdout_fd = 1};
 	bool progress_auto = true;
+	cleanup_free char *root_abs = NULL;
 	cleanup_strv char **outputs = NULL;
 	cleanup_free char *df_path = NULL, *tmpctx = NULL;
 	cleanup_close int nullfd = -1;
@@ -297,6 +298,15 @@ int main(int argc, char **argv)
 	if (argc - optind != 1)
 		cli_usage_error("\"build\" requires exactly 1 argument (the context: PATH or -)");
 	o.context = argv[optind];
+	if (o.root[0] != '/') {
+		/* RUN --mount sources under it go into config.json: absolute */
+		char cwd[PATH_MAX];
+
+		if (!getcwd(cwd, sizeof(cwd)))
+			die_errno("getcwd");
+		root_abs = xasprintf("%s/%s", cwd, o.root);
+		o.root = root_abs;
+	}
 	if (progress_auto) /* docker's auto: the live view on a terminal */
 		o.progress = isatty(STDOUT_FILENO) ? PROGRESS_TTY : PROGRESS_CLASSIC;
 	env = getenv("SOURCE_DATE_EPOCH");

@@ -380,8 +380,13 @@ int rmounts_setup(struct build *b, struct rmounts *m, const char *ctrid, const c
 		case RMOUNT_BIND: {
 			struct stat st;
 
-			/* r->host: the source resolved in its root (exec.c) */
-			if (r->rw && stat(r->host, &st) == 0 && S_ISDIR(st.st_mode)) {
+			/* r->host: the source resolved in its root, or a private
+			 * copy (exec.c) that may be written through */
+			if (r->copied) {
+				char *opts[] = {"rbind", r->rw ? "rw" : "ro", "rprivate", NULL};
+
+				add_mount(mounts, r->target, "bind", r->host, opts);
+			} else if (r->rw && stat(r->host, &st) == 0 && S_ISDIR(st.st_mode)) {
 				cleanup_free char *base =
 				    xasprintf("%s/build-cache/tmp", b->o->root);
 				cleanup_free char *up = NULL, *wk = NULL, *data = NULL;

@@ -91,15 +91,44 @@ unpack() {
 	no_containers
 }
 
-@test "kist-build RUN --mount=type=bind: a context given as a relative path" {
+@test "kist-build RUN --mount: a context and a store root given as relative paths" {
 	mkdir -p "$CTX/sub"
 	echo rel >"$CTX/sub/r.txt"
 	dockerfile 'FROM busybox:test' 'RUN --mount=type=bind,source=sub,target=/s,rw cat /s/r.txt' \
-		'RUN --mount=type=bind,source=sub/r.txt,target=/r.txt cat /r.txt'
-	cd "$CTX/.."
-	kbuild -t m:6 "${CTX##*/}"
+		'RUN --mount=type=bind,source=sub/r.txt,target=/r.txt cat /r.txt' \
+		'RUN --mount=type=cache,target=/c touch /c/in-cache'
+	[ "${CTX%/*}" = "${KIST_ROOT%/*}" ] || fail "want the context and the root side by side"
+	cd "${CTX%/*}"
+	kbuild --root "${KIST_ROOT##*/}" -t m:6 "${CTX##*/}"
 	assert_success
 	[ "$(grep -c '^rel$' <<<"$output")" -eq 2 ] || fail "the context's file not seen twice"
+	run find "$KIST_ROOT/build-cache/mounts" -name in-cache
+	assert_output --partial in-cache
+	no_containers
+}
+
+@test "kist-build RUN --mount=type=bind: the context without what .dockerignore leaves out" {
+	mkdir -p "$CTX/sub" "$CTX/secret"
+	echo kept >"$CTX/sub/kept.txt"
+	echo hidden >"$CTX/sub/hidden.txt"
+	echo key >"$CTX/secret/key"
+	printf 'secret\nsub/hidden.txt\n' >"$CTX/.dockerignore"
+	dockerfile 'FROM busybox:test' \
+		'RUN --mount=type=bind,target=/ctx ls /ctx /ctx/sub' \
+		'RUN --mount=type=bind,source=sub,target=/s,rw echo w >/s/kept.txt && cat /s/kept.txt'
+	kbuild -t m:7 "$CTX"
+	assert_success
+	assert_line kept.txt
+	refute_line secret
+	refute_line hidden.txt
+	assert_line w
+	assert_equal "$(cat "$CTX/sub/kept.txt")" kept
+	[ "$(find "$KIST_ROOT/build-cache/tmp" -mindepth 1 | wc -l)" -eq 0 ] || fail "copies left behind"
+	# an ignored file's change does not miss the cache
+	echo changed >"$CTX/sub/hidden.txt"
+	kbuild -t m:7 "$CTX"
+	assert_success
+	[ "$(grep -c '^ ---> Using cache$' <<<"$output")" -eq 2 ] || fail "an ignored file changed the key"
 	no_containers
 }
 
