@@ -46,6 +46,7 @@ struct step {
 	struct rmounts mounts; /* RUN --mount */
 	char *dl_dir;          /* ADD of URLs: where they were downloaded */
 	char **dl_names;       /* "<n>/<name>" under dl_dir, one per URL */
+	char **pending_urls;   /* ADD --checksum: URLs downloaded on a miss */
 };
 
 static void step_release(struct step *s)
@@ -58,6 +59,7 @@ static void step_release(struct step *s)
 		fs_rm_rf(s->dl_dir, NULL);
 	free(s->dl_dir);
 	strv_free(s->dl_names);
+	strv_free(s->pending_urls);
 }
 
 /* ---- variables ---- */
@@ -700,6 +702,9 @@ out:
 
 /* ---- COPY / ADD ---- */
 
+static int download(struct build *b, struct step *s, const char *url, const char *checksum,
+		    char digest[DIGEST_STR_MAX], struct err **err);
+
 /* what: the flag or instruction the user came from ("--chown=", "USER ") */
 static int parse_chown(const char *rootfs, const char *spec, const char *what, long *uid, long *gid,
 		       struct err **err)
@@ -735,12 +740,13 @@ static int copy_step(struct build *b, struct stage *st, struct stage *stages, st
 	const char *chown = flag_get(in, "chown"), *chmod = flag_get(in, "chmod");
 	cleanup_close int rootfd = -1;
 	cleanup_free char *created_by = NULL;
-	size_t n = strv_len(srcs), nurls = strv_len(s->dl_names);
+	size_t n = strv_len(srcs), nurls;
 	int ret = -1;
 
 	(void)stages;
 	co.unpack = in->kind == DF_ADD;
-	co.dst_is_dir = str_has_suffix(dst, "/") || n + nurls > 1;
+	co.dst_is_dir =
+	    str_has_suffix(dst, "/") || n + strv_len(s->pending_urls) + strv_len(s->dl_names) > 1;
 	if (chmod && *chmod) {
 		char *end;
 		unsigned long m = strtoul(chmod, &end, 8);
@@ -750,6 +756,13 @@ static int copy_step(struct build *b, struct stage *st, struct stage *stages, st
 		co.mode = (long)m;
 	}
 	created_by = xasprintf("/bin/sh -c #(nop) %s", s->desc);
+	for (char **u = s->pending_urls; u && *u; u++) {
+		char digest[DIGEST_STR_MAX];
+
+		if (download(b, s, *u, flag_get(in, "checksum"), digest, err) < 0)
+			return -1;
+	}
+	nurls = strv_len(s->dl_names);
 	if (ensure_written(b, &st->img, err) < 0)
 		return -1;
 	if (ctr_create(b, st->img.manifest, FILES_ONLY, &c, err) < 0)
@@ -953,6 +966,45 @@ out:
 /* ADD's http(s) sources: taken out of words and downloaded into
  * s->dl_dir (checked against --checksum); *lines gets "<digest> <url>"
  * for each.  COPY refuses them, --checksum wants them. */
+/* Download url into s->dl_dir/<n>/ (made on first use); its content's
+ * digest in digest. */
+static int download(struct build *b, struct step *s, const char *url, const char *checksum,
+		    char digest[DIGEST_STR_MAX], struct err **err)
+{
+	cleanup_free char *sub = NULL, *name = NULL, *rel = NULL;
+	size_t n;
+
+	if (!s->dl_dir) {
+		cleanup_free char *base = xasprintf("%s/build-cache/tmp", b->o->root);
+		char *dir;
+
+		if (fs_mkdir_p(base, 0700, err) < 0)
+			return -1;
+		dir = xasprintf("%s/add.XXXXXX", base);
+		if (!mkdtemp(dir)) {
+			err_set(err, errno, "mkdtemp '%s'", dir);
+			free(dir);
+			return -1;
+		}
+		s->dl_dir = dir;
+		s->dl_names = xcalloc(1, sizeof(char *));
+	}
+	n = strv_len(s->dl_names);
+	sub = xasprintf("%s/%zu", s->dl_dir, n);
+	if (mkdir(sub, 0700) < 0)
+		return err_set(err, errno, "mkdir '%s'", sub);
+	if (url_fetch(url, sub, checksum, &name, digest, err) < 0)
+		return err_wrap(err, "Dockerfile:%d: ADD %s", s->in->line, url);
+	rel = xasprintf("%zu/%s", n, name);
+	strv_push(&s->dl_names, rel);
+	return 0;
+}
+
+/* ADD's http(s) sources, taken out of words.  With --checksum the key
+ * holds the checksum and the download waits for a cache miss (copy_step),
+ * as BuildKit's; without, they are downloaded now for their content's
+ * digest.  *lines gets "<digest> <url>" for each (the key, miss reasons).
+ * COPY refuses URLs, --checksum wants them. */
 static int add_urls(struct build *b, struct step *s, char **words, char **lines, struct err **err)
 {
 	const struct df_instr *in = s->in;
@@ -961,9 +1013,19 @@ static int add_urls(struct build *b, struct step *s, char **words, char **lines,
 	cleanup_strv char **keep = xcalloc(1, sizeof(char *));
 	size_t nurl = 0;
 
+	if (checksum && !str_has_prefix(checksum, "sha256:")) {
+		err_set_code(err, EINVAL,
+			     "Dockerfile:%d: ADD: unsupported digest algorithm in --checksum=%s",
+			     in->line, checksum);
+		goto fail;
+	}
+	if (checksum && !digest_is_valid(checksum)) {
+		err_set_code(err, EINVAL, "Dockerfile:%d: ADD: invalid checksum digest format '%s'",
+			     in->line, checksum);
+		goto fail;
+	}
 	for (size_t i = 0; words[i]; i++) {
 		char digest[DIGEST_STR_MAX];
-		cleanup_free char *sub = NULL, *name = NULL;
 
 		if (!url_is_remote(words[i])) {
 			if (checksum) {
@@ -981,31 +1043,11 @@ static int add_urls(struct build *b, struct step *s, char **words, char **lines,
 				     in->line);
 			goto fail;
 		}
-		if (!s->dl_dir) {
-			cleanup_free char *base = xasprintf("%s/build-cache/tmp", b->o->root);
-			if (fs_mkdir_p(base, 0700, err) < 0)
-				goto fail;
-			s->dl_dir = xasprintf("%s/add.XXXXXX", base);
-			if (!mkdtemp(s->dl_dir)) {
-				err_set(err, errno, "mkdtemp '%s'", s->dl_dir);
-				free(s->dl_dir);
-				s->dl_dir = NULL;
-				goto fail;
-			}
-			s->dl_names = xcalloc(1, sizeof(char *));
-		}
-		sub = xasprintf("%s/%zu", s->dl_dir, nurl);
-		if (mkdir(sub, 0700) < 0) {
-			err_set(err, errno, "mkdir '%s'", sub);
+		if (checksum) {
+			strv_push(&s->pending_urls, words[i]);
+			snprintf(digest, sizeof(digest), "%s", checksum);
+		} else if (download(b, s, words[i], NULL, digest, err) < 0) {
 			goto fail;
-		}
-		if (url_fetch(words[i], sub, checksum, &name, digest, err) < 0) {
-			err_wrap(err, "Dockerfile:%d: ADD %s", in->line, words[i]);
-			goto fail;
-		}
-		{
-			cleanup_free char *rel = xasprintf("%zu/%s", nurl, name);
-			strv_push(&s->dl_names, rel);
 		}
 		buf_addf(&l, "%s %s\n", digest, words[i]);
 		nurl++;

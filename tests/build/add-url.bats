@@ -93,6 +93,28 @@ pkg.tar.gz"
 	dockerfile 'FROM busybox:test' "ADD --checksum=md5:abc $URL/f /n"
 	kbuild -t u:3 "$CTX"
 	assert_failure
-	assert_output --partial "Dockerfile:2: ADD $URL/f: unsupported digest algorithm"
+	assert_output --partial "Dockerfile:2: ADD: unsupported digest algorithm in --checksum=md5:abc"
+	no_containers
+}
+
+@test "kist-build ADD URL --checksum: the checksum is the key, a cached rebuild needs no server" {
+	echo pinned >"$WWW/pinned.txt"
+	local sum
+	sum=$(sha256sum "$WWW/pinned.txt" | cut -d' ' -f1)
+	dockerfile 'FROM busybox:test' "ADD --checksum=sha256:$sum $URL/pinned.txt /pinned.txt"
+	kbuild -t u:4 "$CTX"
+	assert_success
+	kill "$HTTPD_PID"
+	wait "$HTTPD_PID" 2>/dev/null || true
+	HTTPD_PID=
+	kbuild -t u:4 "$CTX"
+	assert_success
+	assert_line ' ---> Using cache'
+	# a miss has to download: the server is gone
+	kbuild --no-cache -t u:4 "$CTX"
+	assert_failure
+	assert_output --partial "Dockerfile:2: ADD $URL/pinned.txt: GET $URL/pinned.txt"
+	run_image u:4 '{"Cmd":["cat","/pinned.txt"]}'
+	assert_output pinned
 	no_containers
 }
