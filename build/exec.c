@@ -463,8 +463,10 @@ static int ctr_create(struct build *b, const char *image, const char *overrides,
 static void ctr_remove(struct build *b, struct ctr *c)
 {
 	if (c->id) {
+		/* -v: the anonymous volumes of the image's VOLUMEs go too, as
+		 * docker's builder removes its containers */
 		const char *argv[] = {b->store_bin, "--root", b->o->root, "rm-container",
-				      "-f",         c->id,    NULL};
+				      "-f",         "-v",     c->id,      NULL};
 		struct proc p = PROC_INIT;
 
 		p.argv = argv;

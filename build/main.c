@@ -572,7 +572,7 @@ static int write_output(struct build *b, const char *spec, const struct bimage *
 		}
 		{
 			const char *rargv[] = {b->store_bin, "--root", b->o->root, "rm-container",
-					       "-f",         id,       NULL};
+					       "-f",         "-v",     id,         NULL};
 			build_exec(b, rargv, NULL, NULL);
 		}
 		return st == 0 ? 0 : -1;

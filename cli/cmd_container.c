@@ -301,6 +301,7 @@ enum {
 	R_LABEL,
 	R_LOG_OPT,
 	R_MEMORY,
+	R_MOUNT,
 	R_NAME,
 	R_PIDS_LIMIT,
 	R_PRIVILEGED,
@@ -311,8 +312,11 @@ enum {
 	R_SECURITY_OPT,
 	R_STOP_SIGNAL,
 	R_STOP_TIMEOUT,
+	R_TMPFS,
 	R_TTY,
 	R_USER,
+	R_VOLUME,
+	R_VOLUMES_FROM,
 	R_WORKDIR,
 };
 
@@ -435,6 +439,7 @@ static cJSON *overrides(char **args, const char *const *vals, char **cmd)
 		cJSON_AddTrueToObject(ov, "Privileged");
 	if (vals[R_READ_ONLY])
 		cJSON_AddTrueToObject(ov, "ReadonlyRootfs");
+	kist_mount_overrides(args, ov);
 	if (secopt)
 		add_strv(ov, "SecurityOpt", secopt);
 	if (vals[R_STOP_SIGNAL]) {
@@ -553,7 +558,8 @@ static cJSON *create(const struct kist *k, char **args, const char *const *vals,
 	}
 }
 
-static int remove_container(const struct kist *k, const char *id, bool force, bool quiet);
+static int remove_container(const struct kist *k, const char *id, bool force, bool quiet,
+			    bool volumes);
 
 int kist_create(const struct kist *k, const struct kverb *v, char **args, const char *const *vals,
 		struct err **err)
@@ -600,7 +606,7 @@ int kist_run_cmd(const struct kist *k, const struct kverb *v, char **args, const
 	code = shim_start(doc, !vals[R_DETACH]);
 	if (code != 0) {
 		if (vals[R_RM])
-			remove_container(k, jstr(doc, "Id"), true, true);
+			remove_container(k, jstr(doc, "Id"), true, true, true);
 		return code;
 	}
 	if (vals[R_DETACH]) {
@@ -609,7 +615,7 @@ int kist_run_cmd(const struct kist *k, const struct kverb *v, char **args, const
 	}
 	code = foreground(doc, vals[R_INTERACTIVE], true);
 	if (vals[R_RM])
-		remove_container(k, jstr(doc, "Id"), true, true);
+		remove_container(k, jstr(doc, "Id"), true, true, true);
 	return code;
 }
 
@@ -737,12 +743,14 @@ int kist_kill(const struct kist *k, const struct kverb *v, char **args, const ch
 	return ret;
 }
 
-static int remove_container(const struct kist *k, const char *id, bool force, bool quiet)
+static int remove_container(const struct kist *k, const char *id, bool force, bool quiet,
+			    bool volumes)
 {
 	char *dargs[] = {"delete", force ? "-f" : (char *)id, force ? (char *)id : NULL, NULL};
-	/* -f: the runtime's state goes with it (the shim stopped and deleted it) */
-	char *rargs[] = {"rm-container", force ? "-f" : "--", force ? "--" : (char *)id,
-			 force ? (char *)id : NULL, NULL};
+	/* -f: the runtime's state goes with it (the shim stopped and deleted it);
+	 * -v: its anonymous volumes too */
+	char *rargs[6] = {"rm-container"};
+	size_t na = 1;
 	cleanup_free char *out = NULL, *errtext = NULL;
 	struct err *err = NULL;
 	int r;
@@ -775,6 +783,12 @@ static int remove_container(const struct kist *k, const char *id, bool force, bo
 		err_free(err);
 		err = NULL;
 	}
+	if (force)
+		rargs[na++] = "-f";
+	if (volumes)
+		rargs[na++] = "-v";
+	rargs[na++] = "--";
+	rargs[na] = (char *)id;
 	r = kist_capture_err(k, "kist-store", rargs, ID_MAX, &out, &errtext, &err);
 	if (r < 0) {
 		if (!quiet)
@@ -811,7 +825,8 @@ int kist_rm(const struct kist *k, const struct kverb *v, char **args, const char
 			ret = EXIT_FAIL;
 			continue;
 		}
-		if (remove_container(k, jstr(doc, "Id"), vals[0] != NULL, false) != 0) {
+		if (remove_container(k, jstr(doc, "Id"), vals[0] != NULL, false, vals[1] != NULL) !=
+		    0) {
 			ret = EXIT_FAIL;
 			continue;
 		}
@@ -1030,7 +1045,7 @@ int kist_container_prune(const struct kist *k, const struct kverb *v, char **arg
 		return r;
 	printf("Deleted Containers:\n");
 	for (id = strtok_r(out, "\n", &save); id; id = strtok_r(NULL, "\n", &save))
-		if (remove_container(k, id, false, true) == 0)
+		if (remove_container(k, id, false, true, false) == 0)
 			printf("%s\n", id);
 	printf("\nTotal reclaimed space: 0B\n");
 	return EXIT_OK;

@@ -59,7 +59,8 @@ static void translate(const char *prog, const char *verb, const char *line, cons
 	/* "kist-store: ls: bad filter ..." -> "bad filter ..." */
 	if (verb && str_has_prefix(msg, verb) && str_has_prefix(msg + strlen(verb), ": "))
 		msg += strlen(verb) + 2;
-	if (str_has_prefix(msg, "no such image: ") || str_has_prefix(msg, "no such container: ")) {
+	if (str_has_prefix(msg, "no such image: ") || str_has_prefix(msg, "no such container: ") ||
+	    str_has_prefix(msg, "no such volume: ")) {
 		bool image = msg[8] == 'i';
 		size_t len;
 
@@ -70,9 +71,10 @@ static void translate(const char *prog, const char *verb, const char *line, cons
 			len -= 2;
 		}
 		fprintf(out, "Error: No such %s: %.*s\n",
-			noun    ? noun
-			: image ? "image"
-				: "container",
+			noun            ? noun
+			: image         ? "image"
+			: msg[8] == 'v' ? "volume"
+					: "container",
 			(int)len, what);
 		return;
 	}

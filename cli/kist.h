@@ -119,6 +119,15 @@ KVERB_FN(kist_exec);
 KVERB_FN(kist_runtime_verb);
 KVERB_FN(kist_container_prune);
 
+/* mounts.c: run/create's -v, --mount and --tmpfs into the overrides (Binds,
+ * Volumes, Mounts, Tmpfs) as docker's CLI sends them; a malformed --mount
+ * is a usage error. */
+struct cJSON;
+void kist_mount_overrides(char **args, struct cJSON *ov);
+
+/* cmd_volume.c: kist volume create, ls, inspect, rm, prune */
+extern const struct kentry kist_volume_verbs[];
+
 /* names.c: docker-like generated container names, "adjective_surname". */
 char *names_generate(unsigned retry);
 

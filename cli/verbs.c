@@ -364,6 +364,7 @@ static const struct kflag run_flags[] = {
     {"label", 'l', KF_LIST, "list", "Set meta data on a container", NULL},
     {"log-opt", 0, KF_LIST, "list", "Log driver options", NULL},
     {"memory", 'm', KF_STRING, "bytes", "Memory limit", NULL},
+    {"mount", 0, KF_LIST, "mount", "Attach a filesystem mount to the container", NULL},
     {"name", 0, KF_STRING, "string", "Assign a name to the container", NULL},
     {"pids-limit", 0, KF_INT, "int", "Tune container pids limit (set -1 for unlimited)", NULL},
     {"privileged", 0, KF_BOOL, NULL, "Give extended privileges to this container", NULL},
@@ -376,8 +377,11 @@ static const struct kflag run_flags[] = {
     {"security-opt", 0, KF_LIST, "list", "Security Options", NULL},
     {"stop-signal", 0, KF_STRING, "string", "Signal to stop the container", NULL},
     {"stop-timeout", 0, KF_INT, "int", "Timeout (in seconds) to stop a container", NULL},
+    {"tmpfs", 0, KF_LIST, "list", "Mount a tmpfs directory", NULL},
     {"tty", 't', KF_BOOL, NULL, "Allocate a pseudo-TTY", NULL},
     {"user", 'u', KF_STRING, "string", "Username or UID (format: <name|uid>[:<group|gid>])", NULL},
+    {"volume", 'v', KF_LIST, "list", "Bind mount a volume", NULL},
+    {"volumes-from", 0, KF_LIST, "list", "Mount volumes from the specified container(s)", NULL},
     {"workdir", 'w', KF_STRING, "string", "Working directory inside the container", NULL},
     END_FLAGS,
 };
@@ -830,6 +834,7 @@ const struct kgroup kist_groups[] = {
     {"container", "Manage containers", container_verbs},
     {"image", "Manage images", image_verbs},
     {"system", "Manage kist", system_verbs},
+    {"volume", "Manage volumes", kist_volume_verbs},
     {NULL, NULL, NULL},
 };
 

@@ -336,8 +336,24 @@ int cmd_du(void *g, int argc, char **argv, struct err **err)
 	printf("%-16s%-10s%-10s%-10s%s\n", "TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE");
 	df_line("Images", ni, active, all, all - in_use);
 	df_line("Containers", nc, 0, csize, csize);
-	df_line("Local Volumes", count_entries(s, "volumes", false), 0,
-		store_tree_size(s->rootfd, "volumes"), store_tree_size(s->rootfd, "volumes"));
+	{
+		/* volumes: active while a container mounts them */
+		cleanup_strv char **vols = volume_names(s);
+		size_t vactive = 0;
+		int64_t vsize = 0, vfree = 0;
+
+		for (i = 0; vols[i]; i++) {
+			cleanup_strv char **users = NULL;
+			int64_t sz = volume_size(s, vols[i]);
+
+			vsize += sz;
+			if (volume_users(s, vols[i], &users, NULL) == 0 && users)
+				vactive++;
+			else
+				vfree += sz;
+		}
+		df_line("Local Volumes", strv_len(vols), vactive, vsize, vfree);
+	}
 	df_line("Build Cache", 0, 0, 0, 0);
 	image_free_list(imgs, ni);
 	container_free_list(cs, nc);

@@ -55,16 +55,20 @@ int cmd_create_container(void *g, int argc, char **argv, struct err **err)
 }
 
 static int one_container(void *g, int argc, char **argv, const char *verb, const char *usage,
-			 struct container *c, bool *force, struct err **err)
+			 struct container *c, bool *force, bool *volumes, struct err **err)
 {
-	static const struct option opts[] = {
-	    {"force", no_argument, NULL, 'f'}, STORE_HELP_OPT, {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {{"force", no_argument, NULL, 'f'},
+					     {"volumes", no_argument, NULL, 'v'},
+					     STORE_HELP_OPT,
+					     {NULL, 0, NULL, 0}};
 	struct store *s = g;
 	int ch;
 
-	while ((ch = cli_getopt(argc, argv, "+fh", opts, NULL)) != -1) {
+	while ((ch = cli_getopt(argc, argv, "+fvh", opts, NULL)) != -1) {
 		if (ch == 'f' && force)
 			*force = true;
+		else if (ch == 'v' && volumes)
+			*volumes = true;
 		else if (ch == 'h') {
 			fputs(usage, stdout);
 			return 1;
@@ -86,7 +90,7 @@ int cmd_mount(void *g, int argc, char **argv, struct err **err)
 	int r = one_container(g, argc, argv, "mount",
 			      "usage: kist-store mount CONTAINER\n"
 			      "Mount the container's rootfs on bundle/rootfs; print its path.\n",
-			      &c, NULL, err);
+			      &c, NULL, NULL, err);
 
 	if (r != 0)
 		return r < 0 ? -1 : EXIT_OK;
@@ -102,9 +106,10 @@ int cmd_mount(void *g, int argc, char **argv, struct err **err)
 int cmd_umount(void *g, int argc, char **argv, struct err **err)
 {
 	struct container c;
-	int r = one_container(
-	    g, argc, argv, "umount",
-	    "usage: kist-store umount CONTAINER\nUnmount the container's rootfs.\n", &c, NULL, err);
+	int r =
+	    one_container(g, argc, argv, "umount",
+			  "usage: kist-store umount CONTAINER\nUnmount the container's rootfs.\n",
+			  &c, NULL, NULL, err);
 
 	if (r != 0)
 		return r < 0 ? -1 : EXIT_OK;
@@ -117,19 +122,22 @@ int cmd_rm_container(void *g, int argc, char **argv, struct err **err)
 {
 	struct container c;
 	cleanup_free char *why = NULL;
-	bool force = false;
+	bool force = false, volumes = false;
 	char id[65];
 	int r = one_container(g, argc, argv, "rm-container",
-			      "usage: kist-store rm-container [-f] CONTAINER\n"
+			      "usage: kist-store rm-container [-f] [-v] CONTAINER\n"
 			      "Unmount and remove a container's directory (also when its\n"
 			      "container.json is damaged: found by name or id).\n"
-			      "  -f  even when the runtime still has a state for it\n",
-			      &c, &force, err);
+			      "  -f  even when the runtime still has a state for it\n"
+			      "  -v  also remove the anonymous volumes it mounted\n",
+			      &c, &force, &volumes, err);
 
 	if (r > 0)
 		return EXIT_OK;
 	if (r == 0) {
 		r = container_remove(g, &c, force, err);
+		if (r == 0 && volumes)
+			volume_remove_anonymous(g, c.doc);
 		if (r == 0)
 			printf("%s\n", c.id);
 		container_release(&c);

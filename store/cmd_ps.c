@@ -85,6 +85,52 @@ static const cJSON *obj_of(const cJSON *o, const char *key)
 	return cJSON_IsObject(v) ? v : NULL;
 }
 
+/* docker ps's MOUNTS: volume names and bind sources (15 runes each unless
+ * no_trunc). */
+static char *mounts_text(const cJSON *doc, bool no_trunc)
+{
+	struct buf b = BUF_INIT;
+	const cJSON *m;
+
+	cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(doc, "Mounts"))
+	{
+		const char *name = str_of(m, "Name", "");
+		cleanup_free char *shown = NULL;
+
+		if (!*name)
+			name = str_of(m, "Source", "");
+		if (!*name)
+			continue; /* a tmpfs */
+		shown = no_trunc ? xstrdup(name) : fmt_shorten(name, 15);
+		if (b.len)
+			buf_addch(&b, ',');
+		buf_adds(&b, shown);
+	}
+	return buf_detach(&b, NULL);
+}
+
+/* docker inspect's Mounts (the record's, made by create-container) and
+ * HostConfig's Binds, Mounts and Tmpfs as the user gave them. */
+static void container_doc_mounts(const cJSON *doc, const cJSON *ov, cJSON *o, cJSON *host)
+{
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(doc, "Mounts");
+	const cJSON *b = cJSON_GetObjectItemCaseSensitive(ov, "Binds");
+	const cJSON *um = cJSON_GetObjectItemCaseSensitive(ov, "Mounts");
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(ov, "Tmpfs");
+	const cJSON *vf = cJSON_GetObjectItemCaseSensitive(ov, "VolumesFrom");
+
+	cJSON_AddItemToObject(o, "Mounts",
+			      cJSON_IsArray(m) ? cJSON_Duplicate(m, true) : cJSON_CreateArray());
+	cJSON_AddItemToObject(host, "Binds",
+			      cJSON_IsArray(b) ? cJSON_Duplicate(b, true) : cJSON_CreateNull());
+	if (cJSON_IsArray(um))
+		cJSON_AddItemToObject(host, "Mounts", cJSON_Duplicate(um, true));
+	if (cJSON_IsObject(t))
+		cJSON_AddItemToObject(host, "Tmpfs", cJSON_Duplicate(t, true));
+	cJSON_AddItemToObject(host, "VolumesFrom",
+			      cJSON_IsArray(vf) ? cJSON_Duplicate(vf, true) : cJSON_CreateNull());
+}
+
 /* docker inspect's shape for one container. */
 static cJSON *container_doc(struct store *s, const struct container *c)
 {
@@ -141,6 +187,7 @@ static cJSON *container_doc(struct store *s, const struct container *c)
 	}
 	cJSON_AddBoolToObject(host, "AutoRemove", streq(str_of(ann, "io.kist.rm", ""), "true"));
 	cJSON_AddStringToObject(host, "LogOpt", str_of(ann, "io.kist.log-opt", ""));
+	container_doc_mounts(c->doc, ov, o, host);
 	{
 		cJSON *gd = cJSON_AddObjectToObject(o, "GraphDriver");
 		cJSON *d = cJSON_AddObjectToObject(gd, "Data");
@@ -171,6 +218,16 @@ static cJSON *container_doc(struct store *s, const struct container *c)
 		const cJSON *ol = obj_of(ov, "Labels");
 		cJSON_ArrayForEach(e, ol) if (cJSON_IsString(e))
 		    cJSON_AddStringToObject(labels, e->string, e->valuestring);
+	}
+	{
+		/* docker's Config.Volumes: the image's and -v DST ones */
+		const cJSON *vl = cJSON_GetObjectItemCaseSensitive(ann, SPEC_ANNOTATION_VOLUMES);
+		cleanup_json cJSON *arr = cJSON_IsString(vl) ? cJSON_Parse(vl->valuestring) : NULL;
+		cJSON *vols = cJSON_GetArraySize(arr) > 0 ? cJSON_AddObjectToObject(cfg, "Volumes")
+							  : cJSON_AddNullToObject(cfg, "Volumes");
+
+		cJSON_ArrayForEach(e, arr) if (cJSON_IsString(e))
+		    cJSON_AddObjectToObject(vols, e->valuestring);
 	}
 	cJSON_AddStringToObject(cfg, "StopSignal",
 				str_of(ann, SPEC_ANNOTATION_STOP_SIGNAL, "SIGTERM"));
@@ -372,7 +429,7 @@ static char *labels_text(const cJSON *labels)
 }
 
 struct ps_filter {
-	char **status, **name, **id, **label, **ancestor, **exited;
+	char **status, **name, **id, **label, **ancestor, **exited, **volume;
 	char *before, *since;
 };
 
@@ -384,6 +441,7 @@ static void ps_filter_free(struct ps_filter *f)
 	strv_free(f->label);
 	strv_free(f->ancestor);
 	strv_free(f->exited);
+	strv_free(f->volume);
 	free(f->before);
 	free(f->since);
 }
@@ -413,6 +471,8 @@ static int ps_filter_add(struct ps_filter *f, const char *arg, struct err **err)
 		strv_push(&f->label, val);
 	else if (streq(key, "ancestor"))
 		strv_push(&f->ancestor, val);
+	else if (streq(key, "volume"))
+		strv_push(&f->volume, val);
 	else if (streq(key, "exited")) {
 		char *end;
 		(void)strtol(val, &end, 10);
@@ -461,6 +521,19 @@ static bool m_label(const char *want, const void *ctx)
 	return cJSON_IsString(v) && (!eq || streq(v->valuestring, eq + 1));
 }
 
+/* volume=: a volume's name or a mount's destination (ctx: the Mounts) */
+static bool m_volume(const char *want, const void *ctx)
+{
+	const cJSON *m;
+
+	cJSON_ArrayForEach(m, (const cJSON *)ctx)
+	{
+		if (streq(str_of(m, "Name", ""), want) || streq(str_of(m, "Destination", ""), want))
+			return true;
+	}
+	return false;
+}
+
 /* before=/since=: the creation time of the container named */
 static int ps_ref_time(struct store *s, const char *ref, double *out, struct err **err)
 {
@@ -479,7 +552,7 @@ static int ps_ref_time(struct store *s, const char *ref, double *out, struct err
 static const char ps_usage[] =
     "usage: kist-store ps [-a] [-q] [-l] [-n N] [-s] [--no-trunc] [-f FILTER]... [--format F]\n"
     "List containers as docker ps does (running ones; -a: all).  Filters:\n"
-    "status= name= id= label= ancestor= exited= before= since=.\n";
+    "status= name= id= label= ancestor= exited= volume= before= since=.\n";
 
 int cmd_ps(void *g, int argc, char **argv, struct err **err)
 {
@@ -583,6 +656,7 @@ int cmd_ps(void *g, int argc, char **argv, struct err **err)
 		cleanup_free char *since_s = fmt_since((int64_t)r->created);
 		cleanup_free char *status = status_text(st);
 		cleanup_free char *lt = labels_text(labels);
+		cleanup_free char *mt = mounts_text(r->c->doc, no_trunc);
 		char *vals[P_N];
 
 		r->doc = st;
@@ -590,7 +664,9 @@ int cmd_ps(void *g, int argc, char **argv, struct err **err)
 		if (!all && !streq(state, "running") && !streq(state, "restarting"))
 			continue;
 		if (!any_of(f.status, m_streq, state) || !any_of(f.name, m_substr, r->c->name) ||
-		    !any_of(f.id, m_prefix, r->c->id) || !any_of(f.label, m_label, labels))
+		    !any_of(f.id, m_prefix, r->c->id) || !any_of(f.label, m_label, labels) ||
+		    !any_of(f.volume, m_volume,
+			    cJSON_GetObjectItemCaseSensitive(r->c->doc, "Mounts")))
 			continue;
 		if (f.ancestor && !any_of(f.ancestor, m_streq, r->c->image) &&
 		    !any_of(f.ancestor, m_prefix, r->c->image_id + 7) &&
@@ -624,7 +700,7 @@ int cmd_ps(void *g, int argc, char **argv, struct err **err)
 		vals[P_SIZE] = sz;
 		vals[P_NAMES] = r->c->name;
 		vals[P_LABELS] = lt;
-		vals[P_MOUNTS] = "";
+		vals[P_MOUNTS] = mt;
 		vals[P_NETWORKS] = "";
 		if (fmt_table_row(t, vals, err) < 0)
 			goto out;

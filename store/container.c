@@ -493,7 +493,8 @@ int container_create(struct store *s, const char *name, const char *image, const
 		     char id_out[65], struct err **err)
 {
 	struct image img;
-	cleanup_json cJSON *ov = NULL, *doc = NULL, *config = NULL;
+	cleanup_json cJSON *ov = NULL, *doc = NULL, *config = NULL, *conv = NULL, *mounts = NULL;
+	cleanup_strv char **anon = NULL;
 	cleanup_close int lock = -1, gclock = -1;
 	cleanup_free char *now = store_time_now();
 	cleanup_free char *tmpname = NULL, *tmpdir = NULL, *finalname = NULL;
@@ -622,11 +623,14 @@ int container_create(struct store *s, const char *name, const char *image, const
 		ret = -1;
 		mounted = true;
 	}
+	if (volume_mounts(s, img.config, ov, rootfs, &conv, &mounts, &anon, err) < 0)
+		goto out;
+	cJSON_AddItemToObject(doc, "Mounts", steal_pointer(&mounts));
 	{
 		char host[13];
 
 		snprintf(host, sizeof(host), "%.12s", id);
-		if (bundle_config(s, &img, ov, rootfs, host, &config, err) < 0)
+		if (bundle_config(s, &img, conv, rootfs, host, &config, err) < 0)
 			goto out;
 	}
 	{
@@ -661,6 +665,8 @@ out:
 	}
 	if (ret < 0 && named)
 		name_unlink(s, name, id);
+	if (ret < 0)
+		volume_drop(s, anon);
 	image_release(&img);
 	return ret;
 }

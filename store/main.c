@@ -39,6 +39,11 @@ static const struct cli_cmd commands[] = {
     {"fsck", cmd_fsck, "check the store (refs, blobs, layers, containers)"},
     {"du", cmd_du, "disk usage of images, layers and containers"},
     {"info", cmd_info, "store location, driver and counts"},
+    {"volume-create", cmd_volume_create, "make a volume (docker volume create)"},
+    {"volume-ls", cmd_volume_ls, "list volumes (docker volume ls)"},
+    {"volume-inspect", cmd_volume_inspect, "show volumes as docker-shaped JSON"},
+    {"volume-rm", cmd_volume_rm, "remove volumes no container uses"},
+    {"volume-prune", cmd_volume_prune, "remove unused (anonymous) volumes"},
     {NULL, NULL, NULL},
 };
 
@@ -58,6 +63,8 @@ static const char *const readonly_verbs[] = {
     "export-layout",
     "du",
     "info",
+    "volume-ls",
+    "volume-inspect",
     NULL,
 };
 

@@ -232,6 +232,46 @@ bool container_shim_alive(struct store *s, const char *id);
 cJSON *container_state(struct store *s, const char *id);
 bool container_is_mounted(struct store *s, const struct container *c);
 
+/* volume.c: ROOT/volumes/<name>/{_data,volume.json}.  A volume is "in use"
+ * while a container's record names it in its Mounts; volumes change under
+ * volume_lock (the containers' lock). */
+#define VOLUME_ANON_LABEL "com.docker.volume.anonymous"
+bool volume_name_valid(const char *name);
+/* docker's error for a name outside [a-zA-Z0-9][a-zA-Z0-9_.-]+ */
+int volume_name_check(const char *name, struct err **err);
+int volume_lock(struct store *s, struct err **err);
+char *volume_data_path(struct store *s, const char *name);
+/* docker's volume inspect object (Mountpoint added); "get X: no such volume"
+ * (ENOENT) when there is none. */
+cJSON *volume_get(struct store *s, const char *name, struct err **err);
+bool volume_is_anonymous(const cJSON *vol);
+bool volume_labels_match(const cJSON *vol, char *const *filters);
+/* Under the lock: make the volume unless it exists (*created says which). */
+int volume_create_locked(struct store *s, const char *name, const cJSON *labels, bool anonymous,
+			 bool *created, struct err **err);
+char **volume_names(struct store *s); /* sorted, never NULL */
+/* Ids of the containers whose records mount the volume (NULL: none). */
+int volume_users(struct store *s, const char *name, char ***ids, struct err **err);
+/* Under the lock: remove an unused volume ("volume is in use", EBUSY). */
+int volume_remove_locked(struct store *s, const char *name, struct err **err);
+/* The anonymous volumes a removed container's record mounts, unless another
+ * container uses them (failures are warnings). */
+void volume_remove_anonymous(struct store *s, const cJSON *record);
+int64_t volume_size(struct store *s, const char *name);
+/* Remove unused volumes (only anonymous ones unless all) matching labels. */
+int volume_prune(struct store *s, bool all, char *const *labels, char ***removed, int64_t *freed,
+		 struct err **err);
+
+/* volmount.c: under the lock, the container's mounts from the overrides
+ * (Binds, Mounts, Volumes, Tmpfs) and the image's VOLUMEs: volumes made
+ * (the anonymous ones it made in *made), the image's files copied up from
+ * rootfs; *conv: the overrides for spec_convert (Binds of host paths, no
+ * Mounts), *record: docker's inspect Mounts. */
+int volume_mounts(struct store *s, const cJSON *image_config, const cJSON *ov, const char *rootfs,
+		  cJSON **conv, cJSON **record, char ***made, struct err **err);
+/* Remove the volumes named (made for a container that failed). */
+void volume_drop(struct store *s, char *const *names);
+
 /* bundle.c: config.json from the image config + overrides (spec/convert). */
 int bundle_config(struct store *s, const struct image *img, const cJSON *overrides,
 		  const char *rootfs, const char *hostname, cJSON **out, struct err **err);
@@ -317,6 +357,11 @@ CMD(export_layout);
 CMD(gc);
 CMD(du);
 CMD(info);
+CMD(volume_create);
+CMD(volume_ls);
+CMD(volume_inspect);
+CMD(volume_rm);
+CMD(volume_prune);
 #undef CMD
 
 /* Option parsing helper for verbs: getopt_long with "--help" printing usage. */
