@@ -25,7 +25,7 @@
 struct err;
 struct dockerignore;
 
-enum progress { PROGRESS_CLASSIC, PROGRESS_PLAIN };
+enum progress { PROGRESS_CLASSIC, PROGRESS_PLAIN, PROGRESS_TTY };
 
 struct build_opts {
 	const char *root;    /* KIST_ROOT */
@@ -72,8 +72,9 @@ struct build {
 	char *df_id;                 /* sha256 of context path + Dockerfile path (steps records) */
 	bool cache_broken;           /* a step missed: no later step of the stage can hit */
 	size_t step, nsteps;
-	char **used_args; /* build args some instruction consumed */
-	int stdout_fd;    /* where RUN output goes (1, or /dev/null with -q) */
+	char **used_args;    /* build args some instruction consumed */
+	int stdout_fd;       /* where RUN output goes (1, or /dev/null with -q) */
+	struct tty_view *tv; /* output.c's live view (PROGRESS_TTY) */
 };
 
 /* main.c -> exec.c: run the whole build; 0 and the final image in *out. */
@@ -125,8 +126,69 @@ struct copy_opts {
 int context_copy(struct build *b, const char *srcroot, const char *src, int rootfd, const char *dst,
 		 const struct copy_opts *co, struct err **err);
 
-/* output.c: docker's classic lines on stdout (nothing with -q). */
+/* mounts.c: RUN --mount=type=bind|cache|tmpfs (BuildKit's options). */
+enum rmount_type { RMOUNT_BIND, RMOUNT_CACHE, RMOUNT_TMPFS };
+struct rmount {
+	enum rmount_type type;
+	char *target; /* absolute (relative ones under the WORKDIR) */
+	char *source; /* bind: path in the context or the from image; NULL: its root */
+	char *from;   /* bind: a stage or image; NULL: the context */
+	char from_manifest[DIGEST_STR_MAX]; /* bind: from's image (exec.c) */
+	char *id;                           /* cache: default the target */
+	int sharing;                        /* cache: 0 shared, 1 private, 2 locked */
+	long mode, uid, gid;
+	bool rw, ro_set;
+	bool copied;   /* bind: host is a private copy (the context less .dockerignore) */
+	uint64_t size; /* tmpfs: bytes, 0 none */
+	char *host;    /* bind, cache: the host path mounted (bind: set by exec.c) */
+	int lockfd;    /* cache: the lock held during the RUN */
+	char *tmp;     /* a directory removed after the RUN */
+	char *stub;    /* the first part of the target the rootfs lacked */
+};
+struct rmounts {
+	struct rmount *v;
+	size_t n;
+};
+struct buf;
+/* Parse in's --mount flags (expanded with vars). */
+int rmounts_parse(const struct df_instr *in, char *const *vars, char escape, const char *workdir,
+		  struct rmounts *out, struct err **err);
+/* Their canonical text, for the step's description (the cache key). */
+void rmounts_describe(const struct rmounts *m, struct buf *d);
+/* Take the cache dirs (and locks), make the overlays, add the mounts to
+ * the container's config.json, note what the runtime will make. */
+int rmounts_setup(struct build *b, struct rmounts *m, const char *ctrid, const char *rootfs,
+		  struct err **err);
+/* After the RUN: the targets' stubs out of the rootfs, locks released,
+ * temporary directories removed. */
+void rmounts_finish(struct build *b, struct rmounts *m, const char *rootfs);
+void rmounts_release(struct rmounts *m);
+
+/* url.c: ADD of an http(s) URL. */
+bool url_is_remote(const char *s);
+/* Download url into dir/NAME (NAME from Content-Disposition or the URL's
+ * path, *name); mode 0600, mtime from Last-Modified; checksum
+ * ("sha256:...", or NULL) must match; digest gets the content's. */
+int url_fetch(const char *url, const char *dir, const char *checksum, char **name,
+	      char digest[DIGEST_STR_MAX], struct err **err);
+
+/* output.c: docker's classic lines on stdout, or the live view on a
+ * terminal (nothing with -q). */
+struct proc;
+/* A line in every mode (in TTY mode the running step is shown done first). */
 void out_printf(struct build *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A classic line (" ---> id", "Running in", ...): not in TTY mode. */
+void out_detail(struct build *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The next step begins ("Step N/M : instr"; b->step counted here). */
+void out_step(struct build *b, const char *instr);
+/* The running step was a cache hit. */
+void out_cached(struct build *b);
+/* Run p with its stdout and stderr shown: streamed (classic), or in the
+ * running step's live lines (TTY).  As proc_run. */
+int out_run(struct build *b, struct proc *p, struct err **err);
+/* The end: the running step shown done (or failed, with its last output
+ * lines), the view freed. */
+void out_finish(struct build *b, bool failed);
 /* "cache miss: ..." with --progress=plain or -v */
 void out_miss(struct build *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The short id docker prints: 12 hex characters of a digest or id. */

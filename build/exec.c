@@ -43,6 +43,10 @@ struct step {
 	char *extra; /* what else the key covers (args, sources) */
 	char *files; /* sources' lines, for miss reasons */
 	const char *kind_word;
+	struct rmounts mounts; /* RUN --mount */
+	char *dl_dir;          /* ADD of URLs: where they were downloaded */
+	char **dl_names;       /* "<n>/<name>" under dl_dir, one per URL */
+	char **pending_urls;   /* ADD --checksum: URLs downloaded on a miss */
 };
 
 static void step_release(struct step *s)
@@ -50,6 +54,12 @@ static void step_release(struct step *s)
 	free(s->desc);
 	free(s->extra);
 	free(s->files);
+	rmounts_release(&s->mounts);
+	if (s->dl_dir)
+		fs_rm_rf(s->dl_dir, NULL);
+	free(s->dl_dir);
+	strv_free(s->dl_names);
+	strv_free(s->pending_urls);
 }
 
 /* ---- variables ---- */
@@ -469,13 +479,24 @@ static void ctr_remove(struct build *b, struct ctr *c)
 	c->id = c->rootfs = NULL;
 }
 
-static int ctr_commit(struct build *b, struct ctr *c, const char *created_by, struct bimage *out,
-		      struct err **err)
+/* change: a Dockerfile instruction kist-store applies to the config, or NULL */
+static int ctr_commit(struct build *b, struct ctr *c, const char *created_by, const char *change,
+		      struct bimage *out, struct err **err)
 {
 	cleanup_free char *ts = xasprintf("%lld", (long long)b->o->timestamp);
-	const char *argv[] = {
-	    b->store_bin,   "--root",   b->o->root,         "commit", "--timestamp", ts,
-	    "--created-by", created_by, "--print-manifest", c->id,    NULL};
+	const char *argv[] = {b->store_bin,
+			      "--root",
+			      b->o->root,
+			      "commit",
+			      "--timestamp",
+			      ts,
+			      "--created-by",
+			      created_by,
+			      "--print-manifest",
+			      change ? "--change" : c->id,
+			      change ? change : NULL,
+			      c->id,
+			      NULL};
 	cleanup_free char *man = NULL;
 	int st = build_exec(b, argv, &man, err);
 
@@ -500,20 +521,54 @@ static int ensure_written(struct build *b, struct bimage *img, struct err **err)
 
 /* ---- RUN ---- */
 
+/* A RUN --mount=type=bind of the context when a .dockerignore applies: its
+ * source copied (the ignored files left out) into a directory of its own,
+ * removed after the RUN. */
+static int bind_context_copy(struct build *b, struct rmount *r, struct err **err)
+{
+	cleanup_free char *base = xasprintf("%s/build-cache/tmp", b->o->root);
+	cleanup_free char *src = NULL;
+	cleanup_close int fd = -1;
+	const char *rel = r->source ? r->source : "";
+	struct copy_opts co = {.uid = -1, .gid = -1, .mode = -1, .dst_is_dir = true};
+	struct stat st;
+
+	while (*rel == '/')
+		rel++;
+	src = *rel ? xasprintf("%s/%s", b->ctxdir, rel) : xstrdup(b->ctxdir);
+	if (stat(src, &st) < 0)
+		return err_set(err, errno, "mount source '%s'", *rel ? rel : ".");
+	if (fs_mkdir_p(base, 0700, err) < 0)
+		return -1;
+	r->tmp = xasprintf("%s/bindctx.XXXXXX", base);
+	if (!mkdtemp(r->tmp))
+		return err_set(err, errno, "mkdtemp '%s'", r->tmp);
+	fd = open(r->tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return err_set(err, errno, "open '%s'", r->tmp);
+	if (context_copy(b, b->ctxdir, rel, fd, "/src/", &co, err) < 0)
+		return -1;
+	if (S_ISDIR(st.st_mode)) {
+		r->host = xasprintf("%s/src", r->tmp);
+	} else {
+		const char *slash = strrchr(rel, '/');
+		r->host = xasprintf("%s/src/%s", r->tmp, slash ? slash + 1 : rel);
+	}
+	r->copied = true;
+	return 0;
+}
+
 static int run_step(struct build *b, struct stage *st, struct step *s, struct err **err)
 {
 	const struct df_instr *in = s->in;
 	cleanup_strv char **cmd = NULL;
 	cleanup_json cJSON *ov = cJSON_CreateObject();
 	cleanup_free char *ovtext = NULL, *created_by = NULL;
-	struct ctr c = {0};
+	struct ctr c = {0}, *from_ctrs = NULL;
 	char sid[13];
 	cJSON *env;
 	int status, ret = -1;
 
-	if (flag_get(in, "mount"))
-		return err_set_code(err, ENOTSUP, "Dockerfile:%d: RUN --mount is not supported yet",
-				    in->line);
 	if (in->nheredocs && !in->json && in->nargs && str_has_prefix(in->args[0], "<<") &&
 	    !strchr(in->args[0], ' ')) {
 		/* RUN <<EOF: the heredoc is the script */
@@ -572,7 +627,45 @@ static int run_step(struct build *b, struct stage *st, struct step *s, struct er
 		return -1;
 	if (ctr_create(b, st->img.manifest, ovtext, &c, err) < 0)
 		return err_wrap(err, "Dockerfile:%d: RUN", in->line);
-	out_printf(b, " ---> Running in %s\n", short_id(c.id, sid));
+	out_detail(b, " ---> Running in %s\n", short_id(c.id, sid));
+	if (s->mounts.n) {
+		from_ctrs = xcalloc(s->mounts.n, sizeof(*from_ctrs));
+		for (size_t i = 0; i < s->mounts.n; i++) {
+			struct rmount *r = &s->mounts.v[i];
+			const char *root = b->ctxdir;
+
+			if (r->type != RMOUNT_BIND)
+				continue;
+			if (r->from) {
+				if (ctr_create(b, r->from_manifest, FILES_ONLY, &from_ctrs[i],
+					       err) < 0)
+					goto mount_failed;
+				root = from_ctrs[i].rootfs;
+			} else if (b->ignore) {
+				/* the context as BuildKit sends it: without what
+				 * .dockerignore leaves out */
+				if (bind_context_copy(b, r, err) < 0)
+					goto mount_failed;
+				continue;
+			}
+			if (fs_resolve_in_root(root, r->source ? r->source : "/", false, &r->host,
+					       err) < 0)
+				goto mount_failed;
+			if (r->host[0] != '/') {
+				/* a relative context: the runtime runs elsewhere */
+				char *abs = realpath(r->host, NULL);
+
+				if (!abs) {
+					err_set(err, errno, "mount source '%s'", r->host);
+					goto mount_failed;
+				}
+				free(r->host);
+				r->host = abs;
+			}
+		}
+		if (rmounts_setup(b, &s->mounts, c.id, c.rootfs, err) < 0)
+			goto mount_failed;
+	}
 	{
 		cleanup_free char *rtroot = xasprintf("%s/runtime", b->o->run);
 		cleanup_free char *bundle = xasprintf("%s/containers/%s/bundle", b->o->root, c.id);
@@ -582,10 +675,8 @@ static int run_step(struct build *b, struct stage *st, struct step *s, struct er
 
 		p.argv = argv;
 		p.in = PROC_FD_NULL;
-		p.out = b->stdout_fd;
-		p.err = b->o->quiet ? b->stdout_fd : PROC_FD_INHERIT;
-		fflush(stdout);
-		status = proc_run(&p, err);
+		status = out_run(b, &p, err);
+		rmounts_finish(b, &s->mounts, c.rootfs);
 		if (status < 0)
 			goto out;
 	}
@@ -594,18 +685,31 @@ static int run_step(struct build *b, struct stage *st, struct step *s, struct er
 			in->line, created_by, status);
 		goto out;
 	}
-	if (ctr_commit(b, &c, created_by, &st->img, err) < 0)
+	if (ctr_commit(b, &c, created_by, NULL, &st->img, err) < 0)
 		goto out;
 	ret = 0;
+	if (0) {
+	mount_failed:
+		err_wrap(err, "Dockerfile:%d: RUN --mount", in->line);
+		rmounts_finish(b, &s->mounts, c.rootfs);
+	}
 out:
+	for (size_t i = 0; from_ctrs && i < s->mounts.n; i++)
+		ctr_remove(b, &from_ctrs[i]);
+	free(from_ctrs);
 	ctr_remove(b, &c);
-	out_printf(b, "Removing intermediate container %s\n", sid);
+	out_detail(b, "Removing intermediate container %s\n", sid);
 	return ret;
 }
 
 /* ---- COPY / ADD ---- */
 
-static int parse_chown(const char *rootfs, const char *spec, long *uid, long *gid, struct err **err)
+static int download(struct build *b, struct step *s, const char *url, const char *checksum,
+		    char digest[DIGEST_STR_MAX], struct err **err);
+
+/* what: the flag or instruction the user came from ("--chown=", "USER ") */
+static int parse_chown(const char *rootfs, const char *spec, const char *what, long *uid, long *gid,
+		       struct err **err)
 {
 	unsigned u, g, *gids = NULL;
 	size_t n = 0;
@@ -616,7 +720,7 @@ static int parse_chown(const char *rootfs, const char *spec, long *uid, long *gi
 	r = spec_resolve_user(rootfs, user, NULL, &u, &g, &gids, &n, &home, err);
 	free(gids);
 	if (r < 0)
-		return err_wrap(err, "--chown=%s", spec);
+		return err_wrap(err, "%s%s", what, spec);
 	*uid = u;
 	*gid = colon ? g : u; /* a user alone: the same number for the group (docker) */
 	if (!colon) {
@@ -638,12 +742,13 @@ static int copy_step(struct build *b, struct stage *st, struct stage *stages, st
 	const char *chown = flag_get(in, "chown"), *chmod = flag_get(in, "chmod");
 	cleanup_close int rootfd = -1;
 	cleanup_free char *created_by = NULL;
-	size_t n = strv_len(srcs);
+	size_t n = strv_len(srcs), nurls;
 	int ret = -1;
 
 	(void)stages;
 	co.unpack = in->kind == DF_ADD;
-	co.dst_is_dir = str_has_suffix(dst, "/") || n > 1;
+	co.dst_is_dir =
+	    str_has_suffix(dst, "/") || n + strv_len(s->pending_urls) + strv_len(s->dl_names) > 1;
 	if (chmod && *chmod) {
 		char *end;
 		unsigned long m = strtoul(chmod, &end, 8);
@@ -653,6 +758,13 @@ static int copy_step(struct build *b, struct stage *st, struct stage *stages, st
 		co.mode = (long)m;
 	}
 	created_by = xasprintf("/bin/sh -c #(nop) %s", s->desc);
+	for (char **u = s->pending_urls; u && *u; u++) {
+		char digest[DIGEST_STR_MAX];
+
+		if (download(b, s, *u, flag_get(in, "checksum"), digest, err) < 0)
+			return -1;
+	}
+	nurls = strv_len(s->dl_names);
 	if (ensure_written(b, &st->img, err) < 0)
 		return -1;
 	if (ctr_create(b, st->img.manifest, FILES_ONLY, &c, err) < 0)
@@ -662,7 +774,8 @@ static int copy_step(struct build *b, struct stage *st, struct stage *stages, st
 		err_set(err, errno, "open '%s'", c.rootfs);
 		goto out;
 	}
-	if (chown && *chown && parse_chown(c.rootfs, chown, &co.uid, &co.gid, err) < 0) {
+	if (chown && *chown &&
+	    parse_chown(c.rootfs, chown, "--chown=", &co.uid, &co.gid, err) < 0) {
 		err_wrap(err, "Dockerfile:%d", in->line);
 		goto out;
 	}
@@ -671,11 +784,111 @@ static int copy_step(struct build *b, struct stage *st, struct stage *stages, st
 			err_wrap(err, "Dockerfile:%d: %s failed", in->line, df_kind_name(in->kind));
 			goto out;
 		}
-	if (ctr_commit(b, &c, created_by, &st->img, err) < 0)
+	for (size_t i = 0; i < nurls; i++) {
+		/* a downloaded file is never unpacked; 0600 unless --chmod */
+		struct copy_opts uo = co;
+		const char *slash = strchr(s->dl_names[i], '/');
+		cleanup_free char *root =
+		    xasprintf("%s/%.*s", s->dl_dir, (int)(slash - s->dl_names[i]), s->dl_names[i]);
+
+		uo.unpack = false;
+		if (context_copy(b, root, slash + 1, rootfd, dst, &uo, err) < 0) {
+			err_wrap(err, "Dockerfile:%d: ADD failed", in->line);
+			goto out;
+		}
+	}
+	if (ctr_commit(b, &c, created_by, NULL, &st->img, err) < 0)
 		goto out;
 	ret = 0;
 out:
 	ctr_remove(b, &c);
+	return ret;
+}
+
+/* ---- WORKDIR ---- */
+
+static int apply_meta(struct build *b, struct stage *st, struct step *s, struct err **err);
+
+/* WORKDIR makes its directory (and missing parents) as BuildKit does:
+ * mode 0755, owned by the image's USER (root without one), a layer only
+ * when something was made. */
+static int workdir_step(struct build *b, struct stage *st, struct step *s, struct err **err)
+{
+	const struct df_instr *in = s->in;
+	struct bimage parent = {0};
+	struct ctr c = {0};
+	cleanup_close int rootfd = -1;
+	cleanup_free char *change = NULL, *created_by = NULL;
+	const cJSON *wd, *user;
+	long uid = 0, gid = 0;
+	bool made = false;
+	int ret = -1;
+
+	bimage_copy(&parent, &st->img);
+	if (apply_meta(b, st, s, err) < 0)
+		goto out;
+	wd = cJSON_GetObjectItemCaseSensitive(bimage_cfg(&st->img), "WorkingDir");
+	if (!cJSON_IsString(wd) || streq(wd->valuestring, "/")) {
+		ret = bimage_write(b, &st->img, err);
+		goto out;
+	}
+	if (ensure_written(b, &parent, err) < 0 ||
+	    ctr_create(b, parent.manifest, FILES_ONLY, &c, err) < 0)
+		goto out;
+	rootfd = open(c.rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0) {
+		err_set(err, errno, "open '%s'", c.rootfs);
+		goto out;
+	}
+	user = cJSON_GetObjectItemCaseSensitive(bimage_cfg(&st->img), "User");
+	if (cJSON_IsString(user) && *user->valuestring &&
+	    parse_chown(c.rootfs, user->valuestring, "USER ", &uid, &gid, err) < 0) {
+		err_wrap(err, "Dockerfile:%d: WORKDIR %s", in->line, wd->valuestring);
+		goto out;
+	}
+	/* each missing component in turn: the ones made get the owner */
+	for (const char *p = wd->valuestring + 1;; p++) {
+		if (*p == '/' || !*p) {
+			cleanup_free char *part =
+			    xstrndup(wd->valuestring, (size_t)(p - wd->valuestring));
+			int fd = fs_open_in_root(rootfd, part, O_PATH | O_DIRECTORY | O_CLOEXEC, 0,
+						 NULL);
+
+			if (fd < 0) {
+				cleanup_free char *path = NULL;
+
+				fd = fs_mkdir_p_in_root(rootfd, part, 0755, err);
+				if (fd < 0) {
+					err_wrap(err, "Dockerfile:%d: WORKDIR %s", in->line,
+						 wd->valuestring);
+					goto out;
+				}
+				path = fs_fd_path(fd);
+				if (chown(path, (uid_t)uid, (gid_t)gid) < 0 ||
+				    chmod(path, 0755) < 0) {
+					err_set(err, errno, "Dockerfile:%d: WORKDIR %s", in->line,
+						wd->valuestring);
+					fs_close(fd);
+					goto out;
+				}
+				made = true;
+			}
+			fs_close(fd);
+			if (!*p)
+				break;
+		}
+	}
+	if (!made) {
+		ret = bimage_write(b, &st->img, err);
+		goto out;
+	}
+	/* the layer's image: the parent, the directory, the WorkingDir */
+	created_by = xasprintf("/bin/sh -c #(nop)  %s", s->desc);
+	change = xasprintf("WORKDIR %s", wd->valuestring);
+	ret = ctr_commit(b, &c, created_by, change, &st->img, err);
+out:
+	ctr_remove(b, &c);
+	bimage_release(&parent);
 	return ret;
 }
 
@@ -699,12 +912,12 @@ static int do_step(struct build *b, struct stage *stages, size_t si, const struc
 	int ret = -1;
 
 	if (!trigger)
-		out_printf(b, "Step %zu/%zu : %s\n", ++b->step, b->nsteps, in->original);
+		out_step(b, in->original);
 	if (prepare(b, stages, si, &s, &srcs, &dst, &from_ctr, &from_root, err) < 0)
 		goto out;
 	if (in->kind == DF_ARG) {
 		/* scope only: the image stays as it is */
-		out_printf(b, " ---> %s\n", st->img.id[0] ? short_id(st->img.id, sid) : "");
+		out_detail(b, " ---> %s\n", st->img.id[0] ? short_id(st->img.id, sid) : "");
 		ret = 0;
 		goto out;
 	}
@@ -713,8 +926,8 @@ static int do_step(struct build *b, struct stage *stages, size_t si, const struc
 	if (!b->o->no_cache && cache_get(b, key, man)) {
 		if (bimage_load(b, man, &st->img, err) < 0)
 			goto out;
-		out_printf(b, " ---> Using cache\n");
-		out_printf(b, " ---> %s\n", short_id(st->img.id, sid));
+		out_cached(b);
+		out_detail(b, " ---> %s\n", short_id(st->img.id, sid));
 		ret = 0;
 		goto out;
 	}
@@ -725,6 +938,10 @@ static int do_step(struct build *b, struct stage *stages, size_t si, const struc
 		switch (in->kind) {
 		case DF_RUN:
 			if (run_step(b, st, &s, err) < 0)
+				goto out;
+			break;
+		case DF_WORKDIR:
+			if (workdir_step(b, st, &s, err) < 0)
 				goto out;
 			break;
 		case DF_COPY:
@@ -740,12 +957,172 @@ static int do_step(struct build *b, struct stage *stages, size_t si, const struc
 			goto out;
 		step_record_put(b, place, rec);
 	}
-	out_printf(b, " ---> %s\n", short_id(st->img.id, sid));
+	out_detail(b, " ---> %s\n", short_id(st->img.id, sid));
 	ret = 0;
 out:
 	ctr_remove(b, &from_ctr);
 	step_release(&s);
 	return ret;
+}
+
+/* ADD's http(s) sources: taken out of words and downloaded into
+ * s->dl_dir (checked against --checksum); *lines gets "<digest> <url>"
+ * for each.  COPY refuses them, --checksum wants them. */
+/* Download url into s->dl_dir/<n>/ (made on first use); its content's
+ * digest in digest. */
+static int download(struct build *b, struct step *s, const char *url, const char *checksum,
+		    char digest[DIGEST_STR_MAX], struct err **err)
+{
+	cleanup_free char *sub = NULL, *name = NULL, *rel = NULL;
+	size_t n;
+
+	if (!s->dl_dir) {
+		cleanup_free char *base = xasprintf("%s/build-cache/tmp", b->o->root);
+		char *dir;
+
+		if (fs_mkdir_p(base, 0700, err) < 0)
+			return -1;
+		dir = xasprintf("%s/add.XXXXXX", base);
+		if (!mkdtemp(dir)) {
+			err_set(err, errno, "mkdtemp '%s'", dir);
+			free(dir);
+			return -1;
+		}
+		s->dl_dir = dir;
+		s->dl_names = xcalloc(1, sizeof(char *));
+	}
+	n = strv_len(s->dl_names);
+	sub = xasprintf("%s/%zu", s->dl_dir, n);
+	if (mkdir(sub, 0700) < 0)
+		return err_set(err, errno, "mkdir '%s'", sub);
+	if (url_fetch(url, sub, checksum, &name, digest, err) < 0)
+		return err_wrap(err, "Dockerfile:%d: ADD %s", s->in->line, url);
+	rel = xasprintf("%zu/%s", n, name);
+	strv_push(&s->dl_names, rel);
+	return 0;
+}
+
+/* ADD's http(s) sources, taken out of words.  With --checksum the key
+ * holds the checksum and the download waits for a cache miss (copy_step),
+ * as BuildKit's; without, they are downloaded now for their content's
+ * digest.  *lines gets "<digest> <url>" for each (the key, miss reasons).
+ * COPY refuses URLs, --checksum wants them. */
+static int add_urls(struct build *b, struct step *s, char **words, char **lines, struct err **err)
+{
+	const struct df_instr *in = s->in;
+	const char *checksum = flag_get(in, "checksum");
+	struct buf l = BUF_INIT;
+	cleanup_strv char **keep = xcalloc(1, sizeof(char *));
+	size_t nurl = 0;
+
+	if (checksum && !str_has_prefix(checksum, "sha256:")) {
+		err_set_code(err, EINVAL,
+			     "Dockerfile:%d: ADD: unsupported digest algorithm in --checksum=%s",
+			     in->line, checksum);
+		goto fail;
+	}
+	if (checksum && !digest_is_valid(checksum)) {
+		err_set_code(err, EINVAL, "Dockerfile:%d: ADD: invalid checksum digest format '%s'",
+			     in->line, checksum);
+		goto fail;
+	}
+	for (size_t i = 0; words[i]; i++) {
+		char digest[DIGEST_STR_MAX];
+
+		if (!url_is_remote(words[i])) {
+			if (checksum) {
+				err_set_code(err, EINVAL,
+					     "Dockerfile:%d: checksum can't be specified for "
+					     "non-HTTP(S) sources",
+					     in->line);
+				goto fail;
+			}
+			strv_push(&keep, words[i]);
+			continue;
+		}
+		if (in->kind == DF_COPY) {
+			err_set_code(err, EINVAL, "Dockerfile:%d: source can't be a URL for COPY",
+				     in->line);
+			goto fail;
+		}
+		if (checksum) {
+			strv_push(&s->pending_urls, words[i]);
+			snprintf(digest, sizeof(digest), "%s", checksum);
+		} else if (download(b, s, words[i], NULL, digest, err) < 0) {
+			goto fail;
+		}
+		buf_addf(&l, "%s %s\n", digest, words[i]);
+		nurl++;
+	}
+	/* words keeps the local sources (never more than it had) */
+	for (size_t i = 0; words[i]; i++) {
+		free(words[i]);
+		words[i] = NULL;
+	}
+	for (size_t i = 0; keep[i]; i++)
+		words[i] = steal_pointer(&keep[i]);
+	*lines = nurl ? buf_detach(&l, NULL) : NULL;
+	buf_release(&l);
+	return 0;
+fail:
+	buf_release(&l);
+	return -1;
+}
+
+/* RUN --mount: parsed, bind sources resolved: a stage's or image's
+ * manifest, or the content of the context's source, in the key. */
+static int run_mounts_prepare(struct build *b, struct stage *stages, size_t si, struct step *s,
+			      char *const *vars, struct buf *d, struct err **err)
+{
+	const struct df_instr *in = s->in;
+	const cJSON *wd =
+	    cJSON_GetObjectItemCaseSensitive(bimage_cfg(&stages[si].img), "WorkingDir");
+
+	if (rmounts_parse(in, vars, b->df->escape, cJSON_IsString(wd) ? wd->valuestring : "/",
+			  &s->mounts, err) < 0)
+		return -1;
+	rmounts_describe(&s->mounts, d);
+	for (size_t i = 0; i < s->mounts.n; i++) {
+		struct rmount *r = &s->mounts.v[i];
+
+		if (r->type != RMOUNT_BIND)
+			continue;
+		if (r->from) {
+			int idx = dockerfile_stage(b->df, r->from);
+
+			if (idx >= 0 && (size_t)idx < si) {
+				if (ensure_written(b, &stages[idx].img, err) < 0)
+					return -1;
+				memcpy(r->from_manifest, stages[idx].img.manifest, DIGEST_STR_MAX);
+			} else {
+				struct bimage fi = {0};
+				int rr = bimage_resolve(b, r->from, &fi, err);
+
+				if (rr > 0)
+					memcpy(r->from_manifest, fi.manifest, DIGEST_STR_MAX);
+				bimage_release(&fi);
+				if (rr <= 0)
+					return rr < 0 ? -1
+						      : err_set_code(
+							    err, ENOENT,
+							    "Dockerfile:%d: RUN --mount from: "
+							    "no stage or image named '%s'",
+							    in->line, r->from);
+			}
+			buf_addf(d, " [%s]", r->from_manifest);
+		} else {
+			char *const srcs[] = {r->source ? r->source : ".", NULL};
+			cleanup_strv char **matched = NULL;
+			cleanup_free char *files = NULL;
+			char hash[DIGEST_STR_MAX];
+
+			if (context_sources(b, b->ctxdir, true, srcs, &matched, hash, &files, err) <
+			    0)
+				return err_wrap(err, "Dockerfile:%d: RUN --mount", in->line);
+			buf_addf(d, " [%s]", hash);
+		}
+	}
+	return 0;
 }
 
 /* Expand what the instruction needs and make its description and the
@@ -774,8 +1151,11 @@ static int prepare(struct build *b, struct stage *stages, size_t si, struct step
 		/* proxy args stay out of the key, as docker's */
 		s->extra = buf_detach(&x, NULL);
 		for (size_t i = 0; i < in->nflags; i++)
-			buf_addf(&d, " --%s=%s", in->flags[i].name,
-				 in->flags[i].value ? in->flags[i].value : "");
+			if (!streq(in->flags[i].name, "mount"))
+				buf_addf(&d, " --%s=%s", in->flags[i].name,
+					 in->flags[i].value ? in->flags[i].value : "");
+		if (run_mounts_prepare(b, stages, si, s, vars, &d, err) < 0)
+			goto out;
 		buf_addf(&d, " %s", in->json ? "exec" : "shell");
 		for (size_t i = 0; i < in->nargs; i++)
 			buf_addf(&d, " %s", in->args[i]);
@@ -804,7 +1184,7 @@ static int prepare(struct build *b, struct stage *stages, size_t si, struct step
 	case DF_ADD: {
 		const char *from = flag_get(in, "from");
 		cleanup_strv char **words = xcalloc(1, sizeof(char *));
-		cleanup_free char *hash_files = NULL;
+		cleanup_free char *hash_files = NULL, *url_lines = NULL;
 		char hash[DIGEST_STR_MAX];
 		size_t n;
 		const char *root = b->ctxdir;
@@ -817,14 +1197,6 @@ static int prepare(struct build *b, struct stage *stages, size_t si, struct step
 			strv_push(&words, w);
 		}
 		n = strv_len(words);
-		for (size_t i = 0; i + 1 < n; i++)
-			if (str_has_prefix(words[i], "http://") ||
-			    str_has_prefix(words[i], "https://")) {
-				err_set_code(err, ENOTSUP,
-					     "Dockerfile:%d: %s of a URL is not supported yet",
-					     in->line, df_kind_name(in->kind));
-				goto out;
-			}
 		if (n < 2) {
 			err_set_code(err, EINVAL,
 				     "Dockerfile:%d: %s requires at least two arguments", in->line,
@@ -861,6 +1233,8 @@ static int prepare(struct build *b, struct stage *stages, size_t si, struct step
 		}
 		free(words[n - 1]);
 		words[n - 1] = NULL;
+		if (add_urls(b, s, words, &url_lines, err) < 0)
+			goto out;
 		if (from && *from) {
 			cleanup_free char *fe = NULL;
 			int idx;
@@ -911,6 +1285,14 @@ static int prepare(struct build *b, struct stage *stages, size_t si, struct step
 		for (char **w = words; *w; w++)
 			buf_addf(&d, " %s", *w);
 		buf_addf(&d, " in %s", *copy_dst);
+		if (url_lines) {
+			/* the downloads' content joins the key and the miss reasons */
+			cleanup_free char *all =
+			    xasprintf("%s\n%s", hash_files ? hash_files : "", url_lines);
+			digest_buf(all, strlen(all), hash);
+			free(hash_files);
+			hash_files = steal_pointer(&all);
+		}
 		s->extra = xstrdup(hash);
 		s->files = steal_pointer(&hash_files);
 		s->kind_word = df_kind_name(in->kind);
@@ -1164,7 +1546,11 @@ static void scratch_image(struct bimage *img)
 	cJSON_AddStringToObject(img->config, "os", host.os ? host.os : "linux");
 	if (host.variant)
 		cJSON_AddStringToObject(img->config, "variant", host.variant);
-	cJSON_AddObjectToObject(img->config, "config");
+	/* docker's (BuildKit's) empty image has the default PATH */
+	cJSON_AddItemToArray(
+	    cJSON_AddArrayToObject(cJSON_AddObjectToObject(img->config, "config"), "Env"),
+	    cJSON_CreateString("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/"
+			       "usr/bin:/sbin:/bin"));
 	rootfs = cJSON_AddObjectToObject(img->config, "rootfs");
 	cJSON_AddStringToObject(rootfs, "type", "layers");
 	cJSON_AddArrayToObject(rootfs, "diff_ids");
@@ -1185,7 +1571,7 @@ static int run_triggers(struct build *b, struct stage *stages, size_t si, struct
 	/* the triggers do not pass on: the stage's image is the base without them */
 	if (bimage_write(b, &stages[si].img, err) < 0)
 		return -1;
-	out_printf(b, "# Executing %d build trigger%s\n", n, n == 1 ? "" : "s");
+	out_detail(b, "# Executing %d build trigger%s\n", n, n == 1 ? "" : "s");
 	cJSON_ArrayForEach(t, ob)
 	{
 		struct dockerfile *tdf = NULL;
@@ -1218,7 +1604,7 @@ static int run_from(struct build *b, struct stage *stages, size_t si, char *cons
 	char sid[13];
 	int idx;
 
-	out_printf(b, "Step %zu/%zu : %s\n", ++b->step, b->nsteps, in->original);
+	out_step(b, in->original);
 	if (in->nargs < 1)
 		return err_set_code(err, EINVAL, "Dockerfile:%d: FROM requires an image", in->line);
 	if (df_expand(in->args[0], (const char *const *)meta, b->df->escape, &base, err) < 0)
@@ -1228,7 +1614,7 @@ static int run_from(struct build *b, struct stage *stages, size_t si, char *cons
 		bimage_copy(&stages[si].img, &stages[idx].img);
 	} else if (!strcasecmp(base, "scratch")) {
 		scratch_image(&stages[si].img);
-		out_printf(b, " ---> \n");
+		out_detail(b, " ---> \n");
 		return 0;
 	} else {
 		int r = b->o->pull ? 0 : bimage_resolve(b, base, &stages[si].img, err);
@@ -1249,8 +1635,7 @@ static int run_from(struct build *b, struct stage *stages, size_t si, char *cons
 				    in->line, base);
 			p.argv = argv;
 			p.in = PROC_FD_NULL;
-			p.out = b->stdout_fd;
-			st = proc_run(&p, err);
+			st = out_run(b, &p, err);
 			if (st != 0)
 				return st < 0 ? -1
 					      : err_set(err, 0, "Dockerfile:%d: pull '%s' failed",
@@ -1263,11 +1648,37 @@ static int run_from(struct build *b, struct stage *stages, size_t si, char *cons
 							    in->line, base);
 		}
 	}
-	out_printf(b, " ---> %s\n", short_id(stages[si].img.id, sid));
+	out_detail(b, " ---> %s\n", short_id(stages[si].img.id, sid));
 	return run_triggers(b, stages, si, err);
 }
 
-/* Mark the stages the target needs (FROM another stage, COPY --from). */
+static void mark_needed(struct build *b, struct stage *stages, size_t si, char *const *meta);
+
+/* RUN --mount=...,from=STAGE */
+static void mark_mount_from(struct build *b, struct stage *stages, size_t si, const char *name,
+			    const char *value, char *const *meta)
+{
+	cleanup_free char *copy = NULL;
+	char *save = NULL;
+
+	if (!streq(name, "mount") || !value)
+		return;
+	copy = xstrdup(value);
+	for (char *f = strtok_r(copy, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
+		cleanup_free char *exp = NULL;
+		int idx;
+
+		if (!str_has_prefix(f, "from=") ||
+		    df_expand(f + 5, (const char *const *)meta, b->df->escape, &exp, NULL) < 0)
+			continue;
+		idx = dockerfile_stage(b->df, exp);
+		if (idx >= 0 && (size_t)idx < si)
+			mark_needed(b, stages, (size_t)idx, meta);
+	}
+}
+
+/* Mark the stages the target needs (FROM another stage, COPY --from, RUN
+ * --mount from=). */
 static void mark_needed(struct build *b, struct stage *stages, size_t si, char *const *meta)
 {
 	const struct df_stage *ds = &b->df->stages[si];
@@ -1281,6 +1692,10 @@ static void mark_needed(struct build *b, struct stage *stages, size_t si, char *
 		cleanup_free char *exp = NULL;
 		int idx;
 
+		if (in->kind == DF_RUN)
+			for (size_t f = 0; f < in->nflags; f++)
+				mark_mount_from(b, stages, si, in->flags[f].name,
+						in->flags[f].value, meta);
 		if (i == ds->from && in->nargs)
 			ref = in->args[0];
 		else if (in->kind == DF_COPY || in->kind == DF_ADD)

@@ -40,7 +40,8 @@ static const char usage_text[] =
     "                           docker-archive,dest=F | bundle,dest=DIR\n"
     "  -q, --quiet              print only the image id\n"
     "      --iidfile FILE       write the image id to FILE\n"
-    "      --progress MODE      auto, plain (cache miss reasons) or tty\n"
+    "      --progress MODE      auto (the live view on a terminal), plain (classic\n"
+    "                           lines and cache miss reasons) or tty (the live view)\n"
     "  -v, --verbose            say why each cache miss missed\n"
     "      --root DIR           store root (default $KIST_ROOT or /var/lib/kist)\n"
     "      --run DIR            runtime state (default $KIST_RUN or /run/kist)\n"
@@ -171,6 +172,8 @@ int main(int argc, char **argv)
 	};
 	struct build_opts o = {.network = "host", .progress = PROGRESS_CLASSIC};
 	struct build b = {.o = &o, .rootfd = -1, .gclock = -1, .oci = LAYOUT_INIT, .stdout_fd = 1};
+	bool progress_auto = true;
+	cleanup_free char *root_abs = NULL;
 	cleanup_strv char **outputs = NULL;
 	cleanup_free char *df_path = NULL, *tmpctx = NULL;
 	cleanup_close int nullfd = -1;
@@ -264,11 +267,12 @@ int main(int argc, char **argv)
 			o.iidfile = optarg;
 			break;
 		case O_PROGRESS:
+			progress_auto = streq(optarg, "auto");
 			if (streq(optarg, "plain"))
 				o.progress = PROGRESS_PLAIN;
-			else if (streq(optarg, "auto") || streq(optarg, "tty"))
-				o.progress = PROGRESS_CLASSIC;
-			else
+			else if (streq(optarg, "tty"))
+				o.progress = PROGRESS_TTY;
+			else if (!progress_auto)
 				cli_usage_error("--progress: want auto, plain or tty, not '%s'",
 						optarg);
 			break;
@@ -294,6 +298,17 @@ int main(int argc, char **argv)
 	if (argc - optind != 1)
 		cli_usage_error("\"build\" requires exactly 1 argument (the context: PATH or -)");
 	o.context = argv[optind];
+	if (o.root[0] != '/') {
+		/* RUN --mount sources under it go into config.json: absolute */
+		char cwd[PATH_MAX];
+
+		if (!getcwd(cwd, sizeof(cwd)))
+			die_errno("getcwd");
+		root_abs = xasprintf("%s/%s", cwd, o.root);
+		o.root = root_abs;
+	}
+	if (progress_auto) /* docker's auto: the live view on a terminal */
+		o.progress = isatty(STDOUT_FILENO) ? PROGRESS_TTY : PROGRESS_CLASSIC;
 	env = getenv("SOURCE_DATE_EPOCH");
 	if (env && *env) {
 		char *end;
@@ -464,10 +479,12 @@ int main(int argc, char **argv)
 	ret = EXIT_OK;
 	goto out;
 fail:
+	out_finish(&b, true);
 	fflush(stdout);
 	err_print(err);
 	err_free(err);
 out:
+	out_finish(&b, false);
 	bimage_release(&img);
 	bstore_close(&b);
 	if (b.df)

@@ -7,5 +7,5 @@ UNIT_SRCS += $(BUILD_PARSER_SRCS)
 ifneq ($(wildcard build/main.c),)
 PROGRAMS += kist-build
 kist-build_SRCS := $(wildcard build/*.c)
-kist-build_PKGS := libarchive zlib libcrypto libcjson
+kist-build_PKGS := libarchive zlib libcrypto libcjson libcurl
 endif
