@@ -137,7 +137,7 @@ struct rmount {
 	char *id;                           /* cache: default the target */
 	int sharing;                        /* cache: 0 shared, 1 private, 2 locked */
 	long mode, uid, gid;
-	bool rw, ro_set;
+	bool rw;
 	bool copied;   /* bind: host is a private copy (the context less .dockerignore) */
 	uint64_t size; /* tmpfs: bytes, 0 none */
 	char *host;    /* bind, cache: the host path mounted (bind: set by exec.c) */

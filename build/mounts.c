@@ -6,7 +6,6 @@
  * to the RUN container's config.json; what the runtime makes in the rootfs
  * for their targets is removed before the commit, as BuildKit does. */
 #define _GNU_SOURCE
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -45,61 +44,6 @@ void rmounts_release(struct rmounts *m)
 	m->n = 0;
 }
 
-/* go-units' RAMInBytes: 64m, 64MB, 1.5g, 1024 (binary multiples). */
-static int ram_bytes(const char *s, uint64_t *out)
-{
-	char *end;
-	double v = strtod(s, &end);
-	double mul = 1;
-
-	if (end == s || v < 0)
-		return -1;
-	switch (tolower((unsigned char)*end)) {
-	case '\0':
-		break;
-	case 'b':
-		end++;
-		break;
-	case 'k':
-		mul = 1024.0, end++;
-		break;
-	case 'm':
-		mul = 1024.0 * 1024, end++;
-		break;
-	case 'g':
-		mul = 1024.0 * 1024 * 1024, end++;
-		break;
-	case 't':
-		mul = 1024.0 * 1024 * 1024 * 1024, end++;
-		break;
-	default:
-		return -1;
-	}
-	if (mul > 1) {
-		if (tolower((unsigned char)*end) == 'i')
-			end++;
-		if (tolower((unsigned char)*end) == 'b')
-			end++;
-	}
-	if (*end)
-		return -1;
-	*out = (uint64_t)(v * mul);
-	return 0;
-}
-
-static int num_field(const char *v, int base, long max, long *out)
-{
-	char *end;
-	long n;
-
-	errno = 0;
-	n = strtol(v, &end, base);
-	if (errno || end == v || *end || n < 0 || n > max)
-		return -1;
-	*out = n;
-	return 0;
-}
-
 /* A target: relative ones are under the WORKDIR; cleaned. */
 static char *abs_target(const char *t, const char *workdir)
 {
@@ -126,92 +70,47 @@ static char *abs_target(const char *t, const char *workdir)
 	return buf_detach(&out, NULL);
 }
 
-static int parse_one(const char *spec, const char *workdir, struct rmount *r, struct err **err)
+/* The parser's form (df_mount_parse: docker's fields, defaults and
+ * errors) made into what a RUN mounts. */
+static int from_df(struct df_mount *m, const char *workdir, struct rmount *r, struct err **err)
 {
-	cleanup_free char *copy = xstrdup(spec);
-	char *save = NULL;
-	const char *type = "bind";
+	const char *type = df_mount_type_name(m->type);
 
-	r->mode = -1;
-	r->uid = r->gid = -1;
+	r->mode = m->has_mode ? (long)m->mode : -1;
+	r->uid = m->has_uid ? (long)m->uid : -1;
+	r->gid = m->has_gid ? (long)m->gid : -1;
 	r->lockfd = -1;
-	for (char *f = strtok_r(copy, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
-		char *eq = strchr(f, '=');
-		const char *k = f, *v = eq ? eq + 1 : NULL;
-
-		if (eq)
-			*eq = '\0';
-		if (streq(k, "type") && v) {
-			type = v;
-		} else if ((streq(k, "target") || streq(k, "dst") || streq(k, "destination")) &&
-			   v) {
-			free(r->target);
-			r->target = xstrdup(v);
-		} else if ((streq(k, "source") || streq(k, "src")) && v) {
-			free(r->source);
-			r->source = xstrdup(v);
-		} else if (streq(k, "from") && v) {
-			free(r->from);
-			r->from = xstrdup(v);
-		} else if (streq(k, "id") && v) {
-			free(r->id);
-			r->id = xstrdup(v);
-		} else if (streq(k, "sharing") && v) {
-			if (!streq(v, "shared") && !streq(v, "private") && !streq(v, "locked"))
-				return err_set_code(err, EINVAL, "unsupported sharing value \"%s\"",
-						    v);
-			r->sharing = streq(v, "shared") ? 0 : streq(v, "private") ? 1 : 2;
-		} else if (streq(k, "mode") && v) {
-			if (num_field(v, 8, 07777, &r->mode) < 0)
-				return err_set_code(err, EINVAL, "invalid mode \"%s\"", v);
-		} else if ((streq(k, "uid") || streq(k, "gid")) && v) {
-			if (num_field(v, 10, 0x7fffffff, streq(k, "uid") ? &r->uid : &r->gid) < 0)
-				return err_set_code(err, EINVAL, "invalid %s \"%s\"", k, v);
-		} else if (streq(k, "size") && v) {
-			if (ram_bytes(v, &r->size) < 0)
-				return err_set_code(err, EINVAL, "invalid size \"%s\"", v);
-		} else if (streq(k, "ro") || streq(k, "readonly") || streq(k, "rw") ||
-			   streq(k, "readwrite")) {
-			bool on = !v || streq(v, "true") || streq(v, "1");
-
-			if (v && !on && !streq(v, "false") && !streq(v, "0"))
-				return err_set_code(err, EINVAL, "invalid value for %s: %s", k, v);
-			r->rw = (k[0] == 'r' && k[1] == 'w') || streq(k, "readwrite") ? on : !on;
-			r->ro_set = true;
-		} else {
-			return err_set_code(err, EINVAL, "unexpected key '%s' in '%s'", k, spec);
-		}
-	}
-	if (streq(type, "bind"))
+	switch (m->type) {
+	case DF_MOUNT_BIND:
 		r->type = RMOUNT_BIND;
-	else if (streq(type, "cache"))
+		break;
+	case DF_MOUNT_CACHE:
 		r->type = RMOUNT_CACHE;
-	else if (streq(type, "tmpfs"))
+		break;
+	case DF_MOUNT_TMPFS:
 		r->type = RMOUNT_TMPFS;
-	else if (streq(type, "secret") || streq(type, "ssh"))
+		break;
+	default:
 		return err_set_code(err, ENOTSUP, "mount type %s is not supported", type);
-	else
-		return err_set_code(err, EINVAL, "unsupported mount type \"%s\"", type);
-	if (!r->target || !*r->target)
-		return err_set_code(err, EINVAL, "mount %s: target is required", type);
-	{
-		char *t = abs_target(r->target, workdir);
-		free(r->target);
-		r->target = t;
 	}
+	if (!m->target || !*m->target)
+		return err_set_code(err, EINVAL, "mount %s: target is required", type);
+	r->target = abs_target(m->target, workdir);
 	if (streq(r->target, "/"))
 		return err_set_code(err, EINVAL, "mount %s: target cannot be /", type);
-	if (r->type == RMOUNT_CACHE) {
-		if (r->from || r->source)
-			return err_set_code(err, ENOTSUP,
-					    "mount cache: from= and source= are not supported");
-		if (!r->ro_set)
-			r->rw = true;
-		if (!r->id)
-			r->id = xstrdup(r->target);
-	} else if (r->type == RMOUNT_TMPFS) {
-		r->rw = true;
-	}
+	if (r->type == RMOUNT_CACHE && (m->from || m->source))
+		return err_set_code(err, ENOTSUP,
+				    "mount cache: from= and source= are not supported");
+	r->source = m->source, m->source = NULL;
+	r->from = m->from, m->from = NULL;
+	r->id = m->id, m->id = NULL;
+	if (r->type == RMOUNT_CACHE && !r->id)
+		r->id = xstrdup(r->target);
+	r->sharing = m->sharing == DF_SHARING_PRIVATE  ? 1
+		     : m->sharing == DF_SHARING_LOCKED ? 2
+						       : 0;
+	r->size = m->size > 0 ? (uint64_t)m->size : 0;
+	r->rw = r->type == RMOUNT_TMPFS || !m->readonly;
 	return 0;
 }
 
@@ -219,18 +118,21 @@ int rmounts_parse(const struct df_instr *in, char *const *vars, char escape, con
 		  struct rmounts *out, struct err **err)
 {
 	for (size_t i = 0; i < in->nflags; i++) {
-		cleanup_free char *v = NULL;
+		const char *v = in->flags[i].value ? in->flags[i].value : "";
+		struct df_mount m;
 		struct rmount *r;
+		int rc;
 
 		if (!streq(in->flags[i].name, "mount"))
 			continue;
-		if (df_expand(in->flags[i].value ? in->flags[i].value : "",
-			      (const char *const *)vars, escape, &v, err) < 0)
-			return err_wrap(err, "Dockerfile:%d: RUN --mount", in->line);
+		if (df_mount_parse(v, (const char *const *)vars, escape, &m, err) < 0)
+			return err_wrap(err, "Dockerfile:%d: RUN --mount=%s", in->line, v);
 		out->v = xrealloc(out->v, (out->n + 1) * sizeof(*out->v));
 		r = &out->v[out->n++];
 		memset(r, 0, sizeof(*r));
-		if (parse_one(v, workdir, r, err) < 0)
+		rc = from_df(&m, workdir, r, err);
+		df_mount_release(&m);
+		if (rc < 0)
 			return err_wrap(err, "Dockerfile:%d: RUN --mount=%s", in->line, v);
 	}
 	return 0;
