@@ -11,11 +11,15 @@
 
 const char *spec_archive_name_clean(const char *name)
 {
-	while (name[0] == '.' && name[1] == '/')
-		name += 2;
-	while (*name == '/')
-		name++;
-	return name;
+	/* in any order: "///./x" is "x" too */
+	for (;;) {
+		if (name[0] == '.' && name[1] == '/')
+			name += 2;
+		else if (name[0] == '/')
+			name++;
+		else
+			return name;
+	}
 }
 
 bool spec_archive_name_blob(const char *name, char out[DIGEST_STR_MAX])

@@ -46,6 +46,9 @@ TEST(archive_manifest_blob_names)
 	CHECK(!spec_archive_name_blob("blobs/sha512/" HEX64, d));
 	CHECK_STR(spec_archive_name_clean("././//x/y"), "x/y");
 	CHECK_STR(spec_archive_name_clean("./"), "");
+	/* found by fuzzing: a "./" after the slashes stayed */
+	CHECK_STR(spec_archive_name_clean("///./ksnlx"), "ksnlx");
+	CHECK_STR(spec_archive_name_clean(".//./.x"), ".x");
 }
 
 TEST(archive_manifest_refused)
