@@ -11,6 +11,7 @@
 #   make B=/tmp/out      put objects and binaries under another directory
 #   make SANITIZE=1      the programs built with ASan+UBSan, into build-san/
 #   make check-san       the bats suites against that build (SAN_SUITES=...)
+#   make scale           tests/scale with 1000 runs in a row (check runs 100)
 
 # SANITIZE=1 builds everything with ASan+UBSan; its own B keeps its objects
 # apart from the plain build's.
@@ -201,6 +202,12 @@ check-san: deps
 	$(Q)$(MAKE) --no-print-directory SANITIZE=1 B=$(SAN_B) all tools
 	$(Q)KIST_BIN=$(abspath $(SAN_B))/bin ./tests/san.sh $(SAN_SUITES)
 
+# tests/scale at full size: 1000 `kist run --rm` in a row (check runs 100)
+# and KIST_SCALE_AT_ONCE (default 50) containers at once.
+scale: deps
+	$(Q)$(MAKE) --no-print-directory all tools
+	$(Q)KIST_BIN=$(abspath $(BIN)) KIST_SCALE_RUNS=$${KIST_SCALE_RUNS:-1000} ./tests/run.sh tests/scale/scale.bats
+
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)KIST_BIN=$(abspath $(BIN)) ./tests/demo.sh
@@ -229,7 +236,7 @@ lint: fmt-check
 clean:
 	rm -rf $(OBJ) $(BIN)
 
-.PHONY: all deps unit unit-build check check-san demo bench conformance install uninstall fmt-check lint \
+.PHONY: all deps unit unit-build check check-san scale demo bench conformance install uninstall fmt-check lint \
 	clean tools fuzz fuzz-build
 .DELETE_ON_ERROR:
 
