@@ -39,7 +39,17 @@ rc=0
 ./tests/run.sh "${files[@]}" || rc=$?
 
 shopt -s nullglob
-reports=("$log_dir"/asan.* "$log_dir"/ubsan.*)
+# A process killed (the crash-point suites' SIGKILL) while LeakSanitizer
+# scans it at exit leaves one line and no finding: counted, not failed.
+cut_short=0 reports=()
+for r in "$log_dir"/asan.* "$log_dir"/ubsan.*; do
+	if ! grep -qv 'Unable to get registers from thread' "$r"; then
+		cut_short=$((cut_short + 1))
+		continue
+	fi
+	reports+=("$r")
+done
+[ "$cut_short" -eq 0 ] || echo "== $cut_short leak checks cut short by a kill (ignored)"
 if [ ${#reports[@]} -gt 0 ]; then
 	echo "== ${#reports[@]} sanitizer reports (in $log_dir)"
 	for r in "${reports[@]}"; do
