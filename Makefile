@@ -9,8 +9,18 @@
 #   make conformance SUITES=DIR   the peers' test suites (docs/conformance.md)
 #   make install PREFIX=/usr/local DESTDIR=
 #   make B=/tmp/out      put objects and binaries under another directory
+#   make SANITIZE=1      the programs built with ASan+UBSan, into build-san/
+#   make check-san       the bats suites against that build (SAN_SUITES=...)
+#   make scale           tests/scale with 1000 runs in a row (check runs 100)
 
+# SANITIZE=1 builds everything with ASan+UBSan; its own B keeps its objects
+# apart from the plain build's.
+SAN_B      ?= build-san
+ifeq ($(SANITIZE),1)
+B          ?= $(SAN_B)
+else
 B          ?= .
+endif
 OBJ        := $(B)/obj
 BIN        := $(B)/bin
 PREFIX     ?= /usr/local
@@ -31,6 +41,13 @@ ifeq ($(WERROR),1)
 override CFLAGS += -Werror
 endif
 override LDFLAGS += -pie -Wl,-z,relro,-z,now
+
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+ifeq ($(SANITIZE),1)
+# _FORTIFY_SOURCE's checked calls hide accesses from ASan's interceptors
+override CFLAGS += $(SAN_FLAGS) -U_FORTIFY_SOURCE
+override LDFLAGS += $(SAN_FLAGS)
+endif
 
 # Every program links common/ and spec/, which need cJSON and libcrypto.
 BASE_PKGS := libcjson libcrypto
@@ -112,7 +129,6 @@ $(BIN)/unit-tests: $(UNIT_OBJS) $(LIBS_A)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(LIBS_A) $(shell $(PKG_CONFIG) --libs $(UNIT_PKGS))
 
-SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 SAN       := $(OBJ)/san
 SAN_OBJS  := $(patsubst %.c,$(SAN)/%.o,$(COMMON_SRCS) $(SPEC_SRCS) $(UNIT_SRCS))
 
@@ -180,6 +196,19 @@ check: deps
 
 unit-build: $(BIN)/unit-tests $(BIN)/unit-tests-san
 
+# The bats suites against the programs built with ASan+UBSan (tests/san.sh:
+# any sanitizer report, from any process, fails the run).  Not part of check.
+SAN_SUITES ?= tests/store tests/fetch tests/runtime tests/shim tests/cli
+check-san: deps
+	$(Q)$(MAKE) --no-print-directory SANITIZE=1 B=$(SAN_B) all tools
+	$(Q)KIST_BIN=$(abspath $(SAN_B))/bin ./tests/san.sh $(SAN_SUITES)
+
+# tests/scale at full size: 1000 `kist run --rm` in a row (check runs 100)
+# and KIST_SCALE_AT_ONCE (default 50) containers at once.
+scale: deps
+	$(Q)$(MAKE) --no-print-directory all tools
+	$(Q)KIST_BIN=$(abspath $(BIN)) KIST_SCALE_RUNS=$${KIST_SCALE_RUNS:-1000} ./tests/run.sh tests/scale/scale.bats
+
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)KIST_BIN=$(abspath $(BIN)) ./tests/demo.sh
@@ -208,7 +237,7 @@ lint: fmt-check
 clean:
 	rm -rf $(OBJ) $(BIN)
 
-.PHONY: all deps unit unit-build check demo bench conformance install uninstall fmt-check lint \
+.PHONY: all deps unit unit-build check check-san scale demo bench conformance install uninstall fmt-check lint \
 	clean tools fuzz fuzz-build
 .DELETE_ON_ERROR:
 

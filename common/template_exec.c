@@ -3,6 +3,7 @@
  * data where they can be and owned when a function made them. */
 #define _GNU_SOURCE
 #include <ctype.h>  /* isalnum */
+#include <limits.h> /* INT_MAX, LLONG_MAX */
 #include <math.h>   /* floor */
 #include <stdarg.h> /* va_list */
 #include <stdio.h>  /* snprintf */
@@ -460,6 +461,38 @@ static bool values_equal(const cJSON *a, const cJSON *b)
 	return false;
 }
 
+/* A number argument as an integer within [lo, hi] (NaN is 0): a cast of a
+ * double out of the target's range is undefined. */
+static long long num_clamp(double d, long long lo, long long hi)
+{
+	if (d != d)
+		return 0;
+	if (d <= (double)lo)
+		return lo;
+	if (d >= (double)hi)
+		return hi;
+	return (long long)d;
+}
+
+/* As Go's fmt: a width or precision above this is no number but a broken
+ * format ("%!(NOVERB)", the rest of the format unread). */
+#define GO_FMT_NUM_MAX 1000000
+
+/* Append the digits at *f (at most GO_FMT_NUM_MAX) to spec; false when the
+ * number is too large. */
+static bool fmt_num(const char **f, char *spec, size_t *sl)
+{
+	long n = 0;
+
+	for (; isdigit((unsigned char)**f); (*f)++) {
+		if (n > GO_FMT_NUM_MAX)
+			return false;
+		n = n * 10 + (**f - '0');
+		spec[(*sl)++] = **f;
+	}
+	return n <= GO_FMT_NUM_MAX;
+}
+
 /* Go's fmt verbs for printf: %s %v %d %q %t %x %X %f %g %e %% with flags,
  * width and precision. */
 static void go_printf(struct buf *out, const char *f, struct val *args, size_t n)
@@ -477,10 +510,21 @@ static void go_printf(struct buf *out, const char *f, struct val *args, size_t n
 		}
 		spec[sl++] = '%';
 		f++;
-		while (*f && strchr("-+# 0", *f) && sl < 20)
+		while (*f && strchr("-+# 0", *f) && sl < 8)
 			spec[sl++] = *f++;
-		while (*f && (isdigit((unsigned char)*f) || *f == '.') && sl < 28)
+		while (*f && strchr("-+# 0", *f))
+			f++; /* repeated flags mean no more */
+		if (!fmt_num(&f, spec, &sl)) {
+			buf_adds(out, "%!(NOVERB)");
+			return;
+		}
+		if (*f == '.') {
 			spec[sl++] = *f++;
+			if (!fmt_num(&f, spec, &sl)) {
+				buf_adds(out, "%!(NOVERB)");
+				return;
+			}
+		}
 		verb = *f;
 		if (!verb)
 			break;
@@ -497,7 +541,9 @@ static void go_printf(struct buf *out, const char *f, struct val *args, size_t n
 		if (verb == 'd' || ((verb == 'x' || verb == 'X') && cJSON_IsNumber(a))) {
 			char s2[40];
 			snprintf(s2, sizeof(s2), "%sll%c", spec, verb == 'd' ? 'd' : verb);
-			buf_addf(out, s2, cJSON_IsNumber(a) ? (long long)a->valuedouble : 0LL);
+			buf_addf(out, s2,
+				 cJSON_IsNumber(a) ? num_clamp(a->valuedouble, LLONG_MIN, LLONG_MAX)
+						   : 0LL);
 		} else if (strchr("feEgG", verb)) {
 			char s2[40];
 			snprintf(s2, sizeof(s2), "%s%c", spec, verb);
@@ -552,7 +598,7 @@ static int call_func(struct state *st, const struct term *fn, struct val *args, 
 			if (cJSON_IsObject(v.j) && cJSON_IsString(k)) {
 				v = borrowed(cJSON_GetObjectItemCaseSensitive(v.j, k->valuestring));
 			} else if (cJSON_IsArray(v.j) && cJSON_IsNumber(k)) {
-				int idx = (int)k->valuedouble;
+				int idx = (int)num_clamp(k->valuedouble, -1, INT_MAX);
 				if (idx < 0 || idx >= cJSON_GetArraySize(v.j))
 					return exec_fail(st, fn,
 							 "error calling index: index out of "
@@ -674,7 +720,10 @@ static int call_func(struct state *st, const struct term *fn, struct val *args, 
 		if (want_args(st, fn, n, 2, 2) < 0)
 			return -1;
 		cleanup_free char *s = val_string(args[0].j);
-		size_t max = cJSON_IsNumber(args[1].j) ? (size_t)args[1].j->valuedouble : 0, k = 0;
+		size_t max = cJSON_IsNumber(args[1].j)
+				 ? (size_t)num_clamp(args[1].j->valuedouble, 0, LLONG_MAX)
+				 : 0,
+		       k = 0;
 		char *p = s;
 		for (; *p; p++)
 			if (((unsigned char)*p & 0xC0) != 0x80 && k++ == max)
@@ -687,8 +736,14 @@ static int call_func(struct state *st, const struct term *fn, struct val *args, 
 		if (want_args(st, fn, n, 3, 3) < 0)
 			return -1;
 		cleanup_free char *s = val_string(args[0].j);
-		int l = cJSON_IsNumber(args[1].j) ? (int)args[1].j->valuedouble : 0;
-		int r = cJSON_IsNumber(args[2].j) ? (int)args[2].j->valuedouble : 0;
+		/* docker's pad repeats spaces: a negative count is none here, and
+		 * counts are capped as printf's width is */
+		int l = cJSON_IsNumber(args[1].j)
+			    ? (int)num_clamp(args[1].j->valuedouble, 0, GO_FMT_NUM_MAX)
+			    : 0;
+		int r = cJSON_IsNumber(args[2].j)
+			    ? (int)num_clamp(args[2].j->valuedouble, 0, GO_FMT_NUM_MAX)
+			    : 0;
 		cleanup_free char *p = xasprintf("%*s%s%*s", l, "", s, r, "");
 		*out = owned(cJSON_CreateString(p));
 		return 0;

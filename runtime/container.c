@@ -205,6 +205,7 @@ int rt_container_create(const struct rt_create_opts *o, struct rt_container **ou
 	bool early_join;
 	int flags;
 	struct stat pst;
+	cleanup_close int own_pidns = -1;
 
 	c->opts = o;
 	c->sync_fd = c->start_r = c->start_w = c->console_fd = c->console_peer = -1;
@@ -289,10 +290,23 @@ int rt_container_create(const struct rt_create_opts *o, struct rt_container **ou
 	}
 	c->start_r = pp[0];
 	c->start_w = pp[1];
+	/* joining a pid namespace changes where our children go: only the
+	 * init is to go there, not what we fork later (hooks) */
+	if (c->ns_fds[SPEC_NS_PID] >= 0) {
+		own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+		if (own_pidns < 0) {
+			err_set(err, errno, "open '/proc/self/ns/pid'");
+			goto fail;
+		}
+	}
 	if (rt_ns_join_pid(c->ns_fds, err) < 0)
 		goto fail;
 	flags = rt_ns_clone_flags(&c->cfg);
 	pid = (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD, NULL, NULL, NULL, NULL);
+	if (pid != 0 && own_pidns >= 0 && setns(own_pidns, CLONE_NEWPID) < 0) {
+		err_set(err, errno, "return to the runtime's pid namespace");
+		goto fail; /* kills the init */
+	}
 	if (pid < 0) {
 		err_set(err, errno, "clone container init");
 		goto fail;

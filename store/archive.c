@@ -21,6 +21,7 @@
 #include "common/json.h"
 #include "common/ref.h"
 #include "common/util.h"
+#include "spec/docker_archive.h"
 #include "spec/image.h"
 #include "spec/layout.h"
 #include "store/store.h"
@@ -370,15 +371,6 @@ static const struct small *find_small(const struct load *l, const char *name)
 	return NULL;
 }
 
-static const char *clean_name(const char *n)
-{
-	while (n[0] == '.' && n[1] == '/')
-		n += 2;
-	while (*n == '/')
-		n++;
-	return n;
-}
-
 /* Stream the current entry into a blob whose digest its name gives. */
 static int entry_to_blob(struct store *s, struct archive *a, const char *hex, int64_t size,
 			 struct err **err)
@@ -444,25 +436,20 @@ static const char *blob_media_type(struct store *s, const char *digest)
 }
 
 /* A docker-archive image: config + layers from manifest.json. */
-static int load_docker_image(struct store *s, struct load *l, const cJSON *m, FILE *out,
-			     struct err **err)
+static int load_docker_image(struct store *s, struct load *l, const struct spec_archive_image *m,
+			     FILE *out, struct err **err)
 {
-	const char *cname;
-	const cJSON *layers, *e, *tags;
+	const char *cname = m->config;
 	cleanup_free char *cdata = NULL;
-	size_t clen = 0, i = 0;
+	size_t clen = 0;
 	cleanup_json cJSON *config = NULL, *descs = cJSON_CreateArray();
 	cleanup_strv char **names = NULL;
 	const cJSON *diffs;
 	struct spec_descriptor man = SPEC_DESCRIPTOR_INIT;
-	char id[DIGEST_STR_MAX];
+	char id[DIGEST_STR_MAX], blob[DIGEST_STR_MAX];
 
-	if (json_get_string(m, "manifest.json[]", "Config", true, &cname, err) < 0)
-		return -1;
-	cname = clean_name(cname);
-	if (str_has_prefix(cname, "blobs/sha256/")) {
-		cleanup_free char *d = xasprintf("sha256:%s", cname + 13);
-		if (layout_blob_read(&s->oci, d, MAX_SMALL, &cdata, &clen, err) < 0)
+	if (spec_archive_name_blob(cname, blob)) {
+		if (layout_blob_read(&s->oci, blob, MAX_SMALL, &cdata, &clen, err) < 0)
 			return -1;
 	} else {
 		const struct small *c = find_small(l, cname);
@@ -477,24 +464,23 @@ static int load_docker_image(struct store *s, struct load *l, const cJSON *m, FI
 		return -1;
 	diffs = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(config, "rootfs"),
 						 "diff_ids");
-	if (json_get_array(m, "manifest.json[]", "Layers", true, &layers, err) < 0)
-		return -1;
-	if (cJSON_GetArraySize(layers) != cJSON_GetArraySize(diffs))
-		return err_set(err, 0, "archive: %d layers but %d diff_ids in '%s'",
-			       cJSON_GetArraySize(layers), cJSON_GetArraySize(diffs), cname);
-	cJSON_ArrayForEach(e, layers)
-	{
-		const cJSON *want = cJSON_GetArrayItem(diffs, (int)i++);
-		const char *ln;
+	if ((int)m->n_layers != cJSON_GetArraySize(diffs))
+		return err_set(err, 0, "archive: %zu layers but %d diff_ids in '%s'", m->n_layers,
+			       cJSON_GetArraySize(diffs), cname);
+	for (size_t i = 0; i < m->n_layers; i++) {
+		const cJSON *want = cJSON_GetArrayItem(diffs, (int)i);
+		const char *ln = m->layers[i];
+		size_t k;
 
-		if (!cJSON_IsString(e) || !cJSON_IsString(want))
-			return err_set(err, 0, "archive: bad layer entry in manifest.json");
-		ln = clean_name(e->valuestring);
-		if (str_has_prefix(ln, "blobs/sha256/")) {
+		if (!cJSON_IsString(want))
+			return err_set(err, 0,
+				       "archive: '%s': rootfs.diff_ids[%zu] is not a string", cname,
+				       i);
+		if (spec_archive_name_blob(ln, blob)) {
 			struct spec_descriptor d = SPEC_DESCRIPTOR_INIT;
 			uint64_t size;
 
-			snprintf(d.digest, sizeof(d.digest), "sha256:%s", ln + 13);
+			memcpy(d.digest, blob, sizeof(d.digest));
 			if (layout_blob_size(&s->oci, d.digest, &size, err) < 0)
 				return err_wrap(err, "archive: layer '%s'", ln);
 			d.size = (int64_t)size;
@@ -507,7 +493,6 @@ static int load_docker_image(struct store *s, struct load *l, const cJSON *m, FI
 			cJSON_AddItemToArray(descs, spec_descriptor_to_json(&d));
 			continue;
 		}
-		size_t k;
 		for (k = 0; k < l->n_layers; k++)
 			if (streq(l->layers[k].name, ln))
 				break;
@@ -519,14 +504,9 @@ static int load_docker_image(struct store *s, struct load *l, const cJSON *m, FI
 				       ln, want->valuestring, l->layers[k].diff_id);
 		cJSON_AddItemToArray(descs, spec_descriptor_to_json(&l->layers[k].desc));
 	}
-	tags = cJSON_GetObjectItemCaseSensitive(m, "RepoTags");
-	cJSON_ArrayForEach(e, tags)
-	{
-		char *full;
+	for (size_t i = 0; m->repo_tags && m->repo_tags[i]; i++) {
+		char *full = image_normalise(m->repo_tags[i], err);
 
-		if (!cJSON_IsString(e))
-			continue;
-		full = image_normalise(e->valuestring, err);
 		if (!full)
 			return err_wrap(err, "archive: RepoTags");
 		strv_push(&names, full);
@@ -539,8 +519,8 @@ static int load_docker_image(struct store *s, struct load *l, const cJSON *m, FI
 	if (!names) {
 		fprintf(out, "Loaded image ID: %s\n", id);
 	} else {
-		cJSON_ArrayForEach(e, tags) if (cJSON_IsString(e))
-		    fprintf(out, "Loaded image: %s\n", e->valuestring);
+		for (size_t i = 0; m->repo_tags[i]; i++)
+			fprintf(out, "Loaded image: %s\n", m->repo_tags[i]);
 	}
 	return 0;
 }
@@ -622,8 +602,8 @@ int archive_load(struct store *s, int infd, FILE *out, struct err **err)
 		goto out;
 	}
 	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
-		const char *name =
-		    clean_name(archive_entry_pathname(e) ? archive_entry_pathname(e) : "");
+		const char *name = spec_archive_name_clean(
+		    archive_entry_pathname(e) ? archive_entry_pathname(e) : "");
 		int64_t size = archive_entry_size(e);
 
 		if (archive_entry_filetype(e) != AE_IFREG)
@@ -661,16 +641,17 @@ int archive_load(struct store *s, int infd, FILE *out, struct err **err)
 		goto out;
 	}
 	if ((m = find_small(&l, "manifest.json"))) {
-		cleanup_json cJSON *j = json_parse(m->data, m->len, "manifest.json", err);
-		const cJSON *it;
+		struct spec_archive_manifest man = SPEC_ARCHIVE_MANIFEST_INIT;
 
-		if (!j)
+		if (spec_archive_manifest_parse(m->data, m->len, &man, err) < 0)
 			goto out;
-		if (!cJSON_IsArray(j) || cJSON_GetArraySize(j) == 0) {
-			err_set(err, 0, "archive: manifest.json must be a non-empty array");
-			goto out;
+		for (size_t i = 0; i < man.n_images; i++) {
+			if (load_docker_image(s, &l, &man.images[i], out, err) < 0) {
+				spec_archive_manifest_release(&man);
+				goto out;
+			}
 		}
-		cJSON_ArrayForEach(it, j) if (load_docker_image(s, &l, it, out, err) < 0) goto out;
+		spec_archive_manifest_release(&man);
 	} else if ((m = find_small(&l, "index.json"))) {
 		if (load_oci_index(s, &l, m, out, err) < 0)
 			goto out;

@@ -24,6 +24,9 @@ requires() {
 		userns) [ -e /proc/self/ns/user ] || skip_or_fail "needs user namespaces" ;;
 		overlay) grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null || skip_or_fail "needs overlayfs" ;;
 		cmd:*) command -v "${r#cmd:}" >/dev/null || skip_or_fail "needs ${r#cmd:}" ;;
+		# not under make SANITIZE=1 (what ASan itself costs breaks the test)
+		plain-build) ! nm -D "$RT" 2>/dev/null | grep __asan_init >/dev/null ||
+			skip_or_fail "needs programs built without sanitizers" ;;
 		*) fail "requires: unknown requirement '$r'" ;;
 		esac
 	done

@@ -48,9 +48,16 @@ ns_of() { readlink "/proc/$1/ns/$2"; }
 	update_config "$BUNDLE/config.json" ".linux.namespaces = [{type: \"pid\", path: \"/proc/$first/ns/pid\"},
 		{type: \"network\", path: \"/proc/$first/ns/net\"}, {type: \"uts\", path: \"/proc/$first/ns/uts\"},
 		{type: \"ipc\"}, {type: \"mount\"}] | .linux.cgroupsPath = \"$CG-b\" | del(.hostname)"
+	# a hook the runtime forks after the init joined: in the runtime's pid
+	# namespace, not the container's
+	printf '#!/bin/sh\nreadlink /proc/self/ns/pid >"%s"\n' "$BATS_TEST_TMPDIR/hook-pidns" >"$BATS_TEST_TMPDIR/hook.sh"
+	chmod +x "$BATS_TEST_TMPDIR/hook.sh"
+	update_config "$BUNDLE/config.json" ".hooks.poststart = [{\"path\": \"$BATS_TEST_TMPDIR/hook.sh\"}]"
 	rt_bg run --detach --bundle "$BUNDLE" "$CID-b"
 	[ "$status" -eq 0 ]
 	second=$(ctr_pid "$CID-b")
+	[ "$(cat "$BATS_TEST_TMPDIR/hook-pidns")" = "$(readlink /proc/self/ns/pid)" ] ||
+		fail "the poststart hook ran in $(cat "$BATS_TEST_TMPDIR/hook-pidns")"
 	for ns in pid net uts; do
 		[ "$(ns_of "$second" $ns)" = "$(ns_of "$first" $ns)" ] || fail "$ns not joined"
 	done

@@ -131,6 +131,21 @@ podman_() {
 	store load -i "$BATS_TEST_TMPDIR/nomani.tar"
 	assert_failure 1
 	assert_output --partial "no manifest.json or index.json"
+	# a manifest.json of the wrong shape: the field at fault is named
+	cp "$BATS_TEST_TMPDIR/x/manifest.json" "$BATS_TEST_TMPDIR/manifest.good"
+	jq -c '.[0].Layers += [7]' "$BATS_TEST_TMPDIR/manifest.good" >"$BATS_TEST_TMPDIR/x/manifest.json"
+	tar -C "$BATS_TEST_TMPDIR/x" -cf "$BATS_TEST_TMPDIR/shape.tar" .
+	store load -i "$BATS_TEST_TMPDIR/shape.tar"
+	assert_failure 1
+	assert_output "kist-store: load '$BATS_TEST_TMPDIR/shape.tar': 'manifest.json[0].Layers' must be an array of strings"
+	jq -c '.[0].Config = "./"' "$BATS_TEST_TMPDIR/manifest.good" >"$BATS_TEST_TMPDIR/x/manifest.json"
+	tar -C "$BATS_TEST_TMPDIR/x" -cf "$BATS_TEST_TMPDIR/noconfig.tar" .
+	store load -i "$BATS_TEST_TMPDIR/noconfig.tar"
+	assert_failure 1
+	assert_output "kist-store: load '$BATS_TEST_TMPDIR/noconfig.tar': 'manifest.json[0].Config': empty entry name"
+	cp "$BATS_TEST_TMPDIR/manifest.good" "$BATS_TEST_TMPDIR/x/manifest.json"
+	store ls -q
+	assert_output ""
 	# a layer whose content does not match the config's diff id
 	layer=$(jq -r '.[0].Layers[0]' "$BATS_TEST_TMPDIR/x/manifest.json")
 	echo extra >"$BATS_TEST_TMPDIR/extra" && tar -C "$BATS_TEST_TMPDIR" -rf "$BATS_TEST_TMPDIR/x/$layer" extra

@@ -64,12 +64,26 @@ TEST(template_functions)
 	CHECK_RENDER("{{printf \"%-6s|%5d|%q|%.1f\" .Config.User .Size \"x\" .Ratio}}",
 		     "      | 1234|\"x\"|0.5");
 	CHECK_RENDER("{{printf \"%s %s\" \"one\"}}", "one %!s(MISSING)");
+	/* found by fuzzing: a precision past int made vsnprintf fail, taken
+	 * for out of memory (abort); Go stops at a number above 1e6 */
+	CHECK_RENDER("{{printf \"a%5.24444444444444f|%s\" .Ratio .Id}}", "a%!(NOVERB)");
+	CHECK_RENDER("{{printf \"%99999999d|\" .Size}}", "%!(NOVERB)");
+	CHECK_RENDER("{{printf \"%.3f|%3d|%-3d|\" .Ratio .Size .Size}}", "0.500|1234|1234|");
+	CHECK_RENDER("{{printf \"%d %d\" 1e300 -1e300}}",
+		     "9223372036854775807 -9223372036854775808");
 	CHECK_RENDER("{{len .Tags}} {{len .Config.Labels}} {{len \"four\"}}", "2 2 4");
 	CHECK_RENDER("{{join (split \"a/b/c\" \"/\") \"-\"}}", "a-b-c");
 	CHECK_RENDER("{{.Id | upper | printf \"<%s>\"}}", "<SHA256:ABC>");
 	CHECK_RENDER("{{truncate .Id 6}}", "sha256");
 	CHECK_RENDER("{{print 1 2 \"a\" \"b\"}}", "1 2ab");
 	CHECK_RENDER("{{pad \"x\" 1 2}}|", " x  |");
+	/* counts out of int's range (undefined casts before) */
+	CHECK_RENDER("{{pad \"x\" -5 2}}|", "x  |");
+	{
+		cleanup_free char *big = render("{{pad \"x\" 0 1e300}}", false);
+		CHECK_INT(strlen(big), 1 + 1000000);
+	}
+	CHECK_RENDER("{{truncate .Id 1e300}}|{{truncate .Id -1}}|", "sha256:abc||");
 	CHECK_RENDER("{{(index .Config.Labels \"k\")}}{{(.Config).User}}", "v");
 }
 
