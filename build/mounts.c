@@ -106,9 +106,7 @@ static int from_df(struct df_mount *m, const char *workdir, struct rmount *r, st
 	r->id = m->id, m->id = NULL;
 	if (r->type == RMOUNT_CACHE && !r->id)
 		r->id = xstrdup(r->target);
-	r->sharing = m->sharing == DF_SHARING_PRIVATE  ? 1
-		     : m->sharing == DF_SHARING_LOCKED ? 2
-						       : 0;
+	r->sharing = m->sharing == DF_SHARING_PRIVATE ? 1 : m->sharing == DF_SHARING_LOCKED ? 2 : 0;
 	r->size = m->size > 0 ? (uint64_t)m->size : 0;
 	r->rw = r->type == RMOUNT_TMPFS || !m->readonly;
 	return 0;
