@@ -110,6 +110,7 @@ static void exec_from_overlay(char **argv, char **envp)
 	if (syscall(SYS_fsconfig, ofs, FSCONFIG_SET_STRING, "lowerdir", lower, 0) < 0 ||
 	    syscall(SYS_fsconfig, ofs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
 		close(ofs);
+		ofs = -1;
 		tfs = (int)syscall(SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC);
 		if (tfs < 0 || syscall(SYS_fsconfig, tfs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
 			goto out;
