@@ -112,6 +112,25 @@ static int validate(struct rt_container *c, struct err **err)
 	return 0;
 }
 
+/* A mount destination named as a host path under the rootfs is the path
+ * below it (runc strips the rootfs lexically: its tests bind parts of the
+ * container's tree onto each other by such paths); any other is already a
+ * path in the container. */
+static void strip_rootfs(const char *rootfs, struct spec_config *cfg)
+{
+	size_t n = strlen(rootfs);
+
+	if (n <= 1)
+		return;
+	for (size_t i = 0; i < cfg->n_mounts; i++) {
+		char *d = cfg->mounts[i].destination;
+		if (strncmp(d, rootfs, n) || (d[n] != '/' && d[n] != 0))
+			continue;
+		cfg->mounts[i].destination = xstrdup(d[n] ? d + n : "/");
+		free(d);
+	}
+}
+
 static int load_bundle(struct rt_container *c, struct err **err)
 {
 	char buf[PATH_MAX];
@@ -142,6 +161,7 @@ static int load_bundle(struct rt_container *c, struct err **err)
 			return err_set(err, errno, "'root.path': rootfs '%s'", buf);
 		c->st.rootfs = xstrdup(real);
 	}
+	strip_rootfs(c->st.rootfs, &c->cfg);
 	return 0;
 }
 
