@@ -25,11 +25,16 @@
 
 /* ---- helpers ---- */
 
-static const char *run_root(void)
+const char *kist_run_dir(void)
 {
 	const char *r = getenv("KIST_RUN");
 
 	return r && *r ? r : "/run/kist";
+}
+
+static const char *run_root(void)
+{
+	return kist_run_dir();
 }
 
 /* The values of a repeatable flag (--env) in the child's args (before "--"). */

@@ -119,6 +119,13 @@ KVERB_FN(kist_exec);
 KVERB_FN(kist_runtime_verb);
 KVERB_FN(kist_container_prune);
 
+/* cmd_stats.c: docker's stats table over kist-runtime's events --stats */
+extern const struct kverb kist_v_stats;
+KVERB_FN(kist_stats);
+
+/* $KIST_RUN, or /run/kist: where the shims and the runtime keep their state */
+const char *kist_run_dir(void);
+
 /* names.c: docker-like generated container names, "adjective_surname". */
 char *names_generate(unsigned retry);
 
