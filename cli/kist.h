@@ -123,6 +123,9 @@ KVERB_FN(kist_container_prune);
 extern const struct kverb kist_v_stats;
 KVERB_FN(kist_stats);
 
+/* cmd_cp.c: docker cp, done by kist-store cp */
+extern const struct kverb kist_v_cp;
+
 /* $KIST_RUN, or /run/kist: where the shims and the runtime keep their state */
 const char *kist_run_dir(void);
 

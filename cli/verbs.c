@@ -713,6 +713,7 @@ static const struct kverb v_container_inspect = {
 const struct kentry kist_commands[] = {
     {"attach", &v_attach, false},
     {"commit", &v_commit, false},
+    {"cp", &kist_v_cp, false},
     {"create", &v_create, false},
     {"diff", &v_diff, false},
     {"exec", &v_exec, false},
@@ -752,6 +753,7 @@ const struct kentry kist_commands[] = {
 static const struct kentry container_verbs[] = {
     {"attach", &v_attach, false},
     {"commit", &v_commit, false},
+    {"cp", &kist_v_cp, false},
     {"create", &v_create, false},
     {"diff", &v_diff, false},
     {"exec", &v_exec, false},

@@ -295,6 +295,7 @@ CMD(inspect_container);
 CMD(commit);
 CMD(diff);
 CMD(export);
+CMD(cp); /* cp.c */
 CMD(save);
 CMD(load);
 CMD(import_layout);
