@@ -117,7 +117,7 @@ static bool is_running(const cJSON *doc)
 {
 	const char *st = jstr(doc, "State.Status");
 
-	return streq(st, "running") || streq(st, "restarting");
+	return streq(st, "running") || streq(st, "paused") || streq(st, "restarting");
 }
 
 /* containers/<id>: the directory of LogPath */
@@ -134,13 +134,12 @@ static char *container_path(const cJSON *doc, const char *leaf)
  * as it is; the runtime's error is not kist's). */
 static void thaw(const char *id)
 {
-	cleanup_free char *rtroot = xasprintf("%s/runtime", run_root());
-	char *args[] = {"--root", rtroot, "resume", (char *)id, NULL};
+	char *args[] = {"resume", (char *)id, NULL};
 	cleanup_free char *out = NULL, *errtext = NULL;
 	struct kist bare = {.debug = false};
 	struct err *err = NULL;
 
-	(void)kist_capture_err(&bare, "kist-runtime", args, 4096, &out, &errtext, &err);
+	(void)kist_capture_err(&bare, "kist-shim", args, 4096, &out, &errtext, &err);
 	err_free(err);
 }
 
@@ -223,10 +222,11 @@ static int shim_start(const cJSON *doc, bool no_start)
 	return EXIT_RUN_ERROR;
 }
 
-static int shim_verb(char *const *args)
+static int shim_verb_proxy(char *const *args, bool proxy)
 {
 	struct err *err = NULL;
-	int r = kist_spawn("kist-shim", args, &err);
+	int r =
+	    proxy ? kist_spawn_proxy("kist-shim", args, &err) : kist_spawn("kist-shim", args, &err);
 
 	if (r < 0) {
 		fprintf(stderr, "Error: %s\n", err->msg);
@@ -234,6 +234,11 @@ static int shim_verb(char *const *args)
 		return EXIT_RUN_ERROR;
 	}
 	return r;
+}
+
+static int shim_verb(char *const *args)
+{
+	return shim_verb_proxy(args, false);
 }
 
 /* Block until the container's shim is gone (it holds its lock while it
@@ -302,6 +307,7 @@ enum {
 	R_ENV,
 	R_ENV_FILE,
 	R_HOSTNAME,
+	R_INIT,
 	R_INTERACTIVE,
 	R_LABEL,
 	R_LOG_OPT,
@@ -314,6 +320,7 @@ enum {
 	R_RESTART,
 	R_RM,
 	R_SECURITY_OPT,
+	R_SIG_PROXY,
 	R_STOP_SIGNAL,
 	R_STOP_TIMEOUT,
 	R_TTY,
@@ -440,6 +447,16 @@ static cJSON *overrides(char **args, const char *const *vals, char **cmd)
 		cJSON_AddTrueToObject(ov, "Privileged");
 	if (vals[R_READ_ONLY])
 		cJSON_AddTrueToObject(ov, "ReadonlyRootfs");
+	if (vals[R_INIT]) {
+		/* docker's --init: kist-init, installed beside kist */
+		cleanup_free char *init = kist_program_path("kist-init");
+		if (init[0] != '/') {
+			fprintf(stderr, "Error: --init: kist-init is not installed beside kist\n");
+			cJSON_Delete(ov);
+			return NULL;
+		}
+		cJSON_AddStringToObject(ov, "Init", init);
+	}
 	if (secopt)
 		add_strv(ov, "SecurityOpt", secopt);
 	if (vals[R_STOP_SIGNAL]) {
@@ -577,18 +594,23 @@ int kist_create(const struct kist *k, const struct kverb *v, char **args, const 
 
 /* Foreground: attach to a container its shim created (--no-start) and
  * start it once attached, so no early output is lost; exits with the
- * container's code.  Without -i the container gets no stdin. */
-static int foreground(const cJSON *doc, bool stdin_open, bool created)
+ * container's code.  Without -i the container gets no stdin.  With proxy
+ * (docker's --sig-proxy, not for a tty) the signals kist receives go to
+ * the container's process. */
+static int foreground(const cJSON *doc, bool stdin_open, bool created, bool proxy)
 {
 	cleanup_strv char **aargs = NULL;
 
+	proxy = proxy && !jbool(doc, "Config", "Tty");
 	strv_push(&aargs, "attach");
 	if (!stdin_open)
 		strv_push(&aargs, "--no-stdin");
 	if (created)
 		strv_push(&aargs, "--start");
+	if (proxy)
+		strv_push(&aargs, "--sig-proxy");
 	strv_push(&aargs, jstr(doc, "Id"));
-	return shim_verb(aargs);
+	return shim_verb_proxy(aargs, proxy);
 }
 
 int kist_run_cmd(const struct kist *k, const struct kverb *v, char **args, const char *const *vals,
@@ -612,7 +634,7 @@ int kist_run_cmd(const struct kist *k, const struct kverb *v, char **args, const
 		printf("%s\n", jstr(doc, "Id"));
 		return EXIT_OK;
 	}
-	code = foreground(doc, vals[R_INTERACTIVE], true);
+	code = foreground(doc, vals[R_INTERACTIVE], true, !vals[R_SIG_PROXY]);
 	if (vals[R_RM])
 		remove_container(k, jstr(doc, "Id"), true, true);
 	return code;
@@ -653,7 +675,7 @@ int kist_start(const struct kist *k, const struct kverb *v, char **args, const c
 		}
 		if (vals[0] || vals[1])
 			return foreground(doc, vals[1] && jbool(doc, "Config", "OpenStdin"),
-					  created);
+					  created, true);
 		printf("%s\n", *ops);
 	}
 	return ret;
@@ -986,7 +1008,18 @@ int kist_runtime_verb(const struct kist *k, const struct kverb *v, char **args,
 			ret = EXIT_FAIL;
 			continue;
 		}
-		if (!streq(jstr(doc, "State.Status"), "running")) {
+		if (streq(v->name, "unpause") && streq(jstr(doc, "State.Status"), "running")) {
+			fprintf(stderr, "Error: Container %s is not paused\n", jstr(doc, "Id"));
+			ret = EXIT_FAIL;
+			continue;
+		}
+		if (streq(v->name, "pause") && streq(jstr(doc, "State.Status"), "paused")) {
+			fprintf(stderr, "Error: Container %s is already paused\n", jstr(doc, "Id"));
+			ret = EXIT_FAIL;
+			continue;
+		}
+		if (!streq(jstr(doc, "State.Status"), "running") &&
+		    !streq(jstr(doc, "State.Status"), "paused")) {
 			fprintf(stderr, "Error: container %s is not running\n", jstr(doc, "Id"));
 			ret = EXIT_FAIL;
 			continue;
@@ -994,7 +1027,10 @@ int kist_runtime_verb(const struct kist *k, const struct kverb *v, char **args,
 		rargs[3] = (char *)jstr(doc, "Id");
 		{
 			struct err *e2 = NULL;
-			int r = kist_spawn("kist-runtime", rargs, &e2);
+			/* pause, unpause: the shim runs the runtime's and records it */
+			char *sargs[] = {(char *)v->child, rargs[3], NULL};
+			int r = streq(v->name, "top") ? kist_spawn("kist-runtime", rargs, &e2)
+						      : kist_spawn("kist-shim", sargs, &e2);
 			err_free(e2);
 			if (r != 0) {
 				ret = EXIT_FAIL;

@@ -327,6 +327,8 @@ static const struct kflag run_flags[] = {
     {"env", 'e', KF_LIST, "list", "Set environment variables", NULL},
     {"env-file", 0, KF_LIST, "list", "Read in a file of environment variables", NULL},
     {"hostname", 'h', KF_STRING, "string", "Container host name", NULL},
+    {"init", 0, KF_BOOL, NULL,
+     "Run an init inside the container that forwards signals and reaps processes", ""},
     {"interactive", 'i', KF_BOOL, NULL, "Keep STDIN open even if not attached", NULL},
     {"label", 'l', KF_LIST, "list", "Set meta data on a container", NULL},
     {"log-opt", 0, KF_LIST, "list", "Log driver options", NULL},
@@ -341,6 +343,7 @@ static const struct kflag run_flags[] = {
      "Restart policy to apply when a container exits (default \"no\")", NULL},
     {"rm", 0, KF_BOOL, NULL, "Automatically remove the container when it exits", NULL},
     {"security-opt", 0, KF_LIST, "list", "Security Options", NULL},
+    {"sig-proxy", 0, KF_BOOL_ON, NULL, "Proxy received signals to the process (default true)", ""},
     {"stop-signal", 0, KF_STRING, "string", "Signal to stop the container", NULL},
     {"stop-timeout", 0, KF_INT, "int", "Timeout (in seconds) to stop a container", NULL},
     {"tty", 't', KF_BOOL, NULL, "Allocate a pseudo-TTY", NULL},
@@ -902,11 +905,13 @@ int kverb_main(const struct kist *k, const struct kverb *v, const char *typed, i
 		const struct kflag *f = &v->flags[i];
 
 		opts[i].name = f->name;
-		opts[i].has_arg = f->type == KF_BOOL ? optional_argument : required_argument;
+		bool is_bool = f->type == KF_BOOL || f->type == KF_BOOL_ON;
+
+		opts[i].has_arg = is_bool ? optional_argument : required_argument;
 		opts[i].val = 256 + (int)i;
 		if (f->shorthand && sl + 3 < sizeof(shorts)) {
 			shorts[sl++] = f->shorthand;
-			if (f->type != KF_BOOL)
+			if (!is_bool)
 				shorts[sl++] = ':';
 		}
 	}
@@ -941,6 +946,15 @@ int kverb_main(const struct kist *k, const struct kverb *v, const char *typed, i
 		}
 		f = &v->flags[i];
 		label = flag_label(f);
+		if (f->type == KF_BOOL_ON) {
+			bool b = true;
+			if (value && !parse_bool(value, &b))
+				cli_usage_error("invalid argument \"%s\" for \"%s\" flag: "
+						"strconv.ParseBool: parsing \"%s\": invalid syntax",
+						value, label, value);
+			vals[i] = b ? NULL : "false";
+			continue;
+		}
 		if (f->type == KF_BOOL) {
 			bool b = true;
 			if (value && !parse_bool(value, &b))

@@ -78,6 +78,7 @@ struct shim {
 	int exit_code, signal, restart_count;
 	int64_t backoff_ms;
 	bool oom_killed, user_stopped, delete_requested;
+	bool paused; /* frozen by a "pause" request, until "resume" */
 	char *error;
 	char *runtime_log;
 	int lock_fd; /* the id's lock, held until the shim is done */
@@ -480,7 +481,7 @@ static const char *status_name(const struct shim *s)
 {
 	switch (s->phase) {
 	case PHASE_RUNNING:
-		return "running";
+		return s->paused ? "paused" : "running";
 	case PHASE_CREATED:
 		return "created";
 	case PHASE_RESTARTING:
@@ -492,8 +493,13 @@ static const char *status_name(const struct shim *s)
 
 static int write_state(struct shim *s, struct err **err)
 {
-	struct shim_state st = {
+	struct shim_state st;
+
+	if (s->phase != PHASE_RUNNING)
+		s->paused = false; /* a paused container that ended is not */
+	st = (struct shim_state){
 	    .status = status_name(s),
+	    .paused = s->paused,
 	    .pid = s->pid,
 	    .shim_pid = getpid(),
 	    .exit_code = s->exit_code,
@@ -874,6 +880,27 @@ static void ctl_request(struct shim *s, struct client *c, char *line)
 			kill(s->pid, sig);
 			set_timer(s, secs <= 0 ? (secs == 0 ? 1 : 0) : secs * 1000);
 		}
+	} else if (streq(verb, "pause") || streq(verb, "resume")) {
+		/* the runtime freezes or thaws; the record says so */
+		const char *args[] = {verb, s->cfg->id, NULL};
+		struct err *e = NULL;
+
+		if (s->phase != PHASE_RUNNING) {
+			snprintf(reply, sizeof(reply), "error container %s is not running\n",
+				 s->cfg->id);
+		} else if (streq(verb, "pause") == s->paused) {
+			snprintf(reply, sizeof(reply), "error container %s is %s\n", s->cfg->id,
+				 s->paused ? "already paused" : "not paused");
+		} else if (runtime_call(s, args, PROC_FD_NULL, PROC_FD_NULL, PROC_FD_NULL, &e) <
+			   0) {
+			snprintf(reply, sizeof(reply), "error %s\n", e ? e->msg : verb);
+		} else {
+			s->paused = streq(verb, "pause");
+			(void)write_state(s, NULL);
+			snprintf(reply, sizeof(reply), "ok\n");
+		}
+		err_free(e);
+		client_send(s, c, reply, strlen(reply));
 	} else if (streq(verb, "kill")) {
 		sig = a1 ? signal_parse(a1) : SIGKILL;
 		if (sig < 0) {

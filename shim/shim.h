@@ -87,7 +87,8 @@ int logs_print(const char *path, const struct logs_opts *o, struct err **err);
 
 /* ---- the state file (state.c) ---- */
 struct shim_state {
-	const char *status; /* created running restarting exited dead */
+	const char *status; /* created running paused restarting exited dead */
+	bool paused;
 	pid_t pid;
 	pid_t shim_pid;
 	int exit_code;

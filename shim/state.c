@@ -109,13 +109,13 @@ int shim_state_write(const char *path, const struct shim_state *s, bool durable,
 {
 	cleanup_free char *text = NULL;
 	cleanup_json cJSON *j = cJSON_CreateObject();
-	bool running = streq(s->status, "running");
+	bool running = streq(s->status, "running") || streq(s->status, "paused");
 
 	if (!j)
 		die_oom();
 	cJSON_AddStringToObject(j, "Status", s->status);
 	cJSON_AddBoolToObject(j, "Running", running);
-	cJSON_AddBoolToObject(j, "Paused", false);
+	cJSON_AddBoolToObject(j, "Paused", s->paused);
 	cJSON_AddBoolToObject(j, "Restarting", streq(s->status, "restarting"));
 	cJSON_AddBoolToObject(j, "OOMKilled", s->oom_killed);
 	cJSON_AddBoolToObject(j, "Dead", streq(s->status, "dead"));
