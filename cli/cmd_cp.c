@@ -15,11 +15,7 @@ const struct kverb kist_v_cp = {
     "cp",
     "[OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n"
     "\tkist cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH",
-    "Copy files/folders between a container and the local filesystem\n\n"
-    "Use '-' as the source to read a tar archive from stdin\n"
-    "and extract it to a directory destination in a container.\n"
-    "Use '-' as the destination to stream a tar archive of a\n"
-    "container source to stdout.",
+    "Copy files/folders between a container and the local filesystem",
     "kist container cp, kist cp",
     "kist-store",
     "cp",
