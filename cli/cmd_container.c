@@ -635,7 +635,9 @@ int kist_run_cmd(const struct kist *k, const struct kverb *v, char **args, const
 		return EXIT_OK;
 	}
 	code = foreground(doc, vals[R_INTERACTIVE], true, !vals[R_SIG_PROXY]);
-	if (vals[R_RM])
+	/* it has exited: no thaw, stop or wait for the shim is needed (two
+	 * execs less); -f only when it still runs (a detach) */
+	if (vals[R_RM] && remove_container(k, jstr(doc, "Id"), false, true) != 0)
 		remove_container(k, jstr(doc, "Id"), true, true);
 	return code;
 }
