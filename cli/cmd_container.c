@@ -486,15 +486,31 @@ static cJSON *overrides(char **args, const char *const *vals, char **cmd)
 	return ov;
 }
 
-static bool image_present(const struct kist *k, const char *image)
+/* kist-fetch pull; docker's line first when the image was missing. */
+static int pull_image(const struct kist *k, const char *image, bool missing)
 {
-	char *args[] = {"inspect", "--format", "x", "--", (char *)image, NULL};
-	cleanup_free char *out = NULL, *errtext = NULL;
+	char *pargs[] = {"pull", "--", (char *)image, NULL};
 	struct err *err = NULL;
-	int r = kist_capture_err(k, "kist-store", args, 64, &out, &errtext, &err);
+	int r;
 
+	int saved;
+
+	if (missing)
+		fprintf(stderr, "Unable to find image '%s' locally\n", image);
+	/* as docker run: the pull's progress on stderr, stdout the container's */
+	fflush(stdout);
+	saved = fcntl(1, F_DUPFD_CLOEXEC, 3);
+	if (saved >= 0)
+		dup2(2, 1);
+	r = kist_run(k, "kist-fetch", pargs, NULL, &err);
+	if (saved >= 0) {
+		dup2(saved, 1);
+		close(saved);
+	}
+	if (r < 0)
+		fprintf(stderr, "Error: %s\n", err->msg);
 	err_free(err);
-	return r == 0;
+	return r == 0 ? 0 : -1;
 }
 
 /* kist-store create-container; prints nothing; returns the record or NULL
@@ -507,6 +523,7 @@ static cJSON *create(const struct kist *k, char **args, const char *const *vals,
 	cleanup_json cJSON *ov = NULL;
 	cleanup_free char *ovtext = NULL;
 	struct err *err = NULL;
+	bool pulled;
 
 	if (!streq(pull, "missing") && !streq(pull, "always") && !streq(pull, "never"))
 		cli_usage_error("invalid pull option: '%s': must be one of \"always\", \"missing\" "
@@ -534,21 +551,13 @@ static cJSON *create(const struct kist *k, char **args, const char *const *vals,
 		return NULL;
 	}
 	ovtext = json_print(ov, false);
-	if (streq(pull, "always") || (streq(pull, "missing") && !image_present(k, image))) {
-		char *pargs[] = {"pull", "--", (char *)image, NULL};
-		int r;
-
-		if (streq(pull, "missing"))
-			fprintf(stderr, "Unable to find image '%s' locally\n", image);
-		r = kist_run(k, "kist-fetch", pargs, NULL, &err);
-		if (r != 0) {
-			if (r < 0)
-				fprintf(stderr, "Error: %s\n", err->msg);
-			err_free(err);
-			*code = EXIT_RUN_ERROR;
-			return NULL;
-		}
+	if (streq(pull, "always") && pull_image(k, image, false) < 0) {
+		*code = EXIT_RUN_ERROR;
+		return NULL;
 	}
+	/* --pull missing: the store says when the image is not there (no
+	 * exec to look first) */
+	pulled = !streq(pull, "missing");
 	for (unsigned retry = 0;; retry++) {
 		cleanup_free char *gen = vals[R_NAME] ? NULL : names_generate(retry);
 		const char *name = vals[R_NAME] ? vals[R_NAME] : gen;
@@ -565,6 +574,14 @@ static cJSON *create(const struct kist *k, char **args, const char *const *vals,
 		}
 		if (r != 0 && !vals[R_NAME] && strstr(errtext, "already in use") && retry < 10)
 			continue;
+		if (r != 0 && !pulled && strstr(errtext, "no such image: ")) {
+			pulled = true;
+			if (pull_image(k, image, true) < 0) {
+				*code = EXIT_RUN_ERROR;
+				return NULL;
+			}
+			continue;
+		}
 		if (r != 0) {
 			kist_print_error("kist-store", errtext, NULL);
 			*code = EXIT_RUN_ERROR;

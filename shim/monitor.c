@@ -512,8 +512,9 @@ static int write_state(struct shim *s, struct err **err)
 	    .restart_policy = restart_policy_name(&s->cfg->restart),
 	};
 
-	/* only the final record is fsync'd: the others are replaced soon */
-	return shim_state_write(s->cfg->state_path, &st, s->phase == PHASE_DONE, err);
+	/* never fsync'd here: finish() syncs the final record once the
+	 * waiters have it (a reader sees each record as soon as it is renamed) */
+	return shim_state_write(s->cfg->state_path, &st, false, err);
 }
 
 /* ---- output ---- */
@@ -698,6 +699,9 @@ static void finish(struct shim *s)
 	broadcast(s, FRAME_EXIT, code, strlen(code));
 	reply_exit_waiters(s);
 	reply_waiters(s, "ok\n");
+	/* the exit record to disk, after the waiters were told (they read
+	 * the renamed file; the fsyncs took 5-15 ms of every foreground run) */
+	shim_state_sync(s->cfg->state_path);
 }
 
 /* The container's init was reaped and its output drained. */

@@ -99,8 +99,11 @@ struct shim_state {
 	int restart_count;
 	const char *restart_policy;
 };
-/* Atomic (temp + rename); durable adds the fsyncs (the final exit record). */
+/* Atomic (temp + rename); durable adds the fsyncs. */
 int shim_state_write(const char *path, const struct shim_state *s, bool durable, struct err **err);
+/* fsync the record at path and its directory (the final exit record, once
+ * the waiters have it); a record already removed is fine. */
+void shim_state_sync(const char *path);
 
 /* OOM kills counted by the memory cgroup of pid (v1 memory.oom_control or
  * v2 memory.events "oom_kill"); -1 when unknown. */

@@ -2,9 +2,11 @@
  * restart policies and the shim's paths. */
 #define _GNU_SOURCE
 #include <errno.h>  /* errno */
+#include <fcntl.h>  /* open */
 #include <stdio.h>  /* fopen */
 #include <stdlib.h> /* getenv */
 #include <string.h> /* strncmp */
+#include <unistd.h> /* fsync */
 #include "common/cleanup.h"
 #include "common/err.h"
 #include "common/fs.h"
@@ -132,6 +134,21 @@ int shim_state_write(const char *path, const struct shim_state *s, bool durable,
 		return json_write_file(path, j, 0644, err);
 	text = json_print(j, true);
 	return fs_replace_file(path, text, strlen(text), 0644, err);
+}
+
+void shim_state_sync(const char *path)
+{
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+	cleanup_free char *dir = xstrdup(path);
+	char *slash = strrchr(dir, '/');
+
+	if (fd < 0)
+		return;
+	(void)fsync(fd);
+	if (slash) {
+		*slash = '\0';
+		(void)fs_fsync_dir(*dir ? dir : "/", NULL);
+	}
 }
 
 /* ---- OOM kills ---- */
