@@ -930,7 +930,9 @@ int kist_attach(const struct kist *k, const struct kverb *v, char **args, const 
 	char **ops = operands(args);
 	cleanup_json cJSON *doc = NULL;
 	int code = 0;
-	char *aargs[] = {"attach", vals[1] ? "--no-stdin" : NULL, NULL, NULL};
+	/* --sig-proxy (default true, not with a tty): kist's signals go on */
+	bool proxy = !vals[2];
+	cleanup_strv char **aargs = NULL;
 
 	(void)v;
 	(void)err;
@@ -942,8 +944,14 @@ int kist_attach(const struct kist *k, const struct kverb *v, char **args, const 
 			"Error: You cannot attach to a stopped container, start it first\n");
 		return EXIT_FAIL;
 	}
-	aargs[vals[1] ? 2 : 1] = (char *)jstr(doc, "Id");
-	return shim_verb(aargs);
+	proxy = proxy && !jbool(doc, "Config", "Tty");
+	strv_push(&aargs, "attach");
+	if (vals[1])
+		strv_push(&aargs, "--no-stdin");
+	if (proxy)
+		strv_push(&aargs, "--sig-proxy");
+	strv_push(&aargs, jstr(doc, "Id"));
+	return shim_verb_proxy(aargs, proxy);
 }
 
 enum { X_DETACH, X_ENV, X_INTERACTIVE, X_TTY, X_USER, X_WORKDIR };

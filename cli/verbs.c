@@ -547,7 +547,8 @@ static const struct kflag attach_flags[] = {
     {"detach-keys", 0, KF_STRING, "string", "Override the key sequence for detaching a container",
      ""},
     {"no-stdin", 0, KF_BOOL, NULL, "Do not attach STDIN", ""},
-    {"sig-proxy", 0, KF_BOOL, NULL, "Proxy all received signals to the process", ""},
+    {"sig-proxy", 0, KF_BOOL_ON, NULL, "Proxy all received signals to the process (default true)",
+     ""},
     END_FLAGS,
 };
 static const struct kverb v_attach = {

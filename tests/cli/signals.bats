@@ -128,3 +128,21 @@ ORPHAN='(sh -c "while [ ! -e /go ]; do sleep 0.1; done" &); exec sleep 1000'
 	kist inspect --format '{{.State.Status}} {{.State.Paused}}' p
 	assert_output 'exited false'
 }
+
+@test "kist attach --sig-proxy: signals sent to kist attach reach the container" {
+	local out=$BATS_TEST_TMPDIR/out
+	kist run -d --name at bb sh -c 'trap "echo got-usr1" USR1; trap "echo got-term; exit 4" TERM;
+		while :; do echo tick; sleep 0.1; done'
+	"$KIST" attach at >"$out" 2>&1 &
+	FG_PID=$!
+	# attached (and its signals set up) once the live output comes through
+	wait_for grep -q tick "$out"
+	kill -USR1 "$FG_PID"
+	wait_for grep -q got-usr1 "$out"
+	kill -TERM "$FG_PID"
+	local code=0
+	wait "$FG_PID" || code=$?
+	FG_PID=
+	[ "$code" -eq 4 ]
+	grep -q got-term "$out"
+}
