@@ -10,6 +10,7 @@
 #include <string.h>       /* strcmp */
 #include <sys/ioctl.h>    /* TIOCGWINSZ */
 #include <sys/signalfd.h> /* signalfd */
+#include <sys/stat.h>     /* lstat */
 #include <sys/socket.h>   /* send */
 #include <sys/syscall.h>  /* SYS_pidfd_open */
 #include <termios.h>      /* tcsetattr */
@@ -136,6 +137,16 @@ static int runtime_force_delete(const struct shim_ref *r)
 	size_t n = 0;
 	struct proc p = PROC_INIT;
 
+	if (info_str(r, "runtime_root")) {
+		/* the runtime keeps ROOT/ID (runc's layout): none, nothing to do
+		 * (the shim deleted it when the container ended) */
+		cleanup_free char *d =
+		    xasprintf("%s/%s", info_str(r, "runtime_root"), info_str(r, "id"));
+		struct stat sb;
+
+		if (lstat(d, &sb) < 0 && errno == ENOENT)
+			return 0;
+	}
 	argv[n++] = info_str(r, "runtime");
 	if (info_str(r, "runtime_root")) {
 		argv[n++] = "--root";
