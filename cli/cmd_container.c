@@ -25,11 +25,16 @@
 
 /* ---- helpers ---- */
 
-static const char *run_root(void)
+const char *kist_run_dir(void)
 {
 	const char *r = getenv("KIST_RUN");
 
 	return r && *r ? r : "/run/kist";
+}
+
+static const char *run_root(void)
+{
+	return kist_run_dir();
 }
 
 /* The values of a repeatable flag (--env) in the child's args (before "--"). */
@@ -112,7 +117,7 @@ static bool is_running(const cJSON *doc)
 {
 	const char *st = jstr(doc, "State.Status");
 
-	return streq(st, "running") || streq(st, "restarting");
+	return streq(st, "running") || streq(st, "paused") || streq(st, "restarting");
 }
 
 /* containers/<id>: the directory of LogPath */
@@ -129,13 +134,12 @@ static char *container_path(const cJSON *doc, const char *leaf)
  * as it is; the runtime's error is not kist's). */
 static void thaw(const char *id)
 {
-	cleanup_free char *rtroot = xasprintf("%s/runtime", run_root());
-	char *args[] = {"--root", rtroot, "resume", (char *)id, NULL};
+	char *args[] = {"resume", (char *)id, NULL};
 	cleanup_free char *out = NULL, *errtext = NULL;
 	struct kist bare = {.debug = false};
 	struct err *err = NULL;
 
-	(void)kist_capture_err(&bare, "kist-runtime", args, 4096, &out, &errtext, &err);
+	(void)kist_capture_err(&bare, "kist-shim", args, 4096, &out, &errtext, &err);
 	err_free(err);
 }
 
@@ -218,10 +222,11 @@ static int shim_start(const cJSON *doc, bool no_start)
 	return EXIT_RUN_ERROR;
 }
 
-static int shim_verb(char *const *args)
+static int shim_verb_proxy(char *const *args, bool proxy)
 {
 	struct err *err = NULL;
-	int r = kist_spawn("kist-shim", args, &err);
+	int r =
+	    proxy ? kist_spawn_proxy("kist-shim", args, &err) : kist_spawn("kist-shim", args, &err);
 
 	if (r < 0) {
 		fprintf(stderr, "Error: %s\n", err->msg);
@@ -229,6 +234,11 @@ static int shim_verb(char *const *args)
 		return EXIT_RUN_ERROR;
 	}
 	return r;
+}
+
+static int shim_verb(char *const *args)
+{
+	return shim_verb_proxy(args, false);
 }
 
 /* Block until the container's shim is gone (it holds its lock while it
@@ -297,6 +307,7 @@ enum {
 	R_ENV,
 	R_ENV_FILE,
 	R_HOSTNAME,
+	R_INIT,
 	R_INTERACTIVE,
 	R_LABEL,
 	R_LOG_OPT,
@@ -310,6 +321,7 @@ enum {
 	R_RESTART,
 	R_RM,
 	R_SECURITY_OPT,
+	R_SIG_PROXY,
 	R_STOP_SIGNAL,
 	R_STOP_TIMEOUT,
 	R_TMPFS,
@@ -440,6 +452,16 @@ static cJSON *overrides(char **args, const char *const *vals, char **cmd)
 	if (vals[R_READ_ONLY])
 		cJSON_AddTrueToObject(ov, "ReadonlyRootfs");
 	kist_mount_overrides(args, ov);
+	if (vals[R_INIT]) {
+		/* docker's --init: kist-init, installed beside kist */
+		cleanup_free char *init = kist_program_path("kist-init");
+		if (init[0] != '/') {
+			fprintf(stderr, "Error: --init: kist-init is not installed beside kist\n");
+			cJSON_Delete(ov);
+			return NULL;
+		}
+		cJSON_AddStringToObject(ov, "Init", init);
+	}
 	if (secopt)
 		add_strv(ov, "SecurityOpt", secopt);
 	if (vals[R_STOP_SIGNAL]) {
@@ -469,15 +491,31 @@ static cJSON *overrides(char **args, const char *const *vals, char **cmd)
 	return ov;
 }
 
-static bool image_present(const struct kist *k, const char *image)
+/* kist-fetch pull; docker's line first when the image was missing. */
+static int pull_image(const struct kist *k, const char *image, bool missing)
 {
-	char *args[] = {"inspect", "--format", "x", "--", (char *)image, NULL};
-	cleanup_free char *out = NULL, *errtext = NULL;
+	char *pargs[] = {"pull", "--", (char *)image, NULL};
 	struct err *err = NULL;
-	int r = kist_capture_err(k, "kist-store", args, 64, &out, &errtext, &err);
+	int r;
 
+	int saved;
+
+	if (missing)
+		fprintf(stderr, "Unable to find image '%s' locally\n", image);
+	/* as docker run: the pull's progress on stderr, stdout the container's */
+	fflush(stdout);
+	saved = fcntl(1, F_DUPFD_CLOEXEC, 3);
+	if (saved >= 0)
+		dup2(2, 1);
+	r = kist_run(k, "kist-fetch", pargs, NULL, &err);
+	if (saved >= 0) {
+		dup2(saved, 1);
+		close(saved);
+	}
+	if (r < 0)
+		fprintf(stderr, "Error: %s\n", err->msg);
 	err_free(err);
-	return r == 0;
+	return r == 0 ? 0 : -1;
 }
 
 /* kist-store create-container; prints nothing; returns the record or NULL
@@ -490,6 +528,7 @@ static cJSON *create(const struct kist *k, char **args, const char *const *vals,
 	cleanup_json cJSON *ov = NULL;
 	cleanup_free char *ovtext = NULL;
 	struct err *err = NULL;
+	bool pulled;
 
 	if (!streq(pull, "missing") && !streq(pull, "always") && !streq(pull, "never"))
 		cli_usage_error("invalid pull option: '%s': must be one of \"always\", \"missing\" "
@@ -517,21 +556,13 @@ static cJSON *create(const struct kist *k, char **args, const char *const *vals,
 		return NULL;
 	}
 	ovtext = json_print(ov, false);
-	if (streq(pull, "always") || (streq(pull, "missing") && !image_present(k, image))) {
-		char *pargs[] = {"pull", "--", (char *)image, NULL};
-		int r;
-
-		if (streq(pull, "missing"))
-			fprintf(stderr, "Unable to find image '%s' locally\n", image);
-		r = kist_run(k, "kist-fetch", pargs, NULL, &err);
-		if (r != 0) {
-			if (r < 0)
-				fprintf(stderr, "Error: %s\n", err->msg);
-			err_free(err);
-			*code = EXIT_RUN_ERROR;
-			return NULL;
-		}
+	if (streq(pull, "always") && pull_image(k, image, false) < 0) {
+		*code = EXIT_RUN_ERROR;
+		return NULL;
 	}
+	/* --pull missing: the store says when the image is not there (no
+	 * exec to look first) */
+	pulled = !streq(pull, "missing");
 	for (unsigned retry = 0;; retry++) {
 		cleanup_free char *gen = vals[R_NAME] ? NULL : names_generate(retry);
 		const char *name = vals[R_NAME] ? vals[R_NAME] : gen;
@@ -548,6 +579,14 @@ static cJSON *create(const struct kist *k, char **args, const char *const *vals,
 		}
 		if (r != 0 && !vals[R_NAME] && strstr(errtext, "already in use") && retry < 10)
 			continue;
+		if (r != 0 && !pulled && strstr(errtext, "no such image: ")) {
+			pulled = true;
+			if (pull_image(k, image, true) < 0) {
+				*code = EXIT_RUN_ERROR;
+				return NULL;
+			}
+			continue;
+		}
 		if (r != 0) {
 			kist_print_error("kist-store", errtext, NULL);
 			*code = EXIT_RUN_ERROR;
@@ -578,18 +617,23 @@ int kist_create(const struct kist *k, const struct kverb *v, char **args, const 
 
 /* Foreground: attach to a container its shim created (--no-start) and
  * start it once attached, so no early output is lost; exits with the
- * container's code.  Without -i the container gets no stdin. */
-static int foreground(const cJSON *doc, bool stdin_open, bool created)
+ * container's code.  Without -i the container gets no stdin.  With proxy
+ * (docker's --sig-proxy, not for a tty) the signals kist receives go to
+ * the container's process. */
+static int foreground(const cJSON *doc, bool stdin_open, bool created, bool proxy)
 {
 	cleanup_strv char **aargs = NULL;
 
+	proxy = proxy && !jbool(doc, "Config", "Tty");
 	strv_push(&aargs, "attach");
 	if (!stdin_open)
 		strv_push(&aargs, "--no-stdin");
 	if (created)
 		strv_push(&aargs, "--start");
+	if (proxy)
+		strv_push(&aargs, "--sig-proxy");
 	strv_push(&aargs, jstr(doc, "Id"));
-	return shim_verb(aargs);
+	return shim_verb_proxy(aargs, proxy);
 }
 
 int kist_run_cmd(const struct kist *k, const struct kverb *v, char **args, const char *const *vals,
@@ -613,8 +657,10 @@ int kist_run_cmd(const struct kist *k, const struct kverb *v, char **args, const
 		printf("%s\n", jstr(doc, "Id"));
 		return EXIT_OK;
 	}
-	code = foreground(doc, vals[R_INTERACTIVE], true);
-	if (vals[R_RM])
+	code = foreground(doc, vals[R_INTERACTIVE], true, !vals[R_SIG_PROXY]);
+	/* it has exited: no thaw, stop or wait for the shim is needed (two
+	 * execs less); -f only when it still runs (a detach) */
+	if (vals[R_RM] && remove_container(k, jstr(doc, "Id"), false, true, true) != 0)
 		remove_container(k, jstr(doc, "Id"), true, true, true);
 	return code;
 }
@@ -654,7 +700,7 @@ int kist_start(const struct kist *k, const struct kverb *v, char **args, const c
 		}
 		if (vals[0] || vals[1])
 			return foreground(doc, vals[1] && jbool(doc, "Config", "OpenStdin"),
-					  created);
+					  created, true);
 		printf("%s\n", *ops);
 	}
 	return ret;
@@ -899,7 +945,9 @@ int kist_attach(const struct kist *k, const struct kverb *v, char **args, const 
 	char **ops = operands(args);
 	cleanup_json cJSON *doc = NULL;
 	int code = 0;
-	char *aargs[] = {"attach", vals[1] ? "--no-stdin" : NULL, NULL, NULL};
+	/* --sig-proxy (default true, not with a tty): kist's signals go on */
+	bool proxy = !vals[2];
+	cleanup_strv char **aargs = NULL;
 
 	(void)v;
 	(void)err;
@@ -911,8 +959,14 @@ int kist_attach(const struct kist *k, const struct kverb *v, char **args, const 
 			"Error: You cannot attach to a stopped container, start it first\n");
 		return EXIT_FAIL;
 	}
-	aargs[vals[1] ? 2 : 1] = (char *)jstr(doc, "Id");
-	return shim_verb(aargs);
+	proxy = proxy && !jbool(doc, "Config", "Tty");
+	strv_push(&aargs, "attach");
+	if (vals[1])
+		strv_push(&aargs, "--no-stdin");
+	if (proxy)
+		strv_push(&aargs, "--sig-proxy");
+	strv_push(&aargs, jstr(doc, "Id"));
+	return shim_verb_proxy(aargs, proxy);
 }
 
 enum { X_DETACH, X_ENV, X_INTERACTIVE, X_TTY, X_USER, X_WORKDIR };
@@ -996,7 +1050,18 @@ int kist_runtime_verb(const struct kist *k, const struct kverb *v, char **args,
 			ret = EXIT_FAIL;
 			continue;
 		}
-		if (!streq(jstr(doc, "State.Status"), "running")) {
+		if (streq(v->name, "unpause") && streq(jstr(doc, "State.Status"), "running")) {
+			fprintf(stderr, "Error: Container %s is not paused\n", jstr(doc, "Id"));
+			ret = EXIT_FAIL;
+			continue;
+		}
+		if (streq(v->name, "pause") && streq(jstr(doc, "State.Status"), "paused")) {
+			fprintf(stderr, "Error: Container %s is already paused\n", jstr(doc, "Id"));
+			ret = EXIT_FAIL;
+			continue;
+		}
+		if (!streq(jstr(doc, "State.Status"), "running") &&
+		    !streq(jstr(doc, "State.Status"), "paused")) {
 			fprintf(stderr, "Error: container %s is not running\n", jstr(doc, "Id"));
 			ret = EXIT_FAIL;
 			continue;
@@ -1004,7 +1069,10 @@ int kist_runtime_verb(const struct kist *k, const struct kverb *v, char **args,
 		rargs[3] = (char *)jstr(doc, "Id");
 		{
 			struct err *e2 = NULL;
-			int r = kist_spawn("kist-runtime", rargs, &e2);
+			/* pause, unpause: the shim runs the runtime's and records it */
+			char *sargs[] = {(char *)v->child, rargs[3], NULL};
+			int r = streq(v->name, "top") ? kist_spawn("kist-runtime", rargs, &e2)
+						      : kist_spawn("kist-shim", sargs, &e2);
 			err_free(e2);
 			if (r != 0) {
 				ret = EXIT_FAIL;

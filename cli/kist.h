@@ -17,7 +17,9 @@ struct kist {
 };
 
 /* One flag of a verb, as docker spells it. */
-enum kflag_type { KF_BOOL, KF_STRING, KF_INT, KF_LIST };
+/* KF_BOOL_ON: a bool whose default is true (--sig-proxy): its value is
+ * "false" when turned off, else NULL. */
+enum kflag_type { KF_BOOL, KF_STRING, KF_INT, KF_LIST, KF_BOOL_ON };
 struct kflag {
 	const char *name; /* long name: "all" */
 	char shorthand;   /* 'a', or 0 */
@@ -127,6 +129,20 @@ void kist_mount_overrides(char **args, struct cJSON *ov);
 
 /* cmd_volume.c: kist volume create, ls, inspect, rm, prune */
 extern const struct kentry kist_volume_verbs[];
+
+/* cmd_stats.c: docker's stats table over kist-runtime's events --stats */
+extern const struct kverb kist_v_stats;
+KVERB_FN(kist_stats);
+
+/* sigproxy.c: kist_spawn, with the signals kist receives passed on to the
+ * child (docker's --sig-proxy) while it runs. */
+int kist_spawn_proxy(const char *prog, char *const *args, struct err **err);
+
+/* cmd_cp.c: docker cp, done by kist-store cp */
+extern const struct kverb kist_v_cp;
+
+/* $KIST_RUN, or /run/kist: where the shims and the runtime keep their state */
+const char *kist_run_dir(void);
 
 /* names.c: docker-like generated container names, "adjective_surname". */
 char *names_generate(unsigned retry);

@@ -360,6 +360,8 @@ static const struct kflag run_flags[] = {
     {"env", 'e', KF_LIST, "list", "Set environment variables", NULL},
     {"env-file", 0, KF_LIST, "list", "Read in a file of environment variables", NULL},
     {"hostname", 'h', KF_STRING, "string", "Container host name", NULL},
+    {"init", 0, KF_BOOL, NULL,
+     "Run an init inside the container that forwards signals and reaps processes", ""},
     {"interactive", 'i', KF_BOOL, NULL, "Keep STDIN open even if not attached", NULL},
     {"label", 'l', KF_LIST, "list", "Set meta data on a container", NULL},
     {"log-opt", 0, KF_LIST, "list", "Log driver options", NULL},
@@ -375,6 +377,7 @@ static const struct kflag run_flags[] = {
      "Restart policy to apply when a container exits (default \"no\")", NULL},
     {"rm", 0, KF_BOOL, NULL, "Automatically remove the container when it exits", NULL},
     {"security-opt", 0, KF_LIST, "list", "Security Options", NULL},
+    {"sig-proxy", 0, KF_BOOL_ON, NULL, "Proxy received signals to the process (default true)", ""},
     {"stop-signal", 0, KF_STRING, "string", "Signal to stop the container", NULL},
     {"stop-timeout", 0, KF_INT, "int", "Timeout (in seconds) to stop a container", NULL},
     {"tmpfs", 0, KF_LIST, "list", "Mount a tmpfs directory", NULL},
@@ -581,7 +584,8 @@ static const struct kflag attach_flags[] = {
     {"detach-keys", 0, KF_STRING, "string", "Override the key sequence for detaching a container",
      ""},
     {"no-stdin", 0, KF_BOOL, NULL, "Do not attach STDIN", ""},
-    {"sig-proxy", 0, KF_BOOL, NULL, "Proxy all received signals to the process", ""},
+    {"sig-proxy", 0, KF_BOOL_ON, NULL, "Proxy all received signals to the process (default true)",
+     ""},
     END_FLAGS,
 };
 static const struct kverb v_attach = {
@@ -751,6 +755,7 @@ const struct kentry kist_commands[] = {
     {"attach", &v_attach, false},
     {"build", &v_build, false},
     {"commit", &v_commit, false},
+    {"cp", &kist_v_cp, false},
     {"create", &v_create, false},
     {"diff", &v_diff, false},
     {"exec", &v_exec, false},
@@ -776,6 +781,7 @@ const struct kentry kist_commands[] = {
     {"run", &v_run, false},
     {"save", &v_image_save, false},
     {"start", &v_start, false},
+    {"stats", &kist_v_stats, false},
     {"stop", &v_stop, false},
     {"tag", &v_image_tag, false},
     {"top", &v_top, false},
@@ -789,6 +795,7 @@ const struct kentry kist_commands[] = {
 static const struct kentry container_verbs[] = {
     {"attach", &v_attach, false},
     {"commit", &v_commit, false},
+    {"cp", &kist_v_cp, false},
     {"create", &v_create, false},
     {"diff", &v_diff, false},
     {"exec", &v_exec, false},
@@ -807,6 +814,7 @@ static const struct kentry container_verbs[] = {
     {"remove", &v_rm, true},
     {"run", &v_run, false},
     {"start", &v_start, false},
+    {"stats", &kist_v_stats, false},
     {"stop", &v_stop, false},
     {"top", &v_top, false},
     {"unpause", &v_unpause, false},
@@ -930,11 +938,13 @@ int kverb_main(const struct kist *k, const struct kverb *v, const char *typed, i
 		const struct kflag *f = &v->flags[i];
 
 		opts[i].name = f->name;
-		opts[i].has_arg = f->type == KF_BOOL ? optional_argument : required_argument;
+		bool is_bool = f->type == KF_BOOL || f->type == KF_BOOL_ON;
+
+		opts[i].has_arg = is_bool ? optional_argument : required_argument;
 		opts[i].val = 256 + (int)i;
 		if (f->shorthand && sl + 3 < sizeof(shorts)) {
 			shorts[sl++] = f->shorthand;
-			if (f->type != KF_BOOL)
+			if (!is_bool)
 				shorts[sl++] = ':';
 		}
 	}
@@ -969,6 +979,15 @@ int kverb_main(const struct kist *k, const struct kverb *v, const char *typed, i
 		}
 		f = &v->flags[i];
 		label = flag_label(f);
+		if (f->type == KF_BOOL_ON) {
+			bool b = true;
+			if (value && !parse_bool(value, &b))
+				cli_usage_error("invalid argument \"%s\" for \"%s\" flag: "
+						"strconv.ParseBool: parsing \"%s\": invalid syntax",
+						value, label, value);
+			vals[i] = b ? NULL : "false";
+			continue;
+		}
 		if (f->type == KF_BOOL) {
 			bool b = true;
 			if (value && !parse_bool(value, &b))

@@ -175,6 +175,17 @@ static bool v2_has_controller(const char *ctrl)
 	return false;
 }
 
+const char *rt_cgroup_controller_dir(const struct rt_cgroup *cg, const char *ctrl)
+{
+	const char *d;
+
+	load_hierarchies();
+	d = v1_dir(cg, ctrl);
+	if (!d && cg->v2_dir && v2_has_controller(ctrl))
+		d = cg->v2_dir;
+	return d;
+}
+
 static int write_file(const char *dir, const char *file, const char *value, struct err **err)
 {
 	cleanup_free char *p = xasprintf("%s/%s", dir, file);

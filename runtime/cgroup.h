@@ -57,6 +57,10 @@ int rt_cgroup_signal_all(const struct rt_cgroup *cg, int sig, struct err **err);
 /* Freeze (v1 freezer.state / v2 cgroup.freeze) and wait until it is done. */
 int rt_cgroup_freeze(const struct rt_cgroup *cg, bool freeze, struct err **err);
 bool rt_cgroup_is_frozen(const struct rt_cgroup *cg);
+/* The directory holding controller ctrl's files ("memory", "pids"): its v1
+ * hierarchy's, else the cgroup2 one when ctrl is enabled there (compare
+ * with cg->v2_dir to tell which); NULL when neither has it. */
+const char *rt_cgroup_controller_dir(const struct rt_cgroup *cg, const char *ctrl);
 /* Kill what is left, wait for it, remove every directory.  Missing dirs are fine. */
 int rt_cgroup_destroy(const struct rt_cgroup *cg, struct err **err);
 void rt_cgroup_release(struct rt_cgroup *cg);

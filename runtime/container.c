@@ -240,7 +240,7 @@ int rt_container_create(const struct rt_create_opts *o, struct rt_container **ou
 	if (rt_hooks_validate(c->cfg.hooks, err) < 0)
 		goto fail;
 	if (rt_caps_prepare(c->cfg.process.capabilities, &c->caps, err) < 0 ||
-	    rt_seccomp_prepare(c->cfg.seccomp, &c->seccomp, err) < 0)
+	    rt_seccomp_prepare(c->cfg.seccomp, o->root, &c->seccomp, err) < 0)
 		goto fail;
 	if (rt_ns_open_paths(&c->cfg, c->ns_fds, err) < 0)
 		goto fail;

@@ -628,8 +628,8 @@ static int prepare(const struct rt_exec_opts *o, const struct rt_state *st, stru
 			return -1;
 	}
 	lin = cJSON_GetObjectItemCaseSensitive(config, "linux");
-	if (lin && rt_seccomp_prepare(cJSON_GetObjectItemCaseSensitive(lin, "seccomp"), &c->seccomp,
-				      err) < 0)
+	if (lin && rt_seccomp_prepare(cJSON_GetObjectItemCaseSensitive(lin, "seccomp"), NULL,
+				      &c->seccomp, err) < 0)
 		return -1;
 
 	ret = open_namespaces(st->pid, c, err);

@@ -26,6 +26,7 @@ static const struct cli_cmd commands[] = {
     {"ps", cmd_ps, "list processes in a container"},
     {"pause", cmd_pause, "freeze every process of a container"},
     {"resume", cmd_resume, "thaw a paused container"},
+    {"events", cmd_events, "print a container's resource usage as JSON"},
     {"update", cmd_update, "change a running container's resource limits"},
     {"exec", cmd_exec, "run a new process in a container"},
     {"features", cmd_features, "print what this runtime supports as JSON"},

@@ -28,6 +28,7 @@ int cmd_resume(void *g, int argc, char **argv, struct err **err);
 int cmd_update(void *g, int argc, char **argv, struct err **err);
 int cmd_features(void *g, int argc, char **argv, struct err **err);
 int cmd_exec(void *g, int argc, char **argv, struct err **err);
+int cmd_events(void *g, int argc, char **argv, struct err **err);
 
 /* The one-line summary of a verb (main.c's command table), or "". */
 const char *rt_command_summary_n(const char *verb, size_t n);

@@ -3,7 +3,14 @@
  * The runtime compiles in the parent (where errors can be reported and
  * libseccomp may allocate freely), exports the program through a memfd into
  * a plain buffer, and the container child only calls seccomp(2) with it,
- * as late as possible before execve. */
+ * as late as possible before execve.
+ *
+ * Compiling docker's default profile costs libseccomp 10-20 ms, most of a
+ * container's create.  The program is kept in a cache under the runtime's
+ * state root (ROOT/.seccomp/<hash>): a file holds the exact text it was
+ * made from (the profile as JSON, libseccomp's version and API level, the
+ * kernel and machine) and the program; it is used only when that text
+ * matches byte for byte, so a hash collision only misses the cache. */
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <errno.h>
@@ -16,6 +23,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h> /* uname */
 #include <unistd.h>
 
 #include "common/cleanup.h"
@@ -307,6 +315,64 @@ static int export_program(scmp_filter_ctx ctx, struct rt_seccomp *s, struct err 
 	return 0;
 }
 
+/* ---- the compiled-program cache ---- */
+
+/* What the program depends on, as text: the profile, libseccomp, the host. */
+static char *cache_text(const cJSON *seccomp)
+{
+	const struct scmp_version *v = seccomp_version();
+	cleanup_free char *profile = json_print(seccomp, false);
+	struct utsname u;
+
+	if (uname(&u) < 0)
+		return NULL;
+	return xasprintf("kist-seccomp 1\nlibseccomp %u.%u.%u api %u\n%s %s %s\n%s",
+			 v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0, seccomp_api_get(),
+			 u.release, u.version, u.machine, profile);
+}
+
+static char *cache_path(const char *dir, const char *text)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a: a file name, not a proof */
+
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	return xasprintf("%s/.seccomp/%016llx", dir, (unsigned long long)h);
+}
+
+/* The cached program for text: 1 found (s->insns set), 0 not. */
+static int cache_load(const char *dir, const char *text, struct rt_seccomp *s)
+{
+	cleanup_free char *path = cache_path(dir, text), *data = NULL;
+	size_t len = 0, tl = strlen(text) + 1, n;
+
+	if (fs_read_all(path, MAX_PROGRAM_BYTES + tl, &data, &len, NULL) < 0)
+		return 0;
+	if (len <= tl || memcmp(data, text, tl) != 0)
+		return 0;
+	n = len - tl;
+	if (n % sizeof(struct sock_filter) || n / sizeof(struct sock_filter) > BPF_MAXINSNS)
+		return 0;
+	s->count = (unsigned short)(n / sizeof(struct sock_filter));
+	s->insns = xmalloc(n);
+	memcpy(s->insns, data + tl, n);
+	return 1;
+}
+
+/* Keep the program for next time; a failure only costs the next create. */
+static void cache_store(const char *dir, const char *text, const struct rt_seccomp *s)
+{
+	cleanup_free char *path = cache_path(dir, text), *sub = xasprintf("%s/.seccomp", dir);
+	size_t tl = strlen(text) + 1, n = (size_t)s->count * sizeof(struct sock_filter);
+	cleanup_free char *data = xmalloc(tl + n);
+
+	memcpy(data, text, tl);
+	memcpy(data + tl, s->insns, n);
+	if (fs_mkdir_p(sub, 0700, NULL) < 0 ||
+	    fs_write_file_atomic(path, data, tl + n, 0600, NULL) < 0)
+		log_debug("seccomp: could not cache the program in '%s'", sub);
+}
+
 /* Does any action of the profile (default or per syscall) notify? */
 static bool uses_notify(const cJSON *seccomp)
 {
@@ -324,9 +390,12 @@ static bool uses_notify(const cJSON *seccomp)
 	return false;
 }
 
-int rt_seccomp_prepare(const cJSON *seccomp, struct rt_seccomp **out, struct err **err)
+int rt_seccomp_prepare(const cJSON *seccomp, const char *cache_dir, struct rt_seccomp **out,
+		       struct err **err)
 {
 	cleanup_scmp scmp_filter_ctx ctx = NULL;
+	cleanup_free char *text = NULL;
+	bool cached = false;
 	const char *default_name = NULL, *listener = NULL;
 	const cJSON *archs = NULL, *flags = NULL, *syscalls = NULL, *item;
 	int64_t default_errno;
@@ -352,28 +421,38 @@ int rt_seccomp_prepare(const cJSON *seccomp, struct rt_seccomp **out, struct err
 	    0)
 		return -1;
 
-	ctx = seccomp_init(default_action);
-	if (!ctx)
-		return err_set(err, EINVAL, "initialise the seccomp filter");
-	/* The runtime sets no_new_privs itself, only when the spec asks. */
-	if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0) < 0)
-		return err_set(err, EINVAL, "seccomp: clear the no_new_privs attribute");
-	/* A binary tree keeps long allow-lists cheap per syscall; old
-	 * libseccomp versions lack it, which only costs speed. */
-	(void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+	s = xcalloc(1, sizeof(*s));
+	if (cache_dir && (text = cache_text(seccomp)))
+		cached = cache_load(cache_dir, text, s) == 1;
+	if (!cached) {
+		ctx = seccomp_init(default_action);
+		if (!ctx) {
+			err_set(err, EINVAL, "initialise the seccomp filter");
+			goto fail;
+		}
+		/* The runtime sets no_new_privs itself, only when the spec asks. */
+		if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0) < 0) {
+			err_set(err, EINVAL, "seccomp: clear the no_new_privs attribute");
+			goto fail;
+		}
+		/* A binary tree keeps long allow-lists cheap per syscall; old
+		 * libseccomp versions lack it, which only costs speed. */
+		(void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+	}
 
 	i = 0;
 	cJSON_ArrayForEach(item, archs)
 	{
 		cleanup_free char *field = xasprintf("%s.architectures[%d]", PATH, i++);
 
-		if (!cJSON_IsString(item))
-			return err_set(err, 0, "'%s' must be a string", field);
-		if (add_arch(ctx, item->valuestring, field, err) < 0)
-			return -1;
+		if (!cJSON_IsString(item)) {
+			err_set(err, 0, "'%s' must be a string", field);
+			goto fail;
+		}
+		if (!cached && add_arch(ctx, item->valuestring, field, err) < 0)
+			goto fail;
 	}
 
-	s = xcalloc(1, sizeof(*s));
 	i = 0;
 	cJSON_ArrayForEach(item, flags)
 	{
@@ -392,7 +471,10 @@ int rt_seccomp_prepare(const cJSON *seccomp, struct rt_seccomp **out, struct err
 		i++;
 	}
 
+	/* a cached program was made from these very bytes: they were valid */
 	i = 0;
+	if (cached)
+		syscalls = NULL;
 	cJSON_ArrayForEach(item, syscalls)
 	{
 		cleanup_free char *path = xasprintf("%s.syscalls[%d]", PATH, i++);
@@ -400,8 +482,12 @@ int rt_seccomp_prepare(const cJSON *seccomp, struct rt_seccomp **out, struct err
 		if (add_syscalls(ctx, item, path, default_action, err) < 0)
 			goto fail;
 	}
-	if (export_program(ctx, s, err) < 0)
-		goto fail;
+	if (!cached) {
+		if (export_program(ctx, s, err) < 0)
+			goto fail;
+		if (cache_dir && text)
+			cache_store(cache_dir, text, s);
+	}
 	if (uses_notify(seccomp)) {
 		const char *meta = NULL;
 

@@ -48,8 +48,11 @@ void rt_caps_free(struct rt_caps *c);
  * skipped with a debug line; an unknown action, op, arch or flag fails naming
  * the field.  SCMP_ACT_NOTIFY needs listenerPath: the filter is then loaded
  * with SECCOMP_FILTER_FLAG_NEW_LISTENER and its fd goes to the listener.
- * NULL seccomp: *out = NULL. */
-int rt_seccomp_prepare(const cJSON *seccomp, struct rt_seccomp **out, struct err **err);
+ * NULL seccomp: *out = NULL.  With cache_dir (the state root) a program
+ * compiled before from the same profile, libseccomp and kernel is read from
+ * cache_dir/.seccomp instead of compiled again, and a new one is kept there. */
+int rt_seccomp_prepare(const cJSON *seccomp, const char *cache_dir, struct rt_seccomp **out,
+		       struct err **err);
 /* Child: install the filter (seccomp(2) with the spec's flags).  Does not set
  * no_new_privs itself.  s may be NULL.  With a notifying profile the
  * listener fd goes over listener_sock (connected to listenerPath) as the

@@ -10,6 +10,7 @@
 #include <string.h>       /* strcmp */
 #include <sys/ioctl.h>    /* TIOCGWINSZ */
 #include <sys/signalfd.h> /* signalfd */
+#include <sys/stat.h>     /* lstat */
 #include <sys/socket.h>   /* send */
 #include <sys/syscall.h>  /* SYS_pidfd_open */
 #include <termios.h>      /* tcsetattr */
@@ -136,6 +137,16 @@ static int runtime_force_delete(const struct shim_ref *r)
 	size_t n = 0;
 	struct proc p = PROC_INIT;
 
+	if (info_str(r, "runtime_root")) {
+		/* the runtime keeps ROOT/ID (runc's layout): none, nothing to do
+		 * (the shim deleted it when the container ended) */
+		cleanup_free char *d =
+		    xasprintf("%s/%s", info_str(r, "runtime_root"), info_str(r, "id"));
+		struct stat sb;
+
+		if (lstat(d, &sb) < 0 && errno == ENOENT)
+			return 0;
+	}
 	argv[n++] = info_str(r, "runtime");
 	if (info_str(r, "runtime_root")) {
 		argv[n++] = "--root";
@@ -161,7 +172,8 @@ static cJSON *load_state(const struct shim_ref *r, struct err **err)
 	if (!st)
 		return NULL;
 	json_get_string(st, "", "Status", false, &status, NULL);
-	if (!r->alive && status && (streq(status, "running") || streq(status, "restarting"))) {
+	if (!r->alive && status &&
+	    (streq(status, "running") || streq(status, "paused") || streq(status, "restarting"))) {
 		double pid = cJSON_GetNumberValue(cJSON_GetObjectItem(st, "ShimPid"));
 		cleanup_free char *msg = xasprintf(
 		    "kist-shim (pid %.0f) exited unexpectedly; the container's exit is unknown",
@@ -229,6 +241,13 @@ int cmd_ctl(const char *verb, int argc, char **argv, struct err **err)
 			else if (streq(verb, "start"))
 				puts("usage: kist-shim start ID\n\n"
 				     "Start a container whose shim was started with --no-start.");
+			else if (streq(verb, "pause") || streq(verb, "resume"))
+				printf(
+				    "usage: kist-shim %s ID\n\n"
+				    "%s the container's processes (the runtime's %s); its state\n"
+				    "record says so (Status \"paused\", Paused true) until "
+				    "resumed.\n",
+				    verb, streq(verb, "pause") ? "Freeze" : "Thaw", verb);
 			else
 				puts("usage: kist-shim delete [-f] ID\n\n"
 				     "Remove the container's runtime state and the shim's "
@@ -246,8 +265,8 @@ int cmd_ctl(const char *verb, int argc, char **argv, struct err **err)
 		req = xasprintf("stop %s %lld\n", sig ? sig : "TERM", secs);
 	else if (streq(verb, "kill"))
 		req = xasprintf("kill %s\n", sig ? sig : "KILL");
-	else if (streq(verb, "start"))
-		req = xstrdup("start\n");
+	else if (streq(verb, "start") || streq(verb, "pause") || streq(verb, "resume"))
+		req = xasprintf("%s\n", verb);
 	else
 		req = xasprintf("delete%s\n", force ? " force" : "");
 	if (r.alive) {
@@ -257,7 +276,8 @@ int cmd_ctl(const char *verb, int argc, char **argv, struct err **err)
 	/* no shim: the container has exited, or its shim was killed */
 	if (streq(verb, "stop")) {
 		ret = 0;
-	} else if (streq(verb, "kill") || streq(verb, "start")) {
+	} else if (streq(verb, "kill") || streq(verb, "start") || streq(verb, "pause") ||
+		   streq(verb, "resume")) {
 		ret = err_set(err, 0, "container %s is not running", id);
 	} else {
 		cleanup_json cJSON *st = load_state(&r, NULL);
@@ -528,6 +548,7 @@ int cmd_attach(int argc, char **argv, struct err **err)
 	static const struct option opts[] = {
 	    {"no-stdin", no_argument, NULL, 'n'},
 	    {"start", no_argument, NULL, 's'},
+	    {"sig-proxy", no_argument, NULL, 'p'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -536,7 +557,7 @@ int cmd_attach(int argc, char **argv, struct err **err)
 	cleanup_close int fd = -1;
 	cleanup_close int sigfd = -1;
 	struct buf in = BUF_INIT;
-	bool use_stdin = true, tty, saw_ctrl_p = false, start = false;
+	bool use_stdin = true, tty, saw_ctrl_p = false, start = false, proxy = false;
 	sigset_t set;
 	int c, ret = -1;
 
@@ -547,10 +568,14 @@ int cmd_attach(int argc, char **argv, struct err **err)
 			use_stdin = false;
 		} else if (c == 's') {
 			start = true;
+		} else if (c == 'p') {
+			proxy = true;
 		} else if (c == 'h') {
-			puts("usage: kist-shim attach [--no-stdin] [--start] ID\n\n"
+			puts("usage: kist-shim attach [--no-stdin] [--start] [--sig-proxy] ID\n\n"
 			     "--start starts a container created with --no-start once attached,\n"
 			     "so none of its output is missed.\n"
+			     "--sig-proxy sends the signals this process receives (but SIGCHLD,\n"
+			     "SIGPIPE, SIGWINCH and SIGURG) to the container's process.\n"
 			     "Attach to a running container's output (and its stdin when it\n"
 			     "was started with -i).  Ctrl-p ctrl-q detaches.  Exits with the\n"
 			     "container's exit code.");
@@ -584,6 +609,13 @@ int cmd_attach(int argc, char **argv, struct err **err)
 	}
 	sigemptyset(&set);
 	sigaddset(&set, SIGWINCH);
+	if (proxy)
+		for (int sg = 1; sg < SIGRTMIN; sg++)
+			if (sg != SIGKILL && sg != SIGSTOP && sg != SIGCHLD && sg != SIGPIPE &&
+			    sg != SIGURG && sg != SIGSEGV && sg != SIGBUS && sg != SIGFPE &&
+			    sg != SIGILL && sg != SIGTRAP && sg != SIGABRT && sg != SIGSYS &&
+			    sg != SIGTTIN && sg != SIGTTOU && sg != SIGTSTP && sg != SIGCONT)
+				sigaddset(&set, sg);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	sigfd = signalfd(-1, &set, SFD_CLOEXEC);
 	if (tty && isatty(0))
@@ -603,8 +635,20 @@ int cmd_attach(int argc, char **argv, struct err **err)
 		if (p[1].revents) {
 			struct signalfd_siginfo si;
 
-			if (read(sigfd, &si, sizeof(si)) > 0 && tty && isatty(0))
-				send_size(fd);
+			if (read(sigfd, &si, sizeof(si)) > 0) {
+				if (si.ssi_signo == SIGWINCH) {
+					if (tty && isatty(0))
+						send_size(fd);
+				} else {
+					/* --sig-proxy: on to the container */
+					char req[32];
+					struct err *e2 = NULL;
+
+					snprintf(req, sizeof(req), "kill %u\n", si.ssi_signo);
+					(void)ctl_call(&r, req, &e2);
+					err_free(e2);
+				}
+			}
 		}
 		if (p[2].revents) {
 			n = read(0, tmp, sizeof(tmp));

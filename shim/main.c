@@ -53,6 +53,8 @@ static const char usage_text[] =
     "  start      start a container created with --no-start\n"
     "  wait       wait for the container to stop; print its exit code\n"
     "  stop       stop the container (SIGTERM, then SIGKILL after a timeout)\n"
+    "  pause      freeze the container (the runtime's pause) and record it\n"
+    "  resume     thaw a paused container and record it\n"
     "  kill       send a signal to the container\n"
     "  delete     remove what is left of a container and its shim\n"
     "  state      print the container's state record\n"
@@ -252,8 +254,8 @@ int main(int argc, char **argv)
 	if (!verb)
 		cli_usage_error("expected --id ID --bundle DIR, or a command");
 	if (verb[0] != '-') {
-		static const char *const verbs[] = {"attach", "start", "stop", "kill",
-						    "delete", "state", "wait", "logs"};
+		static const char *const verbs[] = {"attach", "start", "stop", "kill",  "delete",
+						    "state",  "wait",  "logs", "pause", "resume"};
 		bool known = false;
 
 		for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
@@ -265,7 +267,7 @@ int main(int argc, char **argv)
 	if (streq(verb, "attach"))
 		ret = cmd_attach(argc - 1, argv + 1, &err);
 	else if (streq(verb, "stop") || streq(verb, "kill") || streq(verb, "delete") ||
-		 streq(verb, "start"))
+		 streq(verb, "start") || streq(verb, "pause") || streq(verb, "resume"))
 		ret = cmd_ctl(verb, argc - 1, argv + 1, &err);
 	else if (streq(verb, "state"))
 		ret = cmd_state(argc - 1, argv + 1, &err);

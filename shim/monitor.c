@@ -81,6 +81,7 @@ struct shim {
 	int exit_code, signal, restart_count;
 	int64_t backoff_ms;
 	bool oom_killed, user_stopped, delete_requested;
+	bool paused; /* frozen by a "pause" request, until "resume" */
 	char *error;
 	char *runtime_log;
 	int lock_fd; /* the id's lock, held until the shim is done */
@@ -501,7 +502,7 @@ static const char *status_name(const struct shim *s)
 {
 	switch (s->phase) {
 	case PHASE_RUNNING:
-		return "running";
+		return s->paused ? "paused" : "running";
 	case PHASE_CREATED:
 		return "created";
 	case PHASE_RESTARTING:
@@ -513,8 +514,13 @@ static const char *status_name(const struct shim *s)
 
 static int write_state(struct shim *s, struct err **err)
 {
-	struct shim_state st = {
+	struct shim_state st;
+
+	if (s->phase != PHASE_RUNNING)
+		s->paused = false; /* a paused container that ended is not */
+	st = (struct shim_state){
 	    .status = status_name(s),
+	    .paused = s->paused,
 	    .pid = s->pid,
 	    .shim_pid = getpid(),
 	    .exit_code = s->exit_code,
@@ -527,8 +533,9 @@ static int write_state(struct shim *s, struct err **err)
 	    .restart_policy = restart_policy_name(&s->cfg->restart),
 	};
 
-	/* only the final record is fsync'd: the others are replaced soon */
-	return shim_state_write(s->cfg->state_path, &st, s->phase == PHASE_DONE, err);
+	/* never fsync'd here: finish() syncs the final record once the
+	 * waiters have it (a reader sees each record as soon as it is renamed) */
+	return shim_state_write(s->cfg->state_path, &st, false, err);
 }
 
 /* ---- output ---- */
@@ -715,6 +722,9 @@ static void finish(struct shim *s)
 	broadcast(s, FRAME_EXIT, code, strlen(code));
 	reply_exit_waiters(s);
 	reply_waiters(s, "ok\n");
+	/* the exit record to disk, after the waiters were told (they read
+	 * the renamed file; the fsyncs took 5-15 ms of every foreground run) */
+	shim_state_sync(s->cfg->state_path);
 }
 
 /* The container's init was reaped and its output drained. */
@@ -897,6 +907,27 @@ static void ctl_request(struct shim *s, struct client *c, char *line)
 			kill(s->pid, sig);
 			set_timer(s, secs <= 0 ? (secs == 0 ? 1 : 0) : secs * 1000);
 		}
+	} else if (streq(verb, "pause") || streq(verb, "resume")) {
+		/* the runtime freezes or thaws; the record says so */
+		const char *args[] = {verb, s->cfg->id, NULL};
+		struct err *e = NULL;
+
+		if (s->phase != PHASE_RUNNING) {
+			snprintf(reply, sizeof(reply), "error container %s is not running\n",
+				 s->cfg->id);
+		} else if (streq(verb, "pause") == s->paused) {
+			snprintf(reply, sizeof(reply), "error container %s is %s\n", s->cfg->id,
+				 s->paused ? "already paused" : "not paused");
+		} else if (runtime_call(s, args, PROC_FD_NULL, PROC_FD_NULL, PROC_FD_NULL, &e) <
+			   0) {
+			snprintf(reply, sizeof(reply), "error %s\n", e ? e->msg : verb);
+		} else {
+			s->paused = streq(verb, "pause");
+			(void)write_state(s, NULL);
+			snprintf(reply, sizeof(reply), "ok\n");
+		}
+		err_free(e);
+		client_send(s, c, reply, strlen(reply));
 	} else if (streq(verb, "kill")) {
 		sig = a1 ? signal_parse(a1) : SIGKILL;
 		if (sig < 0) {

@@ -90,7 +90,8 @@ int logs_print(const char *path, const struct logs_opts *o, struct err **err);
 
 /* ---- the state file (state.c) ---- */
 struct shim_state {
-	const char *status; /* created running restarting exited dead */
+	const char *status; /* created running paused restarting exited dead */
+	bool paused;
 	pid_t pid;
 	pid_t shim_pid;
 	int exit_code;
@@ -101,8 +102,11 @@ struct shim_state {
 	int restart_count;
 	const char *restart_policy;
 };
-/* Atomic (temp + rename); durable adds the fsyncs (the final exit record). */
+/* Atomic (temp + rename); durable adds the fsyncs. */
 int shim_state_write(const char *path, const struct shim_state *s, bool durable, struct err **err);
+/* fsync the record at path and its directory (the final exit record, once
+ * the waiters have it); a record already removed is fine. */
+void shim_state_sync(const char *path);
 
 /* OOM kills counted by the memory cgroup of pid (v1 memory.oom_control or
  * v2 memory.events "oom_kill"); -1 when unknown. */

@@ -2,9 +2,11 @@
  * restart policies and the shim's paths. */
 #define _GNU_SOURCE
 #include <errno.h>  /* errno */
+#include <fcntl.h>  /* open */
 #include <stdio.h>  /* fopen */
 #include <stdlib.h> /* getenv */
 #include <string.h> /* strncmp */
+#include <unistd.h> /* fsync */
 #include "common/cleanup.h"
 #include "common/err.h"
 #include "common/fs.h"
@@ -109,13 +111,13 @@ int shim_state_write(const char *path, const struct shim_state *s, bool durable,
 {
 	cleanup_free char *text = NULL;
 	cleanup_json cJSON *j = cJSON_CreateObject();
-	bool running = streq(s->status, "running");
+	bool running = streq(s->status, "running") || streq(s->status, "paused");
 
 	if (!j)
 		die_oom();
 	cJSON_AddStringToObject(j, "Status", s->status);
 	cJSON_AddBoolToObject(j, "Running", running);
-	cJSON_AddBoolToObject(j, "Paused", false);
+	cJSON_AddBoolToObject(j, "Paused", s->paused);
 	cJSON_AddBoolToObject(j, "Restarting", streq(s->status, "restarting"));
 	cJSON_AddBoolToObject(j, "OOMKilled", s->oom_killed);
 	cJSON_AddBoolToObject(j, "Dead", streq(s->status, "dead"));
@@ -132,6 +134,21 @@ int shim_state_write(const char *path, const struct shim_state *s, bool durable,
 		return json_write_file(path, j, 0644, err);
 	text = json_print(j, true);
 	return fs_replace_file(path, text, strlen(text), 0644, err);
+}
+
+void shim_state_sync(const char *path)
+{
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+	cleanup_free char *dir = xstrdup(path);
+	char *slash = strrchr(dir, '/');
+
+	if (fd < 0)
+		return;
+	(void)fsync(fd);
+	if (slash) {
+		*slash = '\0';
+		(void)fs_fsync_dir(*dir ? dir : "/", NULL);
+	}
 }
 
 /* ---- OOM kills ---- */

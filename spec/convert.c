@@ -210,7 +210,7 @@ static const char *const known_keys[] = {
 	"Tmpfs", "ShmSize", "NetworkNamespacePath", "NetworkMode",
 	"PidMode", "IpcMode", "UTSMode", "CgroupnsMode",
 	"Sysctls", "Ulimits", "SecurityOpt", "GroupAdd",
-	"OomScoreAdj", "Annotations",
+	"OomScoreAdj", "Annotations", "Init",
 };
 /* clang-format on */
 
@@ -893,7 +893,7 @@ int spec_convert(const struct spec_image_config *img, const cJSON *overrides,
 	cleanup_strv char **cap_add = NULL, **cap_drop = NULL, **caps = NULL, **binds = NULL;
 	cleanup_free char *home = NULL;
 	const char *user = img ? img->config.user : NULL, *cwd = NULL, *hostname = NULL,
-		   *domain = NULL, *netns = NULL;
+		   *domain = NULL, *netns = NULL, *init = NULL;
 	bool tty = false, privileged = false, ro = false, open_stdin = false;
 	bool host_net = false, host_pid = false, host_ipc = false, host_uts = false,
 	     host_cgroup = false;
@@ -965,6 +965,17 @@ int spec_convert(const struct spec_image_config *img, const cJSON *overrides,
 	if (build_args(img, &o, proc, err) < 0 ||
 	    build_env(img, &o, host_uts ? NULL : hostname, tty, home, proc, err) < 0)
 		return -1;
+	if (ov_str(&o, "Init", &init, err) < 0)
+		return -1;
+	if (init) {
+		/* docker's --init: the init runs the command as its child */
+		cJSON *args = cJSON_GetObjectItemCaseSensitive(proc, "args");
+		if (!clean_abs(init))
+			return err_set_code(err, EINVAL, "override 'Init': '%s' is not absolute",
+					    init);
+		cJSON_InsertItemInArray(args, 0, cJSON_CreateString("--"));
+		cJSON_InsertItemInArray(args, 0, cJSON_CreateString(SPEC_INIT_PATH));
+	}
 	put_str(proc, "cwd", cwd);
 	if (spec_caps_apply(cap_add, cap_drop, privileged, &caps, err) < 0)
 		return -1;
@@ -1002,6 +1013,11 @@ int spec_convert(const struct spec_image_config *img, const cJSON *overrides,
 	for (i = 0; binds && binds[i]; i++)
 		if (add_bind(mounts, binds[i], err) < 0)
 			return -1;
+	if (init) {
+		cleanup_free char *b = xasprintf("%s:" SPEC_INIT_PATH ":ro", init);
+		if (add_bind(mounts, b, err) < 0)
+			return -1;
+	}
 	if (build_annotations(img, &o, root, err) < 0)
 		return -1;
 

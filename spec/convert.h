@@ -57,6 +57,10 @@
  *     GroupAdd       ["name" or "gid"]    extra groups
  *     OomScoreAdj    int                  -1000..1000
  *     Annotations    {"k":"v"}            extra OCI annotations
+ *     Init           string               docker's --init: this host path (an init
+ *                                          such as kist-init) is bound read-only at
+ *                                          SPEC_INIT_PATH and runs the command:
+ *                                          args become [SPEC_INIT_PATH, "--", ...]
  *
  * The image's volumes and exposed ports are recorded as annotations
  * SPEC_ANNOTATION_VOLUMES / SPEC_ANNOTATION_PORTS (JSON arrays as text, e.g.
@@ -71,6 +75,7 @@
 struct err;
 
 #define SPEC_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define SPEC_INIT_PATH "/sbin/docker-init"
 #define SPEC_ANNOTATION_STOP_SIGNAL "org.opencontainers.image.stopSignal"
 #define SPEC_ANNOTATION_VOLUMES "io.kist.image.volumes"
 #define SPEC_ANNOTATION_PORTS "io.kist.image.exposed-ports"

@@ -61,7 +61,8 @@ cJSON *container_state(struct store *s, const char *id)
 	}
 	status = cJSON_GetObjectItemCaseSensitive(st, "Status");
 	if (cJSON_IsString(status) &&
-	    (streq(status->valuestring, "running") || streq(status->valuestring, "restarting")) &&
+	    (streq(status->valuestring, "running") || streq(status->valuestring, "paused") ||
+	     streq(status->valuestring, "restarting")) &&
 	    !container_shim_alive(s, id)) {
 		cJSON_ReplaceItemInObjectCaseSensitive(st, "Status", cJSON_CreateString("dead"));
 		cJSON_ReplaceItemInObjectCaseSensitive(st, "Running", cJSON_CreateFalse());
@@ -361,7 +362,7 @@ static char *status_text(const cJSON *st)
 	int ec = cJSON_IsNumber(code) ? code->valueint : 0;
 	cleanup_free char *d = NULL;
 
-	if (streq(status, "running")) {
+	if (streq(status, "running") || streq(status, "paused")) {
 		int64_t at = store_time_parse(str_of(st, "StartedAt", ""));
 		d = fmt_duration(at > 0 ? (int64_t)time(NULL) - at : 0);
 		return xasprintf("Up %s%s", d,
@@ -661,7 +662,8 @@ int cmd_ps(void *g, int argc, char **argv, struct err **err)
 
 		r->doc = st;
 		snprintf(ecs, sizeof(ecs), "%d", cJSON_IsNumber(code) ? code->valueint : 0);
-		if (!all && !streq(state, "running") && !streq(state, "restarting"))
+		if (!all && !streq(state, "running") && !streq(state, "paused") &&
+		    !streq(state, "restarting"))
 			continue;
 		if (!any_of(f.status, m_streq, state) || !any_of(f.name, m_substr, r->c->name) ||
 		    !any_of(f.id, m_prefix, r->c->id) || !any_of(f.label, m_label, labels) ||

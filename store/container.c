@@ -350,7 +350,18 @@ bool container_is_mounted(struct store *s, const struct container *c)
 	return path_is_mountpoint(p);
 }
 
-static int mount_at(struct store *s, const char *dir, char *const *chain_ids, struct err **err)
+/* A container that goes when it exits (kist's run --rm): its overlay need
+ * not be synced. */
+static bool auto_removed(const cJSON *overrides)
+{
+	const cJSON *ann = cJSON_GetObjectItemCaseSensitive(overrides, "Annotations");
+	const cJSON *rm = cJSON_GetObjectItemCaseSensitive(ann, "io.kist.rm");
+
+	return cJSON_IsString(rm) && streq(rm->valuestring, "true");
+}
+
+static int mount_at(struct store *s, const char *dir, char *const *chain_ids, bool volatile_,
+		    struct err **err)
 {
 	size_t n = strv_len(chain_ids), i;
 	const char **lowers = xcalloc(n + 2, sizeof(char *));
@@ -376,7 +387,7 @@ static int mount_at(struct store *s, const char *dir, char *const *chain_ids, st
 			lowers[i] = names[i];
 		}
 	}
-	r = overlay_mount(lowers, n, layers, upper, work, target, err);
+	r = overlay_mount(lowers, n, layers, upper, work, target, volatile_, err);
 	free(lowers);
 	free(names);
 	return r;
@@ -392,7 +403,8 @@ int container_mount(struct store *s, const struct container *c, struct err **err
 		if (!layer_exists(s, c->chain_ids[i]))
 			return err_set_code(err, ENOENT, "container '%s': layer %s is missing",
 					    c->name, c->chain_ids[i]);
-	return mount_at(s, dir, c->chain_ids, err);
+	return mount_at(s, dir, c->chain_ids,
+			auto_removed(cJSON_GetObjectItemCaseSensitive(c->doc, "Overrides")), err);
 }
 
 int container_umount(struct store *s, const struct container *c, struct err **err)
@@ -616,7 +628,7 @@ int container_create(struct store *s, const char *name, const char *image, const
 			strv_push(&chains, img.chain_ids[i]);
 		if (!chains)
 			chains = xcalloc(1, sizeof(char *));
-		ret = mount_at(s, tmpdir, chains, err);
+		ret = mount_at(s, tmpdir, chains, auto_removed(ov), err);
 		strv_free(chains);
 		if (ret < 0)
 			goto out;

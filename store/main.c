@@ -31,6 +31,7 @@ static const struct cli_cmd commands[] = {
     {"commit", cmd_commit, "make an image from a container's changes"},
     {"diff", cmd_diff, "list a container's changed files (A/C/D)"},
     {"export", cmd_export, "write a container's merged rootfs as a tar"},
+    {"cp", cmd_cp, "copy files between a container and the host (docker cp)"},
     {"save", cmd_save, "write images to a docker-archive (or oci-archive)"},
     {"load", cmd_load, "load images from a docker-archive or oci-archive"},
     {"import-layout", cmd_import_layout, "copy images from an OCI layout"},

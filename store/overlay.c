@@ -43,7 +43,8 @@ bool path_is_mountpoint(const char *path)
 /* The mount API: one fsconfig per lower layer.  Returns -2 when the kernel
  * lacks it (fall back), -1 on a real error. */
 static int mount_new_api(const char *const *lowers, size_t n, const char *layers_dir,
-			 const char *upper, const char *work, const char *target, struct err **err)
+			 const char *upper, const char *work, const char *target, bool volatile_,
+			 struct err **err)
 {
 	cleanup_close int fsfd = -1, mfd = -1;
 	size_t i;
@@ -64,6 +65,9 @@ static int mount_new_api(const char *const *lowers, size_t n, const char *layers
 		return err_set(err, errno, "overlay: upperdir '%s'", upper);
 	if (fsconfig(fsfd, FSCONFIG_SET_STRING, "workdir", work, 0) < 0)
 		return err_set(err, errno, "overlay: workdir '%s'", work);
+	/* a kernel without volatile (before 5.10) just syncs */
+	if (volatile_)
+		(void)fsconfig(fsfd, FSCONFIG_SET_FLAG, "volatile", NULL, 0);
 	if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
 		char msg[512];
 		ssize_t r = read(fsfd, msg, sizeof(msg) - 1);
@@ -120,9 +124,9 @@ out:
 }
 
 int overlay_mount(const char *const *lowers, size_t n, const char *layers_dir, const char *upper,
-		  const char *work, const char *target, struct err **err)
+		  const char *work, const char *target, bool volatile_, struct err **err)
 {
-	int r = mount_new_api(lowers, n, layers_dir, upper, work, target, err);
+	int r = mount_new_api(lowers, n, layers_dir, upper, work, target, volatile_, err);
 
 	if (r != -2)
 		return r;

@@ -276,9 +276,12 @@ void volume_drop(struct store *s, char *const *names);
 int bundle_config(struct store *s, const struct image *img, const cJSON *overrides,
 		  const char *rootfs, const char *hostname, cJSON **out, struct err **err);
 
-/* overlay.c */
+/* overlay.c: volatile_ (a container removed when it exits, run --rm) skips
+ * the syncs of the upper dir, the umount's among them; the kernel then
+ * refuses to mount that upper dir again (work/work/incompat/volatile), which
+ * only a reboot or an explicit umount would ask of such a container. */
 int overlay_mount(const char *const *lowers, size_t n, const char *layers_dir, const char *upper,
-		  const char *work, const char *target, struct err **err);
+		  const char *work, const char *target, bool volatile_, struct err **err);
 int overlay_umount(const char *target, struct err **err);
 bool path_is_mountpoint(const char *path);
 bool overlay_supported(void);
@@ -350,6 +353,7 @@ CMD(inspect_container);
 CMD(commit);
 CMD(diff);
 CMD(export);
+CMD(cp); /* cp.c */
 CMD(save);
 CMD(load);
 CMD(import_layout);

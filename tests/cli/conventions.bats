@@ -99,7 +99,7 @@ See 'kist $v --help'."
 @test "kist-runtime verbs with flags: --help, unknown flags and prefixes refused (as runc's)" {
 	local v
 	mkdir -p "$BATS_TEST_TMPDIR/rt"
-	for v in spec create run delete kill list ps update exec; do
+	for v in spec create run delete kill list ps update exec events; do
 		run "$RT" --root "$BATS_TEST_TMPDIR/rt" "$v" --help
 		[ "$status" -eq 0 ] || fail "kist-runtime $v --help: exit $status: $output"
 		run "$RT" --root "$BATS_TEST_TMPDIR/rt" "$v" --no-such-flag

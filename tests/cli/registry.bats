@@ -75,3 +75,24 @@ teardown() { cli_teardown; }
 	kist images -q
 	assert_output ''
 }
+
+@test "kist run: an image only the registry has is pulled first (--pull missing), --pull never refuses it" {
+	requires root
+	KIST_RUN=$(mktemp -d /tmp/kr.XXXXXX)
+	export KIST_RUN
+	kist_import bb
+	kist tag bb "$OPEN/team/bb:v1"
+	kist push "$OPEN/team/bb:v1"
+	assert_success
+	export KIST_ROOT="$BATS_TEST_TMPDIR/fresh"
+	run -125 --separate-stderr "$KIST" run --rm --pull never "$OPEN/team/bb:v1" true
+	[[ $stderr == *"No such image: $OPEN/team/bb:v1"* ]]
+	run -0 --separate-stderr "$KIST" run --rm "$OPEN/team/bb:v1" echo ran
+	assert_output ran
+	[[ $stderr == "Unable to find image '$OPEN/team/bb:v1' locally"* ]]
+	# now it is there: no pull
+	run -0 --separate-stderr "$KIST" run --rm "$OPEN/team/bb:v1" echo again
+	assert_output again
+	[ -z "$stderr" ]
+	ctr_teardown
+}

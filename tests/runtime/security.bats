@@ -98,6 +98,37 @@ set_seccomp() {
 	[ ! -e "$BUNDLE/rootfs/tmp/d" ]
 }
 
+@test "runtime run: a compiled seccomp program is cached by its exact profile, never mixed up" {
+	# profile A refuses mkdir, profile B chmod: each run gets its own program
+	local a='{defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["mkdir", "mkdirat"], action: "SCMP_ACT_ERRNO", errnoRet: 13}]}'
+	local b='{defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["chmod", "fchmodat"], action: "SCMP_ACT_ERRNO", errnoRet: 13}]}'
+	local probe='["sh", "-c", "mkdir /tmp/d 2>/dev/null && echo mkdir-ok || echo mkdir-refused; touch /tmp/f; chmod 600 /tmp/f 2>/dev/null && echo chmod-ok || echo chmod-refused; rmdir /tmp/d 2>/dev/null; true"]'
+	set_args "$probe"
+	local i
+	for i in 1 2; do
+		set_seccomp "$a"
+		rt run --bundle "$BUNDLE" "$CID"
+		assert_success
+		assert_output "mkdir-refused
+chmod-ok"
+		set_seccomp "$b"
+		rt run --bundle "$BUNDLE" "$CID"
+		assert_success
+		assert_output "mkdir-ok
+chmod-refused"
+	done
+	# one program per profile, kept under the state root
+	[ "$(find "$RT_ROOT/.seccomp" -type f | wc -l)" -eq 2 ]
+	# a cache file that does not hold this very profile is not used
+	local f
+	for f in "$RT_ROOT"/.seccomp/*; do printf 'kist-seccomp 1\nforged\0\6\0\0\0\0\0\377\177' >"$f"; done
+	set_seccomp "$a"
+	rt run --bundle "$BUNDLE" "$CID"
+	assert_success
+	assert_output "mkdir-refused
+chmod-ok"
+}
+
 @test "runtime run: seccomp argument conditions (EQ on the mode of chmod)" {
 	set_seccomp '{defaultAction: "SCMP_ACT_ALLOW", syscalls: [
 		{names: ["chmod"], action: "SCMP_ACT_ERRNO", args: [{index: 1, value: 511, op: "SCMP_CMP_EQ"}]},

@@ -276,3 +276,22 @@ teardown() {
 	[ "$(ls "$r" | grep -c '^f')" -eq 400 ]
 	[ "$(cat "$r/f0") $(cat "$r/f399")" = "0 399" ]
 }
+
+@test "store create-container: a container removed when it exits (io.kist.rm) gets a volatile overlay" {
+	import_busybox
+	store create-container --name keep busybox:test
+	assert_success
+	local keep=$output
+	store create-container --name gone busybox:test '{"Annotations":{"io.kist.rm":"true"}}'
+	assert_success
+	local gone=$output
+	# mountinfo's super options of each rootfs
+	run -0 grep " $KIST_ROOT/containers/$gone/bundle/rootfs " /proc/self/mountinfo
+	assert_output --partial volatile
+	run -0 grep " $KIST_ROOT/containers/$keep/bundle/rootfs " /proc/self/mountinfo
+	refute_output --partial volatile
+	store rm-container gone
+	assert_success
+	[ ! -e "$KIST_ROOT/containers/$gone" ]
+	! grep -q "$gone" /proc/self/mountinfo
+}

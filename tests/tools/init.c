@@ -4,7 +4,8 @@
  *   init true                  exit 0
  *   init exit N                exit N
  *   init pause                 sleep until killed (SIGTERM ends it with 0)
- *   init memhog MIB            allocate and touch MIB mebibytes, then print "done"
+ *   init memhog MIB [hold]     allocate and touch MIB mebibytes, then print "done"
+ *                              (with hold: then sleep until killed, keeping it)
  *   init forkbomb N            fork up to N sleeping children; print how many
  *                              forks succeeded and the errno of the first failure
  *   init fds                   print the open fd numbers, one per line
@@ -56,6 +57,12 @@ int main(int argc, char **argv)
 			memset(p, 1, 1 << 20);
 		}
 		printf("done\n");
+		if (argc > 3 && !strcmp(argv[3], "hold")) {
+			fflush(stdout);
+			signal(SIGTERM, on_term);
+			for (;;)
+				pause();
+		}
 		return 0;
 	}
 	if (!strcmp(cmd, "forkbomb")) {

@@ -639,6 +639,38 @@ TEST(convert_bad_overrides)
 	spec_image_config_release(&img);
 }
 
+TEST(convert_init)
+{
+	struct spec_image_config img = SPEC_IMAGE_CONFIG_INIT;
+	cleanup_err struct err *err = NULL, *err2 = NULL;
+	cleanup_json cJSON *j = NULL, *bad = NULL;
+	const cJSON *m;
+
+	load_image(IMG("{\"Entrypoint\":[\"/ep\"],\"Cmd\":[\"a\"]}"), &img);
+	j = convert(&img, "{\"Init\":\"/usr/bin/kist-init\"}", NULL, &err);
+	CHECK(j != NULL);
+	/* the init runs the image's command */
+	CHECK_STR(str_at(j, "process.args.0"), SPEC_INIT_PATH);
+	CHECK_STR(str_at(j, "process.args.1"), "--");
+	CHECK_STR(str_at(j, "process.args.2"), "/ep");
+	CHECK_STR(str_at(j, "process.args.3"), "a");
+	m = find_mount(j, SPEC_INIT_PATH);
+	CHECK(m && streq(str_at(m, "source"), "/usr/bin/kist-init"));
+	{
+		const cJSON *o, *opts = m ? cJSON_GetObjectItem(m, "options") : NULL;
+		bool ro = false;
+		cJSON_ArrayForEach(o, opts)
+		{
+			ro = ro || (cJSON_IsString(o) && streq(o->valuestring, "ro"));
+		}
+		CHECK(ro);
+	}
+	bad = convert(&img, "{\"Init\":\"kist-init\"}", NULL, &err2);
+	CHECK(bad == NULL);
+	CHECK(err2 && strstr(err2->msg, "'Init'"));
+	spec_image_config_release(&img);
+}
+
 TEST(convert_workdir_root_hostname)
 {
 	struct spec_image_config img = SPEC_IMAGE_CONFIG_INIT;
