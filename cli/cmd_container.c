@@ -83,6 +83,25 @@ static cJSON *container_get(const struct kist *k, const char *what, int *code)
 	return doc;
 }
 
+/* As container_get, printing nothing. */
+static cJSON *container_get_quiet(const struct kist *k, const char *what, int *code)
+{
+	char *args[] = {"inspect-container", "--", (char *)what, NULL};
+	cleanup_free char *out = NULL, *errtext = NULL;
+	struct err *err = NULL;
+	cJSON *arr, *doc;
+	int r = kist_capture_err(k, "kist-store", args, ID_MAX, &out, &errtext, &err);
+
+	err_free(err);
+	*code = r;
+	if (r != 0)
+		return NULL;
+	arr = cJSON_Parse(out);
+	doc = cJSON_DetachItemFromArray(arr, 0);
+	cJSON_Delete(arr);
+	return doc;
+}
+
 static const char *jstr(const cJSON *o, const char *path)
 {
 	cleanup_free char *p = xstrdup(path);
@@ -186,6 +205,9 @@ static int shim_start(const cJSON *doc, bool no_start)
 		strv_push(&args, "--tty");
 	if (no_start)
 		strv_push(&args, "--no-start");
+	if (kist_net_up(doc) < 0)
+		return EXIT_RUN_ERROR;
+	kist_net_exit_command(doc, &args);
 	{
 		/* the shim takes no --root: run it directly */
 		struct kist bare = {.debug = false};
@@ -195,10 +217,12 @@ static int shim_start(const cJSON *doc, bool no_start)
 	if (r < 0) {
 		fprintf(stderr, "Error: %s\n", err->msg);
 		err_free(err);
+		kist_net_down(doc);
 		return EXIT_RUN_ERROR;
 	}
 	if (r == 0)
 		return 0;
+	kist_net_down(doc);
 	/* docker: 127 when the command is not found, 126 when it cannot run */
 	fprintf(stderr, "Error: failed to start container %.12s: ", jstr(doc, "Id"));
 	{
@@ -507,7 +531,7 @@ static cJSON *create(const struct kist *k, char **args, const char *const *vals,
 					vals[R_STOP_TIMEOUT]);
 	}
 	ov = overrides(args, vals, ops + 1);
-	if (!ov) {
+	if (!ov || kist_net_overrides(k, args, ov, cJSON_GetObjectItem(ov, "Annotations")) < 0) {
 		*code = EXIT_RUN_ERROR;
 		return NULL;
 	}
@@ -662,13 +686,19 @@ static int stop_one(const struct kist *k, const cJSON *doc, const char *timeout)
 			 "-t",   NULL, (char *)jstr(doc, "Id"),
 			 NULL};
 
+	int r;
+
 	(void)k;
-	if (!is_running(doc))
+	if (!is_running(doc)) {
+		kist_net_down(doc);
 		return 0;
+	}
 	thaw(jstr(doc, "Id"));
 	t = timeout ? xstrdup(timeout) : xasprintf("%d", jint(doc, "Config", "StopTimeout", 10));
 	sargs[4] = t;
-	return shim_verb(sargs);
+	r = shim_verb(sargs);
+	kist_net_down(doc); /* docker releases the ports on stop */
+	return r;
 }
 
 /* flags of stop: time */
@@ -774,6 +804,15 @@ static int remove_container(const struct kist *k, const char *id, bool force, bo
 		(void)kist_capture_err(&bare, "kist-shim", dargs, ID_MAX, &o2, &e2, &err);
 		err_free(err);
 		err = NULL;
+	}
+	{
+		/* the network: what a container that stopped on its own has not
+		 * released yet (its shim's exit command releases it too) */
+		int c2 = 0;
+		cleanup_json cJSON *doc = container_get_quiet(k, id, &c2);
+
+		if (doc)
+			kist_net_down(doc);
 	}
 	r = kist_capture_err(k, "kist-store", rargs, ID_MAX, &out, &errtext, &err);
 	if (r < 0) {

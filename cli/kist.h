@@ -119,6 +119,16 @@ KVERB_FN(kist_exec);
 KVERB_FN(kist_runtime_verb);
 KVERB_FN(kist_container_prune);
 
+/* network.c: networking flags of run/create (io.kist.* annotations and
+ * overrides; -1 when the error was printed), kist-net up/down around a
+ * container's life, the shim's exit command, `kist port`. */
+struct cJSON;
+int kist_net_overrides(const struct kist *k, char **args, struct cJSON *ov, struct cJSON *ann);
+int kist_net_up(const struct cJSON *doc);
+void kist_net_down(const struct cJSON *doc);
+void kist_net_exit_command(const struct cJSON *doc, char ***args);
+KVERB_FN(kist_port);
+
 /* names.c: docker-like generated container names, "adjective_surname". */
 char *names_generate(unsigned retry);
 

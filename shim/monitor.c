@@ -1305,6 +1305,12 @@ static void shim_main(struct shim_config *cfg, int sync_fd, bool fresh_dir, int 
 			_exit(EXIT_FAIL);
 		}
 	}
+	if (cfg->exit_command) {
+		/* the caller's cleanup (kist: release the network); the lock
+		 * is released by the exec */
+		execv(cfg->exit_command[0], cfg->exit_command);
+		_exit(EXIT_FAIL);
+	}
 	_exit(EXIT_OK);
 }
 
@@ -1317,6 +1323,7 @@ void shim_config_release(struct shim_config *cfg)
 	free(cfg->log_path);
 	free(cfg->state_path);
 	free(cfg->pid_file);
+	strv_free(cfg->exit_command);
 }
 
 int shim_start(struct shim_config *cfg, struct err **err)

@@ -165,6 +165,7 @@ struct shim_config {
 	struct restart_policy restart;
 	bool stdin_open, tty;
 	bool no_start;                /* create only: `kist-shim start` starts it */
+	char **exit_command;          /* exec'd when the container stopped for good, or NULL */
 	struct conmon_compat *conmon; /* started as conmon (by podman), or NULL */
 };
 /* Daemonize and monitor; returns in the caller with 0 once the container
