@@ -116,8 +116,8 @@ static void put_array(cJSON *ann, const char *key, char **v)
 /* The container's full id for NAME|ID, or NULL (the error printed). */
 static char *container_id(const struct kist *k, const char *what, bool *running)
 {
-	char *args[] = {"inspect-container", "--format", "{{.Id}} {{.State.Status}}",
-			"--",		     (char *)what, NULL};
+	char *args[] = {"inspect-container", "--format", "{{.Id}} {{.State.Status}}", "--",
+			(char *)what,        NULL};
 	cleanup_free char *out = NULL, *errtext = NULL;
 	struct err *err = NULL;
 	int r = kist_capture_err(k, "kist-store", args, 4096, &out, &errtext, &err);
@@ -178,8 +178,9 @@ int kist_net_overrides(const struct kist *k, char **args, cJSON *ov, cJSON *ann)
 	}
 	for (char **p = pub; p && *p; p++) {
 		cJSON *b = parse_publish(*p);
-		cleanup_free char *key = xasprintf("%s/%s", cJSON_GetStringValue(cJSON_GetObjectItem(b, "ContainerPort")),
-						   cJSON_GetStringValue(cJSON_GetObjectItem(b, "Proto")));
+		cleanup_free char *key = xasprintf(
+		    "%s/%s", cJSON_GetStringValue(cJSON_GetObjectItem(b, "ContainerPort")),
+		    cJSON_GetStringValue(cJSON_GetObjectItem(b, "Proto")));
 
 		cJSON_AddItemToArray(bind, b);
 		if (!exposed)
@@ -201,7 +202,8 @@ int kist_net_overrides(const struct kist *k, char **args, cJSON *ov, cJSON *ann)
 		if (!id)
 			return -1;
 		if (!running) {
-			fprintf(stderr, "Error: cannot join network of a non running container: %s\n",
+			fprintf(stderr,
+				"Error: cannot join network of a non running container: %s\n",
 				net + strlen("container:"));
 			return -1;
 		}

@@ -731,16 +731,24 @@ static const struct kverb v_port = {
     NULL,
 };
 static const struct kflag net_create_flags[] = {
-    {"driver", 'd', KF_STRING, "string", "Driver to manage the Network (default \"bridge\")",
-     NULL},
+    {"driver", 'd', KF_STRING, "string", "Driver to manage the Network (default \"bridge\")", NULL},
     {"gateway", 0, KF_STRING, "string", "IPv4 Gateway for the master subnet", NULL},
     {"subnet", 0, KF_STRING, "string", "Subnet in CIDR format that represents a network segment",
      NULL},
     END_FLAGS,
 };
 static const struct kverb v_network_create = {
-    "create", "[OPTIONS] NETWORK", "Create a network", NULL, "kist-net", "create",
-    net_create_flags, 1, 1, NULL, NULL,
+    "create",
+    "[OPTIONS] NETWORK",
+    "Create a network",
+    NULL,
+    "kist-net",
+    "create",
+    net_create_flags,
+    1,
+    1,
+    NULL,
+    NULL,
 };
 static const struct kflag net_ls_flags[] = {
     {"no-trunc", 0, KF_BOOL, NULL, "Do not truncate the output", NULL},
@@ -748,8 +756,17 @@ static const struct kflag net_ls_flags[] = {
     END_FLAGS,
 };
 static const struct kverb v_network_ls = {
-    "ls", "[OPTIONS]", "List networks", "kist network ls, kist network list", "kist-net", "ls",
-    net_ls_flags, 0, 0, NULL, NULL,
+    "ls",
+    "[OPTIONS]",
+    "List networks",
+    "kist network ls, kist network list",
+    "kist-net",
+    "ls",
+    net_ls_flags,
+    0,
+    0,
+    NULL,
+    NULL,
 };
 static const struct kverb v_network_rm = {
     "rm",

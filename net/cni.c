@@ -131,8 +131,8 @@ static cJSON *plugin_conf(const cJSON *list, const cJSON *plugin, const cJSON *r
 	cJSON_AddItemToObject(
 	    c, "cniVersion",
 	    cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(list, "cniVersion"), true));
-	cJSON_AddItemToObject(c, "name",
-			      cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(list, "name"), true));
+	cJSON_AddItemToObject(
+	    c, "name", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(list, "name"), true));
 	if (prev)
 		cJSON_AddItemToObject(c, "prevResult", cJSON_Duplicate(prev, true));
 	if (rtconf && caps) {

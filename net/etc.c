@@ -97,8 +97,8 @@ int etc_write_hosts(const struct net_ctx *c, const cJSON *rec, const cJSON *all,
 	if (streq(mode, "bridge") && !streq(net, "bridge")) {
 		cJSON_ArrayForEach(e, all)
 		{
-			if (streq(rstr(e, "Id"), rstr(rec, "Id")) || !streq(rstr(e, "Network"), net) ||
-			    !*rstr(e, "IPAddress"))
+			if (streq(rstr(e, "Id"), rstr(rec, "Id")) ||
+			    !streq(rstr(e, "Network"), net) || !*rstr(e, "IPAddress"))
 				continue;
 			add_line(&b, "%s\t%s %.12s\n", rstr(e, "IPAddress"), rstr(e, "Name"),
 				 rstr(e, "Id"));

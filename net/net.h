@@ -70,8 +70,7 @@ int cmd_down(const struct net_ctx *c, int argc, char **argv, struct err **err);
 int cmd_port(const struct net_ctx *c, int argc, char **argv, struct err **err);
 
 /* etc.c: the container's /etc files */
-int etc_write_hosts(const struct net_ctx *c, const cJSON *rec, const cJSON *all,
-		    struct err **err);
+int etc_write_hosts(const struct net_ctx *c, const cJSON *rec, const cJSON *all, struct err **err);
 int etc_write_resolv(const struct net_ctx *c, const cJSON *rec, struct err **err);
 int etc_write_hostname(const struct net_ctx *c, const cJSON *rec, struct err **err);
 /* Write path in place (the file is bind-mounted: its inode must stay). */

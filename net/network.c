@@ -7,15 +7,15 @@
  * modes, not conflists.  Every bridge network chains bridge (host-local
  * IPAM, data under RUN/ipam), portmap (snat) and firewall. */
 #define _GNU_SOURCE
-#include <errno.h>    /* errno */
-#include <fcntl.h>    /* open */
-#include <getopt.h>   /* struct option */
-#include <stdio.h>    /* printf */
-#include <stdlib.h>   /* getenv */
-#include <string.h>   /* strcmp */
+#include <errno.h>      /* errno */
+#include <fcntl.h>      /* open */
+#include <getopt.h>     /* struct option */
+#include <stdio.h>      /* printf */
+#include <stdlib.h>     /* getenv */
+#include <string.h>     /* strcmp */
 #include <sys/random.h> /* getrandom */
-#include <time.h>     /* time */
-#include <unistd.h>   /* unlinkat */
+#include <time.h>       /* time */
+#include <unistd.h>     /* unlinkat */
 
 #include "common/buf.h"
 #include "common/cleanup.h"
@@ -133,8 +133,7 @@ static int default_bridge(const struct net_ctx *c, cJSON **out, struct err **err
 	uint32_t g;
 	long len;
 
-	if (!slash || ip_parse(gw, &g) < 0 || (len = strtol(slash + 1, NULL, 10)) < 8 ||
-	    len > 30)
+	if (!slash || ip_parse(gw, &g) < 0 || (len = strtol(slash + 1, NULL, 10)) < 8 || len > 30)
 		return err_set(err, EINVAL, "/etc/kist/config.json: bip '%s' is not IP/LEN", s);
 	p.len = (int)len;
 	p.addr = g & (uint32_t)(0xffffffffu << (32 - len));
@@ -146,8 +145,8 @@ static int default_bridge(const struct net_ctx *c, cJSON **out, struct err **err
 
 static bool name_ok(const char *n)
 {
-	if (!*n || !((*n >= 'a' && *n <= 'z') || (*n >= 'A' && *n <= 'Z') ||
-		     (*n >= '0' && *n <= '9')))
+	if (!*n ||
+	    !((*n >= 'a' && *n <= 'z') || (*n >= 'A' && *n <= 'Z') || (*n >= '0' && *n <= '9')))
 		return false;
 	for (; *n; n++)
 		if (!((*n >= 'a' && *n <= 'z') || (*n >= 'A' && *n <= 'Z') ||
@@ -173,8 +172,8 @@ int network_load(const struct net_ctx *c, const char *name, cJSON **out, struct 
 
 static const char *meta_str(const cJSON *l, const char *key)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(
-	    cJSON_GetObjectItemCaseSensitive(l, "kist"), key);
+	const cJSON *v =
+	    cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(l, "kist"), key);
 
 	return cJSON_IsString(v) ? v->valuestring : "";
 }
@@ -370,8 +369,9 @@ int cmd_network_create(const struct net_ctx *c, int argc, char **argv, struct er
 	}
 	if (subnet) {
 		if (prefix_parse(subnet, &p) < 0)
-			return err_set(err, EINVAL, "invalid subnet '%s': want a.b.c.d/n, n 1-30, "
-						    "no host bits set",
+			return err_set(err, EINVAL,
+				       "invalid subnet '%s': want a.b.c.d/n, n 1-30, "
+				       "no host bits set",
 				       subnet);
 		cJSON_ArrayForEach(e, all)
 		{
@@ -459,7 +459,8 @@ int cmd_network_rm(const struct net_ctx *c, int argc, char **argv, struct err **
 		cleanup_json cJSON *m = NULL;
 
 		if (network_predefined(name)) {
-			fprintf(stderr, "kist-net: %s is a pre-defined network and cannot be removed\n",
+			fprintf(stderr,
+				"kist-net: %s is a pre-defined network and cannot be removed\n",
 				name);
 			ret = EXIT_FAIL;
 			continue;
@@ -600,7 +601,8 @@ int cmd_network_ls(const struct net_ctx *c, int argc, char **argv, struct err **
 	{
 		/* host and none are listed as docker lists them */
 		cJSON *h = cJSON_CreateObject(), *n = cJSON_CreateObject();
-		cJSON *mh = cJSON_AddObjectToObject(h, "kist"), *mn = cJSON_AddObjectToObject(n, "kist");
+		cJSON *mh = cJSON_AddObjectToObject(h, "kist"),
+		      *mn = cJSON_AddObjectToObject(n, "kist");
 		cleanup_free char *hid = fixed_id("host"), *nid = fixed_id("none");
 
 		cJSON_AddStringToObject(h, "name", "host");

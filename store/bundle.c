@@ -47,7 +47,8 @@ int bundle_config(struct store *s, const struct image *img, const cJSON *overrid
 		opts.hosts = hosts;
 		opts.resolv_conf = resolv;
 		opts.hostname_file = hname;
-		if (!streq(net, "none") && !streq(net, "host") && !str_has_prefix(net, "container:") &&
+		if (!streq(net, "none") && !streq(net, "host") &&
+		    !str_has_prefix(net, "container:") &&
 		    !cJSON_GetObjectItemCaseSensitive(overrides, "NetworkNamespacePath")) {
 			cleanup_free char *ns = xasprintf("%s/netns/%s", s->run, id);
 

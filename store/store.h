@@ -310,4 +310,9 @@ CMD(info);
 		"help", no_argument, NULL, 'h'                                                     \
 	}
 
+/* netinfo.c: the network kist-net gave a container (RUN/net/<id>.json) */
+char *container_ports_text(struct store *s, const struct container *c);
+char *container_networks_text(const struct container *c);
+void container_net_inspect(struct store *s, const struct container *c, cJSON *doc);
+
 #endif
