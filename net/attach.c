@@ -210,8 +210,9 @@ static int resolve_ports(const cJSON *ann, const cJSON *recs, const char *name, 
 		}
 		hp = xasprintf("%d", port);
 		if (port_taken(recs, ip, hp, proto) || port_taken(ports, ip, hp, proto))
-			return err_set(err, EADDRINUSE,
-				       "Bind for %s:%s failed: port is already allocated", ip, hp);
+			return err_set_code(err, EADDRINUSE,
+					    "Bind for %s:%s failed: port is already allocated", ip,
+					    hp);
 		if (host_bind(ip, port, proto, NULL) < 0)
 			return err_set(err, errno,
 				       "driver failed programming external connectivity on "

@@ -7,15 +7,19 @@
  * modes, not conflists.  Every bridge network chains bridge (host-local
  * IPAM, data under RUN/ipam), portmap (snat) and firewall. */
 #define _GNU_SOURCE
-#include <errno.h>      /* errno */
-#include <fcntl.h>      /* open */
-#include <getopt.h>     /* struct option */
-#include <stdio.h>      /* printf */
-#include <stdlib.h>     /* getenv */
-#include <string.h>     /* strcmp */
-#include <sys/random.h> /* getrandom */
-#include <time.h>       /* time */
-#include <unistd.h>     /* unlinkat */
+#include <errno.h>         /* errno */
+#include <fcntl.h>         /* open */
+#include <getopt.h>        /* struct option */
+#include <stdio.h>         /* printf */
+#include <stdlib.h>        /* getenv */
+#include <string.h>        /* strcmp */
+#include <sys/random.h>    /* getrandom */
+#include <time.h>          /* time */
+#include <unistd.h>        /* unlinkat */
+#include <linux/sockios.h> /* SIOCBRDELBR */
+#include <net/if.h>        /* struct ifreq */
+#include <sys/ioctl.h>     /* ioctl */
+#include <sys/socket.h>    /* socket */
 
 #include "common/buf.h"
 #include "common/cleanup.h"
@@ -444,14 +448,34 @@ static cJSON *members(const struct net_ctx *c, const char *name)
 	return out;
 }
 
+/* The network's bridge goes with it (the plugins leave it when its last
+ * container leaves); one that is not there is no error. */
+static void bridge_delete(const char *name)
+{
+	struct ifreq ifr;
+	cleanup_close int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (!name || fd < 0 || strlen(name) >= IFNAMSIZ)
+		return;
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, name, strlen(name));
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		return;
+	ifr.ifr_flags &= ~IFF_UP;
+	ioctl(fd, SIOCSIFFLAGS, &ifr);
+	ioctl(fd, SIOCBRDELBR, name);
+}
+
 int cmd_network_rm(const struct net_ctx *c, int argc, char **argv, struct err **err)
 {
 	cleanup_json cJSON *all = all_networks(c);
 	int ret = EXIT_OK;
 
-	if (argc < 2)
+	int first = argc > 1 && streq(argv[1], "--") ? 2 : 1;
+
+	if (argc <= first)
 		cli_usage_error("network rm: want a NETWORK");
-	for (int i = 1; i < argc; i++) {
+	for (int i = first; i < argc; i++) {
 		const cJSON *l = find_network(all, argv[i]);
 		const char *name = l ? cJSON_GetObjectItem(l, "name")->valuestring : argv[i];
 		cleanup_free char *path = NULL, *lockp = NULL;
@@ -488,6 +512,8 @@ int cmd_network_rm(const struct net_ctx *c, int argc, char **argv, struct err **
 			ret = EXIT_FAIL;
 			continue;
 		}
+		bridge_delete(cJSON_GetStringValue(cJSON_GetObjectItem(
+		    cJSON_GetArrayItem(cJSON_GetObjectItem(l, "plugins"), 0), "bridge")));
 		path = xasprintf("%s/networks/%s.json", c->root, name);
 		if (unlink(path) < 0) {
 			fprintf(stderr, "kist-net: remove '%s': %s\n", path, strerror(errno));
@@ -579,6 +605,14 @@ int cmd_network_inspect(const struct net_ctx *c, int argc, char **argv, struct e
 	return ret;
 }
 
+static int by_name(const void *a, const void *b)
+{
+	const cJSON *x = *(cJSON *const *)a, *y = *(cJSON *const *)b;
+
+	return strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(x, "name")),
+		      cJSON_GetStringValue(cJSON_GetObjectItem(y, "name")));
+}
+
 int cmd_network_ls(const struct net_ctx *c, int argc, char **argv, struct err **err)
 {
 	static const struct option opts[] = {{"quiet", no_argument, NULL, 'q'},
@@ -599,11 +633,13 @@ int cmd_network_ls(const struct net_ctx *c, int argc, char **argv, struct err **
 	if (!quiet)
 		printf("%-15s%-10s%-10s%s\n", "NETWORK ID", "NAME", "DRIVER", "SCOPE");
 	{
-		/* host and none are listed as docker lists them */
+		/* host and none are listed as docker lists them, all by name */
 		cJSON *h = cJSON_CreateObject(), *n = cJSON_CreateObject();
 		cJSON *mh = cJSON_AddObjectToObject(h, "kist"),
 		      *mn = cJSON_AddObjectToObject(n, "kist");
 		cleanup_free char *hid = fixed_id("host"), *nid = fixed_id("none");
+		size_t cnt;
+		cJSON **v;
 
 		cJSON_AddStringToObject(h, "name", "host");
 		cJSON_AddStringToObject(mh, "id", hid);
@@ -611,8 +647,16 @@ int cmd_network_ls(const struct net_ctx *c, int argc, char **argv, struct err **
 		cJSON_AddStringToObject(n, "name", "none");
 		cJSON_AddStringToObject(mn, "id", nid);
 		cJSON_AddStringToObject(mn, "driver", "null");
-		cJSON_InsertItemInArray(all, 1, h);
-		cJSON_InsertItemInArray(all, 2, n);
+		cJSON_AddItemToArray(all, h);
+		cJSON_AddItemToArray(all, n);
+		cnt = (size_t)cJSON_GetArraySize(all);
+		v = xcalloc(cnt, sizeof(*v));
+		for (size_t i = 0; i < cnt; i++)
+			v[i] = cJSON_DetachItemFromArray(all, 0);
+		qsort(v, cnt, sizeof(*v), by_name);
+		for (size_t i = 0; i < cnt; i++)
+			cJSON_AddItemToArray(all, v[i]);
+		free(v);
 	}
 	cJSON_ArrayForEach(l, all)
 	{
