@@ -141,6 +141,17 @@ static char *container_id(const struct kist *k, const char *what, bool *running)
 	return xstrdup(out);
 }
 
+/* docker's daemon.json "bridge": "none" turns the default bridge off:
+ * containers without --network get none. */
+static const char *default_network(void)
+{
+	const char *p = getenv("KIST_CONFIG");
+	cleanup_json cJSON *cfg = json_load_file(p && *p ? p : "/etc/kist/config.json", 0, NULL);
+	const char *b = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cfg, "bridge"));
+
+	return b && streq(b, "none") ? "none" : "bridge";
+}
+
 int kist_net_overrides(const struct kist *k, char **args, cJSON *ov, cJSON *ann)
 {
 	cleanup_strv char **pub = flag_vals(args, "--publish");
@@ -154,7 +165,7 @@ int kist_net_overrides(const struct kist *k, char **args, cJSON *ov, cJSON *ann)
 	cJSON *exposed = NULL;
 
 	if (!net || !*net || streq(net, "default"))
-		net = "bridge";
+		net = default_network();
 	for (char **p = dns; p && *p; p++) {
 		unsigned char buf[16];
 		if (inet_pton(AF_INET, *p, buf) != 1 && inet_pton(AF_INET6, *p, buf) != 1)
