@@ -81,7 +81,8 @@ static int plugin_exec(const char *cmd, const cJSON *conf, const char *id, const
 		return err_set(err, 0, "network config: plugin type '%s' is not valid", type);
 	path = find_plugin(type);
 	if (!path)
-		return err_set(err, ENOENT, "CNI plugin '%s' not found in %s", type, cni_path());
+		return err_set_code(err, ENOENT, "CNI plugin '%s' not found in %s", type,
+				    cni_path());
 	for (char **e = environ; e && *e; e++)
 		if (!str_has_prefix(*e, "CNI_"))
 			strv_push(&env, *e);

@@ -138,7 +138,8 @@ static int default_bridge(const struct net_ctx *c, cJSON **out, struct err **err
 	long len;
 
 	if (!slash || ip_parse(gw, &g) < 0 || (len = strtol(slash + 1, NULL, 10)) < 8 || len > 30)
-		return err_set(err, EINVAL, "/etc/kist/config.json: bip '%s' is not IP/LEN", s);
+		return err_set_code(err, EINVAL, "/etc/kist/config.json: bip '%s' is not IP/LEN",
+				    s);
 	p.len = (int)len;
 	p.addr = g & (uint32_t)(0xffffffffu << (32 - len));
 	subnet = prefix_format(&p);
@@ -283,8 +284,8 @@ static int pick_subnet(const cJSON *all, struct net_prefix *out, struct err **er
 
 		if (!cJSON_IsString(b) || prefix_parse(b->valuestring, &base) < 0 ||
 		    !cJSON_IsNumber(sz) || sz->valueint < base.len || sz->valueint > 30)
-			return err_set(err, EINVAL,
-				       "/etc/kist/config.json: bad default-address-pools entry");
+			return err_set_code(
+			    err, EINVAL, "/etc/kist/config.json: bad default-address-pools entry");
 		size = sz->valueint;
 		for (uint64_t i = 0; i < (1ull << (size - base.len)); i++) {
 			struct net_prefix cand = {base.addr + (uint32_t)(i << (32 - size)), size};
@@ -351,10 +352,10 @@ int cmd_network_create(const struct net_ctx *c, int argc, char **argv, struct er
 		cli_usage_error("network create: want one NAME");
 	name = argv[optind];
 	if (!name_ok(name))
-		return err_set(err, EINVAL,
-			       "invalid network name '%s': only [a-zA-Z0-9][a-zA-Z0-9_.-] are "
-			       "allowed",
-			       name);
+		return err_set_code(err, EINVAL,
+				    "invalid network name '%s': only [a-zA-Z0-9][a-zA-Z0-9_.-] are "
+				    "allowed",
+				    name);
 	dir = xasprintf("%s/networks", c->root);
 	if (fs_mkdir_p(dir, 0700, err) < 0 || fs_mkdir_p(c->run, 0700, err) < 0)
 		return -1;
@@ -369,14 +370,15 @@ int cmd_network_create(const struct net_ctx *c, int argc, char **argv, struct er
 	{
 		const cJSON *n = cJSON_GetObjectItemCaseSensitive(e, "name");
 		if (cJSON_IsString(n) && streq(n->valuestring, name))
-			return err_set(err, EEXIST, "network with name %s already exists", name);
+			return err_set_code(err, EEXIST, "network with name %s already exists",
+					    name);
 	}
 	if (subnet) {
 		if (prefix_parse(subnet, &p) < 0)
-			return err_set(err, EINVAL,
-				       "invalid subnet '%s': want a.b.c.d/n, n 1-30, "
-				       "no host bits set",
-				       subnet);
+			return err_set_code(err, EINVAL,
+					    "invalid subnet '%s': want a.b.c.d/n, n 1-30, "
+					    "no host bits set",
+					    subnet);
 		cJSON_ArrayForEach(e, all)
 		{
 			struct net_prefix o;
@@ -387,7 +389,7 @@ int cmd_network_create(const struct net_ctx *c, int argc, char **argv, struct er
 					       "on this address space");
 		}
 	} else if (gateway) {
-		return err_set(err, EINVAL, "--gateway needs --subnet");
+		return err_set_code(err, EINVAL, "--gateway needs --subnet");
 	} else if (pick_subnet(all, &p, err) < 0) {
 		return -1;
 	}
@@ -397,12 +399,13 @@ int cmd_network_create(const struct net_ctx *c, int argc, char **argv, struct er
 		struct net_prefix gp;
 
 		if (ip_parse(gateway, &g) < 0)
-			return err_set(err, EINVAL, "invalid gateway '%s'", gateway);
+			return err_set_code(err, EINVAL, "invalid gateway '%s'", gateway);
 		gp.addr = g;
 		gp.len = 32;
 		if (!prefix_overlap(&gp, &p) || g == p.addr ||
 		    g == (p.addr | ~(uint32_t)(0xffffffffu << (32 - p.len))))
-			return err_set(err, EINVAL, "no matching subnet for gateway %s", gateway);
+			return err_set_code(err, EINVAL, "no matching subnet for gateway %s",
+					    gateway);
 		gw = xstrdup(gateway);
 	} else {
 		gw = ip_format(p.addr + 1);
