@@ -14,8 +14,9 @@ innet() { nsenter --net="/run/netns/$NETNS" "$@"; }
 
 net_setup() {
 	requires root cmd:nsenter cmd:ip cmd:iptables-save cmd:curl
-	[ -x /usr/lib/cni/bridge ] && [ -x /usr/lib/cni/portmap ] ||
+	if ! [ -x /usr/lib/cni/bridge ] || ! [ -x /usr/lib/cni/portmap ]; then
 		skip_or_fail "needs containernetworking-plugins"
+	fi
 	cli_setup
 	# a config of the test's own (the default bridge as shipped)
 	echo '{}' >"$KIST_CONFIG"
