@@ -92,7 +92,8 @@ for i in range(runs):
     cid = subprocess.run(pre + tool + ["run", "-d"] + a, check=True,
                          capture_output=True, text=True).stdout.strip()
     t.append((time.perf_counter() - s) * 1000)
-    subprocess.run(pre + tool + ["rm", "-f", cid], check=True, capture_output=True)
+    subprocess.run(pre + tool + ["rm", "-f"] + (["-t", "0"] if "podman" in tool[0] else []) + [cid],
+                   check=True, capture_output=True)
 t.sort()
 print("%.2f" % t[len(t) // 2])
 PY
