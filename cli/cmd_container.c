@@ -83,25 +83,6 @@ static cJSON *container_get(const struct kist *k, const char *what, int *code)
 	return doc;
 }
 
-/* As container_get, printing nothing. */
-static cJSON *container_get_quiet(const struct kist *k, const char *what, int *code)
-{
-	char *args[] = {"inspect-container", "--", (char *)what, NULL};
-	cleanup_free char *out = NULL, *errtext = NULL;
-	struct err *err = NULL;
-	cJSON *arr, *doc;
-	int r = kist_capture_err(k, "kist-store", args, ID_MAX, &out, &errtext, &err);
-
-	err_free(err);
-	*code = r;
-	if (r != 0)
-		return NULL;
-	arr = cJSON_Parse(out);
-	doc = cJSON_DetachItemFromArray(arr, 0);
-	cJSON_Delete(arr);
-	return doc;
-}
-
 static const char *jstr(const cJSON *o, const char *path)
 {
 	cleanup_free char *p = xstrdup(path);
@@ -805,15 +786,9 @@ static int remove_container(const struct kist *k, const char *id, bool force, bo
 		err_free(err);
 		err = NULL;
 	}
-	{
-		/* the network: what a container that stopped on its own has not
-		 * released yet (its shim's exit command releases it too) */
-		int c2 = 0;
-		cleanup_json cJSON *doc = container_get_quiet(k, id, &c2);
-
-		if (doc)
-			kist_net_down(doc);
-	}
+	/* the network: what a container that stopped on its own has not
+	 * released yet (its shim's exit command releases it too) */
+	kist_net_release(k, id);
 	r = kist_capture_err(k, "kist-store", rargs, ID_MAX, &out, &errtext, &err);
 	if (r < 0) {
 		if (!quiet)

@@ -126,6 +126,7 @@ struct cJSON;
 int kist_net_overrides(const struct kist *k, char **args, struct cJSON *ov, struct cJSON *ann);
 int kist_net_up(const struct cJSON *doc);
 void kist_net_down(const struct cJSON *doc);
+void kist_net_release(const struct kist *k, const char *id); /* down, by id */
 void kist_net_exit_command(const struct cJSON *doc, char ***args);
 KVERB_FN(kist_port);
 

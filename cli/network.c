@@ -326,6 +326,20 @@ void kist_net_down(const cJSON *doc)
 	err_free(err);
 }
 
+void kist_net_release(const struct kist *k, const char *id)
+{
+	char *args[] = {"down", (char *)id, NULL};
+	cleanup_free char *out = NULL, *errtext = NULL;
+	struct err *err = NULL;
+	int r = kist_capture_err(k, "kist-net", args, 4096, &out, &errtext, &err);
+
+	if (r < 0)
+		fprintf(stderr, "Warning: %s\n", err->msg);
+	else if (r != 0 && errtext && *errtext)
+		fprintf(stderr, "Warning: %s", errtext);
+	err_free(err);
+}
+
 void kist_net_exit_command(const cJSON *doc, char ***args)
 {
 	cleanup_free char *root = root_of(doc), *prog = kist_program_path("kist-net");
