@@ -5,3 +5,4 @@ PROGRAMS += kist-net
 kist-net_SRCS := $(wildcard net/*.c)
 kist-net_PKGS := libcjson
 $(BIN)/kist-net: override LDFLAGS += -Wl,--as-needed
+UNIT_SRCS += net/ip.c
