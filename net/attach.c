@@ -214,13 +214,13 @@ static int resolve_ports(const cJSON *ann, const cJSON *recs, const char *name, 
 					    "Bind for %s:%s failed: port is already allocated", ip,
 					    hp);
 		if (host_bind(ip, port, proto, NULL) < 0)
-			return err_set(err, errno,
-				       "driver failed programming external connectivity on "
-				       "endpoint %s (%s): Error starting userland proxy: listen "
-				       "%s4 %s:%s: bind: %s",
-				       name, id, proto, ip, hp,
-				       errno == EADDRINUSE ? "address already in use"
-							   : strerror(errno));
+			return err_set_code(
+			    err, errno,
+			    "driver failed programming external connectivity on "
+			    "endpoint %s (%s): Error starting userland proxy: listen "
+			    "%s4 %s:%s: bind: %s",
+			    name, id, proto, ip, hp,
+			    errno == EADDRINUSE ? "address already in use" : strerror(errno));
 		list = cJSON_GetObjectItemCaseSensitive(ports, key);
 		if (!list)
 			list = cJSON_AddArrayToObject(ports, key);

@@ -88,6 +88,11 @@ int main(int argc, char **argv)
 		if (!streq(v->name, argv[optind]))
 			continue;
 		cli_set_verb(v->name);
+		if (optind + 1 < argc &&
+		    (streq(argv[optind + 1], "--help") || streq(argv[optind + 1], "-h"))) {
+			fputs(usage_text, stdout);
+			return EXIT_OK;
+		}
 		argc -= optind;
 		argv += optind;
 		optind = 0;

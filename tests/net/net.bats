@@ -90,7 +90,7 @@ teardown() { net_teardown; }
 	wait_for sh -c "nsenter --net=/run/netns/$NETNS ss -Htln 'sport = :8181' | grep -q ."
 	kist run -d --name third -p 8181:80 bb httpd -f -p 80
 	[ "$status" -eq 125 ]
-	assert_output --partial "Error starting userland proxy: listen tcp4 0.0.0.0:8181: bind: address already in use"
+	assert_output --regexp '^Error: driver failed programming external connectivity on endpoint third \([0-9a-f]{64}\): Error starting userland proxy: listen tcp4 0\.0\.0\.0:8181: bind: address already in use$'
 	kist inspect --format '{{.State.Status}}' third
 	assert_output created
 }
@@ -303,4 +303,25 @@ teardown() { net_teardown; }
 	kist run --network container:nope bb true
 	[ "$status" -eq 125 ]
 	[ "$(store_snapshot)" = "$before" ]
+}
+
+@test "kist-net and kist network: --help of every verb documents --root; kist port names a port not published" {
+	for v in up down port create ls rm inspect; do
+		run -0 "$KIST_BIN/kist-net" "$v" --help
+		assert_output --partial -- "--root DIR"
+	done
+	run -2 "$KIST_BIN/kist-net" nope
+	assert_output --partial "unknown command 'nope'"
+	for v in create ls rm inspect; do
+		kist network "$v" --help
+		assert_success
+		assert_output --partial "Usage:  kist network $v"
+	done
+	serve p1 -p 8080:80
+	kist port p1 81
+	assert_failure
+	assert_output "Error: No public port '81/tcp' published for $(ctr_id p1 | cut -c1-12)"
+	kist port nope
+	assert_failure
+	assert_output "Error: No such container: nope"
 }
