@@ -38,6 +38,10 @@ cleanup() {
 }
 trap cleanup EXIT
 export KIST_ROOT="$work/kist"
+# no network for kist either (docker's "bridge": "none"; bench/net.sh
+# measures networking)
+export KIST_CONFIG="$work/kist-config.json"
+echo '{"bridge": "none"}' >"$KIST_CONFIG"
 PODMAN=(podman --root "$work/podman" --runroot "$work/podman-run" --storage-driver vfs)
 # podman on this host: root lacks CAP_SYS_RESOURCE, its default ulimits
 # would fail; no network for either

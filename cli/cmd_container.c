@@ -190,6 +190,9 @@ static int shim_start(const cJSON *doc, bool no_start)
 		strv_push(&args, "--tty");
 	if (no_start)
 		strv_push(&args, "--no-start");
+	if (kist_net_up(doc) < 0)
+		return EXIT_RUN_ERROR;
+	kist_net_exit_command(doc, &args);
 	{
 		/* the shim takes no --root: run it directly */
 		struct kist bare = {.debug = false};
@@ -199,10 +202,12 @@ static int shim_start(const cJSON *doc, bool no_start)
 	if (r < 0) {
 		fprintf(stderr, "Error: %s\n", err->msg);
 		err_free(err);
+		kist_net_down(doc);
 		return EXIT_RUN_ERROR;
 	}
 	if (r == 0)
 		return 0;
+	kist_net_down(doc);
 	/* docker: 127 when the command is not found, 126 when it cannot run */
 	fprintf(stderr, "Error: failed to start container %.12s: ", jstr(doc, "Id"));
 	{
@@ -551,7 +556,7 @@ static cJSON *create(const struct kist *k, char **args, const char *const *vals,
 					vals[R_STOP_TIMEOUT]);
 	}
 	ov = overrides(args, vals, ops + 1);
-	if (!ov) {
+	if (!ov || kist_net_overrides(k, args, ov, cJSON_GetObjectItem(ov, "Annotations")) < 0) {
 		*code = EXIT_RUN_ERROR;
 		return NULL;
 	}
@@ -714,13 +719,19 @@ static int stop_one(const struct kist *k, const cJSON *doc, const char *timeout)
 			 "-t",   NULL, (char *)jstr(doc, "Id"),
 			 NULL};
 
+	int r;
+
 	(void)k;
-	if (!is_running(doc))
+	if (!is_running(doc)) {
+		kist_net_down(doc);
 		return 0;
+	}
 	thaw(jstr(doc, "Id"));
 	t = timeout ? xstrdup(timeout) : xasprintf("%d", jint(doc, "Config", "StopTimeout", 10));
 	sargs[4] = t;
-	return shim_verb(sargs);
+	r = shim_verb(sargs);
+	kist_net_down(doc); /* docker releases the ports on stop */
+	return r;
 }
 
 /* flags of stop: time */
@@ -829,6 +840,9 @@ static int remove_container(const struct kist *k, const char *id, bool force, bo
 		err_free(err);
 		err = NULL;
 	}
+	/* the network: what a container that stopped on its own has not
+	 * released yet (its shim's exit command releases it too) */
+	kist_net_release(k, id);
 	if (force)
 		rargs[na++] = "-f";
 	if (volumes)

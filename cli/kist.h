@@ -144,6 +144,16 @@ extern const struct kverb kist_v_cp;
 /* $KIST_RUN, or /run/kist: where the shims and the runtime keep their state */
 const char *kist_run_dir(void);
 
+/* network.c: networking flags of run/create (io.kist.* annotations and
+ * overrides; -1 when the error was printed), kist-net up/down around a
+ * container's life, the shim's exit command, `kist port`. */
+int kist_net_overrides(const struct kist *k, char **args, struct cJSON *ov, struct cJSON *ann);
+int kist_net_up(const struct cJSON *doc);
+void kist_net_down(const struct cJSON *doc);
+void kist_net_release(const struct kist *k, const char *id); /* down, by id */
+void kist_net_exit_command(const struct cJSON *doc, char ***args);
+KVERB_FN(kist_port);
+
 /* names.c: docker-like generated container names, "adjective_surname". */
 char *names_generate(unsigned retry);
 

@@ -386,6 +386,14 @@ static const struct kflag run_flags[] = {
     {"volume", 'v', KF_LIST, "list", "Bind mount a volume", NULL},
     {"volumes-from", 0, KF_LIST, "list", "Mount volumes from the specified container(s)", NULL},
     {"workdir", 'w', KF_STRING, "string", "Working directory inside the container", NULL},
+    /* networking (cli/network.c reads them from the args, not by index) */
+    {"add-host", 0, KF_LIST, "list", "Add a custom host-to-IP mapping (host:ip)", NULL},
+    {"dns", 0, KF_LIST, "list", "Set custom DNS servers", NULL},
+    {"dns-option", 0, KF_LIST, "list", "Set DNS options", NULL},
+    {"dns-search", 0, KF_LIST, "list", "Set custom DNS search domains", NULL},
+    {"network", 0, KF_STRING, "network", "Connect a container to a network", NULL},
+    {"publish", 'p', KF_LIST, "list", "Publish a container's port(s) to the host", NULL},
+    {"publish-all", 'P', KF_BOOL, NULL, "Publish all exposed ports to random ports", NULL},
     END_FLAGS,
 };
 static const struct kverb v_run = {
@@ -748,6 +756,86 @@ static const struct kverb v_container_inspect = {
     "container",
 };
 
+/* ---- networks (kist-net) ---- */
+
+static const struct kverb v_port = {
+    "port",
+    "CONTAINER [PRIVATE_PORT[/PROTO]]",
+    "List port mappings or a specific mapping for the container",
+    "kist container port, kist port",
+    NULL,
+    NULL,
+    no_flags,
+    1,
+    2,
+    kist_port,
+    NULL,
+};
+static const struct kflag net_create_flags[] = {
+    {"driver", 'd', KF_STRING, "string", "Driver to manage the Network (default \"bridge\")", NULL},
+    {"gateway", 0, KF_STRING, "string", "IPv4 Gateway for the master subnet", NULL},
+    {"subnet", 0, KF_STRING, "string", "Subnet in CIDR format that represents a network segment",
+     NULL},
+    END_FLAGS,
+};
+static const struct kverb v_network_create = {
+    "create",
+    "[OPTIONS] NETWORK",
+    "Create a network",
+    NULL,
+    "kist-net",
+    "create",
+    net_create_flags,
+    1,
+    1,
+    NULL,
+    NULL,
+};
+static const struct kflag net_ls_flags[] = {
+    {"no-trunc", 0, KF_BOOL, NULL, "Do not truncate the output", NULL},
+    {"quiet", 'q', KF_BOOL, NULL, "Only display network IDs", NULL},
+    END_FLAGS,
+};
+static const struct kverb v_network_ls = {
+    "ls",
+    "[OPTIONS]",
+    "List networks",
+    "kist network ls, kist network list",
+    "kist-net",
+    "ls",
+    net_ls_flags,
+    0,
+    0,
+    NULL,
+    NULL,
+};
+static const struct kverb v_network_rm = {
+    "rm",
+    "NETWORK [NETWORK...]",
+    "Remove one or more networks",
+    "kist network rm, kist network remove",
+    "kist-net",
+    "rm",
+    no_flags,
+    1,
+    -1,
+    NULL,
+    NULL,
+};
+static const struct kverb v_network_inspect = {
+    "inspect",
+    "[OPTIONS] NETWORK [NETWORK...]",
+    "Display detailed information on one or more networks",
+    NULL,
+    "kist-net",
+    "inspect",
+    image_inspect_flags,
+    1,
+    -1,
+    NULL,
+    NULL,
+};
+
 /* ---- tables ---- */
 
 /* clang-format off */
@@ -771,6 +859,7 @@ const struct kentry kist_commands[] = {
     {"logout", &v_logout, false},
     {"logs", &v_logs, false},
     {"pause", &v_pause, false},
+    {"port", &v_port, false},
     {"ps", &v_ps, false},
     {"pull", &v_image_pull, false},
     {"push", &v_image_push, false},
@@ -790,7 +879,7 @@ const struct kentry kist_commands[] = {
     {"wait", &v_wait, false},
     {NULL, NULL, false},
 };
-/* clang-format on */
+// clang-format on
 
 static const struct kentry container_verbs[] = {
     {"attach", &v_attach, false},
@@ -807,6 +896,7 @@ static const struct kentry container_verbs[] = {
     {"list", &v_ps, true},
     {"ps", &v_ps, true},
     {"pause", &v_pause, false},
+    {"port", &v_port, false},
     {"prune", &v_container_prune, false},
     {"rename", &v_rename, false},
     {"restart", &v_restart, false},
@@ -838,13 +928,85 @@ static const struct kentry system_verbs[] = {
     {NULL, NULL, false},
 };
 
-const struct kgroup kist_groups[] = {
-    {"container", "Manage containers", container_verbs},
-    {"image", "Manage images", image_verbs},
-    {"system", "Manage kist", system_verbs},
-    {"volume", "Manage volumes", kist_volume_verbs},
-    {NULL, NULL, NULL},
+static const struct kentry network_verbs[] = {
+    {"create", &v_network_create, false},
+    {"inspect", &v_network_inspect, false},
+    {"ls", &v_network_ls, false},
+    {"list", &v_network_ls, true},
+    {"rm", &v_network_rm, false},
+    {"remove", &v_network_rm, true},
+    {NULL, NULL, false},
 };
+
+// clang-format on
+
+static const struct kentry container_verbs[] = {
+    {"attach", &v_attach, false},
+    {"commit", &v_commit, false},
+    {"cp", &kist_v_cp, false},
+    {"create", &v_create, false},
+    {"diff", &v_diff, false},
+    {"exec", &v_exec, false},
+    {"export", &v_export, false},
+    {"inspect", &v_container_inspect, false},
+    {"kill", &v_kill, false},
+    {"logs", &v_logs, false},
+    {"ls", &v_ps, false},
+    {"list", &v_ps, true},
+    {"ps", &v_ps, true},
+    {"pause", &v_pause, false},
+    {"port", &v_port, false},
+    {"prune", &v_container_prune, false},
+    {"rename", &v_rename, false},
+    {"restart", &v_restart, false},
+    {"rm", &v_rm, false},
+    {"remove", &v_rm, true},
+    {"run", &v_run, false},
+    {"start", &v_start, false},
+    {"stats", &kist_v_stats, false},
+    {"stop", &v_stop, false},
+    {"top", &v_top, false},
+    {"unpause", &v_unpause, false},
+    {"wait", &v_wait, false},
+    {NULL, NULL, false},
+};
+
+static const struct kentry image_verbs[] = {
+    {"build", &v_build, false},         {"history", &v_image_history, false},
+    {"import", &v_image_import, false}, {"inspect", &v_image_inspect, false},
+    {"load", &v_image_load, false},     {"ls", &v_image_ls, false},
+    {"list", &v_image_ls, true},        {"prune", &v_image_prune, false},
+    {"pull", &v_image_pull, false},     {"push", &v_image_push, false},
+    {"rm", &v_image_rm, false},         {"remove", &v_image_rm, true},
+    {"rmi", &v_image_rm, true},         {"save", &v_image_save, false},
+    {"tag", &v_image_tag, false},       {NULL, NULL, false},
+};
+static const struct kentry system_verbs[] = {
+    {"df", &v_system_df, false},
+    {"info", &v_info, false},
+    {NULL, NULL, false},
+};
+
+static const struct kentry network_verbs[] = {
+    {"create", &v_network_create, false},
+    {"inspect", &v_network_inspect, false},
+    {"ls", &v_network_ls, false},
+    {"list", &v_network_ls, true},
+    {"rm", &v_network_rm, false},
+    {"remove", &v_network_rm, true},
+    {NULL, NULL, false},
+};
+
+// clang-format off
+const struct kgroup kist_groups[] = {
+	{"container", "Manage containers", container_verbs},
+	{"image", "Manage images", image_verbs},
+	{"network", "Manage networks", network_verbs},
+	{"system", "Manage kist", system_verbs},
+	{"volume", "Manage volumes", kist_volume_verbs},
+	{NULL, NULL, NULL},
+};
+// clang-format on
 
 const struct kentry *kist_find(const struct kentry *table, const char *name)
 {

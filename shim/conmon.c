@@ -303,9 +303,9 @@ int conmon_main(int argc, char **argv, struct err **err)
 		goto out;
 	}
 	if (exit_cmd) {
-		strv_push(&cm.exit_command, exit_cmd);
+		strv_push(&cfg.exit_command, exit_cmd);
 		for (char **a = exit_args; a && *a; a++)
-			strv_push(&cm.exit_command, *a);
+			strv_push(&cfg.exit_command, *a);
 	}
 	cm.sync_fd = env_fd("_OCI_SYNCPIPE");
 	cm.start_fd = env_fd("_OCI_STARTPIPE");
@@ -337,7 +337,6 @@ int conmon_main(int argc, char **argv, struct err **err)
 out:
 	fs_close(cm.attach_fd);
 	strv_free(exit_args);
-	strv_free(cm.exit_command);
 	strv_free(cm.runtime_args);
 	shim_config_release(&cfg);
 	return ret;

@@ -45,6 +45,8 @@ static const char usage_text[] =
     "  -t, --tty                give the container a pty (process.terminal)\n"
     "      --no-start           create only; `kist-shim start ID` (or attach --start)\n"
     "                           starts it\n"
+    "      --exit-command PATH  run PATH (with each --exit-command-arg ARG) once the\n"
+    "                           container has stopped for good (kist: kist-net down)\n"
     "  -h, --help               this help\n"
     "  -v, --version            print the version\n"
     "\n"
@@ -140,6 +142,8 @@ static int cmd_start(int argc, char **argv, struct err **err)
 	    {"interactive", no_argument, NULL, 'i'},
 	    {"tty", no_argument, NULL, 't'},
 	    {"no-start", no_argument, NULL, 'N'},
+	    {"exit-command", required_argument, NULL, 'E'},
+	    {"exit-command-arg", required_argument, NULL, 'A'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'v'},
 	    {NULL, 0, NULL, 0},
@@ -191,6 +195,16 @@ static int cmd_start(int argc, char **argv, struct err **err)
 			break;
 		case 'N':
 			cfg.no_start = true;
+			break;
+		case 'E':
+			if (cfg.exit_command)
+				cli_usage_error("--exit-command given twice");
+			strv_push(&cfg.exit_command, optarg);
+			break;
+		case 'A':
+			if (!cfg.exit_command)
+				cli_usage_error("--exit-command-arg before --exit-command");
+			strv_push(&cfg.exit_command, optarg);
 			break;
 		case 'h':
 			fputs(usage_text, stdout);

@@ -1451,10 +1451,12 @@ static void shim_main(struct shim_config *cfg, int sync_fd, bool fresh_dir, int 
 		if (cfg->exec_process) /* an exec's code goes on the sync pipe too */
 			conmon_report(cfg->conmon, s.exit_code, NULL);
 		fs_rm_rf(cfg->dir, NULL);
-		if (cfg->conmon->exit_command) {
-			execv(cfg->conmon->exit_command[0], cfg->conmon->exit_command);
-			_exit(EXIT_FAIL);
-		}
+	}
+	if (cfg->exit_command) {
+		/* the caller's cleanup (podman's, or kist's network release);
+		 * the lock is released by the exec */
+		execv(cfg->exit_command[0], cfg->exit_command);
+		_exit(EXIT_FAIL);
 	}
 	_exit(EXIT_OK);
 }
@@ -1469,6 +1471,7 @@ void shim_config_release(struct shim_config *cfg)
 	free(cfg->state_path);
 	free(cfg->pid_file);
 	free(cfg->exec_process);
+	strv_free(cfg->exit_command);
 }
 
 int shim_start(struct shim_config *cfg, struct err **err)

@@ -153,7 +153,6 @@ struct conmon_compat {
 	int sync_fd, start_fd; /* _OCI_SYNCPIPE, _OCI_STARTPIPE, or -1 */
 	int attach_fd;         /* _OCI_ATTACHPIPE (--exec-attach), or -1 */
 	char *exit_dir, *persist_dir, *conmon_pidfile;
-	char **exit_command; /* argv of the exit command, or NULL */
 	char **runtime_args; /* before the runtime's verb */
 };
 /* argv[0] is "conmon", or the first argument is conmon's --api-version */
@@ -181,6 +180,8 @@ struct shim_config {
 	 * --process`) instead of creating one; the container is not deleted
 	 * when it ends */
 	char *exec_process;
+	char **exit_command;          /* exec'd when the container stopped for good (podman's
+				       * cleanup, kist's network release), or NULL */
 	struct conmon_compat *conmon; /* started as conmon (by podman), or NULL */
 };
 /* Daemonize and monitor; returns in the caller with 0 once the container

@@ -237,6 +237,7 @@ static cJSON *container_doc(struct store *s, const struct container *c)
 		if (cJSON_IsString(t))
 			cJSON_AddNumberToObject(cfg, "StopTimeout", atoi(t->valuestring));
 	}
+	container_net_inspect(s, c, o);
 	return o;
 }
 
@@ -652,7 +653,7 @@ int cmd_ps(void *g, int argc, char **argv, struct err **err)
 		const cJSON *code = cJSON_GetObjectItemCaseSensitive(st, "ExitCode");
 		char ecs[16];
 		cleanup_free char *id = no_trunc ? xstrdup(r->c->id) : xstrndup(r->c->id, 12);
-		cleanup_free char *cmd = NULL, *sz = NULL;
+		cleanup_free char *cmd = NULL, *sz = NULL, *ports = NULL, *nets = NULL;
 		cleanup_free char *at = fmt_time_go((int64_t)r->created);
 		cleanup_free char *since_s = fmt_since((int64_t)r->created);
 		cleanup_free char *status = status_text(st);
@@ -696,14 +697,16 @@ int cmd_ps(void *g, int argc, char **argv, struct err **err)
 		vals[P_CMD] = cmd;
 		vals[P_CREATED_AT] = at;
 		vals[P_RUNNING_FOR] = since_s;
-		vals[P_PORTS] = "";
+		ports = container_ports_text(s, r->c);
+		nets = container_networks_text(r->c);
+		vals[P_PORTS] = ports;
 		vals[P_STATE] = (char *)state;
 		vals[P_STATUS] = status;
 		vals[P_SIZE] = sz;
 		vals[P_NAMES] = r->c->name;
 		vals[P_LABELS] = lt;
 		vals[P_MOUNTS] = mt;
-		vals[P_NETWORKS] = "";
+		vals[P_NETWORKS] = nets;
 		if (fmt_table_row(t, vals, err) < 0)
 			goto out;
 	}

@@ -374,4 +374,9 @@ CMD(volume_prune);
 		"help", no_argument, NULL, 'h'                                                     \
 	}
 
+/* netinfo.c: the network kist-net gave a container (RUN/net/<id>.json) */
+char *container_ports_text(struct store *s, const struct container *c);
+char *container_networks_text(const struct container *c);
+void container_net_inspect(struct store *s, const struct container *c, cJSON *doc);
+
 #endif

@@ -11,6 +11,10 @@ cli_setup() {
 	export HOME="$BATS_TEST_TMPDIR/home"
 	unset DOCKER_CONFIG
 	mkdir -p "$HOME"
+	# no default bridge (docker's "bridge": "none"): these suites run on
+	# the host's network namespace, which tests/net leaves alone
+	export KIST_CONFIG="$BATS_TEST_TMPDIR/kist-config.json"
+	echo '{"bridge": "none"}' >"$KIST_CONFIG"
 }
 
 cli_teardown() { kist_cleanup; }

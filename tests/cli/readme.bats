@@ -10,6 +10,10 @@ setup() {
 	QS=$BATS_TEST_TMPDIR/qs
 	KIST_RUN=$(mktemp -d /tmp/kr.XXXXXX)
 	export KIST_RUN
+	# the quick start's containers on no network: this suite runs in the
+	# host's namespace, which must keep no bridge or firewall rule of it
+	export KIST_CONFIG="$BATS_TEST_TMPDIR/kist-config.json"
+	echo '{"bridge": "none"}' >"$KIST_CONFIG"
 }
 
 teardown() {

@@ -177,6 +177,23 @@ teardown() { teardown_shim; }
 	done
 }
 
+@test "shim: --exit-command runs once, with its arguments, after the last restart" {
+	set_args '["sh", "-c", "exit 3"]'
+	out="$BATS_TEST_TMPDIR/exit-command"
+	shim_start c1 --restart on-failure:2 --exit-command /bin/sh \
+		--exit-command-arg -c --exit-command-arg 'echo "$1 $(jq .RestartCount "$2")" >>"$3"' \
+		--exit-command-arg _ --exit-command-arg done --exit-command-arg "$(shim_dir c1)/state.json" \
+		--exit-command-arg "$out"
+	[ "$status" -eq 0 ]
+	wait_shim_gone c1
+	wait_for test -s "$out"
+	# written after the record: the restarts were over
+	[ "$(cat "$out")" = "done 2" ]
+	shim_start c2 --exit-command-arg x --exit-command /bin/true
+	[ "$status" -eq 2 ]
+	assert_output --partial -- "--exit-command-arg before --exit-command"
+}
+
 @test "shim: on-failure does not restart a clean exit; no never restarts" {
 	set_args '["sh", "-c", "exit 0"]'
 	shim_start c1 --restart on-failure
