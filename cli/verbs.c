@@ -879,8 +879,6 @@ const struct kentry kist_commands[] = {
     {"wait", &v_wait, false},
     {NULL, NULL, false},
 };
-// clang-format on
-
 static const struct kentry container_verbs[] = {
     {"attach", &v_attach, false},
     {"commit", &v_commit, false},
@@ -938,75 +936,15 @@ static const struct kentry network_verbs[] = {
     {NULL, NULL, false},
 };
 
-// clang-format on
-
-static const struct kentry container_verbs[] = {
-    {"attach", &v_attach, false},
-    {"commit", &v_commit, false},
-    {"cp", &kist_v_cp, false},
-    {"create", &v_create, false},
-    {"diff", &v_diff, false},
-    {"exec", &v_exec, false},
-    {"export", &v_export, false},
-    {"inspect", &v_container_inspect, false},
-    {"kill", &v_kill, false},
-    {"logs", &v_logs, false},
-    {"ls", &v_ps, false},
-    {"list", &v_ps, true},
-    {"ps", &v_ps, true},
-    {"pause", &v_pause, false},
-    {"port", &v_port, false},
-    {"prune", &v_container_prune, false},
-    {"rename", &v_rename, false},
-    {"restart", &v_restart, false},
-    {"rm", &v_rm, false},
-    {"remove", &v_rm, true},
-    {"run", &v_run, false},
-    {"start", &v_start, false},
-    {"stats", &kist_v_stats, false},
-    {"stop", &v_stop, false},
-    {"top", &v_top, false},
-    {"unpause", &v_unpause, false},
-    {"wait", &v_wait, false},
-    {NULL, NULL, false},
-};
-
-static const struct kentry image_verbs[] = {
-    {"build", &v_build, false},         {"history", &v_image_history, false},
-    {"import", &v_image_import, false}, {"inspect", &v_image_inspect, false},
-    {"load", &v_image_load, false},     {"ls", &v_image_ls, false},
-    {"list", &v_image_ls, true},        {"prune", &v_image_prune, false},
-    {"pull", &v_image_pull, false},     {"push", &v_image_push, false},
-    {"rm", &v_image_rm, false},         {"remove", &v_image_rm, true},
-    {"rmi", &v_image_rm, true},         {"save", &v_image_save, false},
-    {"tag", &v_image_tag, false},       {NULL, NULL, false},
-};
-static const struct kentry system_verbs[] = {
-    {"df", &v_system_df, false},
-    {"info", &v_info, false},
-    {NULL, NULL, false},
-};
-
-static const struct kentry network_verbs[] = {
-    {"create", &v_network_create, false},
-    {"inspect", &v_network_inspect, false},
-    {"ls", &v_network_ls, false},
-    {"list", &v_network_ls, true},
-    {"rm", &v_network_rm, false},
-    {"remove", &v_network_rm, true},
-    {NULL, NULL, false},
-};
-
-// clang-format off
 const struct kgroup kist_groups[] = {
-	{"container", "Manage containers", container_verbs},
-	{"image", "Manage images", image_verbs},
-	{"network", "Manage networks", network_verbs},
-	{"system", "Manage kist", system_verbs},
-	{"volume", "Manage volumes", kist_volume_verbs},
-	{NULL, NULL, NULL},
+    {"container", "Manage containers", container_verbs},
+    {"image", "Manage images", image_verbs},
+    {"network", "Manage networks", network_verbs},
+    {"system", "Manage kist", system_verbs},
+    {"volume", "Manage volumes", kist_volume_verbs},
+    {NULL, NULL, NULL},
 };
-// clang-format on
+/* clang-format on */
 
 const struct kentry *kist_find(const struct kentry *table, const char *name)
 {
