@@ -290,3 +290,27 @@ void fmt_table_free(struct fmt_table *t)
 	buf_release(&t->out);
 	free(t);
 }
+
+int fmt_inspect_print(const struct tmpl *t, const cJSON *arr, struct err **err)
+{
+	struct buf out = BUF_INIT;
+	const cJSON *o;
+
+	if (!t) {
+		cleanup_free char *text = json_print(arr, true);
+
+		printf("%s\n", text);
+		return 0;
+	}
+	cJSON_ArrayForEach(o, arr)
+	{
+		if (tmpl_render(t, o, false, &out, err) < 0) {
+			buf_release(&out);
+			return -1;
+		}
+		buf_addch(&out, '\n');
+	}
+	fwrite(out.data ? out.data : "", 1, out.len, stdout);
+	buf_release(&out);
+	return 0;
+}

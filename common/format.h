@@ -37,4 +37,10 @@ int fmt_table_row_json(struct fmt_table *t, const cJSON *row, struct err **err);
 void fmt_table_flush(struct fmt_table *t, FILE *out);
 void fmt_table_free(struct fmt_table *t);
 
+/* docker inspect's output: without t the array as indented JSON, with t
+ * each element through the template, a line each.  All or nothing on
+ * stdout: 0, or -1 with *err set (a template that fails on an element). */
+struct tmpl;
+int fmt_inspect_print(const struct tmpl *t, const cJSON *arr, struct err **err);
+
 #endif

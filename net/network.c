@@ -25,6 +25,7 @@
 #include "common/cleanup.h"
 #include "common/cli.h"
 #include "common/err.h"
+#include "common/format.h"
 #include "common/fs.h"
 #include "common/json.h"
 #include "common/lock.h"
@@ -564,7 +565,6 @@ int cmd_network_inspect(const struct net_ctx *c, int argc, char **argv, struct e
 					     {NULL, 0, NULL, 0}};
 	cleanup_json cJSON *all = all_networks(c), *arr = cJSON_CreateArray();
 	cleanup_tmpl struct tmpl *t = NULL;
-	struct buf out = BUF_INIT;
 	int ch, ret = EXIT_OK;
 
 	while ((ch = cli_getopt(argc, argv, "+f:", opts, NULL)) != -1) {
@@ -577,34 +577,16 @@ int cmd_network_inspect(const struct net_ctx *c, int argc, char **argv, struct e
 		cli_usage_error("network inspect: want a NETWORK");
 	for (int i = optind; i < argc; i++) {
 		const cJSON *l = find_network(all, argv[i]);
-		cJSON *doc;
 
 		if (!l) {
 			fprintf(stderr, "kist-net: network %s not found\n", argv[i]);
 			ret = EXIT_FAIL;
 			continue;
 		}
-		doc = inspect_doc(c, l);
-		if (t) {
-			int r = tmpl_render(t, doc, false, &out, err);
-
-			cJSON_Delete(doc);
-			if (r < 0) {
-				buf_release(&out);
-				return -1;
-			}
-			buf_add(&out, "\n", 1);
-		} else {
-			cJSON_AddItemToArray(arr, doc);
-		}
+		cJSON_AddItemToArray(arr, inspect_doc(c, l));
 	}
-	if (t) {
-		fwrite(out.data, 1, out.len, stdout);
-	} else if (cJSON_GetArraySize(arr) > 0 || ret == EXIT_OK) {
-		cleanup_free char *text = json_print(arr, true);
-		printf("%s\n", text);
-	}
-	buf_release(&out);
+	if ((cJSON_GetArraySize(arr) > 0 || ret == EXIT_OK) && fmt_inspect_print(t, arr, err) < 0)
+		return -1;
 	return ret;
 }
 

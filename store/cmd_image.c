@@ -13,6 +13,7 @@
 #include "common/cli.h"
 #include "common/digest.h"
 #include "common/err.h"
+#include "common/format.h"
 #include "common/json.h"
 #include "common/template.h"
 #include "common/util.h"
@@ -450,9 +451,7 @@ int cmd_inspect(void *g, int argc, char **argv, struct err **err)
 	    {"format", required_argument, NULL, 'f'}, STORE_HELP_OPT, {NULL, 0, NULL, 0}};
 	struct store *s = g;
 	cleanup_json cJSON *arr = cJSON_CreateArray();
-	cleanup_free char *text = NULL;
 	cleanup_tmpl struct tmpl *t = NULL;
-	const cJSON *o;
 	int c, i, missing = 0;
 
 	while ((c = cli_getopt(argc, argv, "+f:h", opts, NULL)) != -1) {
@@ -484,22 +483,8 @@ int cmd_inspect(void *g, int argc, char **argv, struct err **err)
 		cJSON_AddItemToArray(arr, inspect_json(s, &img));
 		image_release(&img);
 	}
-	if (!t) {
-		text = json_print(arr, true);
-		printf("%s\n", text);
-		return missing ? EXIT_FAIL : EXIT_OK;
-	}
-	cJSON_ArrayForEach(o, arr)
-	{
-		struct buf line = BUF_INIT;
-		int r = tmpl_render(t, o, false, &line, err);
-
-		if (r == 0)
-			printf("%s\n", line.data);
-		buf_release(&line);
-		if (r < 0)
-			return -1;
-	}
+	if (fmt_inspect_print(t, arr, err) < 0)
+		return -1;
 	return missing ? EXIT_FAIL : EXIT_OK;
 }
 

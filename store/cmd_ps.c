@@ -253,7 +253,6 @@ int cmd_inspect_container(void *g, int argc, char **argv, struct err **err)
 	struct store *s = g;
 	cleanup_tmpl struct tmpl *t = NULL;
 	cleanup_json cJSON *arr = cJSON_CreateArray();
-	struct buf out = BUF_INIT;
 	int c, ret = EXIT_OK;
 
 	while ((c = cli_getopt(argc, argv, "+f:h", opts, NULL)) != -1) {
@@ -285,25 +284,10 @@ int cmd_inspect_container(void *g, int argc, char **argv, struct err **err)
 		}
 		doc = container_doc(s, &ct);
 		container_release(&ct);
-		if (t) {
-			if (tmpl_render(t, doc, false, &out, err) < 0) {
-				cJSON_Delete(doc);
-				buf_release(&out);
-				return -1;
-			}
-			buf_add(&out, "\n", 1);
-			cJSON_Delete(doc);
-		} else {
-			cJSON_AddItemToArray(arr, doc);
-		}
+		cJSON_AddItemToArray(arr, doc);
 	}
-	if (t) {
-		fwrite(out.data ? out.data : "", 1, out.len, stdout);
-	} else {
-		cleanup_free char *text = json_print(arr, true);
-		printf("%s\n", text);
-	}
-	buf_release(&out);
+	if (fmt_inspect_print(t, arr, err) < 0)
+		return -1;
 	return ret;
 }
 

@@ -226,7 +226,6 @@ int cmd_volume_inspect(void *g, int argc, char **argv, struct err **err)
 	struct store *s = g;
 	cleanup_tmpl struct tmpl *t = NULL;
 	cleanup_json cJSON *arr = cJSON_CreateArray();
-	struct buf out = BUF_INIT;
 	int c, ret = EXIT_OK;
 
 	while ((c = cli_getopt(argc, argv, "+f:h", opts, NULL)) != -1) {
@@ -260,25 +259,10 @@ int cmd_volume_inspect(void *g, int argc, char **argv, struct err **err)
 			ret = EXIT_FAIL;
 			continue;
 		}
-		if (t) {
-			if (tmpl_render(t, vol, false, &out, err) < 0) {
-				cJSON_Delete(vol);
-				buf_release(&out);
-				return -1;
-			}
-			buf_add(&out, "\n", 1);
-			cJSON_Delete(vol);
-		} else {
-			cJSON_AddItemToArray(arr, vol);
-		}
+		cJSON_AddItemToArray(arr, vol);
 	}
-	if (t) {
-		fwrite(out.data, 1, out.len, stdout);
-	} else {
-		cleanup_free char *text = json_print(arr, true);
-		printf("%s\n", text);
-	}
-	buf_release(&out);
+	if (fmt_inspect_print(t, arr, err) < 0)
+		return -1;
 	return ret;
 }
 
