@@ -143,8 +143,10 @@ static void thaw(const char *id)
 	err_free(err);
 }
 
-/* Start the container's shim (it returns once the container runs). */
-static int shim_start(const cJSON *doc, bool no_start)
+/* Start the container's shim (it returns once the container runs).
+ * detached: no kist waits for its end, so a --rm container's shim removes
+ * it when it exits for good (docker's daemon does). */
+static int shim_start(const cJSON *doc, bool no_start, bool detached)
 {
 	cleanup_free char *rt = kist_program_path("kist-runtime");
 	cleanup_free char *rtroot = xasprintf("%s/runtime", run_root());
@@ -192,7 +194,7 @@ static int shim_start(const cJSON *doc, bool no_start)
 		strv_push(&args, "--no-start");
 	if (kist_net_up(doc) < 0)
 		return EXIT_RUN_ERROR;
-	kist_net_exit_command(doc, &args);
+	kist_exit_command(doc, detached && jbool(doc, "HostConfig", "AutoRemove"), &args);
 	{
 		/* the shim takes no --root: run it directly */
 		struct kist bare = {.debug = false};
@@ -652,7 +654,7 @@ int kist_run_cmd(const struct kist *k, const struct kverb *v, char **args, const
 	doc = create(k, args, vals, &code);
 	if (!doc)
 		return code;
-	code = shim_start(doc, !vals[R_DETACH]);
+	code = shim_start(doc, !vals[R_DETACH], vals[R_DETACH]);
 	if (code != 0) {
 		if (vals[R_RM])
 			remove_container(k, jstr(doc, "Id"), true, true, true);
@@ -697,15 +699,20 @@ int kist_start(const struct kist *k, const struct kverb *v, char **args, const c
 
 		if (!is_running(doc)) {
 			created = vals[0] || vals[1];
-			code = shim_start(doc, created);
+			code = shim_start(doc, created, !created);
 			if (code) {
 				ret = code;
 				continue;
 			}
 		}
-		if (vals[0] || vals[1])
-			return foreground(doc, vals[1] && jbool(doc, "Config", "OpenStdin"),
+		if (vals[0] || vals[1]) {
+			code = foreground(doc, vals[1] && jbool(doc, "Config", "OpenStdin"),
 					  created, true);
+			if (created && jbool(doc, "HostConfig", "AutoRemove") &&
+			    remove_container(k, jstr(doc, "Id"), false, true, true) != 0)
+				remove_container(k, jstr(doc, "Id"), true, true, true);
+			return code;
+		}
 		printf("%s\n", *ops);
 	}
 	return ret;
@@ -751,7 +758,7 @@ int kist_stop(const struct kist *k, const struct kverb *v, char **args, const ch
 		}
 		if (streq(v->name, "restart")) {
 			cleanup_json cJSON *now = container_get(k, *ops, &code);
-			if (!now || shim_start(now, false) != 0) {
+			if (!now || shim_start(now, false, true) != 0) {
 				ret = EXIT_FAIL;
 				continue;
 			}
@@ -893,6 +900,25 @@ int kist_rm(const struct kist *k, const struct kverb *v, char **args, const char
 		printf("%s\n", *ops);
 	}
 	return ret;
+}
+
+/* kist container cleanup [--rm] ID (hidden): the shim's exit command for a
+ * container no kist waits on: its network released, and with --rm (docker's
+ * AutoRemove) the container and its anonymous volumes removed. */
+int kist_cleanup(const struct kist *k, const struct kverb *v, char **args,
+		 const char *const *vals, struct err **err)
+{
+	const char *id = operands(args)[0];
+
+	(void)v;
+	(void)err;
+	if (!vals[0]) {
+		kist_net_release(k, id);
+		return EXIT_OK;
+	}
+	if (remove_container(k, id, false, true, true) != 0)
+		return remove_container(k, id, true, false, true) == 0 ? EXIT_OK : EXIT_FAIL;
+	return EXIT_OK;
 }
 
 int kist_wait(const struct kist *k, const struct kverb *v, char **args, const char *const *vals,

@@ -115,6 +115,7 @@ KVERB_FN(kist_stop);
 KVERB_FN(kist_kill);
 KVERB_FN(kist_rm);
 KVERB_FN(kist_wait);
+KVERB_FN(kist_cleanup);
 KVERB_FN(kist_logs);
 KVERB_FN(kist_attach);
 KVERB_FN(kist_exec);
@@ -151,7 +152,9 @@ int kist_net_overrides(const struct kist *k, char **args, struct cJSON *ov, stru
 int kist_net_up(const struct cJSON *doc);
 void kist_net_down(const struct cJSON *doc);
 void kist_net_release(const struct kist *k, const char *id); /* down, by id */
-void kist_net_exit_command(const struct cJSON *doc, char ***args);
+/* the shim's exit command: `kist container cleanup [--rm] ID` (auto_remove:
+ * docker's AutoRemove), else `kist-net down ID`, or none */
+void kist_exit_command(const struct cJSON *doc, bool auto_remove, char ***args);
 KVERB_FN(kist_port);
 
 /* names.c: docker-like generated container names, "adjective_surname". */

@@ -340,16 +340,20 @@ void kist_net_release(const struct kist *k, const char *id)
 	err_free(err);
 }
 
-void kist_net_exit_command(const cJSON *doc, char ***args)
+void kist_exit_command(const cJSON *doc, bool auto_remove, char ***args)
 {
-	cleanup_free char *root = root_of(doc), *prog = kist_program_path("kist-net");
-	const char *tail[] = {"--root", root, "down", id_of(doc)};
+	cleanup_free char *root = root_of(doc);
+	cleanup_free char *prog = kist_program_path(auto_remove ? "kist" : "kist-net");
+	const char *net[] = {"--root", root, "down", id_of(doc)};
+	const char *rm[] = {"--root", root, "container", "cleanup", "--rm", id_of(doc)};
+	const char **tail = auto_remove ? rm : net;
+	size_t n = auto_remove ? ARRAY_SIZE(rm) : ARRAY_SIZE(net);
 
 	if (!root)
 		return;
 	strv_push(args, "--exit-command");
 	strv_push(args, prog);
-	for (size_t i = 0; i < ARRAY_SIZE(tail); i++) {
+	for (size_t i = 0; i < n; i++) {
 		strv_push(args, "--exit-command-arg");
 		strv_push(args, tail[i]);
 	}

@@ -610,6 +610,24 @@ static const struct kverb v_attach = {
     NULL,
 };
 
+/* the shim's exit command for a detached container (hidden) */
+static const struct kflag cleanup_flags[] = {
+    {"rm", 0, KF_BOOL, NULL, "Remove the container and its anonymous volumes", ""},
+    END_FLAGS,
+};
+static const struct kverb v_cleanup = {
+    "cleanup",
+    "[OPTIONS] CONTAINER",
+    "Release a stopped container's network, or remove it (--rm)",
+    NULL,
+    NULL,
+    NULL,
+    cleanup_flags,
+    1,
+    1,
+    kist_cleanup,
+    NULL,
+};
 static const struct kverb v_wait = {
     "wait",
     "CONTAINER [CONTAINER...]",
@@ -881,6 +899,7 @@ const struct kentry kist_commands[] = {
 };
 static const struct kentry container_verbs[] = {
     {"attach", &v_attach, false},
+    {"cleanup", &v_cleanup, true},
     {"commit", &v_commit, false},
     {"cp", &kist_v_cp, false},
     {"create", &v_create, false},

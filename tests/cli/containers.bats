@@ -42,6 +42,43 @@ ctr_pid() { "$KIST" inspect --type container --format '{{.State.Pid}}' "$1"; }
 	[ "${#lines[@]}" -eq 1 ]
 }
 
+# no_containers: kist ps -a lists nothing
+no_containers() { [ -z "$("$KIST" ps -a -q)" ]; }
+
+@test "kist run -d --rm: the container and its anonymous volume go when it exits, or is stopped" {
+	kist run -d --rm -v /data bb sh -c 'echo x >/data/f; sleep 1'
+	assert_success
+	local id=$output
+	kist volume ls -q
+	[ "${#lines[@]}" -eq 1 ]
+	# no kist waits on it: its shim's exit command removes it
+	wait_for no_containers
+	[ ! -e "$KIST_ROOT/containers/$id" ]
+	[ ! -e "$KIST_RUN/shim/$id" ]
+	[ ! -e "$KIST_RUN/runtime/$id" ]
+	kist volume ls -q
+	assert_output ""
+	kist inspect --type container "$id"
+	assert_failure
+	assert_output --partial "No such container"
+	# stopped: the same
+	kist run -d --rm --name gone bb sleep 1000
+	assert_success
+	kist stop -t 1 gone
+	assert_success
+	wait_for no_containers
+	# create --rm, then start (no kist waits) or start -a (kist removes it)
+	kist create --rm --name later bb true
+	kist start later
+	assert_success
+	wait_for no_containers
+	kist create --rm --name att bb sh -c 'echo here; exit 4'
+	kist start -a att
+	[ "$status" -eq 4 ]
+	assert_output here
+	no_containers
+}
+
 @test "kist run -d: prints the id and the container outlives the kist that made it" {
 	kist run -d --name bg bb sleep 1000
 	assert_success
