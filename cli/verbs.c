@@ -930,14 +930,22 @@ static const struct kentry container_verbs[] = {
 };
 
 static const struct kentry image_verbs[] = {
-    {"build", &v_build, false},         {"history", &v_image_history, false},
-    {"import", &v_image_import, false}, {"inspect", &v_image_inspect, false},
-    {"load", &v_image_load, false},     {"ls", &v_image_ls, false},
-    {"list", &v_image_ls, true},        {"prune", &v_image_prune, false},
-    {"pull", &v_image_pull, false},     {"push", &v_image_push, false},
-    {"rm", &v_image_rm, false},         {"remove", &v_image_rm, true},
-    {"rmi", &v_image_rm, true},         {"save", &v_image_save, false},
-    {"tag", &v_image_tag, false},       {NULL, NULL, false},
+    {"build", &v_build, false},
+    {"history", &v_image_history, false},
+    {"import", &v_image_import, false},
+    {"inspect", &v_image_inspect, false},
+    {"load", &v_image_load, false},
+    {"ls", &v_image_ls, false},
+    {"list", &v_image_ls, true},
+    {"prune", &v_image_prune, false},
+    {"pull", &v_image_pull, false},
+    {"push", &v_image_push, false},
+    {"rm", &v_image_rm, false},
+    {"remove", &v_image_rm, true},
+    {"rmi", &v_image_rm, true},
+    {"save", &v_image_save, false},
+    {"tag", &v_image_tag, false},
+    {NULL, NULL, false},
 };
 static const struct kentry system_verbs[] = {
     {"df", &v_system_df, false},
