@@ -35,7 +35,7 @@ struct build_opts {
 	char **build_args;   /* "K=V" (validated) */
 	const char *target;  /* --target or NULL */
 	char **labels;       /* --label "K=V" */
-	const char *network; /* RUN's network: "host" (default) or "none" */
+	const char *network; /* RUN's network: "host" (default), "none" or "bridge" */
 	const char *iidfile;
 	const char *context; /* directory, or "-" */
 	bool no_cache, pull, quiet, verbose;
@@ -63,7 +63,7 @@ struct build {
 	struct layout oci;
 	int rootfd;
 	int gclock; /* ROOT/.gc.lock held shared while writing */
-	char *store_bin, *runtime_bin, *fetch_bin;
+	char *store_bin, *runtime_bin, *fetch_bin, *net_bin;
 	char **index_digests; /* manifests index.json lists (known to exist) */
 	struct dockerfile *df;
 	char *df_text;
@@ -163,6 +163,12 @@ int rmounts_setup(struct build *b, struct rmounts *m, const char *ctrid, const c
  * temporary directories removed. */
 void rmounts_finish(struct build *b, struct rmounts *m, const char *rootfs);
 void rmounts_release(struct rmounts *m);
+/* What a mount's target makes in a rootfs the runtime mounts it in: the
+ * first part of target (absolute) the rootfs lacks, or NULL; stub_remove
+ * takes that out again (empty files and directories only), so that the
+ * commit does not keep it, as BuildKit's does not. */
+char *stub_missing_part(int rootfd, const char *target);
+void stub_remove(const char *rootfs, const char *target, const char *stub);
 
 /* url.c: ADD of an http(s) URL. */
 bool url_is_remote(const char *s);

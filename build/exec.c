@@ -460,6 +460,33 @@ static int ctr_create(struct build *b, const char *image, const char *overrides,
 	return 0;
 }
 
+/* The files kist-net binds into a networked container (store/bundle.c),
+ * and what of them the rootfs lacked (to leave out of the commit). */
+static const char *const net_files[] = {"/etc/hosts", "/etc/resolv.conf", "/etc/hostname"};
+
+static void net_stubs(const char *rootfs, const char *const *files, char **stubs)
+{
+	int rootfd = open(rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	for (size_t i = 0; i < ARRAY_SIZE(net_files); i++)
+		stubs[i] = rootfd >= 0 ? stub_missing_part(rootfd, files[i]) : NULL;
+	fs_close(rootfd);
+}
+
+/* kist-net up|down ID: a bridge RUN's namespace, address and /etc files
+ * (up), released (down). */
+static int net_verb(struct build *b, const char *verb, const char *id, struct err **err)
+{
+	const char *argv[] = {b->net_bin, "--root", b->o->root, verb, id, NULL};
+	int st = build_exec(b, argv, NULL, err);
+
+	if (st < 0)
+		return -1;
+	if (st != 0)
+		return err_set(err, 0, "kist-net %s failed (exit %d)", verb, st);
+	return 0;
+}
+
 static void ctr_remove(struct build *b, struct ctr *c)
 {
 	if (c->id) {
@@ -568,6 +595,8 @@ static int run_step(struct build *b, struct stage *st, struct step *s, struct er
 	char sid[13];
 	cJSON *env;
 	int status, ret = -1;
+	bool bridge = false;
+	char *stubs[ARRAY_SIZE(net_files)] = {NULL};
 
 	if (in->nheredocs && !in->json && in->nargs && str_has_prefix(in->args[0], "<<") &&
 	    !strchr(in->args[0], ' ')) {
@@ -619,8 +648,15 @@ static int run_step(struct build *b, struct stage *st, struct step *s, struct er
 	}
 	{
 		const char *net = flag_get(in, "network");
-		cJSON_AddStringToObject(
-		    ov, "NetworkMode", net && *net && !streq(net, "default") ? net : b->o->network);
+
+		if (!net || !*net || streq(net, "default"))
+			net = b->o->network;
+		bridge = streq(net, "bridge");
+		if (bridge) /* kist-net's: a namespace of its own on kist's bridge */
+			cJSON_AddStringToObject(cJSON_AddObjectToObject(ov, "Annotations"),
+						"io.kist.network", "bridge");
+		else
+			cJSON_AddStringToObject(ov, "NetworkMode", net);
 	}
 	ovtext = json_print(ov, false);
 	if (ensure_written(b, &st->img, err) < 0)
@@ -673,9 +709,22 @@ static int run_step(struct build *b, struct stage *st, struct step *s, struct er
 				      "--bundle",     bundle,   c.id,   NULL};
 		struct proc p = PROC_INIT;
 
+		if (bridge)
+			net_stubs(c.rootfs, net_files, stubs);
+		if (bridge && net_verb(b, "up", c.id, err) < 0) {
+			net_verb(b, "down", c.id, NULL);
+			rmounts_finish(b, &s->mounts, c.rootfs);
+			err_wrap(err, "Dockerfile:%d: RUN", in->line);
+			goto out;
+		}
 		p.argv = argv;
 		p.in = PROC_FD_NULL;
 		status = out_run(b, &p, err);
+		if (bridge)
+			net_verb(b, "down", c.id, NULL);
+		for (size_t i = 0; i < ARRAY_SIZE(stubs); i++)
+			if (stubs[i])
+				stub_remove(c.rootfs, net_files[i], stubs[i]);
 		rmounts_finish(b, &s->mounts, c.rootfs);
 		if (status < 0)
 			goto out;
@@ -694,6 +743,8 @@ static int run_step(struct build *b, struct stage *st, struct step *s, struct er
 		rmounts_finish(b, &s->mounts, c.rootfs);
 	}
 out:
+	for (size_t i = 0; i < ARRAY_SIZE(stubs); i++)
+		free(stubs[i]);
 	for (size_t i = 0; from_ctrs && i < s->mounts.n; i++)
 		ctr_remove(b, &from_ctrs[i]);
 	free(from_ctrs);

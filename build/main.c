@@ -35,7 +35,8 @@ static const char usage_text[] =
     "      --pull               pull the base images (kist-fetch) even if present\n"
     "      --label K=V          a label on the image (repeatable)\n"
     "      --platform P         the target platform (only the host's)\n"
-    "      --network MODE       RUN's network: host (default) or none\n"
+    "      --network MODE       RUN's network: host (default), none, or bridge (each\n"
+    "                           RUN on kist's default bridge network, by kist-net)\n"
     "  -o, --output SPEC        also write type=oci,dest=DIR | oci-archive,dest=F |\n"
     "                           docker-archive,dest=F | bundle,dest=DIR\n"
     "  -q, --quiet              print only the image id\n"
@@ -252,9 +253,11 @@ int main(int argc, char **argv)
 			break; /* checked against the base images' platforms by the store */
 		case O_NETWORK:
 			if (!streq(optarg, "host") && !streq(optarg, "none") &&
-			    !streq(optarg, "default"))
+			    !streq(optarg, "bridge") && !streq(optarg, "default"))
 				cli_usage_error(
-				    "--network: '%s' is not supported (want host or none)", optarg);
+				    "--network: '%s' is not supported (want host, none or "
+				    "bridge)",
+				    optarg);
 			o.network = streq(optarg, "default") ? "host" : optarg;
 			break;
 		case 'o':
@@ -325,6 +328,9 @@ int main(int argc, char **argv)
 	b.store_bin = self_dir_program("kist-store");
 	b.runtime_bin = self_dir_program("kist-runtime");
 	b.fetch_bin = self_dir_program("kist-fetch");
+	b.net_bin = self_dir_program("kist-net");
+	/* kist-store and kist-net place a networked RUN's namespace under it */
+	setenv("KIST_RUN", o.run, 1);
 
 	/* the context and the Dockerfile */
 	if (streq(o.context, "-")) {
@@ -498,6 +504,7 @@ out:
 	free(b.store_bin);
 	free(b.runtime_bin);
 	free(b.fetch_bin);
+	free(b.net_bin);
 	strv_free(b.used_args);
 	strv_free(o.build_args);
 	strv_free(o.tags);

@@ -206,7 +206,7 @@ own:
 
 /* The first component of target the rootfs lacks (what the runtime will
  * make for the mount), or NULL. */
-static char *missing_part(int rootfd, const char *target)
+char *stub_missing_part(int rootfd, const char *target)
 {
 	for (const char *p = target + 1;; p++) {
 		if (*p == '/' || !*p) {
@@ -259,7 +259,7 @@ int rmounts_setup(struct build *b, struct rmounts *m, const char *ctrid, const c
 	for (size_t i = 0; i < m->n; i++) {
 		struct rmount *r = &m->v[i];
 
-		r->stub = missing_part(rootfd, r->target);
+		r->stub = stub_missing_part(rootfd, r->target);
 		switch (r->type) {
 		case RMOUNT_TMPFS: {
 			cleanup_free char *size =
@@ -323,10 +323,10 @@ int rmounts_setup(struct build *b, struct rmounts *m, const char *ctrid, const c
 
 /* Remove what was made for a mount target: the target, then its parents
  * up to the first one that was missing, each only if empty. */
-static void remove_stub(const char *rootfs, const struct rmount *r)
+void stub_remove(const char *rootfs, const char *target, const char *stub)
 {
-	cleanup_free char *p = xstrdup(r->target);
-	size_t stop = strlen(r->stub);
+	cleanup_free char *p = xstrdup(target);
+	size_t stop = strlen(stub);
 
 	while (strlen(p) >= stop) {
 		cleanup_free char *host = NULL;
@@ -361,7 +361,7 @@ void rmounts_finish(struct build *b, struct rmounts *m, const char *rootfs)
 		struct rmount *r = &m->v[i];
 
 		if (r->stub && rootfs)
-			remove_stub(rootfs, r);
+			stub_remove(rootfs, r->target, r->stub);
 		if (r->tmp)
 			fs_rm_rf(r->tmp, NULL);
 		free(r->tmp);

@@ -905,8 +905,8 @@ int kist_rm(const struct kist *k, const struct kverb *v, char **args, const char
 /* kist container cleanup [--rm] ID (hidden): the shim's exit command for a
  * container no kist waits on: its network released, and with --rm (docker's
  * AutoRemove) the container and its anonymous volumes removed. */
-int kist_cleanup(const struct kist *k, const struct kverb *v, char **args,
-		 const char *const *vals, struct err **err)
+int kist_cleanup(const struct kist *k, const struct kverb *v, char **args, const char *const *vals,
+		 struct err **err)
 {
 	const char *id = operands(args)[0];
 

@@ -235,6 +235,45 @@ teardown() { net_teardown; }
 	assert_output "outside"
 }
 
+@test "kist build --network bridge: each RUN on the default bridge, its address released, nothing of the network in the image" {
+	serve web -p 8080:80
+	gw=$(innet ip -4 -o addr show kist0 | awk '{print $4}' | cut -d/ -f1)
+	[ -n "$gw" ]
+	run -0 retry 50 0.1 fetch_page http://127.0.0.1:8080/index.html
+	mkdir -p "$BATS_TEST_TMPDIR/ctx"
+	cat >"$BATS_TEST_TMPDIR/ctx/Dockerfile" <<EOF
+FROM bb
+RUN ip -4 -o addr show eth0 | awk '{print \$4}' >/addr && wget -qO- http://$gw:8080/index.html >/page
+EOF
+	kist build --network bridge -t netbuilt "$BATS_TEST_TMPDIR/ctx"
+	assert_success
+	kist run --rm --network none netbuilt cat /addr /page
+	assert_success
+	[[ ${lines[0]} == 172.30.*/16 ]]
+	[ "${lines[1]}" = "page web" ]
+	# the RUN's container and its network are gone: web's alone is left
+	web=$(ctr_id web)
+	run -0 ls "$KIST_RUN/netns"
+	assert_output "$web"
+	run -0 bash -c "cd '$KIST_RUN/net' && ls -- *.json"
+	assert_output "$web.json"
+	[ "$(innet ip -o link show type veth | wc -l)" -eq 1 ]
+	# what kist-net bound in (/etc/hosts, resolv.conf, hostname) is not
+	# the layer's: the step added the files /addr and /page only (/etc,
+	# which held the mount points, is there as the directory it was)
+	kist save -o "$BATS_TEST_TMPDIR/img.tar" netbuilt
+	assert_success
+	mkdir "$BATS_TEST_TMPDIR/img"
+	tar -C "$BATS_TEST_TMPDIR/img" -xf "$BATS_TEST_TMPDIR/img.tar"
+	top=$(jq -r '.[0].Layers[-1]' "$BATS_TEST_TMPDIR/img/manifest.json")
+	run -0 bash -c "tar -tf '$BATS_TEST_TMPDIR/img/$top' | grep -v '/\$' | sort"
+	assert_output "$(printf 'addr\npage')"
+	# --network none: the same step has no eth0
+	kist build --no-cache --network none -t netless "$BATS_TEST_TMPDIR/ctx"
+	assert_failure
+	assert_output --partial "returned a non-zero code"
+}
+
 @test "kist network create/rm: overlapping subnets refused, a network in use refused, unknown ones named" {
 	kist network create --subnet 10.98.0.0/16 n1
 	assert_success
