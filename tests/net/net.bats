@@ -85,7 +85,9 @@ teardown() { net_teardown; }
 	run -0 retry 50 0.1 fetch_page http://127.0.0.1:8080/
 	assert_output "page first"
 	# a port a host process listens on: the driver's error
-	innet busybox nc -l -p 8181 </dev/null >/dev/null &
+	# nsenter execs nc: $! is the listener (not a subshell around it), and
+	# fd 3 (bats' output) closed so nothing can hold the run open
+	nsenter --net="/run/netns/$NETNS" busybox nc -l -p 8181 </dev/null >/dev/null 3>&- &
 	track_pid $!
 	wait_for sh -c "nsenter --net=/run/netns/$NETNS ss -Htln 'sport = :8181' | grep -q ."
 	kist run -d --name third -p 8181:80 bb httpd -f -p 80
@@ -226,7 +228,7 @@ teardown() { net_teardown; }
 	ip -n "$OUTNS" link set lo up
 	mkdir -p "$BATS_TEST_TMPDIR/www"
 	echo outside >"$BATS_TEST_TMPDIR/www/index.html"
-	ip netns exec "$OUTNS" busybox httpd -f -p 8000 -h "$BATS_TEST_TMPDIR/www" &
+	ip netns exec "$OUTNS" busybox httpd -f -p 8000 -h "$BATS_TEST_TMPDIR/www" 3>&- &
 	track_pid $!
 	# the outside has no route back to 172.30.0.0/16: only a masqueraded
 	# request gets its answer
