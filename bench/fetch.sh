@@ -5,7 +5,10 @@
 # Debian's docker-registry on 127.0.0.1.  Then RUNS rounds (default 7) of:
 #   pull into a fresh layout: kist-fetch pull vs skopeo copy docker:// oci:
 #        (both fsync what they write), and plain curl of the same blobs (no
-#        digest check, no fsync) as the floor;
+#        digest check, no fsync) as the floor; and each pull followed by a
+#        read of the blobs it wrote (what an unpack reads first): kist-fetch
+#        writes big blobs with direct I/O, past the page cache, so its
+#        readers read from the device where skopeo's find the page cache;
 #   push to a fresh registry: kist-fetch push vs skopeo copy oci: docker://,
 #        and the registry's own floor (its largest blob alone in one PUT);
 #   push to a new repository of the same registry (blobs mounted).
@@ -134,7 +137,7 @@ skopeo copy -q --dest-tls-verify=false "oci:$work/src:bench" "docker://$reg/benc
 
 if has_op pull; then
 	echo "== pull into a fresh layout ($RUNS rounds, median and spread)"
-	k=() s=() c=()
+	k=() s=() c=() kr=() sr=()
 	for i in $(seq "$RUNS"); do
 		for t in $(rotated "$i" kist skopeo curl); do
 			rm -rf "$work/k" "$work/s" "$work/c"
@@ -143,7 +146,9 @@ if has_op pull; then
 			kist)
 				t0=$(now)
 				"$FETCH" --root "$work/k" pull -q "$reg/bench/src:v1" >/dev/null
-				k+=("$(elapsed "$t0" "$(now)")")
+				t1=$(now)
+				cat "$work"/k/oci/blobs/sha256/* >/dev/null
+				k+=("$(elapsed "$t0" "$t1")") kr+=("$(elapsed "$t0" "$(now)")")
 				# the pulled layout must hold the exact bytes
 				for b in "${blobs[@]}"; do
 					cmp -s "$work/src/blobs/sha256/${b#sha256:}" "$work/k/oci/blobs/sha256/${b#sha256:}"
@@ -152,7 +157,9 @@ if has_op pull; then
 			skopeo)
 				t0=$(now)
 				skopeo copy -q --src-tls-verify=false "docker://$reg/bench/src:v1" "oci:$work/s:v1"
-				s+=("$(elapsed "$t0" "$(now)")")
+				t1=$(now)
+				cat "$work"/s/blobs/sha256/* >/dev/null
+				s+=("$(elapsed "$t0" "$t1")") sr+=("$(elapsed "$t0" "$(now)")")
 				;;
 			curl)
 				mkdir -p "$work/c"
@@ -171,8 +178,11 @@ if has_op pull; then
 	report "kist-fetch pull" "$mb" "${k[@]}"
 	report "skopeo copy docker->oci" "$mb" "${s[@]}"
 	report "curl -Z of the blobs (floor)" "$mb" "${c[@]}"
+	report "kist-fetch pull + read back" "$mb" "${kr[@]}"
+	report "skopeo copy + read back" "$mb" "${sr[@]}"
 	ratios "pull kist/skopeo" k s
 	ratios "pull kist/curl" k c
+	ratios "pull + read back kist/skopeo" kr sr
 fi
 
 main_reg=$reg main_pid=$reg_pid
