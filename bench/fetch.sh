@@ -106,23 +106,32 @@ mb=$(echo "$bytes / 1000000" | bc -l)
 printf 'image %s: %d blobs, %.1f MB\n' "$img" "${#blobs[@]}" "$mb"
 
 # start_reg NAME: a registry with empty storage under $work/NAME; sets reg
-# and reg_pid.  stop_reg stops it and deletes its storage.
+# and reg_pid (another port when the one picked was taken meanwhile).
+# stop_reg stops it and deletes its storage.
 start_reg() {
-	local port
-	port=$((20000 + RANDOM % 20000))
-	while ss -Htln "sport = :$port" | grep -q .; do port=$((20000 + RANDOM % 20000)); done
-	mkdir -p "$work/$1"
-	cat >"$work/$1/config.yml" <<YML
+	local port try
+	for try in 1 2 3 4 5; do
+		port=$((20000 + RANDOM % 20000))
+		while ss -Htln "sport = :$port" | grep -q .; do port=$((20000 + RANDOM % 20000)); done
+		mkdir -p "$work/$1"
+		cat >"$work/$1/config.yml" <<YML
 version: 0.1
 log: {level: error, accesslog: {disabled: true}}
 storage: {filesystem: {rootdirectory: $work/$1/data}}
 http: {addr: 127.0.0.1:$port}
 YML
-	docker-registry serve "$work/$1/config.yml" >"$work/$1/log" 2>&1 &
-	reg_pid=$!
-	reg="127.0.0.1:$port"
-	for _ in $(seq 100); do curl -fs "http://$reg/v2/" >/dev/null && return; sleep 0.1; done
-	echo "bench/fetch.sh: registry did not start" >&2
+		docker-registry serve "$work/$1/config.yml" >"$work/$1/log" 2>&1 &
+		reg_pid=$!
+		reg="127.0.0.1:$port"
+		for _ in $(seq 300); do
+			curl -fs "http://$reg/v2/" >/dev/null && return
+			kill -0 "$reg_pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill "$reg_pid" 2>/dev/null || true
+		wait "$reg_pid" 2>/dev/null || true
+		echo "bench/fetch.sh: registry on $reg did not start (try $try): $(tail -1 "$work/$1/log")" >&2
+	done
 	exit 1
 }
 stop_reg() {
