@@ -20,6 +20,8 @@
 #define MAX_ATTEMPTS 5
 #define WBUF_SIZE (4u << 20)
 #define DIRECT_MIN (256u << 10)
+/* blobs this big (or of unknown size) are written with direct I/O */
+#define DIRECT_IO_MIN (1u << 20)
 
 enum dl_state { DL_PENDING, DL_ACTIVE, DL_WAIT, DL_DONE };
 
@@ -32,6 +34,7 @@ struct dl {
 	bool is_layer;
 	enum dl_state state;
 	struct blob_writer *w;
+	bool direct; /* w does its own buffering (blob_writer_direct) */
 	uint64_t got;
 	CURL *easy;
 	struct curl_slist *hdrs;
@@ -42,6 +45,7 @@ struct dl {
 	size_t wlen;
 	int attempts;
 	bool auth_retried;
+	double started; /* when its first transfer started (--debug timings) */
 	double retry_at;
 	struct err *werr;
 	char errbuf[CURL_ERROR_SIZE]; /* curl's words for a failed transfer */
@@ -65,6 +69,15 @@ static double now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Begin (or resume) d's blob; big ones go to the device with direct I/O. */
+static int dl_begin(struct dl *d, bool resume, struct err **err)
+{
+	if (layout_blob_begin(d->p->l, d->digest, d->size, resume, &d->w, err) < 0)
+		return -1;
+	d->direct = (d->size < 0 || d->size >= (int64_t)DIRECT_IO_MIN) && blob_writer_direct(d->w);
+	return 0;
 }
 
 static int flush_wbuf(struct dl *d)
@@ -91,8 +104,7 @@ static size_t dl_write(char *data, size_t size, size_t n, void *arg)
 			/* the server ignored our Range: start the blob over */
 			blob_writer_abort(d->w, false);
 			d->w = NULL;
-			if (layout_blob_begin(d->p->l, d->digest, d->size, false, &d->w, &d->werr) <
-			    0)
+			if (dl_begin(d, false, &d->werr) < 0)
 				return 0;
 			d->got = 0;
 		}
@@ -106,13 +118,16 @@ static size_t dl_write(char *data, size_t size, size_t n, void *arg)
 			d->digest, (long long)d->size);
 		return 0;
 	}
-	if (d->wlen == 0 && len >= DIRECT_MIN) {
-		/* a big chunk from curl: hash and write it in place, no copy */
+	if (d->direct || (d->wlen == 0 && len >= DIRECT_MIN)) {
+		/* a big chunk from curl, or a writer that buffers itself: hash
+		 * and write it in place, no copy */
 		if (blob_writer_write(d->w, data, len, &d->werr) < 0)
 			return 0;
 		d->got += len;
 		len = 0;
 	}
+	if (len && !d->wbuf)
+		d->wbuf = xmalloc(WBUF_SIZE);
 	while (len) {
 		size_t k = WBUF_SIZE - d->wlen;
 		if (k > len)
@@ -135,10 +150,12 @@ static int dl_start(struct puller *p, struct dl *d, struct err **err)
 	cleanup_free char *path = xasprintf("/v2/%s/blobs/%s", p->repo, d->digest);
 	uint64_t off;
 
-	if (!d->w && layout_blob_begin(p->l, d->digest, d->size, true, &d->w, err) < 0)
+	if (!d->w && dl_begin(d, true, err) < 0)
 		return -1;
 	off = blob_writer_offset(d->w);
 	d->got = off;
+	if (!d->started)
+		d->started = now();
 	if (d->size >= 0 && off == (uint64_t)d->size) {
 		/* a complete partial from an earlier run: just verify it */
 		d->state = DL_ACTIVE;
@@ -194,9 +211,13 @@ static bool transient(CURLcode c)
 static int dl_commit(struct puller *p, struct dl *d, struct err **err)
 {
 	struct blob_writer *w = steal_pointer(&d->w);
+	double t = now();
 
 	if (blob_writer_commit(w, NULL, err) < 0)
 		return err_wrap(err, "blob %s", d->digest);
+	log_debug("blob %.19s: %llu bytes in %.3f s (%s), commit %.3f s", d->digest,
+		  (unsigned long long)d->got, t - d->started, d->direct ? "direct" : "buffered",
+		  now() - t);
 	d->state = DL_DONE;
 	p->downloaded++;
 	if (d->is_layer) {
@@ -610,11 +631,8 @@ int pull_image(const struct fetch_global *g, const struct ref *ref, const char *
 			    layout_blob_exists(dst, p.dls[i].digest))
 				p.dls[i].state = DL_DONE;
 	}
-	for (size_t i = 0; i < p.n; i++) {
+	for (size_t i = 0; i < p.n; i++)
 		p.dls[i].p = &p;
-		if (p.dls[i].state == DL_PENDING)
-			p.dls[i].wbuf = xmalloc(WBUF_SIZE);
-	}
 	if (run_downloads(&p, err) < 0)
 		goto out;
 	/* every blob is in place: now the manifests, then the ref */

@@ -59,6 +59,13 @@ int layout_blob_begin(struct layout *l, const char *expected_digest /* or NULL *
 		      int64_t expected_size /* or -1 */, bool resume, struct blob_writer **out,
 		      struct err **err);
 uint64_t blob_writer_offset(const struct blob_writer *w);
+/* Write the rest of the blob with direct I/O (O_DIRECT, whole aligned blocks
+ * from the writer's own buffer), for big blobs: their bytes skip the page
+ * cache, so fresh page-cache pages are not allocated and filled for each
+ * one and commit's fsync has little left to flush (the blob's later readers
+ * read it from the device).  Returns false, and the writer stays buffered,
+ * where the file system refuses O_DIRECT or the offset is not aligned. */
+bool blob_writer_direct(struct blob_writer *w);
 int blob_writer_write(struct blob_writer *w, const void *data, size_t len, struct err **err);
 /* Verify, fsync, rename into place; frees w.  On mismatch the partial file is
  * removed and the error says "digest mismatch for <expected>: got <actual>". */

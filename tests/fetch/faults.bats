@@ -102,6 +102,49 @@ no_refs() { [ "$(jq '.manifests | length' "$KIST_ROOT/oci/index.json")" -eq 0 ];
 	store_ok "$KIST_ROOT"
 }
 
+@test "fetch pull: a big layer goes to disk with direct I/O; cut mid-way, its partial is a prefix of it and the next pull finishes it" {
+	# 9 MiB of random data: more than two of the writer's 4 MiB buffers and
+	# an unaligned tail; small blobs stay buffered
+	local src="$BATS_TEST_TMPDIR/src" img big small port partial have
+	rand_dir "$BATS_TEST_TMPDIR/big" 9300
+	mkdir -p "$BATS_TEST_TMPDIR/small" && echo small >"$BATS_TEST_TMPDIR/small/f"
+	img=$(make_image "$src" big "$BATS_TEST_TMPDIR/big" "$BATS_TEST_TMPDIR/small")
+	big=$(jq -r '.layers[0].digest' "$src/blobs/sha256/${img#sha256:}")
+	small=$(jq -r '.layers[1].digest' "$src/blobs/sha256/${img#sha256:}")
+	[ $(($(stat -c %s "$src/blobs/sha256/${big#sha256:}") % 4096)) -ne 0 ]
+	skopeo_push "$src" big "$REG/f/direct:v1"
+	fetch --debug pull -q "$REG/f/direct:v1"
+	assert_success
+	assert_line --regexp "blob ${big:0:19}: [0-9]+ bytes in .* \\(direct\\)"
+	assert_line --regexp "blob ${small:0:19}: [0-9]+ bytes in .* \\(buffered\\)"
+	for d in "$big" "$small"; do
+		cmp "$src/blobs/sha256/${d#sha256:}" "$KIST_ROOT/oci/blobs/sha256/${d#sha256:}"
+	done
+	[ -z "$(ls -A "$KIST_ROOT/oci/ingest")" ]
+	store_ok "$KIST_ROOT"
+	# cut after more than one full buffer went to the device
+	export KIST_ROOT="$BATS_TEST_TMPDIR/root2"
+	port=$(free_port)
+	start_helper proxy-dead "$port" proxy "$port" "${REG#*:}" "$BATS_TEST_TMPDIR/req1" --cut-after 6000000 --exit-after-cut
+	fetch pull -q "127.0.0.1:$port/f/direct:v1"
+	assert_failure 1
+	stop_helper proxy-dead
+	no_refs
+	partial="$KIST_ROOT/oci/ingest/${big#sha256:}.partial"
+	have=$(stat -c %s "$partial")
+	[ "$have" -gt $((4 << 20)) ]
+	cmp -n "$have" "$partial" "$src/blobs/sha256/${big#sha256:}"
+	store_ok "$KIST_ROOT"
+	start_helper proxy-back "$port" proxy "$port" "${REG#*:}" "$BATS_TEST_TMPDIR/req2"
+	fetch pull -q "127.0.0.1:$port/f/direct:v1"
+	stop_helper proxy-back
+	assert_success
+	grep -aq "Range: bytes=$have-" "$BATS_TEST_TMPDIR/req2"
+	cmp "$src/blobs/sha256/${big#sha256:}" "$KIST_ROOT/oci/blobs/sha256/${big#sha256:}"
+	[ ! -e "$partial" ]
+	store_ok "$KIST_ROOT"
+}
+
 @test "fetch pull: a trickling registry is cut off by the configured idle and total timeouts" {
 	skopeo_push "$SRC" app "$REG/f/slow:v1"
 	local port partial="$KIST_ROOT/oci/ingest/${BIG_LAYER#sha256:}.partial" size
