@@ -4,7 +4,8 @@
 # portmap, firewall), all inside a network namespace of the bench's own (the
 # host's interfaces and firewall are never touched).  Median of RUNS of:
 #   run -d with the bridge and one published port vs run -d --network none:
-#     the networking overhead per container start, kist's and podman's;
+#     the networking overhead per container start, kist's and podman's (the
+#     four cases in turn, RUNS rounds, the order rotating);
 #   a bulk transfer (SIZE MiB, curl) through the published port vs straight
 #     to the container's address (target: >= 0.8x): XRUNS rounds, each
 #     fetching the three URLs once in an order that rotates from round to
@@ -21,7 +22,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${KIST_BIN:=$PWD/bin}"
-RUNS=${RUNS:-11}
+RUNS=${RUNS:-15}
 XRUNS=${XRUNS:-31}
 SIZE=${SIZE:-256}
 KIST="$KIST_BIN/kist"
@@ -87,34 +88,49 @@ if ! in_ns "${PODMAN[@]}" run --rm --network none localhost/bench/bb:v1 true >/d
 fi
 SERVE=(sh -c 'exec httpd -f -p 80 -h /www')
 
-# start_ms TOOL... -- ARGS: median ms of `TOOL run -d ARGS IMAGE httpd`; each
-# container is removed after it is timed; "{port}" in ARGS is a fresh port
+# start_ms CASE [--case CASE]...: each CASE is TOOL... -- ARGS; RUNS rounds
+# of `TOOL run -d ARGS` for every case in turn (the order rotating from
+# round to round, so drift of the machine hits all alike), each container
+# removed after it is timed; prints each case's median ms, one a line.
+# "{port}" in ARGS is a fresh port.
 start_ms() {
 	python3 - "$RUNS" "$NETNS" "$@" <<'PY'
 import subprocess, sys, time
 runs, ns, rest = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
-sep = rest.index("--")
-tool, args = rest[:sep], rest[sep + 1:]
+cases = []
+while rest:
+    n = rest.index("--case") if "--case" in rest else len(rest)
+    c, rest = rest[:n], rest[n + 1:]
+    sep = c.index("--")
+    cases.append((c[:sep], c[sep + 1:]))
 pre = ["nsenter", "--net=/run/netns/" + ns]
-t = []
+t = [[] for _ in cases]
+port = 20000
 for i in range(runs):
-    a = [x.replace("{port}", str(20000 + i)) for x in args]
-    s = time.perf_counter()
-    cid = subprocess.run(pre + tool + ["run", "-d"] + a, check=True,
-                         capture_output=True, text=True).stdout.strip()
-    t.append((time.perf_counter() - s) * 1000)
-    subprocess.run(pre + tool + ["rm", "-f"] + (["-t", "0"] if "podman" in tool[0] else []) + [cid],
-                   check=True, capture_output=True)
-t.sort()
-print("%.2f" % t[len(t) // 2])
+    for k in range(len(cases)):
+        j = (i + k) % len(cases)
+        tool, args = cases[j]
+        port += 1
+        a = [x.replace("{port}", str(port)) for x in args]
+        s = time.perf_counter()
+        cid = subprocess.run(pre + tool + ["run", "-d"] + a, check=True,
+                             capture_output=True, text=True).stdout.strip()
+        t[j].append((time.perf_counter() - s) * 1000)
+        subprocess.run(pre + tool + ["rm", "-f"] + (["-t", "0"] if "podman" in tool[0] else []) + [cid],
+                       check=True, capture_output=True)
+for v in t:
+    v.sort()
+    print("%.2f" % v[len(v) // 2])
 PY
 }
 
-echo "== container start: bridge + one port vs none, median of $RUNS"
-kb=$(start_ms "$KIST" -- -p '{port}:80' bench/bb:v1 "${SERVE[@]}")
-kn=$(start_ms "$KIST" -- --network none bench/bb:v1 "${SERVE[@]}")
-pb=$(start_ms "${PODMAN[@]}" -- "${PRUN[@]}" -p '{port}:80' localhost/bench/bb:v1 "${SERVE[@]}")
-pn=$(start_ms "${PODMAN[@]}" -- "${PRUN[@]}" --network none localhost/bench/bb:v1 "${SERVE[@]}")
+echo "== container start: bridge + one port vs none, median of $RUNS rounds"
+start_ms "$KIST" -- -p '{port}:80' bench/bb:v1 "${SERVE[@]}" \
+	--case "$KIST" -- --network none bench/bb:v1 "${SERVE[@]}" \
+	--case "${PODMAN[@]}" -- "${PRUN[@]}" -p '{port}:80' localhost/bench/bb:v1 "${SERVE[@]}" \
+	--case "${PODMAN[@]}" -- "${PRUN[@]}" --network none localhost/bench/bb:v1 "${SERVE[@]}" \
+	>"$work/start"
+{ read -r kb; read -r kn; read -r pb; read -r pn; } <"$work/start"
 ko=$(echo "$kb - $kn" | bc -l)
 po=$(echo "$pb - $pn" | bc -l)
 printf '%-34s kist %8.2f ms   podman %8.2f ms   ratio %.3f\n' "run -d, bridge + -p" "$kb" "$pb" "$(echo "$kb / $pb" | bc -l)"
