@@ -258,15 +258,19 @@ static void take_result(cJSON *rec, const cJSON *res)
 	cJSON_AddStringToObject(rec, "MacAddress", rstr(itf, "mac"));
 }
 
-static cJSON *loopback_conf(void)
+/* The conflist a container's ADD and DEL run: the network's, without
+ * portmap when it publishes nothing (the plugin would add and remove no
+ * rule: two execs saved per container). */
+static cJSON *attach_conflist(const cJSON *list, const cJSON *maps)
 {
-	cJSON *l = cJSON_CreateObject(), *p;
+	cJSON *l = cJSON_Duplicate(list, true);
+	cJSON *plugins = cJSON_GetObjectItemCaseSensitive(l, "plugins");
 
-	cJSON_AddStringToObject(l, "cniVersion", "1.0.0");
-	cJSON_AddStringToObject(l, "name", "loopback");
-	p = cJSON_AddArrayToObject(l, "plugins");
-	cJSON_AddItemToArray(p, cJSON_CreateObject());
-	cJSON_AddStringToObject(cJSON_GetArrayItem(p, 0), "type", "loopback");
+	if (cJSON_GetArraySize(maps) > 0)
+		return l;
+	for (int i = cJSON_GetArraySize(plugins) - 1; i >= 0; i--)
+		if (streq(rstr(cJSON_GetArrayItem(plugins, i), "type"), "portmap"))
+			cJSON_DeleteItemFromArray(plugins, i);
 	return l;
 }
 
@@ -298,7 +302,7 @@ static int up(const struct net_ctx *c, const char *id, struct err **err)
 	cleanup_free char *ctrp = xasprintf("%s/containers/%s/container.json", c->root, id);
 	cleanup_free char *recp = record_path(c, id), *nsp = xasprintf("%s/netns/%s", c->run, id);
 	cleanup_json cJSON *cfg = NULL, *ctr = NULL, *rec = NULL, *recs = NULL, *list = NULL;
-	cleanup_json cJSON *ports = NULL, *maps = NULL, *rtconf = NULL, *res = NULL, *lo = NULL;
+	cleanup_json cJSON *ports = NULL, *maps = NULL, *rtconf = NULL, *res = NULL, *att = NULL;
 	const cJSON *ann;
 	const char *net, *name;
 	cleanup_close int lock = -1;
@@ -343,20 +347,16 @@ static int up(const struct net_ctx *c, const char *id, struct err **err)
 			netns_remove(nsp); /* left by a crash */
 		if (netns_create(nsp, err) < 0)
 			return -1;
-		lo = loopback_conf();
+		att = attach_conflist(list, maps);
 		rtconf = cJSON_CreateObject();
 		cJSON_AddItemToObject(rtconf, "portMappings", cJSON_Duplicate(maps, true));
-		if (cni_add(lo, id, nsp, "lo", NULL, &res, err) < 0)
-			goto fail;
-		cJSON_Delete(res);
-		res = NULL;
-		if (cni_add(list, id, nsp, IFNAME, rtconf, &res, err) < 0)
+		if (cni_add(att, id, nsp, IFNAME, rtconf, &res, err) < 0)
 			goto fail;
 		take_result(rec, res);
 		cJSON_AddStringToObject(rec, "NetworkID", network_id(list));
 		cJSON_AddStringToObject(rec, "SandboxKey", nsp);
 		cJSON_AddItemToObject(rec, "Ports", cJSON_Duplicate(ports, true));
-		cJSON_AddItemToObject(rec, "Conflist", cJSON_Duplicate(list, true));
+		cJSON_AddItemToObject(rec, "Conflist", cJSON_Duplicate(att, true));
 		cJSON_AddItemToObject(rec, "RuntimeConfig", cJSON_Duplicate(rtconf, true));
 		cJSON_AddItemToObject(rec, "Result", cJSON_Duplicate(res, true));
 	}
@@ -368,8 +368,8 @@ static int up(const struct net_ctx *c, const char *id, struct err **err)
 	refresh_peers(c, net, id);
 	return 0;
 undo:
-	if (list && res)
-		cni_del(list, id, nsp, IFNAME, rtconf, res, NULL);
+	if (att && res)
+		cni_del(att, id, nsp, IFNAME, rtconf, res, NULL);
 fail:
 	if (list) {
 		netns_remove(nsp);

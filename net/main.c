@@ -15,7 +15,7 @@ static const char usage_text[] =
     "usage: kist-net [--root DIR] COMMAND ...\n"
     "\n"
     "Container networks through the CNI plugins (bridge, host-local, portmap,\n"
-    "firewall, loopback; KIST_CNI_PATH, default /usr/lib/cni).  Network\n"
+    "firewall; KIST_CNI_PATH, default /usr/lib/cni).  Network\n"
     "namespaces are bind-mounted on $KIST_RUN/netns/<id>, what each container\n"
     "got is $KIST_RUN/net/<id>.json, host-local's leases are $KIST_RUN/ipam/.\n"
     "\n"

@@ -1,20 +1,41 @@
 /* netns.c: network namespaces kept alive by a bind mount of the nsfs file
  * on RUN/netns/<id> (as `ip netns add` does), so the runtime can join one
- * by path and the plugins can enter it before the container exists. */
+ * by path and the plugins can enter it before the container exists.  Its
+ * lo is brought up as it is made (what the loopback plugin would do, without
+ * another exec per container). */
 #define _GNU_SOURCE
-#include <errno.h>     /* errno */
-#include <fcntl.h>     /* open */
-#include <sched.h>     /* unshare */
-#include <string.h>    /* strrchr */
-#include <sys/mount.h> /* mount */
-#include <sys/wait.h>  /* waitpid */
-#include <unistd.h>    /* fork */
+#include <errno.h>      /* errno */
+#include <fcntl.h>      /* open */
+#include <net/if.h>     /* struct ifreq */
+#include <sched.h>      /* unshare */
+#include <string.h>     /* strrchr */
+#include <sys/ioctl.h>  /* SIOCSIFFLAGS */
+#include <sys/mount.h>  /* mount */
+#include <sys/socket.h> /* socket */
+#include <sys/wait.h>   /* waitpid */
+#include <unistd.h>     /* fork */
 
 #include "common/cleanup.h"
 #include "common/err.h"
 #include "common/fs.h"
 #include "common/util.h"
 #include "net/net.h"
+
+/* In the new namespace: lo up (0, or -1). */
+static int lo_up(void)
+{
+	struct ifreq ifr = {.ifr_name = "lo"};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), ret = -1;
+
+	if (fd < 0)
+		return -1;
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
+		ifr.ifr_flags |= IFF_UP;
+		ret = ioctl(fd, SIOCSIFFLAGS, &ifr);
+	}
+	close(fd);
+	return ret;
+}
 
 int netns_create(const char *path, struct err **err)
 {
@@ -41,6 +62,8 @@ int netns_create(const char *path, struct err **err)
 	if (pid == 0) {
 		if (unshare(CLONE_NEWNET) < 0)
 			_exit(1);
+		if (lo_up() < 0)
+			_exit(3);
 		if (mount("/proc/self/ns/net", path, "none", MS_BIND, NULL) < 0)
 			_exit(2);
 		_exit(0);
@@ -50,8 +73,10 @@ int netns_create(const char *path, struct err **err)
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		unlink(path);
 		return err_set(err, 0, "create network namespace '%s': %s", path,
-			       WIFEXITED(status) && WEXITSTATUS(status) == 1 ? "unshare failed"
-									     : "bind mount failed");
+			       !WIFEXITED(status)         ? "child killed"
+			       : WEXITSTATUS(status) == 1 ? "unshare failed"
+			       : WEXITSTATUS(status) == 3 ? "bringing lo up failed"
+							  : "bind mount failed");
 	}
 	return 0;
 }

@@ -66,8 +66,10 @@ serve() {
 	[ "$status" -eq 0 ] || fail "kist run $name failed: $output"
 }
 
-# fetch_ok URL: curl in the test's namespace (retried while the server starts)
-fetch_page() { innet curl -sS --max-time 5 "$1"; }
+# fetch_page URL: the page, by curl in the test's namespace (retried while
+# the server starts: a failed try prints nothing, so `run retry ...
+# fetch_page` holds the page alone)
+fetch_page() { innet curl -sf --max-time 5 "$1"; }
 
 ctr_id() { innet "$KIST" inspect --type container --format '{{.Id}}' "$1"; }
 ctr_ip() { innet "$KIST" inspect --type container --format '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$1"; }
