@@ -444,8 +444,9 @@ struct ctr {
 static int ctr_create(struct build *b, const char *image, const char *overrides, struct ctr *c,
 		      struct err **err)
 {
-	const char *argv[] = {b->store_bin, "--root",  b->o->root, "create-container",
-			      image,        overrides, NULL};
+	cleanup_free char *ov = build_owner_overrides(b, overrides);
+	const char *argv[] = {b->store_bin, "--root", b->o->root, "create-container",
+			      image,        ov,       NULL};
 	char *id = NULL;
 	int st = build_exec(b, argv, &id, err);
 
