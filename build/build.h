@@ -88,6 +88,8 @@ int build_owner_start(struct build *b, struct err **err);
 void build_owner_end(struct build *b);
 char *build_owner_overrides(struct build *b, const char *overrides);
 void build_owner_sweep(struct build *b);
+/* ROOT/build-cache/tmp/<owner>: this build's scratch (malloc'd path). */
+char *build_tmp_dir(struct build *b);
 /* Copy a container's config.json from to to without the build's mark. */
 int build_owner_unmark_config(const char *from, const char *to, struct err **err);
 

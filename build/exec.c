@@ -554,7 +554,7 @@ static int ensure_written(struct build *b, struct bimage *img, struct err **err)
  * removed after the RUN. */
 static int bind_context_copy(struct build *b, struct rmount *r, struct err **err)
 {
-	cleanup_free char *base = xasprintf("%s/build-cache/tmp", b->o->root);
+	cleanup_free char *base = build_tmp_dir(b);
 	cleanup_free char *src = NULL;
 	cleanup_close int fd = -1;
 	const char *rel = r->source ? r->source : "";
@@ -1042,7 +1042,7 @@ static int download(struct build *b, struct step *s, const char *url, const char
 	size_t n;
 
 	if (!s->dl_dir) {
-		cleanup_free char *base = xasprintf("%s/build-cache/tmp", b->o->root);
+		cleanup_free char *base = build_tmp_dir(b);
 		char *dir;
 
 		if (fs_mkdir_p(base, 0700, err) < 0)

@@ -6,7 +6,8 @@
  * lock nobody holds (their build was killed): `kist-runtime delete --force`
  * (the processes, cgroup and state of a RUN still running), `kist-net down`
  * for a bridge RUN, then `kist-store rm-container -f -v` (the overlay, the
- * anonymous volumes and the record); then the dead owners' lock files. */
+ * anonymous volumes and the record); then the dead owners' scratch
+ * directories (ROOT/build-cache/tmp/<token>) and lock files. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +28,7 @@
 #include "common/util.h"
 
 #define OWNERS "build-cache/owners"
+#define TMP "build-cache/tmp"
 #define OWNER_ANNOTATION "io.kist.build.owner"
 
 static bool token_ok(const char *t)
@@ -67,12 +69,22 @@ int build_owner_start(struct build *b, struct err **err)
 	return 0;
 }
 
+char *build_tmp_dir(struct build *b)
+{
+	if (!b->owner[0])
+		return xasprintf("%s/" TMP, b->o->root);
+	return xasprintf("%s/" TMP "/%s", b->o->root, b->owner);
+}
+
 void build_owner_end(struct build *b)
 {
-	cleanup_free char *p = NULL;
+	cleanup_free char *p = NULL, *t = NULL;
 
 	if (b->owner_lock < 0)
 		return;
+	/* what it held there is gone by now: the directory is empty */
+	t = xasprintf(TMP "/%s", b->owner);
+	unlinkat(b->rootfd, t, AT_REMOVEDIR);
 	p = xasprintf(OWNERS "/%s.lock", b->owner);
 	unlinkat(b->rootfd, p, 0);
 	fs_close(b->owner_lock);
@@ -176,6 +188,16 @@ void build_owner_sweep(struct build *b)
 		if (!owner || !token_ok(owner) || streq(owner, b->owner) || owner_alive(dfd, owner))
 			continue;
 		remove_step_container(b, *id, ann);
+	}
+	/* the dead builds' scratch (RUN --mount's copies and overlays, ADD's
+	 * downloads) */
+	{
+		cleanup_close int tfd = openat(b->rootfd, TMP, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		cleanup_strv char **dirs = tfd >= 0 ? fs_dir_names(tfd, false) : NULL;
+
+		for (char **d = dirs; d && *d; d++)
+			if (token_ok(*d) && !streq(*d, b->owner) && !owner_alive(dfd, *d))
+				fs_rm_rfat(tfd, *d, NULL);
 	}
 	/* the dead builds' lock files: only one we could lock is a dead one */
 	locks = fs_dir_names(dfd, false);

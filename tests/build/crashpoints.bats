@@ -6,7 +6,7 @@
 # a run reproducible).  After each kill: `kist-store fsck --repair` leaves a
 # store `fsck` finds clean; the same build run again succeeds, names the
 # image, and leaves none of the killed build's step containers, mounts,
-# runtime state, cgroups or processes behind.
+# runtime state, cgroups, processes or scratch directories behind.
 bats_require_minimum_version 1.5.0
 load ../helpers
 load build
@@ -83,6 +83,8 @@ check_after() {
 	[ -z "$out" ] || fail "$what: runtime state left: $out"
 	out=$(awk -v d="$KIST_ROOT" 'index($5, d "/") == 1 {print $5}' /proc/self/mountinfo)
 	[ -z "$out" ] || fail "$what: mounts left: $out"
+	out=$(find "$KIST_ROOT/build-cache/tmp" -mindepth 1 2>/dev/null)
+	[ -z "$out" ] || fail "$what: build scratch left: $out"
 	while read -r id; do
 		[ -z "$(cg_dirs "$id")" ] || fail "$what: cgroups left: $(cg_dirs "$id")"
 	done <"$BATS_TEST_TMPDIR/ids"
@@ -90,17 +92,21 @@ check_after() {
 	out=$("$STORE" --root "$KIST_ROOT" fsck 2>&1) || fail "$what: fsck after the build: $out"
 }
 
-# crash_dockerfile: ENV, COPY and RUN steps (MARK in the RUNs' command lines)
+# crash_dockerfile: ENV, COPY and RUN steps, one with a rw bind of the
+# context (an overlay in the build's scratch); MARK in the RUNs' command lines
 crash_dockerfile() {
 	head -c 65536 /dev/urandom >"$CTX/data"
 	echo more >"$CTX/more"
+	mkdir -p "$CTX/sub"
+	echo f >"$CTX/sub/f"
 	dockerfile 'FROM busybox:test' \
 		'ENV A=1' \
 		'COPY data /data/' \
 		"RUN echo $MARK >/dev/null; for i in 1 2 3; do cp /data/data /data/f\$i; done" \
 		'COPY more /more' \
 		'ENV B=2' \
-		"RUN echo $MARK >/dev/null; cat /more >>/data/f1"
+		"RUN echo $MARK >/dev/null; cat /more >>/data/f1" \
+		"RUN --mount=type=bind,source=sub,target=/m,rw echo $MARK >/dev/null; echo x >/m/new; cat /m/f"
 }
 
 # kill_build PID: kist-build and everything it runs, at once
@@ -140,7 +146,7 @@ kill_build() {
 @test "build crash points: killed while the store or the runtime works for a step" {
 	local i delay pid verb nth n hits=0 note p
 	local bin=$BATS_TEST_TMPDIR/bin
-	local verbs=(create-container commit rm-container run) counts=(4 4 4 2)
+	local verbs=(create-container commit rm-container run) counts=(5 5 5 3)
 	mkdir -p "$bin"
 	cp "$BUILD" "$bin/"
 	for p in kist-store kist-runtime kist-fetch kist-net; do
