@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
-# Crash points: kist-build and the programs it runs (kist-store,
-# kist-runtime and the container's init before its execve) killed with
-# SIGKILL at seeded random moments of a build of ENV, COPY and RUN steps
+# Crash points: kist-build alone (odd trials: the programs it runs go on as
+# orphans), or with the programs it runs (kist-store, kist-runtime and the
+# container's init before its execve), killed with SIGKILL at seeded random
+# moments of a build of ENV, COPY and RUN steps
 # (KIST_CRASH_TRIALS trials, default 50; KIST_CRASH_SEED, default 17, makes
 # a run reproducible).  After each kill: `kist-store fsck --repair` leaves a
 # store `fsck` finds clean; the same build run again succeeds, names the
@@ -109,10 +110,12 @@ crash_dockerfile() {
 		"RUN --mount=type=bind,source=sub,target=/m,rw echo $MARK >/dev/null; echo x >/m/new; cat /m/f"
 }
 
-# kill_build PID: kist-build and everything it runs, at once
+# kill_build PID [alone]: kist-build and everything it runs, at once; or
+# kist-build alone (what it runs goes on as orphans, and ends by itself)
 kill_build() {
 	local p
 	kill -9 "$1" 2>/dev/null || true
+	[ "${2:-}" = alone ] && return 0
 	for p in $(marked_pids); do kill -9 "$p" 2>/dev/null || true; done
 }
 
@@ -129,10 +132,11 @@ kill_build() {
 		pid=$!
 		track_pid "$pid"
 		ms_sleep "$delay"
-		kill_build "$pid"
+		# odd trials: kist-build alone
+		kill_build "$pid" "$([ $((i % 2)) -eq 1 ] && echo alone)"
 		wait "$pid" 2>/dev/null && continue
 		hits=$((hits + 1))
-		check_after "trial $i (seed $SEED, killed after $delay ms)"
+		check_after "trial $i (seed $SEED, killed after $delay ms$([ $((i % 2)) -eq 1 ] && echo ', alone'))"
 	done
 	echo "# build: $hits of $TRIALS trials killed it mid-run (a clean build: $dur ms)" >&3
 }
