@@ -78,7 +78,8 @@ check_after() {
 		--no-cache -q -t crash:1 "$CTX" 2>&1 </dev/null) || fail "$what: the build again failed: $out"
 	"$STORE" --root "$KIST_ROOT" inspect --format '{{.Id}}' crash:1 >/dev/null ||
 		fail "$what: the build again did not name crash:1"
-	out=$(find "$KIST_ROOT/containers" -mindepth 1 -maxdepth 1 -regextype posix-extended -regex '.*/[0-9a-f]{64}')
+	out=$(find "$KIST_ROOT/containers" -mindepth 1 -maxdepth 1 -regextype posix-extended \
+		-regex '.*/(\.tmp-(del-)?)?[0-9a-f]{64}')
 	[ -z "$out" ] || fail "$what: step containers left: $out"
 	out=$(find "$KIST_RUN/runtime" -mindepth 1 -maxdepth 1 -regextype posix-extended -regex '.*/[0-9a-f]{64}' 2>/dev/null)
 	[ -z "$out" ] || fail "$what: runtime state left: $out"
@@ -144,13 +145,15 @@ kill_build() {
 # The programs' own windows are short beside the build's (a few ms):
 # each trial waits for one of them to start (in turn: kist-store
 # create-container, commit, rm-container, kist-runtime run; the Nth of the
-# build's) and kills within its first 20 ms.  kist-build runs from a copy
-# whose sibling programs are scripts that note their pid, then exec the
-# real ones (kist-build runs the programs next to it).
+# build's) and kills within its first 12 ms (create-container,
+# rm-container) or 20 ms (commit, run).  kist-build runs from a copy whose
+# sibling programs are scripts that note their pid, then exec the real ones
+# (kist-build runs the programs next to it).
 @test "build crash points: killed while the store or the runtime works for a step" {
 	local i delay pid verb nth n hits=0 note p
 	local bin=$BATS_TEST_TMPDIR/bin
-	local verbs=(create-container commit rm-container run) counts=(5 5 5 3)
+	# how many a build runs, and the ms a kill may wait after one starts
+	local verbs=(create-container commit rm-container run) counts=(5 5 5 3) limits=(12 20 12 20)
 	mkdir -p "$bin"
 	cp "$BUILD" "$bin/"
 	for p in kist-store kist-runtime kist-fetch kist-net; do
@@ -170,7 +173,7 @@ kill_build() {
 		n=$((i % ${#verbs[@]}))
 		verb=${verbs[n]}
 		nth=$((RANDOM % counts[n] + 1))
-		delay=$((RANDOM % 20))
+		delay=$((RANDOM % limits[n]))
 		note=$BATS_TEST_TMPDIR/note.$i
 		KIST_CRASH_VERB=$verb KIST_CRASH_NOTE=$note do_build &
 		pid=$!
