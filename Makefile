@@ -198,7 +198,7 @@ unit-build: $(BIN)/unit-tests $(BIN)/unit-tests-san
 
 # The bats suites against the programs built with ASan+UBSan (tests/san.sh:
 # any sanitizer report, from any process, fails the run).  Not part of check.
-SAN_SUITES ?= tests/store tests/fetch tests/runtime tests/shim tests/cli
+SAN_SUITES ?= tests/store tests/fetch tests/runtime tests/shim tests/cli tests/build tests/volume
 check-san: deps
 	$(Q)$(MAKE) --no-print-directory SANITIZE=1 B=$(SAN_B) all tools
 	$(Q)KIST_BIN=$(abspath $(SAN_B))/bin ./tests/san.sh $(SAN_SUITES)

@@ -58,6 +58,8 @@ void bimage_copy(struct bimage *dst, const struct bimage *src);
 cJSON *bimage_cfg(struct bimage *img);
 
 /* A build in progress. */
+#define BUILD_OWNER_LEN 32
+
 struct build {
 	const struct build_opts *o;
 	struct layout oci;
@@ -72,10 +74,24 @@ struct build {
 	char *df_id;                 /* sha256 of context path + Dockerfile path (steps records) */
 	bool cache_broken;           /* a step missed: no later step of the stage can hit */
 	size_t step, nsteps;
-	char **used_args;    /* build args some instruction consumed */
-	int stdout_fd;       /* where RUN output goes (1, or /dev/null with -q) */
-	struct tty_view *tv; /* output.c's live view (PROGRESS_TTY) */
+	char **used_args;                /* build args some instruction consumed */
+	int stdout_fd;                   /* where RUN output goes (1, or /dev/null with -q) */
+	struct tty_view *tv;             /* output.c's live view (PROGRESS_TTY) */
+	char owner[BUILD_OWNER_LEN + 1]; /* owner.c: marks this build's containers */
+	int owner_lock;                  /* holds ROOT/build-cache/owners/<owner>.lock */
 };
+
+/* owner.c: this build's owner lock (held until build_owner_end); the
+ * overrides of a container it creates, marked as its (malloc'd); the
+ * containers of builds that died removed (best effort). */
+int build_owner_start(struct build *b, struct err **err);
+void build_owner_end(struct build *b);
+char *build_owner_overrides(struct build *b, const char *overrides);
+void build_owner_sweep(struct build *b);
+/* ROOT/build-cache/tmp/<owner>: this build's scratch (malloc'd path). */
+char *build_tmp_dir(struct build *b);
+/* Copy a container's config.json from to to without the build's mark. */
+int build_owner_unmark_config(const char *from, const char *to, struct err **err);
 
 /* main.c -> exec.c: run the whole build; 0 and the final image in *out. */
 int build_run(struct build *b, struct bimage *out, struct err **err);

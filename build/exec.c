@@ -444,8 +444,9 @@ struct ctr {
 static int ctr_create(struct build *b, const char *image, const char *overrides, struct ctr *c,
 		      struct err **err)
 {
-	const char *argv[] = {b->store_bin, "--root",  b->o->root, "create-container",
-			      image,        overrides, NULL};
+	cleanup_free char *ov = build_owner_overrides(b, overrides);
+	const char *argv[] = {b->store_bin, "--root", b->o->root, "create-container",
+			      image,        ov,       NULL};
 	char *id = NULL;
 	int st = build_exec(b, argv, &id, err);
 
@@ -553,7 +554,7 @@ static int ensure_written(struct build *b, struct bimage *img, struct err **err)
  * removed after the RUN. */
 static int bind_context_copy(struct build *b, struct rmount *r, struct err **err)
 {
-	cleanup_free char *base = xasprintf("%s/build-cache/tmp", b->o->root);
+	cleanup_free char *base = build_tmp_dir(b);
 	cleanup_free char *src = NULL;
 	cleanup_close int fd = -1;
 	const char *rel = r->source ? r->source : "";
@@ -734,8 +735,10 @@ static int run_step(struct build *b, struct stage *st, struct step *s, struct er
 			in->line, created_by, status);
 		goto out;
 	}
-	if (ctr_commit(b, &c, created_by, NULL, &st->img, err) < 0)
+	if (ctr_commit(b, &c, created_by, NULL, &st->img, err) < 0) {
+		err_wrap(err, "Dockerfile:%d: RUN", in->line);
 		goto out;
+	}
 	ret = 0;
 	if (0) {
 	mount_failed:
@@ -848,8 +851,10 @@ static int copy_step(struct build *b, struct stage *st, struct stage *stages, st
 			goto out;
 		}
 	}
-	if (ctr_commit(b, &c, created_by, NULL, &st->img, err) < 0)
+	if (ctr_commit(b, &c, created_by, NULL, &st->img, err) < 0) {
+		err_wrap(err, "Dockerfile:%d: %s failed", in->line, df_kind_name(in->kind));
 		goto out;
+	}
 	ret = 0;
 out:
 	ctr_remove(b, &c);
@@ -937,6 +942,8 @@ static int workdir_step(struct build *b, struct stage *st, struct step *s, struc
 	created_by = xasprintf("/bin/sh -c #(nop)  %s", s->desc);
 	change = xasprintf("WORKDIR %s", wd->valuestring);
 	ret = ctr_commit(b, &c, created_by, change, &st->img, err);
+	if (ret < 0)
+		err_wrap(err, "Dockerfile:%d: WORKDIR %s", in->line, wd->valuestring);
 out:
 	ctr_remove(b, &c);
 	bimage_release(&parent);
@@ -1001,11 +1008,18 @@ static int do_step(struct build *b, struct stage *stages, size_t si, const struc
 				goto out;
 			break;
 		default:
-			if (apply_meta(b, st, &s, err) < 0 || bimage_write(b, &st->img, err) < 0)
+			if (apply_meta(b, st, &s, err) < 0)
 				goto out;
+			if (bimage_write(b, &st->img, err) < 0) {
+				err_wrap(err, "Dockerfile:%d: %s", in->line,
+					 df_kind_name(in->kind));
+				goto out;
+			}
 		}
-		if (cache_put(b, key, st->img.manifest, err) < 0)
+		if (cache_put(b, key, st->img.manifest, err) < 0) {
+			err_wrap(err, "Dockerfile:%d: %s: cache", in->line, df_kind_name(in->kind));
 			goto out;
+		}
 		step_record_put(b, place, rec);
 	}
 	out_detail(b, " ---> %s\n", short_id(st->img.id, sid));
@@ -1028,7 +1042,7 @@ static int download(struct build *b, struct step *s, const char *url, const char
 	size_t n;
 
 	if (!s->dl_dir) {
-		cleanup_free char *base = xasprintf("%s/build-cache/tmp", b->o->root);
+		cleanup_free char *base = build_tmp_dir(b);
 		char *dir;
 
 		if (fs_mkdir_p(base, 0700, err) < 0)

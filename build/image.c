@@ -5,9 +5,11 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -358,23 +360,85 @@ void step_record_put(struct build *b, const char *place, const char *record)
 
 /* ---- running the other programs ---- */
 
+/* The start of text's last non-empty line (text cut after it). */
+static char *last_line(char *text)
+{
+	size_t n = strlen(text);
+	char *line;
+
+	while (n && (text[n - 1] == '\n' || text[n - 1] == ' '))
+		text[--n] = '\0';
+	if (!n)
+		return NULL;
+	line = strrchr(text, '\n');
+	return line ? line + 1 : text;
+}
+
+/* line without the "prog: " prefix of a kist program's messages */
+static const char *unprefixed(const char *line, const char *prog)
+{
+	size_t n = strlen(prog);
+
+	if (!strncmp(line, prog, n) && !strncmp(line + n, ": ", 2))
+		return line + n + 2;
+	return line;
+}
+
 int build_exec(struct build *b, const char *const *argv, char **out, struct err **err)
 {
 	struct proc p = PROC_INIT;
+	cleanup_close int efd = memfd_create("stderr", MFD_CLOEXEC), ofd = -1;
+	cleanup_free char *etext = NULL, *data = NULL;
+	size_t len = 0;
 	int st;
 
 	(void)b;
-	if (out) {
-		st = proc_capture(argv, 1 << 20, out, err);
-		if (st >= 0 && *out) {
-			size_t n = strlen(*out);
-			while (n && ((*out)[n - 1] == '\n' || (*out)[n - 1] == ' '))
-				(*out)[--n] = '\0';
-		}
-		return st;
-	}
+	if (efd < 0)
+		return err_set(err, errno, "memfd_create");
 	p.argv = argv;
 	p.in = PROC_FD_NULL;
-	p.out = PROC_FD_NULL; /* stdout is the build's (-q: the id alone) */
-	return proc_run(&p, err);
+	/* stdout is the build's (-q: the id alone); stderr is kept to make a
+	 * failure's message the build's own (one line) */
+	p.out = out ? PROC_FD_PIPE : PROC_FD_NULL;
+	p.err = efd;
+	if (proc_start(&p, err) < 0)
+		return -1;
+	if (out) {
+		ofd = p.out;
+		if (fs_read_fd(ofd, 1 << 20, &data, &len, err) < 0) {
+			kill(p.pid, SIGKILL);
+			(void)proc_wait(&p, NULL);
+			return err_wrap(err, "capture output of '%s'", argv[0]);
+		}
+	}
+	st = proc_wait(&p, err);
+	if (st < 0)
+		return -1;
+	if (lseek(efd, 0, SEEK_SET) == 0 && fs_read_fd(efd, 64 << 10, &etext, &len, NULL) == 0 &&
+	    etext[0]) {
+		char *line = st != 0 ? last_line(etext) : NULL;
+
+		if (line) {
+			/* what came before the error (warnings) is shown as is */
+			const char *base = strrchr(argv[0], '/');
+			const char *verb = argv[1] && streq(argv[1], "--root") && argv[2] && argv[3]
+					       ? argv[3]
+					       : NULL;
+
+			base = base ? base + 1 : argv[0];
+			if (line > etext)
+				fs_write_all(2, etext, (size_t)(line - etext));
+			return err_set(err, 0, "%s%s%s: %s", base, verb ? " " : "",
+				       verb ? verb : "", unprefixed(line, base));
+		}
+		fs_write_all(2, etext, strlen(etext));
+	}
+	if (out) {
+		size_t n = strlen(data);
+
+		while (n && (data[n - 1] == '\n' || data[n - 1] == ' '))
+			data[--n] = '\0';
+		*out = steal_pointer(&data);
+	}
+	return st;
 }

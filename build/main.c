@@ -172,7 +172,12 @@ int main(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	struct build_opts o = {.network = "host", .progress = PROGRESS_CLASSIC};
-	struct build b = {.o = &o, .rootfd = -1, .gclock = -1, .oci = LAYOUT_INIT, .stdout_fd = 1};
+	struct build b = {.o = &o,
+			  .rootfd = -1,
+			  .gclock = -1,
+			  .owner_lock = -1,
+			  .oci = LAYOUT_INIT,
+			  .stdout_fd = 1};
 	bool progress_auto = true;
 	cleanup_free char *root_abs = NULL;
 	cleanup_strv char **outputs = NULL;
@@ -411,8 +416,9 @@ int main(int argc, char **argv)
 		digest_buf(id, strlen(id), d);
 		b.df_id = xstrdup(d);
 	}
-	if (bstore_open(&b, &err) < 0)
+	if (bstore_open(&b, &err) < 0 || build_owner_start(&b, &err) < 0)
 		goto fail;
+	build_owner_sweep(&b);
 	if (build_run(&b, &img, &err) < 0)
 		goto fail;
 	if (o.labels[0]) {
@@ -492,6 +498,7 @@ fail:
 out:
 	out_finish(&b, false);
 	bimage_release(&img);
+	build_owner_end(&b);
 	bstore_close(&b);
 	if (b.df)
 		dockerfile_free(b.df);
@@ -556,8 +563,9 @@ static int write_output(struct build *b, const char *spec, const struct bimage *
 	}
 	if (streq(type, "bundle")) {
 		/* an OCI bundle: the image's config.json and its rootfs as files */
-		const char *cargv[] = {b->store_bin,       "--root",      b->o->root,
-				       "create-container", img->manifest, NULL};
+		cleanup_free char *ov = build_owner_overrides(b, "{}");
+		const char *cargv[] = {b->store_bin,  "--root", b->o->root, "create-container",
+				       img->manifest, ov,       NULL};
 		cleanup_free char *id = NULL, *src = NULL, *rootfs = NULL, *cfg = NULL;
 		int st = build_exec(b, cargv, &id, err);
 
@@ -569,11 +577,11 @@ static int write_output(struct build *b, const char *spec, const struct bimage *
 		st = fs_mkdir_p(rootfs, 0755, err);
 		if (st == 0) {
 			const char *cp1[] = {"cp", "-a", "--", src, rootfs, NULL};
-			const char *cp2[] = {"cp", "--", cfg, dest, NULL};
+			cleanup_free char *to = xasprintf("%s/config.json", dest);
 
 			st = build_exec(b, cp1, NULL, err);
 			if (st == 0)
-				st = build_exec(b, cp2, NULL, err);
+				st = build_owner_unmark_config(cfg, to, err);
 			if (st > 0)
 				err_set(err, 0, "--output type=bundle: copy to '%s' failed", dest);
 		}

@@ -287,8 +287,7 @@ int rmounts_setup(struct build *b, struct rmounts *m, const char *ctrid, const c
 
 				add_mount(mounts, r->target, "bind", r->host, opts);
 			} else if (r->rw && stat(r->host, &st) == 0 && S_ISDIR(st.st_mode)) {
-				cleanup_free char *base =
-				    xasprintf("%s/build-cache/tmp", b->o->root);
+				cleanup_free char *base = build_tmp_dir(b);
 				cleanup_free char *up = NULL, *wk = NULL, *data = NULL;
 				char *opts[2] = {NULL, NULL};
 

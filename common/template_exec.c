@@ -478,19 +478,25 @@ static long long num_clamp(double d, long long lo, long long hi)
  * format ("%!(NOVERB)", the rest of the format unread). */
 #define GO_FMT_NUM_MAX 1000000
 
-/* Append the digits at *f (at most GO_FMT_NUM_MAX) to spec; false when the
+/* Read the digits at *f and append their number (at most GO_FMT_NUM_MAX:
+ * 7 digits, whatever leading zeros the text had) to spec; false when the
  * number is too large. */
 static bool fmt_num(const char **f, char *spec, size_t *sl)
 {
 	long n = 0;
+	bool any = false;
 
 	for (; isdigit((unsigned char)**f); (*f)++) {
 		if (n > GO_FMT_NUM_MAX)
 			return false;
 		n = n * 10 + (**f - '0');
-		spec[(*sl)++] = **f;
+		any = true;
 	}
-	return n <= GO_FMT_NUM_MAX;
+	if (n > GO_FMT_NUM_MAX)
+		return false;
+	if (any)
+		*sl += (size_t)sprintf(spec + *sl, "%ld", n);
+	return true;
 }
 
 /* Go's fmt verbs for printf: %s %v %d %q %t %x %X %f %g %e %% with flags,

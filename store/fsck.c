@@ -5,9 +5,10 @@
  * readable record and its layers, no mount under containers/ without its
  * container, no partial download no pull holds.  With repair, what nothing
  * references is removed (stale partials, orphaned layers, dangling short
- * links, unreferenced blobs with bad content); what is referenced is only
- * reported.  Runs under ROOT/.gc.lock held exclusive, as gc does, so writes
- * in flight are not mistaken for damage. */
+ * links, unreferenced blobs with bad content, containers a killed creation
+ * left half made); what is referenced is only reported.  Runs under
+ * ROOT/.gc.lock held exclusive, as gc does, so writes in flight are not
+ * mistaken for damage. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -165,7 +166,31 @@ static int check_refs(struct fsck *f, struct err **err)
 	return 0;
 }
 
-/* Every container: a record, its layers; half-made ones are gc's. */
+/* A container without a record whose maker is gone (a creation holds the
+ * containers lock until its record is written, as gc counts on; a removal
+ * too until its directory is gone): its mount and directory removed, as gc
+ * does.  The lock is taken once, on the first. */
+static bool remove_half_made(struct fsck *f, int dirfd, const char *id, const char *rootfs,
+			     int *lock)
+{
+	cleanup_free char *cj = xasprintf("%s/container.json", id);
+
+	if (*lock < 0)
+		*lock = lock_acquireat(f->s->rootfd, "containers/.lock", LOCK_MODE_EXCLUSIVE, true,
+				       NULL);
+	if (*lock < 0)
+		return false;
+	/* made whole while we waited for the lock */
+	if (faccessat(dirfd, cj, F_OK, AT_SYMLINK_NOFOLLOW) == 0 ||
+	    faccessat(dirfd, id, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+		return false;
+	if (path_is_mountpoint(rootfs) && overlay_umount(rootfs, NULL) < 0)
+		return false;
+	return fs_rm_rfat(dirfd, id, NULL) == 0;
+}
+
+/* Every container: a record, its layers; half-made ones are removed by
+ * repair (and gc). */
 static void check_containers(struct fsck *f)
 {
 	struct container *cs = NULL;
@@ -173,6 +198,7 @@ static void check_containers(struct fsck *f)
 	cleanup_close int fd =
 	    openat(f->s->rootfd, "containers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	cleanup_strv char **names = fd >= 0 ? fs_dir_names(fd, true) : NULL;
+	cleanup_close int lock = -1;
 
 	if (container_list(f->s, &cs, &n, NULL) < 0) {
 		problem(f, "containers: cannot be listed");
@@ -202,13 +228,17 @@ static void check_containers(struct fsck *f)
 			continue;
 		cj = xasprintf("%s/container.json", *p);
 		rootfs = xasprintf("%s/containers/%s/bundle/rootfs", f->s->root, *p);
-		if (faccessat(fd, cj, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		if (faccessat(fd, cj, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
 			problem(f,
 				"container %.12s: damaged record '%s/containers/%s' (remove it "
 				"with rm-container)",
 				*p, f->s->root, cj);
-		else
+		} else if (f->repair && remove_half_made(f, fd, *p, rootfs, &lock)) {
+			repaired(f, "container %.12s: no record (half made)", *p);
+			continue;
+		} else {
 			problem(f, "container %.12s: no record (half made; gc removes it)", *p);
+		}
 		if (path_is_mountpoint(rootfs))
 			problem(f, "container %.12s: '%s' is mounted", *p, rootfs);
 	}

@@ -122,7 +122,7 @@ static struct stream *stream_open(struct stream *st, struct err **err)
 	}
 	if (archive_read_open(st->tar, st, NULL, tar_read, NULL) != ARCHIVE_OK) {
 		if (st->tap_err) {
-			err_set(err, st->tap_err->code, "%s", st->tap_err->msg);
+			err_set_code(err, st->tap_err->code, "%s", st->tap_err->msg);
 		} else {
 			err_set(err, 0, "read layer: not a tar archive: %s",
 				archive_error_string(st->tar));
@@ -167,7 +167,7 @@ struct archive *stream_tar(struct stream *st)
 int stream_error(struct stream *st, const char *what, struct err **err)
 {
 	if (st->tap_err)
-		return err_set(err, st->tap_err->code, "%s", st->tap_err->msg);
+		return err_set_code(err, st->tap_err->code, "%s", st->tap_err->msg);
 	return err_set(err, 0, "%s: %s", what, archive_error_string(st->tar));
 }
 

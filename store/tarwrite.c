@@ -55,7 +55,7 @@ static la_ssize_t write_cb(struct archive *a, void *data, const void *buf, size_
 static int fail(struct tarw *t, const char *what, struct err **err)
 {
 	if (t->sink_err)
-		return err_set(err, t->sink_err->code, "%s", t->sink_err->msg);
+		return err_set_code(err, t->sink_err->code, "%s", t->sink_err->msg);
 	return err_set(err, archive_errno(t->a) > 0 ? archive_errno(t->a) : 0, "%s: %s", what,
 		       archive_error_string(t->a));
 }

@@ -15,7 +15,7 @@ if ! nm -D "$KIST_BIN/kist-store" 2>/dev/null | grep __asan_init >/dev/null; the
 	echo "san.sh: $KIST_BIN/kist-store is not built with ASan (make SANITIZE=1)" >&2
 	exit 2
 fi
-[ $# -gt 0 ] || set -- tests/store tests/fetch tests/runtime tests/shim tests/cli
+[ $# -gt 0 ] || set -- tests/store tests/fetch tests/runtime tests/shim tests/cli tests/build tests/volume
 
 log_dir=${SAN_LOG_DIR:-$(mktemp -d /tmp/kist-san.XXXXXX)}
 mkdir -p "$log_dir"

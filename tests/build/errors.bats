@@ -83,8 +83,9 @@ fails_cleanly() {
 	assert_line "kist-build: unable to prepare context: path \"$BATS_TEST_TMPDIR/nowhere\" not found"
 	kbuild -f "$CTX/nofile" "$CTX"
 	assert_failure 1
-	kbuild --network bridge "$CTX"
+	kbuild --network bogus "$CTX"
 	assert_failure 2
+	assert_line "kist-build: --network: 'bogus' is not supported (want host, none or bridge)"
 	no_containers
 }
 

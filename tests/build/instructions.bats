@@ -206,5 +206,8 @@ heredoc-ran"
 	run runc run --bundle "$o/bundle" "kist-bo-$$"
 	assert_success
 	assert_output hi
+	# the mark of the build's own containers is not the bundle's
+	run jq -r '.annotations["io.kist.build.owner"] // "none"' "$o/bundle/config.json"
+	assert_output none
 	no_containers
 }

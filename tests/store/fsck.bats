@@ -134,6 +134,27 @@ blob_of() { echo "$KIST_ROOT/oci/blobs/sha256/${1#sha256:}"; }
 	assert_success
 }
 
+@test "store fsck --repair: a container a killed creation left half made (mounted, no record) is removed" {
+	requires root overlay
+	import_busybox
+	store create-container busybox:test
+	assert_success
+	local half=$output
+	# what create-container killed before its record leaves
+	rm "$KIST_ROOT/containers/$half/container.json"
+	store fsck
+	assert_failure 1
+	assert_line "container ${half:0:12}: no record (half made; gc removes it)"
+	store fsck --repair
+	assert_success
+	assert_line "container ${half:0:12}: no record (half made): removed"
+	[ ! -e "$KIST_ROOT/containers/$half" ]
+	! grep -F " $KIST_ROOT/" /proc/self/mountinfo || fail "a mount is left"
+	store fsck
+	assert_success
+	assert_output ""
+}
+
 @test "store fsck: stale partial downloads; a held one is no problem" {
 	import_busybox
 	local in=$KIST_ROOT/oci/ingest stale held

@@ -68,6 +68,16 @@ TEST(template_functions)
 	 * for out of memory (abort); Go stops at a number above 1e6 */
 	CHECK_RENDER("{{printf \"a%5.24444444444444f|%s\" .Ratio .Id}}", "a%!(NOVERB)");
 	CHECK_RENDER("{{printf \"%99999999d|\" .Size}}", "%!(NOVERB)");
+	/* found by fuzzing: leading zeros of a width or precision kept n at 0
+	 * while each was copied into the 32-byte spec (a stack overflow) */
+	CHECK_RENDER("{{printf \"%5.000000000000000000000000000000000000003f|\" .Ratio}}",
+		     "0.500|");
+	CHECK_RENDER("{{printf \"%-0000000000000000000000000000000000000006d|\" .Size}}",
+		     "1234  |");
+	CHECK_RENDER(
+	    "{{printf \"%5.0000000000000000000000000000000000000000000000003931142074735846286f\" "
+	    ".Ratio}}",
+	    "%!(NOVERB)");
 	CHECK_RENDER("{{printf \"%.3f|%3d|%-3d|\" .Ratio .Size .Size}}", "0.500|1234|1234|");
 	CHECK_RENDER("{{printf \"%d %d\" 1e300 -1e300}}",
 		     "9223372036854775807 -9223372036854775808");

@@ -214,9 +214,12 @@ teardown() { vol_teardown; }
 	kist volume ls
 	assert_success
 	assert_line --index 0 --regexp '^DRIVER +VOLUME NAME$'
-	assert_line --index 1 --regexp "^local +$gen\$"
-	assert_line --index 2 --regexp '^local +data$'
-	assert_line --index 3 --regexp '^local +labelled$'
+	# sorted by name: the generated one (random hex) before or after data
+	local i=1 n
+	for n in $(printf '%s\n' "$gen" data labelled | LC_ALL=C sort); do
+		assert_line --index "$i" --regexp "^local +$n\$"
+		i=$((i + 1))
+	done
 	kist volume ls -q --filter label=team=a
 	assert_output labelled
 	kist volume ls -q --filter label=tier --filter name=label
