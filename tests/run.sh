@@ -70,6 +70,8 @@ fi
 
 rm -rf "$log_dir"
 if [ "$had_run_kist" = 0 ] && [ -d /run/kist ]; then
+	# the runtime's compiled seccomp filters are a cache (runtime/seccomp.c)
+	rm -rf /run/kist/runtime/.seccomp
 	rmdir /run/kist/runtime /run/kist/shim /run/kist 2>/dev/null || true
 fi
 if [ "$skipped" -gt 0 ]; then
