@@ -176,3 +176,12 @@ create_fails() {
 	assert_line "OPTIONS:"
 	assert_line --regexp '^   -f, --force '
 }
+
+@test "runtime VERB -h [bad input]: an unknown verb has no help topic (runc's wording)" {
+	run "$RT" foo -h
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"No help topic for 'foo'"* ]]
+	run "$RT" foo
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"unknown command 'foo'"* ]]
+}
