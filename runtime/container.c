@@ -91,8 +91,19 @@ static int validate(struct rt_container *c, struct err **err)
 					       cfg->sysctl[i], ns_prefixes[j][1]);
 			ok = true;
 		}
-		if (str_has_prefix(cfg->sysctl[i], "kernel.hostname=") ||
-		    str_has_prefix(cfg->sysctl[i], "kernel.domainname=")) {
+		/* the names have fields of their own: a sysctl beside them
+		 * would race them (crun and runc refuse it) */
+		if (str_has_prefix(cfg->sysctl[i], "kernel.hostname="))
+			return err_set(
+			    err, 0,
+			    "'linux.sysctl': '%s' conflicts with the 'hostname' field (set "
+			    "that instead)",
+			    cfg->sysctl[i]);
+		if (str_has_prefix(cfg->sysctl[i], "kernel.domainname=") && cfg->domainname)
+			return err_set(err, 0,
+				       "'linux.sysctl': '%s' conflicts with the 'domainname' field",
+				       cfg->sysctl[i]);
+		if (str_has_prefix(cfg->sysctl[i], "kernel.domainname=")) {
 			if (!spec_config_ns(cfg, SPEC_NS_UTS))
 				return err_set(err, 0, "'linux.sysctl': '%s' needs a uts namespace",
 					       cfg->sysctl[i]);

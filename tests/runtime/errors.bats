@@ -99,6 +99,28 @@ create_fails() {
 	create_fails "'linux.cgroupsPath': invalid path"
 }
 
+@test "runtime create [bad input]: kernel.hostname and kernel.domainname sysctls beside their fields, or without a uts namespace" {
+	update_config "$BUNDLE/config.json" '.linux.sysctl = {"kernel.hostname": "foo"}'
+	rt create --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 1 ]
+	assert_output --partial "'kernel.hostname=foo' conflicts with the 'hostname' field"
+	update_config "$BUNDLE/config.json" '.linux.sysctl = {"kernel.domainname": "foo"} | .domainname = "bar"'
+	rt create --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 1 ]
+	assert_output --partial "'kernel.domainname=foo' conflicts with the 'domainname' field"
+	update_config "$BUNDLE/config.json" 'del(.domainname) | .linux.namespaces -= [{type: "uts"}]'
+	rt create --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 1 ]
+	assert_output --partial "needs a uts namespace"
+	assert_no_leftovers
+	# alone, with a uts namespace, it is set
+	update_config "$BUNDLE/config.json" '.linux.namespaces += [{type: "uts"}]'
+	set_args '["cat", "/proc/sys/kernel/domainname"]'
+	rt run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$output" = foo ]
+}
+
 @test "runtime create [bad input]: a cgroup limit the kernel refuses leaves no cgroup" {
 	update_config "$BUNDLE/config.json" '.linux.resources.cpu = {cpus: "9999"}'
 	create_fails "'linux.resources.cpu.cpus'"
