@@ -439,3 +439,30 @@ pids_gone() {
 	wait_for pids_gone "${PIDS[@]}"
 	assert_no_leftovers
 }
+
+@test "runtime delete --regex: every container whose id matches goes, the others stay (crun's option)" {
+	set_args '["sleep", "1000"]'
+	local i
+	for i in a1 a2 b1; do
+		# a cgroup each (teardown's $CG* removes them)
+		update_config "$BUNDLE/config.json" ".linux.cgroupsPath = \"$CG-$i\""
+		rt_bg run --detach --bundle "$BUNDLE" "$CID-$i"
+		[ "$status" -eq 0 ] || fail "run $i: $output"
+	done
+	rt delete --regex "^$CID-a" "$CID-b1"
+	[ "$status" -eq 2 ]
+	rt delete --regex "^$CID-a["
+	[ "$status" -eq 1 ]
+	assert_output --partial "--regex '^$CID-a[':"
+	# running: without --force they stay, and the error says why
+	rt delete --regex "^$CID-a"
+	[ "$status" -eq 1 ]
+	assert_output --partial "that is not stopped"
+	[ "$(ctr_status "$CID-a1")" = running ]
+	rt delete --force --regex "^$CID-a"
+	[ "$status" -eq 0 ]
+	[ ! -e "$RT_ROOT/$CID-a1" ] && [ ! -e "$RT_ROOT/$CID-a2" ]
+	[ "$(ctr_status "$CID-b1")" = running ]
+	rt delete --force "$CID-b1"
+	[ "$status" -eq 0 ]
+}
