@@ -80,6 +80,18 @@ EOF
 	assert_line "NoNewPrivs:	1"
 }
 
+@test "runtime exec: no_new_privs only with --no-new-privs, whatever the config's noNewPrivileges (as crun)" {
+	update_config "$BUNDLE/config.json" '.process.noNewPrivileges = true'
+	start_ctr
+	grep -q "^NoNewPrivs:	1" "/proc/$PID/status"
+	rt exec "$CID" grep NoNewPrivs /proc/self/status
+	[ "$status" -eq 0 ]
+	assert_output "NoNewPrivs:	0"
+	rt exec --no-new-privs "$CID" grep NoNewPrivs /proc/self/status
+	[ "$status" -eq 0 ]
+	assert_output "NoNewPrivs:	1"
+}
+
 @test "runtime exec: the container's seccomp filter, its capabilities, --cap, --no-new-privs" {
 	update_config "$BUNDLE/config.json" '.process.noNewPrivileges = false
 		| .linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["mkdir", "mkdirat"], action: "SCMP_ACT_ERRNO", errnoRet: 1}]}'
