@@ -65,13 +65,8 @@ int cmd_run(void *gp, int argc, char **argv, struct err **err)
 	/* detached, we return once the program runs (`state` says running) */
 	if (detach || (c->cfg.hooks && cJSON_GetObjectItemCaseSensitive(c->cfg.hooks, "poststart")))
 		rt_container_wait_exec(c->st.pid, c->st.start_pipe_fd, c->st.start_pipe_ino);
-	if (c->cfg.hooks && cJSON_GetObjectItemCaseSensitive(c->cfg.hooks, "poststart") &&
-	    rt_container_hooks(c->cfg.hooks, "poststart", &c->st, RT_STATUS_RUNNING, err) < 0) {
-		/* as runc and crun: the container does not stay */
-		rt_container_free(c);
-		rt_container_delete(o.root, o.id, true, NULL);
-		return -1;
-	}
+	if (c->cfg.hooks && cJSON_GetObjectItemCaseSensitive(c->cfg.hooks, "poststart"))
+		rt_container_hooks(c->cfg.hooks, "poststart", &c->st, RT_STATUS_RUNNING, NULL);
 	if (detach) {
 		rt_container_free(c);
 		return EXIT_OK;

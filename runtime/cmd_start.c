@@ -44,12 +44,8 @@ int cmd_start(void *gp, int argc, char **argv, struct err **err)
 		cleanup_free char *p = xasprintf("%s/config.json", st.bundle);
 		cleanup_json cJSON *cfg = json_load_file(p, 0, NULL);
 		const cJSON *hooks = cfg ? cJSON_GetObjectItemCaseSensitive(cfg, "hooks") : NULL;
-		if (cJSON_IsObject(hooks) && cJSON_GetObjectItemCaseSensitive(hooks, "poststart") &&
-		    rt_container_hooks(hooks, "poststart", &st, RT_STATUS_RUNNING, err) < 0) {
-			/* as runc and crun: the container does not stay */
-			rt_container_delete(g->root, st.id, true, NULL);
-			goto out;
-		}
+		if (cJSON_IsObject(hooks) && cJSON_GetObjectItemCaseSensitive(hooks, "poststart"))
+			rt_container_hooks(hooks, "poststart", &st, RT_STATUS_RUNNING, NULL);
 	}
 	ret = EXIT_OK;
 out:

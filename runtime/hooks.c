@@ -290,7 +290,7 @@ static int run_one(const struct hook *h, const char *kind, const char *state_jso
 int rt_hooks_run(const cJSON *hooks, const char *kind, const char *state_json, struct err **err)
 {
 	const cJSON *list, *j;
-	bool warn_only = streq(kind, "poststop");
+	bool warn_only = streq(kind, "poststart") || streq(kind, "poststop");
 	int i = 0;
 
 	if (!hooks || !cJSON_IsObject(hooks))
@@ -326,10 +326,7 @@ int rt_hooks_run(const cJSON *hooks, const char *kind, const char *state_json, s
 			}
 			return -1;
 		}
-		/* poststop failures are warnings only (the spec).  A failing
-		 * poststart fails start and run, as runc and crun make it
-		 * (the spec would have a warning): the caller removes the
-		 * container. */
+		/* The spec: poststart and poststop failures are warnings only. */
 		log_warn("%s", e->msg);
 		err_free(e);
 	}
