@@ -99,9 +99,11 @@ static int validate(struct rt_container *c, struct err **err)
 			    "'linux.sysctl': '%s' conflicts with the 'hostname' field (set "
 			    "that instead)",
 			    cfg->sysctl[i]);
-		if (str_has_prefix(cfg->sysctl[i], "kernel.domainname=") && cfg->domainname)
+		if (str_has_prefix(cfg->sysctl[i], "kernel.domainname=") && cfg->domainname &&
+		    !streq(cfg->sysctl[i] + strlen("kernel.domainname="), cfg->domainname))
 			return err_set(err, 0,
-				       "'linux.sysctl': '%s' conflicts with the 'domainname' field",
+				       "'linux.sysctl': '%s' conflicts with the 'domainname' field "
+				       "(a different name)",
 				       cfg->sysctl[i]);
 		if (str_has_prefix(cfg->sysctl[i], "kernel.domainname=")) {
 			if (!spec_config_ns(cfg, SPEC_NS_UTS))
