@@ -1032,6 +1032,14 @@ int kist_exec(const struct kist *k, const struct kverb *v, char **args, const ch
 	strv_push(&xargs, "--root");
 	strv_push(&xargs, rtroot);
 	strv_push(&xargs, "exec");
+	{
+		/* docker: an exec'd process has the container's no-new-privileges
+		 * (the runtime's exec sets it only when asked) */
+		cleanup_free char *cfgp = container_path(doc, "bundle/config.json");
+		cleanup_json cJSON *cfg = json_load_file(cfgp, 0, NULL);
+		if (cfg && jbool(cfg, "process", "noNewPrivileges"))
+			strv_push(&xargs, "--no-new-privs");
+	}
 	if (vals[X_TTY] && !vals[X_DETACH])
 		strv_push(&xargs, "--tty");
 	if (vals[X_DETACH])

@@ -417,6 +417,14 @@ static int apply_memory(const struct rt_cgroup *cg, const struct spec_resources 
 	if (d) {
 		/* memsw must stay >= limit: order the writes so each one is valid */
 		bool swap_first = false;
+		if (r->has_memory_limit && r->memory_limit == -1 && !r->has_memory_swap) {
+			/* no memory limit leaves no room for a memory+swap one
+			 * (runc lifts both) */
+			cleanup_free char *p = xasprintf("%s/memory.memsw.limit_in_bytes", d);
+			if (fs_exists(p) &&
+			    write_i64(d, "memory.memsw.limit_in_bytes", -1, err) < 0)
+				return -1;
+		}
 		if (r->has_memory_swap && r->has_memory_limit && r->memory_swap != 0) {
 			cleanup_free char *cur = NULL,
 					  *p = xasprintf("%s/memory.memsw.limit_in_bytes", d);
@@ -486,11 +494,24 @@ static int apply_cpu(const struct rt_cgroup *cg, const struct spec_resources *r,
 		if (r->has_cpu_shares && r->cpu_shares &&
 		    write_u64(d, "cpu.shares", r->cpu_shares, err) < 0)
 			return -1;
+		bool period_later = false;
+		cleanup_err struct err *pe = NULL;
+
 		if (r->has_cpu_period && r->cpu_period &&
-		    write_u64(d, "cpu.cfs_period_us", r->cpu_period, err) < 0)
-			return -1;
+		    write_u64(d, "cpu.cfs_period_us", r->cpu_period, &pe) < 0) {
+			/* a shorter period under the old quota can exceed a
+			 * parent's limit (EINVAL): with a new quota to set,
+			 * the period goes after it */
+			if (pe->code != EINVAL || !r->has_cpu_quota || !r->cpu_quota)
+				return err_set_code(err, pe->code, "%s", pe->msg);
+			period_later = true;
+		}
 		if (r->has_cpu_quota && r->cpu_quota &&
 		    write_i64(d, "cpu.cfs_quota_us", r->cpu_quota, err) < 0)
+			return -1;
+		if (period_later && write_u64(d, "cpu.cfs_period_us", r->cpu_period, err) < 0)
+			return -1;
+		if (r->has_cpu_burst && write_u64(d, "cpu.cfs_burst_us", r->cpu_burst, err) < 0)
 			return -1;
 		if (r->has_cpu_idle && write_i64(d, "cpu.idle", r->cpu_idle, err) < 0)
 			return -1;
@@ -511,6 +532,8 @@ static int apply_cpu(const struct rt_cgroup *cg, const struct spec_resources *r,
 			if (write_file(d, "cpu.max", v, err) < 0)
 				return -1;
 		}
+		if (r->has_cpu_burst && write_u64(d, "cpu.max.burst", r->cpu_burst, err) < 0)
+			return -1;
 		if (r->has_cpu_idle && write_i64(d, "cpu.idle", r->cpu_idle, err) < 0)
 			return -1;
 	} else if (r->has_cpu_shares || r->has_cpu_quota || r->has_cpu_period) {

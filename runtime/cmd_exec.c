@@ -11,6 +11,8 @@
 #include "runtime/exec.h"
 #include "runtime/runtime.h"
 
+#define EXEC_FAILED 255 /* exit code when the exec itself failed (runc) */
+
 static const char usage_text[] =
     "usage: kist-runtime exec [options] ID [--process FILE | COMMAND [ARGS...]]\n"
     "  -p, --process FILE       process spec (JSON) instead of COMMAND\n"
@@ -155,5 +157,13 @@ int cmd_exec(void *gp, int argc, char **argv, struct err **err)
 	strv_free(caps);
 	strv_free(cgroups);
 	free(gids);
-	return ret < 0 ? -1 : code;
+	if (ret < 0) {
+		/* runc: 255 when the exec itself failed, so that it differs
+		 * from any status the process could exit with but 255 */
+		err_print(*err);
+		err_free(*err);
+		*err = NULL;
+		return EXEC_FAILED;
+	}
+	return code;
 }

@@ -91,6 +91,11 @@ int cmd_kill(void *gp, int argc, char **argv, struct err **err)
 		err_free(*err);
 		*err = NULL;
 	}
+	/* Without a pid namespace of its own, the init's death ends none of
+	 * the other processes: KILL goes to every process of the cgroup, even
+	 * once the init is gone (runc) */
+	if (sig == SIGKILL && st.shared_pidns)
+		all = true;
 	status = rt_state_status(&st);
 	if (status == RT_STATUS_STOPPED && !all) {
 		err_set(err, 0, "container not running");

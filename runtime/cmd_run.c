@@ -62,10 +62,11 @@ int cmd_run(void *gp, int argc, char **argv, struct err **err)
 	}
 	fs_close(c->start_w);
 	c->start_w = -1;
-	if (c->cfg.hooks && cJSON_GetObjectItemCaseSensitive(c->cfg.hooks, "poststart")) {
+	/* detached, we return once the program runs (`state` says running) */
+	if (detach || (c->cfg.hooks && cJSON_GetObjectItemCaseSensitive(c->cfg.hooks, "poststart")))
 		rt_container_wait_exec(c->st.pid, c->st.start_pipe_fd, c->st.start_pipe_ino);
+	if (c->cfg.hooks && cJSON_GetObjectItemCaseSensitive(c->cfg.hooks, "poststart"))
 		rt_container_hooks(c->cfg.hooks, "poststart", &c->st, RT_STATUS_RUNNING, NULL);
-	}
 	if (detach) {
 		rt_container_free(c);
 		return EXIT_OK;

@@ -37,14 +37,15 @@ int cmd_start(void *gp, int argc, char **argv, struct err **err)
 	}
 	if (rt_container_start(&st, err) < 0)
 		goto out;
+	/* returns once the program runs (or the init gave up): a `state`
+	 * right after says running, as with runc */
+	rt_container_wait_exec(st.pid, st.start_pipe_fd, st.start_pipe_ino);
 	{
 		cleanup_free char *p = xasprintf("%s/config.json", st.bundle);
 		cleanup_json cJSON *cfg = json_load_file(p, 0, NULL);
 		const cJSON *hooks = cfg ? cJSON_GetObjectItemCaseSensitive(cfg, "hooks") : NULL;
-		if (cJSON_IsObject(hooks) && cJSON_GetObjectItemCaseSensitive(hooks, "poststart")) {
-			rt_container_wait_exec(st.pid, st.start_pipe_fd, st.start_pipe_ino);
+		if (cJSON_IsObject(hooks) && cJSON_GetObjectItemCaseSensitive(hooks, "poststart"))
 			rt_container_hooks(hooks, "poststart", &st, RT_STATUS_RUNNING, NULL);
-		}
 	}
 	ret = EXIT_OK;
 out:

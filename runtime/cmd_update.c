@@ -1,7 +1,7 @@
 /* cmd_update.c: `update [flags] [-r FILE|-] ID`: change the cgroup limits of
  * a container.  Flags as runc: --memory, --memory-reservation, --memory-swap,
  * --cpu-share, --cpu-quota, --cpu-period, --cpuset-cpus, --cpuset-mems,
- * --pids-limit, --blkio-weight; -r reads a LinuxResources JSON object
+ * --pids-limit, --blkio-weight, --cpu-idle, --cpu-burst; -r reads a LinuxResources JSON object
  * (from stdin with "-"); flags given as well win. */
 #include <ctype.h>  /* tolower */
 #include <errno.h>  /* errno */
@@ -31,7 +31,9 @@ static const char usage_text[] =
     "      --cpuset-cpus LIST     cpus the container may use\n"
     "      --cpuset-mems LIST     memory nodes the container may use\n"
     "      --pids-limit N         maximum number of processes\n"
-    "      --blkio-weight N       block io weight (10..1000)\n";
+    "      --blkio-weight N       block io weight (10..1000)\n"
+    "      --cpu-idle 0|1         cpu.idle: the group runs as SCHED_IDLE\n"
+    "      --cpu-burst N          cfs burst in microseconds (0: none)\n";
 
 /* "512", "100k", "64m", "1g", "-1" */
 static int parse_size(const char *opt, const char *s, int64_t *out, struct err **err)
@@ -96,7 +98,9 @@ int cmd_update(void *gp, int argc, char **argv, struct err **err)
 		O_CPUS,
 		O_MEMS,
 		O_PIDS,
-		O_BLKIO
+		O_BLKIO,
+		O_IDLE,
+		O_BURST
 	};
 	static const struct option opts[] = {
 	    {"resources", required_argument, NULL, 'r'},
@@ -111,6 +115,8 @@ int cmd_update(void *gp, int argc, char **argv, struct err **err)
 	    {"cpuset-mems", required_argument, NULL, O_MEMS},
 	    {"pids-limit", required_argument, NULL, O_PIDS},
 	    {"blkio-weight", required_argument, NULL, O_BLKIO},
+	    {"cpu-idle", required_argument, NULL, O_IDLE},
+	    {"cpu-burst", required_argument, NULL, O_BURST},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -210,6 +216,21 @@ int cmd_update(void *gp, int argc, char **argv, struct err **err)
 			if (parse_int("--pids-limit", a, &r.pids_limit, err) < 0)
 				goto out;
 			r.has_pids_limit = true;
+			break;
+		case O_IDLE:
+			if (parse_int("--cpu-idle", a, &r.cpu_idle, err) < 0)
+				goto out;
+			r.has_cpu_idle = true;
+			break;
+		case O_BURST:
+			if (parse_int("--cpu-burst", a, &v, err) < 0)
+				goto out;
+			if (v < 0) {
+				err_set(err, 0, "--cpu-burst: must not be negative");
+				goto out;
+			}
+			r.cpu_burst = (uint64_t)v;
+			r.has_cpu_burst = true;
 			break;
 		case O_BLKIO:
 			if (parse_int("--blkio-weight", a, &v, err) < 0)

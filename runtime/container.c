@@ -91,8 +91,21 @@ static int validate(struct rt_container *c, struct err **err)
 					       cfg->sysctl[i], ns_prefixes[j][1]);
 			ok = true;
 		}
-		if (str_has_prefix(cfg->sysctl[i], "kernel.hostname=") ||
-		    str_has_prefix(cfg->sysctl[i], "kernel.domainname=")) {
+		/* the names have fields of their own: a sysctl beside them
+		 * would race them (crun and runc refuse it) */
+		if (str_has_prefix(cfg->sysctl[i], "kernel.hostname="))
+			return err_set(
+			    err, 0,
+			    "'linux.sysctl': '%s' conflicts with the 'hostname' field (set "
+			    "that instead)",
+			    cfg->sysctl[i]);
+		if (str_has_prefix(cfg->sysctl[i], "kernel.domainname=") && cfg->domainname &&
+		    !streq(cfg->sysctl[i] + strlen("kernel.domainname="), cfg->domainname))
+			return err_set(err, 0,
+				       "'linux.sysctl': '%s' conflicts with the 'domainname' field "
+				       "(a different name)",
+				       cfg->sysctl[i]);
+		if (str_has_prefix(cfg->sysctl[i], "kernel.domainname=")) {
 			if (!spec_config_ns(cfg, SPEC_NS_UTS))
 				return err_set(err, 0, "'linux.sysctl': '%s' needs a uts namespace",
 					       cfg->sysctl[i]);
@@ -147,6 +160,10 @@ static int load_bundle(struct rt_container *c, struct err **err)
 		return -1;
 	if (spec_config_parse(c->json, &c->cfg, err) < 0)
 		return err_wrap(err, "config.json");
+	c->st.shared_pidns = true;
+	for (size_t i = 0; i < c->cfg.n_namespaces; i++)
+		if (c->cfg.namespaces[i].type == SPEC_NS_PID && !c->cfg.namespaces[i].path)
+			c->st.shared_pidns = false;
 	if (c->cfg.root_path[0] == '/')
 		snprintf(buf, sizeof(buf), "%s", c->cfg.root_path);
 	else
@@ -436,7 +453,8 @@ void rt_container_wait_exec(pid_t pid, int start_pipe_fd, unsigned long long sta
 	struct stat sb;
 
 	/* The init holds the start pipe until execve closes it (close-on-exec),
-	 * or until it exits.  Poll: this runs only when poststart hooks exist. */
+	 * or until it exits.  Polled: it is a matter of a millisecond or two
+	 * (startContainer hooks aside). */
 	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)pid, start_pipe_fd);
 	for (int i = 0; i < 20000; i++) {
 		if (stat(path, &sb) < 0 || (unsigned long long)sb.st_ino != start_pipe_ino)

@@ -467,6 +467,9 @@ static cJSON *build_process(const struct rt_exec_opts *o, const cJSON *config, s
 
 		proc = cproc && cJSON_IsObject(cproc) ? cJSON_Duplicate(cproc, true)
 						      : cJSON_CreateObject();
+		/* a process of its own: no_new_privs only with --no-new-privs
+		 * (crun), whatever the container's init has */
+		cJSON_DeleteItemFromObjectCaseSensitive(proc, "noNewPrivileges");
 		args = json_strv_to_array(o->args);
 		cJSON_DeleteItemFromObjectCaseSensitive(proc, "args");
 		cJSON_AddItemToObject(proc, "args", args);

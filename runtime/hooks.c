@@ -276,15 +276,15 @@ static int run_one(const struct hook *h, const char *kind, const char *state_jso
 		output.data[OUTPUT_MAX] = '\0';
 	}
 	if (timed_out)
-		return err_set(err, 0, "%s hook '%s' timed out after %lld seconds", kind, h->path,
+		return err_set(err, 0, "'%s' timed out after %lld seconds", h->path,
 			       (long long)h->timeout);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	if (WIFSIGNALED(status))
-		return err_set(err, 0, "%s hook '%s' was killed by signal %d%s%s", kind, h->path,
+		return err_set(err, 0, "'%s' was killed by signal %d%s%s", h->path,
 			       WTERMSIG(status), output.len ? ": " : "", trim(output.data));
-	return err_set(err, 0, "%s hook '%s' exited with status %d%s%s", kind, h->path,
-		       WEXITSTATUS(status), output.len ? ": " : "", trim(output.data));
+	return err_set(err, 0, "'%s' exited with status %d%s%s", h->path, WEXITSTATUS(status),
+		       output.len ? ": " : "", trim(output.data));
 }
 
 int rt_hooks_run(const cJSON *hooks, const char *kind, const char *state_json, struct err **err)
@@ -315,6 +315,8 @@ int rt_hooks_run(const cJSON *hooks, const char *kind, const char *state_json, s
 		}
 		if (r == 0)
 			continue;
+		/* runc's wording, the hook counted from 0 */
+		err_wrap(&e, "error running %s hook #%d", kind, i - 1);
 		if (!warn_only) {
 			if (err) {
 				err_free(*err);

@@ -450,11 +450,15 @@ void rt_init_main(struct rt_container *c)
 	execve(c->exec_path, p->args, c->env);
 	{
 		char msg[128];
+		cleanup_free char *line = NULL;
+
 		snprintf(msg, sizeof(msg), "%s", strerror(errno));
 		msg[0] = (char)tolower((unsigned char)msg[0]); /* Go's wording */
 		/* found, yet execve failed (a missing interpreter, a bad
-		 * format): Go's PathError wording, as runc */
-		err_set(&e, 0, "unable to start container process: exec %s: %s", c->exec_path, msg);
-		fail_late(e);
+		 * format): Go's PathError alone, the one line runc's init
+		 * prints on the program's stderr */
+		line = xasprintf("exec %s: %s\n", c->exec_path, msg);
+		fs_write_all(2, line, strlen(line));
+		_exit(1);
 	}
 }

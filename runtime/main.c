@@ -1,6 +1,7 @@
 /* main.c: kist-runtime, an OCI runtime with runc's command line.
  * Exit codes: 0 success, 1 failure, 2 usage error; `run` passes the
- * container's exit status through. */
+ * container's exit status through, `exec` the process's (and exits 255,
+ * as runc, when the exec itself failed). */
 #include <seccomp.h> /* seccomp_version */
 #include <stdio.h>   /* printf */
 #include <stdlib.h>  /* exit */
@@ -169,7 +170,12 @@ int main(int argc, char **argv, char **envp)
 		return EXIT_USAGE;
 	}
 	cmd = cli_find(commands, argv[i]);
-	if (!cmd)
+	if (!cmd) {
+		/* `VERB -h` of a verb we lack: runc (urfave/cli) has no topic */
+		for (int j = i + 1; j < argc; j++)
+			if (streq(argv[j], "-h") || streq(argv[j], "--help"))
+				cli_usage_error("No help topic for '%s'", argv[i]);
 		cli_usage_error("unknown command '%s'", argv[i]);
+	}
 	return cli_run(cmd, &g, argc - i, argv + i);
 }

@@ -459,8 +459,8 @@ static bool not_a_directory(int rootfd, const char *dest, const char *what, stru
 
 	if (fd < 0 || fstat(fd, &st) < 0 || S_ISDIR(st.st_mode))
 		return false; /* missing: made as a directory */
-	err_set(err, 0, "%s: '%s' in the rootfs is a %s, not a directory", what, dest,
-		S_ISLNK(st.st_mode) ? "symlink" : "file");
+	err_set(err, 0, "%s: must be mounted on ordinary directory ('%s' in the rootfs is a %s)",
+		what, dest, S_ISLNK(st.st_mode) ? "symlink" : "file");
 	return true;
 }
 
@@ -819,6 +819,8 @@ int rt_mount_pivot(const char *rootfs, bool no_pivot, struct err **err)
 
 int rt_mount_protect(const struct spec_config *c, struct err **err)
 {
+	const char *masking = NULL; /* the read-only tmpfs masking directories */
+
 	for (size_t i = 0; c->masked_paths && c->masked_paths[i]; i++) {
 		const char *p = c->masked_paths[i];
 		struct stat st;
@@ -831,9 +833,14 @@ int rt_mount_protect(const struct spec_config *c, struct err **err)
 			return err_set(err, errno, "'linux.maskedPaths[%zu]': stat '%s'", i, p);
 		}
 		if (S_ISDIR(st.st_mode)) {
-			if (mount("tmpfs", p, "tmpfs", MS_RDONLY, NULL) < 0)
+			/* one empty read-only tmpfs, bound on every directory
+			 * after the first (as runc 1.2: one superblock) */
+			if (masking ? mount(masking, p, NULL, MS_BIND, NULL) < 0
+				    : mount("tmpfs", p, "tmpfs", MS_RDONLY, NULL) < 0)
 				return err_set(err, errno, "'linux.maskedPaths[%zu]': mask '%s'", i,
 					       p);
+			if (!masking)
+				masking = p;
 		} else if (mount("/dev/null", p, NULL, MS_BIND, NULL) < 0) {
 			return err_set(err, errno, "'linux.maskedPaths[%zu]': mask '%s'", i, p);
 		}

@@ -122,6 +122,7 @@ int rt_state_load(const char *root, const char *id, struct rt_state *out, struct
 	if (json_get_int64(j, "state.json", "creatorStartTime", false, &v, err) < 0)
 		goto fail;
 	s.creator_start_time = (unsigned long long)v;
+	s.shared_pidns = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "sharedPidNamespace"));
 	it = cJSON_GetObjectItemCaseSensitive(j, "annotations");
 	if (cJSON_IsObject(it))
 		s.annotations = cJSON_Duplicate(it, true);
@@ -250,6 +251,8 @@ int rt_state_save(const struct rt_state *s, struct err **err)
 	cJSON_AddStringToObject(j, "owner", s->owner ? s->owner : "");
 	cJSON_AddNumberToObject(j, "startPipeIno", (double)s->start_pipe_ino);
 	cJSON_AddNumberToObject(j, "startPipeFd", s->start_pipe_fd);
+	if (s->shared_pidns)
+		cJSON_AddBoolToObject(j, "sharedPidNamespace", true);
 	if (s->annotations)
 		cJSON_AddItemToObject(j, "annotations", cJSON_Duplicate(s->annotations, true));
 	text = json_print(j, false);

@@ -46,7 +46,10 @@ struct rt_state {
 	char *cgroup_path; /* the container's cgroup, relative to each hierarchy's root */
 	unsigned long long start_pipe_ino; /* inode of the pipe the init waits on */
 	int start_pipe_fd;                 /* that pipe's write end, as numbered in the init */
-	cJSON *annotations;                /* owned, may be NULL */
+	/* no pid namespace of its own (the host's, or one joined): killing
+	 * the init does not end the other processes (kill KILL, delete) */
+	bool shared_pidns;
+	cJSON *annotations; /* owned, may be NULL */
 	/* while create runs: the creating runtime (pid and start time); 0 once
 	 * the container is created.  A record whose creator is gone is stopped. */
 	pid_t creator_pid;

@@ -165,6 +165,32 @@ static void copy_winsize(int from, int to)
 		ioctl(to, TIOCSWINSZ, &ws);
 }
 
+/* Before the caller's terminal goes raw, take what its line discipline
+ * already holds as whole lines (poll reports a cooked terminal readable
+ * only then) and pass it on.  A pending end-of-file (^D, as script(1) sends
+ * when its own input ends) reads as 0 here; switched to raw it would
+ * instead come out as a NUL byte that the container's pty echoes as "^@".
+ * Returns false when the input has ended. */
+static bool take_cooked_input(int master)
+{
+	char buf[8192];
+
+	for (;;) {
+		struct pollfd p = {.fd = 0, .events = POLLIN};
+		ssize_t n;
+
+		if (poll(&p, 1, 0) <= 0 || !(p.revents & POLLIN))
+			return true;
+		n = read(0, buf, sizeof(buf));
+		if (n == 0)
+			return false;
+		if (n < 0)
+			return errno == EINTR || errno == EAGAIN;
+		if (fs_write_all(master, buf, (size_t)n) < 0)
+			return false;
+	}
+}
+
 int rt_tty_wait_forwarding(pid_t pid, int master, struct err **err)
 {
 	static const int fwd[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH};
@@ -185,6 +211,9 @@ int rt_tty_wait_forwarding(pid_t pid, int master, struct err **err)
 		return err_set(err, errno, "signalfd");
 	if (master >= 0 && isatty(0) && tcgetattr(0, &saved) == 0) {
 		struct termios t = saved;
+
+		if (saved.c_lflag & ICANON)
+			in_open = take_cooked_input(master);
 		cfmakeraw(&t);
 		/* the pty inside sends bare newlines (ONLCR cleared): the
 		 * caller's terminal keeps turning them into CR LF */

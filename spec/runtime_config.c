@@ -155,6 +155,9 @@ static int parse_cpu(const cJSON *res, const char *path, struct spec_resources *
 	if ((ret = json_get_int64(c, p, "idle", false, &r->cpu_idle, err)) < 0)
 		return -1;
 	r->has_cpu_idle = ret;
+	if ((ret = get_uint64(c, p, "burst", false, &r->cpu_burst, err)) < 0)
+		return -1;
+	r->has_cpu_burst = ret;
 	if ((ret = json_get_string(c, p, "cpus", false, &s, err)) < 0)
 		return -1;
 	if (ret && *s)

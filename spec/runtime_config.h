@@ -81,8 +81,8 @@ struct spec_resources {
 	uint64_t swappiness;
 	bool disable_oom_killer;
 
-	bool has_cpu_shares, has_cpu_quota, has_cpu_period, has_cpu_idle;
-	uint64_t cpu_shares, cpu_period;
+	bool has_cpu_shares, has_cpu_quota, has_cpu_period, has_cpu_idle, has_cpu_burst;
+	uint64_t cpu_shares, cpu_period, cpu_burst; /* burst: microseconds, 0 none */
 	int64_t cpu_quota, cpu_idle;
 	char *cpus, *mems; /* cpuset; NULL when absent */
 

@@ -248,6 +248,17 @@ three" ]
 	wait_for "$KIST" exec x test -f /tmp/d
 }
 
+@test "kist exec: the process has the container's no-new-privileges, as docker's" {
+	kist run -d --name nnp --security-opt no-new-privileges bb sleep 1000
+	kist exec nnp grep NoNewPrivs /proc/self/status
+	assert_success
+	assert_output "NoNewPrivs:	1"
+	kist run -d --name plain bb sleep 1000
+	kist exec plain grep NoNewPrivs /proc/self/status
+	assert_success
+	assert_output "NoNewPrivs:	0"
+}
+
 @test "kist run -it: a real terminal, the exit code passed through" {
 	run bash -c '(sleep 1; echo "tty; echo \$((6*7)); exit 5") | script -qec "$1 run -it --rm bb sh" /dev/null' _ "$KIST"
 	[ "$status" -eq 5 ]

@@ -213,6 +213,54 @@ hugetlb_file() {
 	[[ "$output" == *"--memory: invalid size 'lots'"* ]]
 }
 
+@test "runtime update: --memory -1 lifts memory+swap too; --cpu-idle, --cpu-burst (as runc)" {
+	[ -e /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes ] || skip "needs v1 memory with swap accounting"
+	update_config "$BUNDLE/config.json" '.linux.resources.memory = {limit: 33554432, swap: 67108864}'
+	set_args '["/tools/init", "pause"]'
+	rt_bg run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	rt update --memory -1 "$CID"
+	[ "$status" -eq 0 ] || fail "$output"
+	local unlimited
+	unlimited=$(cat /sys/fs/cgroup/memory/memory.limit_in_bytes)
+	[ "$(cat "$(cg_dir memory)/memory.limit_in_bytes")" = "$unlimited" ]
+	[ "$(cat "$(cg_dir memory)/memory.memsw.limit_in_bytes")" = "$unlimited" ]
+	if [ -e "$(cg_dir cpu)/cpu.idle" ]; then
+		rt update --cpu-idle 1 "$CID"
+		[ "$status" -eq 0 ] || fail "$output"
+		[ "$(cat "$(cg_dir cpu)/cpu.idle")" = 1 ]
+		rt update --cpu-idle 2 "$CID"
+		[ "$status" -eq 1 ]
+		[ "$(cat "$(cg_dir cpu)/cpu.idle")" = 1 ]
+	fi
+	if [ -e "$(cg_dir cpu)/cpu.cfs_burst_us" ]; then
+		rt update --cpu-period 900000 --cpu-burst 500000 "$CID"
+		[ "$status" -eq 0 ] || fail "$output"
+		[ "$(cat "$(cg_dir cpu)/cpu.cfs_burst_us")" = 500000 ]
+		rt update --cpu-burst 0 "$CID"
+		[ "$status" -eq 0 ]
+		[ "$(cat "$(cg_dir cpu)/cpu.cfs_burst_us")" = 0 ]
+	fi
+}
+
+@test "runtime update: a shorter cpu period under a parent's quota goes after the new quota (v1)" {
+	v1 cpu || skip "needs the v1 cpu controller"
+	# the container's cgroup below $CG (teardown removes $CG after it)
+	mkdir -p "$(cg_dir cpu)"
+	echo 50000 >"$(cg_dir cpu)/cpu.cfs_quota_us"
+	update_config "$BUNDLE/config.json" ".linux.cgroupsPath = \"$CG/ctr\""
+	set_args '["/tools/init", "pause"]'
+	rt_bg run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	# 60% of the parent's period is over its 50%
+	rt update --cpu-quota 60000 "$CID"
+	[ "$status" -eq 1 ]
+	rt update --cpu-period 10000 --cpu-quota 3000 "$CID"
+	[ "$status" -eq 0 ] || fail "$output"
+	[ "$(cat "$(cg_dir cpu "$CG/ctr")/cpu.cfs_period_us")" = 10000 ]
+	[ "$(cat "$(cg_dir cpu "$CG/ctr")/cpu.cfs_quota_us")" = 3000 ]
+}
+
 @test "runtime run: a container with a 256 KiB memory limit still starts" {
 	# ASan's own memory in the init (shadow, allocator) exceeds the limit
 	requires plain-build

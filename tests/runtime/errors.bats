@@ -99,6 +99,33 @@ create_fails() {
 	create_fails "'linux.cgroupsPath': invalid path"
 }
 
+@test "runtime create [bad input]: kernel.hostname and kernel.domainname sysctls beside their fields, or without a uts namespace" {
+	update_config "$BUNDLE/config.json" '.linux.sysctl = {"kernel.hostname": "foo"}'
+	rt create --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 1 ]
+	assert_output --partial "'kernel.hostname=foo' conflicts with the 'hostname' field"
+	update_config "$BUNDLE/config.json" '.linux.sysctl = {"kernel.domainname": "foo"} | .domainname = "bar"'
+	rt create --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 1 ]
+	assert_output --partial "'kernel.domainname=foo' conflicts with the 'domainname' field"
+	# the same name in both is no conflict (crun)
+	update_config "$BUNDLE/config.json" '.domainname = "foo"'
+	set_args '["cat", "/proc/sys/kernel/domainname"]'
+	rt run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$output" = foo ]
+	update_config "$BUNDLE/config.json" 'del(.domainname) | .linux.namespaces -= [{type: "uts"}]'
+	rt create --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 1 ]
+	assert_output --partial "needs a uts namespace"
+	assert_no_leftovers
+	# alone, with a uts namespace, it is set
+	update_config "$BUNDLE/config.json" '.linux.namespaces += [{type: "uts"}]'
+	rt run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$output" = foo ]
+}
+
 @test "runtime create [bad input]: a cgroup limit the kernel refuses leaves no cgroup" {
 	update_config "$BUNDLE/config.json" '.linux.resources.cpu = {cpus: "9999"}'
 	create_fails "'linux.resources.cpu.cpus'"
@@ -145,7 +172,8 @@ create_fails() {
 	set_args '["/script"]'
 	rt run --bundle "$BUNDLE" "$CID"
 	[ "$status" -ne 0 ]
-	[[ "$output" == *"unable to start container process: exec /script: no such file or directory"* ]]
+	# that line alone, as runc's
+	[ "$output" = "exec /script: no such file or directory" ]
 	rt delete --force "$CID"
 	set_args '["/tools/init", "pause"]'
 	rt_bg run --detach --bundle "$BUNDLE" "$CID"
@@ -175,4 +203,13 @@ create_fails() {
 	run -0 "$RT" delete -h
 	assert_line "OPTIONS:"
 	assert_line --regexp '^   -f, --force '
+}
+
+@test "runtime VERB -h [bad input]: an unknown verb has no help topic (runc's wording)" {
+	run "$RT" foo -h
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"No help topic for 'foo'"* ]]
+	run "$RT" foo
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"unknown command 'foo'"* ]]
 }

@@ -80,6 +80,18 @@ EOF
 	assert_line "NoNewPrivs:	1"
 }
 
+@test "runtime exec: no_new_privs only with --no-new-privs, whatever the config's noNewPrivileges (as crun)" {
+	update_config "$BUNDLE/config.json" '.process.noNewPrivileges = true'
+	start_ctr
+	grep -q "^NoNewPrivs:	1" "/proc/$PID/status"
+	rt exec "$CID" grep NoNewPrivs /proc/self/status
+	[ "$status" -eq 0 ]
+	assert_output "NoNewPrivs:	0"
+	rt exec --no-new-privs "$CID" grep NoNewPrivs /proc/self/status
+	[ "$status" -eq 0 ]
+	assert_output "NoNewPrivs:	1"
+}
+
 @test "runtime exec: the container's seccomp filter, its capabilities, --cap, --no-new-privs" {
 	update_config "$BUNDLE/config.json" '.process.noNewPrivileges = false
 		| .linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["mkdir", "mkdirat"], action: "SCMP_ACT_ERRNO", errnoRet: 1}]}'
@@ -139,7 +151,7 @@ EOF
 	[[ "$output" != *"/dev/pts/ptmx"* ]]
 	# detached, a terminal still needs somewhere to send the pty
 	rt exec -t --detach "$CID" true
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 255 ]
 	[[ "$output" == *"needs --console-socket"* ]]
 }
 
@@ -158,31 +170,43 @@ EOF
 	done
 }
 
-@test "runtime exec [bad input]: missing program, not executable, stopped and missing container" {
+@test "runtime exec [bad input]: missing program, not executable, stopped and missing container (exit 255, as runc)" {
 	start_ctr
 	rt exec "$CID" no-such-program
-	[ "$status" -ne 0 ]
+	[ "$status" -eq 255 ]
 	assert_output --partial 'exec: "no-such-program": executable file not found in $PATH'
 	rt exec "$CID" /etc/passwd
-	[ "$status" -ne 0 ]
+	[ "$status" -eq 255 ]
 	assert_output --partial "permission denied"
 	rt exec "$CID" /no/such/file
-	[ "$status" -ne 0 ]
+	[ "$status" -eq 255 ]
 	assert_output --partial "no such file or directory"
 
 	rt exec no-such-container-$$ true
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 255 ]
 	assert_output --partial "does not exist"
 
 	"$RT" --root "$RT_ROOT" kill "$CID" KILL
 	retry 50 0.1 is_stopped
 	rt exec "$CID" true
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 255 ]
 	assert_output --partial "stopped"
 	[ "$(echo "$output" | wc -l)" -eq 1 ]
 
 	rt exec "$CID"
 	[ "$status" -eq 2 ]
+}
+
+@test "runtime exec --pid-file [bad input]: a pid file that cannot be written fails the exec with 255; the process's own 255 and 1 pass through" {
+	start_ctr
+	rt exec --pid-file "$BATS_TEST_TMPDIR/no/such/dir/pid" "$CID" true
+	[ "$status" -eq 255 ]
+	assert_output --partial "no/such/dir/pid"
+	rt exec "$CID" sh -c 'exit 255'
+	[ "$status" -eq 255 ]
+	[ -z "$output" ]
+	rt exec "$CID" false
+	[ "$status" -eq 1 ]
 }
 
 @test "runtime exec: HOME comes from the container's /etc/passwd, never through a symlink to the host" {
@@ -238,10 +262,10 @@ EOF
 	grep -q "^[0-9]*:memory:$CG/only-mem$" "/proc/$p2/cgroup"
 	grep -q "^[0-9]*:pids:$CG$" "/proc/$p2/cgroup"
 	rt exec --cgroup no-such "$CID" true
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 255 ]
 	[[ "$output" == *"--cgroup: sub-cgroup '"*"$CG/no-such' does not exist"* ]]
 	rt exec --cgroup ../escape "$CID" true
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 255 ]
 	[[ "$output" == *"--cgroup: invalid sub-cgroup '../escape'"* ]]
 	rt delete --force "$CID"
 	[ "$status" -eq 0 ]

@@ -97,9 +97,17 @@ SH
 		update_config "$BUNDLE/config.json" "del(.hooks) | .hooks.$k = [{path: \"/bin/sh\", args: [\"sh\", \"-c\", \"echo hook-says-no; exit 3\"]}]"
 		rt_bg create --bundle "$BUNDLE" "$CID"
 		[ "$status" -eq 1 ]
-		assert_output --partial "$k hook '/bin/sh' exited with status 3: hook-says-no"
+		assert_output --partial "error running $k hook #0: '/bin/sh' exited with status 3: hook-says-no"
 		assert_no_leftovers
 	done
+}
+
+@test "runtime hooks: a failing hook is named by its kind and index (runc's wording)" {
+	update_config "$BUNDLE/config.json" 'del(.hooks) | .hooks.createRuntime = [{path: "/bin/true"}, {path: "/bin/false"}]'
+	rt_bg create --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 1 ]
+	assert_output --partial "error running createRuntime hook #1: '/bin/false' exited with status 1"
+	assert_no_leftovers
 }
 
 @test "runtime hooks: a failing startContainer hook fails start" {
@@ -109,18 +117,18 @@ SH
 	rt start "$CID"
 	retry 50 0.1 is_stopped
 	run cat "$BATS_TEST_TMPDIR/ctr.log"
-	assert_output --partial "startContainer hook '/bin/false' exited with status 1"
+	assert_output --partial "error running startContainer hook #0: '/bin/false' exited with status 1"
 }
 
 @test "runtime hooks: failing poststart and poststop hooks are warnings only" {
 	update_config "$BUNDLE/config.json" '.hooks.poststart = [{path: "/bin/false"}] | .hooks.poststop = [{path: "/bin/false"}]'
 	rt_bg run -d --bundle "$BUNDLE" "$CID"
 	[ "$status" -eq 0 ]
-	assert_output --partial "poststart hook '/bin/false' exited with status 1"
+	assert_output --partial "error running poststart hook #0: '/bin/false' exited with status 1"
 	[ "$(ctr_status)" = running ]
 	rt delete --force "$CID"
 	[ "$status" -eq 0 ]
-	assert_output --partial "poststop hook '/bin/false' exited with status 1"
+	assert_output --partial "error running poststop hook #0: '/bin/false' exited with status 1"
 	[ ! -e "$RT_ROOT/$CID" ]
 }
 
@@ -128,7 +136,7 @@ SH
 	update_config "$BUNDLE/config.json" ".hooks.prestart = [{path: \"/bin/sh\", args: [\"sh\", \"-c\", \"echo \$\$ > $HLOG/hook.pid; exec sleep 60\"], timeout: 1}]"
 	rt_bg create --bundle "$BUNDLE" "$CID"
 	[ "$status" -eq 1 ]
-	assert_output --partial "prestart hook '/bin/sh' timed out after 1 seconds"
+	assert_output --partial "error running prestart hook #0: '/bin/sh' timed out after 1 seconds"
 	local p
 	p=$(cat "$HLOG/hook.pid")
 	retry 50 0.1 sh -c "! kill -0 $p 2>/dev/null"

@@ -131,6 +131,24 @@ catches_term() {
 	wait_for is_stopped
 }
 
+@test "runtime start, run --detach: they return once the program runs, state says running at once" {
+	# a startContainer hook that takes its time: the program runs after it
+	update_config "$BUNDLE/config.json" '.hooks.startContainer = [{path: "/bin/sh", args: ["sh", "-c", "sleep 0.5"]}]'
+	set_args '["sleep", "1000"]'
+	rt_bg create --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$(ctr_status)" = created ]
+	rt start "$CID"
+	[ "$status" -eq 0 ]
+	[ "$(ctr_status)" = running ]
+	rt delete --force "$CID"
+	rt_bg run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$(ctr_status)" = running ]
+	rt delete --force "$CID"
+	assert_no_leftovers
+}
+
 @test "runtime kill --all: every process of the container" {
 	set_args '["sh", "-c", "sleep 1000 & sleep 1001 & /tools/init pause"]'
 	rt_bg run --detach --bundle "$BUNDLE" "$CID"
@@ -356,4 +374,95 @@ $CID-b" ]
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = /no/such/dir ]
 	[[ "${lines[1]}" == drwxr-xr-x* ]]
+}
+
+# host_pidns_ctr: a container in the host's pid namespace, its init and
+# three exec'd processes (PIDS) running in its cgroup
+host_pidns_ctr() {
+	update_config "$BUNDLE/config.json" '.linux.namespaces -= [{type: "pid"}]'
+	set_args '["sleep", "1000"]'
+	rt_bg run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ] || fail "run: $output"
+	local i p
+	for i in 1 2 3; do
+		rt_bg exec --detach "$CID" sleep 1001
+		[ "$status" -eq 0 ] || fail "exec: $output"
+	done
+	wait_for test "$(wc -l <"$(cg_dir pids)/cgroup.procs")" -eq 4
+	mapfile -t PIDS <"$(cg_dir pids)/cgroup.procs"
+	for p in "${PIDS[@]}"; do track_pid "$p"; done
+}
+
+# none of the pids is alive (a zombie waiting for its reaper is gone)
+pids_gone() {
+	local p
+	for p in "$@"; do
+		[ -e "/proc/$p" ] && ! grep -q '^State:.*Z' "/proc/$p/status" 2>/dev/null && return 1
+	done
+	return 0
+}
+
+@test "runtime kill KILL [host pidns]: every process of the cgroup goes, not the init alone (as runc)" {
+	host_pidns_ctr
+	rt kill "$CID" KILL
+	[ "$status" -eq 0 ]
+	wait_for pids_gone "${PIDS[@]}"
+	wait_for is_stopped
+	rt delete "$CID"
+	[ "$status" -eq 0 ]
+	assert_no_leftovers
+}
+
+@test "runtime kill KILL [host pidns + init gone]: the rest of the cgroup is killed, no 'not running'" {
+	host_pidns_ctr
+	kill -9 "$(ctr_pid)"
+	wait_for is_stopped
+	pids_gone "${PIDS[@]}" && fail "the exec'd processes went with the init"
+	rt kill "$CID" KILL
+	[ "$status" -eq 0 ]
+	wait_for pids_gone "${PIDS[@]}"
+	# another signal to a stopped container is still refused
+	rt kill "$CID" TERM
+	[ "$status" -eq 1 ]
+	assert_output --partial "container not running"
+	rt delete "$CID"
+	[ "$status" -eq 0 ]
+	assert_no_leftovers
+}
+
+@test "runtime delete [host pidns + init gone]: the processes left in the cgroup are killed" {
+	host_pidns_ctr
+	kill -9 "$(ctr_pid)"
+	wait_for is_stopped
+	rt delete "$CID"
+	[ "$status" -eq 0 ]
+	wait_for pids_gone "${PIDS[@]}"
+	assert_no_leftovers
+}
+
+@test "runtime delete --regex: every container whose id matches goes, the others stay (crun's option)" {
+	set_args '["sleep", "1000"]'
+	local i
+	for i in a1 a2 b1; do
+		# a cgroup each (teardown's $CG* removes them)
+		update_config "$BUNDLE/config.json" ".linux.cgroupsPath = \"$CG-$i\""
+		rt_bg run --detach --bundle "$BUNDLE" "$CID-$i"
+		[ "$status" -eq 0 ] || fail "run $i: $output"
+	done
+	rt delete --regex "^$CID-a" "$CID-b1"
+	[ "$status" -eq 2 ]
+	rt delete --regex "^$CID-a["
+	[ "$status" -eq 1 ]
+	assert_output --partial "--regex '^$CID-a[':"
+	# running: without --force they stay, and the error says why
+	rt delete --regex "^$CID-a"
+	[ "$status" -eq 1 ]
+	assert_output --partial "that is not stopped"
+	[ "$(ctr_status "$CID-a1")" = running ]
+	rt delete --force --regex "^$CID-a"
+	[ "$status" -eq 0 ]
+	[ ! -e "$RT_ROOT/$CID-a1" ] && [ ! -e "$RT_ROOT/$CID-a2" ]
+	[ "$(ctr_status "$CID-b1")" = running ]
+	rt delete --force "$CID-b1"
+	[ "$status" -eq 0 ]
 }

@@ -122,6 +122,20 @@ mnt_type() { awk -v m="$1" '$5 == m { for (i = 7; $i != "-"; i++); print $(i + 1
 	[ "${lines[2]}" = done ]
 }
 
+@test "runtime run: masked directories share one empty read-only tmpfs (as runc)" {
+	mkdir -p "$BUNDLE/rootfs/m1" "$BUNDLE/rootfs/m2" "$BUNDLE/rootfs/m3"
+	echo s >"$BUNDLE/rootfs/m2/s"
+	update_config "$BUNDLE/config.json" '.linux.maskedPaths += ["/m1", "/m2", "/m3"]'
+	set_args '["sh", "-c", "stat -c %d /m1 /m2 /m3 | uniq | wc -l; ls -A /m2 | wc -l; touch /m3/x 2>&1; grep -c \" /m[123] \" /proc/self/mountinfo"]'
+	rt run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 1 ]
+	[ "${lines[1]}" = 0 ]
+	[[ "${lines[2]}" == *"Read-only file system"* ]]
+	[ "${lines[3]}" = 3 ]
+	assert_no_leftovers
+}
+
 @test "runtime run --no-pivot: MS_MOVE and chroot instead of pivot_root" {
 	set_args '["sh", "-c", "ls /tools/init && cat /proc/self/mountinfo | wc -l"]'
 	rt run --no-pivot --bundle "$BUNDLE" "$CID"
@@ -183,9 +197,21 @@ mnt_type() { awk -v m="$1" '$5 == m { for (i = 7; $i != "-"; i++); print $(i + 1
 	run timeout 60 "$RT" --root "$RT_ROOT" create --bundle "$BUNDLE" "$CID"
 	echo "$output" >&2
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"mount proc on '/proc': '/proc' in the rootfs is a symlink, not a directory"* ]]
+	# runc's wording, then what was found
+	[[ "$output" == *"mount proc on '/proc': must be mounted on ordinary directory ('/proc' in the rootfs is a symlink)"* ]]
 	[ "${#lines[@]}" -eq 1 ]
 	[ -z "$(ls -A "$BUNDLE/rootfs/fakeproc")" ]
+	assert_no_leftovers
+}
+
+@test "runtime create [bad input]: /sys a symlink (to a missing target) in the rootfs is refused" {
+	rm -rf "$BUNDLE/rootfs/sys"
+	ln -s /symlink "$BUNDLE/rootfs/sys"
+	run timeout 60 "$RT" --root "$RT_ROOT" create --bundle "$BUNDLE" "$CID"
+	echo "$output" >&2
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"mount sysfs on '/sys': must be mounted on ordinary directory ('/sys' in the rootfs is a symlink)"* ]]
+	[ ! -e "$BUNDLE/rootfs/symlink" ]
 	assert_no_leftovers
 }
 
