@@ -1018,6 +1018,7 @@ int kist_exec(const struct kist *k, const struct kverb *v, char **args, const ch
 	cleanup_json cJSON *doc = NULL;
 	cleanup_strv char **xargs = NULL, **env = list_vals(args, "--env");
 	cleanup_free char *rtroot = xasprintf("%s/runtime", run_root());
+	cleanup_free char *pidf = NULL;
 	int code = 0;
 
 	(void)v;
@@ -1056,6 +1057,11 @@ int kist_exec(const struct kist *k, const struct kverb *v, char **args, const ch
 		strv_push(&xargs, "--cwd");
 		strv_push(&xargs, vals[X_WORKDIR]);
 	}
+	/* written once the process runs: a 255 without it is the runtime's
+	 * (the exec failed), which docker reports as 126 */
+	pidf = xasprintf("%s/shim/%s/exec-%d.pid", run_root(), jstr(doc, "Id"), (int)getpid());
+	strv_push(&xargs, "--pid-file");
+	strv_push(&xargs, pidf);
 	strv_push(&xargs, jstr(doc, "Id"));
 	for (char **p = ops + 1; *p; p++)
 		strv_push(&xargs, *p);
@@ -1070,13 +1076,15 @@ int kist_exec(const struct kist *k, const struct kverb *v, char **args, const ch
 	{
 		struct err *e2 = NULL;
 		int r = kist_spawn("kist-runtime", xargs, &e2);
+		bool started = access(pidf, F_OK) == 0;
 
+		unlink(pidf);
 		if (r < 0) {
 			fprintf(stderr, "Error: %s\n", e2->msg);
 			err_free(e2);
 			return EXIT_RUN_ERROR;
 		}
-		return r;
+		return r == 255 && !started ? EXIT_CANNOT_EXEC : r;
 	}
 }
 

@@ -239,6 +239,15 @@ three" ]
 	assert_output "1 /tmp 1000"
 	kist exec x sh -c 'exit 4'
 	[ "$status" -eq 4 ]
+	# the process's own 255 passes through; an exec that cannot start is
+	# docker's 126
+	kist exec x sh -c 'exit 255'
+	[ "$status" -eq 255 ]
+	kist exec x /nonexistent
+	[ "$status" -eq 126 ]
+	assert_output --partial "/nonexistent"
+	run ls "$KIST_RUN/shim/$("$KIST" inspect --format "{{.Id}}" x)"
+	refute_output --partial exec-
 	run script -qec "$KIST exec -it x sh -c 'tty; exit 6'" /dev/null
 	[ "$status" -eq 6 ]
 	assert_output --partial /dev/pts/
