@@ -28,6 +28,9 @@ EOF
 	if ls -d /sys/fs/cgroup/*/libpod_parent >/dev/null 2>&1; then
 		echo 1 >"$PD/had-libpod-parent"
 	fi
+	# on a hybrid host it also makes plain directories (and tasks files)
+	# under /sys/fs/cgroup for controllers that are not mounted
+	ls -A /sys/fs/cgroup >"$PD/cgroup-entries"
 	# podman's cleanup process runs kist-runtime with its default state root
 	# (/run/kist/runtime): remove it at the end if it was not there before
 	if [ -e /run/kist ]; then
@@ -52,7 +55,16 @@ teardown_file() {
 			rmdir "$d" 2>/dev/null || true
 		done
 	fi
+	if [ -f "$PD/cgroup-entries" ]; then
+		local e
+		for e in /sys/fs/cgroup/*; do
+			grep -qxF "${e##*/}" "$PD/cgroup-entries" && continue
+			mountpoint -q "$e" || rm -rf "$e"
+		done
+	fi
 	if [ ! -e "$PD/had-run-kist" ]; then
+		# and the runtime's seccomp cache there (runtime/seccomp.c)
+		rm -rf /run/kist/runtime/.seccomp
 		rmdir /run/kist/runtime /run/kist/shim /run/kist 2>/dev/null || true
 	fi
 	rm -rf "$PD"
