@@ -22,6 +22,9 @@ done
 [ -x "$KIST" ] || { echo "bench/cli.sh: no $KIST (make first)" >&2; exit 1; }
 
 work=$(mktemp -d /var/tmp/kist-bench-cli.XXXXXX)
+# shellcheck source=tests/podman-cgroups.bash
+. tests/podman-cgroups.bash
+podman_cgroups_note "$work"
 # short: the shim's socket paths must fit a unix socket address
 KIST_RUN=$(mktemp -d /tmp/kr.XXXXXX)
 export KIST_RUN
@@ -34,6 +37,7 @@ cleanup() {
 	rm -rf "$KIST_RUN"
 	podman --root "$work/podman" --runroot "$work/podman-run" --storage-driver vfs \
 		system reset -f >/dev/null 2>&1
+	podman_cgroups_clean "$work"
 	rm -rf "$work"
 }
 trap cleanup EXIT

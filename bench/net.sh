@@ -32,6 +32,9 @@ done
 [ -x "$KIST" ] || { echo "bench/net.sh: no $KIST (make first)" >&2; exit 1; }
 
 work=$(mktemp -d /var/tmp/kist-bench-net.XXXXXX)
+# shellcheck source=tests/podman-cgroups.bash
+. tests/podman-cgroups.bash
+podman_cgroups_note "$work"
 KIST_RUN=$(mktemp -d /tmp/kr.XXXXXX)
 NETNS="kist-bench-${KIST_RUN##*.}"
 export KIST_RUN KIST_ROOT="$work/kist" KIST_CONFIG="$work/kist-config.json"
@@ -48,6 +51,7 @@ cleanup() {
 	ip netns del "$NETNS" 2>/dev/null
 	awk -v d="$KIST_RUN" 'index($5, d "/") == 1 {print $5}' /proc/self/mountinfo |
 		sort -r | while read -r m; do umount -l "$m"; done
+	podman_cgroups_clean "$work"
 	rm -rf "$KIST_RUN" "$work"
 }
 trap cleanup EXIT

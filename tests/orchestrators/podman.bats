@@ -4,6 +4,7 @@
 # under the file's tmp dir; no network.
 bats_require_minimum_version 1.5.0
 load ../helpers
+load ../podman-cgroups
 
 setup_file() {
 	requires root cmd:podman cmd:conmon cmd:script
@@ -23,14 +24,8 @@ tmp_dir = "$PD/tmp"
 network_config_dir = "$PD/net"
 EOF
 	export CONTAINERS_CONF=$PD/containers.conf
-	# podman (cgroupfs manager) makes /libpod_parent/{conmon,libpod-ID}:
-	# remove them at the end if they were not there before
-	if ls -d /sys/fs/cgroup/*/libpod_parent >/dev/null 2>&1; then
-		echo 1 >"$PD/had-libpod-parent"
-	fi
-	# on a hybrid host it also makes plain directories (and tasks files)
-	# under /sys/fs/cgroup for controllers that are not mounted
-	ls -A /sys/fs/cgroup >"$PD/cgroup-entries"
+	# what podman leaves under /sys/fs/cgroup goes at the end
+	podman_cgroups_note "$PD"
 	# podman's cleanup process runs kist-runtime with its default state root
 	# (/run/kist/runtime): remove it at the end if it was not there before
 	if [ -e /run/kist ]; then
@@ -47,21 +42,7 @@ teardown_file() {
 	pm rm -af -t 0 >/dev/null 2>&1 || true
 	pm system reset -f >/dev/null 2>&1 || true
 	cleanup_mounts "$PD"
-	if [ ! -e "$PD/had-libpod-parent" ]; then
-		local d
-		for d in /sys/fs/cgroup/*/libpod_parent /sys/fs/cgroup/libpod_parent; do
-			[ -d "$d" ] || continue
-			find "$d" -mindepth 1 -depth -type d -exec rmdir {} \; 2>/dev/null
-			rmdir "$d" 2>/dev/null || true
-		done
-	fi
-	if [ -f "$PD/cgroup-entries" ]; then
-		local e
-		for e in /sys/fs/cgroup/*; do
-			grep -qxF "${e##*/}" "$PD/cgroup-entries" && continue
-			mountpoint -q "$e" || rm -rf "$e"
-		done
-	fi
+	podman_cgroups_clean "$PD"
 	if [ ! -e "$PD/had-run-kist" ]; then
 		# and the runtime's seccomp cache there (runtime/seccomp.c)
 		rm -rf /run/kist/runtime/.seccomp
