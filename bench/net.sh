@@ -35,6 +35,9 @@ work=$(mktemp -d /var/tmp/kist-bench-net.XXXXXX)
 # shellcheck source=tests/podman-cgroups.bash
 . tests/podman-cgroups.bash
 podman_cgroups_note "$work"
+# podman's host-local IPAM keeps its leases under /var/lib/cni whatever the
+# namespace: it goes at the end if the bench made it
+[ -e /var/lib/cni ] || touch "$work/no-var-lib-cni"
 KIST_RUN=$(mktemp -d /tmp/kr.XXXXXX)
 NETNS="kist-bench-${KIST_RUN##*.}"
 export KIST_RUN KIST_ROOT="$work/kist" KIST_CONFIG="$work/kist-config.json"
@@ -52,6 +55,7 @@ cleanup() {
 	awk -v d="$KIST_RUN" 'index($5, d "/") == 1 {print $5}' /proc/self/mountinfo |
 		sort -r | while read -r m; do umount -l "$m"; done
 	podman_cgroups_clean "$work"
+	[ -e "$work/no-var-lib-cni" ] && rm -rf /var/lib/cni
 	rm -rf "$KIST_RUN" "$work"
 }
 trap cleanup EXIT
