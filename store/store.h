@@ -278,8 +278,9 @@ int bundle_config(struct store *s, const struct image *img, const cJSON *overrid
 
 /* overlay.c: volatile_ (a container removed when it exits, run --rm) skips
  * the syncs of the upper dir, the umount's among them; the kernel then
- * refuses to mount that upper dir again (work/work/incompat/volatile), which
- * only a reboot or an explicit umount would ask of such a container. */
+ * refuses to mount that upper dir again (the "incompat/volatile" mark in
+ * its work dir), which only a reboot or an explicit umount would ask of
+ * such a container. */
 int overlay_mount(const char *const *lowers, size_t n, const char *layers_dir, const char *upper,
 		  const char *work, const char *target, bool volatile_, struct err **err);
 int overlay_umount(const char *target, struct err **err);
