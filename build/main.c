@@ -51,25 +51,6 @@ static const char usage_text[] =
     "SOURCE_DATE_EPOCH sets the images' timestamps (default 0): the same\n"
     "Dockerfile, context and base give the same image digest.\n";
 
-static char *self_dir_program(const char *prog)
-{
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	char *slash;
-
-	if (n > 0) {
-		self[n] = '\0';
-		slash = strrchr(self, '/');
-		if (slash) {
-			char *p = xasprintf("%.*s/%s", (int)(slash - self), self, prog);
-			if (access(p, X_OK) == 0)
-				return p;
-			free(p);
-		}
-	}
-	return xstrdup(prog);
-}
-
 static int read_stdin(char **out, size_t *len, struct err **err)
 {
 	return fs_read_fd(0, (size_t)1 << 34, out, len, err);
@@ -330,10 +311,10 @@ int main(int argc, char **argv)
 		nullfd = open("/dev/null", O_WRONLY | O_CLOEXEC);
 		b.stdout_fd = nullfd;
 	}
-	b.store_bin = self_dir_program("kist-store");
-	b.runtime_bin = self_dir_program("kist-runtime");
-	b.fetch_bin = self_dir_program("kist-fetch");
-	b.net_bin = self_dir_program("kist-net");
+	b.store_bin = proc_sibling_path("kist-store");
+	b.runtime_bin = proc_sibling_path("kist-runtime");
+	b.fetch_bin = proc_sibling_path("kist-fetch");
+	b.net_bin = proc_sibling_path("kist-net");
 	/* kist-store and kist-net place a networked RUN's namespace under it */
 	setenv("KIST_RUN", o.run, 1);
 

@@ -18,6 +18,7 @@
 #include "common/cli.h"
 #include "common/err.h"
 #include "common/json.h"
+#include "common/proc.h"
 #include "common/signal.h"
 #include "common/util.h"
 
@@ -148,7 +149,7 @@ static void thaw(const char *id)
  * it when it exits for good (docker's daemon does). */
 static int shim_start(const cJSON *doc, bool no_start, bool detached)
 {
-	cleanup_free char *rt = kist_program_path("kist-runtime");
+	cleanup_free char *rt = proc_sibling_path("kist-runtime");
 	cleanup_free char *rtroot = xasprintf("%s/runtime", run_root());
 	cleanup_free char *bundle = container_path(doc, "bundle");
 	cleanup_free char *state = container_path(doc, "state.json");
@@ -461,7 +462,7 @@ static cJSON *overrides(char **args, const char *const *vals, char **cmd)
 	kist_mount_overrides(args, ov);
 	if (vals[R_INIT]) {
 		/* docker's --init: kist-init, installed beside kist */
-		cleanup_free char *init = kist_program_path("kist-init");
+		cleanup_free char *init = proc_sibling_path("kist-init");
 		if (init[0] != '/') {
 			fprintf(stderr, "Error: --init: kist-init is not installed beside kist\n");
 			cJSON_Delete(ov);

@@ -17,27 +17,6 @@
 #include "common/proc.h"
 #include "common/util.h"
 
-/* The program's path: beside kist's own binary when it is there (a build
- * tree, an install), else its name for a PATH lookup. */
-char *kist_program_path(const char *prog)
-{
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	char *slash;
-
-	if (n > 0) {
-		self[n] = '\0';
-		slash = strrchr(self, '/');
-		if (slash) {
-			char *p = xasprintf("%.*s/%s", (int)(slash - self), self, prog);
-			if (access(p, X_OK) == 0)
-				return p;
-			free(p);
-		}
-	}
-	return xstrdup(prog);
-}
-
 /* "kist-store: no such image: 'x'" -> "Error: No such image: x" */
 static void translate(const char *prog, const char *verb, const char *line, const char *noun,
 		      FILE *out)
@@ -123,7 +102,7 @@ static int run(const struct kist *k, const char *prog, char *const *args, const 
 	       size_t max, char **out, char **errtext, struct err **err)
 {
 	struct buf raw = BUF_INIT;
-	cleanup_free char *path = kist_program_path(prog);
+	cleanup_free char *path = proc_sibling_path(prog);
 	cleanup_strv char **argv = NULL;
 	struct proc p = PROC_INIT;
 	struct buf eb = BUF_INIT, ob = BUF_INIT;
@@ -229,7 +208,7 @@ void kist_print_error(const char *prog, const char *errtext, const char *noun)
 
 int kist_spawn(const char *prog, char *const *args, struct err **err)
 {
-	cleanup_free char *path = kist_program_path(prog);
+	cleanup_free char *path = proc_sibling_path(prog);
 	cleanup_strv char **argv = NULL;
 	struct proc p = PROC_INIT;
 

@@ -82,7 +82,6 @@ void kist_print_error(const char *prog, const char *errtext, const char *noun);
 /* Run prog with args as they are (no --root), on kist's own stdio; returns
  * its exit code (a signal death as 128+N). */
 int kist_spawn(const char *prog, char *const *args, struct err **err);
-char *kist_program_path(const char *prog);
 
 /* verbs.c */
 extern const struct kentry kist_commands[]; /* top-level commands */

@@ -16,6 +16,7 @@
 #include "common/cli.h"
 #include "common/err.h"
 #include "common/json.h"
+#include "common/proc.h"
 #include "common/util.h"
 
 static char **flag_vals(char **args, const char *flag)
@@ -343,7 +344,7 @@ void kist_net_release(const struct kist *k, const char *id)
 void kist_exit_command(const cJSON *doc, bool auto_remove, char ***args)
 {
 	cleanup_free char *root = root_of(doc);
-	cleanup_free char *prog = kist_program_path(auto_remove ? "kist" : "kist-net");
+	cleanup_free char *prog = proc_sibling_path(auto_remove ? "kist" : "kist-net");
 	const char *net[] = {"--root", root, "down", id_of(doc)};
 	const char *rm[] = {"--root", root, "container", "cleanup", "--rm", id_of(doc)};
 	const char **tail = auto_remove ? rm : net;

@@ -32,7 +32,7 @@ static bool proxied(int sig)
 
 int kist_spawn_proxy(const char *prog, char *const *args, struct err **err)
 {
-	cleanup_free char *path = kist_program_path(prog);
+	cleanup_free char *path = proc_sibling_path(prog);
 	cleanup_strv char **argv = NULL;
 	struct proc p = PROC_INIT;
 	struct sigaction sa, old[65];

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include <errno.h>       /* errno */
 #include <fcntl.h>       /* open, fcntl */
+#include <limits.h>      /* PATH_MAX */
 #include <signal.h>      /* sigprocmask */
 #include <stdio.h>       /* fflush */
 #include <stdlib.h>      /* free */
@@ -270,4 +271,23 @@ int proc_capture(const char *const *argv, size_t max, char **out, struct err **e
 	}
 	*out = data;
 	return r;
+}
+
+char *proc_sibling_path(const char *prog)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+
+	if (n > 0) {
+		self[n] = '\0';
+		slash = strrchr(self, '/');
+		if (slash) {
+			char *p = xasprintf("%.*s/%s", (int)(slash - self), self, prog);
+			if (access(p, X_OK) == 0)
+				return p;
+			free(p);
+		}
+	}
+	return xstrdup(prog);
 }

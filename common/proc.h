@@ -42,6 +42,10 @@ int proc_capture(const char *const *argv, size_t max, char **out, struct err **e
  * too, which sigaction refuses) and an empty mask: what a child gets before
  * it execs, whatever its parent ignored.  Async-signal-safe. */
 void proc_signals_default(void);
+/* A program beside this process's own binary (a build tree, an install)
+ * when it is there and executable, else its bare name for a PATH lookup.
+ * Malloc'd. */
+char *proc_sibling_path(const char *prog);
 /* Convert a waitpid status to exit code / 128+signal. */
 int proc_status_code(int status);
 

@@ -17,6 +17,7 @@
 #include "common/err.h"
 #include "common/fs.h"
 #include "common/log.h"
+#include "common/proc.h"
 #include "common/util.h"
 #include "shim/shim.h"
 
@@ -82,8 +83,6 @@ static char *absolute(const char *p)
 static int find_runtime(const char *want, char **out, struct err **err)
 {
 	const char *path = getenv("PATH");
-	char self[PATH_MAX];
-	ssize_t n;
 
 	if (want && strchr(want, '/')) {
 		if (access(want, X_OK) < 0)
@@ -92,23 +91,13 @@ static int find_runtime(const char *want, char **out, struct err **err)
 		return 0;
 	}
 	if (!want) {
-		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-		if (n > 0) {
-			char *slash;
+		char *cand = proc_sibling_path("kist-runtime");
 
-			self[n] = '\0';
-			slash = strrchr(self, '/');
-			if (slash) {
-				char *cand =
-				    xasprintf("%.*s/kist-runtime", (int)(slash - self), self);
-
-				if (access(cand, X_OK) == 0) {
-					*out = cand;
-					return 0;
-				}
-				free(cand);
-			}
+		if (strchr(cand, '/')) {
+			*out = cand;
+			return 0;
 		}
+		free(cand);
 		want = "kist-runtime";
 	}
 	for (const char *p = path ? path : "/usr/local/bin:/usr/bin:/bin"; *p;) {
