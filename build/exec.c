@@ -465,12 +465,12 @@ static int ctr_create(struct build *b, const char *image, const char *overrides,
  * and what of them the rootfs lacked (to leave out of the commit). */
 static const char *const net_files[] = {"/etc/hosts", "/etc/resolv.conf", "/etc/hostname"};
 
-static void net_stubs(const char *rootfs, const char *const *files, char **stubs)
+static void net_stubs(const char *rootfs, char **stubs)
 {
 	int rootfd = open(rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	for (size_t i = 0; i < ARRAY_SIZE(net_files); i++)
-		stubs[i] = rootfd >= 0 ? stub_missing_part(rootfd, files[i]) : NULL;
+		stubs[i] = rootfd >= 0 ? stub_missing_part(rootfd, net_files[i]) : NULL;
 	fs_close(rootfd);
 }
 
@@ -711,7 +711,7 @@ static int run_step(struct build *b, struct stage *st, struct step *s, struct er
 		struct proc p = PROC_INIT;
 
 		if (bridge)
-			net_stubs(c.rootfs, net_files, stubs);
+			net_stubs(c.rootfs, stubs);
 		if (bridge && net_verb(b, "up", c.id, err) < 0) {
 			net_verb(b, "down", c.id, NULL);
 			rmounts_finish(b, &s->mounts, c.rootfs);
