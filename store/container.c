@@ -421,6 +421,24 @@ static int lock_containers(struct store *s, struct err **err)
 	return lock_acquireat(s->rootfd, "containers/.lock", LOCK_MODE_EXCLUSIVE, true, err);
 }
 
+/* Under the containers lock: what a removal killed after its rename left
+ * (containers/.tmp-del-<id>); nothing else can be using it. */
+static void sweep_deleted(struct store *s)
+{
+	int cfd = openat(s->rootfd, "containers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *cd = cfd >= 0 ? fdopendir(cfd) : NULL;
+	struct dirent *de;
+
+	if (!cd) {
+		fs_close(cfd);
+		return;
+	}
+	while ((de = readdir(cd)))
+		if (str_has_prefix(de->d_name, ".tmp-del-"))
+			fs_rm_rfat(dirfd(cd), de->d_name, NULL);
+	closedir(cd);
+}
+
 /* Under the containers lock. */
 static int remove_locked(struct store *s, const struct container *c, bool force, struct err **err)
 {
@@ -441,6 +459,7 @@ static int remove_locked(struct store *s, const struct container *c, bool force,
 				    shown, state);
 	if (container_umount(s, c, err) < 0)
 		return -1;
+	sweep_deleted(s);
 	if (renameat(s->rootfd, from, s->rootfd, to) < 0)
 		return err_set(err, errno, "remove container '%s'", c->id);
 	if (c->doc)

@@ -110,9 +110,13 @@ teardown() {
 	store mount m # already mounted: no second mount
 	assert_success
 	[ "$(grep -c " $r " /proc/self/mountinfo)" -eq 1 ]
+	# what a removal killed after its rename leaves goes with the next one
+	dead="$KIST_ROOT/containers/.tmp-del-$(printf '%064d' 7)"
+	mkdir -p "$dead/bundle"
 	store rm-container "${id:0:12}"
 	assert_success
 	[ ! -e "$KIST_ROOT/containers/$id" ]
+	[ ! -e "$dead" ]
 	! grep -q " $r " /proc/self/mountinfo
 	store rm-container m
 	assert_failure 1
