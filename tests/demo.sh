@@ -36,8 +36,8 @@ tar -C "$work/rootfs" -cf "$work/busybox.tar" .
 echo "# built $work/busybox.tar from busybox-static"
 
 # 2. a real registry on 127.0.0.1
-port=$((20000 + RANDOM % 20000))
-while ss -Htln "sport = :$port" | grep -q .; do port=$((20000 + RANDOM % 20000)); done
+port=$((10000 + RANDOM % 20000))
+while ss -Htln "sport = :$port" | grep -q .; do port=$((10000 + RANDOM % 20000)); done
 mkdir -p "$work/registry"
 cat >"$work/registry/config.yml" <<YML
 version: 0.1

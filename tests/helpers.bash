@@ -162,12 +162,21 @@ busybox_tar() {
 }
 
 # ---- a real registry (Debian's docker-registry) on 127.0.0.1 ----
-# free_port: print a TCP port nothing listens on.
+# free_port: print a TCP port nothing listens on, outside the host's
+# ephemeral range (ip_local_port_range), so that no outgoing connection of
+# another program can be holding it when the server binds.
 free_port() {
-	local p
+	local p lo=32768 hi=60999 base span
+	read -r lo hi </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+	# the wider stretch the ephemeral range leaves free of 10000..65535
+	if ((lo - 10000 >= 65535 - hi)); then
+		base=10000 span=$((lo - 10000))
+	else
+		base=$((hi + 1)) span=$((65535 - hi))
+	fi
 	while :; do
-		p=$((20000 + RANDOM % 20000))
-		if ! ss -Htln "sport = :$p" | grep -q .; then
+		p=$((base + (RANDOM * 32768 + RANDOM) % span))
+		if ! ss -Htan "sport = :$p" | grep -q .; then
 			echo "$p"
 			return
 		fi

@@ -103,13 +103,26 @@ SERVER_PY="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/server.py"
 
 # start_helper NAME PORT ARGS...: run server.py ARGS in the background, wait
 # until PORT listens; the pid goes to $BATS_FILE_TMPDIR/NAME.pid and is
-# stopped by stop_helpers.
+# stopped by stop_helpers.  A helper that dies first fails at once, with its
+# log.
 start_helper() {
-	local name=$1 port=$2
+	local name=$1 port=$2 pid i
 	shift 2
 	python3 "$SERVER_PY" "$@" >"$BATS_FILE_TMPDIR/$name.log" 2>&1 &
-	echo $! >"$BATS_FILE_TMPDIR/$name.pid"
-	retry 100 0.05 port_listens "$port"
+	pid=$!
+	echo "$pid" >"$BATS_FILE_TMPDIR/$name.pid"
+	for ((i = 0; i < 600; i++)); do
+		port_listens "$port" && return 0
+		if ! kill -0 "$pid" 2>/dev/null; then
+			echo "helper $name exited before listening on $port:" >&2
+			cat "$BATS_FILE_TMPDIR/$name.log" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+	echo "helper $name: port $port still not listening after 30 s:" >&2
+	cat "$BATS_FILE_TMPDIR/$name.log" >&2
+	return 1
 }
 
 port_listens() { ss -Htln "sport = :$1" | grep -q .; }
