@@ -1014,6 +1014,19 @@ int rt_cgroup_destroy(const struct rt_cgroup *cg, struct err **err)
 
 	if (!cg->dirs)
 		return 0;
+	/* The common case: the init is reaped, its pid namespace took every
+	 * other process with it and nothing made sub-cgroups, so each
+	 * directory goes with one rmdir (the kernel refuses it while a task
+	 * or a child cgroup is left).  Only when one is refused does the walk
+	 * below look inside. */
+	{
+		bool all = true;
+		for (size_t i = 0; cg->dirs[i]; i++)
+			if (rmdir(cg->dirs[i]) < 0 && errno != ENOENT)
+				all = false;
+		if (all)
+			return 0;
+	}
 	/* anything left (in the container's cgroup or below) gets SIGKILL */
 	for (int round = 0; round < 1000; round++) {
 		size_t n = 0;
