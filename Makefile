@@ -107,13 +107,14 @@ $(OBJ)/libcommon.a: $(COMMON_OBJS)
 $(OBJ)/libspec.a: $(SPEC_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-# program_template NAME: NAME_SRCS are its sources, NAME_PKGS its libraries.
+# program_template NAME: NAME_SRCS are its sources, NAME_PKGS its libraries,
+# NAME_EXTRA objects of its own made by other rules.
 define program_template
 $(1)_OBJS := $$(patsubst %.c,$(OBJ)/%.o,$$($(1)_SRCS))
-$(BIN)/$(1): $$($(1)_OBJS) $(LIBS_A)
+$(BIN)/$(1): $$($(1)_OBJS) $$($(1)_EXTRA) $(LIBS_A)
 	@mkdir -p $$(@D)
 	@$$(if $(Q),echo "  LINK    $$@")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $$@ $$($(1)_OBJS) $(LIBS_A) \
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $$@ $$($(1)_OBJS) $$($(1)_EXTRA) $(LIBS_A) \
 		$$(call pkg_libs,$$($(1)_PKGS) $(BASE_PKGS)) $$($(1)_LDLIBS)
 install.$(1): $(BIN)/$(1)
 	install -D -m 0755 $(BIN)/$(1) $(DESTDIR)$(BINDIR)/$(1)

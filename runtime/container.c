@@ -55,6 +55,7 @@ void rt_container_free(struct rt_container *c)
 	fs_close(c->console_fd);
 	fs_close(c->console_peer);
 	fs_close(c->seccomp_sock);
+	fs_close(c->trampoline_fd);
 	free(c->exec_path);
 	strv_free(c->env);
 	free(c);
@@ -224,6 +225,27 @@ static int wait_ready(struct rt_container *c, pid_t pid, struct err **err)
 	}
 }
 
+/* After 'C' with the trampoline: end of file once the init has exec'd it,
+ * or its error. */
+static int wait_trampoline(struct rt_container *c, pid_t pid, struct err **err)
+{
+	char buf[4096];
+	ssize_t n;
+	int status;
+
+	do
+		n = recv(c->sync_fd, buf, sizeof(buf) - 1, 0);
+	while (n < 0 && errno == EINTR);
+	if (n > 0) {
+		buf[n] = 0;
+		return err_set(err, 0, "%s",
+			       buf[0] == 'E' ? buf + 1 : "unexpected message from container init");
+	}
+	if (waitpid(pid, &status, WNOHANG) != 0)
+		return err_set(err, 0, "container init exited before it was created");
+	return 0;
+}
+
 static int write_pid_file(const char *path, pid_t pid, struct err **err)
 {
 	char b[24];
@@ -239,14 +261,14 @@ int rt_container_create(const struct rt_create_opts *o, struct rt_container **ou
 	struct rt_container *c = xcalloc(1, sizeof(*c));
 	int sp[2] = {-1, -1}, pp[2] = {-1, -1};
 	pid_t pid = -1;
-	bool early_join;
+	bool early_join, early_exec;
 	int flags;
 	struct stat pst;
 	cleanup_close int own_pidns = -1;
 
 	c->opts = o;
 	c->sync_fd = c->start_r = c->start_w = c->console_fd = c->console_peer = -1;
-	c->seccomp_sock = -1;
+	c->seccomp_sock = c->trampoline_fd = -1;
 	c->st = (struct rt_state)RT_STATE_INIT;
 	for (int i = 0; i < SPEC_NS_COUNT; i++)
 		c->ns_fds[i] = -1;
@@ -256,6 +278,9 @@ int rt_container_create(const struct rt_create_opts *o, struct rt_container **ou
 		goto fail;
 	if (rt_hooks_validate(c->cfg.hooks, err) < 0)
 		goto fail;
+	/* CVE-2019-5736 (cloned_binary.c): may re-exec us, nothing exists yet */
+	c->trampoline_fd = rt_cloned_binary_trampoline(&c->cfg);
+	early_exec = c->trampoline_fd >= 0;
 	if (rt_caps_prepare(c->cfg.process.capabilities, &c->caps, err) < 0 ||
 	    rt_seccomp_prepare(c->cfg.seccomp, o->root, &c->seccomp, err) < 0)
 		goto fail;
@@ -389,6 +414,8 @@ int rt_container_create(const struct rt_create_opts *o, struct rt_container **ou
 	c->console_fd = -1;
 	fs_close(c->seccomp_sock); /* the init holds its own copy */
 	c->seccomp_sock = -1;
+	fs_close(c->trampoline_fd);
+	c->trampoline_fd = -1;
 	fs_close(c->start_r);
 	c->start_r = -1;
 
@@ -408,6 +435,10 @@ int rt_container_create(const struct rt_create_opts *o, struct rt_container **ou
 		err_set(err, errno, "container init exited before it was created");
 		goto fail;
 	}
+	/* with the trampoline the init's last steps come now: created once it
+	 * has exec'd it (our sync socket's end of file) */
+	if (early_exec && wait_trampoline(c, pid, err) < 0)
+		goto fail;
 	fs_close(c->sync_fd);
 	c->sync_fd = -1;
 	*out = c;

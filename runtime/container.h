@@ -65,6 +65,7 @@ struct rt_container {
 	int console_fd;       /* connected console socket, or -1 */
 	int console_peer;     /* own_console: our end, the master arrives on it */
 	int seccomp_sock;     /* connected to linux.seccomp.listenerPath, or -1 */
+	int trampoline_fd;    /* sealed exec trampoline the init execs through, or -1 */
 	bool userns;
 	char *exec_path; /* resolved in the container */
 	char **env;      /* the process's (rt_env_build), also the init's own for its hooks */

@@ -73,8 +73,9 @@ __attribute__((noreturn)) static void fail(struct rt_container *c, struct err *e
 }
 
 /* After 'R' nobody waits for a message: stderr is all there is. */
-__attribute__((noreturn)) static void fail_late(struct err *e)
+__attribute__((noreturn)) static void fail_late(struct rt_container *c, struct err *e)
 {
+	(void)c;
 	cleanup_free char *line =
 	    xasprintf("kist-runtime: %s\n", e && e->msg ? e->msg : "container init failed");
 	fs_write_all(2, line, strlen(line));
@@ -365,9 +366,9 @@ static int cmp_int(const void *a, const void *b)
  * and seccomp listener sockets, the namespace fds, the log file. */
 static void close_inherited_fds(const struct rt_container *c)
 {
-	int keep[16 + SPEC_NS_COUNT], n = 0, next = 3 + c->opts->listen_fds + c->opts->preserve_fds;
-	const int own[] = {c->sync_fd,    c->start_r,      c->start_w,
-			   c->console_fd, c->seccomp_sock, log_file_fd()};
+	int keep[17 + SPEC_NS_COUNT], n = 0, next = 3 + c->opts->listen_fds + c->opts->preserve_fds;
+	const int own[] = {c->sync_fd,      c->start_r,    c->start_w,      c->console_fd,
+			   c->seccomp_sock, log_file_fd(), c->trampoline_fd};
 
 	for (size_t i = 0; i < ARRAY_SIZE(own); i++)
 		if (own[i] >= next)
@@ -385,30 +386,37 @@ static void close_inherited_fds(const struct rt_container *c)
 	syscall(SYS_close_range, (unsigned)next, ~0U, 0);
 }
 
-void rt_init_main(struct rt_container *c)
+/* The trampoline's command line (cloned_binary.c): NAME START_R START_W
+ * PATH ARGV...  The trampoline waits for `start` on START_R and keeps
+ * START_W open until the program's own exec (`start` and `run` watch it):
+ * finish() takes close-on-exec off both, the trampoline sets it back. */
+static char **trampoline_argv(const struct rt_container *c)
 {
-	cleanup_err struct err *e = NULL;
 	const struct spec_process *p = &c->cfg.process;
-	char b;
-	ssize_t n;
+	char **argv;
+	size_t n = 0;
 
-	close_inherited_fds(c);
-	setup(c);
-	sync_send(c->sync_fd, 'R', NULL);
-	/* the runtime has recorded us: only now may we outlive it */
-	if (sync_recv(c->sync_fd) != 'C')
-		_exit(1);
-	fs_close(c->sync_fd);
+	while (p->args[n])
+		n++;
+	argv = xcalloc(n + 5, sizeof(*argv));
+	argv[0] = xstrdup("kist-runtime-init");
+	argv[1] = xasprintf("%d", c->start_r);
+	argv[2] = xasprintf("%d", c->start_w);
+	argv[3] = c->exec_path;
+	memcpy(argv + 4, p->args, n * sizeof(*argv));
+	return argv;
+}
 
-	/* created: wait for `start` */
-	do
-		n = read(c->start_r, &b, 1);
-	while (n < 0 && errno == EINTR);
-	if (n != 1)
-		_exit(1); /* never started: the runtime went away */
-	fs_close(c->start_r);
-	/* start_w stays open (close-on-exec) until the program runs: `start`
-	 * and `run` watch it to run poststart hooks only after the exec */
+/* The last steps before the program: umask, signals, fds, the
+ * startContainer hooks, seccomp, the user, capabilities.  Through the
+ * trampoline (early) they come before `start`, while the runtime still
+ * waits for a message; else after it, with stderr for errors. */
+static void finish(struct rt_container *c, bool early)
+{
+	__attribute__((noreturn)) void (*quit)(struct rt_container *, struct err *) =
+	    early ? fail : fail_late;
+	const struct spec_process *p = &c->cfg.process;
+	cleanup_err struct err *e = NULL;
 
 	umask(p->has_umask ? p->umask : 022);
 	/* the program starts with default signal dispositions and an empty
@@ -424,29 +432,76 @@ void rt_init_main(struct rt_container *c)
 		if (fl >= 0)
 			fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
 	}
+	if (early) {
+		fcntl(c->start_r, F_SETFD, 0);
+		fcntl(c->start_w, F_SETFD, 0);
+	}
 
 	if (c->cfg.hooks) {
 		cleanup_json cJSON *sj = rt_state_to_json(&c->st, RT_STATUS_RUNNING);
 		cleanup_free char *s = json_print(sj, false);
 		if (rt_hooks_run(c->cfg.hooks, "startContainer", s, &e) < 0)
-			fail_late(e);
+			quit(c, e);
 	}
 	/* without no_new_privs loading the filter needs CAP_SYS_ADMIN, which
 	 * setuid to a non-root user takes away: load it while still root */
 	if (!p->no_new_privileges && load_seccomp(c, &e) < 0)
-		fail_late(e);
+		quit(c, e);
 	if (switch_user(c, &e) < 0)
-		fail_late(e);
+		quit(c, e);
 	if (rt_caps_after_setuid(c->caps, &e) < 0)
-		fail_late(e);
+		quit(c, e);
 	if (p->no_new_privileges) {
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 			err_set(&e, errno, "set no_new_privs");
-			fail_late(e);
+			quit(c, e);
 		}
 		if (load_seccomp(c, &e) < 0)
-			fail_late(e);
+			quit(c, e);
 	}
+}
+
+void rt_init_main(struct rt_container *c)
+{
+	const struct spec_process *p = &c->cfg.process;
+	bool early = c->trampoline_fd >= 0;
+	char **targv = NULL;
+	char b;
+	ssize_t n;
+
+	close_inherited_fds(c);
+	setup(c);
+	sync_send(c->sync_fd, 'R', NULL);
+	/* the runtime has recorded us: only now may we outlive it */
+	if (sync_recv(c->sync_fd) != 'C')
+		_exit(1);
+
+	if (early) {
+		/* the trampoline waits for `start`: from now on /proc/1/exe of
+		 * the created container is its sealed copy, not our binary.
+		 * The runtime takes the sync socket's end of file (it closes
+		 * at the exec) for "created". */
+		targv = trampoline_argv(c);
+		finish(c, true);
+		syscall(SYS_execveat, c->trampoline_fd, "", targv, c->env, AT_EMPTY_PATH);
+		{
+			struct err *e = NULL;
+			err_set(&e, errno, "exec the init's trampoline");
+			fail(c, e);
+		}
+	}
+	fs_close(c->sync_fd);
+
+	/* created: wait for `start` */
+	do
+		n = read(c->start_r, &b, 1);
+	while (n < 0 && errno == EINTR);
+	if (n != 1)
+		_exit(1); /* never started: the runtime went away */
+	fs_close(c->start_r);
+	/* start_w stays open (close-on-exec) until the program runs: `start`
+	 * and `run` watch it to run poststart hooks only after the exec */
+	finish(c, false);
 	execve(c->exec_path, p->args, c->env);
 	{
 		char msg[128];

@@ -390,6 +390,38 @@ static bool uses_notify(const cJSON *seccomp)
 	return false;
 }
 
+static bool allowing(const cJSON *action)
+{
+	return cJSON_IsString(action) && (streq(action->valuestring, "SCMP_ACT_ALLOW") ||
+					  streq(action->valuestring, "SCMP_ACT_LOG"));
+}
+
+bool rt_seccomp_plainly_allows(const cJSON *seccomp, const char *name)
+{
+	const cJSON *item, *n;
+	bool named = false;
+
+	if (!seccomp)
+		return true;
+	cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(seccomp, "syscalls"))
+	{
+		const cJSON *args = cJSON_GetObjectItemCaseSensitive(item, "args");
+		bool here = false;
+
+		cJSON_ArrayForEach(n, cJSON_GetObjectItemCaseSensitive(
+					  item, "names")) if (cJSON_IsString(n) &&
+							      streq(n->valuestring, name)) here =
+		    true;
+		if (!here)
+			continue;
+		if (!allowing(cJSON_GetObjectItemCaseSensitive(item, "action")) ||
+		    (args && !cJSON_IsNull(args) && cJSON_GetArraySize(args) > 0))
+			return false;
+		named = true;
+	}
+	return named || allowing(cJSON_GetObjectItemCaseSensitive(seccomp, "defaultAction"));
+}
+
 int rt_seccomp_prepare(const cJSON *seccomp, const char *cache_dir, struct rt_seccomp **out,
 		       struct err **err)
 {

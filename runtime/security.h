@@ -22,11 +22,13 @@
 
 #include "common/json.h" /* cJSON (the tools' way to include it) */
 
+#include <stdbool.h>   /* bool */
 #include <sys/types.h> /* pid_t */
 
 struct err;
 struct rt_caps;
 struct rt_seccomp;
+struct spec_config;
 
 /* capabilities: process.capabilities {bounding,effective,inheritable,
  * permitted,ambient} (arrays of "CAP_*" names).  A name libcap does not know
@@ -78,12 +80,23 @@ int rt_hooks_run(const cJSON *hooks, const char *kind, const char *state_json, s
  * args/env/timeout types).  For create: fail before any state exists. */
 int rt_hooks_validate(const cJSON *hooks, struct err **err);
 
-/* First call in main().  For the verbs that put a process in a container
- * (create, run, exec) re-execs the runtime from a sealed memfd copy of
- * itself, so a container process that reaches /proc/<pid>/exe cannot write
- * to the binary on the host.  Does nothing when already running from a
- * sealed memfd or for other verbs.  If the copy cannot be made (no memfd,
- * exec of memfds forbidden) it prints a warning on stderr and carries on. */
+/* First call in main() (CVE-2019-5736, cloned_binary.c).  For exec (and,
+ * in a runtime built without the trampoline, create and run) re-execs the
+ * runtime from a read-only overlay of its binary (else a sealed memfd
+ * copy), so a container process that reaches /proc/<pid>/exe cannot write
+ * to the binary on the host.  Does nothing when already so protected or
+ * for other verbs.  If no protected copy can be run it prints a warning on
+ * stderr and carries on. */
 void rt_cloned_binary_ensure(int argc, char **argv, char **envp);
+/* For create and run once the config is read: a sealed memfd holding the
+ * exec trampoline the init is to exec its program through, when that
+ * protects this container; else -1, after re-executing the runtime as
+ * rt_cloned_binary_ensure does (which returns only when already protected
+ * or when no protected copy can be run). */
+int rt_cloned_binary_trampoline(const struct spec_config *cfg);
+/* Does the OCI seccomp profile (NULL: none) let syscall name through
+ * whatever its arguments: no rule for it and an allowing default, or a
+ * rule allowing it without conditions? */
+bool rt_seccomp_plainly_allows(const cJSON *seccomp, const char *name);
 
 #endif

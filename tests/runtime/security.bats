@@ -210,6 +210,11 @@ chmod-ok"
 
 # ---- CVE-2019-5736: the runtime binary cannot be overwritten from inside ----
 
+# exe_is_host_binary PID: /proc/PID/exe is the runtime's file on the host
+exe_is_host_binary() {
+	[ "$(stat -L -c %d:%i "/proc/$1/exe")" = "$(stat -L -c %d:%i "$RT")" ]
+}
+
 @test "runtime: container processes cannot write the runtime binary through /proc/PID/exe (CVE-2019-5736)" {
 	local before after pid
 	before=$(sha256sum "$RT" | cut -d' ' -f1)
@@ -219,21 +224,96 @@ chmod-ok"
 	rt_bg create --bundle "$BUNDLE" "$CID"
 	[ "$status" -eq 0 ]
 	pid=$(jq -r .pid "$RT_ROOT/$CID/state.json")
-	# the created init is still the runtime: it runs from the binary seen
-	# through a detached read-only overlay (as root), not the host's file
+	# the created init is no longer the runtime's binary: it waits for
+	# `start` in the sealed exec trampoline
+	! exe_is_host_binary "$pid"
 	run readlink "/proc/$pid/exe"
-	[ "$output" = /kist-runtime ]
-	[ "$(stat -f -c %T "/proc/$pid/exe")" = overlayfs ]
+	assert_output "/memfd:kist-runtime-trampoline (deleted)"
 	# inside the container, pid 1 is that process: try to overwrite it
 	rt exec "$CID" sh -c 'readlink /proc/1/exe; echo pwned >> /proc/1/exe && echo wrote; (exec 3>/proc/1/exe) && echo opened; true'
 	[ "$status" -eq 0 ]
-	assert_line /kist-runtime
+	assert_line "/memfd:kist-runtime-trampoline (deleted)"
 	refute_line "wrote"
 	refute_line "opened"
 	# the same attempt from the host side through /proc/PID/exe
 	run ! sh -c "echo pwned >> /proc/$pid/exe"
+	# once started, the program is what pid 1 runs
+	rt start "$CID"
+	[ "$status" -eq 0 ]
+	wait_for exe_is_not "$pid" "/memfd:kist-runtime-trampoline (deleted)"
 	after=$(sha256sum "$RT" | cut -d' ' -f1)
 	[ "$before" = "$after" ]
+}
+
+exe_is_not() { [ "$(readlink "/proc/$1/exe")" != "$2" ]; }
+
+@test "runtime run: a program that is /proc/self/exe (as path or interpreter) never runs the runtime's binary" {
+	local before
+	before=$(sha256sum "$RT" | cut -d' ' -f1)
+	# the runtime's binary, run as the container's program, would print
+	# its usage; what runs is the trampoline, which has nothing to run
+	set_args '["/proc/self/exe", "--help"]'
+	rt run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 1 ]
+	assert_output "kist-runtime-init: nothing to run"
+	printf '#!/proc/self/exe\necho script\n' >"$BUNDLE/rootfs/evil.sh"
+	chmod +x "$BUNDLE/rootfs/evil.sh"
+	set_args '["/evil.sh", "spec"]'
+	rt run --bundle "$BUNDLE" "$CID-2"
+	[ "$status" -eq 1 ]
+	assert_output "kist-runtime-init: nothing to run"
+	[ ! -e "$BUNDLE/rootfs/config.json" ]
+	[ "$before" = "$(sha256sum "$RT" | cut -d' ' -f1)" ]
+}
+
+@test "runtime create: where the trampoline is not enough, the init runs from a read-only overlay of the runtime" {
+	local pid other
+	set_args '["sleep", "1000"]'
+	# the host's pid namespace: others may watch the init before it execs
+	update_config "$BUNDLE/config.json" '.linux.namespaces |= map(select(.type != "pid"))'
+	rt_bg create --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	pid=$(jq -r .pid "$RT_ROOT/$CID/state.json")
+	! exe_is_host_binary "$pid"
+	[ "$(stat -f -c %T "/proc/$pid/exe")" = overlayfs ]
+	run ! sh -c "echo pwned >> /proc/$pid/exe"
+	"$RT" --root "$RT_ROOT" delete --force "$CID"
+
+	# a seccomp profile that may refuse the trampoline's execveat: the
+	# container still runs, from the overlay
+	update_config "$BUNDLE/config.json" '.linux.namespaces += [{type: "pid"}]'
+	set_seccomp '{defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["execveat"], action: "SCMP_ACT_ERRNO"}]}'
+	set_args '["sh", "-c", "readlink /proc/1/exe; echo ran"]'
+	rt run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	assert_line ran
+	set_seccomp '{defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["fcntl"], action: "SCMP_ACT_ALLOW", args: [{index: 1, value: 2, op: "SCMP_CMP_EQ"}]}]}'
+	set_args '["sleep", "1000"]'
+	rt_bg create --bundle "$BUNDLE" "$CID-2"
+	[ "$status" -eq 0 ]
+	other=$(jq -r .pid "$RT_ROOT/$CID-2/state.json")
+	[ "$(stat -f -c %T "/proc/$other/exe")" = overlayfs ]
+	"$RT" --root "$RT_ROOT" delete --force "$CID-2"
+
+	# a startContainer hook, which the init itself execs in the container
+	set_seccomp null
+	update_config "$BUNDLE/config.json" '.hooks.startContainer = [{path: "/bin/true"}]'
+	rt_bg create --bundle "$BUNDLE" "$CID-3"
+	[ "$status" -eq 0 ]
+	other=$(jq -r .pid "$RT_ROOT/$CID-3/state.json")
+	[ "$(stat -f -c %T "/proc/$other/exe")" = overlayfs ]
+	"$RT" --root "$RT_ROOT" delete --force "$CID-3"
+}
+
+@test "runtime create: with the trampoline the init's last steps fail at create, with the error" {
+	# more supplementary groups than the kernel takes: create (not
+	# start) says so, and leaves nothing
+	update_config "$BUNDLE/config.json" '.process.user = {uid: 1000, gid: 1000, additionalGids: [range(0; 70000)]}'
+	rt_bg create --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 1 ]
+	assert_output "kist-runtime: 'process.user.additionalGids': setgroups: Invalid argument"
+	[ ! -e "$RT_ROOT/$CID" ]
+	assert_no_leftovers
 }
 
 # ---- CVE-2024-21626: no host fd reaches the container; cwd stays inside ----
