@@ -225,6 +225,21 @@ static int wait_ready(struct rt_container *c, pid_t pid, struct err **err)
 	}
 }
 
+/* Move *fd to floor or above (close-on-exec), unless it is there already. */
+static int above_passed(int *fd, int floor, struct err **err)
+{
+	int n;
+
+	if (*fd < 0 || *fd >= floor)
+		return 0;
+	n = fcntl(*fd, F_DUPFD_CLOEXEC, floor);
+	if (n < 0)
+		return err_set(err, errno, "move a descriptor above the ones passed on");
+	close(*fd);
+	*fd = n;
+	return 0;
+}
+
 /* After 'C' with the trampoline: end of file once the init has exec'd it,
  * or its error. */
 static int wait_trampoline(struct rt_container *c, pid_t pid, struct err **err)
@@ -349,6 +364,21 @@ int rt_container_create(const struct rt_create_opts *o, struct rt_container **ou
 	    pipe2(pp, O_CLOEXEC) < 0) {
 		err_set(err, errno, "create sync socket");
 		goto fail;
+	}
+	{
+		/* the fds passed on (3 .. 3+LISTEN_FDS+preserve-fds-1) lose
+		 * close-on-exec for the program: none of the init's own may be
+		 * among them */
+		int floor = 3 + o->listen_fds + o->preserve_fds;
+		int *own[] = {
+		    &sp[0],         &sp[1],           &pp[0],          &pp[1], &c->trampoline_fd,
+		    &c->console_fd, &c->console_peer, &c->seccomp_sock};
+		for (size_t i = 0; i < ARRAY_SIZE(own); i++)
+			if (above_passed(own[i], floor, err) < 0)
+				goto fail;
+		for (int i = 0; i < SPEC_NS_COUNT; i++)
+			if (above_passed(&c->ns_fds[i], floor, err) < 0)
+				goto fail;
 	}
 	c->start_r = pp[0];
 	c->start_w = pp[1];

@@ -105,6 +105,18 @@ teardown() { teardown_bundle; }
 	[ "$(tail -n +2 "$BATS_TEST_TMPDIR/out" | sort | tr '\n' ' ')" = "0 1 2 3 " ]
 }
 
+@test "runtime run: --preserve-fds wider than the fds open: the runtime's own fds stay out of the range and never reach the program" {
+	set_args '["/tools/init", "fds"]'
+	# fds 3 and 4 open, 3..22 passed on: the runtime's own sockets and
+	# pipes would otherwise be numbered from 5, inside the range
+	# shellcheck disable=SC2016 # for the inner shell
+	timeout 20 bash -c 'for fd in $(seq 5 30); do eval "exec $fd>&-"; done; exec "$@"' _ \
+		"$RT" --root "$RT_ROOT" run --preserve-fds 20 --bundle "$BUNDLE" "$CID" \
+		</dev/null >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" 3</dev/null 4</dev/null
+	[ "$(sort -n "$BATS_TEST_TMPDIR/out" | tr '\n' ' ')" = "0 1 2 3 4 " ]
+	[ ! -s "$BATS_TEST_TMPDIR/err" ]
+}
+
 @test "runtime run: terminal through --console-socket (SCM_RIGHTS, as runc)" {
 	update_config "$BUNDLE/config.json" '.process.terminal = true'
 	set_args '["sh", "-c", "tty; [ -t 0 ] && [ -t 1 ] && echo is-a-tty; ls -l /dev/console"]'
