@@ -17,7 +17,8 @@
  *    /proc/<init>/exe is the sealed copy.  ~0.1 ms for the exec of a 10 KB
  *    program.
  *  - otherwise (exec, a joined or the host's pid namespace, startContainer
- *    hooks, a seccomp profile that may refuse execveat): the runtime
+ *    hooks, a seccomp listener, a seccomp profile that may refuse the calls
+ *    made after it is loaded: see trampoline_fits): the runtime
  *    re-executes itself from the binary seen through a detached, read-only
  *    overlayfs mount (its directory over an empty one), so /proc/<pid>/exe
  *    names a file on a read-only mount with no upper layer to copy up into;
@@ -39,6 +40,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "common/fs.h"
 #include "common/util.h"
 #include "runtime/security.h"
 #include "spec/runtime_config.h"
@@ -272,21 +274,14 @@ static bool trampoline_fits(const struct spec_config *cfg)
 
 int rt_cloned_binary_trampoline(const struct spec_config *cfg)
 {
-	const unsigned char *p = rt_trampoline_start;
 	int fd;
 
 	if (trampoline_fits(cfg)) {
 		fd = sealed_memfd("kist-runtime-trampoline");
 		if (fd >= 0) {
-			while (p < rt_trampoline_end) {
-				ssize_t n = write(fd, p, (size_t)(rt_trampoline_end - p));
-				if (n < 0 && errno == EINTR)
-					continue;
-				if (n <= 0)
-					break;
-				p += n;
-			}
-			if (p == rt_trampoline_end && fcntl(fd, F_ADD_SEALS, SEALS) == 0)
+			if (fs_write_all(fd, rt_trampoline_start,
+					 (size_t)(rt_trampoline_end - rt_trampoline_start)) == 0 &&
+			    fcntl(fd, F_ADD_SEALS, SEALS) == 0)
 				return fd;
 			close(fd);
 		}

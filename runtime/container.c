@@ -161,10 +161,10 @@ static int load_bundle(struct rt_container *c, struct err **err)
 		return -1;
 	if (spec_config_parse(c->json, &c->cfg, err) < 0)
 		return err_wrap(err, "config.json");
-	c->st.shared_pidns = true;
-	for (size_t i = 0; i < c->cfg.n_namespaces; i++)
-		if (c->cfg.namespaces[i].type == SPEC_NS_PID && !c->cfg.namespaces[i].path)
-			c->st.shared_pidns = false;
+	{
+		const struct spec_namespace *pid = spec_config_ns(&c->cfg, SPEC_NS_PID);
+		c->st.shared_pidns = !pid || pid->path;
+	}
 	if (c->cfg.root_path[0] == '/')
 		snprintf(buf, sizeof(buf), "%s", c->cfg.root_path);
 	else

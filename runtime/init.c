@@ -73,9 +73,8 @@ __attribute__((noreturn)) static void fail(struct rt_container *c, struct err *e
 }
 
 /* After 'R' nobody waits for a message: stderr is all there is. */
-__attribute__((noreturn)) static void fail_late(struct rt_container *c, struct err *e)
+__attribute__((noreturn)) static void fail_late(struct err *e)
 {
-	(void)c;
 	cleanup_free char *line =
 	    xasprintf("kist-runtime: %s\n", e && e->msg ? e->msg : "container init failed");
 	fs_write_all(2, line, strlen(line));
@@ -407,14 +406,19 @@ static char **trampoline_argv(const struct rt_container *c)
 	return argv;
 }
 
+__attribute__((noreturn)) static void fail_at(struct rt_container *c, bool early, struct err *e)
+{
+	if (early)
+		fail(c, e);
+	fail_late(e);
+}
+
 /* The last steps before the program: umask, signals, fds, the
  * startContainer hooks, seccomp, the user, capabilities.  Through the
  * trampoline (early) they come before `start`, while the runtime still
  * waits for a message; else after it, with stderr for errors. */
 static void finish(struct rt_container *c, bool early)
 {
-	__attribute__((noreturn)) void (*quit)(struct rt_container *, struct err *) =
-	    early ? fail : fail_late;
 	const struct spec_process *p = &c->cfg.process;
 	cleanup_err struct err *e = NULL;
 
@@ -441,23 +445,23 @@ static void finish(struct rt_container *c, bool early)
 		cleanup_json cJSON *sj = rt_state_to_json(&c->st, RT_STATUS_RUNNING);
 		cleanup_free char *s = json_print(sj, false);
 		if (rt_hooks_run(c->cfg.hooks, "startContainer", s, &e) < 0)
-			quit(c, e);
+			fail_at(c, early, e);
 	}
 	/* without no_new_privs loading the filter needs CAP_SYS_ADMIN, which
 	 * setuid to a non-root user takes away: load it while still root */
 	if (!p->no_new_privileges && load_seccomp(c, &e) < 0)
-		quit(c, e);
+		fail_at(c, early, e);
 	if (switch_user(c, &e) < 0)
-		quit(c, e);
+		fail_at(c, early, e);
 	if (rt_caps_after_setuid(c->caps, &e) < 0)
-		quit(c, e);
+		fail_at(c, early, e);
 	if (p->no_new_privileges) {
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 			err_set(&e, errno, "set no_new_privs");
-			quit(c, e);
+			fail_at(c, early, e);
 		}
 		if (load_seccomp(c, &e) < 0)
-			quit(c, e);
+			fail_at(c, early, e);
 	}
 }
 

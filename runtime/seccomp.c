@@ -408,10 +408,11 @@ bool rt_seccomp_plainly_allows(const cJSON *seccomp, const char *name)
 		const cJSON *args = cJSON_GetObjectItemCaseSensitive(item, "args");
 		bool here = false;
 
-		cJSON_ArrayForEach(n, cJSON_GetObjectItemCaseSensitive(
-					  item, "names")) if (cJSON_IsString(n) &&
-							      streq(n->valuestring, name)) here =
-		    true;
+		cJSON_ArrayForEach(n, cJSON_GetObjectItemCaseSensitive(item, "names"))
+		{
+			if (cJSON_IsString(n) && streq(n->valuestring, name))
+				here = true;
+		}
 		if (!here)
 			continue;
 		if (!allowing(cJSON_GetObjectItemCaseSensitive(item, "action")) ||

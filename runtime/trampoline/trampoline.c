@@ -20,7 +20,6 @@
  *     make START_R and START_W close-on-exec (START_W's end of file at the
  *     program's exec tells `start` the program runs), then
  *     execve(PATH, {ARGV0, ARGS...}, envp).
- *   "-" for a descriptor: none.
  * On failure it prints runc's line ("exec PATH: no such file or directory")
  * on stderr and exits 1, as the init did before.  Built with -nostdlib
  * -static (see runtime/module.mk); x86_64 and aarch64. */
@@ -139,14 +138,12 @@ __attribute__((noreturn)) static void quit(const char *why)
 		sys3(NR_EXIT, 1, 0, 0);
 }
 
-/* "-" is -1; a decimal number; anything else ends the program */
+/* a decimal number; anything else ends the program */
 static long descriptor(const char *f)
 {
 	long fd = 0;
 	const char *s = f;
 
-	if (f[0] == '-' && !f[1])
-		return -1;
 	for (; *s >= '0' && *s <= '9' && fd < 1000000; s++)
 		fd = fd * 10 + (*s - '0');
 	if (*s || s == f)
@@ -166,16 +163,13 @@ void trampoline_main(long *sp)
 		quit("kist-runtime-init: nothing to run\n");
 	start_r = descriptor(argv[1]);
 	start_w = descriptor(argv[2]);
-	if (start_r >= 0) {
-		do
-			e = sys3(NR_READ, start_r, (long)&b, 1);
-		while (e == -4); /* EINTR */
-		if (e != 1)
-			quit(0); /* never started: the runtime went away */
-		(void)sys3(NR_FCNTL, start_r, F_SETFD, FD_CLOEXEC);
-	}
-	if (start_w >= 0)
-		(void)sys3(NR_FCNTL, start_w, F_SETFD, FD_CLOEXEC);
+	do
+		e = sys3(NR_READ, start_r, (long)&b, 1);
+	while (e == -4); /* EINTR */
+	if (e != 1)
+		quit(0); /* never started: the runtime went away */
+	(void)sys3(NR_FCNTL, start_r, F_SETFD, FD_CLOEXEC);
+	(void)sys3(NR_FCNTL, start_w, F_SETFD, FD_CLOEXEC);
 	e = -sys3(NR_EXECVE, (long)argv[3], (long)(argv + 4), (long)envp);
 	put("exec ");
 	put(argv[3]);
