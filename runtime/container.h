@@ -70,6 +70,7 @@ struct rt_container {
 	char *exec_path; /* resolved in the container */
 	char **env;      /* the process's (rt_env_build), also the init's own for its hooks */
 	bool state_dir_made;
+	bool cgroup_known; /* init: the runtime's 'K' (its cgroup is made) is in */
 };
 
 /* Create the container up to the created state.  On success *out holds the

@@ -224,6 +224,29 @@ static int switch_user(struct rt_container *c, struct err **err)
 	return 0;
 }
 
+/* 'K' + the cgroup path: the runtime has made the container's cgroup (while
+ * we mounted what comes before the first cgroup mount; rootless it may have
+ * made none: an empty path).  Taken once, before any other message. */
+static const char *await_cgroup(void *arg)
+{
+	struct rt_container *c = arg;
+	char msg[PATH_MAX + 2];
+	ssize_t n;
+
+	if (c->cgroup_known)
+		return c->st.cgroup_path;
+	do
+		n = recv(c->sync_fd, msg, sizeof(msg) - 1, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 1 || msg[0] != 'K')
+		_exit(1); /* the runtime went away or failed: it kills us */
+	msg[n] = 0;
+	free(c->st.cgroup_path);
+	c->st.cgroup_path = xstrdup(msg + 1);
+	c->cgroup_known = true;
+	return c->st.cgroup_path;
+}
+
 static void setup(struct rt_container *c)
 {
 	cleanup_err struct err *e = NULL;
@@ -264,9 +287,10 @@ static void setup(struct rt_container *c)
 	}
 	if (mnt) {
 		if (rt_mount_prepare_root(cfg, rootfs, &e) < 0 ||
-		    rt_mount_all(cfg, rootfs, c->userns, c->st.cgroup_path, &e) < 0)
+		    rt_mount_all(cfg, rootfs, c->userns, await_cgroup, c, &e) < 0)
 			fail(c, e);
 	}
+	await_cgroup(c);
 	{
 		/* the container's passwd gives HOME; the init's hooks see the
 		 * process's environment, as runc's (which runs its init with it) */

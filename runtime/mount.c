@@ -194,9 +194,14 @@ static char *dangling_target(int rootfd, const char *dest)
 
 static int make_target_at(int rootfd, const char *dest, bool dir, int depth, struct err **err)
 {
-	cleanup_free char *next = depth < 40 ? dangling_target(rootfd, dest) : NULL;
+	cleanup_free char *next = NULL;
 	int fd;
 
+	/* most targets exist (through any symlinks, inside the root): one call */
+	fd = fs_open_in_root(rootfd, dest, O_PATH | O_CLOEXEC | (dir ? O_DIRECTORY : 0), 0, NULL);
+	if (fd >= 0)
+		return fd;
+	next = depth < 40 ? dangling_target(rootfd, dest) : NULL;
 	if (next) {
 		/* make what the dangling symlink points to, inside the root */
 		fd = make_target_at(rootfd, next, dir, depth + 1, err);
@@ -313,20 +318,24 @@ static int mount_cgroup(int rootfd, const struct spec_mount *m, const char *targ
 	}
 	if (do_mount("tmpfs", target, "tmpfs", fl, "mode=755", what, err) < 0)
 		return -1;
+	/* target names the directory under the new tmpfs: open the tmpfs.  It
+	 * is ours and nothing of the container runs yet, so the hierarchies'
+	 * directories and mounts go in by plain names under it. */
+	cleanup_close int tfd =
+	    fs_open_in_root(rootfd, m->destination, O_PATH | O_DIRECTORY | O_CLOEXEC, 0, err);
+	if (tfd < 0)
+		return -1;
+	cleanup_free char *troot = fs_fd_path(tfd);
 	for (size_t i = 0; i < n; i++) {
 		const char *base = strrchr(h[i].mountpoint, '/') + 1;
-		cleanup_free char *sub = xasprintf("%s/%s", m->destination, base);
 		cleanup_free char *src = xasprintf("%s%s", h[i].mountpoint, cgpath);
-		cleanup_close int fd = -1;
-		cleanup_free char *t = NULL;
+		cleanup_free char *t = xasprintf("%s/%s", troot, base);
 		bool mounted = false;
 
 		if (!own_ns && !fs_exists(src))
 			continue; /* a named hierarchy (name=systemd): no cgroup of ours there */
-		fd = fs_mkdir_p_in_root(rootfd, sub, 0755, err);
-		if (fd < 0)
-			return -1;
-		t = fs_fd_path(fd);
+		if (mkdirat(tfd, base, 0755) < 0 && errno != EEXIST)
+			return err_set(err, errno, "%s: make '%s'", what, base);
 		if (own_ns) {
 			if (mount(h[i].v2 ? "cgroup2" : "cgroup", t, h[i].v2 ? "cgroup2" : "cgroup",
 				  o->flags, h[i].v2 ? NULL : h[i].options) == 0)
@@ -336,33 +345,28 @@ static int mount_cgroup(int rootfd, const struct spec_mount *m, const char *targ
 			else if (!fs_exists(src))
 				continue;
 		}
-		if (!mounted && bind_cgroup(src, rootfd, sub, t, o->flags, what, err) < 0)
+		/* t crosses into the bind once it is made: the remount finds it */
+		if (!mounted &&
+		    (do_mount(src, t, NULL, MS_BIND | MS_REC, NULL, what, err) < 0 ||
+		     ((o->flags & MS_RDONLY) &&
+		      do_mount(NULL, t, NULL,
+			       MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			       NULL, what, err) < 0)))
 			return -1;
 		/* cpu,cpuacct mounted together: links named after each controller */
 		if (h[i].options && strchr(h[i].options, ',')) {
 			cleanup_free char *opts = xstrdup(h[i].options);
 			char *save = NULL;
-			cleanup_close int dfd = fs_open_in_root(
-			    rootfd, m->destination, O_PATH | O_DIRECTORY | O_CLOEXEC, 0, err);
-			if (dfd < 0)
-				return -1;
 			for (char *c = strtok_r(opts, ",", &save); c;
 			     c = strtok_r(NULL, ",", &save))
 				if (!streq(c, base) && !str_has_prefix(c, "name=") &&
-				    symlinkat(base, dfd, c) < 0 && errno != EEXIST)
+				    symlinkat(base, tfd, c) < 0 && errno != EEXIST)
 					return err_set(err, errno, "%s: link '%s'", what, c);
 		}
 	}
-	if (o->flags & MS_RDONLY) {
-		/* target still names the directory under the tmpfs: reopen */
-		cleanup_close int fd =
-		    fs_open_in_root(rootfd, m->destination, O_PATH | O_CLOEXEC, 0, err);
-		cleanup_free char *t = NULL;
-		if (fd < 0)
-			return -1;
-		t = fs_fd_path(fd);
-		return do_mount(NULL, t, NULL, MS_REMOUNT | MS_RDONLY | fl, "mode=755", what, err);
-	}
+	if (o->flags & MS_RDONLY)
+		return do_mount(NULL, troot, NULL, MS_REMOUNT | MS_RDONLY | fl, "mode=755", what,
+				err);
 	return 0;
 }
 
@@ -465,7 +469,7 @@ static bool not_a_directory(int rootfd, const char *dest, const char *what, stru
 }
 
 static int mount_one(int rootfd, const struct spec_mount *m, size_t idx, bool userns,
-		     const char *cgpath, bool own_cgns, struct err **err)
+		     rt_cgroup_path_fn *cgpath, void *cgarg, bool own_cgns, struct err **err)
 {
 	struct rt_mount_opts o;
 	cleanup_free char *what = NULL, *target = NULL;
@@ -537,7 +541,7 @@ static int mount_one(int rootfd, const struct spec_mount *m, size_t idx, bool us
 			}
 		}
 	} else if (m->type && streq(m->type, "cgroup")) {
-		if (mount_cgroup(rootfd, m, target, &o, cgpath, own_cgns, what, err) < 0)
+		if (mount_cgroup(rootfd, m, target, &o, cgpath(cgarg), own_cgns, what, err) < 0)
 			goto out;
 	} else {
 		const char *type = m->type ? m->type : "none";
@@ -601,28 +605,14 @@ static const struct {
     {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
 };
 
-static int make_device(int rootfd, const char *path, char type, unsigned maj, unsigned min,
-		       mode_t mode, uid_t uid, gid_t gid, bool userns, struct err **err)
+/* The device node name in the directory dfd (open for reading, not O_PATH:
+ * mknodat refuses those); path is where that is in the container. */
+static int make_device_at(int dfd, const char *name, const char *path, char type, unsigned maj,
+			  unsigned min, mode_t mode, uid_t uid, gid_t gid, bool userns,
+			  struct err **err)
 {
-	cleanup_free char *parent = xstrdup(path), *host = NULL;
-	char *slash = strrchr(parent, '/');
-	const char *name = slash + 1;
-	cleanup_close int dfd = -1;
 	mode_t t = type == 'b' ? S_IFBLK : type == 'p' ? S_IFIFO : S_IFCHR;
 
-	*slash = 0;
-	dfd = fs_mkdir_p_in_root(rootfd, *parent ? parent : "/", 0755, err);
-	if (dfd < 0)
-		return -1;
-	{
-		/* O_PATH dirs cannot be used with mknodat: reopen */
-		cleanup_free char *p = fs_fd_path(dfd);
-		int d2 = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (d2 < 0)
-			return err_set(err, errno, "open '%s'", parent);
-		fs_close(dfd);
-		dfd = d2;
-	}
 	if (userns) {
 		/* no mknod in a user namespace: the host's node is bound
 		 * (nosuid, noexec, as runc); one the host lacks is left out */
@@ -657,14 +647,45 @@ static int make_device(int rootfd, const char *path, char type, unsigned maj, un
 			return err_set(err, errno, "make device '%s' nosuid, noexec", path);
 		return 0;
 	}
-	unlinkat(dfd, name, 0);
-	if (mknodat(dfd, name, t | (mode & 07777), makedev(maj, min)) < 0)
+	if (mknodat(dfd, name, t | (mode & 07777), makedev(maj, min)) < 0 &&
+	    (errno != EEXIST || unlinkat(dfd, name, 0) < 0 ||
+	     mknodat(dfd, name, t | (mode & 07777), makedev(maj, min)) < 0))
 		return err_set(err, errno, "mknod '%s'", path);
 	if (fchmodat(dfd, name, mode & 07777, 0) < 0 ||
 	    fchownat(dfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
 		return err_set(err, errno, "set owner and mode of '%s'", path);
-	(void)host;
 	return 0;
+}
+
+/* Open the directory at path in the container (made if missing) for
+ * make_device_at. */
+static int open_dev_dir(int rootfd, const char *path, struct err **err)
+{
+	cleanup_close int pfd = fs_mkdir_p_in_root(rootfd, path, 0755, err);
+	cleanup_free char *p = NULL;
+	int fd;
+
+	if (pfd < 0)
+		return -1;
+	p = fs_fd_path(pfd);
+	fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return err_set(err, errno, "open '%s'", path);
+	return fd;
+}
+
+static int make_device(int rootfd, const char *path, char type, unsigned maj, unsigned min,
+		       mode_t mode, uid_t uid, gid_t gid, bool userns, struct err **err)
+{
+	cleanup_free char *parent = xstrdup(path);
+	char *slash = strrchr(parent, '/');
+	cleanup_close int dfd = -1;
+
+	*slash = 0;
+	dfd = open_dev_dir(rootfd, *parent ? parent : "/", err);
+	if (dfd < 0)
+		return -1;
+	return make_device_at(dfd, slash + 1, path, type, maj, min, mode, uid, gid, userns, err);
 }
 
 static bool dev_is_bind(const struct spec_config *c)
@@ -694,22 +715,15 @@ static int setup_dev(const struct spec_config *c, int rootfd, bool userns, struc
 	cleanup_close int dev = -1;
 
 	if (!dev_is_bind(c)) {
-		for (size_t i = 0; i < ARRAY_SIZE(default_devices); i++) {
-			cleanup_free char *p = xasprintf("/dev/%s", default_devices[i].name);
-			if (make_device(rootfd, p, 'c', default_devices[i].maj,
-					default_devices[i].min, 0666, 0, 0, userns, err) < 0)
-				return err_wrap(err, "create default devices");
-		}
-		dev = fs_mkdir_p_in_root(rootfd, "/dev", 0755, err);
+		dev = open_dev_dir(rootfd, "/dev", err);
 		if (dev < 0)
 			return -1;
-		{
-			cleanup_free char *p = fs_fd_path(dev);
-			int d2 = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-			if (d2 < 0)
-				return err_set(err, errno, "open /dev");
-			fs_close(dev);
-			dev = d2;
+		for (size_t i = 0; i < ARRAY_SIZE(default_devices); i++) {
+			cleanup_free char *p = xasprintf("/dev/%s", default_devices[i].name);
+			if (make_device_at(dev, default_devices[i].name, p, 'c',
+					   default_devices[i].maj, default_devices[i].min, 0666, 0,
+					   0, userns, err) < 0)
+				return err_wrap(err, "create default devices");
 		}
 		for (size_t i = 0; i < ARRAY_SIZE(links); i++) {
 			if (streq(links[i].link, "ptmx"))
@@ -768,7 +782,7 @@ int rt_mount_prepare_root(const struct spec_config *c, const char *rootfs, struc
 }
 
 int rt_mount_all(const struct spec_config *c, const char *rootfs, bool userns,
-		 const char *cgroup_path, struct err **err)
+		 rt_cgroup_path_fn *cgroup_path, void *arg, struct err **err)
 {
 	cleanup_close int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	const struct spec_namespace *cgns = spec_config_ns(c, SPEC_NS_CGROUP);
@@ -777,7 +791,8 @@ int rt_mount_all(const struct spec_config *c, const char *rootfs, bool userns,
 	if (rootfd < 0)
 		return err_set(err, errno, "open rootfs '%s'", rootfs);
 	for (size_t i = 0; i < c->n_mounts; i++)
-		if (mount_one(rootfd, &c->mounts[i], i, userns, cgroup_path, own_cgns, err) < 0)
+		if (mount_one(rootfd, &c->mounts[i], i, userns, cgroup_path, arg, own_cgns, err) <
+		    0)
 			return -1;
 	return setup_dev(c, rootfd, userns, err);
 }
