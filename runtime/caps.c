@@ -184,7 +184,9 @@ int rt_caps_after_setuid(const struct rt_caps *c, struct err **err)
 		return err_set(err, errno, "set capabilities (effective must be within permitted)");
 	/* Ambient capabilities are a subset of permitted and inheritable here
 	 * (rt_caps_prepare dropped the others). */
-	if (cap_reset_ambient() < 0 && errno != EINVAL)
+	/* one call (libcap's cap_reset_ambient first asks about every
+	 * capability); EINVAL: a kernel without ambient capabilities */
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
 		return err_set(err, errno, "clear the ambient capability set");
 	for (cap_value_t v = 0; v <= c->last; v++) {
 		if (!(c->sets[SET_AMBIENT] & (UINT64_C(1) << v)))

@@ -564,8 +564,14 @@ static const struct spec_device_rule default_devices[] = {
     {true, 'c', 5, 2, "rwm"}, {true, 'c', 136, -1, "rwm"}, {true, 'c', 10, 200, "rwm"},
 };
 
-static int write_device_rule(const char *d, const struct spec_device_rule *dr, struct err **err)
+/* One rule to the v1 devices controller in d.  fds[0] and fds[1] are its
+ * devices.deny and devices.allow, opened at their first rule: every write
+ * to them is a rule of its own. */
+static int write_device_rule(const char *d, int fds[2], const struct spec_device_rule *dr,
+			     struct err **err)
 {
+	const char *file = dr->allow ? "devices.allow" : "devices.deny";
+	int *fd = &fds[dr->allow ? 1 : 0];
 	char rule[96], maj[24], min[24];
 
 	if (dr->major < 0)
@@ -580,7 +586,15 @@ static int write_device_rule(const char *d, const struct spec_device_rule *dr, s
 		snprintf(rule, sizeof(rule), "a");
 	else
 		snprintf(rule, sizeof(rule), "%c %s:%s %s", dr->type, maj, min, dr->access);
-	return write_file(d, dr->allow ? "devices.allow" : "devices.deny", rule, err);
+	if (*fd < 0) {
+		cleanup_free char *p = xasprintf("%s/%s", d, file);
+		*fd = open(p, O_WRONLY | O_CLOEXEC);
+		if (*fd < 0)
+			return err_set(err, errno, "open '%s'", p);
+	}
+	if (fs_write_all(*fd, rule, strlen(rule)) < 0)
+		return err_set(err, errno, "write '%s' to '%s/%s'", rule, d, file);
+	return 0;
 }
 
 /* linux.resources.devices, then the defaults: the v1 devices controller
@@ -605,13 +619,20 @@ static int apply_devices(const struct rt_cgroup *cg, const struct spec_resources
 	}
 	if (!d)
 		return 0;
+	int fds[2] = {-1, -1}, ret = -1;
 	for (size_t i = 0; i < r->n_devices; i++)
-		if (write_device_rule(d, &r->devices[i], err) < 0)
-			return err_wrap(err, "'linux.resources.devices[%zu]'", i);
+		if (write_device_rule(d, fds, &r->devices[i], err) < 0) {
+			err_wrap(err, "'linux.resources.devices[%zu]'", i);
+			goto out;
+		}
 	for (size_t i = 0; i < ARRAY_SIZE(default_devices); i++)
-		if (write_device_rule(d, &default_devices[i], err) < 0)
-			return -1;
-	return 0;
+		if (write_device_rule(d, fds, &default_devices[i], err) < 0)
+			goto out;
+	ret = 0;
+out:
+	fs_close(fds[0]);
+	fs_close(fds[1]);
+	return ret;
 }
 
 /* pageSize ("2MB", "1GB", "1024MB", "2048kB") named as the kernel names
