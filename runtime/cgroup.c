@@ -9,6 +9,8 @@
 #include <stdlib.h>   /* free */
 #include <string.h>   /* strchr */
 #include <strings.h>  /* strcasecmp */
+#include <linux/sched.h> /* struct clone_args, CLONE_INTO_CGROUP */
+#include <sys/syscall.h> /* SYS_clone3 */
 #include <sys/stat.h> /* mkdir */
 #include <time.h>     /* nanosleep */
 #include <unistd.h>   /* rmdir */
@@ -807,15 +809,82 @@ int rt_cgroup_use_sub(struct rt_cgroup *cg, const char *spec, struct err **err)
 	return 0;
 }
 
-int rt_cgroup_enter(const struct rt_cgroup *cg, pid_t pid, struct err **err)
+const char *rt_cgroup_clone_dir(const struct rt_cgroup *cg)
 {
-	char v[24];
+	if (!cg->v2_dir || !v1_dir(cg, "memory") || !v1_dir(cg, "devices"))
+		return NULL;
+	return cg->v2_dir;
+}
 
-	snprintf(v, sizeof(v), "%d", (int)pid);
-	for (size_t i = 0; cg->dirs[i]; i++)
-		if (write_file(cg->dirs[i], "cgroup.procs", v, err) < 0)
-			return err_wrap(err, "join cgroup");
+pid_t rt_cgroup_clone(int flags, const char *cgdir, bool *into)
+{
+	*into = false;
+	if (cgdir) {
+		int fd = open(cgdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd >= 0) {
+			struct clone_args a = {.flags = (uint64_t)(unsigned)flags | CLONE_INTO_CGROUP,
+					       .exit_signal = SIGCHLD,
+					       .cgroup = (uint64_t)fd};
+			pid_t pid = (pid_t)syscall(SYS_clone3, &a, sizeof(a));
+			int e = errno;
+
+			close(fd);
+			errno = e;
+			if (pid >= 0) {
+				*into = true;
+				return pid;
+			}
+		}
+	}
+	return (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD, NULL, NULL, NULL, NULL);
+}
+
+int rt_cgroup_open_self(const struct rt_cgroup *cg, bool skip_v2, int **fds, struct err **err)
+{
+	size_t n = 0;
+	int *v;
+
+	while (cg->dirs && cg->dirs[n])
+		n++;
+	v = xcalloc(n + 1, sizeof(*v));
+	n = 0;
+	for (size_t i = 0; cg->dirs && cg->dirs[i]; i++) {
+		bool v2 = cg->v2_dir && streq(cg->dirs[i], cg->v2_dir);
+		cleanup_free char *p = NULL;
+
+		if (v2 && skip_v2)
+			continue;
+		p = xasprintf("%s/%s", cg->dirs[i], v2 ? "cgroup.procs" : "tasks");
+		v[n] = open(p, O_WRONLY | O_CLOEXEC);
+		if (v[n] < 0) {
+			err_set(err, errno, "join cgroup: open '%s'", p);
+			v[n] = -1;
+			rt_cgroup_close_self(v);
+			return -1;
+		}
+		n++;
+	}
+	v[n] = -1;
+	*fds = v;
 	return 0;
+}
+
+int rt_cgroup_enter_self(int *fds, struct err **err)
+{
+	int ret = 0;
+
+	for (size_t i = 0; fds && fds[i] >= 0; i++)
+		if (ret == 0 && write(fds[i], "0", 1) < 0)
+			ret = err_set(err, errno, "join cgroup");
+	rt_cgroup_close_self(fds);
+	return ret;
+}
+
+void rt_cgroup_close_self(int *fds)
+{
+	for (size_t i = 0; fds && fds[i] >= 0; i++)
+		close(fds[i]);
+	free(fds);
 }
 
 /* The directory whose cgroup.procs we read: pids or memory, else v2, else the first. */

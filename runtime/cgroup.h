@@ -7,8 +7,8 @@
  * each limit is written where its controller is (v1 if mounted there, else
  * v2).
  *
- * cmd_exec.c joins a container with rt_cgroup_open(state.cgroup_path) and
- * rt_cgroup_enter(&cg, pid).
+ * A container's init (init.c) and exec's joiner (exec.c) move themselves in
+ * with rt_cgroup_clone, rt_cgroup_open_self and rt_cgroup_enter_self.
  *
  * Return convention: <0 with *err set on failure. */
 #ifndef KIST_RUNTIME_CGROUP_H
@@ -48,8 +48,29 @@ int rt_cgroup_apply(const struct rt_cgroup *cg, const struct spec_resources *res
  * cgroup2 one only with an empty controller) to the existing sub-cgroup
  * path below them, as runc. */
 int rt_cgroup_use_sub(struct rt_cgroup *cg, const char *spec, struct err **err);
-/* Move pid into every directory of cg. */
-int rt_cgroup_enter(const struct rt_cgroup *cg, pid_t pid, struct err **err);
+/* Joining without the kernel's global lock.  A write of a pid to
+ * cgroup.procs takes cgroup_threadgroup_rwsem, whose first writer after an
+ * idle spell waits for an RCU grace period (5-20 ms on an idle host, the
+ * whole cost of starting a container several times over).  A thread that
+ * moves itself alone through a v1 "tasks" file ("0"), and a child cloned
+ * straight into a cgroup2 directory (CLONE_INTO_CGROUP), do not take it.
+ *
+ * rt_cgroup_clone_dir: the cgroup2 directory a child may be cloned into,
+ * or NULL: only where it holds no limit the child's own setup could run
+ * into (memory and devices are on v1, as on a hybrid host).
+ * rt_cgroup_open_self: the files a single-threaded process writes "0" into
+ * to move itself: every v1 hierarchy's tasks and, unless skip_v2,
+ * cgroup.procs of the cgroup2 directory.  Opened ahead (the write may come
+ * after the process changed user); *fds ends in -1.
+ * rt_cgroup_enter_self: write "0" into each and close them. */
+const char *rt_cgroup_clone_dir(const struct rt_cgroup *cg);
+/* clone(2) with flags (CLONE_NEW*; SIGCHLD is added), straight into the
+ * cgroup2 directory cgdir when it is not NULL and the kernel can: *into
+ * says whether it did.  Returns as fork does. */
+pid_t rt_cgroup_clone(int flags, const char *cgdir, bool *into);
+int rt_cgroup_open_self(const struct rt_cgroup *cg, bool skip_v2, int **fds, struct err **err);
+int rt_cgroup_enter_self(int *fds, struct err **err);
+void rt_cgroup_close_self(int *fds);
 /* Processes in the container's cgroup (malloc'd array). */
 int rt_cgroup_pids(const struct rt_cgroup *cg, pid_t **out, size_t *n, struct err **err);
 /* Signal every process in the cgroup. */

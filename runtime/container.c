@@ -13,7 +13,7 @@
 #include <string.h>      /* strcmp */
 #include <sys/socket.h>  /* socketpair */
 #include <sys/stat.h>    /* mkdir */
-#include <sys/syscall.h> /* SYS_clone, SYS_pidfd_open */
+#include <sys/syscall.h> /* SYS_clone */
 #include <sys/wait.h>    /* waitpid */
 #include <unistd.h>      /* pipe2 */
 #include "common/cleanup.h"
@@ -261,25 +261,6 @@ static int wait_trampoline(struct rt_container *c, pid_t pid, struct err **err)
 	return 0;
 }
 
-/* The container's cgroup, with its limits.  Rootless, as runc: without
- * limits to apply, a cgroup we may not make is no error; the container stays
- * in ours (an empty cgroup path). */
-static int make_cgroup(struct rt_container *c, struct err **err)
-{
-	if (rt_cgroup_open(c->st.cgroup_path, &c->cg, err) == 0 &&
-	    rt_cgroup_create(&c->cg, c->cfg.has_resources ? &c->cfg.resources : NULL, err) == 0)
-		return 0;
-	rt_cgroup_release(&c->cg);
-	if (geteuid() == 0 || c->cfg.has_resources || !*err ||
-	    ((*err)->code != EACCES && (*err)->code != EPERM && (*err)->code != EROFS))
-		return -1;
-	err_free(*err);
-	*err = NULL;
-	free(c->st.cgroup_path);
-	c->st.cgroup_path = xstrdup("");
-	return 0;
-}
-
 static int write_pid_file(const char *path, pid_t pid, struct err **err)
 {
 	char b[24];
@@ -295,7 +276,7 @@ int rt_container_create(const struct rt_create_opts *o, struct rt_container **ou
 	struct rt_container *c = xcalloc(1, sizeof(*c));
 	int sp[2] = {-1, -1}, pp[2] = {-1, -1};
 	pid_t pid = -1;
-	bool early_join, early_exec;
+	bool early_exec;
 	int flags;
 	struct stat pst;
 	cleanup_close int own_pidns = -1;
@@ -356,16 +337,27 @@ int rt_container_create(const struct rt_create_opts *o, struct rt_container **ou
 	c->st.created = rt_time_now_rfc3339();
 	if (c->cfg.annotations)
 		c->st.annotations = cJSON_Duplicate(c->cfg.annotations, true);
+	/* Recorded before anything exists on the host, and again once the init
+	 * is cloned: a create killed at any point leaves a record (status
+	 * "creating" while we live, "stopped" after) that names the cgroup and
+	 * the init, so delete --force finds what there is to remove. */
 	c->st.creator_pid = getpid();
 	c->st.creator_start_time = rt_proc_start_time(c->st.creator_pid);
-	/* A new cgroup namespace is rooted where the init is when it unshares,
-	 * and hooks may look at the cgroup: then the init joins it before it
-	 * starts.  Else it joins as late as it can, so what it allocates while
-	 * building the container (mounts, page copies) is not charged to a
-	 * small memory limit, and the cgroup is made while it mounts. */
-	{
-		const struct spec_namespace *cgns = spec_config_ns(&c->cfg, SPEC_NS_CGROUP);
-		early_join = (cgns && !cgns->path) || c->cfg.hooks;
+	if (rt_state_save(&c->st, err) < 0)
+		goto fail;
+
+	if (rt_cgroup_open(c->st.cgroup_path, &c->cg, err) < 0 ||
+	    rt_cgroup_create(&c->cg, c->cfg.has_resources ? &c->cfg.resources : NULL, err) < 0) {
+		rt_cgroup_release(&c->cg);
+		/* rootless, as runc: without limits to apply, a cgroup we may
+		 * not make is no error; the container stays in ours */
+		if (geteuid() == 0 || c->cfg.has_resources || !*err ||
+		    ((*err)->code != EACCES && (*err)->code != EPERM && (*err)->code != EROFS))
+			goto fail;
+		err_free(*err);
+		*err = NULL;
+		free(c->st.cgroup_path);
+		c->st.cgroup_path = xstrdup("");
 	}
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0 ||
@@ -401,14 +393,16 @@ int rt_container_create(const struct rt_create_opts *o, struct rt_container **ou
 	}
 	if (rt_ns_join_pid(c->ns_fds, err) < 0)
 		goto fail;
-	{
-		/* the host's hierarchies, read now for the init's cgroup mount:
-		 * in a cgroup namespace of its own it sees them rooted elsewhere */
-		size_t n;
-		rt_cgroup_hierarchies(&n);
-	}
 	flags = rt_ns_clone_flags(&c->cfg);
-	pid = (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD, NULL, NULL, NULL, NULL);
+	{
+		/* The init joins its cgroup itself (init.c), without the
+		 * kernel's global lock (cgroup.h); a cgroup2 directory only
+		 * with a clone straight into it. */
+		const struct spec_namespace *cgns = spec_config_ns(&c->cfg, SPEC_NS_CGROUP);
+		c->early_join = (cgns && !cgns->path) || c->cfg.hooks;
+	}
+	pid = rt_cgroup_clone(flags, c->cg.dirs ? rt_cgroup_clone_dir(&c->cg) : NULL,
+			      &c->cloned_into_cgroup);
 	if (pid != 0 && own_pidns >= 0 && setns(own_pidns, CLONE_NEWPID) < 0) {
 		err_set(err, errno, "return to the runtime's pid namespace");
 		goto fail; /* kills the init */
@@ -428,17 +422,9 @@ int rt_container_create(const struct rt_create_opts *o, struct rt_container **ou
 	c->sync_fd = sp[0];
 	c->st.pid = pid;
 	c->st.start_time = rt_proc_start_time(pid);
-	/* Recorded before anything else exists on the host (the init waits
-	 * for 'G', and exits if we go away first): a create killed at any point
-	 * from here leaves a record (status "creating" while we live, "stopped"
-	 * after) that names the cgroup and the init, so delete --force finds
-	 * what there is to remove; before, only an empty state dir. */
 	if (rt_state_save(&c->st, err) < 0)
 		goto fail;
 	if (c->userns && rt_ns_write_mappings(&c->cfg, pid, err) < 0)
-		goto fail;
-	if (early_join && (make_cgroup(c, err) < 0 ||
-			   (c->cg.dirs && rt_cgroup_enter(&c->cg, pid, err) < 0)))
 		goto fail;
 	{
 		char go[32];
@@ -448,18 +434,7 @@ int rt_container_create(const struct rt_create_opts *o, struct rt_container **ou
 			goto fail;
 		}
 	}
-	if (!early_join && make_cgroup(c, err) < 0)
-		goto fail;
-	{
-		/* 'K': the cgroup is made (the init binds it at its cgroup
-		 * mount).  An init that failed meanwhile has left its error for
-		 * wait_ready. */
-		cleanup_free char *k = xasprintf("K%s", c->st.cgroup_path);
-		(void)send(c->sync_fd, k, strlen(k), MSG_NOSIGNAL);
-	}
 	if (wait_ready(c, pid, err) < 0)
-		goto fail;
-	if (!early_join && c->cg.dirs && rt_cgroup_enter(&c->cg, pid, err) < 0)
 		goto fail;
 	fs_close(c->console_fd);
 	c->console_fd = -1;

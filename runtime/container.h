@@ -70,7 +70,9 @@ struct rt_container {
 	char *exec_path; /* resolved in the container */
 	char **env;      /* the process's (rt_env_build), also the init's own for its hooks */
 	bool state_dir_made;
-	bool cgroup_known; /* init: the runtime's 'K' (its cgroup is made) is in */
+	bool early_join;         /* the init joins its cgroup before it builds the container */
+	bool cloned_into_cgroup; /* the init was born in the cgroup2 directory */
+	int *cgroup_fds;         /* init: rt_cgroup_open_self's */
 };
 
 /* Create the container up to the created state.  On success *out holds the

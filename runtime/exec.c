@@ -80,6 +80,7 @@ struct exec_ctx {
 	int root_fd;
 	struct rt_cgroup cg;
 	bool has_cgroup;
+	bool cloned_into_cgroup; /* the joiner was born in the cgroup2 directory */
 	int console_fd;           /* connected console socket, or -1 */
 	int console_peer;         /* our end when we hold the pty ourselves, or -1 */
 	int seccomp_sock;         /* connected to linux.seccomp.listenerPath, or -1 */
@@ -357,8 +358,12 @@ static NORETURN void joiner_child(struct exec_ctx *c)
 	pid_t pid;
 
 	log_set_forked_child();
-	if (c->has_cgroup && rt_cgroup_enter(&c->cg, getpid(), &e) < 0)
-		child_fail(c->err_w, 0, "join the container's cgroup: %s", e->msg);
+	if (c->has_cgroup) {
+		int *fds = NULL;
+		if (rt_cgroup_open_self(&c->cg, c->cloned_into_cgroup, &fds, &e) < 0 ||
+		    rt_cgroup_enter_self(fds, &e) < 0)
+			child_fail(c->err_w, 0, "join the container's cgroup: %s", e->msg);
+	}
 	for (size_t i = 0; i < N_NS; i++) {
 		if (c->ns_fds[i] < 0)
 			continue;
@@ -744,7 +749,9 @@ int rt_exec(const struct rt_exec_opts *o, int *exit_code, struct err **err)
 		err_set(err, errno, "prctl PR_SET_CHILD_SUBREAPER");
 		goto out;
 	}
-	joiner = fork();
+	/* the joiner joins the cgroup itself, without the global lock
+	 * (cgroup.h): born in the cgroup2 directory where it can be */
+	joiner = rt_cgroup_clone(0, c.has_cgroup ? c.cg.v2_dir : NULL, &c.cloned_into_cgroup);
 	if (joiner < 0) {
 		err_set(err, errno, "fork");
 		goto out;

@@ -224,27 +224,14 @@ static int switch_user(struct rt_container *c, struct err **err)
 	return 0;
 }
 
-/* 'K' + the cgroup path: the runtime has made the container's cgroup (while
- * we mounted what comes before the first cgroup mount; rootless it may have
- * made none: an empty path).  Taken once, before any other message. */
-static const char *await_cgroup(void *arg)
+static void join_cgroup(struct rt_container *c)
 {
-	struct rt_container *c = arg;
-	char msg[PATH_MAX + 2];
-	ssize_t n;
+	cleanup_err struct err *e = NULL;
+	int *fds = c->cgroup_fds;
 
-	if (c->cgroup_known)
-		return c->st.cgroup_path;
-	do
-		n = recv(c->sync_fd, msg, sizeof(msg) - 1, 0);
-	while (n < 0 && errno == EINTR);
-	if (n < 1 || msg[0] != 'K')
-		_exit(1); /* the runtime went away or failed: it kills us */
-	msg[n] = 0;
-	free(c->st.cgroup_path);
-	c->st.cgroup_path = xstrdup(msg + 1);
-	c->cgroup_known = true;
-	return c->st.cgroup_path;
+	c->cgroup_fds = NULL;
+	if (rt_cgroup_enter_self(fds, &e) < 0)
+		fail(c, e);
 }
 
 static void setup(struct rt_container *c)
@@ -265,6 +252,17 @@ static void setup(struct rt_container *c)
 			_exit(1);
 		c->st.pid = (pid_t)strtol(msg + 1, NULL, 10);
 	}
+	/* We move ourselves into our cgroup (without the global lock a move
+	 * by pid takes: cgroup.h), through files opened now, while we are
+	 * still the runtime's user.  A new cgroup namespace is rooted where
+	 * we are when we unshare it, and hooks may look at the cgroup: then at
+	 * once.  Else as late as we can: what we allocate while building the
+	 * container (mounts, page copies) is not charged to a small limit. */
+	if (c->cg.dirs &&
+	    rt_cgroup_open_self(&c->cg, c->cloned_into_cgroup, &c->cgroup_fds, &e) < 0)
+		fail(c, e);
+	if (c->early_join)
+		join_cgroup(c);
 	if (rt_ns_join(c->ns_fds, &e) < 0)
 		fail(c, e);
 	rt_ns_close_paths(c->ns_fds);
@@ -287,10 +285,9 @@ static void setup(struct rt_container *c)
 	}
 	if (mnt) {
 		if (rt_mount_prepare_root(cfg, rootfs, &e) < 0 ||
-		    rt_mount_all(cfg, rootfs, c->userns, await_cgroup, c, &e) < 0)
+		    rt_mount_all(cfg, rootfs, c->userns, c->st.cgroup_path, &e) < 0)
 			fail(c, e);
 	}
-	await_cgroup(c);
 	{
 		/* the container's passwd gives HOME; the init's hooks see the
 		 * process's environment, as runc's (which runs its init with it) */
@@ -499,6 +496,8 @@ void rt_init_main(struct rt_container *c)
 
 	close_inherited_fds(c);
 	setup(c);
+	if (!c->early_join)
+		join_cgroup(c);
 	sync_send(c->sync_fd, 'R', NULL);
 	/* the runtime has recorded us: only now may we outlive it */
 	if (sync_recv(c->sync_fd) != 'C')

@@ -469,7 +469,7 @@ static bool not_a_directory(int rootfd, const char *dest, const char *what, stru
 }
 
 static int mount_one(int rootfd, const struct spec_mount *m, size_t idx, bool userns,
-		     rt_cgroup_path_fn *cgpath, void *cgarg, bool own_cgns, struct err **err)
+		     const char *cgpath, bool own_cgns, struct err **err)
 {
 	struct rt_mount_opts o;
 	cleanup_free char *what = NULL, *target = NULL;
@@ -541,7 +541,7 @@ static int mount_one(int rootfd, const struct spec_mount *m, size_t idx, bool us
 			}
 		}
 	} else if (m->type && streq(m->type, "cgroup")) {
-		if (mount_cgroup(rootfd, m, target, &o, cgpath(cgarg), own_cgns, what, err) < 0)
+		if (mount_cgroup(rootfd, m, target, &o, cgpath, own_cgns, what, err) < 0)
 			goto out;
 	} else {
 		const char *type = m->type ? m->type : "none";
@@ -782,7 +782,7 @@ int rt_mount_prepare_root(const struct spec_config *c, const char *rootfs, struc
 }
 
 int rt_mount_all(const struct spec_config *c, const char *rootfs, bool userns,
-		 rt_cgroup_path_fn *cgroup_path, void *arg, struct err **err)
+		 const char *cgroup_path, struct err **err)
 {
 	cleanup_close int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	const struct spec_namespace *cgns = spec_config_ns(c, SPEC_NS_CGROUP);
@@ -791,8 +791,7 @@ int rt_mount_all(const struct spec_config *c, const char *rootfs, bool userns,
 	if (rootfd < 0)
 		return err_set(err, errno, "open rootfs '%s'", rootfs);
 	for (size_t i = 0; i < c->n_mounts; i++)
-		if (mount_one(rootfd, &c->mounts[i], i, userns, cgroup_path, arg, own_cgns, err) <
-		    0)
+		if (mount_one(rootfd, &c->mounts[i], i, userns, cgroup_path, own_cgns, err) < 0)
 			return -1;
 	return setup_dev(c, rootfd, userns, err);
 }

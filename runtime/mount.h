@@ -14,15 +14,12 @@ struct err;
 /* Set "/" propagation (linux.rootfsPropagation, default rslave) and bind the
  * rootfs onto itself so it is a mount point. */
 int rt_mount_prepare_root(const struct spec_config *c, const char *rootfs, struct err **err);
-/* The container's cgroup path, asked for at the first cgroup mount: the
- * runtime may still be making the cgroup while the init mounts the rest. */
-typedef const char *rt_cgroup_path_fn(void *arg);
 /* Every config mount, then /dev's default nodes, links and linux.devices.
- * userns: bind host device nodes instead of mknod.  cgroup_path(arg): the
+ * userns: bind host device nodes instead of mknod.  cgroup_path: the
  * container's cgroup, bound in place of whole hierarchies when the container
  * has no cgroup namespace of its own (or may not mount them). */
 int rt_mount_all(const struct spec_config *c, const char *rootfs, bool userns,
-		 rt_cgroup_path_fn *cgroup_path, void *arg, struct err **err);
+		 const char *cgroup_path, struct err **err);
 /* pivot_root into rootfs and detach the old root (no_pivot: MS_MOVE + chroot). */
 int rt_mount_pivot(const char *rootfs, bool no_pivot, struct err **err);
 /* After pivot and sysctl: maskedPaths, readonlyPaths. */

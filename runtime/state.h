@@ -11,8 +11,8 @@
  * zombie).
  *
  * cmd_exec.c uses rt_state_load, rt_state_status, rt_state_release and the
- * cgroup of the container (rt_cgroup_open(st.cgroup_path, ...) then
- * rt_cgroup_enter(), see cgroup.h) to join a running container; the
+ * cgroup of the container (rt_cgroup_open(st.cgroup_path, ...), then the
+ * joiner moves itself in: see cgroup.h) to join a running container; the
  * namespaces to join are /proc/<st.pid>/ns/<type>.
  *
  * Return convention: <0 with *err set on failure. */

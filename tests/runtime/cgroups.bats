@@ -290,6 +290,52 @@ hugetlb_file() {
 	assert_no_leftovers
 }
 
+# in_cgroup PID: every hierarchy of PID's (but named ones, which hold no
+# cgroup of ours) puts it in $CG
+in_cgroup() {
+	local line n=0
+	while IFS= read -r line; do
+		case $line in *:name=*) continue ;; esac
+		[ "${line#*:*:}" = "$CG" ] || { echo "pid $1 not in $CG: $line" >&2; return 1; }
+		n=$((n + 1))
+	done <"/proc/$1/cgroup"
+	[ "$n" -gt 0 ]
+}
+
+@test "runtime create/exec: the init moves itself into every hierarchy, also as another host user in a user namespace; an exec'd process too" {
+	requires userns
+	# the container's root is host uid 200000, which may not write the
+	# host's cgroup files: the init opens them before it changes user
+	update_config "$BUNDLE/config.json" '.linux.namespaces += [{type: "user"}]
+		| .linux.uidMappings = [{containerID: 0, hostID: 200000, size: 65536}]
+		| .linux.gidMappings = [{containerID: 0, hostID: 200000, size: 65536}]'
+	chown -R 200000:200000 "$BUNDLE/rootfs"
+	d=$BUNDLE
+	while [ "$d" != / ]; do
+		chmod o+x "$d"
+		d=$(dirname "$d")
+	done
+	set_args '["/tools/init", "pause"]'
+	rt_bg create --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	pid=$(ctr_pid)
+	[ "$(awk '/^Uid:/ {print $2}' "/proc/$pid/status")" = 200000 ]
+	in_cgroup "$pid"
+	for d in $(cg_dirs_of "$CG"); do grep -qx "$pid" "$d/cgroup.procs"; done
+	rt start "$CID"
+	[ "$status" -eq 0 ]
+	rt exec "$CID" cat /proc/self/cgroup
+	[ "$status" -eq 0 ]
+	while IFS= read -r line; do
+		case $line in *:name=*) continue ;; esac
+		# the container sees its own cgroup from the host's root (no cgroup namespace)
+		[ "${line#*:*:}" = "$CG" ]
+	done <<<"$output"
+	rt delete --force "$CID"
+	[ "$status" -eq 0 ]
+	assert_no_leftovers
+}
+
 # Run the rest of the command line in a private mount namespace whose
 # /sys/fs/cgroup is only what $1 says: "v2" (a cgroup2 mount alone) or "v1"
 # (the v1 hierarchies without the hybrid unified mount).

@@ -8,12 +8,12 @@ load runtime
 setup() { setup_bundle; }
 teardown() { teardown_bundle; }
 
-@test "runtime create: state.json written twice, the last one kept and nothing beside it" {
+@test "runtime create: state.json written three times, the last one kept and nothing beside it" {
 	set_args '["/tools/init", "pause"]'
 	rt_bg create --bundle "$BUNDLE" "$CID"
 	[ "$status" -eq 0 ]
-	# the first write (once the init is cloned) has no start pipe and
-	# the creator's pid: the file kept is the last
+	# the first write names no init, the second no start pipe: the file
+	# kept is the last
 	[ "$(ls -A "$RT_ROOT/$CID")" = state.json ]
 	[ "$(jq -r .pid "$RT_ROOT/$CID/state.json")" = "$(ctr_pid)" ]
 	[ "$(jq -r .pid "$RT_ROOT/$CID/state.json")" -gt 0 ]
