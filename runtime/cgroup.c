@@ -1,19 +1,19 @@
 /* cgroup.c: container cgroups on v1, v2 and hybrid hosts. */
 #include "runtime/cgroup.h"
 
-#include <errno.h>    /* errno */
-#include <fcntl.h>    /* open */
-#include <poll.h>     /* poll */
-#include <signal.h>   /* kill */
-#include <stdio.h>    /* FILE */
-#include <stdlib.h>   /* free */
-#include <string.h>   /* strchr */
-#include <strings.h>  /* strcasecmp */
+#include <errno.h>       /* errno */
+#include <fcntl.h>       /* open */
+#include <poll.h>        /* poll */
+#include <signal.h>      /* kill */
+#include <stdio.h>       /* FILE */
+#include <stdlib.h>      /* free */
+#include <string.h>      /* strchr */
+#include <strings.h>     /* strcasecmp */
 #include <linux/sched.h> /* struct clone_args, CLONE_INTO_CGROUP */
 #include <sys/syscall.h> /* SYS_clone3 */
-#include <sys/stat.h> /* mkdir */
-#include <time.h>     /* nanosleep */
-#include <unistd.h>   /* rmdir */
+#include <sys/stat.h>    /* mkdir */
+#include <time.h>        /* nanosleep */
+#include <unistd.h>      /* rmdir */
 #include "common/buf.h"
 #include "common/cleanup.h"
 #include "common/err.h"
@@ -822,7 +822,8 @@ pid_t rt_cgroup_clone(int flags, const char *cgdir, bool *into)
 	if (cgdir) {
 		int fd = open(cgdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fd >= 0) {
-			struct clone_args a = {.flags = (uint64_t)(unsigned)flags | CLONE_INTO_CGROUP,
+			struct clone_args a = {.flags =
+						   (uint64_t)(unsigned)flags | CLONE_INTO_CGROUP,
 					       .exit_signal = SIGCHLD,
 					       .cgroup = (uint64_t)fd};
 			pid_t pid = (pid_t)syscall(SYS_clone3, &a, sizeof(a));

@@ -80,7 +80,7 @@ struct exec_ctx {
 	int root_fd;
 	struct rt_cgroup cg;
 	bool has_cgroup;
-	bool cloned_into_cgroup; /* the joiner was born in the cgroup2 directory */
+	bool cloned_into_cgroup;  /* the joiner was born in the cgroup2 directory */
 	int console_fd;           /* connected console socket, or -1 */
 	int console_peer;         /* our end when we hold the pty ourselves, or -1 */
 	int seccomp_sock;         /* connected to linux.seccomp.listenerPath, or -1 */
