@@ -343,7 +343,7 @@ int rt_container_create(const struct rt_create_opts *o, struct rt_container **ou
 	 * the init, so delete --force finds what there is to remove. */
 	c->st.creator_pid = getpid();
 	c->st.creator_start_time = rt_proc_start_time(c->st.creator_pid);
-	if (rt_state_save(&c->st, err) < 0)
+	if (rt_state_save(&c->st, true, err) < 0)
 		goto fail;
 
 	if (rt_cgroup_open(c->st.cgroup_path, &c->cg, err) < 0 ||
@@ -422,7 +422,7 @@ int rt_container_create(const struct rt_create_opts *o, struct rt_container **ou
 	c->sync_fd = sp[0];
 	c->st.pid = pid;
 	c->st.start_time = rt_proc_start_time(pid);
-	if (rt_state_save(&c->st, err) < 0)
+	if (rt_state_save(&c->st, true, err) < 0)
 		goto fail;
 	if (c->userns && rt_ns_write_mappings(&c->cfg, pid, err) < 0)
 		goto fail;
@@ -450,7 +450,7 @@ int rt_container_create(const struct rt_create_opts *o, struct rt_container **ou
 	c->st.start_pipe_fd = pp[1]; /* same number in the init: it is a clone of us */
 	c->st.creator_pid = 0;
 	c->st.creator_start_time = 0;
-	if (rt_state_save(&c->st, err) < 0)
+	if (rt_state_save(&c->st, false, err) < 0)
 		goto fail;
 	if (o->pid_file && write_pid_file(o->pid_file, pid, err) < 0)
 		goto fail;

@@ -77,8 +77,11 @@ int rt_state_load(const char *root, const char *id, struct rt_state *out, struct
  * delete --force and kill to find the container's processes and cgroups.
  * Fails (ENOENT) only when there is no state file at all. */
 int rt_state_salvage(const char *root, const char *id, struct rt_state *out, struct err **err);
-/* Write s->dir/state.json atomically (the fields salvage reads first). */
-int rt_state_save(const struct rt_state *s, struct err **err);
+/* Write s->dir/state.json atomically (the fields salvage reads first).
+ * keep_spare: a save that another of this process follows (create writes
+ * three) keeps the replaced file beside it to write the next one in; the
+ * last save removes it. */
+int rt_state_save(const struct rt_state *s, bool keep_spare, struct err **err);
 void rt_state_release(struct rt_state *s);
 
 /* Status read from the kernel now. */
