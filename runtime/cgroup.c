@@ -488,6 +488,27 @@ static int apply_memory(const struct rt_cgroup *cg, const struct spec_resources 
 	return 0;
 }
 
+/* v1 real-time bandwidth: a task with a real-time policy may only be in a
+ * group that has runtime.  A period the kernel refuses under the old
+ * runtime (runtime <= period) goes after the new runtime. */
+static int apply_cpu_rt(const char *d, const struct spec_resources *r, struct err **err)
+{
+	bool period_later = false;
+	cleanup_err struct err *pe = NULL;
+
+	if (r->has_cpu_rt_period && r->cpu_rt_period &&
+	    write_u64(d, "cpu.rt_period_us", r->cpu_rt_period, &pe) < 0) {
+		if (pe->code != EINVAL || !r->has_cpu_rt_runtime)
+			return err_set_code(err, pe->code, "%s", pe->msg);
+		period_later = true;
+	}
+	if (r->has_cpu_rt_runtime && write_i64(d, "cpu.rt_runtime_us", r->cpu_rt_runtime, err) < 0)
+		return -1;
+	if (period_later && write_u64(d, "cpu.rt_period_us", r->cpu_rt_period, err) < 0)
+		return -1;
+	return 0;
+}
+
 static int apply_cpu(const struct rt_cgroup *cg, const struct spec_resources *r, struct err **err)
 {
 	const char *d = v1_dir(cg, "cpu");
@@ -517,6 +538,14 @@ static int apply_cpu(const struct rt_cgroup *cg, const struct spec_resources *r,
 			return -1;
 		if (r->has_cpu_idle && write_i64(d, "cpu.idle", r->cpu_idle, err) < 0)
 			return -1;
+		if (apply_cpu_rt(d, r, err) < 0)
+			return err_wrap(err, "'linux.resources.cpu'");
+	} else if (r->has_cpu_rt_runtime || r->has_cpu_rt_period) {
+		/* cgroup v2 has no real-time bandwidth */
+		return err_set(
+		    err, 0,
+		    "'linux.resources.cpu': realtimeRuntime and realtimePeriod need a v1 "
+		    "cpu controller, this host has none");
 	} else if (cg->v2_dir && v2_has_controller("cpu")) {
 		d = cg->v2_dir;
 		if (r->has_cpu_shares && r->cpu_shares &&

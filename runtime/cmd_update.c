@@ -33,7 +33,9 @@ static const char usage_text[] =
     "      --pids-limit N         maximum number of processes\n"
     "      --blkio-weight N       block io weight (10..1000)\n"
     "      --cpu-idle 0|1         cpu.idle: the group runs as SCHED_IDLE\n"
-    "      --cpu-burst N          cfs burst in microseconds (0: none)\n";
+    "      --cpu-burst N          cfs burst in microseconds (0: none)\n"
+    "      --cpu-rt-period N      real-time period in microseconds (cgroup v1)\n"
+    "      --cpu-rt-runtime N     real-time runtime in microseconds per period (v1)\n";
 
 /* "512", "100k", "64m", "1g", "-1" */
 static int parse_size(const char *opt, const char *s, int64_t *out, struct err **err)
@@ -100,7 +102,9 @@ int cmd_update(void *gp, int argc, char **argv, struct err **err)
 		O_PIDS,
 		O_BLKIO,
 		O_IDLE,
-		O_BURST
+		O_BURST,
+		O_RT_PERIOD,
+		O_RT_RUNTIME
 	};
 	static const struct option opts[] = {
 	    {"resources", required_argument, NULL, 'r'},
@@ -117,6 +121,8 @@ int cmd_update(void *gp, int argc, char **argv, struct err **err)
 	    {"blkio-weight", required_argument, NULL, O_BLKIO},
 	    {"cpu-idle", required_argument, NULL, O_IDLE},
 	    {"cpu-burst", required_argument, NULL, O_BURST},
+	    {"cpu-rt-period", required_argument, NULL, O_RT_PERIOD},
+	    {"cpu-rt-runtime", required_argument, NULL, O_RT_RUNTIME},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -231,6 +237,21 @@ int cmd_update(void *gp, int argc, char **argv, struct err **err)
 			}
 			r.cpu_burst = (uint64_t)v;
 			r.has_cpu_burst = true;
+			break;
+		case O_RT_PERIOD:
+			if (parse_int("--cpu-rt-period", a, &v, err) < 0)
+				goto out;
+			if (v <= 0) {
+				err_set(err, 0, "--cpu-rt-period: must be positive");
+				goto out;
+			}
+			r.cpu_rt_period = (uint64_t)v;
+			r.has_cpu_rt_period = true;
+			break;
+		case O_RT_RUNTIME:
+			if (parse_int("--cpu-rt-runtime", a, &r.cpu_rt_runtime, err) < 0)
+				goto out;
+			r.has_cpu_rt_runtime = true;
 			break;
 		case O_BLKIO:
 			if (parse_int("--blkio-weight", a, &v, err) < 0)

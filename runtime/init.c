@@ -347,9 +347,6 @@ static void setup(struct rt_container *c)
 		fail(c, e);
 	if (set_rlimits(&cfg->process, &e) < 0)
 		fail(c, e);
-	/* inherited through execve; before a seccomp profile may forbid them */
-	if (rt_sched_apply(cfg, &e) < 0)
-		fail(c, e);
 	if (cfg->process.has_oom_score_adj &&
 	    write_oom_score_adj(cfg->process.oom_score_adj, &e) < 0)
 		fail(c, e);
@@ -498,6 +495,14 @@ void rt_init_main(struct rt_container *c)
 	setup(c);
 	if (!c->early_join)
 		join_cgroup(c);
+	{
+		/* inherited through execve; before a seccomp profile may forbid
+		 * it, and in the cgroup: a real-time task may not move into one
+		 * that has no real-time runtime (as runc, which sets it there) */
+		cleanup_err struct err *e = NULL;
+		if (rt_sched_apply(&c->cfg, &e) < 0)
+			fail(c, e);
+	}
 	sync_send(c->sync_fd, 'R', NULL);
 	/* the runtime has recorded us: only now may we outlive it */
 	if (sync_recv(c->sync_fd) != 'C')

@@ -158,6 +158,12 @@ static int parse_cpu(const cJSON *res, const char *path, struct spec_resources *
 	if ((ret = get_uint64(c, p, "burst", false, &r->cpu_burst, err)) < 0)
 		return -1;
 	r->has_cpu_burst = ret;
+	if ((ret = json_get_int64(c, p, "realtimeRuntime", false, &r->cpu_rt_runtime, err)) < 0)
+		return -1;
+	r->has_cpu_rt_runtime = ret;
+	if ((ret = get_uint64(c, p, "realtimePeriod", false, &r->cpu_rt_period, err)) < 0)
+		return -1;
+	r->has_cpu_rt_period = ret;
 	if ((ret = json_get_string(c, p, "cpus", false, &s, err)) < 0)
 		return -1;
 	if (ret && *s)

@@ -84,6 +84,9 @@ struct spec_resources {
 	bool has_cpu_shares, has_cpu_quota, has_cpu_period, has_cpu_idle, has_cpu_burst;
 	uint64_t cpu_shares, cpu_period, cpu_burst; /* burst: microseconds, 0 none */
 	int64_t cpu_quota, cpu_idle;
+	bool has_cpu_rt_runtime, has_cpu_rt_period; /* realtimeRuntime, realtimePeriod */
+	int64_t cpu_rt_runtime;
+	uint64_t cpu_rt_period;
 	char *cpus, *mems; /* cpuset; NULL when absent */
 
 	bool has_pids_limit;

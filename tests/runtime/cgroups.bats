@@ -290,6 +290,47 @@ hugetlb_file() {
 	assert_no_leftovers
 }
 
+@test "runtime run: a real-time process in its cgroup: realtimeRuntime and realtimePeriod, the cgroup joined before the policy is set" {
+	set_args '["/tools/init", "pause"]'
+	update_config "$BUNDLE/config.json" '.process.scheduler = {policy: "SCHED_FIFO", priority: 3}'
+	rt_dir=$(cg_dir cpu)
+	if [ ! -f "${rt_dir%"$CG"}/cpu.rt_runtime_us" ]; then
+		# no v1 real-time group scheduling: the limits are refused by name
+		update_config "$BUNDLE/config.json" '.linux.resources.cpu = {realtimeRuntime: 20000}'
+		rt run --bundle "$BUNDLE" "$CID"
+		[ "$status" -ne 0 ]
+		[[ "$output" == *"'linux.resources.cpu'"* ]]
+		assert_no_leftovers
+		return
+	fi
+	# a new group has no real-time runtime: the policy, set once the init
+	# is in it, is refused (as runc), and the error names the field
+	rt run --bundle "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"'process.scheduler': sched_setattr: Operation not permitted"* ]]
+	assert_no_leftovers
+	update_config "$BUNDLE/config.json" '.linux.resources.cpu = {realtimeRuntime: 20000, realtimePeriod: 500000}'
+	rt_bg run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	pid=$(ctr_pid)
+	wait_for grep -q pause "/proc/$pid/cmdline"
+	chrt -p "$pid" | grep -q "policy: SCHED_FIFO"
+	chrt -p "$pid" | grep -q "priority: 3"
+	[ "$(cat "$rt_dir/cpu.rt_runtime_us")" = 20000 ]
+	[ "$(cat "$rt_dir/cpu.rt_period_us")" = 500000 ]
+	# update: a period shorter than the old runtime goes after the new runtime
+	rt update --cpu-rt-period 15000 --cpu-rt-runtime 10000 "$CID"
+	[ "$status" -eq 0 ]
+	[ "$(cat "$rt_dir/cpu.rt_period_us")" = 15000 ]
+	[ "$(cat "$rt_dir/cpu.rt_runtime_us")" = 10000 ]
+	rt update --cpu-rt-period 0 "$CID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"--cpu-rt-period: must be positive"* ]]
+	rt delete --force "$CID"
+	[ "$status" -eq 0 ]
+	assert_no_leftovers
+}
+
 # in_cgroup PID: every hierarchy of PID's (but named ones, which hold no
 # cgroup of ours) puts it in $CG
 in_cgroup() {

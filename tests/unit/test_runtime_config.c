@@ -29,7 +29,8 @@ static const char good[] =
     "\"gidMappings\":[{\"containerID\":0,\"hostID\":100000,\"size\":65536}],"
     "\"sysctl\":{\"net.ipv4.ip_forward\":\"1\"},\"cgroupsPath\":\"/x/y\","
     "\"resources\":{\"memory\":{\"limit\":268435456,\"swap\":-1},\"cpu\":{\"shares\":512,"
-    "\"quota\":50000,\"period\":100000,\"cpus\":\"0\"},\"pids\":{\"limit\":64},"
+    "\"quota\":50000,\"period\":100000,\"realtimeRuntime\":20000,\"realtimePeriod\":500000,"
+    "\"cpus\":\"0\"},\"pids\":{\"limit\":64},"
     "\"devices\":[{\"allow\":false,\"access\":\"rwm\"},{\"allow\":true,\"type\":\"c\",\"major\":1,"
     "\"minor\":3}],"
     "\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":0}]},"
@@ -83,6 +84,9 @@ TEST(runtime_config_parse_full)
 	CHECK_INT(c.resources.memory_swap, -1);
 	CHECK_INT(c.resources.cpu_shares, 512);
 	CHECK_INT(c.resources.cpu_quota, 50000);
+	CHECK(c.resources.has_cpu_rt_runtime && c.resources.has_cpu_rt_period);
+	CHECK_INT(c.resources.cpu_rt_runtime, 20000);
+	CHECK_INT(c.resources.cpu_rt_period, 500000);
 	CHECK_STR(c.resources.cpus, "0");
 	CHECK_INT(c.resources.pids_limit, 64);
 	CHECK_INT(c.resources.n_devices, 2);
