@@ -1,11 +1,10 @@
 /* cmd_create.c: `create [--bundle DIR] [--pid-file F] [--console-socket S]
  * [--preserve-fds N] [--no-pivot] ID` */
-#include <errno.h>    /* errno */
-#include <getopt.h>   /* getopt_long */
-#include <stdio.h>    /* printf */
-#include <stdlib.h>   /* free, getenv */
-#include <sys/stat.h> /* stat */
-#include <unistd.h>   /* getpid */
+#include <errno.h>  /* errno */
+#include <getopt.h> /* getopt_long */
+#include <stdio.h>  /* printf */
+#include <stdlib.h> /* free, getenv */
+#include <unistd.h> /* getpid */
 #include "common/cleanup.h"
 #include "common/cli.h"
 #include "common/err.h"
@@ -21,12 +20,11 @@ static const char usage_text[] =
     "      --preserve-fds N     pass N extra fds (from 3) to the container\n"
     "      --no-pivot           use MS_MOVE + chroot instead of pivot_root\n"
     "      --no-new-keyring     accepted for runc compatibility\n"
-    "      --config FILE        the bundle's config.json (crun's option)\n";
+    "      --config FILE        config.json in place of the bundle's (crun's option)\n";
 
 /* Options shared with `run` (which adds --detach). */
 int rt_parse_create_opts(int argc, char **argv, struct rt_create_opts *o, bool *detach,
 			 const char *usage);
-int rt_check_config_opt(const struct rt_create_opts *o, struct err **err);
 
 int rt_parse_create_opts(int argc, char **argv, struct rt_create_opts *o, bool *detach,
 			 const char *usage)
@@ -107,37 +105,14 @@ int rt_parse_create_opts(int argc, char **argv, struct rt_create_opts *o, bool *
 	return 0;
 }
 
-/* crun's --config FILE (its test suite passes it for every container): kist
- * reads the bundle's config.json, so FILE (relative to the current directory,
- * as crun resolves it) must be that file. */
-int rt_check_config_opt(const struct rt_create_opts *o, struct err **err)
-{
-	cleanup_free char *want = NULL;
-	struct stat a, b;
-
-	if (!o->config)
-		return 0;
-	want = xasprintf("%s/config.json", o->bundle ? o->bundle : ".");
-	if (stat(o->config, &a) < 0)
-		return err_set(err, errno, "config '%s'", o->config);
-	if (stat(want, &b) < 0)
-		return err_set(err, errno, "config '%s'", want);
-	if (a.st_dev != b.st_dev || a.st_ino != b.st_ino)
-		return err_set_code(err, EINVAL,
-				    "config '%s': only the bundle's config.json can be used",
-				    o->config);
-	return 0;
-}
-
 int cmd_create(void *gp, int argc, char **argv, struct err **err)
 {
 	struct rt_global *g = gp;
-	struct rt_create_opts o = {.root = g->root, .systemd_cgroup = g->systemd_cgroup};
+	struct rt_create_opts o = {
+	    .root = g->root, .systemd_cgroup = g->systemd_cgroup, .no_cgroup = g->no_cgroup};
 	struct rt_container *c = NULL;
 
 	rt_parse_create_opts(argc, argv, &o, NULL, usage_text);
-	if (rt_check_config_opt(&o, err) < 0)
-		return -1;
 	if (rt_container_create(&o, &c, err) < 0)
 		return -1;
 	rt_container_free(c);

@@ -17,7 +17,6 @@
 
 int rt_parse_create_opts(int argc, char **argv, struct rt_create_opts *o, bool *detach,
 			 const char *usage);
-int rt_check_config_opt(const struct rt_create_opts *o, struct err **err);
 
 static const char usage_text[] =
     "usage: kist-runtime run [options] ID\n"
@@ -28,20 +27,19 @@ static const char usage_text[] =
     "      --console-socket S   send the pty master to this unix socket\n"
     "      --preserve-fds N     pass N extra fds (from 3) to the container\n"
     "      --no-pivot           use MS_MOVE + chroot instead of pivot_root\n"
-    "      --config FILE        the bundle's config.json (crun's option)\n";
+    "      --config FILE        config.json in place of the bundle's (crun's option)\n";
 
 int cmd_run(void *gp, int argc, char **argv, struct err **err)
 {
 	struct rt_global *g = gp;
-	struct rt_create_opts o = {.root = g->root, .systemd_cgroup = g->systemd_cgroup};
+	struct rt_create_opts o = {
+	    .root = g->root, .systemd_cgroup = g->systemd_cgroup, .no_cgroup = g->no_cgroup};
 	struct rt_container *c = NULL;
 	bool detach = false;
 	cleanup_close int master = -1;
 	int code;
 
 	rt_parse_create_opts(argc, argv, &o, &detach, usage_text);
-	if (rt_check_config_opt(&o, err) < 0)
-		return -1;
 	/* a terminal in the foreground without --console-socket: we hold the pty */
 	o.own_console = !o.console_socket && !detach;
 	if (rt_container_create(&o, &c, err) < 0)

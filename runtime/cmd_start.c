@@ -41,7 +41,7 @@ int cmd_start(void *gp, int argc, char **argv, struct err **err)
 	 * right after says running, as with runc */
 	rt_container_wait_exec(st.pid, st.start_pipe_fd, st.start_pipe_ino);
 	{
-		cleanup_free char *p = xasprintf("%s/config.json", st.bundle);
+		cleanup_free char *p = rt_state_config_path(&st);
 		cleanup_json cJSON *cfg = json_load_file(p, 0, NULL);
 		const cJSON *hooks = cfg ? cJSON_GetObjectItemCaseSensitive(cfg, "hooks") : NULL;
 		if (cJSON_IsObject(hooks) && cJSON_GetObjectItemCaseSensitive(hooks, "poststart"))

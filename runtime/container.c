@@ -155,12 +155,20 @@ static int load_bundle(struct rt_container *c, struct err **err)
 	if (!realpath(bundle, buf))
 		return err_set(err, errno, "bundle '%s'", bundle);
 	c->st.bundle = xstrdup(buf);
-	cfgpath = xasprintf("%s/config.json", c->st.bundle);
+	if (c->opts->config) {
+		/* crun's --config FILE, relative to the current directory (the
+		 * rootfs stays relative to the bundle): kept for start, exec and
+		 * delete */
+		if (!realpath(c->opts->config, buf))
+			return err_set(err, errno, "config '%s'", c->opts->config);
+		c->st.config = xstrdup(buf);
+	}
+	cfgpath = rt_state_config_path(&c->st);
 	c->json = json_load_file(cfgpath, 0, err);
 	if (!c->json)
 		return -1;
 	if (spec_config_parse(c->json, &c->cfg, err) < 0)
-		return err_wrap(err, "config.json");
+		return err_wrap(err, "%s", c->opts->config ? c->opts->config : "config.json");
 	{
 		const struct spec_namespace *pid = spec_config_ns(&c->cfg, SPEC_NS_PID);
 		c->st.shared_pidns = !pid || pid->path;
@@ -301,8 +309,10 @@ int rt_container_create(const struct rt_create_opts *o, struct rt_container **ou
 		goto fail;
 	if (rt_ns_open_paths(&c->cfg, c->ns_fds, err) < 0)
 		goto fail;
-	if (rt_cgroup_path(c->cfg.cgroups_path, o->id, o->systemd_cgroup, &c->st.cgroup_path, err) <
-	    0)
+	if (o->no_cgroup)
+		c->st.cgroup_path = xstrdup("");
+	else if (rt_cgroup_path(c->cfg.cgroups_path, o->id, o->systemd_cgroup, &c->st.cgroup_path,
+				err) < 0)
 		goto fail;
 	if (o->console_socket && (c->console_fd = rt_tty_connect(o->console_socket, err)) < 0)
 		goto fail;
@@ -346,8 +356,11 @@ int rt_container_create(const struct rt_create_opts *o, struct rt_container **ou
 	if (rt_state_save(&c->st, true, err) < 0)
 		goto fail;
 
-	if (rt_cgroup_open(c->st.cgroup_path, &c->cg, err) < 0 ||
-	    rt_cgroup_create(&c->cg, c->cfg.has_resources ? &c->cfg.resources : NULL, err) < 0) {
+	if (o->no_cgroup) {
+		/* --cgroup-manager disabled: none made, none joined */
+	} else if (rt_cgroup_open(c->st.cgroup_path, &c->cg, err) < 0 ||
+		   rt_cgroup_create(&c->cg, c->cfg.has_resources ? &c->cfg.resources : NULL, err) <
+		       0) {
 		rt_cgroup_release(&c->cg);
 		/* rootless, as runc: without limits to apply, a cgroup we may
 		 * not make is no error; the container stays in ours */
@@ -594,7 +607,7 @@ int rt_container_delete(const char *root, const char *id, bool force, struct err
 	if (cg.dirs && rt_cgroup_destroy(&cg, err) < 0)
 		goto out;
 	if (!salvaged && st.bundle && *st.bundle) {
-		cleanup_free char *p = xasprintf("%s/config.json", st.bundle);
+		cleanup_free char *p = rt_state_config_path(&st);
 		cfg = json_load_file(p, 0, NULL);
 		if (cfg) {
 			const cJSON *hooks = cJSON_GetObjectItemCaseSensitive(cfg, "hooks");

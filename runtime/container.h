@@ -46,9 +46,10 @@ struct rt_create_opts {
 	int listen_fds; /* socket activation: LISTEN_FDS for us, passed on from fd 3 */
 	bool no_pivot;
 	bool systemd_cgroup;
+	bool no_cgroup; /* --cgroup-manager disabled: the container stays in our cgroup */
 	bool no_new_keyring;
 	bool keep;          /* run: leave the stopped container for `delete` (runc 1.2) */
-	const char *config; /* --config: must be the bundle's config.json */
+	const char *config; /* --config FILE in place of the bundle's config.json */
 };
 
 struct rt_container {

@@ -306,6 +306,7 @@ static NORETURN void process_child(struct exec_ctx *c)
 
 	if (rt_sched_apply(&c->spec, &e) < 0)
 		child_fail(errfd, 0, "%s", e->msg);
+	rt_stdio_give(p->uid, p->gid);
 	if (rt_caps_before_setuid(c->caps, &e) < 0)
 		child_fail(errfd, 0, "%s", e->msg);
 	/* Without no_new_privs, installing a filter needs CAP_SYS_ADMIN, which
@@ -585,7 +586,7 @@ static int prepare(const struct rt_exec_opts *o, const struct rt_state *st, stru
 		   struct err **err)
 {
 	cleanup_json cJSON *config = NULL, *proc = NULL, *wrapper = NULL;
-	cleanup_free char *config_path = xasprintf("%s/config.json", st->bundle);
+	cleanup_free char *config_path = rt_state_config_path(st);
 	const cJSON *lin;
 	int ret;
 

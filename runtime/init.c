@@ -465,6 +465,7 @@ static void finish(struct rt_container *c, bool early)
 		if (rt_hooks_run(c->cfg.hooks, "startContainer", s, &e) < 0)
 			fail_at(c, early, e);
 	}
+	rt_stdio_give(p->uid, p->gid);
 	/* without no_new_privs loading the filter needs CAP_SYS_ADMIN, which
 	 * setuid to a non-root user takes away: load it while still root */
 	if (!p->no_new_privileges && load_seccomp(c, &e) < 0)

@@ -61,7 +61,8 @@ static void usage(void)
 	       "   --log-format FMT    text or json\n"
 	       "   --debug             log debug messages\n"
 	       "   --systemd-cgroup    cgroupsPath is slice:prefix:name\n"
-	       "   --cgroup-manager M  cgroupfs (default) or systemd (as --systemd-cgroup)\n"
+	       "   --cgroup-manager M  cgroupfs (default), systemd (as --systemd-cgroup) or\n"
+	       "                       disabled (no cgroup: linux.resources are not applied)\n"
 	       "   --help, -h          show help\n"
 	       "   --version, -v       print the version\n",
 	       rt_state_default_root());
@@ -128,13 +129,12 @@ int main(int argc, char **argv, char **envp)
 		else if (is_opt(a, "--cgroup-manager")) {
 			/* crun's spelling of the cgroup driver choice */
 			const char *m = opt_value(argc, argv, &i, "--cgroup-manager");
-			if (streq(m, "systemd"))
-				g.systemd_cgroup = true;
-			else if (streq(m, "cgroupfs"))
-				g.systemd_cgroup = false;
-			else
-				cli_usage_error("unknown cgroup manager '%s' (cgroupfs or systemd)",
-						m);
+			g.systemd_cgroup = streq(m, "systemd");
+			g.no_cgroup = streq(m, "disabled");
+			if (!streq(m, "systemd") && !streq(m, "cgroupfs") && !streq(m, "disabled"))
+				cli_usage_error(
+				    "unknown cgroup manager '%s' (cgroupfs, systemd or disabled)",
+				    m);
 		} else if (is_opt(a, "--rootless") || is_opt(a, "--criu"))
 			(void)opt_value(argc, argv, &i,
 					is_opt(a, "--criu") ? "--criu" : "--rootless");

@@ -10,6 +10,7 @@ struct err;
 struct rt_global {
 	const char *root; /* state root (--root) */
 	bool systemd_cgroup;
+	bool no_cgroup; /* --cgroup-manager disabled */
 	bool debug;
 };
 

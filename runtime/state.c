@@ -103,6 +103,7 @@ int rt_state_load(const char *root, const char *id, struct rt_state *out, struct
 	s.dir = steal_pointer(&dir);
 	if (get_str(j, "id", &s.id, true, err) < 0 ||
 	    get_str(j, "bundle", &s.bundle, true, err) < 0 ||
+	    get_str(j, "config", &s.config, false, err) < 0 ||
 	    get_str(j, "rootfs", &s.rootfs, false, err) < 0 ||
 	    get_str(j, "created", &s.created, false, err) < 0 ||
 	    get_str(j, "owner", &s.owner, false, err) < 0 ||
@@ -248,6 +249,12 @@ int rt_write_file_replace(const char *path, const void *data, size_t len, mode_t
 	return write_replace(path, data, len, mode, false, err);
 }
 
+char *rt_state_config_path(const struct rt_state *s)
+{
+	return s->config && *s->config ? xstrdup(s->config)
+				       : xasprintf("%s/config.json", s->bundle);
+}
+
 int rt_state_save(const struct rt_state *s, bool keep_spare, struct err **err)
 {
 	cleanup_json cJSON *j = cJSON_CreateObject();
@@ -266,6 +273,8 @@ int rt_state_save(const struct rt_state *s, bool keep_spare, struct err **err)
 	cJSON_AddStringToObject(j, "ociVersion", OCI_VERSION);
 	cJSON_AddStringToObject(j, "id", s->id);
 	cJSON_AddStringToObject(j, "bundle", s->bundle);
+	if (s->config)
+		cJSON_AddStringToObject(j, "config", s->config);
 	cJSON_AddStringToObject(j, "rootfs", s->rootfs ? s->rootfs : "");
 	cJSON_AddStringToObject(j, "created", s->created ? s->created : "");
 	cJSON_AddStringToObject(j, "owner", s->owner ? s->owner : "");
@@ -286,6 +295,7 @@ void rt_state_release(struct rt_state *s)
 	free(s->dir);
 	free(s->id);
 	free(s->bundle);
+	free(s->config);
 	free(s->rootfs);
 	free(s->created);
 	free(s->owner);
@@ -408,6 +418,8 @@ cJSON *rt_state_to_json(const struct rt_state *s, enum rt_status st)
 	cJSON_AddNumberToObject(j, "pid", st == RT_STATUS_STOPPED ? 0 : s->pid);
 	cJSON_AddStringToObject(j, "status", rt_status_name(st));
 	cJSON_AddStringToObject(j, "bundle", s->bundle);
+	if (s->config)
+		cJSON_AddStringToObject(j, "config", s->config);
 	cJSON_AddStringToObject(j, "rootfs", s->rootfs ? s->rootfs : "");
 	cJSON_AddStringToObject(j, "created", s->created ? s->created : "");
 	cJSON_AddStringToObject(j, "owner", s->owner ? s->owner : "");

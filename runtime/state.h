@@ -40,6 +40,7 @@ struct rt_state {
 	pid_t pid;                     /* container init, in the runtime's pid namespace */
 	unsigned long long start_time; /* /proc/<pid>/stat starttime: guards against pid reuse */
 	char *bundle;                  /* absolute */
+	char *config;                  /* create --config FILE (absolute), or NULL */
 	char *rootfs;                  /* absolute */
 	char *created;                 /* RFC 3339 with nanoseconds, UTC */
 	char *owner;                   /* "" as runc */
@@ -77,6 +78,8 @@ int rt_state_load(const char *root, const char *id, struct rt_state *out, struct
  * delete --force and kill to find the container's processes and cgroups.
  * Fails (ENOENT) only when there is no state file at all. */
 int rt_state_salvage(const char *root, const char *id, struct rt_state *out, struct err **err);
+/* The container's config.json: --config's file, else the bundle's (malloc'd). */
+char *rt_state_config_path(const struct rt_state *s);
 /* Write s->dir/state.json atomically (the fields salvage reads first).
  * keep_spare: a save that another of this process follows (create writes
  * three) keeps the replaced file beside it to write the next one in; the

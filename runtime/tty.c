@@ -264,3 +264,19 @@ int rt_tty_wait_forwarding(pid_t pid, int master, struct err **err)
 		tcsetattr(0, TCSANOW, &saved);
 	return proc_status_code(status);
 }
+
+void rt_stdio_give(uid_t uid, gid_t gid)
+{
+	struct stat null, st;
+	bool have_null = stat("/dev/null", &null) == 0 && S_ISCHR(null.st_mode);
+
+	for (int fd = 0; fd < 3; fd++) {
+		if (fstat(fd, &st) < 0 || st.st_uid == uid)
+			continue;
+		if (have_null && S_ISCHR(st.st_mode) && st.st_rdev == null.st_rdev)
+			continue;
+		/* a terminal keeps its group (tty, from devpts), as runc */
+		if (fchown(fd, uid, S_ISCHR(st.st_mode) ? (gid_t)-1 : gid) < 0)
+			continue; /* EINVAL, EPERM, EROFS: left as it is, as runc */
+	}
+}

@@ -29,6 +29,15 @@ int rt_tty_prepare_slave(int slave, bool held, uid_t uid, gid_t gid, struct err 
  * terminal and stdin/out/err (rt_tty_prepare_slave first). */
 int rt_tty_setup(int sock, bool held, uid_t uid, gid_t gid, struct err **err);
 
+/* Give stdin, stdout and stderr to the process's user (uid, gid), as runc
+ * and crun do, so that it can reopen them (/dev/stdout, /proc/self/fd/1):
+ * not those on /dev/null or already its uid's, a terminal only its uid,
+ * nothing where the owner cannot be changed (an unmapped id, a read-only
+ * file system: left as they are).
+ * Called as root, before the user changes, after the root is the
+ * container's (/dev/null is its own). */
+void rt_stdio_give(uid_t uid, gid_t gid);
+
 /* Wait for pid (a child or a reaped-by-us process), forwarding signals to
  * it; with a pty master (>= 0), copy stdin into it and its output to stdout
  * with the caller's terminal in raw mode and its size passed on, as `runc

@@ -35,10 +35,27 @@ teardown() { teardown_bundle; }
 	assert_no_leftovers
 }
 
+@test "runtime --cgroup-manager disabled: no cgroup is made or joined, the container stays in its caller's, limits are not applied" {
+	set_args '["/tools/init", "pause"]'
+	update_config "$BUNDLE/config.json" '.linux.resources.pids = {limit: 5}'
+	rt_bg --cgroup-manager disabled run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ] || fail "run: $output"
+	pid=$(ctr_pid)
+	track_pid "$pid"
+	[ -z "$(cg_dirs_of "$CG")" ] || fail "cgroups made: $(cg_dirs_of "$CG")"
+	[ "$(cut -d: -f3 "/proc/$pid/cgroup")" = "$(cut -d: -f3 /proc/self/cgroup)" ]
+	[ "$(jq -r .cgroupPath "$RT_ROOT/$CID/state.json")" = "" ]
+	rt exec "$CID" true
+	[ "$status" -eq 0 ]
+	rt --cgroup-manager disabled delete --force "$CID"
+	[ "$status" -eq 0 ]
+	assert_no_leftovers
+}
+
 @test "runtime --cgroup-manager [bad input]: an unknown manager is named, nothing created" {
 	run --separate-stderr "$RT" --root "$RT_ROOT" --cgroup-manager bogus run --bundle "$BUNDLE" "$CID"
 	[ "$status" -eq 2 ] || fail "status $status, want 2"
-	[[ $stderr == *"unknown cgroup manager 'bogus' (cgroupfs or systemd)"* ]] || fail "error: $stderr"
+	[[ $stderr == *"unknown cgroup manager 'bogus' (cgroupfs, systemd or disabled)"* ]] || fail "error: $stderr"
 	run --separate-stderr "$RT" --root "$RT_ROOT" --cgroup-manager
 	[ "$status" -eq 2 ] || fail "status $status for a missing value, want 2"
 	[[ $stderr == *"option '--cgroup-manager' needs a value"* ]] || fail "error: $stderr"
@@ -57,32 +74,41 @@ teardown() { teardown_bundle; }
 	assert_no_leftovers
 }
 
-@test "runtime create --config: the bundle's config.json; another file is refused" {
-	set_args '["true"]'
-	rt_bg create --config "$BUNDLE/config.json" --bundle "$BUNDLE" "$CID"
-	[ "$status" -eq 0 ] || fail "create --config: $output"
-	[ "$(ctr_status)" = created ] || fail "status $(ctr_status), want created"
+@test "runtime create --config: another file in place of the bundle's config.json, which start, exec and delete read too" {
+	set_args '["/tools/init", "pause"]'
+	# the rootfs stays relative to the bundle; the bundle has no config.json
+	mkdir "$BUNDLE/conf"
+	update_config "$BUNDLE/config.json" '.process.env += ["FROM=other"]
+		| .hooks.poststop = [{path: "/bin/sh", args: ["sh", "-c", "echo stopped >'"$BATS_TEST_TMPDIR"'/poststop"]}]'
+	mv "$BUNDLE/config.json" "$BUNDLE/conf/c.json"
+	(cd "$BUNDLE" && "$RT" --root "$RT_ROOT" create --config conf/c.json --bundle "$BUNDLE" "$CID" \
+		</dev/null >"$BATS_TEST_TMPDIR/create.out" 2>&1)
+	[ "$(ctr_status)" = created ] || fail "status $(ctr_status): $(cat "$BATS_TEST_TMPDIR/create.out")"
+	[ "$(jq -r .config "$RT_ROOT/$CID/state.json")" = "$BUNDLE/conf/c.json" ]
+	rt start "$CID"
+	[ "$status" -eq 0 ]
+	# exec takes the container's environment from that file
+	rt exec "$CID" sh -c 'echo $FROM'
+	[ "$status" -eq 0 ]
+	[ "$output" = other ]
 	rt delete --force "$CID"
-	assert_no_leftovers
-	cp "$BUNDLE/config.json" "$BUNDLE/other.json"
-	run --separate-stderr "$RT" --root "$RT_ROOT" create --config "$BUNDLE/other.json" --bundle "$BUNDLE" "$CID"
-	[ "$status" -eq 1 ] || fail "status $status, want 1"
-	[[ $stderr == *"config '$BUNDLE/other.json': only the bundle's config.json can be used" ]] || fail "error: $stderr"
+	[ "$status" -eq 0 ]
+	[ "$(cat "$BATS_TEST_TMPDIR/poststop")" = stopped ]
 	assert_no_leftovers
 }
 
-@test "runtime run --config [bad input]: another file or none is refused, nothing created" {
+@test "runtime run --config [bad input]: a file that is not there, or no file, is refused, nothing created" {
 	set_args '["true"]'
-	cp "$BUNDLE/config.json" "$BUNDLE/other.json"
-	run --separate-stderr "$RT" --root "$RT_ROOT" run --config "$BUNDLE/other.json" --bundle "$BUNDLE" "$CID"
-	[ "$status" -eq 1 ] || fail "status $status, want 1"
-	[ "$stderr" = "kist-runtime: config '$BUNDLE/other.json': only the bundle's config.json can be used" ] ||
-		fail "error: $stderr"
-	assert_no_leftovers
 	run --separate-stderr "$RT" --root "$RT_ROOT" run --config "$BUNDLE/missing.json" --bundle "$BUNDLE" "$CID"
 	[ "$status" -eq 1 ] || fail "status $status, want 1"
 	[ "$stderr" = "kist-runtime: config '$BUNDLE/missing.json': No such file or directory" ] ||
 		fail "error: $stderr"
+	assert_no_leftovers
+	echo '{"ociVersion": "1.0.2", "process": ' >"$BUNDLE/broken.json"
+	run --separate-stderr "$RT" --root "$RT_ROOT" run --config "$BUNDLE/broken.json" --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 1 ] || fail "status $status, want 1"
+	[[ $stderr == *"$BUNDLE/broken.json"* ]] || fail "error: $stderr"
+	assert_no_leftovers
 	run --separate-stderr "$RT" --root "$RT_ROOT" run --bundle "$BUNDLE" "$CID" --config
 	[ "$status" -eq 2 ] || fail "status $status for a missing value, want 2"
 	[[ $stderr == *"flag needs an argument: --config"* ]] || fail "error: $stderr"

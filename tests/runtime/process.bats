@@ -314,6 +314,29 @@ teardown() { teardown_bundle; }
 CASES
 }
 
+@test "runtime run/exec: stdio (a file, a pipe) is given to the process's user, as runc and crun; /dev/null is left alone" {
+	update_config "$BUNDLE/config.json" '.process.user = {uid: 1000, gid: 1000}'
+	set_args '["sh", "-c", "stat -L -c %u:%g /proc/self/fd/1; echo more >>/proc/self/fd/1"]'
+	null_owner=$(stat -c %u:%g /dev/null)
+	"$RT" --root "$RT_ROOT" run --bundle "$BUNDLE" "$CID" </dev/null >"$BATS_TEST_TMPDIR/out" 2>&1
+	# the user could reopen its own stdout (a regular file of the host)
+	[ "$(head -1 "$BATS_TEST_TMPDIR/out")" = 1000:1000 ]
+	[ "$(tail -1 "$BATS_TEST_TMPDIR/out")" = more ]
+	[ "$(stat -c %u:%g "$BATS_TEST_TMPDIR/out")" = 1000:1000 ]
+	[ "$(stat -c %u:%g /dev/null)" = "$null_owner" ]
+	assert_no_leftovers
+	# a pipe, and exec's process as another user
+	set_args '["/tools/init", "pause"]'
+	rt_bg run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	out=$("$RT" --root "$RT_ROOT" exec --user 1234:5678 "$CID" stat -L -c %u:%g /proc/self/fd/1 </dev/null | cat)
+	[ "$out" = 1234:5678 ]
+	[ "$(stat -c %u:%g /dev/null)" = "$null_owner" ]
+	rt delete --force "$CID"
+	[ "$status" -eq 0 ]
+	assert_no_leftovers
+}
+
 @test "runtime run: process.scheduler is applied with sched_setattr (policy and nice from the host)" {
 	set_args '["/tools/init", "pause"]'
 	update_config "$BUNDLE/config.json" '.process.scheduler = {policy: "SCHED_BATCH", nice: 7}'
