@@ -790,6 +790,14 @@ int rt_mount_all(const struct spec_config *c, const char *rootfs, bool userns,
 
 	if (rootfd < 0)
 		return err_set(err, errno, "open rootfs '%s'", rootfs);
+	{
+		/* the device nodes would go where the image points /dev (inside
+		 * the rootfs: links resolve there, but still not /dev): refused,
+		 * as crun */
+		struct stat ds;
+		if (fstatat(rootfd, "dev", &ds, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(ds.st_mode))
+			return err_set(err, 0, "rootfs '%s': '/dev' is a symlink", rootfs);
+	}
 	for (size_t i = 0; i < c->n_mounts; i++)
 		if (mount_one(rootfd, &c->mounts[i], i, userns, cgroup_path, own_cgns, err) < 0)
 			return -1;

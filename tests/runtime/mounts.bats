@@ -215,6 +215,22 @@ mnt_type() { awk -v m="$1" '$5 == m { for (i = 7; $i != "-"; i++); print $(i + 1
 	assert_no_leftovers
 }
 
+@test "runtime create [bad input]: /dev a symlink in the rootfs is refused (as crun), nothing made where it points, in or out of the rootfs" {
+	outside="$BATS_TEST_TMPDIR/outside-dev"
+	mkdir -p "$outside" "$BUNDLE/rootfs$outside"
+	echo marker >"$outside/ptmx"
+	rm -rf "$BUNDLE/rootfs/dev"
+	ln -s "$outside" "$BUNDLE/rootfs/dev"
+	run timeout 60 "$RT" --root "$RT_ROOT" create --bundle "$BUNDLE" "$CID"
+	echo "$output" >&2
+	[ "$status" -eq 1 ]
+	[ "$output" = "kist-runtime: rootfs '$BUNDLE/rootfs': '/dev' is a symlink" ]
+	[ "$(ls -A "$outside")" = ptmx ]
+	[ "$(cat "$outside/ptmx")" = marker ]
+	[ -z "$(ls -A "$BUNDLE/rootfs$outside")" ]
+	assert_no_leftovers
+}
+
 @test "runtime run: a tmpfs on a directory of the image takes its mode, unless mode= is given (as runc)" {
 	mkdir -p "$BUNDLE/rootfs/data" "$BUNDLE/rootfs/data2"
 	chmod 0710 "$BUNDLE/rootfs/data"
