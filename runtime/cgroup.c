@@ -838,11 +838,13 @@ int rt_cgroup_use_sub(struct rt_cgroup *cg, const char *spec, struct err **err)
 	return 0;
 }
 
-const char *rt_cgroup_clone_dir(const struct rt_cgroup *cg)
+const char *rt_cgroup_clone_dir(const struct rt_cgroup *cg, bool setup_unlimited)
 {
-	if (!cg->v2_dir || !v1_dir(cg, "memory") || !v1_dir(cg, "devices"))
+	if (!cg->v2_dir)
 		return NULL;
-	return cg->v2_dir;
+	if (v1_dir(cg, "memory") && v1_dir(cg, "devices"))
+		return cg->v2_dir;
+	return setup_unlimited ? cg->v2_dir : NULL;
 }
 
 pid_t rt_cgroup_clone(int flags, const char *cgdir, bool *into)

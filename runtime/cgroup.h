@@ -57,13 +57,15 @@ int rt_cgroup_use_sub(struct rt_cgroup *cg, const char *spec, struct err **err);
  *
  * rt_cgroup_clone_dir: the cgroup2 directory a child may be cloned into,
  * or NULL: only where it holds no limit the child's own setup could run
- * into (memory and devices are on v1, as on a hybrid host).
+ * into: on a hybrid host (memory and devices on v1) always, on a pure v2
+ * one when setup_unlimited (the caller's word: no memory or pids limit,
+ * no device node beyond the default ones, which the rules always allow).
  * rt_cgroup_open_self: the files a single-threaded process writes "0" into
  * to move itself: every v1 hierarchy's tasks and, unless skip_v2,
  * cgroup.procs of the cgroup2 directory.  Opened ahead (the write may come
  * after the process changed user); *fds ends in -1.
  * rt_cgroup_enter_self: write "0" into each and close them. */
-const char *rt_cgroup_clone_dir(const struct rt_cgroup *cg);
+const char *rt_cgroup_clone_dir(const struct rt_cgroup *cg, bool setup_unlimited);
 /* clone(2) with flags (CLONE_NEW*; SIGCHLD is added), straight into the
  * cgroup2 directory cgdir when it is not NULL and the kernel can: *into
  * says whether it did.  Returns as fork does. */
