@@ -347,15 +347,7 @@ in_cgroup() {
 	requires userns
 	# the container's root is host uid 200000, which may not write the
 	# host's cgroup files: the init opens them before it changes user
-	update_config "$BUNDLE/config.json" '.linux.namespaces += [{type: "user"}]
-		| .linux.uidMappings = [{containerID: 0, hostID: 200000, size: 65536}]
-		| .linux.gidMappings = [{containerID: 0, hostID: 200000, size: 65536}]'
-	chown -R 200000:200000 "$BUNDLE/rootfs"
-	d=$BUNDLE
-	while [ "$d" != / ]; do
-		chmod o+x "$d"
-		d=$(dirname "$d")
-	done
+	userns_bundle 200000
 	set_args '["/tools/init", "pause"]'
 	rt_bg create --bundle "$BUNDLE" "$CID"
 	[ "$status" -eq 0 ]

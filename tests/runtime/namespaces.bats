@@ -76,17 +76,8 @@ ns_of() { readlink "/proc/$1/ns/$2"; }
 
 @test "runtime run: user namespace with uid/gid mappings written by the runtime" {
 	requires userns
-	update_config "$BUNDLE/config.json" '.linux.namespaces += [{type: "user"}]
-		| .linux.uidMappings = [{containerID: 0, hostID: 200000, size: 65536}]
-		| .linux.gidMappings = [{containerID: 0, hostID: 200000, size: 65536}]
-		| .process.user = {uid: 1000, gid: 1000}'
-	chown -R 200000:200000 "$BUNDLE/rootfs"
-	# the container's root (host uid 200000) must reach the bundle, as with runc
-	d=$BUNDLE
-	while [ "$d" != / ]; do
-		chmod o+x "$d"
-		d=$(dirname "$d")
-	done
+	userns_bundle 200000
+	update_config "$BUNDLE/config.json" '.process.user = {uid: 1000, gid: 1000}'
 	set_args '["sh", "-c", "id -u; cat /proc/self/uid_map; /tools/init pause"]'
 	rt_bg run --detach --bundle "$BUNDLE" "$CID"
 	[ "$status" -eq 0 ]
@@ -136,16 +127,8 @@ ns_of() { readlink "/proc/$1/ns/$2"; }
 
 @test "runtime run: in a user namespace devices are bound nosuid,noexec; one the host lacks is left out" {
 	requires userns
-	update_config "$BUNDLE/config.json" '.linux.namespaces += [{type: "user"}]
-		| .linux.uidMappings = [{containerID: 0, hostID: 200000, size: 65536}]
-		| .linux.gidMappings = [{containerID: 0, hostID: 200000, size: 65536}]
-		| .linux.devices = [{path: "/dev/kist-no-such-node", type: "c", major: 10, minor: 251, fileMode: 438}]'
-	chown -R 200000:200000 "$BUNDLE/rootfs"
-	d=$BUNDLE
-	while [ "$d" != / ]; do
-		chmod o+x "$d"
-		d=$(dirname "$d")
-	done
+	userns_bundle 200000
+	update_config "$BUNDLE/config.json" '.linux.devices = [{path: "/dev/kist-no-such-node", type: "c", major: 10, minor: 251, fileMode: 438}]'
 	set_args '["sh", "-c", "awk '\''$5 == \"/dev/null\" {print $6}'\'' /proc/self/mountinfo; echo x >/dev/null && echo null-ok; [ -e /dev/kist-no-such-node ] || echo left-out"]'
 	rt run --bundle "$BUNDLE" "$CID"
 	[ "$status" -eq 0 ]

@@ -77,6 +77,22 @@ cg_dirs_of() {
 	true
 }
 
+# userns_bundle HOSTID: the container gets a new user namespace whose root
+# (and the 65535 ids after it) is host uid and gid HOSTID; the rootfs is
+# given to it and every directory above the bundle made searchable, as the
+# mapped root must reach the bundle (with runc too)
+userns_bundle() {
+	local id=$1 d=$BUNDLE
+	update_config "$BUNDLE/config.json" ".linux.namespaces += [{type: \"user\"}]
+		| .linux.uidMappings = [{containerID: 0, hostID: $id, size: 65536}]
+		| .linux.gidMappings = [{containerID: 0, hostID: $id, size: 65536}]"
+	chown -R "$id:$id" "$BUNDLE/rootfs"
+	while [ "$d" != / ]; do
+		chmod o+x "$d"
+		d=$(dirname "$d")
+	done
+}
+
 # Nothing of the container is left: no state dir, no cgroup, no mount under
 # the bundle, no process running the bundle's rootfs.
 assert_no_leftovers() {

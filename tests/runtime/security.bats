@@ -394,18 +394,12 @@ exe_is_not() { [ "$(readlink "/proc/$1/exe")" != "$2" ]; }
 
 @test "runtime run: user namespace: root in the container is an unprivileged host uid" {
 	requires userns
-	local vol=$BATS_TEST_TMPDIR/vol pid d
+	local vol=$BATS_TEST_TMPDIR/vol pid
 	mkdir -p "$vol"
 	chown 100000:100000 "$vol"
 	chmod 1777 "$vol"
-	chown -R 100000:100000 "$BUNDLE/rootfs"
-	# the mapped root must be able to reach the bundle
-	d=$BUNDLE
-	while [ "$d" != / ]; do chmod o+x "$d"; d=$(dirname "$d"); done
-	update_config "$BUNDLE/config.json" '.linux.namespaces += [{type: "user"}]
-		| .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
-		| .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
-		| .mounts += [{destination: "/vol", type: "bind", source: "'"$vol"'", options: ["rbind", "rw"]}]
+	userns_bundle 100000
+	update_config "$BUNDLE/config.json" '.mounts += [{destination: "/vol", type: "bind", source: "'"$vol"'", options: ["rbind", "rw"]}]
 		| .mounts |= map(select(.type != "cgroup"))'
 	set_args '["sh", "-c", "touch /vol/by-root; mkdir /vol/dir; sleep 1000"]'
 	rt_bg run -d --bundle "$BUNDLE" "$CID"
