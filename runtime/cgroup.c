@@ -488,23 +488,26 @@ static int apply_memory(const struct rt_cgroup *cg, const struct spec_resources 
 	return 0;
 }
 
-/* v1 real-time bandwidth: a task with a real-time policy may only be in a
- * group that has runtime.  A period the kernel refuses under the old
- * runtime (runtime <= period) goes after the new runtime. */
-static int apply_cpu_rt(const char *d, const struct spec_resources *r, struct err **err)
+/* A v1 period and the amount of it a group may use (cfs quota, real-time
+ * runtime), each written when given (nonzero period).  The period goes
+ * first, unless the kernel refuses it under the old amount (EINVAL: a
+ * shorter period can exceed a parent's limit, or fall below the runtime)
+ * and a new amount is to be written: then it goes after that. */
+static int write_period_and_amount(const char *d, const char *pfile, bool has_period,
+				   uint64_t period, const char *afile, bool has_amount,
+				   int64_t amount, struct err **err)
 {
 	bool period_later = false;
 	cleanup_err struct err *pe = NULL;
 
-	if (r->has_cpu_rt_period && r->cpu_rt_period &&
-	    write_u64(d, "cpu.rt_period_us", r->cpu_rt_period, &pe) < 0) {
-		if (pe->code != EINVAL || !r->has_cpu_rt_runtime)
+	if (has_period && period && write_u64(d, pfile, period, &pe) < 0) {
+		if (pe->code != EINVAL || !has_amount)
 			return err_set_code(err, pe->code, "%s", pe->msg);
 		period_later = true;
 	}
-	if (r->has_cpu_rt_runtime && write_i64(d, "cpu.rt_runtime_us", r->cpu_rt_runtime, err) < 0)
+	if (has_amount && write_i64(d, afile, amount, err) < 0)
 		return -1;
-	if (period_later && write_u64(d, "cpu.rt_period_us", r->cpu_rt_period, err) < 0)
+	if (period_later && write_u64(d, pfile, period, err) < 0)
 		return -1;
 	return 0;
 }
@@ -517,28 +520,20 @@ static int apply_cpu(const struct rt_cgroup *cg, const struct spec_resources *r,
 		if (r->has_cpu_shares && r->cpu_shares &&
 		    write_u64(d, "cpu.shares", r->cpu_shares, err) < 0)
 			return -1;
-		bool period_later = false;
-		cleanup_err struct err *pe = NULL;
-
-		if (r->has_cpu_period && r->cpu_period &&
-		    write_u64(d, "cpu.cfs_period_us", r->cpu_period, &pe) < 0) {
-			/* a shorter period under the old quota can exceed a
-			 * parent's limit (EINVAL): with a new quota to set,
-			 * the period goes after it */
-			if (pe->code != EINVAL || !r->has_cpu_quota || !r->cpu_quota)
-				return err_set_code(err, pe->code, "%s", pe->msg);
-			period_later = true;
-		}
-		if (r->has_cpu_quota && r->cpu_quota &&
-		    write_i64(d, "cpu.cfs_quota_us", r->cpu_quota, err) < 0)
-			return -1;
-		if (period_later && write_u64(d, "cpu.cfs_period_us", r->cpu_period, err) < 0)
+		if (write_period_and_amount(d, "cpu.cfs_period_us", r->has_cpu_period,
+					    r->cpu_period, "cpu.cfs_quota_us",
+					    r->has_cpu_quota && r->cpu_quota, r->cpu_quota,
+					    err) < 0)
 			return -1;
 		if (r->has_cpu_burst && write_u64(d, "cpu.cfs_burst_us", r->cpu_burst, err) < 0)
 			return -1;
 		if (r->has_cpu_idle && write_i64(d, "cpu.idle", r->cpu_idle, err) < 0)
 			return -1;
-		if (apply_cpu_rt(d, r, err) < 0)
+		/* real-time bandwidth: a task with a real-time policy may only
+		 * be in a group that has runtime */
+		if (write_period_and_amount(d, "cpu.rt_period_us", r->has_cpu_rt_period,
+					    r->cpu_rt_period, "cpu.rt_runtime_us",
+					    r->has_cpu_rt_runtime, r->cpu_rt_runtime, err) < 0)
 			return err_wrap(err, "'linux.resources.cpu'");
 	} else if (r->has_cpu_rt_runtime || r->has_cpu_rt_period) {
 		/* cgroup v2 has no real-time bandwidth */

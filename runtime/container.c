@@ -269,6 +269,22 @@ static int wait_trampoline(struct rt_container *c, pid_t pid, struct err **err)
 	return 0;
 }
 
+/* Nothing the init does while it builds the container could run into a
+ * limit of the cgroup it would be born in (rt_cgroup_clone_dir): no
+ * memory or pids limit, no hooks, no device nodes beyond the defaults. */
+static bool setup_unlimited(const struct spec_config *cfg)
+{
+	const struct spec_resources *r = &cfg->resources;
+
+	if (cfg->hooks || cfg->n_devices)
+		return false;
+	if (!cfg->has_resources)
+		return true;
+	return (!r->has_memory_limit || r->memory_limit < 0) &&
+	       (!r->has_memory_swap || r->memory_swap < 0) &&
+	       (!r->has_pids_limit || r->pids_limit <= 0);
+}
+
 static int write_pid_file(const char *path, pid_t pid, struct err **err)
 {
 	char b[24];
@@ -414,19 +430,9 @@ int rt_container_create(const struct rt_create_opts *o, struct rt_container **ou
 		const struct spec_namespace *cgns = spec_config_ns(&c->cfg, SPEC_NS_CGROUP);
 		c->early_join = (cgns && !cgns->path) || c->cfg.hooks;
 	}
-	{
-		/* nothing the init does while it builds the container could
-		 * run into a limit of the cgroup it would be born in */
-		const struct spec_resources *r = &c->cfg.resources;
-		bool unlimited =
-		    !c->cfg.hooks && !c->cfg.n_devices &&
-		    (!c->cfg.has_resources || ((!r->has_memory_limit || r->memory_limit < 0) &&
-					       (!r->has_memory_swap || r->memory_swap < 0) &&
-					       (!r->has_pids_limit || r->pids_limit <= 0)));
-		pid = rt_cgroup_clone(flags,
-				      c->cg.dirs ? rt_cgroup_clone_dir(&c->cg, unlimited) : NULL,
-				      &c->cloned_into_cgroup);
-	}
+	pid = rt_cgroup_clone(
+	    flags, c->cg.dirs ? rt_cgroup_clone_dir(&c->cg, setup_unlimited(&c->cfg)) : NULL,
+	    &c->cloned_into_cgroup);
 	if (pid != 0 && own_pidns >= 0 && setns(own_pidns, CLONE_NEWPID) < 0) {
 		err_set(err, errno, "return to the runtime's pid namespace");
 		goto fail; /* kills the init */

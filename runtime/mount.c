@@ -277,7 +277,7 @@ static int bind_cgroup(const char *src, int rootfd, const char *dest, const char
 	if (do_mount(src, t, NULL, MS_BIND | MS_REC, NULL, what, err) < 0)
 		return -1;
 	if (flags & MS_RDONLY) {
-		/* t names the directory under the new mount: reopen */
+		/* t may name the directory under the new mount: reopen */
 		cleanup_close int fd = fs_open_in_root(rootfd, dest, O_PATH | O_CLOEXEC, 0, err);
 		cleanup_free char *t2 = NULL;
 		if (fd < 0)
@@ -329,6 +329,7 @@ static int mount_cgroup(int rootfd, const struct spec_mount *m, const char *targ
 	for (size_t i = 0; i < n; i++) {
 		const char *base = strrchr(h[i].mountpoint, '/') + 1;
 		cleanup_free char *src = xasprintf("%s%s", h[i].mountpoint, cgpath);
+		cleanup_free char *sub = xasprintf("%s/%s", m->destination, base);
 		cleanup_free char *t = xasprintf("%s/%s", troot, base);
 		bool mounted = false;
 
@@ -345,13 +346,7 @@ static int mount_cgroup(int rootfd, const struct spec_mount *m, const char *targ
 			else if (!fs_exists(src))
 				continue;
 		}
-		/* t crosses into the bind once it is made: the remount finds it */
-		if (!mounted &&
-		    (do_mount(src, t, NULL, MS_BIND | MS_REC, NULL, what, err) < 0 ||
-		     ((o->flags & MS_RDONLY) &&
-		      do_mount(NULL, t, NULL,
-			       MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-			       NULL, what, err) < 0)))
+		if (!mounted && bind_cgroup(src, rootfd, sub, t, o->flags, what, err) < 0)
 			return -1;
 		/* cpu,cpuacct mounted together: links named after each controller */
 		if (h[i].options && strchr(h[i].options, ',')) {
