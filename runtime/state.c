@@ -101,9 +101,16 @@ int rt_state_load(const char *root, const char *id, struct rt_state *out, struct
 		return err_wrap(err, "load state of container '%s'", id);
 	}
 	s.dir = steal_pointer(&dir);
+	{
+		/* only where create had --config: NULL otherwise */
+		const char *cf = NULL;
+		if (json_get_string(j, "state.json", "config", false, &cf, err) < 0)
+			goto fail;
+		if (cf && *cf)
+			s.config = xstrdup(cf);
+	}
 	if (get_str(j, "id", &s.id, true, err) < 0 ||
 	    get_str(j, "bundle", &s.bundle, true, err) < 0 ||
-	    get_str(j, "config", &s.config, false, err) < 0 ||
 	    get_str(j, "rootfs", &s.rootfs, false, err) < 0 ||
 	    get_str(j, "created", &s.created, false, err) < 0 ||
 	    get_str(j, "owner", &s.owner, false, err) < 0 ||
@@ -251,8 +258,7 @@ int rt_write_file_replace(const char *path, const void *data, size_t len, mode_t
 
 char *rt_state_config_path(const struct rt_state *s)
 {
-	return s->config && *s->config ? xstrdup(s->config)
-				       : xasprintf("%s/config.json", s->bundle);
+	return s->config ? xstrdup(s->config) : xasprintf("%s/config.json", s->bundle);
 }
 
 int rt_state_save(const struct rt_state *s, bool keep_spare, struct err **err)
@@ -418,8 +424,6 @@ cJSON *rt_state_to_json(const struct rt_state *s, enum rt_status st)
 	cJSON_AddNumberToObject(j, "pid", st == RT_STATUS_STOPPED ? 0 : s->pid);
 	cJSON_AddStringToObject(j, "status", rt_status_name(st));
 	cJSON_AddStringToObject(j, "bundle", s->bundle);
-	if (s->config)
-		cJSON_AddStringToObject(j, "config", s->config);
 	cJSON_AddStringToObject(j, "rootfs", s->rootfs ? s->rootfs : "");
 	cJSON_AddStringToObject(j, "created", s->created ? s->created : "");
 	cJSON_AddStringToObject(j, "owner", s->owner ? s->owner : "");

@@ -85,6 +85,8 @@ teardown() { teardown_bundle; }
 		</dev/null >"$BATS_TEST_TMPDIR/create.out" 2>&1)
 	[ "$(ctr_status)" = created ] || fail "status $(ctr_status): $(cat "$BATS_TEST_TMPDIR/create.out")"
 	[ "$(jq -r .config "$RT_ROOT/$CID/state.json")" = "$BUNDLE/conf/c.json" ]
+	# `state` prints runc's object: the path stays in the runtime's own record
+	[ "$("$RT" --root "$RT_ROOT" state "$CID" | jq 'has("config")')" = false ]
 	rt start "$CID"
 	[ "$status" -eq 0 ]
 	# exec takes the container's environment from that file
