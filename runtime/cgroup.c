@@ -5,6 +5,7 @@
 #include <fcntl.h>       /* open */
 #include <poll.h>        /* poll */
 #include <signal.h>      /* kill */
+#include <stdint.h>      /* uintptr_t */
 #include <stdio.h>       /* FILE */
 #include <stdlib.h>      /* free */
 #include <string.h>      /* strchr */
@@ -19,6 +20,7 @@
 #include "common/err.h"
 #include "common/fs.h"
 #include "common/util.h"
+#include "runtime/clone.h"
 #include "runtime/devices_bpf.h"
 #include "spec/runtime_config.h"
 
@@ -842,27 +844,37 @@ const char *rt_cgroup_clone_dir(const struct rt_cgroup *cg, bool setup_unlimited
 	return setup_unlimited ? cg->v2_dir : NULL;
 }
 
-pid_t rt_cgroup_clone(int flags, const char *cgdir, bool *into)
+pid_t rt_cgroup_clone(int flags, const char *cgdir, const struct rt_clone_vm *vm, bool *into)
 {
-	*into = false;
-	if (cgdir) {
-		int fd = open(cgdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd >= 0) {
-			struct clone_args a = {.flags =
-						   (uint64_t)(unsigned)flags | CLONE_INTO_CGROUP,
-					       .exit_signal = SIGCHLD,
-					       .cgroup = (uint64_t)fd};
-			pid_t pid = (pid_t)syscall(SYS_clone3, &a, sizeof(a));
-			int e = errno;
+	struct clone_args a = {.flags = (uint64_t)(unsigned)flags, .exit_signal = SIGCHLD};
+	int fd = cgdir ? open(cgdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	pid_t pid = -1;
 
-			close(fd);
-			errno = e;
-			if (pid >= 0) {
-				*into = true;
-				return pid;
-			}
-		}
+	*into = false;
+	if (vm) {
+		*vm->inherited_fd = fd;
+		a.flags |= CLONE_VM;
+		a.stack = (uint64_t)(uintptr_t)vm->stack;
+		a.stack_size = vm->stack_size;
 	}
+	if (fd >= 0) {
+		a.flags |= CLONE_INTO_CGROUP;
+		a.cgroup = (uint64_t)fd;
+		pid = (pid_t)(vm ? rt_clone3_shared(&a, vm->fn, vm->arg)
+				 : syscall(SYS_clone3, &a, sizeof(a)));
+		fs_close(fd);
+		if (pid >= 0) {
+			/* the shared child reads it only after the first message */
+			*into = true;
+			return pid;
+		}
+		a.flags &= ~(uint64_t)CLONE_INTO_CGROUP;
+		a.cgroup = 0;
+		if (vm)
+			*vm->inherited_fd = -1;
+	}
+	if (vm)
+		return (pid_t)rt_clone3_shared(&a, vm->fn, vm->arg);
 	return (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD, NULL, NULL, NULL, NULL);
 }
 

@@ -68,8 +68,19 @@ int rt_cgroup_use_sub(struct rt_cgroup *cg, const char *spec, struct err **err);
 const char *rt_cgroup_clone_dir(const struct rt_cgroup *cg, bool setup_unlimited);
 /* clone(2) with flags (CLONE_NEW*; SIGCHLD is added), straight into the
  * cgroup2 directory cgdir when it is not NULL and the kernel can: *into
- * says whether it did.  Returns as fork does. */
-pid_t rt_cgroup_clone(int flags, const char *cgdir, bool *into);
+ * says whether it did.  Without vm it returns as fork does; with vm the
+ * child shares our memory and runs vm->fn(vm->arg) on vm->stack (clone.h):
+ * -1 with ENOSYS where that cannot be done, for the caller to fork. */
+struct rt_clone_vm {
+	void *stack;
+	size_t stack_size;
+	void (*fn)(void *arg);
+	void *arg;
+	int *inherited_fd; /* set to the cgroup2 directory's fd, which the
+			      child inherits without a copy of our code to
+			      close it (it must), or -1 */
+};
+pid_t rt_cgroup_clone(int flags, const char *cgdir, const struct rt_clone_vm *vm, bool *into);
 int rt_cgroup_open_self(const struct rt_cgroup *cg, bool skip_v2, int **fds, struct err **err);
 int rt_cgroup_enter_self(int *fds, struct err **err);
 void rt_cgroup_close_self(int *fds);

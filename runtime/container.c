@@ -11,6 +11,7 @@
 #include <stdio.h>       /* snprintf */
 #include <stdlib.h>      /* realpath */
 #include <string.h>      /* strcmp */
+#include <sys/mman.h>    /* mmap */
 #include <sys/socket.h>  /* socketpair */
 #include <sys/stat.h>    /* mkdir */
 #include <sys/syscall.h> /* SYS_clone */
@@ -21,6 +22,7 @@
 #include "common/fs.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "runtime/clone.h"
 #include "runtime/ns.h"
 #include "runtime/security.h"
 #include "runtime/tty.h"
@@ -269,6 +271,81 @@ static int wait_trampoline(struct rt_container *c, pid_t pid, struct err **err)
 	return 0;
 }
 
+/* The stack of an init that shares our memory: as much as a main thread
+ * gets; only the pages it touches are made. */
+#define SHARED_INIT_STACK (8UL << 20)
+
+/* The init's side of a shared clone: its own copy of the container (what
+ * it writes stays there) and our end of the sync socket, to close. */
+struct rt_shared_init {
+	struct rt_container c;
+	int close_fd;
+	int cgroup_fd; /* rt_cgroup_clone's, inherited */
+	void *stack;
+};
+
+static void shared_init_main(void *arg)
+{
+	struct rt_shared_init *s = arg;
+
+	/* plain close: fs_close would write errno, which we share */
+	close(s->close_fd);
+	if (s->cgroup_fd >= 0)
+		close(s->cgroup_fd);
+	if (s->c.console_peer >= 0)
+		close(s->c.console_peer);
+	s->c.console_peer = -1;
+	rt_init_main(&s->c);
+}
+
+static bool shared_init_prepare(struct rt_container *c, const int sp[2], struct rt_clone_vm *vm)
+{
+	struct rt_shared_init *s;
+	void *stack;
+
+	if (!RT_CLONE_SHARED)
+		return false;
+	stack = mmap(NULL, SHARED_INIT_STACK, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+	if (stack == MAP_FAILED)
+		return false;
+	/* a guard page below it: an overflow faults instead of writing ours */
+	if (mprotect(stack, (size_t)sysconf(_SC_PAGESIZE), PROT_NONE) < 0) {
+		munmap(stack, SHARED_INIT_STACK);
+		return false;
+	}
+	s = xcalloc(1, sizeof(*s));
+	s->c = *c;
+	s->c.sync_fd = sp[1];
+	s->close_fd = sp[0];
+	s->cgroup_fd = -1;
+	s->stack = stack;
+	c->shared = s;
+	*vm = (struct rt_clone_vm){.stack = stack,
+				   .stack_size = SHARED_INIT_STACK,
+				   .fn = shared_init_main,
+				   .arg = s,
+				   .inherited_fd = &s->cgroup_fd};
+	return true;
+}
+
+/* Once the init has exec'd or is gone: its stack, its copy, and what it
+ * allocated for itself in our memory. */
+static void shared_init_release(struct rt_container *c)
+{
+	struct rt_shared_init *s = c->shared;
+
+	if (!s)
+		return;
+	munmap(s->stack, SHARED_INIT_STACK);
+	if (s->c.env != c->env)
+		strv_free(s->c.env);
+	if (s->c.exec_path != c->exec_path)
+		free(s->c.exec_path);
+	free(s);
+	c->shared = NULL;
+}
+
 /* Nothing the init does while it builds the container could run into a
  * limit of the cgroup it would be born in (rt_cgroup_clone_dir): no
  * memory or pids limit, no hooks, no device nodes beyond the defaults. */
@@ -430,9 +507,21 @@ int rt_container_create(const struct rt_create_opts *o, struct rt_container **ou
 		const struct spec_namespace *cgns = spec_config_ns(&c->cfg, SPEC_NS_CGROUP);
 		c->early_join = (cgns && !cgns->path) || c->cfg.hooks;
 	}
-	pid = rt_cgroup_clone(
-	    flags, c->cg.dirs ? rt_cgroup_clone_dir(&c->cg, setup_unlimited(&c->cfg)) : NULL,
-	    &c->cloned_into_cgroup);
+	{
+		const char *cgdir =
+		    c->cg.dirs ? rt_cgroup_clone_dir(&c->cg, setup_unlimited(&c->cfg)) : NULL;
+		struct rt_clone_vm vm;
+
+		/* the init shares our memory until it execs the trampoline
+		 * (clone.h): nothing of the container runs before, nobody but
+		 * us talks to it, and we wait for that exec */
+		if (early_exec && !c->cfg.hooks && shared_init_prepare(c, sp, &vm))
+			pid = rt_cgroup_clone(flags, cgdir, &vm, &c->cloned_into_cgroup);
+		if (c->shared && pid < 0) /* then as a fork, which says why if it fails */
+			shared_init_release(c);
+		if (!c->shared)
+			pid = rt_cgroup_clone(flags, cgdir, NULL, &c->cloned_into_cgroup);
+	}
 	if (pid != 0 && own_pidns >= 0 && setns(own_pidns, CLONE_NEWPID) < 0) {
 		err_set(err, errno, "return to the runtime's pid namespace");
 		goto fail; /* kills the init */
@@ -448,6 +537,8 @@ int rt_container_create(const struct rt_create_opts *o, struct rt_container **ou
 		c->sync_fd = sp[1];
 		rt_init_main(c);
 	}
+	if (c->shared) /* read by the init after 'G' */
+		c->shared->c.cloned_into_cgroup = c->cloned_into_cgroup;
 	fs_close(sp[1]);
 	c->sync_fd = sp[0];
 	c->st.pid = pid;
@@ -495,6 +586,7 @@ int rt_container_create(const struct rt_create_opts *o, struct rt_container **ou
 	 * has exec'd it (our sync socket's end of file) */
 	if (early_exec && wait_trampoline(c, pid, err) < 0)
 		goto fail;
+	shared_init_release(c); /* it has exec'd: our memory is ours again */
 	fs_close(c->sync_fd);
 	c->sync_fd = -1;
 	*out = c;
@@ -505,6 +597,7 @@ fail:
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 			;
 	}
+	shared_init_release(c);
 	if (c->cg.dirs)
 		rt_cgroup_destroy(&c->cg, NULL);
 	if (c->state_dir_made)

@@ -74,6 +74,8 @@ struct rt_container {
 	bool early_join;         /* the init joins its cgroup before it builds the container */
 	bool cloned_into_cgroup; /* the init was born in the cgroup2 directory */
 	int *cgroup_fds;         /* init: rt_cgroup_open_self's */
+	/* runtime: the init shares our memory until it execs (clone.h) */
+	struct rt_shared_init *shared;
 };
 
 /* Create the container up to the created state.  On success *out holds the

@@ -752,7 +752,7 @@ int rt_exec(const struct rt_exec_opts *o, int *exit_code, struct err **err)
 	}
 	/* the joiner joins the cgroup itself, without the global lock
 	 * (cgroup.h): born in the cgroup2 directory where it can be */
-	joiner = rt_cgroup_clone(0, c.has_cgroup ? c.cg.v2_dir : NULL, &c.cloned_into_cgroup);
+	joiner = rt_cgroup_clone(0, c.has_cgroup ? c.cg.v2_dir : NULL, NULL, &c.cloned_into_cgroup);
 	if (joiner < 0) {
 		err_set(err, errno, "fork");
 		goto out;

@@ -241,17 +241,6 @@ static void setup(struct rt_container *c)
 	const struct spec_namespace *mnt = spec_config_ns(cfg, SPEC_NS_MOUNT);
 	const char *rootfs = c->st.rootfs;
 
-	{
-		/* 'G' carries our pid as the host sees it (for the hooks' state) */
-		char msg[32] = {0};
-		ssize_t n;
-		do
-			n = recv(c->sync_fd, msg, sizeof(msg) - 1, 0);
-		while (n < 0 && errno == EINTR);
-		if (n < 1 || msg[0] != 'G')
-			_exit(1);
-		c->st.pid = (pid_t)strtol(msg + 1, NULL, 10);
-	}
 	/* We move ourselves into our cgroup (without the global lock a move
 	 * by pid takes: cgroup.h), through files opened now, while we are
 	 * still the runtime's user.  A new cgroup namespace is rooted where
@@ -304,7 +293,8 @@ static void setup(struct rt_container *c)
 		}
 		c->env = rt_env_build(env, root_fd, cfg->process.uid);
 		strv_free(env);
-		environ = c->env;
+		if (cfg->hooks)
+			environ = c->env;
 	}
 	if (cfg->hooks) {
 		sync_send(c->sync_fd, 'H', NULL);
@@ -492,6 +482,18 @@ void rt_init_main(struct rt_container *c)
 	char b;
 	ssize_t n;
 
+	{
+		/* 'G' carries our pid as the host sees it (for the hooks' state).
+		 * Nothing comes before it: a child sharing the runtime's memory
+		 * (clone.h) may not run while the runtime works. */
+		char msg[32] = {0};
+		do
+			n = recv(c->sync_fd, msg, sizeof(msg) - 1, 0);
+		while (n < 0 && errno == EINTR);
+		if (n < 1 || msg[0] != 'G')
+			_exit(1);
+		c->st.pid = (pid_t)strtol(msg + 1, NULL, 10);
+	}
 	close_inherited_fds(c);
 	setup(c);
 	if (!c->early_join)
