@@ -33,8 +33,40 @@ mnt_type() { awk -v m="$1" '$5 == m { for (i = 7; $i != "-"; i++); print $(i + 1
 		[[ "$(mnt_opts /sys/fs/cgroup/memory)" == ro,* ]]
 	fi
 	# only the container's root: nothing of the host's mount table
-	! grep -q " /work\| /home " <<<"$output"
 	[ "$(awk '$5 == "/" {print $5}' <<<"$output")" = / ]
+	mounts_all_from_config "$output"
+}
+
+# mounts_all_from_config MOUNTINFO: every mount point in the container's
+# mountinfo is one the config makes ("/", mounts, maskedPaths,
+# readonlyPaths, the cgroup hierarchies): the old root is gone before the
+# program runs, and no host mount came along.
+mounts_all_from_config() {
+	local allowed m
+	allowed=$(jq -r '"/", .mounts[].destination, (.linux.maskedPaths // [])[],
+		(.linux.readonlyPaths // [])[]' "$BUNDLE/config.json")
+	while read -r m; do
+		[[ "$m" == /sys/fs/cgroup/* ]] && continue
+		grep -qxF -- "$m" <<<"$allowed" || fail "mount point '$m' is not the config's"
+	done < <(awk '{print $5}' <<<"$1")
+}
+
+@test "runtime run: the old root is gone before the program runs, also with a read-only root and many mounts" {
+	# mounts made after pivot_root (masked paths, a read-only root)
+	update_config "$BUNDLE/config.json" '.root.readonly = true
+		| .linux.maskedPaths += ["/etc/m1", "/etc/m2"]'
+	mkdir -p "$BUNDLE/rootfs/etc/m1" "$BUNDLE/rootfs/etc/m2"
+	echo hidden >"$BUNDLE/rootfs/etc/m1/file"
+	set_args '["sh", "-c", "cat /proc/self/mountinfo; touch /x 2>/dev/null && echo root-rw; ls /etc/m1 | wc -l"]'
+	for i in 1 2 3; do
+		rt run --bundle "$BUNDLE" "$CID-$i"
+		[ "$status" -eq 0 ]
+		[ "$(awk '$5 == "/" {print $5}' <<<"$output" | grep -c /)" -eq 1 ]
+		[[ "$(mnt_opts /)" == ro,* ]]
+		[[ "$output" != *root-rw* ]]
+		[ "$(tail -1 <<<"$output")" = 0 ]
+		mounts_all_from_config "$(grep -v -e root-rw -e '^0$' <<<"$output")"
+	done
 }
 
 @test "runtime run: bind and tmpfs mounts with ro, nosuid, nodev, noexec, relatime" {
