@@ -316,6 +316,52 @@ exe_is_not() { [ "$(readlink "/proc/$1/exe")" != "$2" ]; }
 	assert_no_leftovers
 }
 
+@test "runtime run: the init shares the runtime's memory until it execs the trampoline (x86_64); with hooks it is a fork" {
+	[ "$(uname -m)" = x86_64 ] || skip "the init is a fork on $(uname -m) (runtime/clone.h)"
+	command -v strace >/dev/null || fail "strace is needed (tests/runtime/packages.txt)"
+	set_args '["sh", "-c", "echo $HOME-$KIST_TEST_MARK"]'
+	# the init's clone (the one that makes the pid namespace), its flags
+	init_clone() { grep -h 'CLONE_NEWPID' "$BATS_TEST_TMPDIR"/trace.* | head -1; }
+	run env KIST_TEST_MARK=runtime-side strace -f -qq -o "$BATS_TEST_TMPDIR/trace" -ff \
+		-e trace=clone,clone3 "$RT" --root "$RT_ROOT" run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	# the container's environment, not the runtime's
+	assert_output "/root-"
+	[[ "$(init_clone)" == *CLONE_VM* ]] || fail "init clone: $(init_clone)"
+	assert_no_leftovers
+	rm -f "$BATS_TEST_TMPDIR"/trace.*
+	# hooks run while the init waits (prestart in the runtime,
+	# createContainer in the init, which forks them): not shared
+	update_config "$BUNDLE/config.json" '.hooks.prestart = [{path: "/bin/true"}]
+		| .hooks.createContainer = [{path: "/bin/true"}]'
+	run strace -f -qq -o "$BATS_TEST_TMPDIR/trace" -ff -e trace=clone,clone3 \
+		"$RT" --root "$RT_ROOT" run --bundle "$BUNDLE" "$CID-2"
+	[ "$status" -eq 0 ]
+	assert_output "/root-"
+	[ -n "$(init_clone)" ]
+	[[ "$(init_clone)" != *CLONE_VM* ]] || fail "init clone with hooks: $(init_clone)"
+}
+
+@test "runtime create: an init sharing the runtime's memory that fails half-way leaves the runtime whole: the error, nothing left, the next create works" {
+	# a mount the init cannot make (its source is missing): the runtime
+	# gets the error from an init that ran in its memory, kills it, and
+	# goes on to clean up with its own state intact
+	update_config "$BUNDLE/config.json" '.mounts += [{destination: "/data", type: "bind", source: "/nonexistent-kist-source", options: ["bind"]}]'
+	for i in 1 2 3; do
+		rt_bg create --bundle "$BUNDLE" "$CID-$i"
+		[ "$status" -eq 1 ]
+		[[ "$output" == *"/nonexistent-kist-source"* ]] || fail "$output"
+		[ ! -e "$RT_ROOT/$CID-$i" ]
+	done
+	assert_no_leftovers
+	update_config "$BUNDLE/config.json" 'del(.mounts[-1])'
+	rt_bg create --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	"$RT" --root "$RT_ROOT" start "$CID"
+	"$RT" --root "$RT_ROOT" delete --force "$CID"
+	assert_no_leftovers
+}
+
 # ---- CVE-2024-21626: no host fd reaches the container; cwd stays inside ----
 
 @test "runtime run: only stdio reaches the container process (no leaked fds)" {
