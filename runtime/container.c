@@ -372,6 +372,18 @@ static int write_pid_file(const char *path, pid_t pid, struct err **err)
 	return 0;
 }
 
+/* The last record of create: the start pipe is known, no creator. */
+static int record_created(struct rt_container *c, const struct rt_create_opts *o, struct err **err)
+{
+	c->st.creator_pid = 0;
+	c->st.creator_start_time = 0;
+	if (rt_state_save(&c->st, false, err) < 0)
+		return -1;
+	if (o->pid_file && write_pid_file(o->pid_file, c->st.pid, err) < 0)
+		return -1;
+	return 0;
+}
+
 int rt_container_create(const struct rt_create_opts *o, struct rt_container **out, struct err **err)
 {
 	struct rt_container *c = xcalloc(1, sizeof(*c));
@@ -569,24 +581,29 @@ int rt_container_create(const struct rt_create_opts *o, struct rt_container **ou
 	if (fstat(c->start_w, &pst) == 0)
 		c->st.start_pipe_ino = (unsigned long long)pst.st_ino;
 	c->st.start_pipe_fd = pp[1]; /* same number in the init: it is a clone of us */
-	c->st.creator_pid = 0;
-	c->st.creator_start_time = 0;
-	if (rt_state_save(&c->st, false, err) < 0)
+	/* Without the trampoline the init waits for 'C' before it waits for
+	 * `start`: until then it exits when we go away (end of file on the
+	 * sync socket), so a create killed half-way leaves no init blocked
+	 * forever; it is recorded as created first. */
+	if (!early_exec && record_created(c, o, err) < 0)
 		goto fail;
-	if (o->pid_file && write_pid_file(o->pid_file, pid, err) < 0)
-		goto fail;
-	/* The init waits for this before it waits for `start`: until then it
-	 * exits when we go away (end of file on the sync socket), so a create
-	 * killed half-way leaves no init blocked forever. */
 	if (send(c->sync_fd, "C", 1, MSG_NOSIGNAL) < 0) {
 		err_set(err, errno, "container init exited before it was created");
 		goto fail;
 	}
-	/* with the trampoline the init's last steps come now: created once it
-	 * has exec'd it (our sync socket's end of file) */
-	if (early_exec && wait_trampoline(c, pid, err) < 0)
-		goto fail;
-	shared_init_release(c); /* it has exec'd: our memory is ours again */
+	/* With the trampoline the init's last steps come now, and it is
+	 * created once it has exec'd it (our sync socket's end of file): only
+	 * then does the record say so, so no `exec` joins a container whose
+	 * init is still our code (in our memory, clone.h).  A create killed
+	 * before leaves the record of the init and the cgroup, as "stopped",
+	 * for delete --force. */
+	if (early_exec) {
+		if (wait_trampoline(c, pid, err) < 0)
+			goto fail;
+		shared_init_release(c); /* our memory is ours again */
+		if (record_created(c, o, err) < 0)
+			goto fail;
+	}
 	fs_close(c->sync_fd);
 	c->sync_fd = -1;
 	*out = c;

@@ -730,6 +730,12 @@ int rt_exec(const struct rt_exec_opts *o, int *exit_code, struct err **err)
 		err_set(err, 0, "cannot exec in a paused container '%s'", o->id);
 		goto out;
 	}
+	/* its init may still be the runtime (the container's processes must
+	 * not see it before it has exec'd: cloned_binary.c, clone.h) */
+	if (status == RT_STATUS_CREATING) {
+		err_set(err, 0, "cannot exec in container '%s' while it is being created", o->id);
+		goto out;
+	}
 	if (prepare(o, &st, &c, err) < 0)
 		goto out;
 

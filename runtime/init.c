@@ -507,7 +507,8 @@ void rt_init_main(struct rt_container *c)
 			fail(c, e);
 	}
 	sync_send(c->sync_fd, 'R', NULL);
-	/* the runtime has recorded us: only now may we outlive it */
+	/* the runtime has recorded us (the trampoline: it will once we have
+	 * exec'd it, and waits for that): only now may we outlive it */
 	if (sync_recv(c->sync_fd) != 'C')
 		_exit(1);
 

@@ -285,3 +285,27 @@ EOF
 	chrt -p "$p" | grep -q "policy: SCHED_IDLE"
 	grep -q 'interleave' "/proc/$p/numa_maps"
 }
+
+@test "runtime exec [bad input]: a container still being created is refused (its init may still be the runtime)" {
+	# a prestart hook holds create while the record says "creating"
+	# (for at most 20 s, should the test fail before it says go)
+	update_config "$BUNDLE/config.json" ".hooks.prestart = [{path: \"/bin/sh\", args: [\"sh\", \"-c\", \"touch $BATS_TEST_TMPDIR/in-hook; for i in \$(seq 400); do [ -e $BATS_TEST_TMPDIR/go ] && break; sleep 0.05; done\"]}]"
+	"$RT" --root "$RT_ROOT" create --bundle "$BUNDLE" "$CID" </dev/null >"$BATS_TEST_TMPDIR/create.log" 2>&1 3>&- &
+	local creator=$!
+	track_pid "$creator"
+	wait_for test -e "$BATS_TEST_TMPDIR/in-hook"
+	rt state "$CID"
+	[ "$(jq -r .status <<<"$output")" = creating ]
+	rt exec "$CID" true
+	[ "$status" -eq 255 ]
+	assert_output "kist-runtime: cannot exec in container '$CID' while it is being created"
+	touch "$BATS_TEST_TMPDIR/go"
+	wait "$creator" || fail "create: $(cat "$BATS_TEST_TMPDIR/create.log")"
+	rt state "$CID"
+	[ "$(jq -r .status <<<"$output")" = created ]
+	rt exec "$CID" echo joined
+	[ "$status" -eq 0 ]
+	assert_output joined
+	"$RT" --root "$RT_ROOT" delete --force "$CID"
+	assert_no_leftovers
+}
