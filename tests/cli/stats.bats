@@ -19,13 +19,13 @@ teardown() {
 	ctr_teardown
 }
 
-# to_bytes "12.5MiB": docker's binary size as a byte count
+# to_bytes "12.5MiB": docker's binary size as a byte count (%.0f: mawk's %d stops at 2^31-1)
 to_bytes() {
 	awk -v s="$1" 'BEGIN {
 		n = s + 0; u = s; sub(/^[0-9.]+/, "", u)
 		m["B"] = 1; m["KiB"] = 1024; m["MiB"] = 1048576; m["GiB"] = 1073741824
 		if (!(u in m)) exit 1
-		printf "%d\n", n * m[u] }'
+		printf "%.0f\n", n * m[u] }'
 }
 
 logs_say_done() { [ "$("$KIST" logs "$1")" = done ]; }
@@ -76,7 +76,8 @@ logs_say_done() { [ "$("$KIST" logs "$1")" = done ]; }
 	assert_success
 	local limit host
 	limit=$(to_bytes "${output##* / }")
-	host=$(awk '/^MemTotal:/ { print $2 * 1024 }' /proc/meminfo)
+	# in kB; bash's arithmetic (awk prints a product this large as 2.5e+10)
+	host=$(($(awk '/^MemTotal:/ { print $2 }' /proc/meminfo) * 1024))
 	# docker's 4 significant digits
 	[ "$limit" -le "$host" ]
 	[ "$limit" -ge $((host - host / 1000)) ]
