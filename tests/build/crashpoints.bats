@@ -14,7 +14,7 @@ load build
 
 setup() {
 	build_setup
-	TRIALS=${KIST_CRASH_TRIALS:-50}
+	TRIALS=${KIST_CRASH_TRIALS:-30}
 	SEED=${KIST_CRASH_SEED:-17}
 	RANDOM=$SEED
 	# in the environment of kist-build and what it runs; in the RUN

@@ -23,7 +23,7 @@ teardown_file() { stop_helpers; }
 
 setup() {
 	export KIST_ROOT="$BATS_TEST_TMPDIR/root"
-	TRIALS=${KIST_CRASH_TRIALS:-50}
+	TRIALS=${KIST_CRASH_TRIALS:-30}
 	RANDOM=${KIST_CRASH_SEED:-17}
 }
 teardown() { kist_cleanup; }

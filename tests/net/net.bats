@@ -252,8 +252,9 @@ teardown() { net_teardown; }
 	assert_output "page after"
 }
 
-@test "kist run/rm: 200 cycles leak no address (host-local hands out the same few)" {
-	for i in $(seq 200); do
+@test "kist run/rm: 50 cycles leak no address (host-local hands out the same few)" {
+	# any address not given back would stay a file in the IPAM dir
+	for i in $(seq 50); do
 		id=$(innet "$KIST" run -d bb true) || fail "run $i failed"
 		innet "$KIST" rm -f "$id" >/dev/null || fail "rm $i failed"
 	done

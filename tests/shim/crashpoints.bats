@@ -13,7 +13,7 @@ load shim
 
 setup() {
 	setup_shim
-	TRIALS=${KIST_CRASH_TRIALS:-50}
+	TRIALS=${KIST_CRASH_TRIALS:-30}
 	SEED=${KIST_CRASH_SEED:-17}
 	RANDOM=$SEED
 	# in the environment of the shim, its clients and the runtime (and the

@@ -27,7 +27,7 @@ PY
 setup() {
 	store_setup
 	requires root
-	TRIALS=${KIST_CRASH_TRIALS:-50}
+	TRIALS=${KIST_CRASH_TRIALS:-30}
 	RANDOM=${KIST_CRASH_SEED:-17}
 }
 teardown() { store_teardown; }
