@@ -310,10 +310,7 @@ hugetlb_file() {
 	[[ "$output" == *"'process.scheduler': sched_setattr: Operation not permitted"* ]]
 	assert_no_leftovers
 	update_config "$BUNDLE/config.json" '.linux.resources.cpu = {realtimeRuntime: 20000, realtimePeriod: 500000}'
-	rt_bg run --detach --bundle "$BUNDLE" "$CID"
-	[ "$status" -eq 0 ]
-	pid=$(ctr_pid)
-	wait_for grep -q pause "/proc/$pid/cmdline"
+	run_until_paused
 	chrt -p "$pid" | grep -q "policy: SCHED_FIFO"
 	chrt -p "$pid" | grep -q "priority: 3"
 	[ "$(cat "$rt_dir/cpu.rt_runtime_us")" = 20000 ]

@@ -79,10 +79,7 @@ ns_of() { readlink "/proc/$1/ns/$2"; }
 	userns_bundle 200000
 	update_config "$BUNDLE/config.json" '.process.user = {uid: 1000, gid: 1000}'
 	set_args '["sh", "-c", "id -u; cat /proc/self/uid_map; /tools/init pause"]'
-	rt_bg run --detach --bundle "$BUNDLE" "$CID"
-	[ "$status" -eq 0 ]
-	pid=$(ctr_pid)
-	wait_for grep -q pause "/proc/$pid/cmdline"
+	run_until_paused
 	# an unprivileged user on the host
 	[ "$(awk '/^Uid:/ {print $2}' "/proc/$pid/status")" = 201000 ]
 	[ "$(awk '/^Gid:/ {print $2}' "/proc/$pid/status")" = 201000 ]

@@ -288,10 +288,7 @@ teardown() { teardown_bundle; }
 @test "runtime run: linux.memoryPolicy is applied with set_mempolicy (numa_maps from the host)" {
 	set_args '["/tools/init", "pause"]'
 	update_config "$BUNDLE/config.json" '.linux.memoryPolicy = {mode: "MPOL_INTERLEAVE", nodes: "0", flags: ["MPOL_F_STATIC_NODES"]}'
-	rt_bg run --detach --bundle "$BUNDLE" "$CID"
-	[ "$status" -eq 0 ]
-	pid=$(ctr_pid)
-	wait_for grep -q pause "/proc/$pid/cmdline"
+	run_until_paused
 	grep -q 'interleave=static:0' "/proc/$pid/numa_maps" || grep -q 'interleave:0' "/proc/$pid/numa_maps"
 }
 
@@ -340,10 +337,7 @@ CASES
 @test "runtime run: process.scheduler is applied with sched_setattr (policy and nice from the host)" {
 	set_args '["/tools/init", "pause"]'
 	update_config "$BUNDLE/config.json" '.process.scheduler = {policy: "SCHED_BATCH", nice: 7}'
-	rt_bg run --detach --bundle "$BUNDLE" "$CID"
-	[ "$status" -eq 0 ]
-	pid=$(ctr_pid)
-	wait_for grep -q pause "/proc/$pid/cmdline"
+	run_until_paused
 	chrt -p "$pid" | grep -q "policy: SCHED_BATCH"
 	[ "$(ps -o ni= -p "$pid" | tr -d ' ')" = 7 ]
 }

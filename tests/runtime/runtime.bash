@@ -50,6 +50,16 @@ rt_bg() {
 	echo "rt $*: $status $output" >&2
 }
 
+# run_until_paused: run the bundle detached and wait until its program,
+# which ends in `/tools/init pause`, runs; sets pid to the container's init
+# shellcheck disable=SC2034 # pid is for the caller
+run_until_paused() {
+	rt_bg run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ] || fail "run --detach: $output"
+	pid=$(ctr_pid "$CID")
+	wait_for grep -q pause "/proc/$pid/cmdline"
+}
+
 # ctr_state ID: the status field of `state`
 ctr_status() { "$RT" --root "$RT_ROOT" state "${1:-$CID}" | jq -r .status; }
 ctr_pid() { "$RT" --root "$RT_ROOT" state "${1:-$CID}" | jq -r .pid; }
